@@ -1,0 +1,29 @@
+"""网格治理数字驾驶舱: the Dash app, built by create_app(settings)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+
+from cockpit.cache import init_cache
+from cockpit.config import ROOT, Settings
+from cockpit.db import Warehouse
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    settings = settings or Settings.from_env()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(Path(__file__).parent / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,            # Dash's JS and plotly.js from this server, never a CDN
+        title="网格治理数字驾驶舱",
+        update_title=None,
+    )
+    app.server.config["COCKPIT_WAREHOUSE"] = Warehouse(settings.db_path)
+    app.server.config["COCKPIT_SETTINGS"] = settings
+    init_cache(app.server, settings)
+    from cockpit.layout import frame   # after the app exists: page_container needs use_pages
+    app.layout = frame(settings.refresh_seconds * 1000)
+    return app

@@ -1,0 +1,29 @@
+"""One settings object: defaults, then environment variables, then command-line options."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = ROOT / "data" / "cockpit.duckdb"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    threads: int = 8
+    cache_seconds: int = 300
+    refresh_seconds: int = 60        # how often open screens ask for new data
+
+    @classmethod
+    def from_env(cls, env=os.environ, **overrides) -> "Settings":
+        s = cls()
+        if env.get("COCKPIT_DB"):
+            s = replace(s, db_path=Path(env["COCKPIT_DB"]))
+        if env.get("COCKPIT_PORT"):
+            s = replace(s, port=int(env["COCKPIT_PORT"]))
+        if env.get("COCKPIT_HOST"):
+            s = replace(s, host=env["COCKPIT_HOST"])
+        return replace(s, **{k: v for k, v in overrides.items() if v is not None})

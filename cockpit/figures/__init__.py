@@ -1,0 +1,1 @@
+"""Pure functions: DataFrames in, Plotly figures out. No database, no Dash."""

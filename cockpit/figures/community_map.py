@@ -1,0 +1,54 @@
+"""The community choropleth: polygons coloured by events per 1,000 residents.
+
+Drawn with the `geo` subplot (SVG, no WebGL, no map tiles). plotly.js still loads a base
+topojson for geo subplots; the page points it at a local file (see cockpit/layout.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+from cockpit.figures import theme
+
+
+def shapes_geojson(shapes: pd.DataFrame, tolerance_deg: float = 0.0004) -> dict:
+    """GeoJSON FeatureCollection from WKB polygons, simplified with shared edges kept (so
+    neighbours never gap) and rings wound clockwise, as d3's spherical geometry expects."""
+    geoms = shapely.from_wkb([bytes(b) for b in shapes["geometry_wkb"]])
+    if len(geoms):
+        geoms = shapely.coverage_simplify(geoms, tolerance_deg)
+        geoms = np.array([shapely.geometry.polygon.orient(g, sign=-1.0) if g.geom_type == "Polygon"
+                          else shapely.MultiPolygon([shapely.geometry.polygon.orient(p, sign=-1.0)
+                                                     for p in g.geoms]) for g in geoms])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": code},
+         "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6))}
+        for code, g in zip(shapes["code"], geoms)]}
+
+
+def community_map(metrics: pd.DataFrame, geojson: dict, days: int) -> go.Figure:
+    closure = (100 * metrics["closed"] / metrics["due"].where(metrics["due"] > 0)).round(1)
+    hover = np.stack([
+        metrics["name"], metrics["street_name"], metrics["residents"], metrics["households"],
+        metrics["events"], metrics["events_per_1000"].fillna(0), closure.fillna(0),
+    ], axis=-1)
+    fig = go.Figure(go.Choropleth(
+        geojson=geojson, featureidkey="properties.code",
+        locations=metrics["code"], z=metrics["events_per_1000"].fillna(0),
+        colorscale=theme.HEAT_SCALE, marker_line_color="#7fd8ff", marker_line_width=0.6,
+        customdata=hover,
+        hovertemplate=("<b>%{customdata[0]}</b><br>所属街道：%{customdata[1]}<br>"
+                       "实有人口：%{customdata[2]:,} 人　户数：%{customdata[3]:,}<br>"
+                       f"近{days}日事件：" "%{customdata[4]:,} 件<br>"
+                       "每千人事件数：%{customdata[5]:.1f}<br>结案率：%{customdata[6]:.1f}%"
+                       "<extra></extra>"),
+        colorbar=dict(title=dict(text="每千人<br>事件数", font=dict(color=theme.TEXT)),
+                      tickfont=dict(color=theme.TEXT), thickness=12, len=0.6, x=0.98),
+    ))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
+                    bgcolor=theme.BACKGROUND)
+    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor=theme.BACKGROUND,
+                      font=dict(family=theme.FONT_FAMILY, color=theme.TEXT),
+                      hoverlabel=dict(font=dict(family=theme.FONT_FAMILY)), dragmode=False)
+    return fig

@@ -1,0 +1,15 @@
+"""Component ids, declared once."""
+
+# the frame around every page
+FRAME_TICK = "frame-tick"
+AS_OF = "frame-as-of"
+SCOPE_NAME = "frame-scope"
+
+# overview (the first screen)
+KPI_RESIDENTS = "kpi-residents"
+KPI_HOUSEHOLDS = "kpi-households"
+KPI_GRIDS = "kpi-grids"
+KPI_EVENTS_30D = "kpi-events-30d"
+KPI_CLOSURE_RATE = "kpi-closure-rate"
+KPI_CLOSURE_DETAIL = "kpi-closure-detail"
+COMMUNITY_MAP = "community-map"

@@ -1,0 +1,5 @@
+-- Community polygons (WKB, WGS-84) in the viewer's jurisdiction.
+SELECT code, geometry_wkb
+FROM areas
+WHERE level = 'community' AND starts_with(code, $scope)
+ORDER BY code

@@ -1,0 +1,19 @@
+"""A viewer's jurisdiction: an area code prefix. Grid codes nest (6 county + 3 street +
+3 community + 3 grid), so "inside my area" is `starts_with(grid_code, scope.code)` in SQL.
+Every query takes a Scope; later the signed-in account supplies it, never the browser."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scope:
+    code: str     # "2202" = the whole of Jilin City; 6/9/12/15 digits = district/street/community/grid
+    name: str
+
+    def __post_init__(self):
+        if not (self.code.isdigit() and len(self.code) in (4, 6, 9, 12, 15)):
+            raise ValueError(f"not an area code: {self.code!r}")
+
+
+CITY = Scope("2202", "吉林市")

@@ -1,0 +1,1 @@
+"""ETL: building the cockpit's data (geography, synthetic records, loading)."""

@@ -1,0 +1,56 @@
+"""The area layers (district → street → community → grid) from GeoJSON/Shapefile into one table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from etl.contract import AREA_LAYERS
+from etl.extract import SourceError
+
+CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+PARENT = {"street": "district", "community": "street", "grid": "community"}
+
+
+def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Returns (areas, quarantine, per-file counts). Geometry is kept as WKB, in WGS-84."""
+    rows, bad, counts = [], [], {}
+    known: dict[str, set] = {}
+    for level, file in AREA_LAYERS.items():
+        path = source / file
+        if not path.exists():
+            raise SourceError(f"缺少网格图层 {file} (missing area layer {path})")
+        gdf = gpd.read_file(path)
+        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+            gdf = gdf.to_crs(4326)
+        gdf["code"] = gdf["code"].astype(str).str.strip()
+        n = CODE_LENGTH[level]
+        problems = pd.Series("", index=gdf.index)
+        problems[~gdf["code"].str.fullmatch(rf"\d{{{n}}}")] = "code_format"
+        problems[(problems == "") & gdf["code"].duplicated()] = "duplicate_key"
+        if level in PARENT:
+            parent_ok = gdf["code"].str[: CODE_LENGTH[PARENT[level]]].isin(known[PARENT[level]])
+            problems[(problems == "") & ~parent_ok] = "unknown_parent"
+        geom_ok = gdf.geometry.notna() & shapely.is_valid(gdf.geometry.to_numpy()) \
+            & gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+        problems[(problems == "") & ~geom_ok] = "invalid_geometry"
+        for i in gdf.index[problems != ""]:
+            bad.append({"file": file, "line": int(i) + 1, "column_name": "code",
+                        "rule": problems[i], "raw_value": gdf.at[i, "code"]})
+        good = gdf[problems == ""]
+        known[level] = set(good["code"])
+        metric = good.to_crs(32652)
+        rows.append(pd.DataFrame({
+            "code": good["code"], "name": good["name"].astype(str), "level": level,
+            "kind": good["kind"] if "kind" in good else None,
+            "parent_code": good["code"].str[: CODE_LENGTH[PARENT[level]]] if level in PARENT else None,
+            "urban": good["urban"].astype(bool) if "urban" in good else None,
+            "area_km2": metric.area.to_numpy() / 1e6,
+            "centroid_lon": good.geometry.representative_point().x,
+            "centroid_lat": good.geometry.representative_point().y,
+            "geometry_wkb": shapely.to_wkb(good.geometry.to_numpy()),
+        }))
+        counts[file] = (len(gdf), len(good), int((problems != "").sum()))
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(bad), counts

@@ -1,0 +1,31 @@
+"""The generator's scales: how much of Jilin City, how many people, over which period."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from etl.generate.geography import GRID_PLAN_CHUANYING, DistrictPlan
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    plans: tuple[DistrictPlan, ...]
+    keep_streets: int | None      # keep only this many streets (urban first), for small test data
+    residents_per_urban_grid: float
+    residents_per_rural_grid: float
+    events_per_resident_year: float
+    start: dt.date                 # first day of the event history
+    end: dt.date                   # last day: the data are "as of" its end
+
+
+# A fixed end date keeps "same seed, same files" true on any day the generator runs.
+END = dt.date(2026, 10, 31)
+START = dt.date(2023, 11, 1)
+
+SCALES = {
+    # 船营区 at its real size: 15 streets/townships, 120 communities/villages, ~420,000 residents.
+    "demo": Scale("demo", (GRID_PLAN_CHUANYING,), None, 500, 250, 0.92, START, END),
+    # Three streets of 船营区 (two urban, one township), for tests: seconds to generate.
+    "tiny": Scale("tiny", (GRID_PLAN_CHUANYING,), 3, 150, 80, 0.92, dt.date(2025, 11, 1), END),
+}

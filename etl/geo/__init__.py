@@ -1,0 +1,1 @@
+"""Geodesy helpers: coordinate reference systems and conversions."""

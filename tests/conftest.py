@@ -1,0 +1,31 @@
+"""Shared fixtures: the `tiny` demo data generated once, and a real DuckDB warehouse built from it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def tiny_source(tmp_path_factory) -> Path:
+    from etl.generate.run import generate
+    out = tmp_path_factory.mktemp("tiny-source")
+    generate("tiny", out, seed=42)
+    return out
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("secrets") / "pseudonym.key"
+
+
+@pytest.fixture(scope="session")
+def tiny_db(tiny_source, key_file, tmp_path_factory) -> Path:
+    from etl.refresh import refresh
+    db = tmp_path_factory.mktemp("warehouse") / "cockpit.duckdb"
+    refresh(tiny_source, db, key_file)
+    return db

@@ -1,0 +1,406 @@
+"""Generated area layers (etl.generate.geography): exact tiling, codes, names, determinism."""
+
+import re
+import time
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from etl.generate.geography import (
+    COMMUNITY_CODE_RANGES,
+    GRID_PLAN_CHUANYING,
+    METRIC_CRS,
+    STREET_CODE_RANGES,
+    AreaLayers,
+    DistrictPlan,
+    build_area_layers,
+    load_districts,
+    partition_polygon,
+)
+
+SEED = 20240601
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def districts():
+    return load_districts()
+
+
+@pytest.fixture(scope="module")
+def built(districts):
+    t0 = time.perf_counter()
+    layers = build_area_layers(districts, [GRID_PLAN_CHUANYING], seed=SEED)
+    return layers, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="module")
+def layers(built) -> AreaLayers:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def metric(layers):
+    """All four layers in UTM 52N (metres)."""
+    return {
+        "districts": layers.districts.to_crs(METRIC_CRS),
+        "streets": layers.streets.to_crs(METRIC_CRS),
+        "communities": layers.communities.to_crs(METRIC_CRS),
+        "grids": layers.grids.to_crs(METRIC_CRS),
+    }
+
+
+# (child layer, parent layer, column of the child holding the parent's code)
+LEVELS = [
+    ("streets", "districts", "district_code"),
+    ("communities", "streets", "street_code"),
+    ("grids", "communities", "community_code"),
+]
+
+
+# --------------------------------------------------------------------------- districts
+def test_load_districts_converts_gcj02_to_wgs84(districts):
+    import geopandas as gpd
+
+    assert len(districts) == 9
+    assert districts.crs.to_epsg() == 4326
+    assert list(districts.columns) == ["adcode", "name", "geometry"]
+    assert districts.set_index("adcode").loc["220204", "name"] == "船营区"
+    assert shapely.is_valid(districts.geometry.values).all()
+    raw = gpd.read_file("data/reference/jilin_city_districts.geojson").set_index("adcode")
+    for code, geom in zip(districts.adcode, districts.geometry):
+        a, b = raw.geometry[code].centroid, geom.centroid
+        _, _, dist = GEOD.inv(a.x, a.y, b.x, b.y)
+        assert 100 < dist < 1000, (code, dist)  # GCJ-02 offset removed
+
+
+def test_chuanying_plan_centre_inside_district_near_east_edge(districts):
+    g = districts.set_index("adcode").geometry["220204"]
+    c = shapely.Point(GRID_PLAN_CHUANYING.urban_centre)
+    assert g.contains(c)
+    minx, _, maxx, _ = g.bounds
+    assert (c.x - minx) / (maxx - minx) > 0.85
+
+
+# --------------------------------------------------------------------------- counts
+def test_counts_match_plan(layers):
+    plan = GRID_PLAN_CHUANYING
+    assert len(layers.districts) == 1 and layers.districts.code.tolist() == ["220204"]
+    assert len(layers.streets) == 15
+    kinds = layers.streets.kind.value_counts().to_dict()
+    assert kinds == {"街道": 10, "镇": 3, "乡": 2}
+    assert len(layers.communities) == 120
+    assert layers.communities.kind.value_counts().to_dict() == {"社区": 70, "村": 50}
+    assert abs(len(layers.grids) - plan.n_grids) <= 0.03 * plan.n_grids
+
+
+def test_build_is_fast(built):
+    assert built[1] < 10.0
+
+
+def test_output_crs_and_columns(layers):
+    for gdf in (layers.districts, layers.streets, layers.communities, layers.grids):
+        assert gdf.crs.to_epsg() == 4326
+    assert list(layers.districts.columns) == ["code", "name", "geometry"]
+    assert list(layers.streets.columns) == ["code", "name", "kind", "district_code", "urban", "geometry"]
+    assert list(layers.communities.columns) == [
+        "code", "name", "kind", "street_code", "district_code", "urban", "geometry",
+    ]
+    assert list(layers.grids.columns) == [
+        "code", "name", "community_code", "street_code", "district_code", "urban", "geometry",
+    ]
+    # inside Jilin City
+    minx, miny, maxx, maxy = layers.grids.total_bounds
+    assert 125.9 < minx < maxx < 126.7 and 43.6 < miny < maxy < 44.1
+
+
+# --------------------------------------------------------------------------- tiling
+def test_every_geometry_valid_single_polygon(metric):
+    for name in ("streets", "communities", "grids"):
+        g = metric[name].geometry.values
+        assert shapely.is_valid(g).all(), name
+        assert (~shapely.is_empty(g)).all(), name
+        # 船营区 is a single polygon, so every child must be one too
+        assert (shapely.get_type_id(g) == 3).all(), name
+    # the layers in EPSG:4326 are valid too
+    assert all(isinstance(p, Polygon) for p in metric["grids"].geometry)
+
+
+@pytest.mark.parametrize("child,parent,key", LEVELS)
+def test_children_areas_sum_to_parent(metric, child, parent, key):
+    c, p = metric[child], metric[parent]
+    sums = c.geometry.area.groupby(c[key]).sum()
+    parent_area = p.set_index("code").geometry.area
+    assert set(sums.index) == set(parent_area.index)  # every parent has children
+    rel = ((sums - parent_area[sums.index]).abs() / parent_area[sums.index]).max()
+    assert rel < 1e-9
+
+
+@pytest.mark.parametrize("child,parent,key", LEVELS)
+def test_union_of_children_equals_parent(metric, child, parent, key):
+    c, p = metric[child], metric[parent].set_index("code")
+    for code, grp in c.groupby(key):
+        u = shapely.union_all(grp.geometry.values)
+        pg = p.geometry[code]
+        diff = shapely.symmetric_difference(u, pg).area
+        assert diff < 1e-9 * pg.area, (code, diff)
+
+
+@pytest.mark.parametrize("name", ["streets", "communities", "grids"])
+def test_no_overlaps(metric, name):
+    geoms = metric[name].geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    sel = left < right
+    left, right = left[sel], right[sel]
+    assert len(left) > len(geoms) // 2  # neighbours do touch: the test is not vacuous
+    inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    assert (inter <= 1e-9 * smaller).all(), float((inter / smaller).max())
+
+
+def test_no_slivers(metric):
+    for child, _, key in LEVELS:
+        c = metric[child]
+        area = c.geometry.area
+        # compare with siblings of the same class (urban 街道 are meant to be far smaller than towns)
+        cls = c["urban"]
+        med = area.groupby([c[key], cls]).transform("median")
+        assert (area >= 0.01 * med).all(), child
+
+
+def test_parent_of_each_child_contains_it(metric):
+    comm = metric["communities"].set_index("code")
+    g = metric["grids"].sample(50, random_state=1)
+    for code, geom in zip(g.community_code, g.geometry):
+        assert comm.geometry[code].buffer(1e-3).contains(geom)
+
+
+# --------------------------------------------------------------------------- codes
+def test_code_formats_and_prefixes(layers):
+    s, c, g = layers.streets, layers.communities, layers.grids
+    assert s.code.str.fullmatch(r"220204\d{3}").all()
+    assert c.code.str.fullmatch(r"\d{12}").all()
+    assert g.code.str.fullmatch(r"\d{15}").all()
+    for df in (s, c, g):
+        assert df.code.is_unique
+    assert (c.code.str[:9] == c.street_code).all()
+    assert (g.code.str[:12] == g.community_code).all()
+    assert (g.code.str[:9] == g.street_code).all()
+    assert (g.code.str[:6] == g.district_code).all()
+    assert set(c.street_code) == set(s.code)
+    assert set(g.community_code) == set(c.code)
+    # consistent parent columns
+    street_of = c.set_index("code").street_code
+    assert (g.street_code.to_numpy() == street_of[g.community_code].to_numpy()).all()
+
+
+def test_code_category_ranges(layers):
+    s, c, g = layers.streets, layers.communities, layers.grids
+    seq = s.code.str[6:].astype(int)
+    for kind, (lo, hi) in STREET_CODE_RANGES.items():
+        k = seq[s.kind == kind]
+        assert ((k >= lo) & (k <= hi)).all(), kind
+        assert sorted(k) == list(range(lo, lo + len(k)))  # consecutive from the range start
+    seq = c.code.str[9:].astype(int)
+    for kind, (lo, hi) in COMMUNITY_CODE_RANGES.items():
+        k = seq[c.kind == kind]
+        assert ((k >= lo) & (k <= hi)).all(), kind
+        for _, kk in k.groupby(c.street_code[c.kind == kind]):
+            assert sorted(kk) == list(range(lo, lo + len(kk)))
+    gseq = g.code.str[12:].astype(int)
+    for _, kk in gseq.groupby(g.community_code):
+        assert sorted(kk) == list(range(1, len(kk) + 1))
+
+
+def _expected_order(gdf):
+    """Codes ordered west->east within rows (height sqrt(median area)), rows north->south."""
+    cen = gdf.geometry.centroid
+    h = np.sqrt(np.median(gdf.geometry.area))
+    row = np.floor((cen.y.max() - cen.y) / h).astype(int)
+    return gdf.assign(_row=row.to_numpy(), _x=cen.x.to_numpy()).sort_values(["_row", "_x"]).code.tolist()
+
+
+def test_codes_numbered_west_east_north_south(metric):
+    s, c, g = metric["streets"], metric["communities"], metric["grids"]
+    for _, grp in s.groupby("kind"):
+        assert _expected_order(grp) == sorted(grp.code)
+    for _, grp in c.groupby(["street_code", "kind"]):
+        assert _expected_order(grp) == sorted(grp.code)
+    n_multi = 0
+    for _, grp in g.groupby("community_code"):
+        assert _expected_order(grp) == sorted(grp.code)
+        if len(grp) < 3:
+            continue
+        n_multi += 1
+        first = grp.loc[grp.code.idxmin()]
+        cen = grp.geometry.centroid
+        h = np.sqrt(np.median(grp.geometry.area))
+        # the first grid is in the northern row ...
+        assert first.geometry.centroid.y >= cen.y.max() - h
+        # ... and the westernmost of that row
+        top = cen.y >= cen.y.max() - h
+        assert first.geometry.centroid.x == pytest.approx(cen.x[top].min())
+    assert n_multi > 100
+
+
+# --------------------------------------------------------------------------- names & kinds
+def test_street_names_and_kinds(layers):
+    s = layers.streets.set_index("code")
+    plan = GRID_PLAN_CHUANYING
+    assert sorted(s.name) == sorted(plan.street_names)
+    for name, kind, urban in zip(s.name, s.kind, s.urban):
+        assert name.endswith(kind)
+        assert urban == (kind == "街道")
+    # 街道 names in code order are the plan's urban names in order
+    urb = s[s.kind == "街道"].sort_index()
+    assert urb.name.tolist() == list(plan.street_names[:10])
+
+
+def test_community_kinds_by_street(layers):
+    c, s = layers.communities, layers.streets.set_index("code")
+    for code, grp in c.groupby("street_code"):
+        if s.kind[code] == "街道":
+            assert (grp.kind == "社区").all()
+            assert len(grp) >= 2
+        else:  # towns: one 社区 at the seat, the rest villages
+            assert (grp.kind == "社区").sum() == 1
+            assert (grp.kind == "村").sum() >= 1
+    assert (c.urban == (c.kind == "社区")).all()
+    assert c.name[c.kind == "社区"].str.fullmatch(r"\w+社区").all()
+    assert c.name[c.kind == "村"].str.fullmatch(r"\w+村").all()
+
+
+def test_names_unique_within_parent(layers):
+    c, g = layers.communities, layers.grids
+    assert not c.duplicated(["street_code", "name"]).any()
+    assert c.name.is_unique  # stronger: unique within the district
+    assert not g.duplicated(["community_code", "name"]).any()
+    cname = c.set_index("code").name
+    for code, name, comm in zip(g.code, g.name, g.community_code):
+        assert name == f"{cname[comm]}第{int(code[12:])}网格"
+
+
+def test_grid_urban_flag_inherits_community(layers):
+    c = layers.communities.set_index("code")
+    g = layers.grids
+    assert (g.urban.to_numpy() == c.urban[g.community_code].to_numpy()).all()
+    assert g.urban.any() and (~g.urban).any()
+
+
+# --------------------------------------------------------------------------- density
+def test_urban_grids_smaller_than_rural(metric):
+    g = metric["grids"]
+    area = g.geometry.area
+    ratio = area[~g.urban].median() / area[g.urban].median()
+    assert ratio > 5, ratio
+    s = metric["streets"]
+    sa = s.geometry.area
+    assert sa[~s.urban].median() > 5 * sa[s.urban].median()
+
+
+def test_grids_per_community(layers):
+    c = layers.communities.set_index("code")
+    n = layers.grids.community_code.value_counts()
+    n_comm = n[c.index[(c.kind == "社区") & c.street_code.isin(
+        layers.streets.code[layers.streets.kind == "街道"])]]
+    n_vill = n[c.index[c.kind == "村"]]
+    assert 6 <= n_comm.median() <= 12
+    assert 2 <= n_vill.median() <= 5
+    assert n.min() >= 1
+
+
+def test_urban_core_near_centre(metric, layers):
+    to_m = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    cx, cy = to_m.transform(*GRID_PLAN_CHUANYING.urban_centre)
+    s = metric["streets"]
+    d = s.geometry.centroid.distance(shapely.Point(cx, cy))
+    assert d[s.urban].max() < d[~s.urban].min()
+
+
+# --------------------------------------------------------------------------- determinism
+def _wkb(layers):
+    return [
+        (df.drop(columns="geometry").to_numpy().tolist(), shapely.to_wkb(df.geometry.values).tolist())
+        for df in (layers.streets, layers.communities, layers.grids)
+    ]
+
+
+def test_same_seed_identical_output(layers, districts):
+    again = build_area_layers(districts, [GRID_PLAN_CHUANYING], seed=SEED)
+    assert _wkb(again) == _wkb(layers)
+
+
+def test_different_seed_different_geometry(layers, districts):
+    other = build_area_layers(districts, [GRID_PLAN_CHUANYING], seed=SEED + 1)
+    assert len(other.streets) == 15 and len(other.communities) == 120
+    a = shapely.to_wkb(layers.streets.geometry.values).tolist()
+    b = shapely.to_wkb(other.streets.geometry.values).tolist()
+    assert a != b
+    assert set(other.grids.code) != set(layers.grids.code) or (
+        shapely.to_wkb(other.grids.geometry.values).tolist()
+        != shapely.to_wkb(layers.grids.geometry.values).tolist()
+    )
+
+
+# --------------------------------------------------------------------------- partition unit tests
+def _check_partition(parent, out):
+    geoms = [g for _, g in out]
+    assert sum(g.area for g in geoms) == pytest.approx(parent.area, rel=1e-9)
+    assert shapely.symmetric_difference(shapely.union_all(geoms), parent).area < 1e-9 * parent.area
+    for i in range(len(geoms)):
+        assert geoms[i].is_valid
+        for j in range(i + 1, len(geoms)):
+            assert shapely.intersection(geoms[i], geoms[j]).area < 1e-9 * parent.area
+
+
+def test_partition_merges_fragments_into_neighbours():
+    # A U-shaped parent: the middle seed's Voronoi cell crosses the notch and
+    # is clipped into two pieces; the piece without the seed must be merged.
+    parent = shapely.difference(box(0, 0, 100, 100), box(30, 40, 70, 100))
+    seeds = np.array([[15.0, 80.0], [50.0, 20.0], [85.0, 80.0], [50.0, 35.0]])
+    out = partition_polygon(parent, seeds)
+    _check_partition(parent, out)
+    assert all(isinstance(g, Polygon) for _, g in out)
+    for i, g in out:
+        assert g.covers(shapely.Point(seeds[i]))
+
+
+def test_partition_multipart_parent():
+    parent = MultiPolygon([box(0, 0, 100, 100), box(200, 0, 210, 10)])  # with an "island"
+    seeds = np.array([[20.0, 20.0], [80.0, 80.0], [20.0, 80.0]])
+    out = partition_polygon(parent, seeds)
+    _check_partition(parent, out)
+    assert sum(isinstance(g, MultiPolygon) for _, g in out) == 1  # the island joins one child
+
+
+def test_partition_merges_slivers():
+    parent = box(0, 0, 1000, 1000)
+    # a seed hugging the corner next to another yields a tiny cell
+    seeds = np.array([[250.0, 250.0], [750.0, 250.0], [250.0, 750.0], [750.0, 750.0], [0.5, 0.5], [0.1, 1.5]])
+    out = partition_polygon(parent, seeds)
+    _check_partition(parent, out)
+    areas = np.array([g.area for _, g in out])
+    assert areas.min() >= 0.01 * np.median(areas)
+    assert len(out) < len(seeds)
+
+
+# --------------------------------------------------------------------------- other plans
+def test_plan_without_urban_streets_and_generated_names(districts):
+    plan = DistrictPlan(
+        adcode="220221", n_urban_streets=0, n_towns=4, n_communities=6, n_villages=14,
+        n_grids=60, urban_centre=(126.50, 43.67), urban_radius_km=2.0,
+    )
+    lay = build_area_layers(districts, [plan], seed=3)
+    assert len(lay.streets) == 4 and set(lay.streets.kind) <= {"镇", "乡"}
+    assert (lay.streets.kind == "乡").sum() == 1  # n_towns // 3, farthest from the centre
+    assert lay.streets.name.str.fullmatch(r"\w+[镇乡]").all() and lay.streets.name.is_unique
+    assert len(lay.communities) == 20
+    assert lay.communities.kind.value_counts().to_dict() == {"村": 14, "社区": 6}
+    m = lay.communities.to_crs(METRIC_CRS)
+    d = lay.districts.to_crs(METRIC_CRS).geometry.iloc[0]
+    assert m.geometry.area.sum() == pytest.approx(d.area, rel=1e-9)
+    assert re.fullmatch(r"220221[12]\d{2}", lay.streets.code.iloc[0])

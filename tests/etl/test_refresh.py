@@ -1,0 +1,106 @@
+"""The refresh on tiny data: every row loaded or quarantined with its reason, no personal data in
+clear, and a failed run leaves the published warehouse as it was."""
+import csv
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from etl import contract
+from etl.extract import SourceError
+from etl.refresh import refresh
+
+
+def _csv_rows(path, encoding="utf-8"):
+    with open(path, encoding=encoding, newline="") as f:
+        return sum(1 for _ in csv.reader(f)) - 1
+
+
+def test_table_rows_equal_file_rows(tiny_source, tiny_db):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    for spec in contract.CSV_SOURCES:
+        assert con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0] == \
+            _csv_rows(tiny_source / spec.file), spec.file
+    import json
+    for level, file in contract.AREA_LAYERS.items():
+        n = len(json.loads((tiny_source / file).read_text(encoding="utf-8"))["features"])
+        assert con.execute("SELECT count(*) FROM areas WHERE level = ?", [level]).fetchone()[0] == n
+    log = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined FROM load_log").df()
+    assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"]).all()
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+
+
+def test_no_personal_data_in_clear(tiny_source, tiny_db):
+    people = pd.read_csv(tiny_source / "persons.csv", dtype=str, keep_default_na=False).head(300)
+    secrets = set(people["公民身份号码"]) | set(people["联系电话"]) - {""} | set(people["姓名"])
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                          "WHERE data_type = 'VARCHAR' AND NOT internal AND schema_name = 'main'").fetchall()
+    for table, column in columns:
+        found = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" IN '
+                            "(SELECT unnest(?::VARCHAR[]))", [sorted(secrets)]).fetchone()[0]
+        assert found == 0, (table, column)
+    masked = con.execute("SELECT id_number_masked, name_masked FROM persons LIMIT 1").fetchone()
+    assert "********" in masked[0] and "*" in masked[1]
+
+
+@pytest.fixture
+def dirty_source(tiny_source, tmp_path):
+    """The tiny data with a handful of known defects, one per rule."""
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    p = pd.read_csv(src / "persons.csv", dtype=str, keep_default_na=False)
+    p.loc[0, "公民身份号码"] = p.loc[0, "公民身份号码"][:17] + ("0" if p.loc[0, "公民身份号码"][17] != "0" else "1")
+    p.loc[1, "网格编码"] = "220204999999999"
+    p.loc[2, "出生日期"] = "not a date"
+    p.loc[3, "户编号"] = "H-NOWHERE"
+    p = pd.concat([p, p.iloc[[10]]])                       # a duplicate key
+    p.to_csv(src / "persons.csv", index=False, encoding="gb18030")   # and another encoding
+    e = pd.read_csv(src / "events.csv", dtype=str, keep_default_na=False)
+    e.loc[0, "结案时间"] = "2020-01-01 00:00:00"            # closed before it was reported
+    e.loc[1, "小类代码"] = "9999"
+    e.loc[2, "经度"], e.loc[2, "纬度"] = "0", "0"
+    e.loc[3, "事件编号"] = ""
+    e.to_csv(src / "events.csv", index=False)
+    return src, len(p), len(e)
+
+
+def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_path):
+    src, n_persons, n_events = dirty_source
+    db = tmp_path / "w.duckdb"
+    refresh(src, db, key_file)
+    con = duckdb.connect(str(db), read_only=True)
+    q = con.execute("SELECT file, line, rule FROM quarantine").df()
+    rules = set(zip(q["file"], q["line"], q["rule"]))
+    assert ("persons.csv", 2, "id_check_digit") in rules
+    assert ("persons.csv", 3, "unknown_grid") in rules
+    assert ("persons.csv", 4, "type_date") in rules
+    assert ("persons.csv", 5, "unknown_household") in rules
+    assert ("persons.csv", n_persons + 1, "duplicate_key") in rules
+    assert ("events.csv", 2, "before_reported") in rules
+    assert ("events.csv", 3, "unknown_category") in rules
+    assert ("events.csv", 4, "outside_china") in rules
+    assert ("events.csv", 5, "required") in rules
+    log = con.execute("SELECT * FROM load_log").df().set_index("file")
+    assert log.loc["persons.csv", "encoding"] == "gb18030"
+    assert log.loc["persons.csv", "rows_in"] == n_persons
+    assert log.loc["persons.csv", "rows_quarantined"] == 5
+    assert log.loc["events.csv", "rows_quarantined"] == 4
+    assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"]).all()
+    # the quarantined ID number is masked, never stored in full
+    raw = q.merge(con.execute("SELECT line, raw_value FROM quarantine WHERE rule = 'id_check_digit'").df())
+    assert raw["raw_value"].str.contains(r"\*{8}").all()
+
+
+def test_failed_refresh_keeps_the_published_warehouse(tiny_source, tiny_db, key_file, tmp_path):
+    db = tmp_path / "served.duckdb"
+    shutil.copy(tiny_db, db)
+    before = db.read_bytes()
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_source, broken)
+    (broken / "events.csv").write_text("事件编号,别的列\n1,2\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="缺少列"):
+        refresh(broken, db, key_file)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("served")) == ["served.duckdb"]
