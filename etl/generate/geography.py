@@ -83,6 +83,8 @@ GRID_POP_EXPONENT = 0.35  # how strongly grid counts follow population within a 
 _AREA_EPS = 1e-3  # m^2: pieces smaller than this are numerical noise
 _TOUCH_TOL = 1e-3  # m: tolerance when measuring shared borders
 _SNAP_TOL = 1e-3  # m: snapping tolerance when a merge leaves a numerical gap
+_COVERAGE_SNAP = 1e-6  # m: node snapping distance when cleaning a partition's shared edges
+_SPIKE_TOL = 1e-6  # m: a vertex this close to the line back is a degenerate spike
 
 
 # =============================================================================
@@ -173,14 +175,53 @@ def _polygon_parts(g) -> list[Polygon]:
     return out
 
 
+def _despike_ring(xy: np.ndarray, tol: float = _SPIKE_TOL) -> np.ndarray:
+    """Remove zero-width spikes and repeated points from a closed ring.
+
+    Merging children whose shared border was computed by different overlay
+    operations can leave a degenerate "spike" (the ring runs out to a vertex
+    and straight back). It has no area but is only valid by a few
+    nanometres and turns invalid after reprojection, so it is cut off.
+    """
+    pts = xy[:-1]
+    while len(pts) >= 3:
+        a = np.roll(pts, 1, axis=0) - pts
+        b = np.roll(pts, -1, axis=0) - pts
+        la = np.hypot(a[:, 0], a[:, 1])
+        lb = np.hypot(b[:, 0], b[:, 1])
+        cross = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+        h = cross / np.maximum(np.maximum(la, lb), 1e-300)  # offset of the nearer neighbour
+        bad = (la <= 1e-12) | (((a * b).sum(axis=1) > 0) & (h < tol))
+        if not bad.any():
+            break
+        pts = np.delete(pts, int(np.flatnonzero(bad)[0]), axis=0)
+    if len(pts) < 3:
+        return np.empty((0, 2))
+    return np.vstack([pts, pts[:1]])
+
+
+def _despike(p: Polygon) -> Polygon | None:
+    shell = _despike_ring(np.asarray(p.exterior.coords)[:, :2])
+    if len(shell) < 4:
+        return None
+    holes = []
+    for r in p.interiors:
+        h = _despike_ring(np.asarray(r.coords)[:, :2])
+        if len(h) >= 4 and abs(Polygon(h).area) > _AREA_EPS:
+            holes.append(h)
+    q = Polygon(shell, holes)
+    return q if q.area > _AREA_EPS else None
+
+
 def _clean(g):
-    """Drop numerical-noise parts and holes; return a Polygon or MultiPolygon."""
+    """Drop numerical-noise parts, holes and spikes; return a Polygon or MultiPolygon."""
     parts = []
     for p in _polygon_parts(g):
-        holes = [r for r in p.interiors if abs(Polygon(r).area) > _AREA_EPS]
-        if len(holes) != len(p.interiors):
-            p = Polygon(p.exterior, holes)
-        parts.append(p)
+        q = _despike(p)
+        if q is not None:
+            if not q.is_valid:  # pragma: no cover - despiking a valid polygon keeps it valid
+                q = p
+            parts.append(q)
     if not parts:
         return Polygon()
     if len(parts) == 1:
@@ -258,26 +299,34 @@ def _voronoi_cells(seeds: np.ndarray, region) -> np.ndarray:
     return shapely.intersection(cells, region)
 
 
-def _fix_partition(
-    raw_cells: Sequence, seeds: np.ndarray, groups: Sequence[int] | None = None
-) -> list[tuple[int, object]]:
-    """Turn clipped Voronoi cells into a clean partition.
+def _coverage_clean(geoms: list) -> list:
+    """``shapely.coverage_clean`` on the non-empty entries (others stay None).
 
-    Returns ``(seed_index, geometry)`` for the surviving children. Fragments
-    are merged into the sibling with the longest shared border (or, for
-    detached parts of a multi-part parent, the nearest sibling). Slivers below
-    ``SLIVER_FRACTION`` of the median area of their group are merged likewise.
-    ``groups`` labels the children (e.g. urban core vs rest): the sliver test
-    compares a child only with its own group, since urban streets are meant
-    to be far smaller than rural towns, and merges prefer a neighbour of the
-    same group.
+    Makes shared edges of siblings exactly identical: borders computed by
+    different overlay operations (e.g. a cell clipped to the urban core and
+    its neighbour clipped to the rest) differ by ~1e-10 m and can otherwise
+    leave zero-width corridors or inlets, which hide real disconnections and
+    turn invalid after reprojection.
     """
-    n = len(raw_cells)
-    grp = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    idx = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
+    out: list = [None] * len(geoms)
+    if idx:
+        cleaned = shapely.coverage_clean(
+            np.array([geoms[i] for i in idx], dtype=object), snapping_distance=_COVERAGE_SNAP
+        )
+        for i, g in zip(idx, cleaned):
+            g = _clean(g)
+            out[i] = None if g.is_empty else g
+    return out
+
+
+def _merge_pass(cells: list, seeds: np.ndarray, grp: np.ndarray) -> list:
+    """One round of fragment and sliver merging; returns the new cell list (None = merged away)."""
+    n = len(cells)
     geoms: list = [None] * n
     frags: list[tuple[Polygon, int]] = []
     for i in range(n):
-        parts = _polygon_parts(raw_cells[i])
+        parts = _polygon_parts(cells[i])
         if not parts:
             continue
         if len(parts) == 1:
@@ -331,7 +380,38 @@ def _fix_partition(
         else:
             geoms[j] = _union(geoms[j], geoms[i])
         geoms[i] = None
-    return [(i, geoms[i]) for i in alive]
+    return geoms
+
+
+def _fix_partition(
+    raw_cells: Sequence, seeds: np.ndarray, groups: Sequence[int] | None = None
+) -> list[tuple[int, object]]:
+    """Turn clipped Voronoi cells into a clean partition.
+
+    Returns ``(seed_index, geometry)`` for the surviving children. Each cell
+    keeps the part holding its seed; other parts ("fragments") are merged into
+    the sibling with the longest shared border (or, for detached parts of a
+    multi-part parent, the nearest sibling). Slivers below ``SLIVER_FRACTION``
+    of the median area of their group are merged likewise. ``groups`` labels
+    the children (e.g. urban core vs rest): the sliver test compares a child
+    only with its own group, since urban streets are meant to be far smaller
+    than rural towns, and merges prefer a neighbour of the same group.
+    Shared edges are made identical with ``coverage_clean`` before and after
+    merging; the loop repeats if cleaning reveals new fragments.
+    """
+    n = len(raw_cells)
+    grp = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    cells = _coverage_clean([_clean(g) if g is not None else None for g in raw_cells])
+    for _ in range(4):
+        parts_before = [_nparts(g) if g is not None else 0 for g in cells]
+        merged = _merge_pass(cells, seeds, grp)
+        cells = _coverage_clean(merged)
+        changed = any(
+            g is not None and _nparts(g) > _nparts(m) for g, m in zip(cells, merged) if m is not None
+        )
+        if not changed or max(parts_before) == 1 and not changed:
+            break
+    return [(i, g) for i, g in enumerate(cells) if g is not None]
 
 
 def partition_polygon(parent, seeds: np.ndarray) -> list[tuple[int, object]]:

@@ -379,13 +379,15 @@ def test_partition_multipart_parent():
 
 def test_partition_merges_slivers():
     parent = box(0, 0, 1000, 1000)
-    # a seed hugging the corner next to another yields a tiny cell
-    seeds = np.array([[250.0, 250.0], [750.0, 250.0], [250.0, 750.0], [750.0, 750.0], [0.5, 0.5], [0.1, 1.5]])
+    # three nearly coincident seeds: the middle one's cell is a 0.1 m wide strip
+    seeds = np.array([[100.0, 500.0], [499.9, 500.0], [500.0, 500.0], [500.1, 500.0], [900.0, 500.0]])
+    raw_strip = 0.1 * 1000
     out = partition_polygon(parent, seeds)
     _check_partition(parent, out)
     areas = np.array([g.area for _, g in out])
-    assert areas.min() >= 0.01 * np.median(areas)
-    assert len(out) < len(seeds)
+    assert areas.min() >= 0.01 * np.median(areas) > raw_strip
+    assert len(out) == len(seeds) - 1 and 2 not in [i for i, _ in out]
+    assert all(isinstance(g, Polygon) for _, g in out)
 
 
 # --------------------------------------------------------------------------- other plans
