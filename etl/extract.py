@@ -1,14 +1,19 @@
-"""Read source files as text, whatever their encoding, and say what was read."""
+"""Read source files as text, whatever their encoding, into DuckDB, and say what was read.
+
+Every cell arrives as VARCHAR (types are the checks' business). Lines that do not parse as CSV
+(wrong number of fields, broken quoting, a truncated last line) are not dropped: DuckDB's
+rejects table keeps them with their line numbers and they go to quarantine."""
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-ENCODINGS = ("utf-8-sig", "gb18030")   # UTF-8 with or without BOM; GB18030 covers GBK and GB2312
+CHUNK = 16 << 20
 
 
 class SourceError(Exception):
@@ -20,27 +25,96 @@ class TextFile:
     path: Path
     sha256: str
     encoding: str
-    frame: pd.DataFrame      # every cell a str; column "line" is the 1-based line in the file
+    rows_in: int          # data lines: loaded + malformed
 
 
-def read_csv_text(path: Path, headers: dict[str, str]) -> TextFile:
-    """Read a CSV as strings, map its source headers to canonical names, number its lines."""
+def sniff(path: Path) -> tuple[str, str]:
+    """(sha256, encoding): 'utf-8' (BOM or not) if the whole file decodes so, else 'gb18030'."""
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    gb = codecs.getincrementaldecoder("gb18030")()
+    utf8_ok = gb_ok = True
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            if not utf8_ok and gb_ok:
+                try:
+                    gb.decode(chunk)
+                except UnicodeDecodeError:
+                    gb_ok = False
+    if utf8_ok:
+        return digest.hexdigest(), "utf-8"
+    if gb_ok:
+        # GB18030 must decode from the start; the loop above began it at the first bad chunk
+        try:
+            with open(path, "rb") as f:
+                dec = codecs.getincrementaldecoder("gb18030")()
+                while chunk := f.read(CHUNK):
+                    dec.decode(chunk)
+                dec.decode(b"", final=True)
+            return digest.hexdigest(), "gb18030"
+        except UnicodeDecodeError:
+            pass
+    raise SourceError(f"{path.name}: 无法识别编码, 应为 UTF-8 或 GB18030 (undecodable)")
+
+
+def _header(path: Path, encoding: str) -> list[str]:
+    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+        return [h.strip() for h in next(csv.reader(io.StringIO(f.readline())), [])]
+
+
+def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
+    if encoding == "utf-8":
+        return path
+    out = workdir / (path.stem + ".utf8.csv")
+    with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        while text := src.read(CHUNK):
+            dst.write(text)
+    return out
+
+
+def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: bool) -> tuple[TextFile, list]:
+    """Create in-memory table `table`: a `line` column (line in the file, header = 1) and one
+    VARCHAR column per canonical name. Returns what was read and the malformed lines as
+    (line, rule, raw) tuples; raw is withheld for files holding personal data."""
     if not path.exists():
         raise SourceError(f"缺少源文件 {path.name} (missing source file {path})")
-    raw = path.read_bytes()
-    for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SourceError(f"{path.name}: 无法识别编码 (neither UTF-8 nor GB18030)")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    frame.columns = [c.strip() for c in frame.columns]
-    missing = [h for h in headers if h not in frame.columns]
+    sha, encoding = sniff(path)
+    found = _header(path, encoding)
+    missing = [h for h in headers if h not in found]
     if missing:
         raise SourceError(f"{path.name}: 缺少列 {', '.join(missing)} (missing columns)")
-    frame = frame[list(headers)].rename(columns=headers)
-    frame.insert(0, "line", range(2, len(frame) + 2))
-    return TextFile(path, hashlib.sha256(raw).hexdigest(), enc, frame)
+    with tempfile.TemporaryDirectory(prefix="etl-") as work:
+        readable = _as_utf8(path, encoding, Path(work))
+        con.execute("DROP TABLE IF EXISTS memory.reject_scans; DROP TABLE IF EXISTS memory.reject_errors")
+        # the dialect is fixed (RFC 4180), not sniffed: a damaged file must not change how it is read
+        columns = {f"c{i}": "VARCHAR" for i in range(len(found))}
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scanned AS SELECT * FROM read_csv(?, auto_detect = false, "
+            "columns = ?, header = true, delim = ',', quote = '\"', escape = '\"', "
+            "store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans', "
+            "rejects_limit = 0, null_padding = false, strict_mode = true)", [str(readable), columns])
+    bad = con.execute("SELECT DISTINCT line, error_type, csv_line FROM reject_errors ORDER BY line").fetchall()
+    n_ok = con.execute("SELECT count(*) FROM scanned").fetchone()[0]
+    rows_in = n_ok + len(bad)
+    # the k-th parsed row sits on the k-th line that was not rejected
+    select = ", ".join(f"coalesce(s.c{found.index(h)}, '') AS {name}" for h, name in headers.items())
+    con.execute(f"""
+        CREATE OR REPLACE TABLE memory.{table} AS
+        WITH good_lines AS (
+            SELECT line, row_number() OVER (ORDER BY line) - 1 AS rid
+            FROM (SELECT unnest(range(2, ? + 2)) AS line
+                  EXCEPT SELECT line FROM reject_errors)
+        )
+        SELECT g.line::BIGINT AS line, {select}
+        FROM (SELECT rowid AS rid, * FROM scanned) s JOIN good_lines g USING (rid)
+        ORDER BY g.line""", [rows_in])
+    con.execute("DROP TABLE scanned")
+    malformed = [(int(line), f"malformed_line:{kind}", "[含个人信息，已屏蔽]" if personal else raw)
+                 for line, kind, raw in bad]
+    return TextFile(path, sha, encoding, rows_in), malformed

@@ -16,9 +16,9 @@ import pandas as pd
 from etl import contract
 from etl.areas import read_area_layers
 from etl.checks import LOAD_ORDER, failure_queries
-from etl.extract import read_csv_text
+from etl.extract import load_csv
 from etl.paths import EVENT_CATEGORIES_CSV, ROOT
-from etl.privacy import load_or_create_key, pseudonymise_persons
+from etl.privacy import hmac_pads, load_or_create_key
 
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
@@ -97,25 +97,29 @@ def _load_areas(con, source: Path, report: RunReport):
 
 def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport):
     log.info("读取 %s …", spec.file)
-    text = read_csv_text(source / spec.file, spec.headers)
-    frame = text.frame
-    if spec is contract.PERSONS:
-        frame = pseudonymise_persons(frame, key)
     raw = f"raw_{spec.table}"
-    con.register("incoming", frame)
-    con.execute(f"CREATE OR REPLACE TABLE memory.{raw} AS SELECT * FROM incoming")
-    con.unregister("incoming")
+    personal = any(c.personal for c in spec.columns)
+    text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal)
+    if spec is contract.PERSONS:
+        sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
+        con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
+        con.execute(f"DROP TABLE memory.{raw}")      # the clear values go no further
+        raw += "_pseudonymised"
     failures = " UNION ALL ".join(failure_queries(spec, f"memory.{raw}"))
     con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {failures}")
     con.execute(f"""INSERT INTO wh.quarantine SELECT ?, ?, * FROM memory.fail_{spec.table}""",
                 [report.run_id, spec.file])
+    if malformed:
+        con.executemany("INSERT INTO wh.quarantine VALUES (?, ?, ?, '*', ?, ?)",
+                        [[report.run_id, spec.file, *m] for m in malformed])
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS
                     SELECT * FROM memory.{raw} WHERE line NOT IN (SELECT line FROM memory.fail_{spec.table})""")
-    n_in = len(frame)
     n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchone()[0]
-    n_bad = con.execute(f"SELECT count(DISTINCT line) FROM memory.fail_{spec.table}").fetchone()[0]
-    assert n_in == n_ok + n_bad, (spec.file, n_in, n_ok, n_bad)
-    _log_file(con, report, spec.file, text.sha256, text.encoding, n_in, n_ok, n_bad)
+    n_bad = con.execute(f"SELECT count(DISTINCT line) FROM memory.fail_{spec.table}").fetchone()[0] \
+        + len(malformed)
+    if text.rows_in != n_ok + n_bad:
+        raise AssertionError(f"{spec.file}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
+    _log_file(con, report, spec.file, text.sha256, text.encoding, text.rows_in, n_ok, n_bad)
     # the core table this source feeds must exist before later sources check references
     _run_layer_file(con, "staging", f"stg_{spec.table}")
     _run_layer_file(con, "core", spec.table)

@@ -12,23 +12,37 @@ WGS-84 by :func:`load_districts`); everything below them is generated:
   points, clipped to the parent, so they cover the parent with no gap and no
   overlap. Cells that the clipping splits into several pieces keep the piece
   holding their seed; the other pieces ("fragments") and any sliver smaller
-  than 1 % of the median sibling area are merged into the sibling sharing the
-  longest border. Children of a single-polygon parent are single polygons.
+  than 1 % of the median area of its siblings of the same class (urban /
+  rural) are merged into the sibling sharing the longest border.
+  ``shapely.coverage_clean`` makes sibling borders exactly identical.
+  Children of a single-polygon parent are single polygons; only a multi-part
+  parent (舒兰市 has a tiny exclave) can have a multi-part child.
 * Seeds are placed by weighted k-means on random points inside the parent
   (so cells are compact), with weights from a population density model: a
   Gaussian around the plan's ``urban_centre`` (sigma = ``urban_radius_km``)
   plus a low rural floor. Urban streets, communities and grids are therefore
   small near the centre and large in the countryside.
-* The urban core (an irregular blob of area ~ pi * urban_radius^2 around the
-  centre, clipped to the district) is tiled by the 街道; the rest of the
-  district by the 镇/乡. Inside a town a small core around its seat holds its
-  社区 (usually one); the rest is tiled by 村.
+* The urban core (area ~ pi * urban_radius^2 around the centre, clipped to the
+  district; its outline is a union of Voronoi "blocks" inside an irregular
+  blob) is tiled by the 街道, the rest of the district by the 镇/乡. Inside a
+  town a small core around its seat holds its 社区 (usually one, the seat);
+  the rest is tiled by 村.
+* Counts: the district's 社区 go to the 街道 in proportion to expected
+  population (density integrated over the area, at least 2 each), one 社区
+  per town seat; 村 go to the towns in proportion to area. Grids are shared
+  out in proportion to a weight of 2.7 per 社区 and 1 per 村, modulated by
+  (population / median population of the kind) ** 0.35; at least 1 each.
+* ``urban`` is True for 街道, for 社区 (including a town-seat 社区) and for
+  their grids; False for 镇/乡, 村 and village grids.
 * All geometry is computed in UTM 52N (EPSG:32652, metres) and returned in
   EPSG:4326 (WGS-84 ~ CGCS2000 lon/lat).
 
-Codes are numbered west -> east within rows, rows north -> south
-(:func:`geo_order`), separately for each category range (GB/T 10114 practice:
+Codes are numbered west -> east within latitude rows, rows north -> south
+(:func:`geo_order`; rows are sqrt(median sibling area) high), separately for each category range (GB/T 10114 practice:
 街道 001-099, 镇 100-199, 乡 200-299; 社区 001-199, 村 200-399; grids 001-999).
+Names: streets from ``DistrictPlan.street_names`` (or generated), 社区 and 村
+from :mod:`etl.generate.names` (unique within the district), grids
+"{community name}第{n}网格".
 
 Everything is deterministic given ``seed`` and the plans.
 """
@@ -62,6 +76,7 @@ __all__ = [
     "load_districts",
     "build_area_layers",
     "geo_order",
+    "METRES_PER_DEGREE_LAT",
     "partition_polygon",
 ]
 
@@ -213,15 +228,23 @@ def _despike(p: Polygon) -> Polygon | None:
     return q if q.area > _AREA_EPS else None
 
 
-def _clean(g):
-    """Drop numerical-noise parts, holes and spikes; return a Polygon or MultiPolygon."""
+def _clean(g, despike: bool = False):
+    """Drop numerical-noise parts and holes (and, optionally, spikes).
+
+    Returns a Polygon or MultiPolygon (empty Polygon if nothing is left).
+    """
     parts = []
     for p in _polygon_parts(g):
-        q = _despike(p)
-        if q is not None:
+        if despike:
+            q = _despike(p)
+            if q is None:
+                continue
             if not q.is_valid:  # pragma: no cover - despiking a valid polygon keeps it valid
                 q = p
-            parts.append(q)
+        else:
+            holes = [r for r in p.interiors if abs(Polygon(r).area) > _AREA_EPS]
+            q = p if len(holes) == len(p.interiors) else Polygon(p.exterior, holes)
+        parts.append(q)
     if not parts:
         return Polygon()
     if len(parts) == 1:
@@ -240,9 +263,9 @@ def _union(a, b, touching: bool = True):
     a few nanometres apart; the union then does not dissolve it. In that case
     ``b`` is snapped onto ``a`` (tolerance 1 mm) first.
     """
-    u = _clean(shapely.union(a, b))
+    u = _clean(shapely.union(a, b), despike=True)
     if touching and _nparts(u) > _nparts(a):
-        u2 = _clean(shapely.union(a, shapely.snap(b, a, _SNAP_TOL)))
+        u2 = _clean(shapely.union(a, shapely.snap(b, a, _SNAP_TOL)), despike=True)
         if _nparts(u2) < _nparts(u) and shapely.is_valid(u2):
             u = u2
     return u
@@ -296,7 +319,13 @@ def _voronoi_cells(seeds: np.ndarray, region) -> np.ndarray:
     cells = shapely.get_parts(vor)
     if len(cells) != len(seeds):  # pragma: no cover - GEOS contract
         raise RuntimeError("voronoi_polygons returned an unexpected number of cells")
-    return shapely.intersection(cells, region)
+    # cells well inside the region need no overlay (their vertices are kept exactly either way)
+    shapely.prepare(region)
+    inside = shapely.contains_properly(region, cells)
+    out = cells.copy()
+    if (~inside).any():
+        out[~inside] = shapely.intersection(cells[~inside], region)
+    return out
 
 
 def _coverage_clean(geoms: list) -> list:
@@ -320,8 +349,11 @@ def _coverage_clean(geoms: list) -> list:
     return out
 
 
-def _merge_pass(cells: list, seeds: np.ndarray, grp: np.ndarray) -> list:
-    """One round of fragment and sliver merging; returns the new cell list (None = merged away)."""
+def _merge_pass(cells: list, seeds: np.ndarray, grp: np.ndarray) -> tuple[list, int]:
+    """One round of fragment and sliver merging.
+
+    Returns the new cell list (None = merged away) and the number of merges.
+    """
     n = len(cells)
     geoms: list = [None] * n
     frags: list[tuple[Polygon, int]] = []
@@ -362,6 +394,7 @@ def _merge_pass(cells: list, seeds: np.ndarray, grp: np.ndarray) -> list:
             break
         pending = remaining
 
+    n_merged = len(frags)
     while len(alive) > 1:
         slivers = []
         for g in np.unique(grp[alive]):
@@ -380,7 +413,8 @@ def _merge_pass(cells: list, seeds: np.ndarray, grp: np.ndarray) -> list:
         else:
             geoms[j] = _union(geoms[j], geoms[i])
         geoms[i] = None
-    return geoms
+        n_merged += 1
+    return geoms, n_merged
 
 
 def _fix_partition(
@@ -401,15 +435,21 @@ def _fix_partition(
     """
     n = len(raw_cells)
     grp = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-    cells = _coverage_clean([_clean(g) if g is not None else None for g in raw_cells])
+    cells = [_clean(g) if g is not None else None for g in raw_cells]
+    # Cells clipped to different regions (core / rest) have borders from
+    # different overlays: clean first. Cells clipped to one region by one
+    # overlay each are sound as they are (cleaning is the dominant cost).
+    cleaned = len(np.unique(grp)) > 1
+    if cleaned:
+        cells = _coverage_clean(cells)
     for _ in range(4):
-        parts_before = [_nparts(g) if g is not None else 0 for g in cells]
-        merged = _merge_pass(cells, seeds, grp)
+        merged, n_merged = _merge_pass(cells, seeds, grp)
+        if n_merged == 0:
+            cells = merged
+            break
         cells = _coverage_clean(merged)
-        changed = any(
-            g is not None and _nparts(g) > _nparts(m) for g, m in zip(cells, merged) if m is not None
-        )
-        if not changed or max(parts_before) == 1 and not changed:
+        # cleaning can split a child held together only by a zero-width corridor
+        if not any(m is not None and _nparts(g) > _nparts(m) for g, m in zip(cells, merged)):
             break
     return [(i, g) for i, g in enumerate(cells) if g is not None]
 
@@ -456,7 +496,7 @@ def _sqdist(pts: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 
 def _kmeans_seeds(
-    pts: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, iters: int = 12
+    pts: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, iters: int = 10
 ) -> np.ndarray:
     """Weighted k-means on sample points; returns k distinct sample points (medoid snap).
 
@@ -516,7 +556,7 @@ def _kmeans_seeds(
 
 
 def _place_seeds(region, k: int, rng, weight_fn=None) -> np.ndarray:
-    m = int(np.clip(40 * k, 240, 4000))
+    m = int(np.clip(30 * k, 200, 3000))
     m = max(m, 4 * k)
     pts = _sample_in(region, m, rng)
     w = np.ones(len(pts)) if weight_fn is None else weight_fn(pts)
@@ -583,25 +623,39 @@ def _inside_point(poly, xy: np.ndarray) -> np.ndarray:
     return shapely.get_coordinates(shapely.point_on_surface(poly))[0]
 
 
-def geo_order(cx: np.ndarray, cy: np.ndarray, row_height: float) -> np.ndarray:
-    """Indices ordering points west->east within rows, rows north->south.
+METRES_PER_DEGREE_LAT = 111_195.0  # mean length of one degree of latitude
 
-    Rows are bands of ``row_height`` (metric units) counted down from the
-    northernmost point, so the first element is always in the top band.
+
+def geo_order(lon: np.ndarray, lat: np.ndarray, row_height_deg: float) -> np.ndarray:
+    """Indices ordering points west->east within latitude rows, rows north->south.
+
+    Rows are bands ``row_height_deg`` degrees of latitude high, counted down
+    from the northernmost point, so the first element is always in the top
+    band; within a band points are sorted by longitude.
     """
-    cx = np.asarray(cx, dtype=float)
-    cy = np.asarray(cy, dtype=float)
-    if len(cx) == 0:
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if len(lon) == 0:
         return np.zeros(0, dtype=int)
-    row = np.floor((cy.max() - cy) / max(row_height, 1e-9)).astype(np.int64)
-    return np.lexsort((cx, row))
+    row = np.floor((lat.max() - lat) / max(row_height_deg, 1e-12)).astype(np.int64)
+    return np.lexsort((lon, row))
+
+
+_TO_LONLAT = pyproj.Transformer.from_crs(METRIC_CRS, CANONICAL_CRS, always_xy=True)
 
 
 def _order_children(geoms: list) -> np.ndarray:
+    """Code order of sibling polygons (metric CRS).
+
+    Centroids are taken in the metric CRS and converted to lon/lat; the row
+    height is the side of a median-sized square, sqrt(median area), in degrees
+    of latitude.
+    """
     arr = np.array(geoms, dtype=object)
     c = shapely.get_coordinates(shapely.centroid(arr))
-    h = float(np.sqrt(np.median(shapely.area(arr))))
-    return geo_order(c[:, 0], c[:, 1], h)
+    lon, lat = _TO_LONLAT.transform(c[:, 0], c[:, 1])
+    h = float(np.sqrt(np.median(shapely.area(arr)))) / METRES_PER_DEGREE_LAT
+    return geo_order(lon, lat, h)
 
 
 # =============================================================================
@@ -630,12 +684,42 @@ def _allocate(total: int, weights: np.ndarray, mins: np.ndarray) -> np.ndarray:
 # =============================================================================
 # Builder
 # =============================================================================
+def _validate_plan(plan: DistrictPlan) -> None:
+    a = plan.adcode
+    if not (isinstance(a, str) and len(a) == 6 and a.isdigit()):
+        raise ValueError(f"adcode must be a 6-digit string, got {a!r}")
+    counts = (plan.n_urban_streets, plan.n_towns, plan.n_communities, plan.n_villages, plan.n_grids)
+    if min(counts) < 0:
+        raise ValueError(f"{a}: negative count in plan")
+    if plan.n_urban_streets + plan.n_towns == 0:
+        raise ValueError(f"{a}: plan has no streets")
+    if plan.n_urban_streets > 99:
+        raise ValueError(f"{a}: at most 99 街道 (codes 001-099)")
+    if plan.n_urban_streets and plan.n_communities < 2 * plan.n_urban_streets:
+        raise ValueError(f"{a}: need at least 2 社区 per 街道")
+    if plan.n_communities + plan.n_villages < 2 * (plan.n_urban_streets + plan.n_towns):
+        raise ValueError(f"{a}: need at least 2 communities/villages per street")
+    if plan.n_grids < plan.n_communities + plan.n_villages:
+        raise ValueError(f"{a}: need at least one grid per community/village")
+    if plan.urban_radius_km <= 0:
+        raise ValueError(f"{a}: urban_radius_km must be positive")
+    if plan.street_names:
+        if len(plan.street_names) != plan.n_urban_streets + plan.n_towns:
+            raise ValueError(f"{a}: street_names must list the urban streets, then the towns")
+        if len(set(plan.street_names)) != len(plan.street_names):
+            raise ValueError(f"{a}: duplicate street names")
+        towns = plan.street_names[plan.n_urban_streets :]
+        if sum(s.endswith("乡") for s in towns) > 100 or sum(not s.endswith("乡") for s in towns) > 100:
+            raise ValueError(f"{a}: at most 100 镇 and 100 乡")
+    elif plan.n_towns > 150:
+        raise ValueError(f"{a}: too many towns")
+
+
 class _DistrictBuilder:
     def __init__(self, plan: DistrictPlan, district_geom, seed: int, to_metric):
         self.plan = plan
         self.geom = district_geom  # metric
         self.rng = np.random.default_rng([int(seed), int(plan.adcode), 0])
-        self.name_rng = np.random.default_rng([int(seed), int(plan.adcode), 1])
         cx, cy = to_metric.transform(*plan.urban_centre)
         centre = np.array([cx, cy])
         if not self.geom.covers(Point(centre)):
@@ -683,8 +767,6 @@ class _DistrictBuilder:
     def build(self):
         plan = self.plan
         n_u, n_t = plan.n_urban_streets, plan.n_towns
-        if n_u + n_t == 0:
-            raise ValueError(f"{plan.adcode}: plan has no streets")
         # ---- streets -------------------------------------------------------
         urban_area = np.pi * self.sigma**2
         streets = self._core_rest_partition(
@@ -746,15 +828,13 @@ class _DistrictBuilder:
         kinds = ["街道" if is_core else "镇" for is_core, _, _ in streets]
         town_idx = [i for i, k in enumerate(kinds) if k == "镇"]
         if plan.street_names:
-            if len(plan.street_names) != plan.n_urban_streets + plan.n_towns:
-                raise ValueError(f"{plan.adcode}: street_names must list urban streets then towns")
             n_xiang = sum(1 for s in plan.street_names[plan.n_urban_streets :] if s.endswith("乡"))
         else:
             n_xiang = plan.n_towns // 3
         if n_xiang and town_idx:
             # the townships farthest from the city are 乡
             d = [float(np.hypot(*(streets[i][1] - self.centre))) for i in town_idx]
-            for j in np.argsort(d, kind="stable")[len(town_idx) - n_xiang :]:
+            for j in np.argsort(d, kind="stable")[max(0, len(town_idx) - n_xiang) :]:
                 kinds[town_idx[int(j)]] = "乡"
         return kinds
 
@@ -769,8 +849,9 @@ class _DistrictBuilder:
         nc, nv = plan.n_communities, plan.n_villages
         ui, ti = np.flatnonzero(urban), np.flatnonzero(rural)
         if len(ti) == 0:
-            # villages on the outskirts of urban streets
-            n_vill[ui] = _allocate(nv, areas[ui] * (pops[ui].max() / pops[ui]), np.zeros(len(ui)))
+            # villages go to the urban streets with the most thinly populated land
+            # (weight area / mean density = area**2 / population)
+            n_vill[ui] = _allocate(nv, areas[ui] ** 2 / pops[ui], np.zeros(len(ui)))
             n_comm[ui] = _allocate(nc, pops[ui], np.maximum(1, 2 - n_vill[ui]))
             return n_comm, n_vill
         if len(ui) == 0:
@@ -801,6 +882,8 @@ def build_area_layers(districts: gpd.GeoDataFrame, plans: Sequence[DistrictPlan]
     d = d.assign(_code=d[code_col].astype(str).str.zfill(6))
     by_code = {c: i for i, c in enumerate(d["_code"])}
     plans = sorted(plans, key=lambda p: p.adcode)
+    for p in plans:
+        _validate_plan(p)
     if len({p.adcode for p in plans}) != len(plans):
         raise ValueError("duplicate district plans")
     missing = [p.adcode for p in plans if p.adcode not in by_code]

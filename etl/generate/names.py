@@ -196,7 +196,7 @@ class NamePicker:
                 )
             if stem + "村" not in self.used:
                 return stem
-        return self._fallback(VILLAGE_PLACE_NAMES, "")  # pragma: no cover
+        return self._fallback(VILLAGE_PLACE_NAMES, "村")[:-1]  # pragma: no cover
 
     def village_name(self) -> str:
         """"XX村" (e.g. 王家屯村, 二道沟村, 东屯村)."""

@@ -104,3 +104,20 @@ def test_failed_refresh_keeps_the_published_warehouse(tiny_source, tiny_db, key_
         refresh(broken, db, key_file)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("served")) == ["served.duckdb"]
+
+
+def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    with open(src / "events.csv", "a", encoding="utf-8") as f:
+        f.write('SJX,网格员巡查,01,市容环境\n')            # too few fields
+        f.write('SJY,"随手拍,01')                            # truncated last line, open quote
+    n_rows = _csv_rows(tiny_source / "events.csv")
+    db = tmp_path / "w.duckdb"
+    refresh(src, db, key_file)
+    con = duckdb.connect(str(db), read_only=True)
+    q = con.execute("SELECT line, rule FROM quarantine WHERE file = 'events.csv' ORDER BY line").fetchall()
+    assert [line for line, _ in q] == [n_rows + 2, n_rows + 3]
+    assert all(rule.startswith("malformed_line:") for _, rule in q)
+    rows_in, loaded = con.execute("SELECT rows_in, rows_loaded FROM load_log WHERE file = 'events.csv'").fetchone()
+    assert (rows_in, loaded) == (n_rows + 2, n_rows)
