@@ -1,51 +1,78 @@
-"""The contract's row rules as SQL: each query yields (line, column, rule, raw value) for every
-failure. A row with any failure goes to quarantine; the rest load. Identifiers come from the
-contract, never from the data, so composing them into SQL is safe; values are never spliced in."""
+"""The contract's row rules as SQL conditions. A row failing any rule goes to quarantine with one
+record per failure (line, column, rule, raw value); the rest load.
+
+Two passes: one scan finds the lines failing anything (usually few), then each rule is evaluated
+on those lines only to say what failed. Identifiers come from the contract, never from the data,
+so composing them into SQL is safe; values are never spliced in."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from etl.contract import EVENTS, HOUSEHOLDS, PERSONS, SourceFile
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 
 
+@dataclass(frozen=True)
+class Rule:
+    column: str
+    name: str
+    fails: str      # SQL condition, true when the row breaks the rule
+    raw: str        # SQL expression for the value to show (masked for personal data)
+
+
 def stored_column(spec_col) -> str:
-    """Personal columns arrive masked (see etl.privacy)."""
+    """Personal columns arrive masked (etl/sql/privacy/pseudonymise_persons.sql)."""
     return f"{spec_col.name}_masked" if spec_col.personal else spec_col.name
 
 
-def failure_queries(spec: SourceFile, raw: str) -> list[str]:
-    q = []
+def rules_for(spec: SourceFile) -> list[Rule]:
+    rules = []
     for c in spec.columns:
         col = stored_column(c)
         if c.required:
-            q.append(f"SELECT line, '{c.name}', 'required', {col} FROM {raw} WHERE trim({col}) = ''")
+            rules.append(Rule(c.name, "required", f"trim({col}) = ''", col))
         if c.type != "VARCHAR":
-            q.append(f"SELECT line, '{c.name}', 'type_{c.type.lower()}', {col} FROM {raw} "
-                     f"WHERE trim({col}) <> '' AND TRY_CAST(trim({col}) AS {c.type}) IS NULL")
-    q.append(f"SELECT line, '{spec.key}', 'duplicate_key', {spec.key} FROM ("
-             f"SELECT line, {spec.key}, row_number() OVER (PARTITION BY trim({spec.key}) ORDER BY line) rn "
-             f"FROM {raw}) WHERE rn > 1 AND trim({spec.key}) <> ''")
+            rules.append(Rule(c.name, f"type_{c.type.lower()}",
+                              f"trim({col}) <> '' AND TRY_CAST(trim({col}) AS {c.type}) IS NULL", col))
+    rules.append(Rule(spec.key, "duplicate_key", f"key_rank > 1 AND trim({spec.key}) <> ''", spec.key))
     names = {c.name for c in spec.columns}
     if "grid_code" in names:
-        q.append(f"SELECT line, 'grid_code', 'unknown_grid', grid_code FROM {raw} "
-                 "WHERE trim(grid_code) <> '' AND trim(grid_code) NOT IN "
-                 "(SELECT code FROM wh.areas WHERE level = 'grid')")
+        rules.append(Rule("grid_code", "unknown_grid",
+                          "trim(grid_code) <> '' AND trim(grid_code) NOT IN "
+                          "(SELECT code FROM wh.areas WHERE level = 'grid')", "grid_code"))
     if "lon" in names:
-        q.append(f"SELECT line, 'lon/lat', 'outside_china', lon || ',' || lat FROM {raw} "
-                 "WHERE NOT (TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
-                 "AND TRY_CAST(lat AS DOUBLE) BETWEEN 3 AND 54)")
+        rules.append(Rule("lon/lat", "outside_china",
+                          "NOT coalesce(TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
+                          "AND TRY_CAST(lat AS DOUBLE) BETWEEN 3 AND 54, false)", "lon || ',' || lat"))
     if spec is PERSONS:
-        q.append(f"SELECT line, 'id_number', id_problem, id_number_masked FROM {raw} "
-                 "WHERE id_problem <> '' AND trim(id_number_masked) <> ''")
-        q.append(f"SELECT line, 'household_id', 'unknown_household', household_id FROM {raw} "
-                 "WHERE trim(household_id) NOT IN (SELECT household_id FROM wh.households)")
+        rules.append(Rule("id_number", "id_number", "id_problem <> '' AND trim(id_number_masked) <> ''",
+                          "id_number_masked"))
+        rules.append(Rule("household_id", "unknown_household",
+                          "trim(household_id) NOT IN (SELECT household_id FROM wh.households)",
+                          "household_id"))
     if spec is EVENTS:
-        q.append(f"SELECT line, 'subclass_code', 'unknown_category', subclass_code FROM {raw} "
-                 "WHERE trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)")
+        rules.append(Rule("subclass_code", "unknown_category",
+                          "trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)",
+                          "subclass_code"))
         for ts in LIFECYCLE:
-            q.append(f"SELECT line, '{ts}', 'before_reported', {ts} FROM {raw} "
-                     f"WHERE TRY_CAST({ts} AS TIMESTAMP) < TRY_CAST(reported_at AS TIMESTAMP)")
-    return q
+            rules.append(Rule(ts, "before_reported",
+                              f"TRY_CAST({ts} AS TIMESTAMP) < TRY_CAST(reported_at AS TIMESTAMP)", ts))
+    return rules
+
+
+def failures_sql(spec: SourceFile, raw: str) -> tuple[str, str]:
+    """(SQL for the table of suspect rows, SQL listing every failure among them)."""
+    rules = rules_for(spec)
+    ranked = (f"(SELECT *, row_number() OVER (PARTITION BY trim({spec.key}) ORDER BY line) AS key_rank "
+              f"FROM {raw})")
+    suspects = f"SELECT * FROM {ranked} WHERE " + " OR ".join(f"coalesce({r.fails}, false)" for r in rules)
+    detail = " UNION ALL ".join(
+        f"SELECT line, '{r.column}' AS column_name, "
+        + (f"id_problem" if r.name == "id_number" else f"'{r.name}'")
+        + f" AS rule, {r.raw} AS raw_value FROM suspects WHERE coalesce({r.fails}, false)"
+        for r in rules)
+    return suspects, detail
 
 
 # the order in which sources load: persons reference households

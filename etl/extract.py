@@ -102,18 +102,21 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: boo
     bad = con.execute("SELECT DISTINCT line, error_type, csv_line FROM reject_errors ORDER BY line").fetchall()
     n_ok = con.execute("SELECT count(*) FROM scanned").fetchone()[0]
     rows_in = n_ok + len(bad)
-    # the k-th parsed row sits on the k-th line that was not rejected
     select = ", ".join(f"coalesce(s.c{found.index(h)}, '') AS {name}" for h, name in headers.items())
-    con.execute(f"""
-        CREATE OR REPLACE TABLE memory.{table} AS
-        WITH good_lines AS (
-            SELECT line, row_number() OVER (ORDER BY line) - 1 AS rid
-            FROM (SELECT unnest(range(2, ? + 2)) AS line
-                  EXCEPT SELECT line FROM reject_errors)
-        )
-        SELECT g.line::BIGINT AS line, {select}
-        FROM (SELECT rowid AS rid, * FROM scanned) s JOIN good_lines g USING (rid)
-        ORDER BY g.line""", [rows_in])
+    if not bad:   # rows are stored in file order: row k is on line k + 2
+        con.execute(f"CREATE OR REPLACE TABLE memory.{table} AS "
+                    f"SELECT (s.rid + 2)::BIGINT AS line, {select} FROM (SELECT rowid AS rid, * FROM scanned) s")
+    else:         # the k-th parsed row sits on the k-th line that was not rejected
+        con.execute(f"""
+            CREATE OR REPLACE TABLE memory.{table} AS
+            WITH good_lines AS (
+                SELECT line, row_number() OVER (ORDER BY line) - 1 AS rid
+                FROM (SELECT unnest(range(2, ? + 2)) AS line
+                      EXCEPT SELECT line FROM reject_errors)
+            )
+            SELECT g.line::BIGINT AS line, {select}
+            FROM (SELECT rowid AS rid, * FROM scanned) s JOIN good_lines g USING (rid)
+            ORDER BY g.line""", [rows_in])
     con.execute("DROP TABLE scanned")
     malformed = [(int(line), f"malformed_line:{kind}", "[含个人信息，已屏蔽]" if personal else raw)
                  for line, kind, raw in bad]

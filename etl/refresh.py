@@ -15,7 +15,7 @@ import pandas as pd
 
 from etl import contract
 from etl.areas import read_area_layers
-from etl.checks import LOAD_ORDER, failure_queries
+from etl.checks import LOAD_ORDER, failures_sql
 from etl.extract import load_csv
 from etl.paths import EVENT_CATEGORIES_CSV, ROOT
 from etl.privacy import hmac_pads, load_or_create_key
@@ -105,8 +105,9 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
         con.execute(f"DROP TABLE memory.{raw}")      # the clear values go no further
         raw += "_pseudonymised"
-    failures = " UNION ALL ".join(failure_queries(spec, f"memory.{raw}"))
-    con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {failures}")
+    suspects, detail = failures_sql(spec, f"memory.{raw}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE suspects AS {suspects}")
+    con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {detail}")
     con.execute(f"""INSERT INTO wh.quarantine SELECT ?, ?, * FROM memory.fail_{spec.table}""",
                 [report.run_id, spec.file])
     if malformed:
