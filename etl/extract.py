@@ -5,7 +5,6 @@ Every cell arrives as VARCHAR (types are the checks' business). Lines that do no
 rejects table keeps them with their line numbers and they go to quarantine."""
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 16 << 20
+HEAD_BYTES = 4 << 20
 
 
 class SourceError(Exception):
@@ -29,52 +29,42 @@ class TextFile:
 
 
 def sniff(path: Path) -> tuple[str, str]:
-    """(sha256, encoding): 'utf-8' (BOM or not) if the whole file decodes so, else 'gb18030'."""
+    """(sha256, encoding). UTF-8 (with or without BOM) if the file's first megabytes decode so,
+    else GB18030. A UTF-8 file with a few bad bytes further on is still UTF-8: DuckDB rejects
+    those lines one by one and they go to quarantine as malformed_line:INVALID ENCODING."""
     digest = hashlib.sha256()
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    gb = codecs.getincrementaldecoder("gb18030")()
-    utf8_ok = gb_ok = True
+    head = b""
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
             digest.update(chunk)
-            if utf8_ok:
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if not utf8_ok and gb_ok:
-                try:
-                    gb.decode(chunk)
-                except UnicodeDecodeError:
-                    gb_ok = False
-    if utf8_ok:
-        return digest.hexdigest(), "utf-8"
-    if gb_ok:
-        # GB18030 must decode from the start; the loop above began it at the first bad chunk
-        try:
-            with open(path, "rb") as f:
-                dec = codecs.getincrementaldecoder("gb18030")()
-                while chunk := f.read(CHUNK):
-                    dec.decode(chunk)
-                dec.decode(b"", final=True)
-            return digest.hexdigest(), "gb18030"
-        except UnicodeDecodeError:
-            pass
-    raise SourceError(f"{path.name}: 无法识别编码, 应为 UTF-8 或 GB18030 (undecodable)")
+    head = head[: len(head) - 3] if len(head) == HEAD_BYTES else head   # may end mid-character
+    invalid = head.decode("utf-8", errors="replace").count("\ufffd")
+    non_ascii = len(head) - len(head.translate(None, bytes(range(128))))
+    return digest.hexdigest(), "utf-8" if invalid <= max(1, non_ascii // 1000) else "gb18030"
 
 
 def _header(path: Path, encoding: str) -> list[str]:
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
-        return [h.strip() for h in next(csv.reader(io.StringIO(f.readline())), [])]
+    try:
+        with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+            return [h.strip() for h in next(csv.reader(io.StringIO(f.readline())), [])]
+    except UnicodeDecodeError:
+        raise SourceError(f"{path.name}: 无法识别编码, 应为 UTF-8 或 GB18030 (undecodable)") from None
 
 
 def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     if encoding == "utf-8":
         return path
     out = workdir / (path.stem + ".utf8.csv")
-    with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        while text := src.read(CHUNK):
-            dst.write(text)
+    try:
+        with open(path, encoding=encoding, newline="") as src, \
+                open(out, "w", encoding="utf-8", newline="") as dst:
+            while text := src.read(CHUNK):
+                dst.write(text)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path.name}: 无法识别编码, 应为 UTF-8 或 GB18030 (undecodable: {exc.reason} "
+                          f"at byte {exc.start})") from None
     return out
 
 

@@ -142,28 +142,64 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
     reported = reported[order]
 
     lon, lat = _event_points(grids, ev["grid"].to_numpy(), rng)
-    cat = categories.iloc[ev["sub"].to_numpy()].reset_index(drop=True)
-    src = ev["source"].to_numpy()
-    out = pd.DataFrame({
-        "event_id": _event_ids(reported),
-        "source": SOURCES[src],
-        "class_code": cat["class_code"].to_numpy(),
-        "class_name": cat["class_name"].to_numpy(),
-        "subclass_code": cat["subclass_code"].to_numpy(),
-        "subclass_name": cat["subclass_name"].to_numpy(),
-        "reported_at": reported,
-        "lon": lon.round(6), "lat": lat.round(6),
-        "grid_code": grids["code"].to_numpy()[ev["grid"].to_numpy()],
-    })
-    grid_names = grids["name"].to_numpy()[ev["grid"].to_numpy()]
-    out["address"] = np.char.add(grid_names.astype(str), "附近")
-    lead = np.array(["网格员巡查发现", "居民随手拍上报：", "市民来电反映", "视频监控发现",
-                     "部门移交："])[src]
-    out["description"] = np.char.add(np.char.add(lead, out["address"].to_numpy().astype(str)),
-                                     np.char.add(out["subclass_name"].to_numpy().astype(str),
-                                                 "问题，请尽快处置。"))
-    out = pd.concat([out, _workflow(reported, src, cat, scale, rng)], axis=1)
-    return out
+    sub = ev["sub"].to_numpy()
+    day = reported.astype("datetime64[D]").astype(np.int64)
+    _, first, counts = np.unique(day, return_index=True, return_counts=True)
+    out = pd.DataFrame({"sub": sub.astype(np.int16), "source": ev["source"].to_numpy(np.int8),
+                        "grid": ev["grid"].to_numpy(np.int32), "reported_at": reported,
+                        # the event number's sequence within its day, in report order
+                        "day_seq": np.arange(n) - np.repeat(first, counts) + 1,
+                        "lon": lon.round(6), "lat": lat.round(6)})
+    return pd.concat([out, _workflow(reported, ev["source"].to_numpy(), sub, categories, scale, rng)],
+                     axis=1)
+
+
+STATUSES = ["待立案", "待派遣", "处置中", "待核查", "待结案", "已结案", "不予立案"]
+SATISFACTION = ["", "满意", "基本满意", "不满意"]
+REPORT_LEADS = ["网格员巡查发现", "居民随手拍上报：", "市民来电反映", "视频监控发现", "部门移交："]
+
+
+def write_events(events: pd.DataFrame, categories: pd.DataFrame, grids, headers: dict, path) -> int:
+    """Compose the text columns in DuckDB from codes and lookup tables (fast at millions of
+    rows), number events per day in report order, write the CSV with the source's headers."""
+    import duckdb
+    con = duckdb.connect()
+    lookups = {
+        "ev": events.assign(ord=np.arange(len(events))),
+        "cats": categories.assign(sub=np.arange(len(categories))),
+        "grid_names": pd.DataFrame({"grid": np.arange(len(grids)), "code": grids["code"].to_numpy(),
+                                    "name": grids["name"].to_numpy()}),
+        "sources": pd.DataFrame({"source": np.arange(len(SOURCES)), "name": SOURCES,
+                                 "lead": REPORT_LEADS}),
+        "statuses": pd.DataFrame({"status": np.arange(len(STATUSES)), "name": STATUSES}),
+        "ratings": pd.DataFrame({"satisfaction": np.arange(len(SATISFACTION)), "name": SATISFACTION}),
+    }
+    for name, frame in lookups.items():
+        con.register(name, frame)
+    columns = {
+        "event_id": "'SJ' || strftime(e.reported_at, '%Y%m%d') || lpad(CAST(e.day_seq AS VARCHAR), 6, '0')",
+        "source": "s.name", "class_code": "c.class_code", "class_name": "c.class_name",
+        "subclass_code": "c.subclass_code", "subclass_name": "c.subclass_name",
+        "reported_at": "e.reported_at", "lon": "e.lon", "lat": "e.lat", "grid_code": "g.code",
+        "address": "g.name || '附近'",
+        "description": "s.lead || g.name || '附近' || c.subclass_name || '问题，请尽快处置。'",
+        "accepted_at": "e.accepted_at", "dispatched_at": "e.dispatched_at",
+        "handled_at": "e.handled_at", "verified_at": "e.verified_at", "closed_at": "e.closed_at",
+        "department": "CASE WHEN e.has_department THEN c.department END",
+        "deadline": "e.deadline", "rework_count": "e.rework_count",
+        "extension_count": "e.extension_count", "satisfaction": "nullif(r.name, '')",
+        "status": "st.name",
+    }
+    select = ", ".join(f'{expr} AS "{headers[name]}"' for name, expr in columns.items())
+    target = str(path).replace("'", "''")  # COPY takes no bound file name
+    con.execute(f"""COPY (SELECT {select}
+                    FROM ev e JOIN cats c USING (sub) JOIN grid_names g USING (grid)
+                    JOIN sources s USING (source) JOIN statuses st USING (status)
+                    JOIN ratings r USING (satisfaction)
+                    ORDER BY e.ord)
+                    TO '{target}' (HEADER, DELIMITER ',', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')""")
+    con.close()
+    return len(events)
 
 
 def _event_points(grids, grid_idx: np.ndarray, rng):
@@ -176,16 +212,7 @@ def _event_points(grids, grid_idx: np.ndarray, rng):
     return lon[grid_idx * pool + spot], lat[grid_idx * pool + spot]
 
 
-def _event_ids(reported: np.ndarray) -> np.ndarray:
-    day = reported.astype("datetime64[D]")
-    ymd = np.char.replace(np.datetime_as_string(day, unit="D"), "-", "")
-    # sequence within the day (reported is sorted)
-    _, first, counts = np.unique(day, return_index=True, return_counts=True)
-    seq = np.arange(len(day)) - np.repeat(first, counts) + 1
-    return np.char.add(np.char.add("SJ", ymd), np.char.zfill(seq.astype("U6"), 6))
-
-
-def _workflow(reported, src, cat: pd.DataFrame, scale, rng) -> pd.DataFrame:
+def _workflow(reported, src, sub, categories: pd.DataFrame, scale, rng) -> pd.DataFrame:
     n = len(reported)
     as_of = np.datetime64(scale.end) + np.timedelta64(1, "D") - np.timedelta64(1, "m")
     cal = WorkCalendar(scale.start, scale.end + dt.timedelta(days=400))
@@ -197,8 +224,8 @@ def _workflow(reported, src, cat: pd.DataFrame, scale, rng) -> pd.DataFrame:
     accepted = reported + minutes(accept_delay)
     dispatched = accepted + minutes(_lognormal(rng, 25, 1.0, n))
 
-    limit = cat["limit_value"].to_numpy().astype(int)
-    in_days = (cat["limit_unit"] == "工作日").to_numpy()
+    limit = categories["limit_value"].to_numpy().astype(int)[sub]
+    in_days = (categories["limit_unit"] == "工作日").to_numpy()[sub]
     limit_min = np.where(in_days, limit * DAY_WORK_MIN, limit * 60)
     extensions = np.where(rng.random(n) < 0.03, np.where(rng.random(n) < 0.2, 2, 1), 0)
     deadline_h = cal.add_work_minutes(dispatched, limit_min * (1 + extensions))
@@ -206,7 +233,8 @@ def _workflow(reported, src, cat: pd.DataFrame, scale, rng) -> pd.DataFrame:
     deadline = np.where(in_days, deadline_d, deadline_h)
 
     # departments differ in speed; hard cases linger for weeks whatever their limit
-    dept_codes, dept = np.unique(cat["department"].to_numpy(), return_inverse=True)
+    dept_codes, dept_of_sub = np.unique(categories["department"].to_numpy(), return_inverse=True)
+    dept = dept_of_sub[sub]
     dept_speed = np.random.default_rng(rng.integers(2**32)).lognormal(0, 0.3, len(dept_codes))
     ratio = _lognormal(rng, 0.5, 0.75, n) * dept_speed[dept]
     handle_wm = ratio * limit_min * (1 + extensions)
@@ -225,7 +253,7 @@ def _workflow(reported, src, cat: pd.DataFrame, scale, rng) -> pd.DataFrame:
     rated = np.isin(src, [1, 2]) & (rng.random(n) < 0.7)
     p_unhappy = np.where(late, 0.18, 0.04)
     u = rng.random(n)
-    satisfaction = np.where(u < p_unhappy, "不满意", np.where(u < p_unhappy + 0.15, "基本满意", "满意"))
+    satisfaction = np.where(u < p_unhappy, 3, np.where(u < p_unhappy + 0.15, 2, 1))   # SATISFACTION
 
     def upto(ts, ok):
         """Timestamps after the as-of instant have not happened yet."""
@@ -237,18 +265,17 @@ def _workflow(reported, src, cat: pd.DataFrame, scale, rng) -> pd.DataFrame:
     han = upto(handled, ok & ~np.isnat(dis))
     ver = upto(verified, ok & ~np.isnat(han))
     clo = upto(closed, ok & ~np.isnat(ver))
-    status = np.select(
+    status = np.select(   # indexes into STATUSES
         [rejected & (accepted <= as_of), ~np.isnat(clo), ~np.isnat(ver), ~np.isnat(han),
-         ~np.isnat(dis), ~np.isnat(acc)],
-        ["不予立案", "已结案", "待结案", "待核查", "处置中", "待派遣"], "待立案")
+         ~np.isnat(dis), ~np.isnat(acc)], [6, 5, 4, 3, 2, 1], 0).astype(np.int8)
     is_closed = ~np.isnat(clo)
     return pd.DataFrame({
         "accepted_at": acc, "dispatched_at": dis, "handled_at": han, "verified_at": ver,
         "closed_at": clo,
-        "department": np.where(ok, cat["department"].to_numpy(), ""),
+        "has_department": ok,
         "deadline": np.where(np.isnat(dis), np.datetime64("NaT"), deadline),
         "rework_count": np.where(ok & ~np.isnat(ver), rework, 0),
         "extension_count": np.where(ok & ~np.isnat(dis), extensions, 0),
-        "satisfaction": np.where(is_closed & rated, satisfaction, ""),
+        "satisfaction": np.where(is_closed & rated, satisfaction, 0).astype(np.int8),
         "status": status,
     })

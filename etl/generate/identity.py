@@ -23,32 +23,42 @@ def is_valid_id(number: str) -> bool:
     return id_check_char(number[:17]) == number[17].upper()
 
 
+def _first17(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+    """The first 17 digits as int64: region, birth date YYYYMMDD, a sequence odd for men."""
+    seq = rng.integers(0, 500, len(region)) * 2 + np.where(male, 1, 0)
+    b = birth.astype("datetime64[D]")
+    year = b.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (b - b.astype("datetime64[M]")).astype(np.int64) + 1
+    ymd = year * 10000 + month * 100 + day
+    return region.astype(np.int64) * 10**11 + ymd * 1000 + seq
+
+
+def _with_check(first17: np.ndarray) -> np.ndarray:
+    powers = 10 ** np.arange(16, -1, -1, dtype=np.int64)
+    digits = (first17[:, None] // powers) % 10
+    checks = np.array(list(CHECK_CHARS))[(digits @ ID_WEIGHTS) % 11]
+    return np.char.add(np.char.zfill(first17.astype("U17"), 17), checks)
+
+
 def make_id_numbers(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
                     rng: np.random.Generator) -> np.ndarray:
-    """ID numbers for people with the given 6-digit region codes (str), birth dates
-    (datetime64[D]) and sexes; the 3-digit sequence is odd for men, even for women.
-
-    Uniqueness is the caller's concern only in the rare event of a collision; see
-    `unique_id_numbers` which redraws them."""
-    n = len(region)
-    seq = rng.integers(0, 500, n) * 2 + np.where(male, 1, 0)
-    ymd = np.datetime_as_string(birth.astype("datetime64[D]"), unit="D")
-    ymd = np.char.replace(ymd, "-", "")
-    first17 = np.char.add(np.char.add(region.astype("U6"), ymd), np.char.zfill(seq.astype("U3"), 3))
-    digits = first17.view("U1").reshape(n, 17).astype(np.int64)
-    checks = np.array(list(CHECK_CHARS))[(digits @ ID_WEIGHTS) % 11]
-    return np.char.add(first17, checks)
+    """ID numbers for people with the given 6-digit region codes, birth dates (datetime64[D])
+    and sexes; the 3-digit sequence is odd for men, even for women."""
+    return _with_check(_first17(region, birth, male, rng))
 
 
 def unique_id_numbers(region, birth, male, rng) -> np.ndarray:
-    ids = make_id_numbers(region, birth, male, rng)
+    """As make_id_numbers, redrawing the sequence of the rare duplicates."""
+    first17 = _first17(region, birth, male, rng)
     for _ in range(20):
-        _, first = np.unique(ids, return_index=True)
-        dup = np.ones(len(ids), bool)
+        _, first = np.unique(first17, return_index=True)
+        dup = np.ones(len(first17), bool)
         dup[first] = False
         if not dup.any():
-            return ids
-        ids[dup] = make_id_numbers(region[dup], birth[dup], male[dup], rng)
+            return _with_check(first17)
+        first17[dup] = _first17(region[dup], birth[dup], male[dup], rng)
     raise RuntimeError("could not draw unique ID numbers")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from etl import contract
-from etl.generate.events import generate_events
+from etl.generate.events import generate_events, write_events
 from etl.generate.geography import build_area_layers, load_districts
 from etl.generate.population import generate_population
 from etl.generate.scales import SCALES
@@ -41,16 +41,18 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
 
     log.info("生成实有人口 (households, persons) …")
     grids = layers.grids.reset_index(drop=True)
-    households, persons = generate_population(grids, scale, rng)
-    per_grid = persons.groupby("grid_code").size().reindex(grids["code"], fill_value=0).to_numpy()
+    households, persons, per_grid = generate_population(grids, scale, rng)
 
     log.info("生成事件 (events) …")
     events = generate_events(grids, per_grid, load_categories(), scale, rng)
+    log.info("写出文件 (writing files) …")
 
     counts = {}
-    for spec, df in ((contract.HOUSEHOLDS, households), (contract.PERSONS, persons),
-                     (contract.EVENTS, events)):
+    for spec, df in ((contract.HOUSEHOLDS, households), (contract.PERSONS, persons)):
         counts[spec.file] = write_csv(df, spec, out / spec.file)
+    counts[contract.EVENTS.file] = write_events(
+        events, load_categories(), grids, {c.name: c.header for c in contract.EVENTS.columns},
+        out / contract.EVENTS.file)
     for level, file in contract.AREA_LAYERS.items():
         counts[file] = len(getattr(layers, _attr(level)))
     manifest = {"scale": scale_name, "seed": seed, "start": str(scale.start), "end": str(scale.end),
@@ -76,13 +78,12 @@ def _keep_streets(layers, n: int):
     return layers
 
 
-def write_csv(df: pd.DataFrame, spec: contract.SourceFile, path: Path) -> int:
-    """Write with the source system's Chinese headers; timestamps as 'YYYY-MM-DD HH:MM:SS'."""
-    frame = df[[c.name for c in spec.columns]].rename(columns={c.name: c.header for c in spec.columns})
+def write_csv(table, spec: contract.SourceFile, path: Path) -> int:
+    """Write an Arrow table with the source system's Chinese headers."""
+    frame = table.select([c.name for c in spec.columns]).rename_columns([c.header for c in spec.columns])
     con = duckdb.connect()
     con.register("frame", frame)
     target = str(path).replace("'", "''")  # COPY takes no bound file name
-    con.execute(f"COPY (SELECT * FROM frame) TO '{target}' "
-                "(HEADER, DELIMITER ',', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')")
+    con.execute(f"COPY (SELECT * FROM frame) TO '{target}' (HEADER, DELIMITER ',')")
     con.close()
-    return len(frame)
+    return frame.num_rows

@@ -1,0 +1,46 @@
+"""Reading sources: encodings, malformed lines, undecodable files."""
+import duckdb
+import pytest
+
+from etl.extract import SourceError, load_csv
+
+HEADERS = {"户编号": "household_id", "名称": "name"}
+
+
+def _load(path):
+    con = duckdb.connect()
+    text, malformed = load_csv(con, path, HEADERS, "t", personal=False)
+    return text, malformed, con.execute("SELECT * FROM t ORDER BY line").fetchall()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings(tmp_path, encoding):
+    p = tmp_path / "h.csv"
+    p.write_text("户编号,名称\n1,甲\n2,乙\n", encoding=encoding)
+    text, malformed, rows = _load(p)
+    assert text.encoding == ("gb18030" if encoding == "gb18030" else "utf-8")
+    assert rows == [(2, "1", "甲"), (3, "2", "乙")] and malformed == []
+
+
+def test_a_bad_utf8_line_is_quarantined_not_the_file(tmp_path):
+    p = tmp_path / "h.csv"
+    body = "".join(f"{i},甲乙丙\n" for i in range(3000))
+    p.write_bytes(("户编号,名称\n" + body).encode() + b"X,\xff\xfe\n3,ok\n")
+    text, malformed, rows = _load(p)
+    assert text.encoding == "utf-8" and text.rows_in == 3002 and len(rows) == 3001
+    assert malformed[0][:2] == (3002, "malformed_line:INVALID ENCODING")
+    assert rows[-1] == (3003, "3", "ok")      # lines after the bad one keep their numbers
+
+
+def test_undecodable_file_is_a_clear_error(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_bytes("户编号,名称\n1,甲\n".encode("utf-16"))
+    with pytest.raises(SourceError, match="UTF-8 或 GB18030"):
+        _load(p)
+
+
+def test_missing_columns_are_named(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("户编号,别的\n1,甲\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="缺少列 名称"):
+        _load(p)
