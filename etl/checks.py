@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.contract import EVENTS, HOUSEHOLDS, PERSONS, SourceFile
+from etl.contract import SourceFile
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 
@@ -45,13 +45,13 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("lon/lat", "outside_china",
                           "NOT coalesce(TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
                           "AND TRY_CAST(lat AS DOUBLE) BETWEEN 3 AND 54, false)", "lon || ',' || lat"))
-    if spec is PERSONS:
+    if spec.table == "persons":
         rules.append(Rule("id_number", "id_number", "id_problem <> '' AND trim(id_number_masked) <> ''",
                           "id_number_masked"))
         rules.append(Rule("household_id", "unknown_household",
                           "trim(household_id) NOT IN (SELECT household_id FROM wh.households)",
                           "household_id"))
-    if spec is EVENTS:
+    if spec.table == "events":
         rules.append(Rule("subclass_code", "unknown_category",
                           "trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)",
                           "subclass_code"))
@@ -74,6 +74,3 @@ def failures_sql(spec: SourceFile, raw: str) -> tuple[str, str]:
         for r in rules)
     return suspects, detail
 
-
-# the order in which sources load: persons reference households
-LOAD_ORDER = (HOUSEHOLDS, PERSONS, EVENTS)

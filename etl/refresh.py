@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from etl import contract
 from etl.areas import read_area_layers
-from etl.checks import LOAD_ORDER, failures_sql
+from etl.checks import failures_sql
 from etl.extract import load_csv
-from etl.paths import EVENT_CATEGORIES_CSV, ROOT
+from etl.paths import ROOT
+from etl.reference import load_event_categories
 from etl.privacy import hmac_pads, load_or_create_key
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"   # ATTACH takes no bound parameter
 
 
-def refresh(source: Path, db: Path, key_file: Path) -> RunReport:
+def refresh(source: Path, db: Path, key_file: Path, mapping: Path | None = None) -> RunReport:
+    """Load `source` (files named by the contract, or by a site's `mapping` file) into a new
+    warehouse and publish it at `db`."""
     t0 = time.perf_counter()
     report = RunReport(run_id=dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6])
     key = load_or_create_key(key_file)
@@ -49,7 +51,7 @@ def refresh(source: Path, db: Path, key_file: Path) -> RunReport:
         _create_bookkeeping(con)
         _load_reference(con)
         _load_areas(con, source, report)
-        for spec in LOAD_ORDER:
+        for spec in contract.load_contract(mapping):   # persons reference households: order matters
             _load_source(con, source, spec, key, report)
         _run_models(con)
         _write_meta(con, report, source)
@@ -73,8 +75,7 @@ def _create_bookkeeping(con):
 
 
 def _load_reference(con):
-    cats = pd.read_csv(EVENT_CATEGORIES_CSV, dtype=str).rename(columns=contract.CATEGORY_HEADERS)
-    cats["limit_value"] = cats["limit_value"].astype(int)
+    cats = load_event_categories()
     con.register("cats", cats)
     con.execute("CREATE TABLE wh.event_categories AS SELECT * FROM cats")
     con.unregister("cats")
@@ -100,7 +101,7 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
     text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal)
-    if spec is contract.PERSONS:
+    if spec.table == "persons":
         sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
         con.execute(f"DROP TABLE memory.{raw}")      # the clear values go no further

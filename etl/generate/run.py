@@ -8,21 +8,16 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from etl import contract
 from etl.generate.events import generate_events, write_events
 from etl.generate.geography import build_area_layers, load_districts
 from etl.generate.population import generate_population
 from etl.generate.scales import SCALES
-from etl.paths import DISTRICTS_GEOJSON, EVENT_CATEGORIES_CSV
+from etl.paths import DISTRICTS_GEOJSON
+from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
-
-
-def load_categories() -> pd.DataFrame:
-    df = pd.read_csv(EVENT_CATEGORIES_CSV, dtype=str).rename(columns=contract.CATEGORY_HEADERS)
-    return df
 
 
 def generate(scale_name: str, out: Path, seed: int) -> dict:
@@ -44,14 +39,14 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
     households, persons, per_grid = generate_population(grids, scale, rng)
 
     log.info("生成事件 (events) …")
-    events = generate_events(grids, per_grid, load_categories(), scale, rng)
+    events = generate_events(grids, per_grid, load_event_categories(), scale, rng)
     log.info("写出文件 (writing files) …")
 
     counts = {}
     for spec, df in ((contract.HOUSEHOLDS, households), (contract.PERSONS, persons)):
         counts[spec.file] = write_csv(df, spec, out / spec.file)
     counts[contract.EVENTS.file] = write_events(
-        events, load_categories(), grids, {c.name: c.header for c in contract.EVENTS.columns},
+        events, load_event_categories(), grids, {c.name: c.header for c in contract.EVENTS.columns},
         out / contract.EVENTS.file)
     for level, file in contract.AREA_LAYERS.items():
         counts[file] = len(getattr(layers, _attr(level)))

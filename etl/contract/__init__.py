@@ -1,0 +1,82 @@
+"""The data contract: one TOML file per source in this folder (file name, format, key, and for every
+column the Chinese header a source system exports, the canonical name, type, rule and example).
+docs/data-contract.md is generated from them (`python -m etl contract-doc`).
+
+A site whose exports use other file names or headers maps them in a mapping file
+(`--mapping site.toml`, see docs/data-contract.md) without touching code."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+CONTRACT_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str          # canonical, English
+    header: str        # as exported by the source system
+    type: str          # DuckDB type after checking
+    required: bool = True
+    personal: bool = False   # personal data: never stored or shown in clear
+    rule: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    table: str
+    file: str
+    columns: tuple[Column, ...]
+    key: str
+    format: str = "csv"
+    load_order: int = 100
+    title: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Source header → canonical name."""
+        return {c.header: c.name for c in self.columns}
+
+
+def _load(path: Path) -> SourceFile:
+    with open(path, "rb") as f:
+        d = tomllib.load(f)
+    title = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+    columns = tuple(Column(**c) for c in d.pop("columns"))
+    return SourceFile(columns=columns, title=title, **d)
+
+
+def load_contract(mapping: Path | None = None) -> tuple[SourceFile, ...]:
+    """All CSV sources in load order, with a site's mapping of file names and headers applied."""
+    sources = [_load(p) for p in sorted(CONTRACT_DIR.glob("*.toml"))]
+    if mapping is not None:
+        sources = [apply_mapping(s, mapping) for s in sources]
+    return tuple(sorted(sources, key=lambda s: (s.load_order, s.table)))
+
+
+def apply_mapping(spec: SourceFile, mapping: Path) -> SourceFile:
+    """Mapping file: [files] table = "local file name"; [headers.<table>] canonical = "local header"."""
+    with open(mapping, "rb") as f:
+        m = tomllib.load(f)
+    unknown = set(m.get("headers", {}).get(spec.table, {})) - {c.name for c in spec.columns}
+    if unknown:
+        raise ValueError(f"{mapping}: [headers.{spec.table}] names unknown columns {sorted(unknown)}")
+    headers = m.get("headers", {}).get(spec.table, {})
+    columns = tuple(replace(c, header=headers.get(c.name, c.header)) for c in spec.columns)
+    return replace(spec, file=m.get("files", {}).get(spec.table, spec.file), columns=columns)
+
+
+CSV_SOURCES = load_contract()
+_BY_TABLE = {s.table: s for s in CSV_SOURCES}
+HOUSEHOLDS, PERSONS, EVENTS = _BY_TABLE["households"], _BY_TABLE["persons"], _BY_TABLE["events"]
+
+# The area layers: one GeoJSON (or Shapefile) per level, properties in canonical names.
+AREA_LAYERS = {"district": "districts.geojson", "street": "streets.geojson",
+               "community": "communities.geojson", "grid": "grids.geojson"}
+
+# Reference data shipped with the project.
+CATEGORY_HEADERS = {"大类代码": "class_code", "大类名称": "class_name", "小类代码": "subclass_code",
+                    "小类名称": "subclass_name", "处置时限": "limit_value", "时限单位": "limit_unit",
+                    "责任部门": "department", "板块": "board"}

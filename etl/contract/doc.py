@@ -1,0 +1,77 @@
+"""Render docs/data-contract.md from the contract's TOML files, so the two never disagree."""
+from __future__ import annotations
+
+from etl.contract import AREA_LAYERS, load_contract
+
+INTRO = """\
+# Data contract
+
+What the ETL reads: `python -m etl refresh --source DIR [--mapping site.toml]`. This document is
+generated from `etl/contract/*.toml` by `python -m etl contract-doc`; a test fails when the two
+disagree. The refresh checks every row against these rules: a row that breaks one goes to the
+`quarantine` table with the file, line, column, rule name and raw value (masked where it is
+personal data); `load_log` records for every file `rows_in = rows_loaded + rows_quarantined`.
+
+## General rules
+
+- **Formats and encodings**: CSV (RFC 4180: comma, double quotes) in UTF-8 with or without BOM, or
+  GB18030 (which covers GBK and GB2312), detected per file. A file in any other encoding stops the
+  run with a clear error (exit code 2); a few undecodable lines in a UTF-8 file are quarantined as
+  `malformed_line:INVALID ENCODING`.
+- **Malformed lines** (wrong number of fields, broken quoting, a truncated last line) are
+  quarantined as `malformed_line:<reason>` with their line number, never dropped.
+- **Coordinate reference system**: WGS-84 / CGCS2000 (EPSG:4326 ≈ EPSG:4490) longitude and
+  latitude in decimal degrees. Sources in GCJ-02 (AMap, Tencent) or BD-09 must be converted or
+  declared (see issue 4).
+- **Time**: local time (Asia/Shanghai, UTC+8), `YYYY-MM-DD HH:MM:SS`; dates `YYYY-MM-DD`.
+- **Empty cells** are empty strings; a mandatory column that is empty fails `required`.
+- **Types**: a value that does not parse as the column's type fails `type_<type>`
+  (`type_timestamp`, `type_double`, `type_integer`, `type_date`).
+- **Keys**: a repeated key fails `duplicate_key`; the first occurrence loads.
+- **Cross-file rules**: `unknown_grid` (网格编码 not in grids), `unknown_household` (a person's
+  户编号 not in households), `unknown_category` (小类代码 not in the taxonomy
+  `data/reference/event_categories.csv`), `before_reported` (a workflow time earlier than
+  上报时间), `outside_china` (coordinates outside 73–136 E, 3–54 N), `id_format`,
+  `id_check_digit`, `id_birth_mismatch`, `id_sex_mismatch` (GB 11643-1999).
+- **Personal data** (columns marked personal) never reach the warehouse in clear: ID numbers
+  become an HMAC-SHA256 keyed hash plus a mask (`220204********1234`), names `张*`, phones
+  `138****1234`.
+
+## Other file names or headers: the mapping file
+
+A site whose systems export other file names or headers writes a TOML mapping file and passes it
+with `--mapping`; only what differs needs a line:
+
+```toml
+[files]
+events = "事件导出.csv"          # table = file name in the source folder
+
+[headers.events]
+event_id = "案件编号"            # canonical column = the header in that file
+reported_at = "发现时间"
+```
+
+## Area layers
+
+"""
+
+
+def render() -> str:
+    out = [INTRO]
+    out.append("One file per level: " + ", ".join(f"`{f}` ({lvl})" for lvl, f in AREA_LAYERS.items())
+               + ". GeoJSON FeatureCollections, one Feature per area, Polygon or MultiPolygon in "
+               "WGS-84. Properties: `code` (6/9/12/15 digits = 6 county (GB/T 2260) + 3 street + 3 "
+               "community + 3 grid; each level's code starts with its parent's; numbered west→east, "
+               "north→south), `name`, optional `kind` (街道/镇/乡, 社区/村) and `urban`. Children tile "
+               "their parent. Rules: `code_format`, `duplicate_key`, `unknown_parent`, "
+               "`invalid_geometry`.\n")
+    for spec in load_contract():
+        out += [f"## `{spec.file}`: {spec.title}", "",
+                f"Format {spec.format.upper()}; key `{spec.key}`; loaded in order {spec.load_order}.", "",
+                "| header | canonical name | type | mandatory | personal | rule | example |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for c in spec.columns:
+            out.append(f"| {c.header} | `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | "
+                       f"{'yes' if c.personal else ''} | {c.rule} | `{c.example}` |")
+        out.append("")
+    return "\n".join(out)
