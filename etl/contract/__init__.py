@@ -33,6 +33,7 @@ class SourceFile:
     format: str = "csv"
     load_order: int = 100
     title: str = ""
+    loaded: bool = True      # false: generated and documented, not yet read by the refresh
 
     @property
     def headers(self) -> dict[str, str]:
@@ -48,9 +49,11 @@ def _load(path: Path) -> SourceFile:
     return SourceFile(columns=columns, title=title, **d)
 
 
-def load_contract(mapping: Path | None = None) -> tuple[SourceFile, ...]:
-    """All CSV sources in load order, with a site's mapping of file names and headers applied."""
+def load_contract(mapping: Path | None = None, *, loaded_only: bool = True) -> tuple[SourceFile, ...]:
+    """Sources in load order, with a site's mapping of file names and headers applied."""
     sources = [_load(p) for p in sorted(CONTRACT_DIR.glob("*.toml"))]
+    if loaded_only:
+        sources = [s for s in sources if s.loaded]
     if mapping is not None:
         sources = [apply_mapping(s, mapping) for s in sources]
     return tuple(sorted(sources, key=lambda s: (s.load_order, s.table)))
@@ -69,6 +72,7 @@ def apply_mapping(spec: SourceFile, mapping: Path) -> SourceFile:
 
 
 CSV_SOURCES = load_contract()
+ALL_SOURCES = load_contract(loaded_only=False)
 _BY_TABLE = {s.table: s for s in CSV_SOURCES}
 HOUSEHOLDS, PERSONS, EVENTS = _BY_TABLE["households"], _BY_TABLE["persons"], _BY_TABLE["events"]
 

@@ -65,9 +65,11 @@ def render() -> str:
                "north→south), `name`, optional `kind` (街道/镇/乡, 社区/村) and `urban`. Children tile "
                "their parent. Rules: `code_format`, `duplicate_key`, `unknown_parent`, "
                "`invalid_geometry`.\n")
-    for spec in load_contract():
+    for spec in load_contract(loaded_only=False):
+        loading = (f"loaded in order {spec.load_order}" if spec.loaded
+                   else "generated, not yet loaded by the refresh")
         out += [f"## `{spec.file}`: {spec.title}", "",
-                f"Format {spec.format.upper()}; key `{spec.key}`; loaded in order {spec.load_order}.", "",
+                f"Format {spec.format.upper()}; key `{spec.key}`; {loading}.", "",
                 "| header | canonical name | type | mandatory | personal | rule | example |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for c in spec.columns:
