@@ -375,11 +375,13 @@ TRANSFORMS = {
 }
 
 # Which rows a defect can hit (a row that allows it without touching a second column).
+# Each takes the header -> index map and returns a test on a parsed row.
 ELIGIBLE = {
-    "id_excel_scientific": lambda v: v["公民身份号码"][-1].isdigit(),
-    "lowercase_x": lambda v: v["公民身份号码"][-1] == "X",
-    "future_timestamp": lambda v: all(v[h] == "" for h in LIFECYCLE) and v["处置时限"] == "",
-    "closed_before_reported": lambda v: v["结案时间"] != "",
+    "id_excel_scientific": lambda c: (lambda r, i=c["公民身份号码"]: r[i][-1:].isdigit()),
+    "lowercase_x": lambda c: (lambda r, i=c["公民身份号码"]: r[i][-1:] == "X"),
+    "future_timestamp": lambda c: (
+        lambda r, ix=tuple(c[h] for h in LIFECYCLE + ("处置时限",)): not any(r[i] for i in ix)),
+    "closed_before_reported": lambda c: (lambda r, i=c["结案时间"]: r[i] != ""),
 }
 
 
@@ -392,21 +394,20 @@ def _count(rows: int) -> int:
 
 def _scan(path: Path, headers: list[str], kinds) -> tuple[int, dict[str, np.ndarray]]:
     """First pass: the number of data rows and, per defect with a condition, the rows allowing it."""
-    tests = {k: ELIGIBLE[k] for k in kinds if k in ELIGIBLE}
-    flags: dict[str, list[bool]] = {k: [] for k in tests}
-    n = 0
+    index = {h: i for i, h in enumerate(headers)}
+    tests = [(k, ELIGIBLE[k](index)) for k in kinds if k in ELIGIBLE]
+    flags: dict[str, list[bool]] = {k: [] for k, _ in tests}
+    n, width = 0, len(headers)
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         if next(reader) != headers:
             raise ValueError(f"{path.name}: unexpected header")
         for row in reader:
-            if len(row) != len(headers):
+            if len(row) != width:
                 raise ValueError(f"{path.name} line {n + 2}: {len(row)} fields, not a clean file")
             n += 1
-            if tests:
-                v = dict(zip(headers, row))
-                for k, t in tests.items():
-                    flags[k].append(t(v))
+            for k, t in tests:
+                flags[k].append(t(row))
     return n, {k: np.array(f, dtype=bool) for k, f in flags.items()}
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from etl.generate.incidents import incident_reports, plan_incidents, truth_table
 from etl.generate.points import sample_points
 from etl.workcalendar import DAY_WORK_MIN, WorkCalendar, is_workday
 
@@ -95,7 +96,8 @@ def _lognormal(rng, median, sigma, n):
 
 
 def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFrame, scale,
-                    rng: np.random.Generator) -> pd.DataFrame:
+                    rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, truth of the injected incidents)."""
     days = np.arange(np.datetime64(scale.start), np.datetime64(scale.end) + 1)
     n_days = len(days)
     rest_day = np.array([not is_workday(d.astype(object)) for d in days])
@@ -134,6 +136,9 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
         chunks.append(pd.DataFrame({"sub": s, "source": src, "day": day_idx, "hour": hour,
                                     "grid": grid_idx}))
     ev = pd.concat(chunks, ignore_index=True)
+    incidents = plan_incidents(ev, grids, n_days, scale.incidents, rng)
+    ev = pd.concat([ev, incident_reports(incidents, ev, rng)], ignore_index=True)
+    truth = truth_table(incidents, days, grids, categories)
     n = len(ev)
     reported = (days[ev["day"].to_numpy()].astype("datetime64[m]")
                 + (ev["hour"].to_numpy() * 60 + rng.integers(0, 60, n)).astype("timedelta64[m]"))
@@ -150,8 +155,9 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
                         # the event number's sequence within its day, in report order
                         "day_seq": np.arange(n) - np.repeat(first, counts) + 1,
                         "lon": lon.round(6), "lat": lat.round(6)})
-    return pd.concat([out, _workflow(reported, ev["source"].to_numpy(), sub, categories, scale, rng)],
-                     axis=1)
+    events = pd.concat([out, _workflow(reported, ev["source"].to_numpy(), sub, categories, scale, rng)],
+                       axis=1)
+    return events, truth
 
 
 STATUSES = ["待立案", "待派遣", "处置中", "待核查", "待结案", "已结案", "不予立案"]

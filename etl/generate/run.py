@@ -12,6 +12,7 @@ import numpy as np
 from etl import contract
 from etl.generate.events import generate_events, write_events
 from etl.generate.geography import build_area_layers, load_districts
+from etl.generate.incidents import TRUTH_FILE
 from etl.generate.population import generate_population
 from etl.generate.scales import SCALES
 from etl.paths import DISTRICTS_GEOJSON
@@ -39,7 +40,7 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
     households, persons, per_grid = generate_population(grids, scale, rng)
 
     log.info("生成事件 (events) …")
-    events = generate_events(grids, per_grid, load_event_categories(), scale, rng)
+    events, truth = generate_events(grids, per_grid, load_event_categories(), scale, rng)
     log.info("写出文件 (writing files) …")
 
     counts = {}
@@ -50,6 +51,9 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
         out / contract.EVENTS.file)
     for level, file in contract.AREA_LAYERS.items():
         counts[file] = len(getattr(layers, _attr(level)))
+    # ground truth for evaluating early warning: beside the sources, never read by the ETL
+    truth.to_csv(out / TRUTH_FILE, index=False)
+    counts[TRUTH_FILE] = len(truth)
     manifest = {"scale": scale_name, "seed": seed, "start": str(scale.start), "end": str(scale.end),
                 "rows": counts}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",

@@ -17,6 +17,7 @@ class Scale:
     events_per_resident_year: float
     start: dt.date                 # first day of the event history
     end: dt.date                   # last day: the data are "as of" its end
+    incidents: int                 # injected incidents (spike/ramp/step) with ground truth
 
 
 # A fixed end date keeps "same seed, same files" true on any day the generator runs.
@@ -25,7 +26,7 @@ START = dt.date(2023, 11, 1)
 
 SCALES = {
     # 船营区 at its real size: 15 streets/townships, 120 communities/villages, ~420,000 residents.
-    "demo": Scale("demo", (GRID_PLAN_CHUANYING,), None, 500, 250, 0.92, START, END),
+    "demo": Scale("demo", (GRID_PLAN_CHUANYING,), None, 500, 250, 0.92, START, END, 36),
     # Three streets of 船营区 (two urban, one township), for tests: seconds to generate.
-    "tiny": Scale("tiny", (GRID_PLAN_CHUANYING,), 3, 150, 80, 0.92, dt.date(2025, 11, 1), END),
+    "tiny": Scale("tiny", (GRID_PLAN_CHUANYING,), 3, 150, 80, 0.92, dt.date(2025, 11, 1), END, 9),
 }

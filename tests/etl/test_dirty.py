@@ -1,0 +1,197 @@
+"""Dirty mode: the manifest describes exactly what is in the files (etl/generate/dirty.py)."""
+import csv
+import hashlib
+import json
+import shutil
+from collections import Counter
+
+import pytest
+
+from etl import contract
+from etl.generate.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
+
+HEADERS = {spec.file: [c.header for c in spec.columns] for spec in contract.CSV_SOURCES}
+
+
+@pytest.fixture(scope="module")
+def dirty(tiny_source, tmp_path_factory):
+    """A copy of the session's clean tiny data (seed 42), made dirty."""
+    out = tmp_path_factory.mktemp("tiny-dirty")
+    shutil.copytree(tiny_source, out, dirs_exist_ok=True)
+    manifest = make_dirty(out, seed=42)
+    return out, manifest
+
+
+def _lines(path, encoding="utf-8"):
+    """Physical lines, 1-based (index 0 unused), and whether the file ends with a newline."""
+    text = path.read_bytes().decode(encoding)
+    lines = text.split("\n")
+    ends_with_newline = lines[-1] == ""
+    if ends_with_newline:
+        lines.pop()
+    return [None] + lines, ends_with_newline
+
+
+def _value(line, file, column):
+    """The value of `column` ("经度,纬度" joins two) in a CSV line, masked like the manifest."""
+    row = next(csv.reader([line]))
+    heads = HEADERS[file]
+    return ",".join(mask_personal(h, row[heads.index(h)]) for h in column.split(","))
+
+
+@pytest.fixture(scope="module")
+def files(dirty, tiny_source):
+    out, manifest = dirty
+    return {f: (_lines(out / f, manifest["encodings"][f]), _lines(tiny_source / f))
+            for f in HEADERS}
+
+
+def test_manifest_on_disk_is_the_returned_one(dirty):
+    out, manifest = dirty
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8")) == manifest
+
+
+def test_every_kind_appears_and_counts_match(dirty):
+    _, manifest = dirty
+    entries = manifest["defects"]
+    counts = Counter(e["defect"] for e in entries)
+    assert manifest["counts"] == dict(counts)
+    assert set(counts) == set(KINDS)
+    for kind in KINDS:
+        if kind not in ("gb18030_file", "truncated_last_line"):
+            assert counts[kind] >= 3, kind
+    assert counts["gb18030_file"] == counts["truncated_last_line"] == 1
+    for e in entries:
+        if e["defect"] == "gcj02_coordinates":
+            assert e["expect"] in ("quarantine", "undetectable")
+        else:
+            assert e["expect"] == EXPECT[e["defect"]]
+
+
+def test_one_defect_per_line(dirty):
+    _, manifest = dirty
+    lines = [(e["file"], e["line"]) for e in manifest["defects"] if e["line"] is not None]
+    assert len(lines) == len(set(lines))
+    # duplicates copy rows that carry no defect of their own
+    sources = {(e["file"], e["source_line"]) for e in manifest["defects"]
+               if e["defect"] in ("duplicate_row", "duplicate_key_conflict")}
+    assert not sources & set(lines)
+
+
+def test_entries_hold_their_values(dirty, files):
+    _, manifest = dirty
+    for e in manifest["defects"]:
+        if e["line"] is None:
+            continue
+        (dirty_lines, _), (clean_lines, _) = files[e["file"]]
+        line = dirty_lines[e["line"]]
+        source = clean_lines[e.get("source_line", e["line"])]
+        key = HEADERS[e["file"]].index(next(c.header for s in contract.CSV_SOURCES
+                                             if s.file == e["file"] for c in s.columns
+                                             if c.name == s.key))
+        assert next(csv.reader([source]))[key] == e["key"], e
+        if e["column"] is None:            # duplicate_row: a byte copy of its source row
+            assert e["defect"] == "duplicate_row"
+            assert line == source
+            assert e["original"] == e["injected"] == e["key"]
+            continue
+        assert _value(line, e["file"], e["column"]) == e["injected"], e
+        assert _value(source, e["file"], e["column"]) == e["original"], e
+        assert e["injected"] != e["original"], e
+        if e["file"] == contract.PERSONS.file and e["column"] in ("姓名", "公民身份号码", "联系电话"):
+            assert "*" in e["original"] or e["original"] == "", e   # never in clear
+        if e["defect"] == "duplicate_key_conflict":       # everything else as in the source row
+            a, b = next(csv.reader([line])), next(csv.reader([source]))
+            i = HEADERS[e["file"]].index(e["column"])
+            assert a[:i] + a[i + 1:] == b[:i] + b[i + 1:]
+
+
+def test_other_lines_are_untouched(dirty, files):
+    _, manifest = dirty
+    for file, ((dirty_lines, _), (clean_lines, _)) in files.items():
+        touched = {e["line"] for e in manifest["defects"] if e["file"] == file}
+        appended = {e["line"] for e in manifest["defects"]
+                    if e["file"] == file and "source_line" in e}
+        assert appended == set(range(min(appended), len(dirty_lines)))   # all at the end
+        for n in range(1, min(appended)):
+            if n not in touched:
+                assert dirty_lines[n] == clean_lines[n], (file, n)
+        expected_rows = len(clean_lines) - 1 + sum(
+            1 for e in manifest["defects"] if e["file"] == file
+            and e["defect"] in ("duplicate_row", "duplicate_key_conflict"))
+        assert len(dirty_lines) - 1 == expected_rows
+
+
+def test_defect_kinds_land_in_their_planned_files(dirty):
+    _, manifest = dirty
+    for e in manifest["defects"]:
+        if e["defect"] not in ("gb18030_file", "truncated_last_line"):
+            assert e["defect"] in PLAN[e["file"]], e
+
+
+def test_gb18030_file(dirty):
+    out, manifest = dirty
+    [entry] = [e for e in manifest["defects"] if e["defect"] == "gb18030_file"]
+    assert entry["line"] is None and entry["column"] is None
+    raw = (out / entry["file"]).read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert raw.decode("gb18030").startswith(",".join(HEADERS[entry["file"]]))
+    assert manifest["encodings"][entry["file"]] == "gb18030"
+
+
+def test_truncated_last_line(dirty, files):
+    _, manifest = dirty
+    [e] = [e for e in manifest["defects"] if e["defect"] == "truncated_last_line"]
+    (dirty_lines, ends_with_newline), (clean_lines, _) = files[e["file"]]
+    assert e["file"] == contract.EVENTS.file
+    assert not ends_with_newline
+    assert e["line"] == len(dirty_lines) - 1
+    assert e["source_line"] == len(clean_lines) - 1
+    last = dirty_lines[e["line"]]
+    assert clean_lines[e["source_line"]].startswith(last) and last != clean_lines[e["source_line"]]
+    fields = next(csv.reader([last]))
+    assert len(fields) < len(HEADERS[e["file"]])
+    assert fields[-1] == e["injected"] and e["original"].startswith(e["injected"])
+
+
+def test_realistic_values(dirty):
+    _, manifest = dirty
+    by_kind = {}
+    for e in manifest["defects"]:
+        by_kind.setdefault(e["defect"], []).append(e)
+    for e in by_kind["id_excel_scientific"]:
+        assert "E+17" in e["injected"]
+    for e in by_kind["future_timestamp"]:
+        assert e["injected"][:10] > manifest["end"]
+    for e in by_kind["lowercase_x"]:
+        assert e["injected"].endswith("x") and e["original"].endswith("X")
+    for e in by_kind["excel_date_serial"]:
+        assert e["injected"].isdigit()
+    for e in by_kind["fullwidth_digits"]:
+        assert any("０" <= ch <= "９" for ch in e["injected"])
+    for e in by_kind["stray_spaces"]:
+        assert e["injected"] != e["injected"].strip() and e["injected"].strip() == e["original"]
+    for e in by_kind["latlon_swapped"]:
+        lon, lat = e["original"].split(",")
+        assert e["injected"] == f"{lat},{lon}"
+    for e in by_kind["point_outside_city"]:
+        lon, lat = map(float, e["injected"].split(","))
+        assert 73 < lon < 136 and 18 < lat < 54 and abs(lon - 126.5) + abs(lat - 43.8) > 3
+
+
+def test_same_seed_same_dirty_files(dirty, tiny_source, tmp_path):
+    out, _ = dirty
+    shutil.copytree(tiny_source, tmp_path, dirs_exist_ok=True)
+    make_dirty(tmp_path, seed=42)
+
+    def digests(folder):
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+    assert digests(tmp_path) == digests(out)
+
+
+def test_refuses_a_dirty_folder(dirty):
+    out, _ = dirty
+    with pytest.raises(ValueError):
+        make_dirty(out, seed=42)
