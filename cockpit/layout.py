@@ -24,5 +24,6 @@ def frame(refresh_ms: int) -> html.Div:
 @callback(Output(ids.AS_OF, "children"), Output(ids.SCOPE_NAME, "children"),
           Input(ids.FRAME_TICK, "n_intervals"))
 def show_generation(_tick):
-    gen = generation(warehouse())
-    return (f"数据截至 {gen['as_of']:%Y-%m-%d %H:%M}", f"辖区：{viewer_scope().name}")
+    as_of = generation(warehouse())["as_of"]
+    stamp = "数据截至 —（暂无事件）" if as_of is None or as_of != as_of else f"数据截至 {as_of:%Y-%m-%d %H:%M}"
+    return stamp, f"辖区：{viewer_scope().name}"

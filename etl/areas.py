@@ -1,6 +1,7 @@
 """The area layers (district → street → community → grid) from GeoJSON/Shapefile into one table."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +23,13 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         path = source / file
         if not path.exists():
             raise SourceError(f"缺少网格图层 {file} (missing area layer {path})")
-        gdf = gpd.read_file(path)
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:      # pyogrio raises several kinds for unreadable files
+            raise SourceError(f"{file}: 无法读取 ({exc})") from None
+        missing = {"code", "name"} - set(gdf.columns)
+        if missing:
+            raise SourceError(f"{file}: 缺少属性 {', '.join(sorted(missing))} (missing properties)")
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs(4326)
         gdf["code"] = gdf["code"].astype(str).str.strip()
@@ -37,6 +44,7 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             & gdf.geom_type.isin(["Polygon", "MultiPolygon"])
         problems[(problems == "") & ~geom_ok] = "invalid_geometry"
         for i in gdf.index[problems != ""]:
+            # for a layer, "line" is the feature's number (1-based) in the file
             bad.append({"file": file, "line": int(i) + 1, "column_name": "code",
                         "rule": problems[i], "raw_value": gdf.at[i, "code"]})
         good = gdf[problems == ""]
@@ -52,5 +60,6 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             "centroid_lat": good.geometry.representative_point().y,
             "geometry_wkb": shapely.to_wkb(good.geometry.to_numpy()),
         }))
-        counts[file] = (len(gdf), len(good), int((problems != "").sum()))
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        counts[file] = (sha, len(gdf), len(good), int((problems != "").sum()))
     return pd.concat(rows, ignore_index=True), pd.DataFrame(bad), counts

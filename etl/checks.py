@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from etl.contract import SourceFile
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
+# source times are local (UTC+8) and naive
+NOW_LOCAL = "(now() AT TIME ZONE 'Asia/Shanghai')"
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,11 @@ class Rule:
 
 
 def stored_column(spec_col) -> str:
-    """Personal columns arrive masked (etl/sql/privacy/pseudonymise_persons.sql)."""
-    return f"{spec_col.name}_masked" if spec_col.personal else spec_col.name
+    """Personal columns arrive masked, the birth date checked under its own name
+    (etl/sql/privacy/pseudonymise_persons.sql)."""
+    if spec_col.personal:
+        return f"{spec_col.name}_masked"
+    return "birth_date_checked" if spec_col.name == "birth_date" else spec_col.name
 
 
 def rules_for(spec: SourceFile) -> list[Rule]:
@@ -48,6 +53,7 @@ def rules_for(spec: SourceFile) -> list[Rule]:
     if spec.table == "persons":
         rules.append(Rule("id_number", "id_number", "id_problem <> '' AND trim(id_number_masked) <> ''",
                           "id_number_masked"))
+        rules.append(Rule("phone", "phone_format", "phone_problem <> ''", "phone_masked"))
         rules.append(Rule("household_id", "unknown_household",
                           "trim(household_id) NOT IN (SELECT household_id FROM wh.households)",
                           "household_id"))
@@ -55,9 +61,13 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("subclass_code", "unknown_category",
                           "trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)",
                           "subclass_code"))
-        for ts in LIFECYCLE:
-            rules.append(Rule(ts, "before_reported",
-                              f"TRY_CAST({ts} AS TIMESTAMP) < TRY_CAST(reported_at AS TIMESTAMP)", ts))
+        # each workflow stage after the one before it (when both happened)
+        for earlier, later in zip(("reported_at",) + LIFECYCLE, LIFECYCLE):
+            rules.append(Rule(later, "stage_order",
+                              f"TRY_CAST({later} AS TIMESTAMP) < TRY_CAST({earlier} AS TIMESTAMP)", later))
+        # nothing can have happened after the build: a typo in the future would move "as of"
+        for ts in ("reported_at",) + LIFECYCLE:
+            rules.append(Rule(ts, "in_future", f"TRY_CAST({ts} AS TIMESTAMP) > {NOW_LOCAL}", ts))
     return rules
 
 

@@ -8,12 +8,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 16 << 20
 HEAD_BYTES = 4 << 20
+MAX_LINES_IN_RECORD = 20     # more newlines inside one rejected record: an unclosed quote
+MAX_RAW = 500                # characters of a rejected line kept in quarantine
+_PHONE = re.compile(r"(1[3-9]\d)\d{4}(\d{4})")
+_ID = re.compile(r"(\d{6})\d{8}(\d{3}[\dXx])")
+
+
+def scrub(text: str) -> str:
+    """Mask ID and mobile numbers inside free text (hotline transcripts name their callers)."""
+    return _PHONE.sub(r"\1****\2", _ID.sub(r"\1********\2", text))
 
 
 class SourceError(Exception):
@@ -89,7 +99,14 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: boo
             "columns = ?, header = true, delim = ',', quote = '\"', escape = '\"', "
             "store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans', "
             "rejects_limit = 0, null_padding = false, strict_mode = true)", [str(readable), columns])
-    bad = con.execute("SELECT DISTINCT line, error_type, csv_line FROM reject_errors ORDER BY line").fetchall()
+    bad = con.execute("""SELECT line, string_agg(DISTINCT error_type::VARCHAR, '+' ORDER BY error_type::VARCHAR),
+                                any_value(csv_line)
+                         FROM reject_errors GROUP BY line ORDER BY line""").fetchall()
+    for line, _, raw in bad:
+        # an unclosed quote makes one "record" of the rest of the file: refuse, never lose rows
+        if raw and raw.count("\n") > MAX_LINES_IN_RECORD:
+            raise SourceError(f"{path.name}: 第 {line} 行起引号未闭合, 其后 {raw.count(chr(10))} 行无法解析 "
+                              f"(unclosed quote from line {line} swallows the rest of the file)")
     n_ok = con.execute("SELECT count(*) FROM scanned").fetchone()[0]
     rows_in = n_ok + len(bad)
     select = ", ".join(f"coalesce(s.c{found.index(h)}, '') AS {name}" for h, name in headers.items())
@@ -108,6 +125,7 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: boo
             FROM (SELECT rowid AS rid, * FROM scanned) s JOIN good_lines g USING (rid)
             ORDER BY g.line""", [rows_in])
     con.execute("DROP TABLE scanned")
-    malformed = [(int(line), f"malformed_line:{kind}", "[含个人信息，已屏蔽]" if personal else raw)
+    malformed = [(int(line), f"malformed_line:{kind}",
+                  "[含个人信息，已屏蔽]" if personal else scrub(raw or "")[:MAX_RAW])
                  for line, kind, raw in bad]
     return TextFile(path, sha, encoding, rows_in), malformed

@@ -14,7 +14,7 @@ import duckdb
 
 from etl import contract
 from etl.areas import read_area_layers
-from etl.checks import failures_sql
+from etl.checks import NOW_LOCAL, failures_sql
 from etl.extract import load_csv
 from etl.paths import ROOT
 from etl.reference import load_event_categories
@@ -22,7 +22,6 @@ from etl.privacy import hmac_pads, load_or_create_key
 
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
-LAYERS = ("staging", "core", "marts")
 
 
 @dataclass
@@ -43,8 +42,10 @@ def refresh(source: Path, db: Path, key_file: Path, mapping: Path | None = None)
     report = RunReport(run_id=dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6])
     key = load_or_create_key(key_file)
     db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in db.parent.glob(f"{db.name}.building-*"):    # left by a killed run
+        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
+            stale.unlink()
     building = db.with_name(f"{db.name}.building-{os.getpid()}")
-    building.unlink(missing_ok=True)
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
@@ -53,8 +54,9 @@ def refresh(source: Path, db: Path, key_file: Path, mapping: Path | None = None)
         _load_areas(con, source, report)
         for spec in contract.load_contract(mapping):   # persons reference households: order matters
             _load_source(con, source, spec, key, report)
-        _run_models(con)
-        _write_meta(con, report, source)
+        _run_models(con, ("staging", "core"))
+        _write_meta(con, report, source)          # marts read the as-of instant from meta
+        _run_models(con, ("marts",))
         con.execute("DETACH wh")
     except BaseException:
         con.close()
@@ -65,6 +67,16 @@ def refresh(source: Path, db: Path, key_file: Path, mapping: Path | None = None)
     report.seconds = time.perf_counter() - t0
     log.info("发布 %s (%.1f s)", db, report.seconds)
     return report
+
+
+def _pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
 
 
 def _create_bookkeeping(con):
@@ -92,8 +104,8 @@ def _load_areas(con, source: Path, report: RunReport):
         con.register("bad", bad)
         con.execute("INSERT INTO wh.quarantine SELECT * FROM bad")
         con.unregister("bad")
-    for file, (n_in, n_ok, n_bad) in counts.items():
-        _log_file(con, report, file, "", "utf-8", n_in, n_ok, n_bad)
+    for file, (sha, n_in, n_ok, n_bad) in counts.items():
+        _log_file(con, report, file, sha, "utf-8", n_in, n_ok, n_bad)
 
 
 def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport):
@@ -144,11 +156,11 @@ def _run_layer_file(con, layer: str, name: str):
     con.execute(f"CREATE OR REPLACE TABLE {_model_target(layer, name)} AS {sql}")
 
 
-def _run_models(con):
-    """Every model not already built while loading, layer by layer, in file-name order."""
+def _run_models(con, layers):
+    """Every model of these layers not already built while loading, in file-name order."""
     built = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
-    for layer in LAYERS:
+    for layer in layers:
         for path in sorted((SQL_DIR / layer).glob("*.sql")):
             if path.stem not in built:
                 log.info("模型 %s/%s", layer, path.stem)
@@ -160,6 +172,7 @@ def _write_meta(con, report: RunReport, source: Path):
         shown = str(source.resolve().relative_to(ROOT))
     except ValueError:
         shown = str(source)
-    con.execute("""CREATE TABLE wh.meta AS SELECT ? AS run_id, now()::TIMESTAMP AS built_at,
-                   (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                    FROM wh.events) AS as_of, ? AS source""", [report.run_id, shown])
+    # times are local (UTC+8), like the sources'; as_of never runs past the build
+    con.execute(f"""CREATE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
+                    least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
+                                        FROM wh.events)) AS as_of, ? AS source""", [report.run_id, shown])

@@ -41,17 +41,6 @@ def _geojson(wh: Warehouse, run_id: str, scope: Scope) -> dict:
     return shapes_geojson(q.community_shapes(wh, scope))
 
 
-def overview_numbers(wh: Warehouse, scope: Scope) -> dict:
-    k = q.kpis(wh, scope, WINDOW_DAYS)
-    due = int(k["due"])
-    rate = 100.0 * k["closed"] / due if due else None
-    on_time = 100.0 * k["closed_on_time"] / due if due else None
-    return {"residents": int(k["residents"]), "households": int(k["households"]),
-            "grids": int(k["grids"]), "events": int(k["events"]), "due": due,
-            "closed": int(k["closed"]), "closed_on_time": int(k["closed_on_time"]),
-            "closure_rate": rate, "on_time_rate": on_time}
-
-
 def _fmt_rate(value):
     return "—" if value is None else f"{value:.2f}"
 
@@ -61,11 +50,11 @@ def _fmt_rate(value):
     Output(ids.KPI_GRIDS, "children"), Output(ids.KPI_EVENTS_30D, "children"),
     Output(ids.KPI_CLOSURE_RATE, "children"), Output(ids.KPI_CLOSURE_DETAIL, "children"),
     Output(ids.COMMUNITY_MAP, "figure"),
-    Input(ids.FRAME_TICK, "n_intervals"),   # the frame ticks: new builds appear by themselves
+    Input(ids.FRAME_TICK, "n_intervals"),   # the frame ticks: open screens re-read the warehouse
 )
 def refresh_overview(_tick):
     wh, scope = warehouse(), viewer_scope()
-    n = overview_numbers(wh, scope)
+    n = q.counters(wh, scope, WINDOW_DAYS)
     gen = q.generation(wh)
     geojson = _geojson(wh, gen["run_id"], scope)
     fig = community_map(q.community_metrics(wh, scope, WINDOW_DAYS), geojson, WINDOW_DAYS)

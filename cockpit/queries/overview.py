@@ -18,6 +18,18 @@ def kpis(wh: Warehouse, scope: Scope, days: int = 30) -> dict:
     return run(wh, "overview__kpis", scope, days=days).iloc[0].to_dict()
 
 
+def rate(part: int, whole: int) -> float | None:
+    """Percentage, or None when nothing was due (the rate is undefined, not zero)."""
+    return 100.0 * part / whole if whole else None
+
+
+def counters(wh: Warehouse, scope: Scope, days: int = 30) -> dict:
+    """The first screen's numbers, with 结案率 and 按期结案率 on the 应结案 denominator."""
+    k = {key: int(v) for key, v in kpis(wh, scope, days).items()}
+    return {**k, "closure_rate": rate(k["closed"], k["due"]),
+            "on_time_rate": rate(k["closed_on_time"], k["due"])}
+
+
 def community_metrics(wh: Warehouse, scope: Scope, days: int = 30) -> pd.DataFrame:
     return run(wh, "overview__community_metrics", scope, days=days)
 

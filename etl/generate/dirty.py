@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -63,6 +64,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 from shapely.geometry import shape
 
@@ -374,14 +378,15 @@ TRANSFORMS = {
     "stray_spaces": _stray_spaces, "duplicate_key_conflict": _conflict,
 }
 
-# Which rows a defect can hit (a row that allows it without touching a second column).
-# Each takes the header -> index map and returns a test on a parsed row.
+# Which rows a defect can hit (a row that allows it without touching a second column): the
+# columns each test reads, and the test on an Arrow batch of those columns (all strings).
 ELIGIBLE = {
-    "id_excel_scientific": lambda c: (lambda r, i=c["公民身份号码"]: r[i][-1:].isdigit()),
-    "lowercase_x": lambda c: (lambda r, i=c["公民身份号码"]: r[i][-1:] == "X"),
-    "future_timestamp": lambda c: (
-        lambda r, ix=tuple(c[h] for h in LIFECYCLE + ("处置时限",)): not any(r[i] for i in ix)),
-    "closed_before_reported": lambda c: (lambda r, i=c["结案时间"]: r[i] != ""),
+    "id_excel_scientific": (("公民身份号码",),
+                            lambda b: pc.match_substring_regex(b["公民身份号码"], r"\d$")),
+    "lowercase_x": (("公民身份号码",), lambda b: pc.ends_with(b["公民身份号码"], "X")),
+    "future_timestamp": (LIFECYCLE + ("处置时限",), lambda b: functools.reduce(
+        pc.and_, [pc.equal(b[h], "") for h in LIFECYCLE + ("处置时限",)])),
+    "closed_before_reported": (("结案时间",), lambda b: pc.not_equal(b["结案时间"], "")),
 }
 
 
@@ -393,22 +398,26 @@ def _count(rows: int) -> int:
 
 
 def _scan(path: Path, headers: list[str], kinds) -> tuple[int, dict[str, np.ndarray]]:
-    """First pass: the number of data rows and, per defect with a condition, the rows allowing it."""
-    index = {h: i for i, h in enumerate(headers)}
-    tests = [(k, ELIGIBLE[k](index)) for k in kinds if k in ELIGIBLE]
-    flags: dict[str, list[bool]] = {k: [] for k, _ in tests}
-    n, width = 0, len(headers)
+    """First pass: the number of data rows and, per defect with a condition, the rows allowing it.
+    Arrow reads the file in blocks (bounded memory) and fails on a row with a wrong field count."""
     with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        if next(reader) != headers:
+        if next(csv.reader([f.readline()])) != headers:
             raise ValueError(f"{path.name}: unexpected header")
-        for row in reader:
-            if len(row) != width:
-                raise ValueError(f"{path.name} line {n + 2}: {len(row)} fields, not a clean file")
-            n += 1
-            for k, t in tests:
-                flags[k].append(t(row))
-    return n, {k: np.array(f, dtype=bool) for k, f in flags.items()}
+    tests = [(k, ELIGIBLE[k]) for k in kinds if k in ELIGIBLE]
+    need = sorted({h for _, (cols, _) in tests for h in cols}, key=headers.index) or headers[:1]
+    reader = pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False),
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
+                                             include_columns=need, strings_can_be_null=False))
+    flags: dict[str, list[np.ndarray]] = {k: [] for k, _ in tests}
+    n = 0
+    for batch in reader:
+        n += batch.num_rows
+        for k, (_, test) in tests:
+            flags[k].append(test(batch).to_numpy(zero_copy_only=False))
+    return n, {k: (np.concatenate(f) if f else np.zeros(0, bool)).astype(bool)
+               for k, f in flags.items()}
 
 
 def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,

@@ -21,7 +21,7 @@ def _sql_counters(db):
                               [start, as_of]).fetchone()[0],
         "closure": con.execute(
             "SELECT 100.0 * count(*) FILTER (closed_at IS NOT NULL) / count(*) FROM events "
-            "WHERE accepted_at >= ? AND (closed_at IS NOT NULL OR deadline <= ?)",
+            "WHERE accepted_at IS NOT NULL AND deadline >= ? AND deadline <= ?",
             [start, as_of]).fetchone()[0],
         "communities": con.execute("SELECT count(*) FROM areas WHERE level = 'community'").fetchone()[0],
         "as_of": as_of,

@@ -23,10 +23,9 @@ def _expected(tiny_db, prefix, days=30):
     ev = con.execute("SELECT * FROM events").df()
     ev = ev[ev["grid_code"].str.startswith(prefix)]
     start = pd.Timestamp(as_of.date() - dt.timedelta(days=days - 1))
-    opened = ev[ev["accepted_at"] >= start]
-    closed = opened["closed_at"].notna()
-    due = closed | (opened["deadline"] <= as_of)
-    on_time = closed & (opened["handled_at"] <= opened["deadline"])
+    due = ev["accepted_at"].notna() & (ev["deadline"] >= start) & (ev["deadline"] <= as_of)
+    closed = due & ev["closed_at"].notna()
+    on_time = closed & (ev["handled_at"] <= ev["deadline"])
     persons = con.execute("SELECT grid_code FROM persons").df()["grid_code"]
     return {
         "residents": int(persons.str.startswith(prefix).sum()),

@@ -32,17 +32,24 @@ def test_table_rows_equal_file_rows(tiny_source, tiny_db):
 
 
 def test_no_personal_data_in_clear(tiny_source, tiny_db):
-    people = pd.read_csv(tiny_source / "persons.csv", dtype=str, keep_default_na=False).head(300)
-    secrets = set(people["公民身份号码"]) | set(people["联系电话"]) - {""} | set(people["姓名"])
+    people = pd.read_csv(tiny_source / "persons.csv", dtype=str, keep_default_na=False).sample(
+        300, random_state=1)
+    ids_and_phones = sorted(set(people["公民身份号码"]) | set(people["联系电话"]) - {""})
     con = duckdb.connect(str(tiny_db), read_only=True)
     columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
                           "WHERE data_type = 'VARCHAR' AND NOT internal AND schema_name = 'main'").fetchall()
     for table, column in columns:
-        found = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" IN '
-                            "(SELECT unnest(?::VARCHAR[]))", [sorted(secrets)]).fetchone()[0]
+        found = con.execute(
+            f'SELECT count(*) FROM "{table}", (SELECT unnest(?::VARCHAR[]) AS secret) '
+            f'WHERE contains("{column}", secret) OR "{column}" IN (SELECT unnest(?::VARCHAR[]))',
+            [ids_and_phones, sorted(set(people["姓名"]))]).fetchone()[0]
         assert found == 0, (table, column)
     masked = con.execute("SELECT id_number_masked, name_masked FROM persons LIMIT 1").fetchone()
     assert "********" in masked[0] and "*" in masked[1]
+    # the mask keeps region and last four: a full birth date beside it would give the ID back
+    person_columns = {c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'persons'").fetchall()}
+    assert "birth_date" not in person_columns and "birth_year" in person_columns
 
 
 @pytest.fixture
@@ -55,10 +62,12 @@ def dirty_source(tiny_source, tmp_path):
     p.loc[1, "网格编码"] = "220204999999999"
     p.loc[2, "出生日期"] = "not a date"
     p.loc[3, "户编号"] = "H-NOWHERE"
+    p.loc[5, "联系电话"] = "12345"
     p = pd.concat([p, p.iloc[[10]]])                       # a duplicate key
     p.to_csv(src / "persons.csv", index=False, encoding="gb18030")   # and another encoding
     e = pd.read_csv(src / "events.csv", dtype=str, keep_default_na=False)
     e.loc[0, "结案时间"] = "2020-01-01 00:00:00"            # closed before it was reported
+    e.loc[4, "上报时间"] = "2062-10-31 00:00:00"            # a typo in the future
     e.loc[1, "小类代码"] = "9999"
     e.loc[2, "经度"], e.loc[2, "纬度"] = "0", "0"
     e.loc[3, "事件编号"] = ""
@@ -78,15 +87,19 @@ def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_pat
     assert ("persons.csv", 4, "type_date") in rules
     assert ("persons.csv", 5, "unknown_household") in rules
     assert ("persons.csv", n_persons + 1, "duplicate_key") in rules
-    assert ("events.csv", 2, "before_reported") in rules
+    assert ("events.csv", 2, "stage_order") in rules
+    assert ("events.csv", 6, "in_future") in rules
+    assert ("persons.csv", 7, "phone_format") in rules
     assert ("events.csv", 3, "unknown_category") in rules
     assert ("events.csv", 4, "outside_china") in rules
     assert ("events.csv", 5, "required") in rules
     log = con.execute("SELECT * FROM load_log").df().set_index("file")
     assert log.loc["persons.csv", "encoding"] == "gb18030"
     assert log.loc["persons.csv", "rows_in"] == n_persons
-    assert log.loc["persons.csv", "rows_quarantined"] == 5
-    assert log.loc["events.csv", "rows_quarantined"] == 4
+    assert log.loc["persons.csv", "rows_quarantined"] == 6
+    assert log.loc["events.csv", "rows_quarantined"] == 5
+    # the future typo did not drag the as-of instant along
+    assert con.execute("SELECT as_of < now() FROM meta").fetchone()[0]
     assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"]).all()
     # the quarantined ID number is masked, never stored in full
     raw = q.merge(con.execute("SELECT line, raw_value FROM quarantine WHERE rule = 'id_check_digit'").df())
@@ -104,6 +117,16 @@ def test_failed_refresh_keeps_the_published_warehouse(tiny_source, tiny_db, key_
         refresh(broken, db, key_file)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("served")) == ["served.duckdb"]
+
+
+def test_an_unclosed_quote_stops_the_run_instead_of_eating_rows(tiny_source, key_file, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    lines = (src / "households.csv").read_text(encoding="utf-8").split("\n")
+    lines[11] = lines[11].replace(",", ',"', 1)          # an open quote on line 12
+    (src / "households.csv").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SourceError, match="第 12 行起引号未闭合"):
+        refresh(src, tmp_path / "w.duckdb", key_file)
 
 
 def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_path):

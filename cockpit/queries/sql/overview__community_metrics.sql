@@ -1,14 +1,18 @@
 -- Per community in the viewer's jurisdiction: residents, events in the last $days days, events
--- per 1,000 residents and 结案率 (应结案 denominator), with the street each belongs to.
+-- per 1,000 residents and 应结案 / 结案 (same definitions as overview__kpis.sql).
 WITH win AS (
     SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
+), scoped AS (
+    SELECT e.community_code, e.reported_at, e.is_closed, w.as_of, w.start_day,
+           e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
+    FROM events e, win w
+    WHERE starts_with(e.grid_code, $scope)
 ), ev AS (
     SELECT community_code,
-           count(*) FILTER (reported_at >= start_day)                                     AS events,
-           count(*) FILTER (accepted_at >= start_day AND (is_closed OR deadline <= as_of)) AS due,
-           count(*) FILTER (accepted_at >= start_day AND is_closed)                        AS closed
-    FROM events, win
-    WHERE starts_with(grid_code, $scope) AND reported_at >= start_day - INTERVAL 60 DAY
+           count(*) FILTER (reported_at >= start_day AND reported_at <= as_of) AS events,
+           count(*) FILTER (due)                                               AS due,
+           count(*) FILTER (due AND is_closed)                                 AS closed
+    FROM scoped
     GROUP BY community_code
 )
 SELECT c.code, c.name, c.kind, s.name AS street_name,
