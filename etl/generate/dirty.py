@@ -1,8 +1,9 @@
 """Dirty mode: inject realistic source-data defects, in known numbers, into a folder of clean
 generated files, in place, and list every one in `dirty_manifest.json`.
 
-`make_dirty(out_dir, seed)` runs after `generate(...)` on the same folder. It streams each CSV
-(memory stays bounded at the `city` scale), changes only the lines it lists, appends duplicate
+`make_dirty(out_dir, seed)` runs after `generate(...)` on the same folder. It reads each CSV
+twice, in blocks (a DuckDB scan picks the rows, a rewrite changes them; memory stays bounded at
+the `city` scale), changes only the lines it lists, appends duplicate
 rows, re-encodes one file and truncates the last line of events.csv. Every line it does not list
 stays byte-identical (apart from the file-level re-encoding of the GB18030 file). Same clean
 files and same seed give byte-identical dirty files.
@@ -14,7 +15,8 @@ The manifest:
 
 Each entry: `file`; `line` (1-based physical line, header = 1; null for a file-level defect);
 `column` (the Chinese header; "经度,纬度" for coordinate defects, whose values are then
-"lon,lat"; null for whole-row and file-level defects); `defect`; `original` (the clean value);
+"lon,lat"; for truncated_last_line the field the cut falls in; null for whole-row
+(duplicate_row) and file-level defects); `defect`; `original` (the clean value);
 `injected` (the value now in the file); `expect` ("quarantine", "repair" or "undetectable");
 `key` (the row's clean key value, e.g. 事件编号); for rows not at their clean position
 (appended duplicates, the moved truncated last line) `source_line`, the line the row comes from
@@ -55,7 +57,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import json
 import math
 import os
@@ -63,10 +64,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import shapely
 from shapely.geometry import shape
 
@@ -79,6 +78,7 @@ ROWS_PER_DEFECT = 4000
 MIN_PER_KIND = 4
 GB18030_FILE = contract.HOUSEHOLDS.file
 TS = "%Y-%m-%d %H:%M:%S"
+CHUNK = 1 << 24          # bytes read at a time when rewriting a file
 
 QUARANTINE, REPAIR, UNDETECTABLE = "quarantine", "repair", "undetectable"
 
@@ -378,15 +378,17 @@ TRANSFORMS = {
     "stray_spaces": _stray_spaces, "duplicate_key_conflict": _conflict,
 }
 
-# Which rows a defect can hit (a row that allows it without touching a second column): the
-# columns each test reads, and the test on an Arrow batch of those columns (all strings).
+# Which rows a defect can hit (a row that allows it without touching a second column), as SQL
+# conditions on the file's columns read as text.
+def _blank(h: str) -> str:
+    return f"coalesce(\"{h}\", '') = ''"
+
+
 ELIGIBLE = {
-    "id_excel_scientific": (("公民身份号码",),
-                            lambda b: pc.match_substring_regex(b["公民身份号码"], r"\d$")),
-    "lowercase_x": (("公民身份号码",), lambda b: pc.ends_with(b["公民身份号码"], "X")),
-    "future_timestamp": (LIFECYCLE + ("处置时限",), lambda b: functools.reduce(
-        pc.and_, [pc.equal(b[h], "") for h in LIFECYCLE + ("处置时限",)])),
-    "closed_before_reported": (("结案时间",), lambda b: pc.not_equal(b["结案时间"], "")),
+    "id_excel_scientific": "regexp_matches(coalesce(\"公民身份号码\", ''), '[0-9]$')",
+    "lowercase_x": "ends_with(coalesce(\"公民身份号码\", ''), 'X')",
+    "future_timestamp": " AND ".join(_blank(h) for h in LIFECYCLE + ("处置时限",)),
+    "closed_before_reported": f"NOT {_blank('结案时间')}",
 }
 
 
@@ -398,26 +400,26 @@ def _count(rows: int) -> int:
 
 
 def _scan(path: Path, headers: list[str], kinds) -> tuple[int, dict[str, np.ndarray]]:
-    """First pass: the number of data rows and, per defect with a condition, the rows allowing it.
-    Arrow reads the file in blocks (bounded memory) and fails on a row with a wrong field count."""
+    """First pass: the number of data rows and, per defect with a condition, the rows allowing it
+    (in file order). DuckDB reads the file in parallel, in bounded memory, and fails on a row
+    with the wrong number of fields."""
     with open(path, encoding="utf-8", newline="") as f:
         if next(csv.reader([f.readline()])) != headers:
             raise ValueError(f"{path.name}: unexpected header")
     tests = [(k, ELIGIBLE[k]) for k in kinds if k in ELIGIBLE]
-    need = sorted({h for _, (cols, _) in tests for h in cols}, key=headers.index) or headers[:1]
-    reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                             include_columns=need, strings_can_be_null=False))
-    flags: dict[str, list[np.ndarray]] = {k: [] for k, _ in tests}
-    n = 0
-    for batch in reader:
-        n += batch.num_rows
-        for k, (_, test) in tests:
-            flags[k].append(test(batch).to_numpy(zero_copy_only=False))
-    return n, {k: (np.concatenate(f) if f else np.zeros(0, bool)).astype(bool)
-               for k, f in flags.items()}
+    source = ("read_csv('{}', header = true, delim = ',', quote = '\"', escape = '\"', "
+              "all_varchar = true)").format(str(path).replace("'", "''"))
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        if not tests:
+            return con.execute(f"SELECT count(*) FROM {source}").fetchone()[0], {}
+        select = ", ".join(f"coalesce({cond}, false) AS \"{k}\"" for k, cond in tests)
+        cols = con.execute(f"SELECT {select} FROM {source}").fetchnumpy()
+    finally:
+        con.close()
+    flags = {k: np.asarray(cols[k], dtype=bool) for k, _ in tests}
+    return len(next(iter(flags.values()))), flags
 
 
 def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
@@ -477,21 +479,44 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
         def write(text: str, newline: bool = True):
             dst.write((text + ("\n" if newline else "")).encode(encoding))
 
-        header = src.readline()
-        dst.write(header if encoding == "utf-8" else header.decode("utf-8").encode(encoding))
-        for i, raw in enumerate(src):
-            if truncate and i == n - 1:
-                last_line = raw.decode("utf-8").rstrip("\n")
-                break
-            if i in wanted:
-                kept[i] = raw.decode("utf-8").rstrip("\n")
-            kind = targets.get(i)
-            if kind is None:
-                dst.write(raw if encoding == "utf-8" else raw.decode("utf-8").encode(encoding))
+        def copy(block: bytes):
+            dst.write(block if encoding == "utf-8" else block.decode("utf-8").encode(encoding))
+
+        copy(src.readline())                                   # the header
+        special = np.array(sorted(set(targets) | wanted | ({n - 1} if truncate else set())),
+                           dtype=np.int64)
+        base, rest = 0, b""                                    # base: data row of block start
+        while chunk := src.read(CHUNK):
+            data = rest + chunk
+            end = data.rfind(b"\n") + 1
+            block, rest = data[:end], data[end:]
+            if not block:
                 continue
-            text, column, original, injected, expect, kv = apply(raw.decode("utf-8").rstrip("\n"), kind)
-            write(text)
-            entries.append(entry(i + 2, column, kind, original, injected, expect, kv))
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            lo, hi = np.searchsorted(special, [base, base + len(ends)])
+            pos = 0
+            for i in special[lo:hi].tolist():
+                j = i - base
+                start = int(ends[j - 1]) + 1 if j else 0
+                copy(block[pos:start])
+                pos = int(ends[j]) + 1
+                text = block[start:pos - 1].decode("utf-8")
+                if truncate and i == n - 1:
+                    last_line = text
+                    continue
+                if i in wanted:
+                    kept[i] = text
+                kind = targets.get(i)
+                if kind is None:
+                    copy(block[start:pos])
+                    continue
+                text, column, original, injected, expect, kv = apply(text, kind)
+                write(text)
+                entries.append(entry(i + 2, column, kind, original, injected, expect, kv))
+            copy(block[pos:])
+            base += len(ends)
+        if base != n or rest:
+            raise ValueError(f"{file}: lines do not match its {n} rows (newlines inside values?)")
 
         line = n + 1 if truncate else n + 2       # the first appended line
         for i, kind in sources:

@@ -15,6 +15,7 @@ from etl.generate.geography import build_area_layers, load_districts
 from etl.generate.incidents import TRUTH_FILE
 from etl.generate.population import generate_population
 from etl.generate.scales import SCALES
+from etl.generate.services import generate_services, write_services
 from etl.paths import DISTRICTS_GEOJSON
 from etl.reference import load_event_categories
 
@@ -51,6 +52,8 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
         out / contract.EVENTS.file)
     for level, file in contract.AREA_LAYERS.items():
         counts[file] = len(getattr(layers, _attr(level)))
+    log.info("生成需求、服务、志愿者、物业、账号 (needs, services, volunteers, property, accounts) …")
+    counts.update(write_services(generate_services(layers, per_grid, scale, rng), out))
     # ground truth for evaluating early warning: beside the sources, never read by the ETL
     truth.to_csv(out / TRUTH_FILE, index=False)
     counts[TRUTH_FILE] = len(truth)

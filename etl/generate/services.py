@@ -353,7 +353,7 @@ def _needs(c: _Context) -> pa.Table:
                     NEED_DEPARTMENT[domain])
     unit = np.select([difficulty == 0, difficulty == 1],
                      [c.comm_office[comm], c.comm_street_office[comm]], dept)
-    # how long: working days as a share of the limit, long-tailed; about 15 % late
+    # how long: working days as a share of the limit, long-tailed; about 11 % closed late
     ratio = rng.lognormal(np.log(0.55), np.where(difficulty == 2, 0.75, 0.6))
     work_days = np.floor(limit * ratio).astype(np.int64)
     due_count = c.cum_work[reported] + work_days
@@ -592,8 +592,9 @@ def _surveys(c: _Context) -> pa.Table:
                               (topic[base_n:] + 1) % len(SURVEY_TOPICS), topic[base_n:])
     heating = np.isin(c.month[day], [11, 12, 1, 2, 3])
     topic = np.where((SURVEY_TOPICS[topic] == "供暖服务满意度") & ~heating, 0, topic)
-    rate = t["questionnaires"] / c.comm_pop[comm].sum()
-    respondents = np.maximum(10, rng.poisson(rate * c.comm_pop[comm]))
+    # respondents: 10 plus a number ∝ the community's residents, summing to the questionnaire target
+    rate = max(0, t["questionnaires"] - 10 * n) / c.comm_pop[comm].sum()
+    respondents = 10 + rng.poisson(rate * c.comm_pop[comm])
     effect = rng.normal(0, 0.3, nc)
     logit = np.log(SURVEY_BASE[topic] / (1 - SURVEY_BASE[topic])) + effect[comm] + rng.normal(0, 0.15, n)
     satisfied = rng.binomial(respondents, 1 / (1 + np.exp(-logit)))
@@ -666,6 +667,12 @@ def _accounts(c: _Context) -> pa.Table:
     means = np.array([ACCOUNTS_PER_UNIT[k] for _, _, k in units])
     counts = np.maximum(1, means + rng.integers(-3, 4, len(units)))
     counts = np.where(means <= 4, np.maximum(2, means + rng.integers(-2, 3, len(units))), counts)
+    # streets and communities together keep their expected total (the calibrated figure)
+    mid = np.flatnonzero(np.isin([u[0] for u in units], ["街道", "社区"]))
+    diff = int(means[mid].sum() - counts[mid].sum())
+    if mid.size and diff:
+        fix = rng.choice(mid, min(abs(diff), mid.size), replace=False)
+        counts[fix] = np.maximum(1, counts[fix] + np.sign(diff))
     grid_counts = 1 + (rng.random(len(c.grid_code)) < GRID_EXTRA_WORKER_P)
     level = np.concatenate([np.repeat([u[0] for u in units], counts), np.repeat("网格", grid_counts.sum())])
     area = np.concatenate([np.repeat([u[1] for u in units], counts), np.repeat(c.grid_code, grid_counts)])
@@ -733,6 +740,8 @@ def write_xlsx(table: pa.Table, spec: contract.SourceFile, path: Path) -> int:
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
+    # same seed, same bytes: no "created now" in the document properties
+    wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
     ws = wb.create_sheet(spec.title.split(" (")[0][:31] or spec.table)
     ws.append([c.header for c in spec.columns])
     columns = [table.column(c.name).to_pylist() for c in spec.columns]
@@ -747,7 +756,24 @@ def write_xlsx(table: pa.Table, spec: contract.SourceFile, path: Path) -> int:
                 cells.append(value)
         ws.append(cells)
     wb.save(path)
+    _fix_zip_times(path)
     return table.num_rows
+
+
+def _fix_zip_times(path: Path) -> None:
+    """An XLSX is a zip whose entries carry the time they were written, and openpyxl stamps
+    'modified' with the time of saving: pin both."""
+    import re
+    import zipfile
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    entries = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                if info.filename == "docProps/core.xml" else data) for info, data in entries]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            pinned = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            pinned.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(pinned, data)
 
 
 def write_services(tables: dict[str, pa.Table], out_dir: Path) -> dict[str, int]:
