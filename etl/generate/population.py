@@ -72,7 +72,7 @@ def generate_population(grids, scale, rng: np.random.Generator):
     # persons: member k of each household
     p_hh = np.repeat(np.arange(n_hh), size)
     k = np.arange(len(p_hh)) - np.repeat(np.cumsum(size) - size, size)
-    head_age = _ages(n_hh, rng, 22, 92, 0.8)
+    head_age = _ages(n_hh, rng, 22, 92, 0.1)
     head_age = np.where(floating_hh, rng.integers(20, 55, n_hh), head_age)
     single_old = (size == 1) & (rng.random(n_hh) < 0.6)
     head_age = np.where(single_old, rng.integers(62, 93, n_hh), head_age)
