@@ -21,8 +21,12 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     known: dict[str, set] = {}
     for level, file in AREA_LAYERS.items():
         path = source / file
-        if not path.exists():
-            raise SourceError(f"缺少网格图层 {file} (missing area layer {path})")
+        if not path.exists():      # or the same layer as a Shapefile
+            shp = [p for p in (source / file.replace(".geojson", ".shp"),
+                               source / "shapefile" / file.replace(".geojson", ".shp")) if p.exists()]
+            if not shp:
+                raise SourceError(f"缺少网格图层 {file} 或同名 .shp (missing area layer {path})")
+            path, file = shp[0], shp[0].name
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:      # pyogrio raises several kinds for unreadable files
@@ -34,6 +38,8 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             gdf = gdf.to_crs(4326)
         gdf["code"] = gdf["code"].astype(str).str.strip()
         n = CODE_LENGTH[level]
+        if "urban" in gdf.columns:
+            gdf["urban"] = gdf["urban"].astype(bool)
         problems = pd.Series("", index=gdf.index)
         problems[~gdf["code"].str.fullmatch(rf"\d{{{n}}}")] = "code_format"
         problems[(problems == "") & gdf["code"].duplicated()] = "duplicate_key"

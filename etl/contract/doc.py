@@ -63,8 +63,11 @@ def render() -> str:
                "WGS-84. Properties: `code` (6/9/12/15 digits = 6 county (GB/T 2260) + 3 street + 3 "
                "community + 3 grid; each level's code starts with its parent's; numbered west→east, "
                "north→south), `name`, optional `kind` (街道/镇/乡, 社区/村) and `urban`. Children tile "
-               "their parent. Rules: `code_format`, `duplicate_key`, `unknown_parent`, "
-               "`invalid_geometry`.\n")
+               "their parent. The same layers may come as Shapefiles instead (`grids.shp` with its "
+               "`.dbf/.shx/.prj/.cpg`, in the source folder or its `shapefile/` subfolder; fields "
+               "`code`, `name`, `kind`, `urban` as 0/1; any CRS with a `.prj` is reprojected to "
+               "WGS-84). Rules: `code_format`, `duplicate_key`, `unknown_parent`, "
+               "`invalid_geometry`; an unreadable layer or one without `code`/`name` stops the run.\n")
     for spec in load_contract(loaded_only=False):
         loading = (f"loaded in order {spec.load_order}" if spec.loaded
                    else "generated, not yet loaded by the refresh")

@@ -32,26 +32,26 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
     layers = build_area_layers(load_districts(DISTRICTS_GEOJSON), scale.plans, seed)
     if scale.keep_streets:
         layers = _keep_streets(layers, scale.keep_streets)
+    counts = {}
     for level, file in contract.AREA_LAYERS.items():
         gdf = getattr(layers, _attr(level))
         (out / file).write_text(gdf.to_json(ensure_ascii=False, drop_id=True), encoding="utf-8")
+        counts[file] = len(gdf)
+        _write_shapefile(gdf, out / SHAPEFILE_DIR / file.replace(".geojson", ".shp"))
 
     log.info("生成实有人口 (households, persons) …")
     grids = layers.grids.reset_index(drop=True)
     households, persons, per_grid = generate_population(grids, scale, rng)
 
     log.info("生成事件 (events) …")
-    events, truth = generate_events(grids, per_grid, load_event_categories(), scale, rng)
+    categories = load_event_categories()
+    events, truth = generate_events(grids, per_grid, categories, scale, rng)
     log.info("写出文件 (writing files) …")
-
-    counts = {}
     for spec, df in ((contract.HOUSEHOLDS, households), (contract.PERSONS, persons)):
         counts[spec.file] = write_csv(df, spec, out / spec.file)
     counts[contract.EVENTS.file] = write_events(
-        events, load_event_categories(), grids, {c.name: c.header for c in contract.EVENTS.columns},
+        events, categories, grids, {c.name: c.header for c in contract.EVENTS.columns},
         out / contract.EVENTS.file)
-    for level, file in contract.AREA_LAYERS.items():
-        counts[file] = len(getattr(layers, _attr(level)))
     log.info("生成需求、服务、志愿者、物业、账号 (needs, services, volunteers, property, accounts) …")
     counts.update(write_services(generate_services(layers, per_grid, scale, rng), out))
     # ground truth for evaluating early warning: beside the sources, never read by the ETL
@@ -63,6 +63,22 @@ def generate(scale_name: str, out: Path, seed: int) -> dict:
                                        encoding="utf-8")
     log.info("完成: %s in %.1f s", counts, time.perf_counter() - t0)
     return manifest
+
+
+SHAPEFILE_DIR = "shapefile"   # the same layers as many GIS desks export them
+
+
+def _write_shapefile(gdf, path: Path) -> None:
+    """Shapefile fields: at most 10 ASCII characters, no booleans; UTF-8 declared in the .cpg."""
+    path.parent.mkdir(exist_ok=True)
+    cols = [c for c in ("code", "name", "kind") if c in gdf.columns]
+    shp = gdf[cols + ["geometry"]].copy()
+    if "urban" in gdf.columns:
+        shp["urban"] = gdf["urban"].astype(int)
+    shp.to_file(path, driver="ESRI Shapefile", encoding="UTF-8")
+    with open(path.with_suffix(".dbf"), "r+b") as dbf:     # the header stamps today's date:
+        dbf.seek(1)                                        # pin it, same seed → same bytes
+        dbf.write(bytes([100, 1, 1]))
 
 
 def _attr(level: str) -> str:
