@@ -29,3 +29,10 @@ def tiny_db(tiny_source, key_file, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("warehouse") / "cockpit.duckdb"
     refresh(tiny_source, db, key_file)
     return db
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under a folder, by relative path: "same seed, same files"."""
+    import hashlib
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

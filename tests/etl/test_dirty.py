@@ -1,11 +1,12 @@
 """Dirty mode: the manifest describes exactly what is in the files (etl/generate/dirty.py)."""
 import csv
-import hashlib
 import json
 import shutil
 from collections import Counter
 
 import pytest
+
+from tests.conftest import file_digests
 
 from etl import contract
 from etl.generate.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
@@ -185,10 +186,7 @@ def test_same_seed_same_dirty_files(dirty, tiny_source, tmp_path):
     shutil.copytree(tiny_source, tmp_path, dirs_exist_ok=True)
     make_dirty(tmp_path, seed=42)
 
-    def digests(folder):
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-    assert digests(tmp_path) == digests(out)
+    assert file_digests(tmp_path) == file_digests(out)
 
 
 def test_refuses_a_dirty_folder(dirty):

@@ -1,26 +1,21 @@
 """The generator: deterministic, consistent personal identifiers, files the contract describes."""
-import hashlib
 import json
 
 import pandas as pd
 
 from etl.generate.identity import is_valid_id
 from etl.generate.run import generate
-
-
-def _digests(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from tests.conftest import file_digests
 
 
 def test_same_seed_same_files(tiny_source, tmp_path):
     generate("tiny", tmp_path, seed=42)
-    assert _digests(tmp_path) == _digests(tiny_source)
+    assert file_digests(tmp_path) == file_digests(tiny_source)
 
 
 def test_other_seed_other_files(tiny_source, tmp_path):
     generate("tiny", tmp_path, seed=7)
-    assert _digests(tmp_path)["persons.csv"] != _digests(tiny_source)["persons.csv"]
+    assert file_digests(tmp_path)["persons.csv"] != file_digests(tiny_source)["persons.csv"]
 
 
 def test_persons_ids_agree_with_birth_date_and_sex(tiny_source):
