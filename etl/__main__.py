@@ -8,16 +8,20 @@ import sys
 from pathlib import Path
 
 from etl.extract import SourceError
+from etl.memory import keep_freed_memory
 from etl.paths import ROOT
 
 DEFAULT_KEY_FILE = ROOT / "data" / "secrets" / "pseudonym.key"
 
 
 def main(argv=None) -> int:
+    keep_freed_memory()
     parser = argparse.ArgumentParser(prog="python -m etl", description="网格治理数字驾驶舱 ETL")
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="生成吉林市模拟数据 (write realistic demo source files)")
-    gen.add_argument("--scale", choices=["tiny", "demo"], default="demo")
+    gen.add_argument("--scale", choices=["tiny", "demo", "city"], default="demo")
+    gen.add_argument("--workers", type=int, default=None,
+                     help="并行进程数, 默认为 CPU 核数 (worker processes; the files do not depend on it)")
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--dirty", action="store_true",
@@ -37,7 +41,7 @@ def main(argv=None) -> int:
     try:
         if args.command == "generate":
             from etl.generate.run import generate
-            generate(args.scale, args.out, args.seed)
+            generate(args.scale, args.out, args.seed, args.workers)
             if args.dirty:
                 from etl.generate.dirty import make_dirty
                 make_dirty(args.out, args.seed)

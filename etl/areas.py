@@ -42,13 +42,21 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             gdf["urban"] = gdf["urban"].astype(bool)
         problems = pd.Series("", index=gdf.index)
         problems[~gdf["code"].str.fullmatch(rf"\d{{{n}}}")] = "code_format"
-        problems[(problems == "") & gdf["code"].duplicated()] = "duplicate_key"
+        # a versioned layer (the grids) keys on code and valid_from; others on code
+        valid_from, valid_to, bad_date = _validity(gdf)
+        problems[(problems == "") & bad_date] = "type_date"
+        problems[(problems == "") & pd.DataFrame({"c": gdf["code"], "f": valid_from}).duplicated()] = \
+            "duplicate_key"
+        reversed_ = valid_to.notna() & (valid_to <= valid_from.fillna(valid_to))
+        problems[(problems == "") & reversed_] = "valid_to_before_valid_from"
         if level in PARENT:
             parent_ok = gdf["code"].str[: CODE_LENGTH[PARENT[level]]].isin(known[PARENT[level]])
             problems[(problems == "") & ~parent_ok] = "unknown_parent"
         geom_ok = gdf.geometry.notna() & shapely.is_valid(gdf.geometry.to_numpy()) \
             & gdf.geom_type.isin(["Polygon", "MultiPolygon"])
         problems[(problems == "") & ~geom_ok] = "invalid_geometry"
+        problems[(problems == "") & _overlapping(gdf["code"], valid_from, valid_to, problems == "")] = \
+            "overlapping_versions"
         for i in gdf.index[problems != ""]:
             # for a layer, "line" is the feature's number (1-based) in the file
             bad.append({"file": file, "line": int(i) + 1, "column_name": "code",
@@ -64,8 +72,41 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             "area_km2": metric.area.to_numpy() / 1e6,
             "centroid_lon": good.geometry.representative_point().x,
             "centroid_lat": good.geometry.representative_point().y,
+            "valid_from": valid_from[problems == ""],
+            "valid_to": valid_to[problems == ""],
+            "worker_account": good["worker_account"].astype(str) if "worker_account" in good
+            else good["worker"].astype(str) if "worker" in good else None,
             "geometry_wkb": shapely.to_wkb(good.geometry.to_numpy()),
         }))
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         counts[file] = (sha, len(gdf), len(good), int((problems != "").sum()))
     return pd.concat(rows, ignore_index=True), pd.DataFrame(bad), counts
+
+
+def _validity(gdf) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """valid_from / valid_to as dates (NaT when empty: always / still valid), and which rows
+    hold a value that is not a YYYY-MM-DD date."""
+    bad = pd.Series(False, index=gdf.index)
+
+    def dates(col):
+        nonlocal bad
+        if col not in gdf:
+            return pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[s]")
+        text = gdf[col].astype("string").str.strip().replace({"": None, "None": None, "nan": None})
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
+        bad |= parsed.isna() & text.notna()
+        return parsed
+    return dates("valid_from"), dates("valid_to"), bad
+
+
+def _overlapping(code, valid_from, valid_to, ok) -> pd.Series:
+    """Versions of one code whose periods overlap (an open start or end overlaps everything):
+    each but the first of such a pair."""
+    frame = pd.DataFrame({"code": code, "f": valid_from, "t": valid_to})[ok] \
+        .sort_values(["code", "f"], na_position="first")
+    prev_to = frame.groupby("code")["t"].shift()
+    later = frame.groupby("code").cumcount() > 0
+    overlap = later & (prev_to.isna() | frame["f"].isna() | (prev_to > frame["f"]))
+    out = pd.Series(False, index=code.index)
+    out[frame.index[overlap.to_numpy()]] = True
+    return out

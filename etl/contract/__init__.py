@@ -73,8 +73,8 @@ def apply_mapping(spec: SourceFile, mapping: Path) -> SourceFile:
 
 CSV_SOURCES = load_contract()
 ALL_SOURCES = load_contract(loaded_only=False)
-_BY_TABLE = {s.table: s for s in CSV_SOURCES}
-HOUSEHOLDS, PERSONS, EVENTS = _BY_TABLE["households"], _BY_TABLE["persons"], _BY_TABLE["events"]
+BY_TABLE = {s.table: s for s in ALL_SOURCES}
+HOUSEHOLDS, PERSONS, EVENTS = BY_TABLE["households"], BY_TABLE["persons"], BY_TABLE["events"]
 
 # The area layers: one GeoJSON (or Shapefile) per level, properties in canonical names.
 AREA_LAYERS = {"district": "districts.geojson", "street": "streets.geojson",

@@ -65,9 +65,21 @@ def render() -> str:
                "north→south), `name`, optional `kind` (街道/镇/乡, 社区/村) and `urban`. Children tile "
                "their parent. The same layers may come as Shapefiles instead (`grids.shp` with its "
                "`.dbf/.shx/.prj/.cpg`, in the source folder or its `shapefile/` subfolder; fields "
-               "`code`, `name`, `kind`, `urban` as 0/1; any CRS with a `.prj` is reprojected to "
-               "WGS-84). Rules: `code_format`, `duplicate_key`, `unknown_parent`, "
-               "`invalid_geometry`; an unreadable layer or one without `code`/`name` stops the run.\n")
+               "`code`, `name`, `kind`, `urban` as 0/1, `valid_from`, `valid_to`, `worker`; any CRS "
+               "with a `.prj` is reprojected to WGS-84). Rules: `code_format`, `duplicate_key`, "
+               "`unknown_parent`, `invalid_geometry`; an unreadable layer or one without "
+               "`code`/`name` stops the run.\n")
+    out.append("**The grid layer is versioned.** Each feature of `grids.geojson` is one version of a "
+               "grid: `valid_from` (YYYY-MM-DD, first day it applies) and `valid_to` (the first day "
+               "it no longer applies; empty or null while current); the key is (`code`, "
+               "`valid_from`), and the versions of one code never overlap in time. A grid that is "
+               "split ends (`valid_to` set) and its parts start under new codes on the same day; a "
+               "redrawn grid keeps its code with a new version. On any date the versions valid "
+               "that day tile their community. An event belongs to the version valid on its "
+               "上报时间; households, addresses, houses and organisations to the current version. "
+               "`worker_account` (Shapefile `worker`) names the 账号编号 in `accounts.csv` of the "
+               "grid's full-time grid worker (专职网格员). Without `valid_from` a layer is taken as "
+               "one current version per grid.\n")
     for spec in load_contract(loaded_only=False):
         loading = (f"loaded in order {spec.load_order}" if spec.loaded
                    else "generated, not yet loaded by the refresh")

@@ -96,8 +96,10 @@ def _lognormal(rng, median, sigma, n):
 
 
 def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFrame, scale,
-                    rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(events, truth of the injected incidents)."""
+                    rng: np.random.Generator, n_incidents: int,
+                    incident_grids: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, truth of the injected incidents). Events carry the index of the grid (of
+    `grids`) they happened in; incidents only touch grids where `incident_grids` is True."""
     days = np.arange(np.datetime64(scale.start), np.datetime64(scale.end) + 1)
     n_days = len(days)
     rest_day = np.array([not is_workday(d.astype(object)) for d in days])
@@ -136,7 +138,7 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
         chunks.append(pd.DataFrame({"sub": s, "source": src, "day": day_idx, "hour": hour,
                                     "grid": grid_idx}))
     ev = pd.concat(chunks, ignore_index=True)
-    incidents = plan_incidents(ev, grids, n_days, scale.incidents, rng)
+    incidents = plan_incidents(ev, grids, n_days, n_incidents, rng, incident_grids)
     ev = pd.concat([ev, incident_reports(incidents, ev, rng)], ignore_index=True)
     truth = truth_table(incidents, days, grids, categories)
     n = len(ev)
@@ -149,11 +151,8 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
     lon, lat = _event_points(grids, ev["grid"].to_numpy(), rng)
     sub = ev["sub"].to_numpy()
     day = reported.astype("datetime64[D]").astype(np.int64)
-    _, first, counts = np.unique(day, return_index=True, return_counts=True)
     out = pd.DataFrame({"sub": sub.astype(np.int16), "source": ev["source"].to_numpy(np.int8),
                         "grid": ev["grid"].to_numpy(np.int32), "reported_at": reported,
-                        # the event number's sequence within its day, in report order
-                        "day_seq": np.arange(n) - np.repeat(first, counts) + 1,
                         "lon": lon.round(6), "lat": lat.round(6)})
     events = pd.concat([out, _workflow(reported, ev["source"].to_numpy(), sub, categories, scale, rng)],
                        axis=1)
@@ -165,16 +164,18 @@ SATISFACTION = ["", "满意", "基本满意", "不满意"]
 REPORT_LEADS = ["网格员巡查发现", "居民随手拍上报：", "市民来电反映", "视频监控发现", "部门移交："]
 
 
-def write_events(events: pd.DataFrame, categories: pd.DataFrame, grids, headers: dict, path) -> int:
+def write_events(events: pd.DataFrame, grid_code: np.ndarray, grid_names: pd.DataFrame,
+                 categories: pd.DataFrame, headers: dict, path, header: bool = True) -> int:
     """Compose the text columns in DuckDB from codes and lookup tables (fast at millions of
-    rows), number events per day in report order, write the CSV with the source's headers."""
+    rows) and write the CSV with the source's headers. `grid_code` is each event's grid (the
+    version valid on its date); `grid_names` maps code → name. Event numbers: SJ, the street
+    code, the date and the event's sequence that day in its street, in report order."""
     import duckdb
     con = duckdb.connect()
     lookups = {
-        "ev": events.assign(ord=np.arange(len(events))),
+        "ev": events.assign(ord=np.arange(len(events)), code=grid_code),
         "cats": categories.assign(sub=np.arange(len(categories))),
-        "grid_names": pd.DataFrame({"grid": np.arange(len(grids)), "code": grids["code"].to_numpy(),
-                                    "name": grids["name"].to_numpy()}),
+        "grid_names": grid_names[["code", "name"]],
         "sources": pd.DataFrame({"source": np.arange(len(SOURCES)), "name": SOURCES,
                                  "lead": REPORT_LEADS}),
         "statuses": pd.DataFrame({"status": np.arange(len(STATUSES)), "name": STATUSES}),
@@ -183,10 +184,12 @@ def write_events(events: pd.DataFrame, categories: pd.DataFrame, grids, headers:
     for name, frame in lookups.items():
         con.register(name, frame)
     columns = {
-        "event_id": "'SJ' || strftime(e.reported_at, '%Y%m%d') || lpad(CAST(e.day_seq AS VARCHAR), 6, '0')",
+        "event_id": "'SJ' || left(e.code, 9) || strftime(e.reported_at, '%Y%m%d') "
+                    "|| lpad(CAST(row_number() OVER (PARTITION BY left(e.code, 9), "
+                    "CAST(e.reported_at AS DATE) ORDER BY e.ord) AS VARCHAR), 4, '0')",
         "source": "s.name", "class_code": "c.class_code", "class_name": "c.class_name",
         "subclass_code": "c.subclass_code", "subclass_name": "c.subclass_name",
-        "reported_at": "e.reported_at", "lon": "e.lon", "lat": "e.lat", "grid_code": "g.code",
+        "reported_at": "e.reported_at", "lon": "e.lon", "lat": "e.lat", "grid_code": "e.code",
         "address": "g.name || '附近'",
         "description": "s.lead || g.name || '附近' || c.subclass_name || '问题，请尽快处置。'",
         "accepted_at": "e.accepted_at", "dispatched_at": "e.dispatched_at",
@@ -199,11 +202,12 @@ def write_events(events: pd.DataFrame, categories: pd.DataFrame, grids, headers:
     select = ", ".join(f'{expr} AS "{headers[name]}"' for name, expr in columns.items())
     target = str(path).replace("'", "''")  # COPY takes no bound file name
     con.execute(f"""COPY (SELECT {select}
-                    FROM ev e JOIN cats c USING (sub) JOIN grid_names g USING (grid)
+                    FROM ev e JOIN cats c USING (sub) JOIN grid_names g USING (code)
                     JOIN sources s USING (source) JOIN statuses st USING (status)
                     JOIN ratings r USING (satisfaction)
                     ORDER BY e.ord)
-                    TO '{target}' (HEADER, DELIMITER ',', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')""")
+                    TO '{target}' (HEADER {str(header).lower()}, DELIMITER ',',
+                                   TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')""")
     con.close()
     return len(events)
 

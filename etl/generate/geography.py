@@ -26,7 +26,8 @@ WGS-84 by :func:`load_districts`); everything below them is generated:
   district; its outline is a union of Voronoi "blocks" inside an irregular
   blob) is tiled by the 街道, the rest of the district by the 镇/乡. Inside a
   town a small core around its seat holds its 社区 (usually one, the seat);
-  the rest is tiled by 村.
+  the rest is tiled by 村. In a county without 街道 (永吉县) the town holding
+  the urban centre is the seat town: its 社区 core is centred on the urban centre.
 * Counts: the district's 社区 go to the 街道 in proportion to expected
   population (density integrated over the area, at least 2 each), one 社区
   per town seat; 村 go to the towns in proportion to area. Grids are shared
@@ -43,6 +44,9 @@ Codes are numbered west -> east within latitude rows, rows north -> south
 Names: streets from ``DistrictPlan.street_names`` (or generated), 社区 and 村
 from :mod:`etl.generate.names` (unique within the district), grids
 "{community name}第{n}网格".
+
+Plans: :data:`GRID_PLAN_CHUANYING` and one plan per other division;
+:data:`JILIN_CITY_PLANS` holds all nine (the whole of Jilin City, ~9,900 grids).
 
 Everything is deterministic given ``seed`` and the plans.
 """
@@ -68,6 +72,15 @@ __all__ = [
     "DistrictPlan",
     "AreaLayers",
     "GRID_PLAN_CHUANYING",
+    "GRID_PLAN_CHANGYI",
+    "GRID_PLAN_LONGTAN",
+    "GRID_PLAN_FENGMAN",
+    "GRID_PLAN_YONGJI",
+    "GRID_PLAN_JIAOHE",
+    "GRID_PLAN_HUADIAN",
+    "GRID_PLAN_SHULAN",
+    "GRID_PLAN_PANSHI",
+    "JILIN_CITY_PLANS",
     "DEFAULT_DISTRICTS_PATH",
     "METRIC_CRS",
     "STREET_CODE_RANGES",
@@ -142,6 +155,181 @@ GRID_PLAN_CHUANYING = DistrictPlan(
         "德胜街道", "临江街道", "北山街道", "向阳街道", "长春路街道",
         "搜登站镇", "越北镇", "大绥河镇", "欢喜乡", "黄榆乡",
     ),
+)
+
+
+def _wgs84(lon_gcj: float, lat_gcj: float) -> tuple[float, float]:
+    """A GCJ-02 (AMap) point as WGS-84 lon/lat, rounded to 1e-6 degrees."""
+    return tuple(round(v, 6) for v in gcj02_to_wgs84(lon_gcj, lat_gcj))  # type: ignore[return-value]
+
+
+# Plans for the other eight divisions of Jilin City. Street/township names and the
+# 社区 (居委会) / 村 (村委会) counts follow the 2023 statistical division codes
+# (国家统计局 统计用区划代码, as of 2023-06-30); units the statistics file under
+# the functional zones 220271 经开区 (九站、双吉街道), 220272 高新区 (高新街道) and
+# 220273 中新食品区 (岔路河镇) are given back to the district they lie in, and
+# special "开发区" units are folded into the totals. Urban centres are the seats'
+# government locations (AMap, GCJ-02, converted). n_grids is tuned so that the
+# expected residents, 1.063 * (500 * urban grids + 250 * rural grids), is within
+# 5 % of the 2020 census population given in each comment (approximate).
+# 街道 that in reality also hold villages (county seats) get 社区 only: the model
+# puts every 村 in a 镇/乡, so the village totals go to the townships.
+
+# 昌邑区 (220202): 14 街道, 3 镇, 2 乡; 82 社区, 101 村. Census 2020 ≈ 610,000 (approximate).
+# 双吉 and 九站 (statistics: 经开区) lie in 昌邑区.
+GRID_PLAN_CHANGYI = DistrictPlan(
+    adcode="220202",
+    n_urban_streets=14,
+    n_towns=5,
+    n_communities=82,
+    n_villages=101,
+    n_grids=1395,
+    urban_centre=_wgs84(126.574709, 43.881818),
+    urban_radius_km=4.0,
+    street_names=(
+        "兴华街道", "文庙街道", "东局子街道", "新地号街道", "延安街道",
+        "站前街道", "民主街道", "莲花街道", "通江街道", "哈达湾街道",
+        "新建街道", "延江街道", "双吉街道", "九站街道",
+        "孤店子镇", "桦皮厂镇", "左家镇", "两家子满族乡", "土城子满族朝鲜族乡",
+    ),
+)
+
+# 龙潭区 (220203): 13 街道, 5 镇, 1 乡; 44 社区, 127 村. Census 2020 ≈ 416,000 (approximate).
+GRID_PLAN_LONGTAN = DistrictPlan(
+    adcode="220203",
+    n_urban_streets=13,
+    n_towns=6,
+    n_communities=44,
+    n_villages=127,
+    n_grids=1095,
+    urban_centre=_wgs84(126.562197, 43.910802),
+    urban_radius_km=3.5,
+    street_names=(
+        "龙华街道", "湘潭街道", "铁东街道", "泡子沿街道", "龙潭街道",
+        "新吉林街道", "山前街道", "新安街道", "遵义街道", "榆树街道",
+        "东城街道", "承德街道", "靠山街道",
+        "乌拉街满族镇", "缸窑镇", "江密峰镇", "大口钦镇", "金珠镇", "江北乡",
+    ),
+)
+
+# 丰满区 (220211): 8 街道, 1 镇, 3 乡; 67 社区, 52 村. Census 2020 ≈ 328,000 (approximate).
+# 高新街道 (statistics: 高新区) is taken to lie in 丰满区 (assumption).
+GRID_PLAN_FENGMAN = DistrictPlan(
+    adcode="220211",
+    n_urban_streets=8,
+    n_towns=4,
+    n_communities=67,
+    n_villages=52,
+    n_grids=715,
+    urban_centre=_wgs84(126.562274, 43.821601),
+    urban_radius_km=3.0,
+    street_names=(
+        "泰山街道", "江南街道", "石井街道", "沿丰街道", "丰满街道",
+        "建华街道", "红旗街道", "高新街道",
+        "旺起镇", "江南乡", "前二道乡", "小白山乡",
+    ),
+)
+
+# 永吉县 (220221): no 街道 (the seat is 口前镇), 7 镇, 2 乡; 16 社区, 141 村.
+# Census 2020 ≈ 329,000 (approximate).
+GRID_PLAN_YONGJI = DistrictPlan(
+    adcode="220221",
+    n_urban_streets=0,
+    n_towns=9,
+    n_communities=16,
+    n_villages=141,
+    n_grids=1020,
+    urban_centre=_wgs84(126.497741, 43.672582),
+    urban_radius_km=2.0,
+    street_names=(
+        "口前镇", "岔路河镇", "西阳镇", "北大湖镇", "一拉溪镇",
+        "双河镇", "万昌镇", "金家满族乡", "黄榆乡",
+    ),
+)
+
+# 蛟河市 (220281): 7 街道, 8 镇, 2 乡; 30 社区, 256 村. Census 2020 ≈ 340,000 (approximate).
+GRID_PLAN_JIAOHE = DistrictPlan(
+    adcode="220281",
+    n_urban_streets=7,
+    n_towns=10,
+    n_communities=30,
+    n_villages=256,
+    n_grids=1070,
+    urban_centre=_wgs84(127.344229, 43.724007),
+    urban_radius_km=2.5,
+    street_names=(
+        "民主街道", "长安街道", "河南街道", "奶子山街道", "拉法街道",
+        "河北街道", "新农街道",
+        "新站镇", "天岗镇", "白石山镇", "漂河镇", "黄松甸镇",
+        "天北镇", "松江镇", "庆岭镇", "乌林朝鲜族乡", "前进乡",
+    ),
+)
+
+# 桦甸市 (220282): 5 街道, 6 镇, 3 乡; 26 社区, 156 村. Census 2020 ≈ 353,000 (approximate).
+GRID_PLAN_HUADIAN = DistrictPlan(
+    adcode="220282",
+    n_urban_streets=5,
+    n_towns=9,
+    n_communities=26,
+    n_villages=156,
+    n_grids=1060,
+    urban_centre=_wgs84(126.746309, 42.972096),
+    urban_radius_km=2.5,
+    street_names=(
+        "明桦街道", "永吉街道", "胜利街道", "新华街道", "启新街道",
+        "夹皮沟镇", "二道甸子镇", "红石砬子镇", "八道河子镇", "常山镇",
+        "金沙镇", "桦郊乡", "横道河子乡", "公吉乡",
+    ),
+)
+
+# 舒兰市 (220283): 5 街道, 10 镇, 5 乡; 37 社区, 211 村. Census 2020 ≈ 441,000 (approximate).
+# Its boundary has a tiny exclave (a second polygon).
+GRID_PLAN_SHULAN = DistrictPlan(
+    adcode="220283",
+    n_urban_streets=5,
+    n_towns=15,
+    n_communities=37,
+    n_villages=211,
+    n_grids=1310,
+    urban_centre=_wgs84(126.965607, 44.406105),
+    urban_radius_km=2.5,
+    street_names=(
+        "北城街道", "南城街道", "环城街道", "吉舒街道", "滨河街道",
+        "法特镇", "白旗镇", "溪河镇", "朝阳镇", "小城镇",
+        "上营镇", "水曲柳镇", "平安镇", "金马镇", "开原镇",
+        "莲花乡", "亮甲山乡", "新安乡", "七里乡", "天德乡",
+    ),
+)
+
+# 磐石市 (220284): 3 街道, 13 镇, 1 乡; 30 社区, 268 村. Census 2020 ≈ 417,000 (approximate).
+GRID_PLAN_PANSHI = DistrictPlan(
+    adcode="220284",
+    n_urban_streets=3,
+    n_towns=14,
+    n_communities=30,
+    n_villages=268,
+    n_grids=1325,
+    urban_centre=_wgs84(126.060427, 42.946285),
+    urban_radius_km=2.0,
+    street_names=(
+        "福安街道", "东宁街道", "河南街道",
+        "烟筒山镇", "红旗岭镇", "明城镇", "石嘴镇", "驿马镇",
+        "牛心镇", "呼兰镇", "吉昌镇", "松山镇", "黑石镇",
+        "朝阳山镇", "富太镇", "取柴河镇", "宝山乡",
+    ),
+)
+
+#: all nine divisions of Jilin City (吉林市), in adcode order
+JILIN_CITY_PLANS: tuple[DistrictPlan, ...] = (
+    GRID_PLAN_CHANGYI,
+    GRID_PLAN_LONGTAN,
+    GRID_PLAN_CHUANYING,
+    GRID_PLAN_FENGMAN,
+    GRID_PLAN_YONGJI,
+    GRID_PLAN_JIAOHE,
+    GRID_PLAN_HUADIAN,
+    GRID_PLAN_SHULAN,
+    GRID_PLAN_PANSHI,
 )
 
 
@@ -781,6 +969,13 @@ class _DistrictBuilder:
         street_kind = self._street_kinds(streets)
         s_geoms = [g for _, _, g in streets]
         s_seeds = [_inside_point(g, s) for (_, s, g) in streets]
+        # a 镇/乡 holding the urban centre (a county without 街道, whose seat is a
+        # town) gathers its 社区 around the centre instead of around its own seed;
+        # with 街道 the centre is always inside the urban core, so nothing changes
+        centre_pt = Point(self.centre)
+        for si, g in enumerate(s_geoms):
+            if street_kind[si] != "街道" and g.covers(centre_pt):
+                s_seeds[si] = np.asarray(self.centre, dtype=float)
         pops = np.array([self.expected_pop(g) for g in s_geoms])
         areas = np.array([g.area for g in s_geoms])
         n_comm, n_vill = self._allocate_communities(street_kind, pops, areas)

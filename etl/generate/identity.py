@@ -24,9 +24,11 @@ def is_valid_id(number: str) -> bool:
 
 
 def _first17(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
-    """The first 17 digits as int64: region, birth date YYYYMMDD, a sequence odd for men."""
-    seq = rng.integers(0, 500, len(region)) * 2 + np.where(male, 1, 0)
+             rng: np.random.Generator, slot: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """The first 17 digits as int64: region, birth date YYYYMMDD, a sequence odd for men.
+    With slot (k, K) the sequence is k modulo K: K generators never draw the same number."""
+    k, n_slots = slot
+    seq = (rng.integers(0, 500 // n_slots, len(region)) * n_slots + k) * 2 + np.where(male, 1, 0)
     b = birth.astype("datetime64[D]")
     year = b.astype("datetime64[Y]").astype(np.int64) + 1970
     month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -49,16 +51,16 @@ def make_id_numbers(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
     return _with_check(_first17(region, birth, male, rng))
 
 
-def unique_id_numbers(region, birth, male, rng) -> np.ndarray:
-    """As make_id_numbers, redrawing the sequence of the rare duplicates."""
-    first17 = _first17(region, birth, male, rng)
+def unique_id_numbers(region, birth, male, rng, slot: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """As make_id_numbers, redrawing the sequence of the rare duplicates (see _first17: slot)."""
+    first17 = _first17(region, birth, male, rng, slot)
     for _ in range(20):
         _, first = np.unique(first17, return_index=True)
         dup = np.ones(len(first17), bool)
         dup[first] = False
         if not dup.any():
             return _with_check(first17)
-        first17[dup] = _first17(region[dup], birth[dup], male[dup], rng)
+        first17[dup] = _first17(region[dup], birth[dup], male[dup], rng, slot)
     raise RuntimeError("could not draw unique ID numbers")
 
 

@@ -39,10 +39,14 @@ def _shape(kind: str, days: int, size: float) -> np.ndarray:
 
 
 def plan_incidents(reports: pd.DataFrame, grids, n_days: int, count: int,
-                   rng: np.random.Generator) -> list[Incident]:
-    """`reports`: baseline rows with sub, day, grid. Incidents never overlap in subclass and grid."""
+                   rng: np.random.Generator, eligible: np.ndarray | None = None) -> list[Incident]:
+    """`reports`: baseline rows with sub, day, grid. Incidents never overlap in subclass and grid
+    and stay in `eligible` grids (those whose boundary never changes: the truth names them)."""
     xy = np.column_stack([grids.geometry.representative_point().x * np.cos(np.radians(44)),
                           grids.geometry.representative_point().y])
+    if eligible is not None:
+        xy[~np.asarray(eligible)] = np.inf           # never a neighbour
+    ok = np.ones(len(grids)) if eligible is None else np.asarray(eligible, float)
     by_sub = reports.groupby("sub").size().sort_values(ascending=False)
     common = by_sub.index[:15].to_numpy()                 # subclasses with enough volume to matter
     busy: dict[int, set] = {}
@@ -56,8 +60,8 @@ def plan_incidents(reports: pd.DataFrame, grids, n_days: int, count: int,
         start = int(rng.integers(BASELINE_DAYS, n_days - days))
         sub = int(rng.choice(common))
         rows = reports[reports["sub"] == sub]
-        per_grid = np.bincount(rows["grid"], minlength=len(grids)).astype(float)
-        seed = int(rng.choice(len(grids), p=(per_grid + 1e-9) / (per_grid + 1e-9).sum()))
+        per_grid = (np.bincount(rows["grid"], minlength=len(grids)) + 1e-9) * ok
+        seed = int(rng.choice(len(grids), p=per_grid / per_grid.sum()))
         size = CLUSTER_SIZES[len(out) // 3 % 3]
         near = np.argsort(((xy - xy[seed]) ** 2).sum(axis=1))[:size]
         taken = busy.setdefault(sub, set())

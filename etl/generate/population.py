@@ -1,7 +1,12 @@
-"""Households and persons (实有人口) living in the generated grids."""
+"""一标三实 for the generated grids: standard addresses, houses, households and persons.
+
+Every dwelling is a standard address (district / street / community / road / compound / building /
+unit / room, or village / group / yard number in the countryside) and a house; households occupy
+most dwellings, the rest stand empty; persons live in households. Organisations (the fourth 实)
+come from :mod:`etl.generate.organisations`, on the same buildings."""
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +22,49 @@ FLOATING_REGIONS = np.array(["220182", "220183", "220381", "220502", "222401", "
                              "152502", "220122", "220106"])
 LOCAL_REGIONS = np.array(["220202", "220203", "220204", "220211", "220221", "220201"])
 ROADS = np.array(["解放", "北京", "重庆", "天津", "青岛", "上海", "长春", "松江", "越山", "致和",
-                  "德胜", "河南", "光华", "大东", "临江", "江湾", "吉林", "北华", "东昌", "西安"])
-ROAD_KINDS = np.array(["路", "街", "大街"])
+                  "德胜", "河南", "光华", "大东", "临江", "江湾", "吉林", "北华", "东昌", "西安",
+                  "延安", "通江", "遵义", "珲春", "吉林大", "黄河", "泰山", "华山", "深圳", "厦门"])
+ROAD_KINDS = np.array(["路", "街", "大街", "胡同"])
 COMPOUND_WORDS = np.array(["江城", "松江", "世纪", "阳光", "滨江", "锦绣", "和谐", "富苑", "金色",
-                           "翰林", "书香", "丽景", "新城", "北山", "龙华", "欧亚", "万科", "恒大"])
-COMPOUND_KINDS = np.array(["小区", "花园", "家园", "佳苑", "新村", "公寓"])
+                           "翰林", "书香", "丽景", "新城", "北山", "龙华", "欧亚", "万科", "恒大",
+                           "铁路", "电力", "化工", "石化", "纺织", "建工", "水岸", "御景", "紫光"])
+COMPOUND_KINDS = np.array(["小区", "花园", "家园", "佳苑", "新村", "公寓", "宿舍"])
+DWELLINGS_PER_BUILDING = 24
+BUILDINGS_PER_COMPOUND = 8
+UNITS_PER_BUILDING = 3
+VACANT_SHARE = {True: 0.10, False: 0.14}     # empty homes: urban, rural (out-migration)
+# person tags (sensitive under PIPL): shares tuned to Northeast figures of the 2020s
+TAGS = ("独居老人", "低保", "残疾", "退役军人", "党员", "未成年人")
+
+
+@dataclass
+class Buildings:
+    """Urban buildings and rural yards, where organisations can also be placed."""
+    grid: np.ndarray          # grid index
+    lon: np.ndarray
+    lat: np.ndarray
+    prefix: np.ndarray        # address text up to the building (…号…小区3栋) or the yard (…组12号)
+    road: np.ndarray
+    number: np.ndarray        # 门牌号 text
+    compound: np.ndarray
+    building: np.ndarray      # 楼栋 text ("" for yards)
+
+
+@dataclass
+class Population:
+    addresses: pa.Table
+    houses: pa.Table
+    households: pa.Table
+    persons: pa.Table
+    persons_per_grid: np.ndarray
+    buildings: Buildings
+
+
+def _rank_within(group: np.ndarray) -> np.ndarray:
+    """0, 1, 2, … within each run of equal values of a sorted group array."""
+    start = np.r_[0, np.flatnonzero(group[1:] != group[:-1]) + 1]
+    sizes = np.diff(np.r_[start, len(group)])
+    return np.arange(len(group)) - np.repeat(start, sizes)
 
 
 def _ages(n: int, rng: np.random.Generator, low: int, high: int, old_bias: float) -> np.ndarray:
@@ -30,48 +73,80 @@ def _ages(n: int, rng: np.random.Generator, low: int, high: int, old_bias: float
     return (low + u * (high - low)).astype(int)
 
 
-def generate_population(grids, scale, rng: np.random.Generator):
-    """Returns (households, persons, persons per grid): Arrow tables with canonical column
-    names (Arrow, not pandas: millions of strings convert many times faster) and a count array."""
+def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np.random.Generator,
+                        id_slot: tuple[int, int] = (0, 1)) -> Population:
+    """Population of `grids` (one shard of the city). `area_names` holds, per grid, the names
+    "district", "street", "community". `id_slot` = (k, K) keeps ID numbers unique across K shards."""
     n_grids = len(grids)
     urban = grids["urban"].to_numpy()
+    g_code = grids["code"].to_numpy().astype(str)
     mean = np.where(urban, scale.residents_per_urban_grid, scale.residents_per_rural_grid)
     residents = np.maximum(rng.lognormal(np.log(mean), 0.35), 30)
     hh_per_grid = np.maximum((residents / 2.4).round().astype(int), 8)
+    vacant_share = np.where(urban, VACANT_SHARE[True], VACANT_SHARE[False])
+    dw_per_grid = hh_per_grid + rng.binomial(hh_per_grid, vacant_share / (1 - vacant_share))
 
-    # buildings (urban) or yards (rural) per grid; households share their building's point
-    per_building = np.where(urban, 24, 1)
-    n_buildings = np.maximum(hh_per_grid // per_building, 1)
-    b_lon, b_lat = sample_points(grids.geometry.to_numpy(), n_buildings, rng)
-    b_grid = np.repeat(np.arange(n_grids), n_buildings)
-    b_first = np.concatenate([[0], np.cumsum(n_buildings)[:-1]])
+    b = _buildings(grids, g_code, urban, dw_per_grid, area_names, rng)
+    n_b_grid = np.bincount(b.grid, minlength=n_grids)
+    b_first = np.r_[0, np.cumsum(n_b_grid)[:-1]]
 
-    hh_grid = np.repeat(np.arange(n_grids), hh_per_grid)
-    n_hh = len(hh_grid)
-    hh_building = b_first[hh_grid] + (rng.random(n_hh) * n_buildings[hh_grid]).astype(int)
-    assert (b_grid[hh_building] == hh_grid).all()
+    # dwellings: rank j in its grid → building j mod n, place j div n in the building
+    dw_grid = np.repeat(np.arange(n_grids), dw_per_grid)
+    j = _rank_within(dw_grid)
+    dw_building = b_first[dw_grid] + j % n_b_grid[dw_grid]
+    place = j // n_b_grid[dw_grid]
+    dw_urban = urban[dw_grid]
+    unit = place % UNITS_PER_BUILDING + 1
+    floor = place // (UNITS_PER_BUILDING * 2) + 1
+    door = (place // UNITS_PER_BUILDING) % 2 + 1
+    room = np.where(dw_urban, (floor * 100 + door).astype(str), "")
+    unit_txt = np.where(dw_urban, unit.astype(str), "")
+    dw_text = np.where(dw_urban, b.prefix[dw_building] + unit_txt + "单元" + room + "室",
+                       b.prefix[dw_building])
+    dw_no = g_code[dw_grid] + np.char.zfill((j + 1).astype(str), 5)
+    address_id = "DZ" + dw_no
+    addresses = pa.table({
+        "address_id": address_id,
+        "grid_code": g_code[dw_grid],
+        "district": area_names["district"][dw_grid],
+        "street": area_names["street"][dw_grid],
+        "community": area_names["community"][dw_grid],
+        "road": b.road[dw_building], "house_number": b.number[dw_building],
+        "compound": b.compound[dw_building], "building": b.building[dw_building],
+        "unit": unit_txt, "room": room,
+        "address": dw_text,
+        "lon": b.lon[dw_building].round(6), "lat": b.lat[dw_building].round(6),
+        "address_kind": np.full(len(dw_grid), "住宅"),
+    })
+
+    # households take a random hh_per_grid of their grid's dwellings
+    key = rng.random(len(dw_grid))
+    order = np.lexsort((key, dw_grid))
+    occupied = np.zeros(len(dw_grid), bool)
+    occupied[order[_rank_within(dw_grid[order]) < hh_per_grid[dw_grid[order]]]] = True
+    hh_dw = np.flatnonzero(occupied)
+    hh_grid = dw_grid[hh_dw]
+    n_hh = len(hh_dw)
     hh_urban = urban[hh_grid]
     size = rng.choice(HOUSEHOLD_SIZES, n_hh, p=HOUSEHOLD_SIZE_P)
     floating_hh = rng.random(n_hh) < np.where(hh_urban, 0.13, 0.05)
-
-    g_code = grids["code"].to_numpy()
-    g_name = grids["name"].to_numpy()
-    hh_code = np.char.add(np.char.add("H", g_code[hh_grid].astype("U15")),
-                          np.char.zfill((np.arange(n_hh) - np.repeat(np.cumsum(hh_per_grid) - hh_per_grid, hh_per_grid)
-                                         + 1).astype("U4"), 4))
+    low_income_hh = rng.random(n_hh) < np.where(hh_urban, 0.022, 0.045)     # 低保户
+    hh_code = "H" + g_code[hh_grid] + np.char.zfill((_rank_within(hh_grid) + 1).astype(str), 4)
     households = pa.table({
         "household_id": hh_code,
         "grid_code": g_code[hh_grid],
-        "address": _addresses(hh_building, hh_urban, g_name[hh_grid], rng),
-        "lon": b_lon[hh_building].round(6),
-        "lat": b_lat[hh_building].round(6),
+        "address_id": address_id[hh_dw],
+        "address": dw_text[hh_dw],
+        "lon": b.lon[dw_building[hh_dw]].round(6),
+        "lat": b.lat[dw_building[hh_dw]].round(6),
         "members": size,
         "household_type": np.where(floating_hh, "流动人口户", "户籍户"),
     })
 
     # persons: member k of each household
     p_hh = np.repeat(np.arange(n_hh), size)
-    k = np.arange(len(p_hh)) - np.repeat(np.cumsum(size) - size, size)
+    n_p = len(p_hh)
+    k = _rank_within(p_hh)
     head_age = _ages(n_hh, rng, 22, 92, 0.1)
     head_age = np.where(floating_hh, rng.integers(20, 55, n_hh), head_age)
     single_old = (size == 1) & (rng.random(n_hh) < 0.6)
@@ -79,60 +154,132 @@ def generate_population(grids, scale, rng: np.random.Generator):
     ha = head_age[p_hh]
     age = np.select(
         [k == 0, k == 1, k >= 2],
-        [ha, np.clip(ha + rng.normal(0, 3, len(p_hh)).round().astype(int), 18, 99),
-         np.clip(ha - rng.integers(22, 36, len(p_hh)), 0, 70)])
+        [ha, np.clip(ha + rng.normal(0, 3, n_p).round().astype(int), 18, 99),
+         np.clip(ha - rng.integers(22, 36, n_p), 0, 70)])
     # a fifth member is often a grandparent living with the family
-    grandparent = (k == 4) & (rng.random(len(p_hh)) < 0.6)
-    age = np.where(grandparent, np.clip(ha + rng.integers(22, 30, len(p_hh)), 60, 99), age)
+    grandparent = (k == 4) & (rng.random(n_p) < 0.6)
+    age = np.where(grandparent, np.clip(ha + rng.integers(22, 30, n_p), 60, 99), age)
     head_male = rng.random(n_hh) < 0.62
-    male = np.where(k == 0, head_male[p_hh], np.where(k == 1, ~head_male[p_hh],
-                                                      rng.random(len(p_hh)) < 0.51))
+    male = np.where(k == 0, head_male[p_hh], np.where(k == 1, ~head_male[p_hh], rng.random(n_p) < 0.51))
     relation = np.select([k == 0, k == 1, grandparent], ["户主", "配偶", "父母"], "子女")
 
     as_of = np.datetime64(scale.end)
     birth = (as_of - (age * 365.25).astype("timedelta64[D]")
-             - rng.integers(1, 365, len(p_hh)).astype("timedelta64[D]"))
+             - rng.integers(1, 365, n_p).astype("timedelta64[D]"))
     floating = floating_hh[p_hh]
-    region = np.where(floating, FLOATING_REGIONS[rng.integers(0, len(FLOATING_REGIONS), len(p_hh))],
-                      np.where(rng.random(len(p_hh)) < 0.8, grids["district_code"].to_numpy()[hh_grid][p_hh],
-                               LOCAL_REGIONS[rng.integers(0, len(LOCAL_REGIONS), len(p_hh))]))
-    ids = unique_id_numbers(region.astype("U6"), birth, male, rng)
-    has_phone = (age >= 14) & (rng.random(len(p_hh)) < 0.93)
-    phones = np.where(has_phone, make_mobiles(len(p_hh), rng), "")
+    p_grid = hh_grid[p_hh]
+    region = np.where(floating, FLOATING_REGIONS[rng.integers(0, len(FLOATING_REGIONS), n_p)],
+                      np.where(rng.random(n_p) < 0.8, grids["district_code"].to_numpy().astype(str)[p_grid],
+                               LOCAL_REGIONS[rng.integers(0, len(LOCAL_REGIONS), n_p)]))
+    ids = unique_id_numbers(region.astype("U6"), birth, male, rng, slot=id_slot)
+    has_phone = (age >= 14) & (rng.random(n_p) < 0.93)
+    tags = _tags(_age_on(birth, as_of), male, size[p_hh], low_income_hh[p_hh], urban[p_grid], rng)
     persons = pa.table({
-        "person_id": np.char.add("P", np.char.zfill((np.arange(len(p_hh)) + 1).astype("U9"), 9)),
+        "person_id": "P" + g_code[p_grid] + np.char.zfill((_rank_within(p_grid) + 1).astype(str), 4),
         "name": make_names(male, rng),
         "id_number": ids,
         "sex": np.where(male, "男", "女"),
         "birth_date": birth.astype("datetime64[D]").astype(str),
-        "phone": phones,
+        "phone": np.where(has_phone, make_mobiles(n_p, rng), ""),
         "household_id": hh_code[p_hh],
         "relation": relation,
         "residence_type": np.where(floating, "流动人口", "户籍人口"),
-        "grid_code": g_code[hh_grid][p_hh],
+        "grid_code": g_code[p_grid],
+        "address_id": address_id[hh_dw][p_hh],
+        "tags": tags,
     })
-    return households, persons, np.bincount(hh_grid[p_hh], minlength=n_grids)
+    houses = _houses(dw_no, address_id, g_code[dw_grid], dw_urban, occupied, hh_dw, floating_hh,
+                     persons["person_id"].to_numpy(zero_copy_only=False), p_hh, k, rng)
+    return Population(addresses, houses, households, persons,
+                      np.bincount(p_grid, minlength=n_grids), b)
 
 
-def _addresses(building: np.ndarray, urban: np.ndarray, grid_name: np.ndarray,
-               rng: np.random.Generator) -> np.ndarray:
-    """Standard-address text: road, number, compound, building, unit, room (urban) or
-    village group and yard number (rural). Households of one building share its prefix."""
-    n = len(building)
-    b = building
-    road = np.char.add(ROADS[b % len(ROADS)], ROAD_KINDS[(b // 7) % len(ROAD_KINDS)])
-    number = ((b * 7919) % 899 + 1).astype("U4")
-    compound = np.char.add(COMPOUND_WORDS[(b // 3) % len(COMPOUND_WORDS)],
-                           COMPOUND_KINDS[(b // 11) % len(COMPOUND_KINDS)])
-    bldg = ((b % 40) + 1).astype("U3")
-    unit = rng.integers(1, 7, n).astype("U2")
-    room = np.char.add(rng.integers(1, 19, n).astype("U2"),
-                       np.char.zfill(rng.integers(1, 5, n).astype("U2"), 2))
-    urban_addr = np.char.add(np.char.add(np.char.add(road, number), "号"),
-                             np.char.add(np.char.add(compound, bldg), "栋"))
-    urban_addr = np.char.add(np.char.add(urban_addr, np.char.add(unit, "单元")),
-                             np.char.add(room, "室"))
-    village = np.char.partition(grid_name.astype(str), "第")[:, 0]
-    rural_addr = np.char.add(np.char.add(village, np.char.add(((b % 9) + 1).astype("U2"), "组")),
-                             np.char.add(((b * 31) % 120 + 1).astype("U4"), "号"))
-    return np.where(urban, urban_addr, rural_addr)
+def _age_on(birth: np.ndarray, day: np.datetime64) -> np.ndarray:
+    """Whole years of age on `day` (the calendar way: a birthday not yet reached this year)."""
+    b = birth.astype("datetime64[D]")
+    year = b.astype("datetime64[Y]").astype(int)
+    md = b.astype("datetime64[M]").astype(int) % 12 * 100 + (b - b.astype("datetime64[M]")).astype(int) + 1
+    d = np.datetime64(day, "D")
+    d_md = d.astype("datetime64[M]").astype(int) % 12 * 100 + (d - d.astype("datetime64[M]")).astype(int) + 1
+    return d.astype("datetime64[Y]").astype(int) - year - (md > d_md)
+
+
+def _tags(age, male, hh_size, low_income, urban, rng) -> np.ndarray:
+    """Tags joined by 、: elderly living alone and minors follow from age and household; the
+    rest are drawn (disability rises with age; veterans mostly men; party members adults)."""
+    n = len(age)
+    flags = [
+        (hh_size == 1) & (age >= 60),
+        low_income,
+        rng.random(n) < 0.018 + 0.10 * (age >= 65),
+        (age >= 23) & (rng.random(n) < np.where(male, 0.055, 0.003)),
+        (age >= 18) & (rng.random(n) < np.where(urban, 0.085, 0.06) * (1 + 0.5 * (age >= 60))),
+        age < 18,
+    ]
+    out = np.full(n, "", dtype=object)
+    for tag, flag in zip(TAGS, flags):
+        out = np.where(flag, np.where(out == "", tag, out + "、" + tag), out)
+    return out.astype(str)
+
+
+def _houses(dw_no, address_id, grid_code, urban, occupied, hh_dw, floating_hh, person_id, p_hh, k, rng):
+    """One house per dwelling: floor area, use and occupancy; the owner when it is self-occupied."""
+    n = len(address_id)
+    area = np.where(urban, rng.lognormal(np.log(68), 0.3, n), rng.lognormal(np.log(85), 0.25, n))
+    hh_of_dw = np.full(n, -1)
+    hh_of_dw[hh_dw] = np.arange(len(hh_dw))
+    floating = np.zeros(n, bool)
+    floating[hh_dw] = floating_hh
+    u = rng.random(n)
+    occupancy = np.where(~occupied, "空置",
+                         np.where(floating, np.where(u < 0.9, "出租", "借住"),
+                                  np.where(u < 0.88, "自住", np.where(u < 0.97, "出租", "借住"))))
+    head = np.full(len(hh_dw), "", dtype=object)
+    head[p_hh[k == 0]] = person_id[k == 0]
+    owner = np.where(occupancy == "自住", head.astype(str)[np.maximum(hh_of_dw, 0)], "")
+    return pa.table({
+        "house_id": "FW" + dw_no,
+        "address_id": address_id,
+        "grid_code": grid_code,
+        "house_use": np.full(n, "住宅"),
+        "floor_area": area.round(1),
+        "occupancy": occupancy,
+        "owner_person_id": owner,
+    })
+
+
+def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng) -> Buildings:
+    """Urban: blocks of 24 dwellings grouped 8 to a compound on a road, numbered odd along the
+    road; rural: one yard per dwelling, in village groups (组) by grid. Texts are unique."""
+    n_grids = len(grids)
+    n_b = np.where(urban, np.maximum(dw_per_grid // DWELLINGS_PER_BUILDING, 1), dw_per_grid)
+    lon, lat = sample_points(grids.geometry.to_numpy(), n_b, rng)
+    grid = np.repeat(np.arange(n_grids), n_b)
+    rank = _rank_within(grid)
+    g_seq = np.array([int(c[-3:]) for c in g_code])
+    is_urban = urban[grid]
+    community = area_names["community"][grid]
+
+    # urban compounds: each on one road of its grid's community; house numbers unique per road
+    compound_idx = rank // BUILDINGS_PER_COMPOUND
+    community_no = np.array([int(c[:12]) % 997 for c in g_code])[grid]
+    h = g_seq[grid] * 131 + compound_idx * 17 + community_no
+    road = np.where(is_urban, ROADS[h % len(ROADS)] + ROAD_KINDS[(h // 7) % len(ROAD_KINDS)], "")
+    compound_key = grid * 1000 + compound_idx
+    # number the distinct compounds along each road of a district: 1, 3, 5, …
+    district = area_names["district"][grid]
+    road_key = np.char.add(district, road)
+    first = np.r_[True, compound_key[1:] != compound_key[:-1]]
+    c_rows = np.flatnonzero(first)
+    c_order = np.lexsort((c_rows, road_key[c_rows]))
+    c_rank = np.empty(len(c_rows), int)
+    c_rank[c_order] = _rank_within(road_key[c_rows][c_order])
+    per_compound = np.repeat(c_rank, np.diff(np.r_[c_rows, len(grid)]))
+    number = np.where(is_urban, (per_compound * 2 + 1).astype(str), (rank + 1).astype(str))
+    compound_name = COMPOUND_WORDS[(h // 3) % len(COMPOUND_WORDS)] + COMPOUND_KINDS[(h // 5) % len(COMPOUND_KINDS)]
+    group = g_seq[grid].astype(str) + "组"
+    compound = np.where(is_urban, compound_name, group)
+    building = np.where(is_urban, (rank % BUILDINGS_PER_COMPOUND + 1).astype(str), "")
+    prefix = np.where(is_urban, road + number + "号" + compound + building + "栋",
+                      community + group + number + "号")
+    return Buildings(grid, lon, lat, prefix, road, number, compound, building)

@@ -94,9 +94,10 @@ def org_check_char(body8: str) -> str:
     return "X" if r == 10 else "0" if r == 11 else str(r)
 
 
-def make_credit_codes(region: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unique unified social credit codes of companies (登记管理部门 9 = 市场监管, 类别 1 = 企业)
-    registered in the given 6-digit regions; the organisation-code part (characters 9–17) carries
+def make_credit_codes(region: np.ndarray, rng: np.random.Generator,
+                      kind: np.ndarray | None = None) -> np.ndarray:
+    """Unique unified social credit codes registered in the given 6-digit regions; `kind` is the
+    登记管理部门 + 机构类别 pair per code (default "91": 市场监管, 企业); the organisation-code part (characters 9–17) carries
     its own GB 11714 check character; newer firms have bodies starting MA."""
     n = len(region)
     out: list[str] = []
@@ -110,7 +111,7 @@ def make_credit_codes(region: np.ndarray, rng: np.random.Generator) -> np.ndarra
             else:
                 body = "".join(map(str, rng.integers(0, 10, 8)))
                 body = str(rng.integers(1, 10)) + body[1:]
-            first17 = "91" + str(region[i]) + body + org_check_char(body)
+            first17 = ("91" if kind is None else kind[i]) + str(region[i]) + body + org_check_char(body)
             code = first17 + credit_check_char(first17)
             if code not in seen:
                 seen.add(code)

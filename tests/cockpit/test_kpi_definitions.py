@@ -20,8 +20,8 @@ def wh(tmp_path_factory):
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
                 "?::TIMESTAMP AS as_of", [AS_OF, AS_OF])
-    con.execute("CREATE TABLE areas (code VARCHAR, level VARCHAR)")
-    con.execute("INSERT INTO areas VALUES (?, 'grid')", [GRID])
+    con.execute("CREATE TABLE areas (code VARCHAR, level VARCHAR, valid_to DATE)")
+    con.execute("INSERT INTO areas VALUES (?, 'grid', NULL)", [GRID])
     con.execute("CREATE TABLE mart_area_population AS SELECT ? AS code, 'grid' AS level, "
                 "100 AS residents, 40 AS households", [GRID])
     con.execute("""CREATE TABLE events (grid_code VARCHAR, reported_at TIMESTAMP, accepted_at TIMESTAMP,

@@ -1,8 +1,10 @@
 """The contract: its document is current, generated files follow it, a mapping file renames."""
-import csv
+import json
+import re
 import shutil
 
 import duckdb
+import pandas as pd
 import pytest
 
 from etl import contract
@@ -16,21 +18,88 @@ def test_document_is_generated_from_the_toml_files():
         "docs/data-contract.md is stale: run python -m etl contract-doc"
 
 
+def _frame(source, spec) -> pd.DataFrame:
+    """A source file as text, empty cells as "" (XLSX dates as YYYY-MM-DD)."""
+    if spec.format == "xlsx":
+        f = pd.read_excel(source / spec.file, dtype=object)
+        return f.map(lambda v: "" if pd.isna(v) else v.strftime("%Y-%m-%d")
+                     if hasattr(v, "strftime") else str(v))
+    return pd.read_csv(source / spec.file, dtype=str, keep_default_na=False)
+
+
+def _enumeration(rule: str) -> tuple[set[str], bool] | None:
+    """The allowed values of a rule written "A | B | C[; note]" (or "zero or more of A | B,
+    joined by 、"); None for a rule of another form."""
+    multi = rule.startswith("zero or more of ")
+    body = rule.removeprefix("zero or more of ").split(";")[0].split(", joined by")[0]
+    body = re.sub(r"\s*\([^)]*\)", "", body)
+    values = [v.strip() for v in body.split(" | ")]
+    if len(values) < 2 or any(" " in v or "+" in v for v in values):
+        return None
+    return set(values) - {"empty"}, multi
+
+
+def _reference(rule: str, source) -> set[str] | None:
+    """Keys of the file a rule names ("a grid in grids.geojson", "an address in addresses.csv")."""
+    m = re.search(r"\b(?:a|an) \w+ in (\w+)\.(csv|geojson)", rule)
+    if not m:
+        return None
+    if m.group(2) == "geojson":
+        layer = json.loads((source / f"{m.group(1)}.geojson").read_text(encoding="utf-8"))
+        return {f["properties"]["code"] for f in layer["features"]}
+    target = contract.BY_TABLE[m.group(1)]
+    header = next(c.header for c in target.columns if c.name == target.key)
+    return set(_frame(source, target)[header])
+
+
 def test_clean_files_follow_the_contract(tiny_source):
-    """Every file the document names exists with exactly its headers, and every value parses
-    as its column's type and is present where mandatory."""
+    """Every file the document names exists with exactly its headers; every value parses as its
+    column's type, is present where mandatory, and obeys the rules the document states in a
+    checkable form: enumerations, N digits, unique keys, integer ≥ k, ≥ another column,
+    references to another file."""
     con = duckdb.connect()
-    for spec in contract.CSV_SOURCES:
-        path = tiny_source / spec.file
-        with open(path, encoding="utf-8", newline="") as f:
-            assert next(csv.reader(f)) == [c.header for c in spec.columns], spec.file
+    checked = set()
+    for spec in contract.ALL_SOURCES:
+        f = _frame(tiny_source, spec)
+        assert list(f.columns) == [c.header for c in spec.columns], spec.file
+        assert len(f) > 0, spec.file
+        headers = {c.header for c in spec.columns}
         for c in spec.columns:
-            bad = con.execute(
-                f"SELECT count(*) FROM read_csv(?, all_varchar = true) WHERE "
-                f"(\"{c.header}\" IS NULL AND ?) OR "
-                f"(\"{c.header}\" IS NOT NULL AND TRY_CAST(\"{c.header}\" AS {c.type}) IS NULL)",
-                [str(path), c.required]).fetchone()[0]
-            assert bad == 0, (spec.file, c.header)
+            v = f[c.header]
+            present = v != ""
+            where = (spec.file, c.header, c.rule)
+            assert present.all() or not c.required, where
+            con.register("v", pd.DataFrame({"x": v[present]}))
+            bad = con.execute(f"SELECT count(*) FROM v WHERE TRY_CAST(x AS {c.type}) IS NULL").fetchall()[0][0]
+            assert bad == 0, where
+            rule = c.rule.removeprefix("personal: ")
+            if (enum := _enumeration(rule)) is not None:
+                allowed, multi = enum
+                values = v[present].str.split("、").explode() if multi else v[present]
+                assert set(values) <= allowed, (where, set(values) - allowed)
+                checked.add("enumeration")
+            if m := re.match(r"(\d+) digits", rule):
+                assert v[present].str.fullmatch(rf"\d{{{m.group(1)}}}").all(), where
+                checked.add("digits")
+            if rule.startswith("unique") or c.name == spec.key:
+                assert v[present].is_unique, where
+                checked.add("unique")
+            if m := re.match(r"integer ≥ (\d+)", rule):
+                assert (v[present].astype(int) >= int(m.group(1))).all(), where
+                checked.add("integer_min")
+            if (m := re.match(r"≥ (\S+)", rule)) and m.group(1) in headers:
+                other = f[m.group(1)]
+                both = present & (other != "")
+                if c.type in ("INTEGER", "DOUBLE"):
+                    ok = v[both].astype(float) >= other[both].astype(float)
+                else:
+                    ok = pd.to_datetime(v[both]) >= pd.to_datetime(other[both])
+                assert ok.all(), where
+                checked.add("not_before")
+            if (keys := _reference(rule, tiny_source)) is not None:
+                assert set(v[present]) <= keys, (where, sorted(set(v[present]) - keys)[:5])
+                checked.add("reference")
+    assert checked == {"enumeration", "digits", "unique", "integer_min", "not_before", "reference"}
     for file in contract.AREA_LAYERS.values():
         assert (tiny_source / file).exists()
 

@@ -1,5 +1,6 @@
 """Generated area layers (etl.generate.geography): exact tiling, codes, names, determinism."""
 
+import os
 import re
 import time
 
@@ -12,6 +13,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from etl.generate.geography import (
     COMMUNITY_CODE_RANGES,
     GRID_PLAN_CHUANYING,
+    JILIN_CITY_PLANS,
     METRIC_CRS,
     STREET_CODE_RANGES,
     AreaLayers,
@@ -445,3 +447,115 @@ def test_invalid_plans_rejected(districts):
         build_area_layers(districts, [DistrictPlan(**{**base, "street_names": ("甲街道",)})], seed=1)
     with pytest.raises(ValueError):
         build_area_layers(districts, [DistrictPlan(**{**base, "adcode": "999999"})], seed=1)
+
+
+# --------------------------------------------------------------------------- Jilin City plans
+# 2020 census population of each division (approximate), as in the plans' comments
+CENSUS_2020 = {
+    "220202": 610_000, "220203": 416_000, "220204": 431_000, "220211": 328_000, "220221": 329_000,
+    "220281": 340_000, "220282": 353_000, "220283": 441_000, "220284": 417_000,
+}
+# expected residents per grid (lognormal around 500 / 250 with sigma 0.35: mean 1.063x)
+RESIDENTS_URBAN, RESIDENTS_RURAL = 1.063 * 500, 1.063 * 250
+
+
+def test_jilin_city_plans_are_complete_and_consistent(districts):
+    from etl.generate.geography import _validate_plan
+
+    codes = [p.adcode for p in JILIN_CITY_PLANS]
+    assert codes == sorted(districts.adcode) == sorted(CENSUS_2020)  # all nine, in adcode order
+    assert GRID_PLAN_CHUANYING in JILIN_CITY_PLANS
+    geoms = districts.set_index("adcode").geometry
+    for p in JILIN_CITY_PLANS:
+        _validate_plan(p)
+        assert len(p.street_names) == p.n_urban_streets + p.n_towns
+        assert all(s.endswith("街道") for s in p.street_names[: p.n_urban_streets]), p.adcode
+        assert all(s[-1] in "镇乡" for s in p.street_names[p.n_urban_streets :]), p.adcode
+        assert geoms[p.adcode].contains(shapely.Point(p.urban_centre)), p.adcode
+        # 街道 hold 社区 only; the villages are in the townships
+        assert p.n_towns == 0 or p.n_villages >= 2 * p.n_towns
+        # a rough expected population from the plan alone (grids ~ 2.7 per 社区 : 1 per 村)
+        share = 2.7 * p.n_communities / (2.7 * p.n_communities + p.n_villages)
+        rough = p.n_grids * (share * RESIDENTS_URBAN + (1 - share) * RESIDENTS_RURAL)
+        assert abs(rough / CENSUS_2020[p.adcode] - 1) < 0.15, p.adcode
+
+
+def _check_city_layers(lay, plans):
+    """Every level partitions its parent; codes, kinds and counts follow the plans."""
+    by_code = {p.adcode: p for p in plans}
+    assert lay.districts.code.tolist() == sorted(by_code)
+    m = {k: getattr(lay, k).to_crs(METRIC_CRS) for k in ("districts", "streets", "communities", "grids")}
+    multi_district = set(lay.districts.code[shapely.get_num_geometries(lay.districts.geometry.values) > 1])
+    for child, parent, key in LEVELS:
+        c, p = m[child], m[parent].set_index("code")
+        geoms = c.geometry.values
+        assert shapely.is_valid(geoms).all() and not shapely.is_empty(geoms).any(), child
+        # children are single polygons except in a multi-part district (舒兰市's exclave)
+        multi = shapely.get_type_id(geoms) == 6
+        assert set(c.district_code[multi]) <= multi_district, child
+        for code in multi_district:
+            assert (multi & (c.district_code == code).to_numpy()).sum() == 1, (child, code)
+        # areas add up and the union is the parent
+        sums = c.geometry.area.groupby(c[key]).sum()
+        assert set(sums.index) == set(p.index)
+        pa = p.geometry.area[sums.index]
+        assert ((sums - pa).abs() / pa).max() < 1e-9, child
+        for code, grp in c.groupby(key):
+            diff = shapely.symmetric_difference(shapely.union_all(grp.geometry.values), p.geometry[code]).area
+            assert diff < 1e-9 * p.geometry[code].area, (child, code, diff)
+        # no overlaps
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="intersects")
+        sel = left < right
+        inter = shapely.area(shapely.intersection(geoms[left[sel]], geoms[right[sel]]))
+        smaller = np.minimum(shapely.area(geoms[left[sel]]), shapely.area(geoms[right[sel]]))
+        assert (inter <= 1e-9 * smaller).all(), child
+    s, c, g = lay.streets, lay.communities, lay.grids
+    for df, n in ((s, 9), (c, 12), (g, 15)):
+        assert df.code.str.fullmatch(rf"\d{{{n}}}").all() and df.code.is_unique
+    assert (s.code.str[:6] == s.district_code).all()
+    assert (c.code.str[:9] == c.street_code).all() and (g.code.str[:12] == g.community_code).all()
+    assert (g.code.str[:6] == g.district_code).all()
+    seq = s.code.str[6:].astype(int)
+    for kind, (lo, hi) in STREET_CODE_RANGES.items():
+        assert ((seq[s.kind == kind] >= lo) & (seq[s.kind == kind] <= hi)).all(), kind
+    seq = c.code.str[9:].astype(int)
+    for kind, (lo, hi) in COMMUNITY_CODE_RANGES.items():
+        assert ((seq[c.kind == kind] >= lo) & (seq[c.kind == kind] <= hi)).all(), kind
+    assert (g.urban.to_numpy() == c.set_index("code").urban[g.community_code].to_numpy()).all()
+    for code, plan in by_code.items():
+        ss, cc, gg = (df[df.district_code == code] for df in (s, c, g))
+        assert sorted(ss.name) == sorted(plan.street_names), code
+        assert (ss.kind == "街道").sum() == plan.n_urban_streets
+        assert all(n.endswith(k) for n, k in zip(ss.name, ss.kind))
+        assert cc.kind.value_counts().reindex(["社区", "村"], fill_value=0).tolist() == [
+            plan.n_communities, plan.n_villages], code
+        assert cc.name.is_unique
+        assert abs(len(gg) - plan.n_grids) <= 0.03 * plan.n_grids, code
+        expected = RESIDENTS_URBAN * gg.urban.sum() + RESIDENTS_RURAL * (~gg.urban).sum()
+        assert abs(expected / CENSUS_2020[code] - 1) < 0.05, (code, expected)
+
+
+# The whole city takes ~30-60 s on two cores; by default three plans are built: an urban
+# district, the county without 街道 and 舒兰市 with its exclave. JILIN_CITY_FULL=1 builds all nine.
+CITY_SUBSET = ("220211", "220221", "220283")
+
+
+@pytest.mark.timeout(300)
+def test_jilin_city_plans_build(districts):
+    full = os.environ.get("JILIN_CITY_FULL", "") not in ("", "0")
+    plans = JILIN_CITY_PLANS if full else [p for p in JILIN_CITY_PLANS if p.adcode in CITY_SUBSET]
+    lay = build_area_layers(districts, plans, seed=SEED)
+    _check_city_layers(lay, plans)
+    # the county seat's 社区 (永吉县 has no 街道) lie around its urban centre
+    if "220221" in lay.districts.code.values:
+        to_m = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+        plan = next(p for p in plans if p.adcode == "220221")
+        centre = shapely.Point(to_m.transform(*plan.urban_centre))
+        comm = lay.communities.to_crs(METRIC_CRS)
+        comm = comm[(comm.district_code == "220221") & comm.urban]
+        seat = comm[comm.geometry.distance(centre) < 1.0]
+        assert len(seat) == 1
+        same_town = comm[comm.street_code == seat.street_code.iloc[0]]
+        assert len(same_town) > 2  # the seat town holds most of the county's 社区
+        assert (same_town.geometry.centroid.distance(centre) < 3 * plan.urban_radius_km * 1000).all()

@@ -7,7 +7,7 @@ WITH ids AS (
     SELECT *, upper(trim(id_number)) AS id_clean, trim(phone) AS phone_clean FROM memory.raw_persons
 )
 SELECT
-    line, person_id, sex, household_id, relation, residence_type, grid_code,
+    line, person_id, sex, household_id, relation, residence_type, grid_code, address_id, tags,
     CASE WHEN TRY_CAST(trim(birth_date) AS DATE) IS NULL THEN trim(birth_date)
          ELSE CAST(year(TRY_CAST(trim(birth_date) AS DATE)) AS VARCHAR) END         AS birth_year,
     trim(birth_date)                                                               AS birth_date_checked,

@@ -2,6 +2,7 @@
 SELECT
     trim(household_id)             AS household_id,
     trim(grid_code)                AS grid_code,
+    trim(address_id)               AS address_id,
     trim(address)                  AS address,
     CAST(trim(lon) AS DOUBLE)      AS lon,
     CAST(trim(lat) AS DOUBLE)      AS lat,
