@@ -10,6 +10,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl.generate import text
 
 from etl.generate.incidents import incident_reports, plan_incidents, truth_table
 from etl.generate.points import sample_points
@@ -164,52 +168,61 @@ SATISFACTION = ["", "满意", "基本满意", "不满意"]
 REPORT_LEADS = ["网格员巡查发现", "居民随手拍上报：", "市民来电反映", "视频监控发现", "部门移交："]
 
 
-def write_events(events: pd.DataFrame, grid_code: np.ndarray, grid_names: pd.DataFrame,
-                 categories: pd.DataFrame, headers: dict, path, header: bool = True) -> int:
-    """Compose the text columns in DuckDB from codes and lookup tables (fast at millions of
-    rows) and write the CSV with the source's headers. `grid_code` is each event's grid (the
-    version valid on its date); `grid_names` maps code → name. Event numbers: SJ, the street
-    code, the date and the event's sequence that day in its street, in report order."""
-    import duckdb
-    con = duckdb.connect()
-    lookups = {
-        "ev": events.assign(ord=np.arange(len(events)), code=grid_code),
-        "cats": categories.assign(sub=np.arange(len(categories))),
-        "grid_names": grid_names[["code", "name"]],
-        "sources": pd.DataFrame({"source": np.arange(len(SOURCES)), "name": SOURCES,
-                                 "lead": REPORT_LEADS}),
-        "statuses": pd.DataFrame({"status": np.arange(len(STATUSES)), "name": STATUSES}),
-        "ratings": pd.DataFrame({"satisfaction": np.arange(len(SATISFACTION)), "name": SATISFACTION}),
-    }
-    for name, frame in lookups.items():
-        con.register(name, frame)
-    columns = {
-        "event_id": "'SJ' || left(e.code, 9) || strftime(e.reported_at, '%Y%m%d') "
-                    "|| lpad(CAST(row_number() OVER (PARTITION BY left(e.code, 9), "
-                    "CAST(e.reported_at AS DATE) ORDER BY e.ord) AS VARCHAR), 4, '0')",
-        "source": "s.name", "class_code": "c.class_code", "class_name": "c.class_name",
-        "subclass_code": "c.subclass_code", "subclass_name": "c.subclass_name",
-        "reported_at": "e.reported_at", "lon": "e.lon", "lat": "e.lat", "grid_code": "e.code",
-        "address": "g.name || '附近'",
-        "description": "s.lead || g.name || '附近' || c.subclass_name || '问题，请尽快处置。'",
-        "accepted_at": "e.accepted_at", "dispatched_at": "e.dispatched_at",
-        "handled_at": "e.handled_at", "verified_at": "e.verified_at", "closed_at": "e.closed_at",
-        "department": "CASE WHEN e.has_department THEN c.department END",
-        "deadline": "e.deadline", "rework_count": "e.rework_count",
-        "extension_count": "e.extension_count", "satisfaction": "nullif(r.name, '')",
-        "status": "st.name",
-    }
-    select = ", ".join(f'{expr} AS "{headers[name]}"' for name, expr in columns.items())
-    target = str(path).replace("'", "''")  # COPY takes no bound file name
-    con.execute(f"""COPY (SELECT {select}
-                    FROM ev e JOIN cats c USING (sub) JOIN grid_names g USING (code)
-                    JOIN sources s USING (source) JOIN statuses st USING (status)
-                    JOIN ratings r USING (satisfaction)
-                    ORDER BY e.ord)
-                    TO '{target}' (HEADER {str(header).lower()}, DELIMITER ',',
-                                   TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')""")
-    con.close()
-    return len(events)
+def event_table(events: pd.DataFrame, grid_code: np.ndarray, grid_names: pd.DataFrame,
+                categories: pd.DataFrame) -> pa.Table:
+    """The events as their source system exports them (canonical column names). `grid_code` is
+    each event's grid (the version valid on its date); `grid_names` maps code → name. Event
+    numbers: SJ, the street code, the date and the event's sequence that day in its street, in
+    report order (events come sorted by report time)."""
+    n = len(events)
+    reported = events["reported_at"].to_numpy().astype("datetime64[s]")
+    day = reported.astype("datetime64[D]")
+    street = np.asarray(grid_code).astype("U9")            # the first 9 digits
+    street_no = np.unique(street, return_inverse=True)[1]
+    order = np.lexsort((np.arange(n), day, street_no))
+    seq = np.empty(n, np.int64)
+    key = street_no[order] * 100_000 + (day[order] - day.min()).astype(np.int64) if n else order
+    first = np.r_[0, np.flatnonzero(key[1:] != key[:-1]) + 1] if n else np.array([], int)
+    seq[order] = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+    ymd = (day.astype("datetime64[Y]").astype(np.int64) + 1970) * 10000 \
+        + (day.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100 \
+        + (day - day.astype("datetime64[M]")).astype(np.int64) + 1
+    sub = events["sub"].to_numpy()
+    src = events["source"].to_numpy()
+    code = text.arr(grid_code)
+    name_at = pc.index_in(code, value_set=text.arr(grid_names["code"].to_numpy()))
+    gname = text.take(grid_names["name"].to_numpy(), name_at)
+    subclass_name = text.take(categories["subclass_name"].to_numpy(), sub)
+    near = text.cat(gname, "附近")
+    department = text.take(categories["department"].to_numpy(), sub)
+
+    def ts(col):
+        return pa.array(events[col].to_numpy().astype("datetime64[s]"), type=pa.timestamp("s"))
+
+    rating = text.take(np.array(SATISFACTION), events["satisfaction"].to_numpy())
+    return pa.table({
+        "event_id": text.cat("SJ", street, text.arr(ymd), text.zpad(seq + 1, 4)),
+        "source": text.take(SOURCES, src),
+        "class_code": text.take(categories["class_code"].to_numpy(), sub),
+        "class_name": text.take(categories["class_name"].to_numpy(), sub),
+        "subclass_code": text.take(categories["subclass_code"].to_numpy(), sub),
+        "subclass_name": subclass_name,
+        "reported_at": pa.array(reported, type=pa.timestamp("s")),
+        "lon": events["lon"].to_numpy(), "lat": events["lat"].to_numpy(),
+        "grid_code": code,
+        "address": near,
+        "description": text.cat(text.take(np.array(REPORT_LEADS), src), near, subclass_name,
+                                "问题，请尽快处置。"),
+        "accepted_at": ts("accepted_at"), "dispatched_at": ts("dispatched_at"),
+        "handled_at": ts("handled_at"), "verified_at": ts("verified_at"), "closed_at": ts("closed_at"),
+        "department": pc.if_else(pa.array(events["has_department"].to_numpy()), department,
+                                 pa.scalar(None, pa.string())),
+        "deadline": ts("deadline"),
+        "rework_count": events["rework_count"].to_numpy(),
+        "extension_count": events["extension_count"].to_numpy(),
+        "satisfaction": pc.if_else(pc.equal(rating, ""), pa.scalar(None, pa.string()), rating),
+        "status": text.take(np.array(STATUSES), events["status"].to_numpy()),
+    })
 
 
 def _event_points(grids, grid_idx: np.ndarray, rng):

@@ -136,8 +136,8 @@ def version_grids(
     base = g.assign(valid_from=start, valid_to=None)
     base["valid_to"] = base["valid_to"].astype(object)
     rows = []  # (row index in g to copy attributes from, code, name, geometry, valid_from)
-    seq = g["code"].str[12:15].astype(int).groupby(g["community_code"]).max()
-    next_seq = {c: int(s) + 1 for c, s in seq.items()}
+    top = g["code"].str[12:15].astype(int).groupby(g["community_code"]).max()
+    next_seq = {c: int(s) + 1 for c, s in top.items()}
     # earlier changes get the lower new numbers
     split_dates = dates[: len(splits)]
     for k in sorted(range(len(splits)), key=lambda k: (split_dates[k], k)):
@@ -198,7 +198,8 @@ def code_on(versions: gpd.GeoDataFrame, original_codes, lon, lat, dates) -> np.n
     original grid never changed keep their code (one ``isin`` over the array);
     the others get the version valid on their date whose polygon contains them
     (on a shared border either side), or, failing that through numerics, the
-    nearest such version. Returns an array of the dtype of ``original_codes``.
+    nearest such version. Returns an array of the dtype of ``original_codes``
+    (fixed-width strings are widened to 15 characters if need be).
     """
     codes = np.asarray(original_codes)
     out = codes.copy()
@@ -235,7 +236,7 @@ def code_on(versions: gpd.GeoDataFrame, original_codes, lon, lat, dates) -> np.n
     hit = shapely.intersects_xy(ageoms[v_idx], x[p_idx], y[p_idx])
     p_idx, v_idx = p_idx[hit], v_idx[hit]
     chosen = np.full(len(idx), -1, dtype=np.int64)
-    first = np.unique(p_idx, return_index=True)[1]  # first (lowest version) hit per point
+    first = np.unique(p_idx, return_index=True)[1]  # one hit per point (two only on a border)
     chosen[p_idx[first]] = v_idx[first]
     lost = np.flatnonzero(chosen < 0)
     if len(lost):  # outside every valid version by numerics (or placed outside): nearest valid one
@@ -537,39 +538,52 @@ def _isin(codes: np.ndarray, few: np.ndarray) -> np.ndarray:
 
     Object arrays (what ``Series.to_numpy()`` gives): pandas' hash table, with
     ``dtype=object`` so that pandas does not first convert them to its string
-    type. Fixed-width digit strings (``U``/``S``): encoded as integers straight
-    from their buffer. Anything else: ``np.isin``.
+    type. Fixed-width digit strings (``U``/``S``): compared as integers read
+    straight from the array's buffer. Anything else: ``np.isin``.
     """
     few = np.asarray(few)
     if codes.dtype == object:
         return pd.Series(codes, dtype=object, copy=False).isin(set(few.tolist())).to_numpy()
-    if codes.dtype.kind in "US":
-        keys = _digit_keys(codes)
-        if keys is not None:
-            few_keys = _digit_keys(few.astype(codes.dtype))
-            if few_keys is not None:
-                return np.isin(keys, few_keys)
+    if codes.dtype.kind in "US" and codes.ndim == 1:
+        mask = _digit_isin(codes, few)
+        if mask is not None:
+            return mask
     return np.isin(codes, few.astype(codes.dtype) if codes.dtype.kind == "S" else few)
 
 
-def _digit_keys(a: np.ndarray) -> np.ndarray | None:
-    """The int64 values of fixed-width strings of 1-18 digits (None if they are not all such strings).
+def _digit_isin(a: np.ndarray, few: np.ndarray, block: int = 1 << 15) -> np.ndarray | None:
+    """``np.isin`` for fixed-width strings of 1-18 digits (None if they are not all such strings).
 
-    The characters are read from the array's buffer (UCS-4 or bytes) column by
-    column and accumulated in place, so no per-character temporaries of the
-    array's length are made.
+    The characters are read from the buffer (UCS-4 or bytes) a block of rows
+    at a time, accumulated in place into int64 numbers and looked up in the
+    few sorted values: a few passes over cache-sized blocks, no temporaries of
+    the array's length (``np.isin`` makes one full-length string comparison per
+    value).
     """
     width = a.dtype.itemsize // (4 if a.dtype.kind == "U" else 1)
-    if width == 0 or width > 18 or len(a) == 0:
+    if width == 0 or width > 18 or len(few) == 0:
         return None
-    chars = np.ascontiguousarray(a).view(np.uint32 if a.dtype.kind == "U" else np.uint8).reshape(len(a), width)
-    for k in range(width):  # all digits: no shorter (NUL-padded) strings, no other characters
-        col = chars[:, k]
-        if col.min() < 48 or col.max() > 57:
+    view = np.uint32 if a.dtype.kind == "U" else np.uint8
+    chars = np.ascontiguousarray(a).view(view).reshape(len(a), width)
+    fchars = np.ascontiguousarray(few.astype(a.dtype)).view(view).reshape(len(few), width)
+    if fchars.min() < 48 or fchars.max() > 57:
+        return None
+    weights = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    zero = 48 * int(weights.sum())  # the '0' of every position
+    targets = np.unique(fchars.astype(np.int64) @ weights - zero)
+    mask = np.empty(len(a), dtype=bool)
+    key = np.empty(block, dtype=np.int64)
+    for lo in range(0, len(a), block):
+        c = chars[lo : lo + block]
+        # all digits: no shorter (NUL-padded) strings, no other characters
+        if c.min() < 48 or c.max() > 57:
             return None
-    key = np.zeros(len(a), dtype=np.int64)
-    for k in range(width):
-        np.multiply(key, 10, out=key)
-        np.add(key, chars[:, k], out=key, casting="unsafe")
-    key -= 48 * ((10**width - 1) // 9)  # the '0' of every position
-    return key
+        k = key[: len(c)]
+        k[:] = c[:, 0]
+        for j in range(1, width):
+            np.multiply(k, 10, out=k)
+            np.add(k, c[:, j], out=k, casting="unsafe")
+        k -= zero
+        pos = np.minimum(np.searchsorted(targets, k), len(targets) - 1)
+        np.equal(targets[pos], k, out=mask[lo : lo + len(c)])
+    return mask

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from etl.generate import text
 from etl.generate.identity import make_mobiles, make_names, unique_id_numbers
 from etl.generate.points import sample_points
 
@@ -99,24 +100,25 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     unit = place % UNITS_PER_BUILDING + 1
     floor = place // (UNITS_PER_BUILDING * 2) + 1
     door = (place // UNITS_PER_BUILDING) % 2 + 1
-    room = np.where(dw_urban, (floor * 100 + door).astype(str), "")
-    unit_txt = np.where(dw_urban, unit.astype(str), "")
-    dw_text = np.where(dw_urban, b.prefix[dw_building] + unit_txt + "单元" + room + "室",
-                       b.prefix[dw_building])
-    dw_no = g_code[dw_grid] + np.char.zfill((j + 1).astype(str), 5)
-    address_id = "DZ" + dw_no
+    room = text.where(dw_urban, text.arr(floor * 100 + door), "")
+    unit_txt = text.where(dw_urban, text.arr(unit), "")
+    prefix = text.take(b.prefix, dw_building)
+    dw_text = text.where(dw_urban, text.cat(prefix, unit_txt, "单元", room, "室"), prefix)
+    dw_grid_code = text.take(g_code, dw_grid)
+    dw_no = text.cat(dw_grid_code, text.zpad(j + 1, 5))
+    address_id = text.cat("DZ", dw_no)
     addresses = pa.table({
         "address_id": address_id,
-        "grid_code": g_code[dw_grid],
-        "district": area_names["district"][dw_grid],
-        "street": area_names["street"][dw_grid],
-        "community": area_names["community"][dw_grid],
-        "road": b.road[dw_building], "house_number": b.number[dw_building],
-        "compound": b.compound[dw_building], "building": b.building[dw_building],
+        "grid_code": dw_grid_code,
+        "district": text.take(area_names["district"], dw_grid),
+        "street": text.take(area_names["street"], dw_grid),
+        "community": text.take(area_names["community"], dw_grid),
+        "road": text.take(b.road, dw_building), "house_number": text.take(b.number, dw_building),
+        "compound": text.take(b.compound, dw_building), "building": text.take(b.building, dw_building),
         "unit": unit_txt, "room": room,
         "address": dw_text,
         "lon": b.lon[dw_building].round(6), "lat": b.lat[dw_building].round(6),
-        "address_kind": np.full(len(dw_grid), "住宅"),
+        "address_kind": pa.repeat(pa.scalar("住宅"), len(dw_grid)),
     })
 
     # households take a random hh_per_grid of their grid's dwellings
@@ -131,16 +133,18 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     size = rng.choice(HOUSEHOLD_SIZES, n_hh, p=HOUSEHOLD_SIZE_P)
     floating_hh = rng.random(n_hh) < np.where(hh_urban, 0.13, 0.05)
     low_income_hh = rng.random(n_hh) < np.where(hh_urban, 0.022, 0.045)     # 低保户
-    hh_code = "H" + g_code[hh_grid] + np.char.zfill((_rank_within(hh_grid) + 1).astype(str), 4)
+    hh_grid_code = text.take(g_code, hh_grid)
+    hh_code = text.cat("H", hh_grid_code, text.zpad(_rank_within(hh_grid) + 1, 4))
+    hh_address = address_id.take(pa.array(hh_dw))
     households = pa.table({
         "household_id": hh_code,
-        "grid_code": g_code[hh_grid],
-        "address_id": address_id[hh_dw],
-        "address": dw_text[hh_dw],
+        "grid_code": hh_grid_code,
+        "address_id": hh_address,
+        "address": dw_text.take(pa.array(hh_dw)),
         "lon": b.lon[dw_building[hh_dw]].round(6),
         "lat": b.lat[dw_building[hh_dw]].round(6),
         "members": size,
-        "household_type": np.where(floating_hh, "流动人口户", "户籍户"),
+        "household_type": text.take(np.array(["户籍户", "流动人口户"]), floating_hh.astype(int)),
     })
 
     # persons: member k of each household
@@ -174,22 +178,25 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     ids = unique_id_numbers(region.astype("U6"), birth, male, rng, slot=id_slot)
     has_phone = (age >= 14) & (rng.random(n_p) < 0.93)
     tags = _tags(_age_on(birth, as_of), male, size[p_hh], low_income_hh[p_hh], urban[p_grid], rng)
+    p_grid_code = text.take(g_code, p_grid)
+    person_id = text.cat("P", p_grid_code, text.zpad(_rank_within(p_grid) + 1, 4))
+    at = pa.array(p_hh)
     persons = pa.table({
-        "person_id": "P" + g_code[p_grid] + np.char.zfill((_rank_within(p_grid) + 1).astype(str), 4),
+        "person_id": person_id,
         "name": make_names(male, rng),
         "id_number": ids,
-        "sex": np.where(male, "男", "女"),
-        "birth_date": birth.astype("datetime64[D]").astype(str),
-        "phone": np.where(has_phone, make_mobiles(n_p, rng), ""),
-        "household_id": hh_code[p_hh],
+        "sex": text.take(np.array(["女", "男"]), male.astype(int)),
+        "birth_date": pa.array(birth.astype("datetime64[D]"), type=pa.date32()),
+        "phone": text.where(has_phone, make_mobiles(n_p, rng), ""),
+        "household_id": hh_code.take(at),
         "relation": relation,
-        "residence_type": np.where(floating, "流动人口", "户籍人口"),
-        "grid_code": g_code[p_grid],
-        "address_id": address_id[hh_dw][p_hh],
+        "residence_type": text.take(np.array(["户籍人口", "流动人口"]), floating.astype(int)),
+        "grid_code": p_grid_code,
+        "address_id": hh_address.take(at),
         "tags": tags,
     })
-    houses = _houses(dw_no, address_id, g_code[dw_grid], dw_urban, occupied, hh_dw, floating_hh,
-                     persons["person_id"].to_numpy(zero_copy_only=False), p_hh, k, rng)
+    houses = _houses(dw_no, address_id, dw_grid_code, dw_urban, occupied, hh_dw, floating_hh,
+                     person_id, p_hh, k, rng)
     return Population(addresses, houses, households, persons,
                       np.bincount(p_grid, minlength=n_grids), b)
 
@@ -204,7 +211,7 @@ def _age_on(birth: np.ndarray, day: np.datetime64) -> np.ndarray:
     return d.astype("datetime64[Y]").astype(int) - year - (md > d_md)
 
 
-def _tags(age, male, hh_size, low_income, urban, rng) -> np.ndarray:
+def _tags(age, male, hh_size, low_income, urban, rng) -> pa.Array:
     """Tags joined by 、: elderly living alone and minors follow from age and household; the
     rest are drawn (disability rises with age; veterans mostly men; party members adults)."""
     n = len(age)
@@ -216,10 +223,10 @@ def _tags(age, male, hh_size, low_income, urban, rng) -> np.ndarray:
         (age >= 18) & (rng.random(n) < np.where(urban, 0.085, 0.06) * (1 + 0.5 * (age >= 60))),
         age < 18,
     ]
-    out = np.full(n, "", dtype=object)
-    for tag, flag in zip(TAGS, flags):
-        out = np.where(flag, np.where(out == "", tag, out + "、" + tag), out)
-    return out.astype(str)
+    bits = sum(f.astype(np.int64) << i for i, f in enumerate(flags))
+    # every combination of the six tags, spelt once, then looked up by its bit pattern
+    spelt = np.array(["、".join(t for i, t in enumerate(TAGS) if c >> i & 1) for c in range(1 << len(TAGS))])
+    return text.take(spelt, bits)
 
 
 def _houses(dw_no, address_id, grid_code, urban, occupied, hh_dw, floating_hh, person_id, p_hh, k, rng):
@@ -231,20 +238,20 @@ def _houses(dw_no, address_id, grid_code, urban, occupied, hh_dw, floating_hh, p
     floating = np.zeros(n, bool)
     floating[hh_dw] = floating_hh
     u = rng.random(n)
-    occupancy = np.where(~occupied, "空置",
-                         np.where(floating, np.where(u < 0.9, "出租", "借住"),
-                                  np.where(u < 0.88, "自住", np.where(u < 0.97, "出租", "借住"))))
-    head = np.full(len(hh_dw), "", dtype=object)
-    head[p_hh[k == 0]] = person_id[k == 0]
-    owner = np.where(occupancy == "自住", head.astype(str)[np.maximum(hh_of_dw, 0)], "")
+    occupancy = np.where(~occupied, 3, np.where(floating, np.where(u < 0.9, 1, 2),
+                                                np.where(u < 0.88, 0, np.where(u < 0.97, 1, 2))))
+    occupancy_names = np.array(["自住", "出租", "借住", "空置"])
+    head_of_hh = np.zeros(len(hh_dw), np.int64)
+    head_of_hh[p_hh[k == 0]] = np.flatnonzero(k == 0)
+    owner = person_id.take(pa.array(head_of_hh[np.maximum(hh_of_dw, 0)]))
     return pa.table({
-        "house_id": "FW" + dw_no,
+        "house_id": text.cat("FW", dw_no),
         "address_id": address_id,
         "grid_code": grid_code,
-        "house_use": np.full(n, "住宅"),
+        "house_use": pa.repeat(pa.scalar("住宅"), n),
         "floor_area": area.round(1),
-        "occupancy": occupancy,
-        "owner_person_id": owner,
+        "occupancy": text.take(occupancy_names, occupancy),
+        "owner_person_id": text.where(occupancy == 0, owner, ""),
     })
 
 

@@ -15,14 +15,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from etl import contract
-from etl.generate.events import generate_events, write_events
+from etl.generate.events import event_table, generate_events
 from etl.generate.geography import AreaLayers, build_area_layers, load_districts
 from etl.generate.grid_versions import code_on, current, version_grids
 from etl.generate.incidents import TRUTH_FILE
@@ -35,7 +35,7 @@ from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
 
-SHARD_GRIDS = 250
+SHARD_GRIDS = 120
 SHAPEFILE_DIR = "shapefile"   # the same layers as many GIS desks export them
 PARTS_DIR = ".parts"
 # tables written by the shards, in the order their parts are joined
@@ -75,8 +75,10 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     if workers == 1:
         results = [_generate_shard(s) for s in shards]
     else:   # fork: children share the imported modules; nothing threaded has started yet
+        biggest_first = sorted(range(len(shards)), key=lambda k: -len(shards[k].grids))
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_generate_shard, shards, chunksize=1)
+            done = pool.map(_generate_shard, [shards[k] for k in biggest_first], chunksize=1)
+        results = [r for _, r in sorted(zip(biggest_first, done))]
 
     _join_parts(out, out / PARTS_DIR)
     counts = {f: sum(r["counts"][f] for r in results) for f in results[0]["counts"]}
@@ -188,10 +190,9 @@ def _generate_shard(shard: Shard) -> dict:
     for name, table in tables.items():
         spec = contract.BY_TABLE[name]
         counts[spec.file] = write_csv(table, spec, _part(shard, name), header=False)
-    spec = contract.EVENTS
-    counts[spec.file] = write_events(
-        events, event_code, versions[["code", "name"]].drop_duplicates("code"), load_event_categories(),
-        {c.name: c.header for c in spec.columns}, _part(shard, "events"), header=False)
+    table = event_table(events, event_code, versions[["code", "name"]].drop_duplicates("code"),
+                        load_event_categories())
+    counts[contract.EVENTS.file] = write_csv(table, contract.EVENTS, _part(shard, "events"), header=False)
     residents = pd.Series(tables["persons"]["grid_code"].to_numpy(zero_copy_only=False)).value_counts()
     return {"counts": counts, "residents": residents, "truth": truth}
 
@@ -210,7 +211,7 @@ def _join_parts(out: Path, parts: Path) -> None:
     for name in SHARD_TABLES:
         spec = contract.BY_TABLE[name]
         with open(out / spec.file, "wb") as target:
-            target.write((",".join(c.header for c in spec.columns) + "\n").encode("utf-8"))
+            target.write(_header_line(spec))
             for part in sorted(parts.glob(f"{name}.*.csv")):
                 with open(part, "rb") as f:
                     shutil.copyfileobj(f, target, 16 << 20)
@@ -269,12 +270,18 @@ def _keep_streets(layers, n: int):
     return layers
 
 
-def write_csv(table, spec: contract.SourceFile, path: Path, header: bool = True) -> int:
-    """Write an Arrow table with the source system's Chinese headers."""
-    frame = table.select([c.name for c in spec.columns]).rename_columns([c.header for c in spec.columns])
-    con = duckdb.connect()
-    con.register("frame", frame)
-    target = str(path).replace("'", "''")  # COPY takes no bound file name
-    con.execute(f"COPY (SELECT * FROM frame) TO '{target}' (HEADER {str(header).lower()}, DELIMITER ',')")
-    con.close()
+def write_csv(table: pa.Table, spec: contract.SourceFile, path: Path, header: bool = True) -> int:
+    """Write an Arrow table with the source system's Chinese headers: RFC 4180 without quotes
+    (the writer refuses a value that would need them), empty cells for nulls, times as
+    YYYY-MM-DD HH:MM:SS."""
+    frame = table.select([c.name for c in spec.columns])
+    with open(path, "wb") as f:
+        if header:      # written here: Arrow quotes some header names (those with brackets)
+            f.write(_header_line(spec))
+        pcsv.write_csv(frame, f, write_options=pcsv.WriteOptions(include_header=False,
+                                                                quoting_style="none"))
     return frame.num_rows
+
+
+def _header_line(spec: contract.SourceFile) -> bytes:
+    return (",".join(c.header for c in spec.columns) + "\n").encode("utf-8")
