@@ -23,12 +23,30 @@ def is_valid_id(number: str) -> bool:
     return id_check_char(number[:17]) == number[17].upper()
 
 
+# per person (offset, stride, count): the sequence halved is offset + stride * i, 0 ≤ i < count
+Slots = tuple[np.ndarray | int, np.ndarray | int, np.ndarray | int]
+ONE_GENERATOR: Slots = (0, 1, 500)
+
+
+def shard_slots(native: np.ndarray, district_shard: tuple[int, int], city_shard: tuple[int, int]) -> Slots:
+    """Sequence slots that keep ID numbers unique across generators running apart. Natives (born
+    in the district they live in: dense, one region code per district) share the lower 200 values
+    with the other shards of their district only; everyone else (born elsewhere: sparse, the same
+    few region codes in every shard) shares the upper 300 with every shard of the city."""
+    k_d, n_d = district_shard
+    k, n = city_shard
+    if n_d > 200 or n > 300:
+        raise ValueError("too many shards for the 3-digit sequence of an ID number")
+    return (np.where(native, k_d, 200 + k), np.where(native, n_d, n), np.where(native, 200 // n_d, 300 // n))
+
+
 def _first17(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
-             rng: np.random.Generator, slot: tuple[int, int] = (0, 1)) -> np.ndarray:
-    """The first 17 digits as int64: region, birth date YYYYMMDD, a sequence odd for men.
-    With slot (k, K) the sequence is k modulo K: K generators never draw the same number."""
-    k, n_slots = slot
-    seq = (rng.integers(0, 500 // n_slots, len(region)) * n_slots + k) * 2 + np.where(male, 1, 0)
+             rng: np.random.Generator, slots: Slots = ONE_GENERATOR) -> np.ndarray:
+    """The first 17 digits as int64: region, birth date YYYYMMDD, a sequence odd for men,
+    drawn from the person's slots (generators with disjoint slots never draw the same number)."""
+    offset, stride, count = (np.broadcast_to(x, len(region)) for x in slots)
+    half = offset + stride * (rng.random(len(region)) * count).astype(np.int64)
+    seq = half * 2 + np.where(male, 1, 0)
     b = birth.astype("datetime64[D]")
     year = b.astype("datetime64[Y]").astype(np.int64) + 1970
     month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -51,16 +69,17 @@ def make_id_numbers(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
     return _with_check(_first17(region, birth, male, rng))
 
 
-def unique_id_numbers(region, birth, male, rng, slot: tuple[int, int] = (0, 1)) -> np.ndarray:
-    """As make_id_numbers, redrawing the sequence of the rare duplicates (see _first17: slot)."""
-    first17 = _first17(region, birth, male, rng, slot)
+def unique_id_numbers(region, birth, male, rng, slots: Slots = ONE_GENERATOR) -> np.ndarray:
+    """As make_id_numbers, redrawing the sequence of the rare duplicates (see _first17: slots)."""
+    first17 = _first17(region, birth, male, rng, slots)
     for _ in range(20):
         _, first = np.unique(first17, return_index=True)
         dup = np.ones(len(first17), bool)
         dup[first] = False
         if not dup.any():
             return _with_check(first17)
-        first17[dup] = _first17(region[dup], birth[dup], male[dup], rng, slot)
+        first17[dup] = _first17(region[dup], birth[dup], male[dup], rng,
+                               tuple(np.broadcast_to(x, len(region))[dup] for x in slots))
     raise RuntimeError("could not draw unique ID numbers")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from etl.generate import text
-from etl.generate.identity import make_mobiles, make_names, unique_id_numbers
+from etl.generate.identity import make_mobiles, make_names, shard_slots, unique_id_numbers
 from etl.generate.points import sample_points
 
 HOUSEHOLD_SIZES = np.array([1, 2, 3, 4, 5])
@@ -75,9 +75,10 @@ def _ages(n: int, rng: np.random.Generator, low: int, high: int, old_bias: float
 
 
 def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np.random.Generator,
-                        id_slot: tuple[int, int] = (0, 1)) -> Population:
+                        shard: tuple[tuple[int, int], tuple[int, int]] = ((0, 1), (0, 1))) -> Population:
     """Population of `grids` (one shard of the city). `area_names` holds, per grid, the names
-    "district", "street", "community". `id_slot` = (k, K) keeps ID numbers unique across K shards."""
+    "district", "street", "community". `shard` = ((k, K) within the district, (k, K) within the city) keeps ID numbers unique across
+    shards generated apart (identity.shard_slots)."""
     n_grids = len(grids)
     urban = grids["urban"].to_numpy()
     g_code = grids["code"].to_numpy().astype(str)
@@ -153,7 +154,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     k = _rank_within(p_hh)
     head_age = _ages(n_hh, rng, 22, 92, 0.1)
     head_age = np.where(floating_hh, rng.integers(20, 55, n_hh), head_age)
-    single_old = (size == 1) & (rng.random(n_hh) < 0.6)
+    single_old = (size == 1) & (rng.random(n_hh) < 0.4)     # tuned: ~1 in 5 aged 60+ lives alone
     head_age = np.where(single_old, rng.integers(62, 93, n_hh), head_age)
     ha = head_age[p_hh]
     age = np.select(
@@ -172,10 +173,12 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
              - rng.integers(1, 365, n_p).astype("timedelta64[D]"))
     floating = floating_hh[p_hh]
     p_grid = hh_grid[p_hh]
+    home = grids["district_code"].to_numpy().astype(str)[p_grid]
     region = np.where(floating, FLOATING_REGIONS[rng.integers(0, len(FLOATING_REGIONS), n_p)],
-                      np.where(rng.random(n_p) < 0.8, grids["district_code"].to_numpy().astype(str)[p_grid],
+                      np.where(rng.random(n_p) < 0.8, home,
                                LOCAL_REGIONS[rng.integers(0, len(LOCAL_REGIONS), n_p)]))
-    ids = unique_id_numbers(region.astype("U6"), birth, male, rng, slot=id_slot)
+    ids = unique_id_numbers(region.astype("U6"), birth, male, rng,
+                            shard_slots(region == home, *shard))
     has_phone = (age >= 14) & (rng.random(n_p) < 0.93)
     tags = _tags(_age_on(birth, as_of), male, size[p_hh], low_income_hh[p_hh], urban[p_grid], rng)
     p_grid_code = text.take(g_code, p_grid)

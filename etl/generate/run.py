@@ -46,6 +46,7 @@ SHARD_TABLES = ("addresses", "houses", "households", "persons", "organisations",
 class Shard:
     index: int
     count: int
+    in_district: tuple[int, int]  # (k, K) among the shards of its district
     scale: str
     grids: pd.DataFrame           # original grids (valid at the start), with geometry
     versions: pd.DataFrame        # every version of these grids
@@ -102,7 +103,7 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     truth.to_csv(out / TRUTH_FILE, index=False)
     counts[TRUTH_FILE] = len(truth)
     manifest = {"scale": scale_name, "seed": seed, "start": str(scale.start), "end": str(scale.end),
-                "rows": counts}
+                "shards": len(shards), "rows": counts}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
     log.info("完成: %s in %.1f s", counts, time.perf_counter() - t0)
@@ -110,15 +111,17 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
 
 
 def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, parts: Path) -> list[Shard]:
-    """Whole streets in code order, a new shard once one holds SHARD_GRIDS grids."""
+    """Whole streets in code order, a new shard once one holds SHARD_GRIDS grids or at the
+    start of a district (a shard never spans two)."""
     street_of = grids["street_code"].to_numpy()
     groups, size = [[]], 0
     for street, n in pd.Series(street_of).value_counts().sort_index().items():
-        if size >= SHARD_GRIDS:
+        if groups[-1] and (size >= SHARD_GRIDS or street[:6] != groups[-1][-1][:6]):
             groups.append([])
             size = 0
         groups[-1].append(street)
         size += n
+    district = [g[0][:6] for g in groups]
     names = _area_names(layers, grids)
     shares = np.array([np.isin(street_of, g).sum() for g in groups]) / len(grids)
     incidents = _apportion(scale.incidents, shares)
@@ -126,7 +129,8 @@ def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, parts: Path
     out = []
     for k, (streets, seq) in enumerate(zip(groups, seed.spawn(len(groups)))):
         rows = np.isin(street_of, streets)
-        out.append(Shard(k, len(groups), scale.name, grids[rows].reset_index(drop=True),
+        in_district = (district[:k].count(district[k]), district.count(district[k]))
+        out.append(Shard(k, len(groups), in_district, scale.name, grids[rows].reset_index(drop=True),
                          versions[versions["street_code"].isin(streets)].reset_index(drop=True),
                          {key: v[rows] for key, v in names.items()},
                          seq, int(incidents[k]), parts))
@@ -164,7 +168,8 @@ def _generate_shard(shard: Shard) -> dict:
     rng = np.random.default_rng(shard.seed)
     grids, versions = shard.grids, shard.versions
     g_code = grids["code"].to_numpy().astype(str)
-    pop = generate_population(grids, shard.names, scale, rng, id_slot=(shard.index, shard.count))
+    pop = generate_population(grids, shard.names, scale, rng,
+                              shard=(shard.in_district, (shard.index, shard.count)))
     organisations, org_addresses, org_houses = generate_organisations(
         grids, pop.buildings, pop.persons_per_grid, shard.names, scale.end, rng)
     changed = np.isin(g_code, versions.loc[versions["valid_to"].notna(), "code"].to_numpy())

@@ -97,27 +97,47 @@ def org_check_char(body8: str) -> str:
 def make_credit_codes(region: np.ndarray, rng: np.random.Generator,
                       kind: np.ndarray | None = None) -> np.ndarray:
     """Unique unified social credit codes registered in the given 6-digit regions; `kind` is the
-    登记管理部门 + 机构类别 pair per code (default "91": 市场监管, 企业); the organisation-code part (characters 9–17) carries
-    its own GB 11714 check character; newer firms have bodies starting MA."""
+    登记管理部门 + 机构类别 pair per code (default "91": 市场监管, 企业); the organisation-code
+    part (characters 9–17) carries its own GB 11714 check character; newer firms have bodies
+    starting MA. Vectorised: the city has some 100,000 organisations."""
     n = len(region)
-    out: list[str] = []
-    seen: set[str] = set()
+    kind = np.full(n, "91") if kind is None else np.asarray(kind).astype("U2")
+    head = np.char.add(kind, np.asarray(region).astype("U6"))
+    codes = _credit_codes(head, rng)
+    for _ in range(20):
+        _, first = np.unique(codes, return_index=True)
+        dup = np.ones(n, bool)
+        dup[first] = False
+        if not dup.any():
+            return codes
+        codes[dup] = _credit_codes(head[dup], rng)
+    raise RuntimeError("could not draw unique credit codes")
+
+
+_CREDIT_VALUE = np.full(128, -1)
+_CREDIT_VALUE[[ord(c) for c in CREDIT_CHARS]] = np.arange(len(CREDIT_CHARS))
+
+
+def _credit_codes(head: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """head (kind + region, 8 characters) + a random organisation code + check characters."""
+    n = len(head)
     letters = np.array(list(CREDIT_CHARS))
     new = rng.random(n) < 0.45
-    for i in range(n):
-        while True:
-            if new[i]:
-                body = "MA" + "".join(letters[rng.integers(0, len(letters), 6)])
-            else:
-                body = "".join(map(str, rng.integers(0, 10, 8)))
-                body = str(rng.integers(1, 10)) + body[1:]
-            first17 = ("91" if kind is None else kind[i]) + str(region[i]) + body + org_check_char(body)
-            code = first17 + credit_check_char(first17)
-            if code not in seen:
-                seen.add(code)
-                out.append(code)
-                break
-    return np.array(out)
+    old_body = np.column_stack([rng.integers(1, 10, n).astype("U1")]
+                               + [rng.integers(0, 10, n).astype("U1") for _ in range(7)])
+    new_body = np.column_stack([np.full(n, "M"), np.full(n, "A")]
+                               + [letters[rng.integers(0, len(letters), n)] for _ in range(6)])
+    body = np.where(new[:, None], new_body, old_body)                  # n × 8 characters
+    o = body.view(np.uint32).astype(np.int64)                          # code points
+    org_value = np.where(o <= ord("9"), o - ord("0"), o - 55)
+    r = 11 - (org_value @ ORG_WEIGHTS) % 11
+    org_check = np.where(r == 10, "X", np.where(r == 11, "0", (r % 10).astype("U1"))).astype("U1")
+    first17 = np.ascontiguousarray(np.column_stack(
+        [np.ascontiguousarray(head.astype("U8")).view("U1").reshape(n, 8), body, org_check]).astype("U1"))
+    value = _CREDIT_VALUE[first17.view(np.uint32).astype(np.int64)]
+    check = letters[(31 - (value @ CREDIT_WEIGHTS) % 31) % 31]
+    full = np.ascontiguousarray(np.column_stack([first17, check]).astype("U1"))
+    return full.view("U18").ravel()
 
 
 # --- vocabularies ---------------------------------------------------------------------------

@@ -13,6 +13,15 @@ def test_same_seed_same_files(tiny_source, tmp_path):
     assert file_digests(tmp_path) == file_digests(tiny_source)
 
 
+def test_files_do_not_depend_on_the_number_of_workers(tiny_source, tmp_path):
+    """tiny_source was made with one worker per core; shards are fixed by the layer, not by
+    the pool, so a single process writes the same bytes."""
+    manifest = generate("tiny", tmp_path, seed=42, workers=1)
+    assert len(list(tmp_path.glob(".parts*"))) == 0
+    assert manifest["shards"] > 1
+    assert file_digests(tmp_path) == file_digests(tiny_source)
+
+
 def test_other_seed_other_files(tiny_source, tmp_path):
     generate("tiny", tmp_path, seed=7)
     assert file_digests(tmp_path)["persons.csv"] != file_digests(tiny_source)["persons.csv"]

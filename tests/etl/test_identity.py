@@ -48,3 +48,21 @@ def test_names_and_mobiles_look_right():
     assert all(2 <= len(x) <= 4 for x in names)
     assert len(set(names)) > 300
     assert all(re.fullmatch(r"1[3-9]\d{9}", m) for m in make_mobiles(500, rng))
+
+
+def test_shards_never_draw_the_same_id_number():
+    """Shards generate apart: natives share sequences only within their district's shards,
+    others with every shard of the city, each in its own residue class."""
+    from etl.generate.identity import _first17, shard_slots
+    n = 20_000
+    region = np.array(["220204"] * n)
+    birth = np.full(n, np.datetime64("1980-05-05"))
+    male = np.arange(n) % 2 == 0
+    native = np.arange(n) % 3 > 0
+    seen = []
+    for k in range(3):
+        seen.append(set(_first17(region, birth, male, np.random.default_rng(1),
+                                 shard_slots(native, (k, 3), (k + 5, 63)))))
+    assert not (seen[0] & seen[1]) and not (seen[1] & seen[2]) and not (seen[0] & seen[2])
+    seq = np.array(sorted(s % 1000 for s in seen[0]))
+    assert seq.max() < 1000 and len(seen[0]) == 2 * (200 // 3 + 300 // 63)   # every slot drawn
