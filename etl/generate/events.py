@@ -100,10 +100,11 @@ def _lognormal(rng, median, sigma, n):
 
 
 def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFrame, scale,
-                    rng: np.random.Generator, n_incidents: int,
+                    rng: np.random.Generator, n_incidents: int, department_speed: np.ndarray,
                     incident_grids: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(events, truth of the injected incidents). Events carry the index of the grid (of
-    `grids`) they happened in; incidents only touch grids where `incident_grids` is True."""
+    `grids`) they happened in; incidents only touch grids where `incident_grids` is True.
+    `department_speed` (see department_speeds) is the same for every shard of a city."""
     days = np.arange(np.datetime64(scale.start), np.datetime64(scale.end) + 1)
     n_days = len(days)
     rest_day = np.array([not is_workday(d.astype(object)) for d in days])
@@ -143,22 +144,24 @@ def generate_events(grids, persons_per_grid: np.ndarray, categories: pd.DataFram
                                     "grid": grid_idx}))
     ev = pd.concat(chunks, ignore_index=True)
     incidents = plan_incidents(ev, grids, n_days, n_incidents, rng, incident_grids)
-    ev = pd.concat([ev, incident_reports(incidents, ev, rng)], ignore_index=True)
+    extra = incident_reports(incidents, ev, rng)
     truth = truth_table(incidents, days, grids, categories)
-    n = len(ev)
-    reported = (days[ev["day"].to_numpy()].astype("datetime64[m]")
-                + (ev["hour"].to_numpy() * 60 + rng.integers(0, 60, n)).astype("timedelta64[m]"))
+    # plain arrays from here: the incident labels stay in the truth file
+    col = {c: np.concatenate([ev[c].to_numpy(np.int64), extra[c].to_numpy(np.int64)])
+           for c in ("sub", "source", "day", "hour", "grid")}
+    n = len(col["sub"])
+    reported = (days[col["day"]].astype("datetime64[m]")
+                + (col["hour"] * 60 + rng.integers(0, 60, n)).astype("timedelta64[m]"))
     order = np.argsort(reported, kind="stable")
-    ev = ev.iloc[order].reset_index(drop=True)
+    col = {c: v[order] for c, v in col.items()}
     reported = reported[order]
 
-    lon, lat = _event_points(grids, ev["grid"].to_numpy(), rng)
-    sub = ev["sub"].to_numpy()
-    day = reported.astype("datetime64[D]").astype(np.int64)
-    out = pd.DataFrame({"sub": sub.astype(np.int16), "source": ev["source"].to_numpy(np.int8),
-                        "grid": ev["grid"].to_numpy(np.int32), "reported_at": reported,
+    lon, lat = _event_points(grids, col["grid"], rng)
+    out = pd.DataFrame({"sub": col["sub"].astype(np.int16), "source": col["source"].astype(np.int8),
+                        "grid": col["grid"].astype(np.int32), "reported_at": reported,
                         "lon": lon.round(6), "lat": lat.round(6)})
-    events = pd.concat([out, _workflow(reported, ev["source"].to_numpy(), sub, categories, scale, rng)],
+    events = pd.concat([out, _workflow(reported, col["source"], col["sub"], categories, scale, rng,
+                                           department_speed)],
                        axis=1)
     return events, truth
 
@@ -235,7 +238,14 @@ def _event_points(grids, grid_idx: np.ndarray, rng):
     return lon[grid_idx * pool + spot], lat[grid_idx * pool + spot]
 
 
-def _workflow(reported, src, sub, categories: pd.DataFrame, scale, rng) -> pd.DataFrame:
+def department_speeds(categories: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """How fast each department (in np.unique order of the taxonomy's departments) handles
+    cases, relative to the median: one draw per city, shared by all shards."""
+    return rng.lognormal(0, 0.3, len(np.unique(categories["department"].to_numpy())))
+
+
+def _workflow(reported, src, sub, categories: pd.DataFrame, scale, rng,
+              dept_speed: np.ndarray) -> pd.DataFrame:
     n = len(reported)
     as_of = np.datetime64(scale.end) + np.timedelta64(1, "D") - np.timedelta64(1, "m")
     cal = WorkCalendar(scale.start, scale.end + dt.timedelta(days=400))
@@ -258,8 +268,7 @@ def _workflow(reported, src, sub, categories: pd.DataFrame, scale, rng) -> pd.Da
     # departments differ in speed; hard cases linger for weeks whatever their limit
     dept_codes, dept_of_sub = np.unique(categories["department"].to_numpy(), return_inverse=True)
     dept = dept_of_sub[sub]
-    dept_speed = np.random.default_rng(rng.integers(2**32)).lognormal(0, 0.3, len(dept_codes))
-    ratio = _lognormal(rng, 0.42, 0.75, n) * dept_speed[dept]   # tuned: 按期结案率 ≈ 76 %
+    ratio = _lognormal(rng, 0.438, 0.75, n) * dept_speed[dept]   # tuned: 按期结案率 ≈ 76 %
     handle_wm = ratio * limit_min * (1 + extensions)
     hard = rng.random(n) < 0.07
     handle_wm = np.where(hard, _lognormal(rng, 12 * DAY_WORK_MIN, 0.8, n), handle_wm)

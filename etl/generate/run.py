@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from etl import contract
-from etl.generate.events import event_table, generate_events
+from etl.generate.events import department_speeds, event_table, generate_events
 from etl.generate.geography import AreaLayers, build_area_layers, load_districts
 from etl.generate.grid_versions import code_on, current, version_grids
 from etl.generate.incidents import TRUTH_FILE
@@ -53,6 +53,7 @@ class Shard:
     names: dict[str, np.ndarray]  # district / street / community name per grid
     seed: np.random.SeedSequence
     incidents: int
+    department_speed: np.ndarray
     parts: Path
 
 
@@ -60,7 +61,7 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     scale = SCALES[scale_name]
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    layer_seed, shard_seed, services_seed = np.random.SeedSequence(seed).spawn(3)
+    layer_seed, shard_seed, services_seed, department_seed = np.random.SeedSequence(seed).spawn(4)
 
     log.info("生成网格图层 (area layers) …")
     layers = build_area_layers(load_districts(DISTRICTS_GEOJSON), scale.plans, seed)
@@ -70,7 +71,8 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     versions = version_grids(grids, scale.start, scale.end, np.random.default_rng(layer_seed),
                              n_splits=scale.grid_splits, n_redraws=scale.grid_redraws)
 
-    shards = _shards(scale, layers, grids, versions, shard_seed, out / PARTS_DIR)
+    speed = department_speeds(load_event_categories(), np.random.default_rng(department_seed))
+    shards = _shards(scale, layers, grids, versions, shard_seed, speed, out / PARTS_DIR)
     workers = max(1, min(workers or os.cpu_count() or 1, len(shards)))
     log.info("生成实有人口、房屋、单位、事件 (%d shards, %d workers) …", len(shards), workers)
     if workers == 1:
@@ -110,7 +112,8 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     return manifest
 
 
-def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, parts: Path) -> list[Shard]:
+def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, department_speed,
+            parts: Path) -> list[Shard]:
     """Whole streets in code order, a new shard once one holds SHARD_GRIDS grids or at the
     start of a district (a shard never spans two)."""
     street_of = grids["street_code"].to_numpy()
@@ -133,7 +136,7 @@ def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, parts: Path
         out.append(Shard(k, len(groups), in_district, scale.name, grids[rows].reset_index(drop=True),
                          versions[versions["street_code"].isin(streets)].reset_index(drop=True),
                          {key: v[rows] for key, v in names.items()},
-                         seq, int(incidents[k]), parts))
+                         seq, int(incidents[k]), department_speed, parts))
     return out
 
 
@@ -174,7 +177,7 @@ def _generate_shard(shard: Shard) -> dict:
         grids, pop.buildings, pop.persons_per_grid, shard.names, scale.end, rng)
     changed = np.isin(g_code, versions.loc[versions["valid_to"].notna(), "code"].to_numpy())
     events, truth = generate_events(grids, pop.persons_per_grid, load_event_categories(), scale, rng,
-                                    shard.incidents, incident_grids=~changed)
+                                    shard.incidents, shard.department_speed, incident_grids=~changed)
     event_code = code_on(versions, g_code[events["grid"].to_numpy()], events["lon"].to_numpy(),
                          events["lat"].to_numpy(), events["reported_at"].to_numpy())
 
