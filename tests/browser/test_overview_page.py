@@ -16,7 +16,7 @@ def _sql_counters(db):
     return {
         "residents": con.execute("SELECT count(*) FROM persons").fetchone()[0],
         "households": con.execute("SELECT count(*) FROM households").fetchone()[0],
-        "grids": con.execute("SELECT count(*) FROM areas WHERE level = 'grid'").fetchone()[0],
+        "grids": con.execute("SELECT count(*) FROM areas WHERE level = 'grid' AND valid_to IS NULL").fetchone()[0],
         "events": con.execute("SELECT count(*) FROM events WHERE reported_at >= ? AND reported_at <= ?",
                               [start, as_of]).fetchone()[0],
         "closure": con.execute(
