@@ -47,7 +47,7 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         problems[(problems == "") & bad_date] = "type_date"
         problems[(problems == "") & pd.DataFrame({"c": gdf["code"], "f": valid_from}).duplicated()] = \
             "duplicate_key"
-        reversed_ = valid_to.notna() & (valid_to <= valid_from.fillna(valid_to))
+        reversed_ = valid_to.notna() & valid_from.notna() & (valid_to <= valid_from)
         problems[(problems == "") & reversed_] = "valid_to_before_valid_from"
         if level in PARENT:
             parent_ok = gdf["code"].str[: CODE_LENGTH[PARENT[level]]].isin(known[PARENT[level]])

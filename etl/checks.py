@@ -61,10 +61,12 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("subclass_code", "unknown_category",
                           "trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)",
                           "subclass_code"))
-        # each workflow stage after the one before it (when both happened)
-        for earlier, later in zip(("reported_at",) + LIFECYCLE, LIFECYCLE):
+        # each workflow stage after every earlier one that happened (greatest skips NULLs)
+        stages = ("reported_at",) + LIFECYCLE
+        for k, later in enumerate(LIFECYCLE, start=1):
+            before = ", ".join(f"TRY_CAST({s} AS TIMESTAMP)" for s in stages[:k])
             rules.append(Rule(later, "stage_order",
-                              f"TRY_CAST({later} AS TIMESTAMP) < TRY_CAST({earlier} AS TIMESTAMP)", later))
+                              f"TRY_CAST({later} AS TIMESTAMP) < greatest({before})", later))
         # nothing can have happened after the build: a typo in the future would move "as of"
         for ts in ("reported_at",) + LIFECYCLE:
             rules.append(Rule(ts, "in_future", f"TRY_CAST({ts} AS TIMESTAMP) > {NOW_LOCAL}", ts))

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 def tiny_source(tmp_path_factory) -> Path:
     from etl.generate.run import generate
     out = tmp_path_factory.mktemp("tiny-source")
-    generate("tiny", out, seed=42)
+    generate("tiny", out, seed=42, workers=2)    # test_generate compares with one worker
     return out
 
 

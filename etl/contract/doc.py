@@ -67,8 +67,9 @@ def render() -> str:
                "`.dbf/.shx/.prj/.cpg`, in the source folder or its `shapefile/` subfolder; fields "
                "`code`, `name`, `kind`, `urban` as 0/1, `valid_from`, `valid_to`, `worker`; any CRS "
                "with a `.prj` is reprojected to WGS-84). Rules: `code_format`, `duplicate_key`, "
-               "`unknown_parent`, `invalid_geometry`; an unreadable layer or one without "
-               "`code`/`name` stops the run.\n")
+               "`unknown_parent`, `invalid_geometry`, `type_date` (a validity date that is not "
+               "YYYY-MM-DD), `valid_to_before_valid_from`, `overlapping_versions`; an unreadable "
+               "layer or one without `code`/`name` stops the run.\n")
     out.append("**The grid layer is versioned.** Each feature of `grids.geojson` is one version of a "
                "grid: `valid_from` (YYYY-MM-DD, first day it applies) and `valid_to` (the first day "
                "it no longer applies; empty or null while current); the key is (`code`, "

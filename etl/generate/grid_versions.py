@@ -43,7 +43,8 @@ terms) and tried best first:
   arcs mostly along B with a short, straight cut score best. B' = B ∪ piece.
 
 A candidate is kept only if every new polygon is a single valid Polygon
-without holes, reasonably compact (isoperimetric quotient >= 0.25, the cut
+without holes, reasonably compact (isoperimetric quotient >= MIN_COMPACTNESS for new grids,
+MIN_PIECE_COMPACTNESS for the piece a redraw moves; the cut
 keeps clear of other vertices), the pieces tile the parent (or A ∪ B) to
 1e-9 of its area and the community with the new versions is still a valid
 coverage. Geometry is measured in a local equirectangular frame (longitude

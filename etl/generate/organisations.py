@@ -1,6 +1,6 @@
 """实有单位: shops, firms, schools, clinics, offices and social organisations, each on a standard
 address of its own (a shop front in a residential building, or a yard) with its premises as a
-house. Property firms, rated in the 红黑榜, are organisations too (see `property_firm_rows`)."""
+house. Property firms, rated in the 红黑榜, are organisations too (see `property_firm_organisations`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,9 +39,11 @@ OTHER_NAMES = {"机关事业单位": ("社区居民委员会", "街道综合服�
 
 
 def generate_organisations(grids, b: Buildings, persons_per_grid: np.ndarray,
-                           area_names: dict[str, np.ndarray], register_date_end, rng: np.random.Generator):
+                           area_names: dict[str, np.ndarray], register_date_end, rng: np.random.Generator,
+                           code_slot: tuple[int, int] = (0, 1)):
     """(organisations, their addresses, their houses) as Arrow tables, for one shard.
-    `area_names` as for generate_population."""
+    `area_names` as for generate_population; `code_slot` = (k, K) keeps credit codes unique
+    across K generators (services.make_credit_codes)."""
     community = area_names["community"]
     g_code = grids["code"].to_numpy().astype(str)
     urban = grids["urban"].to_numpy()
@@ -81,7 +83,7 @@ def generate_organisations(grids, b: Buildings, persons_per_grid: np.ndarray,
         community[grid] + other)
     region = grids["district_code"].to_numpy().astype(str)[grid]
     prefix = np.array([t[2] for t in TYPES])[kind]
-    credit = make_credit_codes(region, rng, prefix)
+    credit = make_credit_codes(region, rng, prefix, code_slot)
     employees = np.maximum(np.where(kind == 0, rng.poisson(2.5, n), rng.lognormal(np.log(12), 1.0, n)), 1)
     registered = (np.datetime64(register_date_end)
                   - rng.exponential(365 * 7, n).astype("timedelta64[D]"))

@@ -24,7 +24,7 @@ FLOATING_REGIONS = np.array(["220182", "220183", "220381", "220502", "222401", "
 LOCAL_REGIONS = np.array(["220202", "220203", "220204", "220211", "220221", "220201"])
 ROADS = np.array(["解放", "北京", "重庆", "天津", "青岛", "上海", "长春", "松江", "越山", "致和",
                   "德胜", "河南", "光华", "大东", "临江", "江湾", "吉林", "北华", "东昌", "西安",
-                  "延安", "通江", "遵义", "珲春", "吉林大", "黄河", "泰山", "华山", "深圳", "厦门"])
+                  "延安", "通江", "遵义", "珲春", "珠江", "黄河", "泰山", "华山", "深圳", "厦门"])
 ROAD_KINDS = np.array(["路", "街", "大街", "胡同"])
 COMPOUND_WORDS = np.array(["江城", "松江", "世纪", "阳光", "滨江", "锦绣", "和谐", "富苑", "金色",
                            "翰林", "书香", "丽景", "新城", "北山", "龙华", "欧亚", "万科", "恒大",
@@ -88,7 +88,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     vacant_share = np.where(urban, VACANT_SHARE[True], VACANT_SHARE[False])
     dw_per_grid = hh_per_grid + rng.binomial(hh_per_grid, vacant_share / (1 - vacant_share))
 
-    b = _buildings(grids, g_code, urban, dw_per_grid, area_names, rng)
+    b = _buildings(grids, g_code, urban, dw_per_grid, area_names, rng, shard[0])
     n_b_grid = np.bincount(b.grid, minlength=n_grids)
     b_first = np.r_[0, np.cumsum(n_b_grid)[:-1]]
 
@@ -258,9 +258,11 @@ def _houses(dw_no, address_id, grid_code, urban, occupied, hh_dw, floating_hh, p
     })
 
 
-def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng) -> Buildings:
+def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng,
+               district_shard: tuple[int, int] = (0, 1)) -> Buildings:
     """Urban: blocks of 24 dwellings grouped 8 to a compound on a road, numbered odd along the
-    road; rural: one yard per dwelling, in village groups (组) by grid. Texts are unique."""
+    road; rural: one yard per dwelling, in village groups (组) by grid. Texts are unique in the
+    district: shard k of the district's K numbers its compounds k, k + K, k + 2K, … along a road."""
     n_grids = len(grids)
     n_b = np.where(urban, np.maximum(dw_per_grid // DWELLINGS_PER_BUILDING, 1), dw_per_grid)
     lon, lat = sample_points(grids.geometry.to_numpy(), n_b, rng)
@@ -285,7 +287,8 @@ def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng) -> Buildings:
     c_rank = np.empty(len(c_rows), int)
     c_rank[c_order] = _rank_within(road_key[c_rows][c_order])
     per_compound = np.repeat(c_rank, np.diff(np.r_[c_rows, len(grid)]))
-    number = np.where(is_urban, (per_compound * 2 + 1).astype(str), (rank + 1).astype(str))
+    k_d, n_d = district_shard
+    number = np.where(is_urban, ((per_compound * n_d + k_d) * 2 + 1).astype(str), (rank + 1).astype(str))
     compound_name = COMPOUND_WORDS[(h // 3) % len(COMPOUND_WORDS)] + COMPOUND_KINDS[(h // 5) % len(COMPOUND_KINDS)]
     group = g_seq[grid].astype(str) + "组"
     compound = np.where(is_urban, compound_name, group)

@@ -93,7 +93,8 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     now = current(versions).reset_index(drop=True)
     now_layers = AreaLayers(layers.districts, layers.streets, layers.communities, now)
     per_grid = residents.reindex(now["code"]).fillna(0).to_numpy()
-    services = generate_services(now_layers, per_grid, scale, np.random.default_rng(services_seed))
+    services = generate_services(now_layers, per_grid, scale, np.random.default_rng(services_seed),
+                                 credit_code_slot=(len(shards), len(shards) + 1))
     counts.update(write_services(services, out))
     firms = property_firm_organisations(services["property_firms"], now, _area_names(layers, now),
                                         np.random.default_rng(services_seed.spawn(1)[0]))
@@ -174,7 +175,9 @@ def _generate_shard(shard: Shard) -> dict:
     pop = generate_population(grids, shard.names, scale, rng,
                               shard=(shard.in_district, (shard.index, shard.count)))
     organisations, org_addresses, org_houses = generate_organisations(
-        grids, pop.buildings, pop.persons_per_grid, shard.names, scale.end, rng)
+        grids, pop.buildings, pop.persons_per_grid, shard.names, scale.end, rng,
+        code_slot=(shard.index, shard.count + 1))      # the last slot is the property firms'
+
     changed = np.isin(g_code, versions.loc[versions["valid_to"].notna(), "code"].to_numpy())
     events, truth = generate_events(grids, pop.persons_per_grid, load_event_categories(), scale, rng,
                                     shard.incidents, shard.department_speed, incident_grids=~changed)

@@ -95,22 +95,23 @@ def org_check_char(body8: str) -> str:
 
 
 def make_credit_codes(region: np.ndarray, rng: np.random.Generator,
-                      kind: np.ndarray | None = None) -> np.ndarray:
+                      kind: np.ndarray | None = None, slot: tuple[int, int] = (0, 1)) -> np.ndarray:
     """Unique unified social credit codes registered in the given 6-digit regions; `kind` is the
     登记管理部门 + 机构类别 pair per code (default "91": 市场监管, 企业); the organisation-code
     part (characters 9–17) carries its own GB 11714 check character; newer firms have bodies
-    starting MA. Vectorised: the city has some 100,000 organisations."""
+    starting MA. Vectorised: the city has some 100,000 organisations. With slot (k, K) the
+    organisation-code body is k modulo K, so K generators never draw the same code."""
     n = len(region)
     kind = np.full(n, "91") if kind is None else np.asarray(kind).astype("U2")
     head = np.char.add(kind, np.asarray(region).astype("U6"))
-    codes = _credit_codes(head, rng)
+    codes = _credit_codes(head, rng, slot)
     for _ in range(20):
         _, first = np.unique(codes, return_index=True)
         dup = np.ones(n, bool)
         dup[first] = False
         if not dup.any():
             return codes
-        codes[dup] = _credit_codes(head[dup], rng)
+        codes[dup] = _credit_codes(head[dup], rng, slot)
     raise RuntimeError("could not draw unique credit codes")
 
 
@@ -118,16 +119,19 @@ _CREDIT_VALUE = np.full(128, -1)
 _CREDIT_VALUE[[ord(c) for c in CREDIT_CHARS]] = np.arange(len(CREDIT_CHARS))
 
 
-def _credit_codes(head: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _credit_codes(head: np.ndarray, rng: np.random.Generator, slot: tuple[int, int]) -> np.ndarray:
     """head (kind + region, 8 characters) + a random organisation code + check characters."""
     n = len(head)
+    k, n_slots = slot
     letters = np.array(list(CREDIT_CHARS))
-    new = rng.random(n) < 0.45
-    old_body = np.column_stack([rng.integers(1, 10, n).astype("U1")]
-                               + [rng.integers(0, 10, n).astype("U1") for _ in range(7)])
+    is_new = rng.random(n) < 0.45
+    # old bodies: 8 digits, the first not 0; new: MA + 6 characters (base 31); both ≡ k mod K
+    old = k + n_slots * rng.integers(-(-(10**7 - k) // n_slots), (10**8 - 1 - k) // n_slots + 1, n)
+    old_body = np.column_stack([(old // 10**i % 10).astype("U1") for i in range(7, -1, -1)])
+    fresh = k + n_slots * rng.integers(0, (31**6 - 1 - k) // n_slots + 1, n)
     new_body = np.column_stack([np.full(n, "M"), np.full(n, "A")]
-                               + [letters[rng.integers(0, len(letters), n)] for _ in range(6)])
-    body = np.where(new[:, None], new_body, old_body)                  # n × 8 characters
+                               + [letters[fresh // 31**i % 31] for i in range(5, -1, -1)])
+    body = np.where(is_new[:, None], new_body, old_body)               # n × 8 characters
     o = body.view(np.uint32).astype(np.int64)                          # code points
     org_value = np.where(o <= ord("9"), o - ord("0"), o - 55)
     r = 11 - (org_value @ ORG_WEIGHTS) % 11
@@ -632,7 +636,7 @@ def _surveys(c: _Context) -> pa.Table:
     })
 
 
-def _property_firms(c: _Context) -> pa.Table:
+def _property_firms(c: _Context, credit_code_slot: tuple[int, int]) -> pa.Table:
     rng, t = c.rng, c.targets
     n = t["firms"]
     singles = list(FIRM_WORDS)
@@ -644,7 +648,7 @@ def _property_firms(c: _Context) -> pa.Table:
     home = c.districts["code"].to_numpy().astype(str)
     region = np.where(rng.random(n) < 0.7, home[rng.integers(0, len(home), n)],
                       FIRM_REGIONS[rng.integers(0, len(FIRM_REGIONS), n)])
-    codes = make_credit_codes(region, rng)
+    codes = make_credit_codes(region, rng, slot=credit_code_slot)
     score = np.clip(rng.beta(8.0, 2.0, n) * 100 + rng.normal(0, 2, n), 0, 100).round(1)
     listed = np.select([score >= 90, score < 60], ["红榜", "黑榜"], "无")
     # compounds served: mean 6.5 = the city's 1,475 owners' committees over its 228 rated firms
@@ -733,16 +737,18 @@ def _accounts(c: _Context) -> pa.Table:
     })
 
 
-def generate_services(layers, persons_per_grid: np.ndarray, scale, rng: np.random.Generator) -> dict[str, pa.Table]:
+def generate_services(layers, persons_per_grid: np.ndarray, scale, rng: np.random.Generator,
+                      credit_code_slot: tuple[int, int] = (0, 1)) -> dict[str, pa.Table]:
     """The needs ledger and service tables for the given area layers and residents per grid
-    (aligned with layers.grids), dates within [scale.start, scale.end]. Keys are contract tables."""
+    (aligned with layers.grids), dates within [scale.start, scale.end]. Keys are contract tables.
+    `credit_code_slot`: the property firms' share of credit codes (make_credit_codes)."""
     c = _Context(layers, persons_per_grid, scale, rng)
     out = {"needs": _needs(c)}
     team_comm, team_type, founded = _volunteer_teams(c)
     out["volunteer_teams"], out["volunteers"] = _volunteers(c, team_comm, team_type, founded)
     out["service_projects"], out["service_activities"] = _projects_and_activities(c, team_comm)
     out["surveys"] = _surveys(c)
-    out["property_firms"] = _property_firms(c)
+    out["property_firms"] = _property_firms(c, credit_code_slot)
     out["accounts"] = _accounts(c)
     return {name: out[name] for name in TABLES}
 

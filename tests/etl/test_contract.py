@@ -41,7 +41,7 @@ def _enumeration(rule: str) -> tuple[set[str], bool] | None:
 
 def _reference(rule: str, source) -> set[str] | None:
     """Keys of the file a rule names ("a grid in grids.geojson", "an address in addresses.csv")."""
-    m = re.search(r"\b(?:a|an) \w+ in (\w+)\.(csv|geojson)", rule)
+    m = re.search(r"\bin (\w+)\.(csv|geojson)\b", rule)
     if not m:
         return None
     if m.group(2) == "geojson":
@@ -81,7 +81,7 @@ def test_clean_files_follow_the_contract(tiny_source):
             if m := re.match(r"(\d+) digits", rule):
                 assert v[present].str.fullmatch(rf"\d{{{m.group(1)}}}").all(), where
                 checked.add("digits")
-            if rule.startswith("unique") or c.name == spec.key:
+            if re.search(r"\bunique\b", rule) or c.name == spec.key:
                 assert v[present].is_unique, where
                 checked.add("unique")
             if m := re.match(r"integer ≥ (\d+)", rule):
@@ -96,7 +96,7 @@ def test_clean_files_follow_the_contract(tiny_source):
                     ok = pd.to_datetime(v[both]) >= pd.to_datetime(other[both])
                 assert ok.all(), where
                 checked.add("not_before")
-            if (keys := _reference(rule, tiny_source)) is not None:
+            if c.type == "VARCHAR" and (keys := _reference(rule, tiny_source)) is not None:
                 assert set(v[present]) <= keys, (where, sorted(set(v[present]) - keys)[:5])
                 checked.add("reference")
     assert checked == {"enumeration", "digits", "unique", "integer_min", "not_before", "reference"}

@@ -1,20 +1,18 @@
--- Residents, households and the special groups (counts only: tags never leave as rows) for every
--- current area at every level, rolled up from grids by code prefix.
+-- Residents, households and the special groups (counted per grid in core/person_groups_per_grid:
+-- the tags never reach the warehouse per person) for every current area at every level, rolled
+-- up from grids by code prefix.
 WITH persons_per_grid AS (
     SELECT grid_code,
            count(*)                                 AS residents,
-           count(*) FILTER (is_elderly_alone)       AS elderly_alone,
-           count(*) FILTER (is_low_income)          AS low_income,
-           count(*) FILTER (is_disabled)            AS disabled,
-           count(*) FILTER (is_veteran)             AS veterans,
-           count(*) FILTER (is_party_member)        AS party_members,
-           count(*) FILTER (is_minor)               AS minors,
            count(*) FILTER (residence_type = '流动人口') AS floating
     FROM wh.persons GROUP BY grid_code
+), groups_per_grid AS (
+    SELECT * FROM wh.person_groups_per_grid
 ), households_per_grid AS (
     SELECT grid_code, count(*) AS households FROM wh.households GROUP BY grid_code
 ), per_grid AS (
     SELECT * FROM persons_per_grid FULL JOIN households_per_grid USING (grid_code)
+                                   LEFT JOIN groups_per_grid USING (grid_code)
 )
 SELECT a.code, a.level,
        coalesce(sum(g.residents), 0)::BIGINT     AS residents,
