@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.generate import text
+from etl.generate.arrays import rank_within, ymd
 
 from etl.generate.incidents import incident_reports, plan_incidents, truth_table
 from etl.generate.points import sample_points
@@ -184,12 +185,8 @@ def event_table(events: pd.DataFrame, grid_code: np.ndarray, grid_names: pd.Data
     street_no = np.unique(street, return_inverse=True)[1]
     order = np.lexsort((np.arange(n), day, street_no))
     seq = np.empty(n, np.int64)
-    key = street_no[order] * 100_000 + (day[order] - day.min()).astype(np.int64) if n else order
-    first = np.r_[0, np.flatnonzero(key[1:] != key[:-1]) + 1] if n else np.array([], int)
-    seq[order] = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
-    ymd = (day.astype("datetime64[Y]").astype(np.int64) + 1970) * 10000 \
-        + (day.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100 \
-        + (day - day.astype("datetime64[M]")).astype(np.int64) + 1
+    seq[order] = rank_within(np.rec.fromarrays([street_no[order], day[order]]))
+    year, month, dom = ymd(day)
     sub = events["sub"].to_numpy()
     src = events["source"].to_numpy()
     code = text.arr(grid_code)
@@ -204,7 +201,8 @@ def event_table(events: pd.DataFrame, grid_code: np.ndarray, grid_names: pd.Data
 
     rating = text.take(np.array(SATISFACTION), events["satisfaction"].to_numpy())
     return pa.table({
-        "event_id": text.cat("SJ", street, text.arr(ymd), text.zpad(seq + 1, 4)),
+        "event_id": text.cat("SJ", street, text.arr(year * 10000 + month * 100 + dom),
+                             text.zpad(seq + 1, 4)),
         "source": text.take(SOURCES, src),
         "class_code": text.take(categories["class_code"].to_numpy(), sub),
         "class_name": text.take(categories["class_name"].to_numpy(), sub),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from etl.generate.arrays import ymd
+
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 CHECK_CHARS = "10X98765432"
 
@@ -47,12 +49,8 @@ def _first17(region: np.ndarray, birth: np.ndarray, male: np.ndarray,
     offset, stride, count = (np.broadcast_to(x, len(region)) for x in slots)
     half = offset + stride * (rng.random(len(region)) * count).astype(np.int64)
     seq = half * 2 + np.where(male, 1, 0)
-    b = birth.astype("datetime64[D]")
-    year = b.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day = (b - b.astype("datetime64[M]")).astype(np.int64) + 1
-    ymd = year * 10000 + month * 100 + day
-    return region.astype(np.int64) * 10**11 + ymd * 1000 + seq
+    year, month, day = ymd(birth)
+    return region.astype(np.int64) * 10**11 + (year * 10000 + month * 100 + day) * 1000 + seq
 
 
 def _with_check(first17: np.ndarray) -> np.ndarray:

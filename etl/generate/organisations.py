@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from etl.generate.arrays import rank_within
 from etl.generate.identity import make_mobiles, make_names
+from etl.generate.points import sample_points
 from etl.generate.population import Buildings
 from etl.generate.services import make_credit_codes
 
@@ -51,7 +53,7 @@ def generate_organisations(grids, b: Buildings, persons_per_grid: np.ndarray,
     per_grid = rng.poisson(lam)
     grid = np.repeat(np.arange(len(grids)), per_grid)
     n = len(grid)
-    rank = np.arange(n) - np.repeat(np.cumsum(per_grid) - per_grid, per_grid)
+    rank = rank_within(grid)
 
     # a building of the grid: urban shops on the ground floor, numbered per building
     n_b_grid = np.bincount(b.grid, minlength=len(grids))
@@ -59,7 +61,7 @@ def generate_organisations(grids, b: Buildings, persons_per_grid: np.ndarray,
     building = b_first[grid] + rng.integers(0, np.maximum(n_b_grid[grid], 1))
     order = np.lexsort((rank, building))
     shop_no = np.empty(n, int)
-    shop_no[order] = np.arange(n) - np.searchsorted(building[order], building[order])
+    shop_no[order] = rank_within(building[order])
     is_urban = urban[grid]
     yard_no = n_b_grid[grid] + rank + 1          # rural: yards numbered after the dwellings
     text = np.where(is_urban, b.prefix[building] + (shop_no + 1).astype(str) + "号门市",
@@ -129,7 +131,6 @@ def property_firm_organisations(firms: pa.Table, grids, area_names: dict[str, np
     """The rated property firms as organisations: each keeps an office (物业服务中心) in an urban
     grid of its registering district, or of the city when it is registered elsewhere. Returns
     (organisations, addresses, houses) in the same columns as generate_organisations."""
-    from etl.generate.points import sample_points
     n = firms.num_rows
     region = firms["registered_region"].to_numpy(zero_copy_only=False).astype(str)
     urban = np.flatnonzero(grids["urban"].to_numpy())

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from etl.generate import text
+from etl.generate.arrays import rank_within, ymd
 from etl.generate.identity import make_mobiles, make_names, shard_slots, unique_id_numbers
 from etl.generate.points import sample_points
 
@@ -61,13 +62,6 @@ class Population:
     buildings: Buildings
 
 
-def _rank_within(group: np.ndarray) -> np.ndarray:
-    """0, 1, 2, … within each run of equal values of a sorted group array."""
-    start = np.r_[0, np.flatnonzero(group[1:] != group[:-1]) + 1]
-    sizes = np.diff(np.r_[start, len(group)])
-    return np.arange(len(group)) - np.repeat(start, sizes)
-
-
 def _ages(n: int, rng: np.random.Generator, low: int, high: int, old_bias: float) -> np.ndarray:
     """Head-of-household ages between low and high, leaning old (an ageing Northeast city)."""
     u = rng.beta(1.0 + old_bias, 1.6, n)
@@ -94,7 +88,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
 
     # dwellings: rank j in its grid → building j mod n, place j div n in the building
     dw_grid = np.repeat(np.arange(n_grids), dw_per_grid)
-    j = _rank_within(dw_grid)
+    j = rank_within(dw_grid)
     dw_building = b_first[dw_grid] + j % n_b_grid[dw_grid]
     place = j // n_b_grid[dw_grid]
     dw_urban = urban[dw_grid]
@@ -126,7 +120,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     key = rng.random(len(dw_grid))
     order = np.lexsort((key, dw_grid))
     occupied = np.zeros(len(dw_grid), bool)
-    occupied[order[_rank_within(dw_grid[order]) < hh_per_grid[dw_grid[order]]]] = True
+    occupied[order[rank_within(dw_grid[order]) < hh_per_grid[dw_grid[order]]]] = True
     hh_dw = np.flatnonzero(occupied)
     hh_grid = dw_grid[hh_dw]
     n_hh = len(hh_dw)
@@ -135,7 +129,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     floating_hh = rng.random(n_hh) < np.where(hh_urban, 0.13, 0.05)
     low_income_hh = rng.random(n_hh) < np.where(hh_urban, 0.022, 0.045)     # 低保户
     hh_grid_code = text.take(g_code, hh_grid)
-    hh_code = text.cat("H", hh_grid_code, text.zpad(_rank_within(hh_grid) + 1, 4))
+    hh_code = text.cat("H", hh_grid_code, text.zpad(rank_within(hh_grid) + 1, 4))
     hh_address = address_id.take(pa.array(hh_dw))
     households = pa.table({
         "household_id": hh_code,
@@ -151,7 +145,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     # persons: member k of each household
     p_hh = np.repeat(np.arange(n_hh), size)
     n_p = len(p_hh)
-    k = _rank_within(p_hh)
+    k = rank_within(p_hh)
     head_age = _ages(n_hh, rng, 22, 92, 0.1)
     head_age = np.where(floating_hh, rng.integers(20, 55, n_hh), head_age)
     single_old = (size == 1) & (rng.random(n_hh) < 0.4)     # tuned: ~1 in 5 aged 60+ lives alone
@@ -182,7 +176,7 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
     has_phone = (age >= 14) & (rng.random(n_p) < 0.93)
     tags = _tags(_age_on(birth, as_of), male, size[p_hh], low_income_hh[p_hh], urban[p_grid], rng)
     p_grid_code = text.take(g_code, p_grid)
-    person_id = text.cat("P", p_grid_code, text.zpad(_rank_within(p_grid) + 1, 4))
+    person_id = text.cat("P", p_grid_code, text.zpad(rank_within(p_grid) + 1, 4))
     at = pa.array(p_hh)
     persons = pa.table({
         "person_id": person_id,
@@ -206,12 +200,9 @@ def generate_population(grids, area_names: dict[str, np.ndarray], scale, rng: np
 
 def _age_on(birth: np.ndarray, day: np.datetime64) -> np.ndarray:
     """Whole years of age on `day` (the calendar way: a birthday not yet reached this year)."""
-    b = birth.astype("datetime64[D]")
-    year = b.astype("datetime64[Y]").astype(int)
-    md = b.astype("datetime64[M]").astype(int) % 12 * 100 + (b - b.astype("datetime64[M]")).astype(int) + 1
-    d = np.datetime64(day, "D")
-    d_md = d.astype("datetime64[M]").astype(int) % 12 * 100 + (d - d.astype("datetime64[M]")).astype(int) + 1
-    return d.astype("datetime64[Y]").astype(int) - year - (md > d_md)
+    year, month, dom = ymd(birth)
+    d_year, d_month, d_dom = (x[0] for x in ymd(np.array([day])))
+    return d_year - year - (month * 100 + dom > d_month * 100 + d_dom)
 
 
 def _tags(age, male, hh_size, low_income, urban, rng) -> pa.Array:
@@ -267,7 +258,7 @@ def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng,
     n_b = np.where(urban, np.maximum(dw_per_grid // DWELLINGS_PER_BUILDING, 1), dw_per_grid)
     lon, lat = sample_points(grids.geometry.to_numpy(), n_b, rng)
     grid = np.repeat(np.arange(n_grids), n_b)
-    rank = _rank_within(grid)
+    rank = rank_within(grid)
     g_seq = np.array([int(c[-3:]) for c in g_code])
     is_urban = urban[grid]
     community = area_names["community"][grid]
@@ -285,7 +276,7 @@ def _buildings(grids, g_code, urban, dw_per_grid, area_names, rng,
     c_rows = np.flatnonzero(first)
     c_order = np.lexsort((c_rows, road_key[c_rows]))
     c_rank = np.empty(len(c_rows), int)
-    c_rank[c_order] = _rank_within(road_key[c_rows][c_order])
+    c_rank[c_order] = rank_within(road_key[c_rows][c_order])
     per_compound = np.repeat(c_rank, np.diff(np.r_[c_rows, len(grid)]))
     k_d, n_d = district_shard
     number = np.where(is_urban, ((per_compound * n_d + k_d) * 2 + 1).astype(str), (rank + 1).astype(str))
