@@ -1,4 +1,4 @@
-"""Start the cockpit: `python app.py [--port 8050] [--db data/cockpit.duckdb]`.
+"""Start the cockpit: `python app.py [--port 8050] [--warehouse data/warehouse]`.
 
 On a fresh clone the warehouse does not exist yet: generate the demo data (船营区, seed 42) and
 build it first, printing progress, then serve with waitress (a production WSGI server)."""
@@ -14,24 +14,26 @@ from cockpit.config import ROOT, Settings
 DEMO_SOURCE = ROOT / "data" / "demo"
 
 
-def build_demo_warehouse(db: Path) -> None:
-    print(f"首次运行：未找到数据仓库 {db}，正在生成演示数据并建库 …", flush=True)
+def build_demo_warehouse(warehouse: Path) -> None:
+    print(f"首次运行：未找到数据仓库 {warehouse}，正在生成演示数据并建库 …", flush=True)
     if not (DEMO_SOURCE / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "etl", "generate", "--scale", "demo",
                         "--out", str(DEMO_SOURCE), "--seed", "42"], check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-m", "etl", "refresh", "--source", str(DEMO_SOURCE),
-                    "--db", str(db)], check=True, cwd=ROOT)
+                    "--warehouse", str(warehouse)], check=True, cwd=ROOT)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="网格治理数字驾驶舱")
     parser.add_argument("--port", type=int, help="端口 (env COCKPIT_PORT, default 8050)")
-    parser.add_argument("--db", type=Path, help="数据仓库文件 (env COCKPIT_DB)")
+    parser.add_argument("--warehouse", type=Path,
+                        help="数据仓库目录或单个 DuckDB 文件 (env COCKPIT_WAREHOUSE, default data/warehouse)")
     parser.add_argument("--host", help="监听地址 (env COCKPIT_HOST, default 127.0.0.1)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(port=args.port, db_path=args.db, host=args.host)
-    if not settings.db_path.exists():
-        build_demo_warehouse(settings.db_path)
+    settings = Settings.from_env(port=args.port, warehouse=args.warehouse, host=args.host)
+    from cockpit.db import Warehouse
+    if not Warehouse(settings.warehouse).exists():
+        build_demo_warehouse(settings.warehouse)
 
     from waitress import serve
     from cockpit import create_app

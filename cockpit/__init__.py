@@ -7,6 +7,7 @@ import dash
 
 from cockpit.cache import init_cache
 from cockpit.config import ROOT, Settings
+from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 
 
@@ -21,7 +22,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="网格治理数字驾驶舱",
         update_title=None,
     )
-    app.server.config["COCKPIT_WAREHOUSE"] = Warehouse(settings.db_path)
+    app.server.config["COCKPIT_WAREHOUSE"] = Warehouse(settings.warehouse)
+    app.server.teardown_request(release_warehouse)
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = ROOT / "data" / "cockpit.duckdb"
+    # a warehouse directory (CURRENT names the served generation) or a single DuckDB file
+    warehouse: Path = ROOT / "data" / "warehouse"
     host: str = "127.0.0.1"
     port: int = 8050
     threads: int = 8
@@ -20,8 +21,8 @@ class Settings:
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
         s = cls()
-        if env.get("COCKPIT_DB"):
-            s = replace(s, db_path=Path(env["COCKPIT_DB"]))
+        if env.get("COCKPIT_WAREHOUSE"):
+            s = replace(s, warehouse=Path(env["COCKPIT_WAREHOUSE"]))
         if env.get("COCKPIT_PORT"):
             s = replace(s, port=int(env["COCKPIT_PORT"]))
         if env.get("COCKPIT_HOST"):

@@ -13,3 +13,4 @@ KPI_EVENTS_30D = "kpi-events-30d"
 KPI_CLOSURE_RATE = "kpi-closure-rate"
 KPI_CLOSURE_DETAIL = "kpi-closure-detail"
 COMMUNITY_MAP = "community-map"
+OVERVIEW_GENERATION = "overview-generation"   # which build the numbers come from

@@ -1,4 +1,8 @@
-"""python -m etl generate | refresh"""
+"""python -m etl generate | refresh | rollback | schedule | status | contract-doc
+
+Exit codes: 0 done (published or unchanged), 1 unexpected error, 2 a source file cannot be read,
+3 another run holds the warehouse, 4 the build failed its publish checks (nothing published),
+5 nothing to roll back to."""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +11,37 @@ import os
 import sys
 from pathlib import Path
 
-from etl.extract import SourceError
 from etl.memory import keep_freed_memory
 from etl.paths import ROOT
 
 DEFAULT_KEY_FILE = ROOT / "data" / "secrets" / "pseudonym.key"
+DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse"
 
 
-def main(argv=None) -> int:
-    keep_freed_memory()
+def _warehouse_arg(parser):
+    parser.add_argument("--warehouse", type=Path,
+                        default=Path(os.environ.get("COCKPIT_WAREHOUSE", DEFAULT_WAREHOUSE)),
+                        help="数据仓库目录 (env COCKPIT_WAREHOUSE, default data/warehouse)")
+
+
+def _refresh_args(parser):
+    from etl.refresh import PublishRules
+    d = PublishRules()
+    parser.add_argument("--source", type=Path, required=True)
+    _warehouse_arg(parser)
+    parser.add_argument("--key-file", type=Path,
+                        default=Path(os.environ.get("COCKPIT_PSEUDONYM_KEY_FILE", DEFAULT_KEY_FILE)),
+                        help="假名化密钥文件, 存放于数据库之外 (pseudonymisation key, kept outside the database)")
+    parser.add_argument("--mapping", type=Path, help="文件名和列名映射 (TOML mapping of file names and headers)")
+    parser.add_argument("--keep", type=int, default=d.keep, help=f"保留的版本数 (default {d.keep})")
+    parser.add_argument("--min-row-ratio", type=float, default=d.min_row_ratio,
+                        help=f"行数不得低于当前版本的比例 (default {d.min_row_ratio})")
+    parser.add_argument("--max-quarantine-share", type=float, default=d.max_quarantine_share,
+                        help=f"单个文件隔离行的最大比例 (default {d.max_quarantine_share})")
+    parser.add_argument("--force", action="store_true", help="源文件未变也重建 (rebuild unchanged files)")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="网格治理数字驾驶舱 ETL")
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="生成吉林市模拟数据 (write realistic demo source files)")
@@ -26,38 +52,82 @@ def main(argv=None) -> int:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--dirty", action="store_true",
                      help="注入已知缺陷并写出 dirty_manifest.json (inject known defects, with a manifest)")
-    ref = sub.add_parser("refresh", help="加载源文件并发布新的数据仓库 (load sources, publish warehouse)")
-    ref.add_argument("--source", type=Path, required=True)
-    ref.add_argument("--db", type=Path, required=True)
-    ref.add_argument("--key-file", type=Path,
-                     default=Path(os.environ.get("COCKPIT_PSEUDONYM_KEY_FILE", DEFAULT_KEY_FILE)),
-                     help="假名化密钥文件, 存放于数据库之外 (pseudonymisation key, kept outside the database)")
-    ref.add_argument("--mapping", type=Path, help="文件名和列名映射 (TOML mapping of file names and headers)")
+    _refresh_args(sub.add_parser("refresh", help="加载源文件并发布新的数据版本 (load sources, publish)"))
+    sch = sub.add_parser("schedule", help="按周期刷新 (refresh periodically, in this process)")
+    sch.add_argument("--every", required=True, help="周期, 如 15m, 1h (period)")
+    sch.add_argument("--runs", type=int, help="运行次数后退出 (stop after this many runs)")
+    _refresh_args(sch)
+    _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
+    _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
     doc = sub.add_parser("contract-doc", help="由契约生成 docs/data-contract.md")
     doc.add_argument("--out", type=Path, default=ROOT / "docs" / "data-contract.md")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _refresh_argv(args) -> list[str]:
+    """The refresh options of a `schedule` command, for its child runs."""
+    argv = ["--source", str(args.source), "--warehouse", str(args.warehouse), "--key-file",
+            str(args.key_file), "--keep", str(args.keep), "--min-row-ratio", str(args.min_row_ratio),
+            "--max-quarantine-share", str(args.max_quarantine_share)]
+    return argv + (["--mapping", str(args.mapping)] if args.mapping else []) \
+        + (["--force"] if args.force else [])
+
+
+def main(argv=None) -> int:
+    keep_freed_memory()
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stdout)
+    from etl.refresh import exit_code
     try:
-        if args.command == "generate":
-            from etl.generate.run import generate
-            generate(args.scale, args.out, args.seed, args.workers)
-            if args.dirty:
-                from etl.generate.dirty import make_dirty
-                make_dirty(args.out, args.seed)
-        elif args.command == "contract-doc":
-            from etl.contract.doc import render
-            args.out.write_text(render(), encoding="utf-8")
-        else:
-            from etl.refresh import refresh
-            report = refresh(args.source, args.db, args.key_file, args.mapping)
-            quarantined = sum(f["quarantined"] for f in report.files)
-            print(f"完成 run {report.run_id}: {len(report.files)} 个文件, 隔离 {quarantined} 行, "
-                  f"{report.seconds:.1f} s")
-    except SourceError as exc:
+        return _run(args)
+    except Exception as exc:
+        code = exit_code(exc)
+        if code == 1:
+            raise
         print(f"错误: {exc}", file=sys.stderr)
-        return 2
+        return code
+
+
+def _run(args) -> int:
+    if args.command == "generate":
+        from etl.generate.run import generate
+        generate(args.scale, args.out, args.seed, args.workers)
+        if args.dirty:
+            from etl.generate.dirty import make_dirty
+            make_dirty(args.out, args.seed)
+    elif args.command == "contract-doc":
+        from etl.contract.doc import render
+        args.out.write_text(render(), encoding="utf-8")
+    elif args.command == "refresh":
+        from etl.refresh import PublishRules, refresh
+        rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
+                             max_quarantine_share=args.max_quarantine_share, force=args.force)
+        report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules)
+        quarantined = sum(f["quarantined"] for f in report.files)
+        print(f"{report.status} {report.generation}: run {report.run_id}, {len(report.files)} 个文件, "
+              f"隔离 {quarantined} 行, {report.seconds:.1f} s")
+    elif args.command == "schedule":
+        from etl.schedule import parse_period, schedule
+        return schedule(_refresh_argv(args), parse_period(args.every), args.runs)
+    elif args.command == "rollback":
+        from etl.refresh import rollback
+        was, now = rollback(args.warehouse)
+        print(f"已回退: {was.id} → {now.id}")
+    else:
+        _print_status(args.warehouse)
     return 0
+
+
+def _print_status(warehouse: Path) -> None:
+    from etl import generations, runlog
+    served = generations.current(warehouse)
+    print(f"当前版本 (served): {served.id if served else '无 (none)'}")
+    print("保留版本 (kept):", ", ".join(g.id for g in generations.published(warehouse)) or "无")
+    for r in runlog.runs(warehouse, limit=10):
+        print(f"  {r['started_at']}  {r['command']:<8} {r['status']:<12} exit={r['exit_code']}  "
+              f"in={r['rows_in']} loaded={r['rows_loaded']} quarantined={r['rows_quarantined']}  "
+              f"{r['error'] or ''}")
 
 
 if __name__ == "__main__":

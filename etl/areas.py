@@ -15,18 +15,34 @@ CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 PARENT = {"street": "district", "community": "street", "grid": "community"}
 
 
+def _layer_path(source: Path, file: str) -> Path:
+    """The GeoJSON, or else the same layer as a Shapefile."""
+    path = source / file
+    if path.exists():
+        return path
+    shp = [p for p in (source / file.replace(".geojson", ".shp"),
+                       source / "shapefile" / file.replace(".geojson", ".shp")) if p.exists()]
+    if not shp:
+        raise SourceError(f"缺少网格图层 {file} 或同名 .shp (missing area layer {path})")
+    return shp[0]
+
+
+def area_layer_paths(source: Path) -> list[Path]:
+    """The file read for each level; a Shapefile's .dbf too (its attributes)."""
+    paths = []
+    for file in AREA_LAYERS.values():
+        path = _layer_path(source, file)
+        paths += [path] + ([path.with_suffix(".dbf")] if path.suffix == ".shp" else [])
+    return paths
+
+
 def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Returns (areas, quarantine, per-file counts). Geometry is kept as WKB, in WGS-84."""
     rows, bad, counts = [], [], {}
     known: dict[str, set] = {}
     for level, file in AREA_LAYERS.items():
-        path = source / file
-        if not path.exists():      # or the same layer as a Shapefile
-            shp = [p for p in (source / file.replace(".geojson", ".shp"),
-                               source / "shapefile" / file.replace(".geojson", ".shp")) if p.exists()]
-            if not shp:
-                raise SourceError(f"缺少网格图层 {file} 或同名 .shp (missing area layer {path})")
-            path, file = shp[0], shp[0].name
+        path = _layer_path(source, file)
+        file = path.name
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:      # pyogrio raises several kinds for unreadable files

@@ -78,13 +78,15 @@ def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     return out
 
 
-def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: bool) -> tuple[TextFile, list]:
+def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: bool,
+             sniffed: tuple[str, str] | None = None) -> tuple[TextFile, list]:
     """Create in-memory table `table`: a `line` column (line in the file, header = 1) and one
     VARCHAR column per canonical name. Returns what was read and the malformed lines as
-    (line, rule, raw) tuples; raw is withheld for files holding personal data."""
+    (line, rule, raw) tuples; raw is withheld for files holding personal data. `sniffed`:
+    (sha256, encoding) when the caller has already read the file once."""
     if not path.exists():
         raise SourceError(f"缺少源文件 {path.name} (missing source file {path})")
-    sha, encoding = sniff(path)
+    sha, encoding = sniffed or sniff(path)
     found = _header(path, encoding)
     missing = [h for h in headers if h not in found]
     if missing:

@@ -1,82 +1,201 @@
-"""`python -m etl refresh`: source files → checks → quarantine → models → a new database file,
-published with an atomic rename so a reader never sees a half-built warehouse."""
+"""`python -m etl refresh`: source files → checks → quarantine → models → a new generation of the
+warehouse, checked against the served one and published atomically (etl/generations.py). One run
+at a time (etl/lock.py); every run, however it ends, is in the run log (etl/runlog.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
-import os
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from etl import contract
-from etl.areas import read_area_layers
+from etl import contract, generations, runlog
+from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql
-from etl.extract import load_csv
+from etl.extract import SourceError, load_csv, sniff
+from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
-from etl.reference import load_event_categories
 from etl.privacy import hmac_pads, load_or_create_key
+from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
+# tables whose row counts must not collapse from one generation to the next
+GUARDED_TABLES = ("areas", "households", "persons", "events")
+
+
+@dataclass(frozen=True)
+class PublishRules:
+    """What a build must pass before it is served (README: configuration)."""
+    keep: int = 3                       # generations kept on disk, the served one included
+    min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
+    max_quarantine_share: float = 0.05  # of any one file's rows
+    force: bool = False                 # build and publish even when the files are unchanged
+
+
+class PublishRefused(Exception):
+    """The build failed its checks; the served generation stays."""
 
 
 @dataclass
 class RunReport:
     run_id: str
+    status: str = "running"
+    generation: str | None = None
     files: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def new_run_id() -> str:
+    return dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"   # ATTACH takes no bound parameter
 
 
-def refresh(source: Path, db: Path, key_file: Path, mapping: Path | None = None) -> RunReport:
+def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None = None,
+            rules: PublishRules = PublishRules()) -> RunReport:
     """Load `source` (files named by the contract, or by a site's `mapping` file) into a new
-    warehouse and publish it at `db`."""
+    generation of `warehouse` and serve it if it passes the checks."""
     t0 = time.perf_counter()
-    report = RunReport(run_id=dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6])
+    warehouse = Path(warehouse)
+    with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
+        if runlog.mark_interrupted(runs):
+            log.warning("上次运行被中断 (the previous run was killed); its build is discarded")
+        report = RunReport(new_run_id())
+        runlog.start(runs, report.run_id, "refresh", str(source))
+        try:
+            _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report)
+        except BaseException as exc:
+            report.status = "rejected" if isinstance(exc, PublishRefused) else "failed"
+            runlog.finish(runs, report.run_id, report.status, exit_code(exc),
+                          seconds=time.perf_counter() - t0, files=report.files,
+                          error=f"{type(exc).__name__}: {exc}",
+                          detail={"problems": report.problems} if report.problems else None)
+            raise
+        finally:
+            generations.clear_building(warehouse)
+        report.seconds = time.perf_counter() - t0
+        runlog.finish(runs, report.run_id, report.status, 0, seconds=report.seconds,
+                      files=report.files, generation=report.generation)
+    return report
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit code for a run that ended with `exc` (README: exit codes)."""
+    if isinstance(exc, SourceError):
+        return 2
+    if isinstance(exc, Locked):
+        return 3
+    if isinstance(exc, PublishRefused):
+        return 4
+    if isinstance(exc, LookupError):
+        return 5
+    return 1
+
+
+def _refresh_locked(source, warehouse, key_file, mapping, rules, report):
+    generations.clear_building(warehouse)          # whatever is there, a killed run left it
+    specs = contract.load_contract(mapping)
+    sniffed = {p: sniff(p) for p in _source_files(source, specs)}
+    digest = _fingerprint(sniffed, mapping)
+    served = generations.current(warehouse)
+    if served is not None and not rules.force and _served_digest(served) == digest:
+        report.status, report.generation = "unchanged", served.id
+        log.info("源文件与当前版本 %s 相同, 不重建 (unchanged)", served.id)
+        return
+    building = generations.building_path(warehouse, report.run_id)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    _build(source, building, key_file, specs, sniffed, digest, report)
+    report.problems = _publish_problems(building, served, report, rules)
+    if report.problems:
+        raise PublishRefused("; ".join(report.problems))
+    generations.publish(warehouse, building, report.run_id, rules.keep)
+    report.status, report.generation = "published", report.run_id
+    log.info("发布 %s", report.run_id)
+
+
+def _source_files(source: Path, specs) -> list[Path]:
+    paths = [p for p in area_layer_paths(source)] + [source / s.file for s in specs]
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        raise SourceError(f"缺少源文件 {', '.join(missing)} (missing source files in {source})")
+    return paths
+
+
+def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
+    """One digest of what a build reads: every file's name and content, and the mapping."""
+    h = hashlib.sha256()
+    for path, (sha, _) in sorted(sniffed.items(), key=lambda kv: kv[0].name):
+        h.update(f"{path.name}:{sha}\n".encode())
+    if mapping is not None:
+        h.update(Path(mapping).read_bytes())
+    return h.hexdigest()
+
+
+def _served_digest(served: generations.Generation) -> str | None:
+    try:
+        con = duckdb.connect(str(served.path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("SELECT source_digest FROM meta").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _build(source, building, key_file, specs, sniffed, digest, report):
     key = load_or_create_key(key_file)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in db.parent.glob(f"{db.name}.building-*"):    # left by a killed run
-        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
-            stale.unlink()
-    building = db.with_name(f"{db.name}.building-{os.getpid()}")
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
         _create_bookkeeping(con)
         _load_reference(con)
         _load_areas(con, source, report)
-        for spec in contract.load_contract(mapping):   # persons reference households: order matters
-            _load_source(con, source, spec, key, report)
+        for spec in specs:            # persons reference households: order matters
+            _load_source(con, source, spec, key, report, sniffed[source / spec.file])
         _run_models(con, ("staging", "core"))
-        _write_meta(con, report, source)          # marts read the as-of instant from meta
+        _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         _run_models(con, ("marts",))
         con.execute("DETACH wh")
-    except BaseException:
+    finally:
         con.close()
-        building.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(building, db)          # atomic on one filesystem
-    report.seconds = time.perf_counter() - t0
-    log.info("发布 %s (%.1f s)", db, report.seconds)
-    return report
 
 
-def _pid_alive(pid: str) -> bool:
+def _publish_problems(building: Path, served, report: RunReport, rules: PublishRules) -> list[str]:
+    """Reasons not to serve this build: a file mostly quarantined, a table collapsed."""
+    problems = []
+    for f in report.files:
+        if f["rows_in"] and f["quarantined"] / f["rows_in"] > rules.max_quarantine_share:
+            problems.append(f"{f['file']}: 隔离 {f['quarantined']}/{f['rows_in']} 行, 超过 "
+                            f"{rules.max_quarantine_share:.0%} (too much quarantined)")
+    if served is not None:
+        new, old = _row_counts(building), _row_counts(served.path)
+        for table in GUARDED_TABLES:
+            if old.get(table) and new.get(table, 0) < rules.min_row_ratio * old[table]:
+                problems.append(f"{table}: {new.get(table, 0)} 行, 上一版本 {old[table]} 行 "
+                                f"(fewer than {rules.min_row_ratio:.0%} of the served generation)")
+    return problems
+
+
+def _row_counts(path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
     try:
-        os.kill(int(pid), 0)
-        return True
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
+        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in GUARDED_TABLES if t in present}
+    finally:
+        con.close()
 
 
 def _create_bookkeeping(con):
@@ -108,11 +227,12 @@ def _load_areas(con, source: Path, report: RunReport):
         _log_file(con, report, file, sha, "utf-8", n_in, n_ok, n_bad)
 
 
-def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport):
+def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport,
+                 sniffed: tuple[str, str]):
     log.info("读取 %s …", spec.file)
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
-    text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal)
+    text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal, sniffed)
     if spec.table == "persons":
         sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
@@ -142,7 +262,8 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
 def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad):
     con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [report.run_id, file, sha, enc, n_in, n_ok, n_bad])
-    report.files.append({"file": file, "rows_in": n_in, "loaded": n_ok, "quarantined": n_bad})
+    report.files.append({"file": file, "sha256": sha, "encoding": enc, "rows_in": n_in,
+                         "loaded": n_ok, "quarantined": n_bad})
     log.info("  %s: %d 行, 入库 %d, 隔离 %d", file, n_in, n_ok, n_bad)
 
 
@@ -167,7 +288,7 @@ def _run_models(con, layers):
                 _run_layer_file(con, layer, path.stem)
 
 
-def _write_meta(con, report: RunReport, source: Path):
+def _write_meta(con, report: RunReport, source: Path, digest: str):
     try:
         shown = str(source.resolve().relative_to(ROOT))
     except ValueError:
@@ -175,4 +296,23 @@ def _write_meta(con, report: RunReport, source: Path):
     # times are local (UTC+8), like the sources'; as_of never runs past the build
     con.execute(f"""CREATE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                                        FROM wh.events)) AS as_of, ? AS source""", [report.run_id, shown])
+                                        FROM wh.events)) AS as_of, ? AS source, ? AS source_digest""",
+                [report.run_id, shown, digest])
+
+
+def rollback(warehouse: Path) -> tuple[generations.Generation, generations.Generation]:
+    """Serve the generation before the served one (`python -m etl rollback`), logged as a run."""
+    warehouse = Path(warehouse)
+    t0 = time.perf_counter()
+    with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
+        runlog.mark_interrupted(runs)
+        run_id = new_run_id()
+        runlog.start(runs, run_id, "rollback", None)
+        try:
+            was, now = generations.rollback(warehouse)
+        except LookupError as exc:
+            runlog.finish(runs, run_id, "failed", 5, seconds=time.perf_counter() - t0, error=str(exc))
+            raise
+        runlog.finish(runs, run_id, "rolled_back", 0, seconds=time.perf_counter() - t0,
+                      generation=now.id, detail={"from": was.id, "to": now.id})
+    return was, now

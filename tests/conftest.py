@@ -24,11 +24,23 @@ def key_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_db(tiny_source, key_file, tmp_path_factory) -> Path:
+def tiny_warehouse(tiny_source, key_file, tmp_path_factory) -> Path:
+    """A warehouse directory with one published generation of the tiny data."""
     from etl.refresh import refresh
-    db = tmp_path_factory.mktemp("warehouse") / "cockpit.duckdb"
-    refresh(tiny_source, db, key_file)
-    return db
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    refresh(tiny_source, warehouse, key_file)
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def tiny_db(tiny_warehouse) -> Path:
+    """The DuckDB file of the tiny warehouse's served generation."""
+    return served_db(tiny_warehouse)
+
+
+def served_db(warehouse: Path) -> Path:
+    from etl.generations import current
+    return current(warehouse).path
 
 
 def file_digests(folder: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ from cockpit import ids
 from cockpit.cache import cache
 from cockpit.components.counter import counter, panel
 from cockpit.context import viewer_scope, warehouse
-from cockpit.db import Warehouse
+from cockpit.db import Snapshot
 from cockpit.figures.community_map import community_map, shapes_geojson
 from cockpit.queries import overview as q
 from cockpit.scope import Scope
@@ -31,13 +31,14 @@ def layout(**_query):
               dcc.Graph(id=ids.COMMUNITY_MAP, className="map-graph",
                         config={"displayModeBar": False, "topojsonURL": "/assets/topojson/"}),
               class_name="map-panel"),
+        html.Div(id=ids.OVERVIEW_GENERATION, className="generation-stamp"),
     ], className="overview")
 
 
 @cache.memoize()
-def _geojson(wh: Warehouse, run_id: str, scope: Scope) -> dict:
-    """Community polygons change only with a new build (run_id is part of the cache key):
-    simplify once per generation and scope."""
+def _geojson(wh: Snapshot, scope: Scope) -> dict:
+    """Community polygons change only with a new generation (named in the snapshot's repr, so
+    in the cache key): simplify once per generation and scope."""
     return shapes_geojson(q.community_shapes(wh, scope))
 
 
@@ -49,16 +50,15 @@ def _fmt_rate(value):
     Output(ids.KPI_RESIDENTS, "children"), Output(ids.KPI_HOUSEHOLDS, "children"),
     Output(ids.KPI_GRIDS, "children"), Output(ids.KPI_EVENTS_30D, "children"),
     Output(ids.KPI_CLOSURE_RATE, "children"), Output(ids.KPI_CLOSURE_DETAIL, "children"),
-    Output(ids.COMMUNITY_MAP, "figure"),
+    Output(ids.COMMUNITY_MAP, "figure"), Output(ids.OVERVIEW_GENERATION, "children"),
     Input(ids.FRAME_TICK, "n_intervals"),   # the frame ticks: open screens re-read the warehouse
 )
 def refresh_overview(_tick):
     wh, scope = warehouse(), viewer_scope()
     n = q.counters(wh, scope, WINDOW_DAYS)
-    gen = q.generation(wh)
-    geojson = _geojson(wh, gen["run_id"], scope)
+    geojson = _geojson(wh, scope)
     fig = community_map(q.community_metrics(wh, scope, WINDOW_DAYS), geojson, WINDOW_DAYS)
     detail = (f"应结案 {n['due']:,} · 结案 {n['closed']:,} · "
               f"按期 {n['closed_on_time']:,}（{_fmt_rate(n['on_time_rate'])}%）")
     return (f"{n['residents']:,}", f"{n['households']:,}", f"{n['grids']:,}", f"{n['events']:,}",
-            _fmt_rate(n["closure_rate"]), detail, fig)
+            _fmt_rate(n["closure_rate"]), detail, fig, f"数据版本 {wh.generation}")

@@ -31,10 +31,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def cockpit_url(tiny_db):
+def cockpit_url(tiny_warehouse):
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--db", str(tiny_db), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(tiny_warehouse), "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60

@@ -9,11 +9,12 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.queries import overview as q
 from cockpit.scope import CITY, Scope
+from etl import generations
 
 
 @pytest.fixture(scope="module")
-def app(tiny_db):
-    return create_app(Settings(db_path=tiny_db))
+def app(tiny_warehouse):
+    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 def _expected(tiny_db, prefix, days=30):
@@ -34,16 +35,17 @@ def _expected(tiny_db, prefix, days=30):
     }
 
 
-def test_callback_counters_equal_sql(app, tiny_db):
+def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.overview import refresh_overview   # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with app.server.test_request_context("/"):
-        residents, households, grids, events, rate, detail, fig = refresh_overview(0)
+        residents, households, grids, events, rate, detail, fig, stamp = refresh_overview(0)
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
     assert f"应结案 {exp['due']:,}" in detail and f"按期 {exp['on_time']:,}" in detail
     assert 80 < float(rate) < 100
+    assert stamp == f"数据版本 {generations.current(tiny_warehouse).id}"
     trace = fig.data[0]
     con = duckdb.connect(str(tiny_db), read_only=True)
     n_comm = con.execute("SELECT count(*) FROM areas WHERE level = 'community'").fetchone()[0]

@@ -5,6 +5,7 @@ import duckdb
 
 from etl.contract import AREA_LAYERS
 from etl.refresh import refresh
+from tests.conftest import served_db
 
 
 def test_shapefiles_load_like_geojson(tiny_source, tiny_db, key_file, tmp_path):
@@ -12,8 +13,8 @@ def test_shapefiles_load_like_geojson(tiny_source, tiny_db, key_file, tmp_path):
     shutil.copytree(tiny_source, src)
     for file in AREA_LAYERS.values():
         (src / file).unlink()
-    db = tmp_path / "w.duckdb"
-    refresh(src, db, key_file)
+    refresh(src, tmp_path / "wh", key_file)
+    db = served_db(tmp_path / "wh")
     query = "SELECT level, count(*), round(sum(area_km2), 3) FROM areas GROUP BY level ORDER BY level"
     from_shp = duckdb.connect(str(db), read_only=True).execute(query).fetchall()
     from_geojson = duckdb.connect(str(tiny_db), read_only=True).execute(query).fetchall()

@@ -11,6 +11,7 @@ from etl import contract
 from etl.contract.doc import render
 from etl.paths import ROOT
 from etl.refresh import refresh
+from tests.conftest import served_db
 
 
 def test_document_is_generated_from_the_toml_files():
@@ -123,11 +124,11 @@ def test_a_mapping_file_renames_files_and_headers(tiny_source, key_file, tmp_pat
     mapping = tmp_path / "site.toml"
     mapping.write_text('[files]\nevents = "事件导出.csv"\n\n[headers.events]\n'
                        'event_id = "案件编号"\nreported_at = "发现时间"\n', encoding="utf-8")
-    db = tmp_path / "w.duckdb"
-    refresh(src, db, key_file, mapping)
+    refresh(src, tmp_path / "wh", key_file, mapping)
+    db = served_db(tmp_path / "wh")
     n = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM events").fetchone()[0]
     assert n == text.count("\n") - 1
 
     mapping.write_text('[headers.events]\nno_such_column = "x"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="no_such_column"):
-        refresh(src, db, key_file, mapping)
+        refresh(src, tmp_path / "wh", key_file, mapping)

@@ -7,9 +7,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import contract
+from etl import contract, runlog
 from etl.extract import SourceError
 from etl.refresh import refresh
+from tests.conftest import served_db
 
 
 def _csv_rows(path, encoding="utf-8"):
@@ -77,8 +78,8 @@ def dirty_source(tiny_source, tmp_path):
 
 def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_path):
     src, n_persons, n_events = dirty_source
-    db = tmp_path / "w.duckdb"
-    refresh(src, db, key_file)
+    refresh(src, tmp_path / "wh", key_file)
+    db = served_db(tmp_path / "wh")
     con = duckdb.connect(str(db), read_only=True)
     q = con.execute("SELECT file, line, rule FROM quarantine").df()
     rules = set(zip(q["file"], q["line"], q["rule"]))
@@ -106,17 +107,20 @@ def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_pat
     assert raw["raw_value"].str.contains(r"\*{8}").all()
 
 
-def test_failed_refresh_keeps_the_published_warehouse(tiny_source, tiny_db, key_file, tmp_path):
-    db = tmp_path / "served.duckdb"
-    shutil.copy(tiny_db, db)
-    before = db.read_bytes()
+def test_failed_refresh_keeps_the_served_generation(tiny_source, tiny_warehouse, key_file, tmp_path):
+    warehouse = tmp_path / "wh"
+    shutil.copytree(tiny_warehouse, warehouse)
+    before = {p.name: p.read_bytes() for p in warehouse.rglob("*.duckdb")}
+    pointer = (warehouse / "CURRENT").read_bytes()
     broken = tmp_path / "broken"
     shutil.copytree(tiny_source, broken)
     (broken / "events.csv").write_text("事件编号,别的列\n1,2\n", encoding="utf-8")
     with pytest.raises(SourceError, match="缺少列"):
-        refresh(broken, db, key_file)
-    assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("served")) == ["served.duckdb"]
+        refresh(broken, warehouse, key_file)
+    assert (warehouse / "CURRENT").read_bytes() == pointer
+    assert {p.name: p.read_bytes() for p in warehouse.rglob("*.duckdb")} == before
+    last = runlog.runs(warehouse)[0]
+    assert (last["status"], last["exit_code"]) == ("failed", 2) and "缺少列" in last["error"]
 
 
 def test_an_unclosed_quote_stops_the_run_instead_of_eating_rows(tiny_source, key_file, tmp_path):
@@ -126,7 +130,7 @@ def test_an_unclosed_quote_stops_the_run_instead_of_eating_rows(tiny_source, key
     lines[11] = lines[11].replace(",", ',"', 1)          # an open quote on line 12
     (src / "households.csv").write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(SourceError, match="第 12 行起引号未闭合"):
-        refresh(src, tmp_path / "w.duckdb", key_file)
+        refresh(src, tmp_path / "wh", key_file)
 
 
 def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_path):
@@ -136,8 +140,8 @@ def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_pat
         f.write('SJX,网格员巡查,01,市容环境\n')            # too few fields
         f.write('SJY,"随手拍,01')                            # truncated last line, open quote
     n_rows = _csv_rows(tiny_source / "events.csv")
-    db = tmp_path / "w.duckdb"
-    refresh(src, db, key_file)
+    refresh(src, tmp_path / "wh", key_file)
+    db = served_db(tmp_path / "wh")
     con = duckdb.connect(str(db), read_only=True)
     q = con.execute("SELECT line, rule FROM quarantine WHERE file = 'events.csv' ORDER BY line").fetchall()
     assert [line for line, _ in q] == [n_rows + 2, n_rows + 3]

@@ -1,0 +1,121 @@
+"""The served warehouse as numbered generations behind a pointer file.
+
+    <warehouse>/CURRENT                    JSON: {"generation", "file", "published_at"}
+    <warehouse>/generations/<id>.duckdb    published builds, the newest few kept
+    <warehouse>/building/<id>.duckdb       a build in progress (anything here at the start of a
+                                           run, which holds the lock, was left by a killed run)
+
+A refresh never writes a file that is being served: it builds under building/, moves the finished
+file into generations/ and then replaces CURRENT with os.replace, which is atomic. A run killed at
+any point leaves CURRENT naming a complete generation. Readers (the cockpit, notebooks) read
+CURRENT and open that generation's file read-only; a new file name per generation also sidesteps
+DuckDB's per-process cache of open databases (see docs/design.md).
+
+Generation ids start with the build time (YYYYmmddTHHMMSS), so they sort in build order."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+POINTER = "CURRENT"
+GENERATIONS = "generations"
+BUILDING = "building"
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: str
+    path: Path
+
+
+def generation_path(warehouse: Path, generation_id: str) -> Path:
+    return Path(warehouse) / GENERATIONS / f"{generation_id}.duckdb"
+
+
+def building_path(warehouse: Path, generation_id: str) -> Path:
+    return Path(warehouse) / BUILDING / f"{generation_id}.duckdb"
+
+
+def current(warehouse: Path) -> Generation | None:
+    """The served generation, or None before the first publish."""
+    try:
+        pointer = json.loads((Path(warehouse) / POINTER).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return Generation(pointer["generation"], Path(warehouse) / pointer["file"])
+
+
+def published(warehouse: Path) -> list[Generation]:
+    """Every generation on disk, oldest first."""
+    folder = Path(warehouse) / GENERATIONS
+    return [Generation(p.stem, p) for p in sorted(folder.glob("*.duckdb"))]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def point_to(warehouse: Path, generation: Generation) -> None:
+    """Make `generation` the served one: write the new pointer beside the old, then rename."""
+    warehouse = Path(warehouse)
+    tmp = warehouse / f"{POINTER}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps({
+        "generation": generation.id,
+        "file": str(generation.path.relative_to(warehouse)),
+        "published_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }, ensure_ascii=False) + "\n", encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, warehouse / POINTER)
+    _fsync(warehouse)
+
+
+def publish(warehouse: Path, built: Path, generation_id: str, keep: int) -> Generation:
+    """Move a finished build into generations/, serve it, and delete all but the `keep` newest
+    generations (a process still reading a deleted file keeps it open until it lets go)."""
+    _fsync(built)
+    target = generation_path(warehouse, generation_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, target)
+    generation = Generation(generation_id, target)
+    point_to(warehouse, generation)
+    prune(warehouse, keep)
+    return generation
+
+
+def prune(warehouse: Path, keep: int) -> list[Generation]:
+    """Delete old generations beyond the `keep` newest; never the served one."""
+    served = current(warehouse)
+    gone = []
+    for g in published(warehouse)[: -max(keep, 1)]:
+        if served is None or g.id != served.id:
+            g.path.unlink(missing_ok=True)
+            gone.append(g)
+    return gone
+
+
+def rollback(warehouse: Path) -> tuple[Generation, Generation]:
+    """Serve the newest generation older than the served one. Returns (from, to)."""
+    served = current(warehouse)
+    if served is None:
+        raise LookupError("没有已发布的数据版本 (nothing has been published)")
+    older = [g for g in published(warehouse) if g.id < served.id]
+    if not older:
+        raise LookupError(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
+    point_to(warehouse, older[-1])
+    return served, older[-1]
+
+
+def clear_building(warehouse: Path) -> list[Path]:
+    """Remove builds left by killed runs. Call only while holding the refresh lock."""
+    folder = Path(warehouse) / BUILDING
+    left = sorted(folder.glob("*")) if folder.exists() else []
+    for p in left:
+        p.unlink(missing_ok=True)
+    return left
