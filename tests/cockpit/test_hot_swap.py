@@ -1,0 +1,78 @@
+"""A refresh publishes while a running cockpit answers requests: no request fails, every response
+comes whole from one generation (its numbers are that generation's), and the new generation is
+served without a restart."""
+import json
+import shutil
+import threading
+import urllib.request
+
+from etl import generations
+from etl.refresh import refresh
+from tests.cockpit.test_overview import _expected
+from tests.cockpit_process import cockpit_process
+from tests.etl.test_publish import _source_with_fewer_events
+
+from cockpit import ids
+
+CLIENTS = 4
+OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
+           (ids.KPI_GRIDS, "children"), (ids.KPI_EVENTS_30D, "children"),
+           (ids.KPI_CLOSURE_RATE, "children"), (ids.KPI_CLOSURE_DETAIL, "children"),
+           (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")]
+
+
+def _overview_request(url: str) -> dict:
+    """What the browser posts for the overview's callback."""
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
+        "inputs": [{"id": ids.FRAME_TICK, "property": "n_intervals", "value": 1}],
+        "changedPropIds": [f"{ids.FRAME_TICK}.n_intervals"], "state": [],
+    }
+    req = urllib.request.Request(url + "_dash-update-component", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        assert resp.status == 200
+        return json.loads(resp.read())["response"]
+
+
+def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
+    warehouse = tmp_path / "wh"
+    shutil.copytree(tiny_warehouse, warehouse)
+    first = generations.current(warehouse)
+    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    answers, errors, stop = [], [], threading.Event()
+
+    def client(url):
+        while not stop.is_set():
+            try:
+                answers.append(_overview_request(url))
+            except Exception as exc:           # any failure at all is the test failing
+                errors.append(repr(exc))
+
+    with cockpit_process(warehouse) as url:
+        threads = [threading.Thread(target=client, args=(url,)) for _ in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        try:
+            second = refresh(source, warehouse, key_file).generation
+            n_before_swap = len(answers)
+            while len(answers) < n_before_swap + 2 * CLIENTS and not errors:
+                stop.wait(0.2)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(120)
+    assert errors == []
+    expected = {}
+    for gen in (first.id, second):
+        exp = _expected(generations.generation_path(warehouse, gen), "2202")
+        expected[f"数据版本 {gen}"] = (f"{exp['residents']:,}", f"{exp['events']:,}")
+    assert expected[f"数据版本 {first.id}"] != expected[f"数据版本 {second}"]
+    seen = set()
+    for a in answers:
+        stamp = a[ids.OVERVIEW_GENERATION]["children"]
+        assert (a[ids.KPI_RESIDENTS]["children"], a[ids.KPI_EVENTS_30D]["children"]) == expected[stamp]
+        seen.add(stamp)
+    assert seen == set(expected)          # the old generation was served, then the new one
+    assert answers[-1][ids.OVERVIEW_GENERATION]["children"] == f"数据版本 {second}"

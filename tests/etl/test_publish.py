@@ -1,0 +1,144 @@
+"""Generations: unchanged files publish nothing, a collapsed or mostly quarantined build is refused,
+rollback serves the previous generation, runs never overlap, and a run killed with SIGKILL at
+any point leaves the served generation intact and the next run succeeds."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from etl import generations, runlog
+from etl.__main__ import main
+from etl.lock import Locked, refresh_lock
+from etl.refresh import PublishRefused, PublishRules, new_run_id, refresh
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def warehouse(tiny_warehouse, tmp_path):
+    """A private copy of the tiny warehouse (one published generation)."""
+    shutil.copytree(tiny_warehouse, tmp_path / "wh")
+    return tmp_path / "wh"
+
+
+def _events(path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
+    src = tmp_path / f"src-{keep_share}"
+    shutil.copytree(tiny_source, src)
+    lines = (src / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (src / "events.csv").write_text("".join(lines[: 1 + int((len(lines) - 1) * keep_share)]),
+                                    encoding="utf-8")
+    return src
+
+
+def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
+    before = generations.current(warehouse)
+    report = refresh(tiny_source, warehouse, key_file)
+    assert (report.status, report.generation) == ("unchanged", before.id)
+    assert generations.current(warehouse) == before
+    assert [g.id for g in generations.published(warehouse)] == [before.id]
+    assert runlog.runs(warehouse)[0]["status"] == "unchanged"
+
+
+def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, tmp_path):
+    first = generations.current(warehouse)
+    n_first = _events(first.path)
+    for share in (0.95, 0.9):
+        report = refresh(_source_with_fewer_events(tiny_source, tmp_path, share), warehouse, key_file,
+                         rules=PublishRules(keep=2))
+        assert report.status == "published" and report.generation > first.id
+    second, third = generations.published(warehouse)          # the first is pruned
+    assert generations.current(warehouse) == third and first.id < second.id < third.id
+    assert _events(third.path) < _events(second.path) < n_first
+    assert main(["rollback", "--warehouse", str(warehouse)]) == 0
+    assert generations.current(warehouse) == second
+    assert runlog.runs(warehouse)[0]["status"] == "rolled_back"
+    assert main(["rollback", "--warehouse", str(warehouse)]) == 5       # nothing older is kept
+    assert generations.current(warehouse) == second
+
+
+def test_a_collapsed_build_is_refused(warehouse, tiny_source, key_file, tmp_path):
+    before = generations.current(warehouse)
+    src = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
+    code = main(["refresh", "--source", str(src), "--warehouse", str(warehouse),
+                 "--key-file", str(key_file)])
+    assert code == 4
+    assert generations.current(warehouse) == before
+    assert [g.id for g in generations.published(warehouse)] == [before.id]
+    assert not any((warehouse / generations.BUILDING).glob("*"))
+    last = runlog.runs(warehouse)[0]
+    assert last["status"] == "rejected" and "events" in last["error"]
+
+
+def test_a_mostly_quarantined_file_is_refused(warehouse, tiny_source, key_file, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    lines = (src / "households.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    # a tenth of the households with an unknown grid code
+    lines[1::10] = [",".join(f if k != 4 else "220299999999999" for k, f in enumerate(line.split(",")))
+                    for line in lines[1::10]]
+    (src / "households.csv").write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(PublishRefused, match="households.csv"):
+        refresh(src, warehouse, key_file)
+    report = refresh(src, warehouse, key_file, rules=PublishRules(max_quarantine_share=0.2))
+    assert report.status == "published"
+
+
+def test_runs_never_overlap(warehouse, tiny_source, key_file):
+    with refresh_lock(warehouse):
+        with pytest.raises(Locked):
+            refresh(tiny_source, warehouse, key_file)
+        assert main(["refresh", "--source", str(tiny_source), "--warehouse", str(warehouse),
+                     "--key-file", str(key_file)]) == 3
+
+
+# log lines of the refresh; a run is killed as soon as it prints one
+KILL_AT = ["读取网格图层", "读取 persons.csv", "读取 events.csv", "模型 marts/"]
+
+
+def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source, key_file):
+    before = generations.current(warehouse)
+    files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
+    for marker in KILL_AT:
+        proc = subprocess.Popen([sys.executable, "-m", "etl", "refresh", "--source", str(tiny_source),
+                                 "--warehouse", str(warehouse), "--key-file", str(key_file), "--force"],
+                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if marker in line:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(60)
+        assert proc.returncode == -signal.SIGKILL, "".join(seen)
+        assert generations.current(warehouse) == before, marker
+        assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
+        with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
+            assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == before.id
+    # the next run clears the leftovers, records the kills and publishes
+    report = refresh(tiny_source, warehouse, key_file, rules=PublishRules(force=True))
+    assert report.status == "published"
+    assert not any((warehouse / generations.BUILDING).glob("*"))
+    statuses = [r["status"] for r in runlog.runs(warehouse)[: len(KILL_AT) + 1]]
+    assert statuses[0] == "published" and statuses[1:] == ["interrupted"] * len(KILL_AT)
+    assert _events(generations.current(warehouse).path) == _events(before.path)
+
+
+def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, key_file, tmp_path):
+    """The last step, simulated: a checked build moved into generations/, CURRENT not replaced."""
+    before = generations.current(warehouse)
+    orphan = generations.generation_path(warehouse, new_run_id())
+    shutil.copy(before.path, orphan)
+    assert generations.current(warehouse) == before
+    report = refresh(_source_with_fewer_events(tiny_source, tmp_path, 0.9), warehouse, key_file)
+    assert generations.current(warehouse).id == report.generation > orphan.stem
