@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl.contract import SourceFile
+from etl.points import TABLE as POINT_PROBLEMS
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 # source times are local (UTC+8) and naive
@@ -31,6 +32,11 @@ def stored_column(spec_col) -> str:
     return "birth_date_checked" if spec_col.name == "birth_date" else spec_col.name
 
 
+def has_points(spec: SourceFile) -> bool:
+    names = {c.name for c in spec.columns}
+    return {"lon", "lat", "grid_code"} <= names
+
+
 def rules_for(spec: SourceFile) -> list[Rule]:
     rules = []
     for c in spec.columns:
@@ -50,6 +56,10 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("lon/lat", "outside_china",
                           "NOT coalesce(TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
                           "AND TRY_CAST(lat AS DOUBLE) BETWEEN 3 AND 54, false)", "lon || ',' || lat"))
+    if has_points(spec):        # etl/points.py fills the table first
+        for rule, raw in (("outside_grid", "lon || ',' || lat"), ("grid_not_in_force", "grid_code")):
+            rules.append(Rule("lon/lat" if rule == "outside_grid" else "grid_code", rule,
+                              f"line IN (SELECT line FROM {POINT_PROBLEMS} WHERE rule = '{rule}')", raw))
     if spec.table == "persons":
         rules.append(Rule("id_number", "id_number", "id_problem <> '' AND trim(id_number_masked) <> ''",
                           "id_number_masked"))

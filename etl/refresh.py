@@ -17,11 +17,13 @@ import duckdb
 
 from etl import contract, generations, runlog
 from etl.areas import area_layer_paths, read_area_layers
-from etl.checks import NOW_LOCAL, failures_sql
+from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
+from etl.points import check_points
 from etl.privacy import hmac_pads, load_or_create_key
+from etl.repairs import repair
 from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
@@ -201,8 +203,11 @@ def _row_counts(path: Path) -> dict[str, int]:
 def _create_bookkeeping(con):
     con.execute("""CREATE TABLE wh.quarantine (run_id VARCHAR, file VARCHAR, line BIGINT,
                    column_name VARCHAR, rule VARCHAR, raw_value VARCHAR)""")
+    con.execute("""CREATE TABLE wh.repairs (run_id VARCHAR, file VARCHAR, line BIGINT,
+                   column_name VARCHAR, repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)""")
     con.execute("""CREATE TABLE wh.load_log (run_id VARCHAR, file VARCHAR, sha256 VARCHAR,
-                   encoding VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT)""")
+                   encoding VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+                   rows_repaired BIGINT)""")
 
 
 def _load_reference(con):
@@ -233,11 +238,16 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
     text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal, sniffed)
+    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id)
     if spec.table == "persons":
         sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
         con.execute(f"DROP TABLE memory.{raw}")      # the clear values go no further
         raw += "_pseudonymised"
+    if has_points(spec):
+        version_date = (f"TRY_CAST(trim({spec.grid_version_date}) AS TIMESTAMP)"
+                        if spec.grid_version_date else None)
+        check_points(con, f"memory.{raw}", version_date)
     suspects, detail = failures_sql(spec, f"memory.{raw}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE suspects AS {suspects}")
     con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {detail}")
@@ -253,18 +263,18 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
         + len(malformed)
     if text.rows_in != n_ok + n_bad:
         raise AssertionError(f"{spec.file}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
-    _log_file(con, report, spec.file, text.sha256, text.encoding, text.rows_in, n_ok, n_bad)
+    _log_file(con, report, spec.file, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired)
     # the core table this source feeds must exist before later sources check references
     _run_layer_file(con, "staging", f"stg_{spec.table}")
     _run_layer_file(con, "core", spec.table)
 
 
-def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad):
-    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [report.run_id, file, sha, enc, n_in, n_ok, n_bad])
+def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0):
+    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [report.run_id, file, sha, enc, n_in, n_ok, n_bad, n_repaired])
     report.files.append({"file": file, "sha256": sha, "encoding": enc, "rows_in": n_in,
-                         "loaded": n_ok, "quarantined": n_bad})
-    log.info("  %s: %d 行, 入库 %d, 隔离 %d", file, n_in, n_ok, n_bad)
+                         "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired})
+    log.info("  %s: %d 行, 入库 %d, 隔离 %d, 修复 %d", file, n_in, n_ok, n_bad, n_repaired)
 
 
 def _model_target(layer: str, name: str) -> str:

@@ -19,6 +19,16 @@ def tiny_source(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
+    """A copy of the clean tiny data (seed 42) made dirty: (folder, manifest)."""
+    import shutil
+    from etl.generate.dirty import make_dirty
+    out = tmp_path_factory.mktemp("tiny-dirty")
+    shutil.copytree(tiny_source, out, dirs_exist_ok=True)
+    return out, make_dirty(out, seed=42)
+
+
+@pytest.fixture(scope="session")
 def key_file(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("secrets") / "pseudonym.key"
 

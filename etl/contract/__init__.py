@@ -20,6 +20,7 @@ class Column:
     type: str          # DuckDB type after checking
     required: bool = True
     personal: bool = False   # personal data: never stored or shown in clear
+    text: bool = False       # free text: kept as written (only surrounding whitespace is trimmed)
     rule: str = ""
     example: str = ""
 
@@ -34,6 +35,8 @@ class SourceFile:
     load_order: int = 100
     title: str = ""
     loaded: bool = True      # false: generated and documented, not yet read by the refresh
+    # the column whose date picks the grid version a row's point must lie in ("" = today's layer)
+    grid_version_date: str = ""
 
     @property
     def headers(self) -> dict[str, str]:

@@ -12,6 +12,19 @@ disagree. The refresh checks every row against these rules: a row that breaks on
 `quarantine` table with the file, line, column, rule name and raw value (masked where it is
 personal data); `load_log` records for every file `rows_in = rows_loaded + rows_quarantined`.
 
+## Repairs
+
+Before any check, the refresh repairs what is unambiguous and records every repaired cell in the
+`repairs` table (file, line, column, repair, value before and after; personal data withheld):
+
+- `whitespace`: leading and trailing spaces, tabs, U+00A0 and U+3000 removed, in every column;
+- `fullwidth_digits`: ０-９ read as 0-9, in every column but free text (marked *text* below);
+- `excel_date_serial`: five digits in a DATE column read as Excel's day serial (days since
+  1899-12-30), e.g. `29221` → `1980-01-01`;
+- `lowercase_x`: an ID number's check character `x` read as `X`.
+
+Everything else that is wrong is quarantined, never guessed at.
+
 ## General rules
 
 - **Formats and encodings**: CSV (RFC 4180: comma, double quotes) in UTF-8 with or without BOM, or
@@ -30,8 +43,11 @@ personal data); `load_log` records for every file `rows_in = rows_loaded + rows_
 - **Keys**: a repeated key fails `duplicate_key`; the first occurrence loads.
 - **Cross-file rules**: `unknown_grid` (网格编码 not in grids), `unknown_household` (a person's
   户编号 not in households), `unknown_category` (小类代码 not in the taxonomy
-  `data/reference/event_categories.csv`), `before_reported` (a workflow time earlier than
-  上报时间), `outside_china` (coordinates outside 73–136 E, 3–54 N), `id_format`,
+  `data/reference/event_categories.csv`), `stage_order` (a workflow time earlier than
+  上报时间 or any earlier stage), `outside_china` (coordinates outside 73–136 E, 3–54 N), `outside_grid` (the point
+  more than 25 m outside its grid: for events the grid version in force on the day reported, for
+  households today's), `grid_not_in_force` (an event's grid code has no version in force on the
+  day reported), `in_future` (a time after the refresh: a typo such as 2062), `id_format`,
   `id_check_digit`, `id_birth_mismatch`, `id_sex_mismatch` (GB 11643-1999).
 - **Personal data** (columns marked personal) never reach the warehouse in clear: ID numbers
   become an HMAC-SHA256 keyed hash plus a mask (`220204********1234`), names `张*`, phones
@@ -86,11 +102,12 @@ def render() -> str:
                    else "generated, not yet loaded by the refresh")
         out += [f"## `{spec.file}`: {spec.title}", "",
                 f"Format {spec.format.upper()}; key `{spec.key}`; {loading}.", "",
-                "| header | canonical name | type | mandatory | personal | rule | example |",
+                "| header | canonical name | type | mandatory | personal / text | rule | example |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for c in spec.columns:
+            kind = "yes" if c.personal else "text" if c.text else ""
             out.append(f"| {c.header} | `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | "
-                       f"{'yes' if c.personal else ''} | {c.rule} | `{c.example}` |")
+                       f"{kind} | {c.rule} | `{c.example}` |")
         out.append("")
     out.append(TRUTH)
     return "\n".join(out)

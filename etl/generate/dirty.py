@@ -36,8 +36,8 @@ on the same line; duplicates copy untouched rows):
 | latlon_swapped         | events, househ.| 经度/纬度 exchanged                        | quarantine |
 | point_outside_grid     | events         | moved 1.5–6 km into another grid          | quarantine |
 | point_outside_city     | events, househ.| near another Chinese city                 | quarantine |
-| gcj02_coordinates      | events         | WGS-84 -> GCJ-02 (a few hundred metres)   | quarantine if it left its grid, else undetectable |
-| future_timestamp       | events         | 上报时间 after `end` (unaccepted events)   | quarantine |
+| gcj02_coordinates      | events         | WGS-84 -> GCJ-02 (a few hundred metres)   | quarantine if it left its grid version (beyond the ETL's tolerance), else undetectable |
+| future_timestamp       | events         | 上报时间's year mistyped: 2025 → 2052      | quarantine |
 | closed_before_reported | events         | 结案时间 before 上报时间                    | quarantine |
 | unknown_grid_code      | all three      | 网格编码 not in grids.geojson              | quarantine |
 | unknown_category_code  | events         | 小类代码 not in the category reference      | quarantine |
@@ -71,6 +71,7 @@ from shapely.geometry import shape
 
 from etl import contract
 from etl.geo.crs import wgs84_to_gcj02
+from etl.geo.inside import inside, metric_geometries
 from etl.paths import EVENT_CATEGORIES_CSV
 
 MANIFEST = "dirty_manifest.json"
@@ -210,13 +211,16 @@ class _Context:
     def __init__(self, out_dir: Path, end: dt.date):
         self.end = end
         grids = json.loads((out_dir / contract.AREA_LAYERS["grid"]).read_text(encoding="utf-8"))
-        codes, geoms = [], []
-        for f in grids["features"]:
-            codes.append(f["properties"]["code"])
-            geoms.append(shape(f["geometry"]))
-        order = np.argsort(codes, kind="stable")
-        self.grid_codes = [codes[i] for i in order]
-        self.grid_geoms = [geoms[i] for i in order]
+        # every version of every grid: (code, valid_from, valid_to, geometry), in code order
+        versions = sorted(((f["properties"]["code"], f["properties"].get("valid_from") or "",
+                            f["properties"].get("valid_to") or "", shape(f["geometry"]))
+                           for f in grids["features"]), key=lambda v: v[:3])
+        self.versions: dict[str, list] = {}
+        for code, start, stop, geom in versions:
+            self.versions.setdefault(code, []).append((start, stop, geom))
+        current = [(code, vs[-1][2]) for code, vs in self.versions.items()]
+        self.grid_codes = [c for c, _ in current]
+        self.grid_geoms = [g for _, g in current]      # today's layer
         self.grid_index = {c: i for i, c in enumerate(self.grid_codes)}
         shapely.prepare(self.grid_geoms)
         cent = [g.representative_point() for g in self.grid_geoms]
@@ -226,9 +230,19 @@ class _Context:
         self.subclasses = {r["小类代码"] for r in rows}
         self.departments = sorted({r["责任部门"] for r in rows})
 
-    def grid_of(self, code: str):
-        i = self.grid_index.get(code)
-        return None if i is None else self.grid_geoms[i]
+    def version_on(self, code: str, day: str):
+        """The geometry of grid `code` in force on `day` (YYYY-MM-DD...), as the ETL picks it."""
+        day = day[:10]
+        for start, stop, geom in self.versions.get(code, ()):
+            if (not start or start <= day) and (not stop or day < stop):
+                return geom
+        return None
+
+    def inside(self, code: str, day: str, x: float, y: float) -> bool:
+        """Within the ETL's tolerance of the grid version in force that day (etl/geo/inside.py)."""
+        geom = self.version_on(code, day)
+        return geom is not None and bool(inside(metric_geometries([geom]), [x], [y])[0])
+
 
 
 def _km(xy: np.ndarray, lon: float, lat: float) -> np.ndarray:
@@ -269,9 +283,9 @@ def _latlon_swapped(v, rng, ctx, file):
 
 def _point_outside_grid(v, rng, ctx, file):
     lon, lat = float(v["经度"]), float(v["纬度"])
-    own = ctx.grid_index[v["网格编码"]]
+    code, day = v["网格编码"], v["上报时间"]
     dist = _km(ctx.grid_xy, lon, lat)
-    dist[own] = np.inf
+    dist[ctx.grid_index[code]] = np.inf
     near = np.flatnonzero((dist >= 1.5) & (dist <= 6.0))
     target = int(near[rng.integers(len(near))]) if len(near) else int(np.argmin(dist))
     geom = ctx.grid_geoms[target]
@@ -279,7 +293,7 @@ def _point_outside_grid(v, rng, ctx, file):
     for _ in range(200):
         x, y = round(rng.uniform(x0, x1), 6), round(rng.uniform(y0, y1), 6)
         p = shapely.Point(x, y)
-        if geom.contains(p) and not ctx.grid_geoms[own].contains(p):
+        if geom.contains(p) and not ctx.inside(code, day, x, y):
             break
     else:
         p = geom.representative_point()
@@ -296,14 +310,20 @@ def _point_outside_city(v, rng, ctx, file):
 def _gcj02_coordinates(v, rng, ctx, file):
     x, y = wgs84_to_gcj02(float(v["经度"]), float(v["纬度"]))
     x, y = round(x, 6), round(y, 6)
-    inside = ctx.grid_of(v["网格编码"]).contains(shapely.Point(x, y))
-    return {"经度": _fmt(x), "纬度": _fmt(y)}, (UNDETECTABLE if inside else QUARANTINE)
+    stayed = ctx.inside(v["网格编码"], v["上报时间"], x, y)
+    return {"经度": _fmt(x), "纬度": _fmt(y)}, (UNDETECTABLE if stayed else QUARANTINE)
 
 
 def _future_timestamp(v, rng, ctx, file):
+    """The year mistyped, its last two digits swapped (2025 → 2052) or, when that changes
+    nothing or stays in the past, a 1 for its 0 (2022 → 2122): after any export, on any day
+    the ETL runs this century, and the same bytes whatever day the generator runs."""
     t = dt.datetime.strptime(v["上报时间"], TS)
-    day = ctx.end + dt.timedelta(days=int(rng.integers(1, 366)))
-    return {"上报时间": dt.datetime.combine(day, t.time()).strftime(TS)}, None
+    y = str(t.year)
+    typo = int(y[:2] + y[3] + y[2])
+    year = typo if typo > ctx.end.year + 10 else t.year + 100
+    day = 28 if (t.month, t.day) == (2, 29) else t.day
+    return {"上报时间": t.replace(year=year, day=day).strftime(TS)}, None
 
 
 def _closed_before_reported(v, rng, ctx, file):
