@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from etl.geo.crs import gcj02_to_wgs84
 from etl.geo.inside import TOLERANCE_M, inside, metric_geometries
 
 BATCH = 1_000_000
@@ -61,3 +62,18 @@ def _problems(b: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({
         "line": np.concatenate([b["line"].to_numpy()[out], b["line"].to_numpy()[~known]]),
         "rule": ["outside_grid"] * int(out.sum()) + ["grid_not_in_force"] * int((~known).sum())})
+
+
+def convert_gcj02(con, raw: str) -> int:
+    """Rewrite lon/lat of `raw` from GCJ-02 to WGS-84 where both parse (the rest are left for
+    the checks to reject). Returns the number of rows converted."""
+    rows = con.execute(f"""SELECT line, TRY_CAST(trim(lon) AS DOUBLE) AS lon, TRY_CAST(trim(lat) AS DOUBLE) AS lat
+                           FROM {raw} WHERE TRY_CAST(trim(lon) AS DOUBLE) IS NOT NULL
+                                    AND TRY_CAST(trim(lat) AS DOUBLE) IS NOT NULL""").df()
+    lon, lat = gcj02_to_wgs84(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+    converted = pd.DataFrame({"line": rows["line"], "lon": np.round(lon, 7).astype(str),
+                              "lat": np.round(lat, 7).astype(str)})
+    con.register("converted_df", converted)
+    con.execute(f"UPDATE {raw} SET lon = c.lon, lat = c.lat FROM converted_df c WHERE {raw}.line = c.line")
+    con.unregister("converted_df")
+    return len(converted)

@@ -21,7 +21,7 @@ from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
-from etl.points import check_points
+from etl.points import check_points, convert_gcj02
 from etl.privacy import hmac_pads, load_or_create_key
 from etl.repairs import repair
 from etl.reference import load_event_categories
@@ -239,6 +239,8 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
     personal = any(c.personal for c in spec.columns)
     text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal, sniffed)
     n_repaired = repair(con, spec, f"memory.{raw}", report.run_id)
+    if spec.crs == "GCJ-02":
+        log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", spec.file, convert_gcj02(con, f"memory.{raw}"))
     if spec.table == "persons":
         sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))

@@ -37,6 +37,7 @@ class SourceFile:
     loaded: bool = True      # false: generated and documented, not yet read by the refresh
     # the column whose date picks the grid version a row's point must lie in ("" = today's layer)
     grid_version_date: str = ""
+    crs: str = "WGS-84"      # of lon/lat as the site exports them; GCJ-02 is converted on load
 
     @property
     def headers(self) -> dict[str, str]:
@@ -62,8 +63,13 @@ def load_contract(mapping: Path | None = None, *, loaded_only: bool = True) -> t
     return tuple(sorted(sources, key=lambda s: (s.load_order, s.table)))
 
 
+CRS_NAMES = {"WGS-84": "WGS-84", "WGS84": "WGS-84", "EPSG:4326": "WGS-84", "CGCS2000": "WGS-84",
+             "EPSG:4490": "WGS-84", "GCJ-02": "GCJ-02", "GCJ02": "GCJ-02"}
+
+
 def apply_mapping(spec: SourceFile, mapping: Path) -> SourceFile:
-    """Mapping file: [files] table = "local file name"; [headers.<table>] canonical = "local header"."""
+    """Mapping file: [files] table = "local file name"; [headers.<table>] canonical = "local
+    header"; [crs] table = "GCJ-02" for a source whose coordinates are GCJ-02 (AMap, Tencent)."""
     with open(mapping, "rb") as f:
         m = tomllib.load(f)
     unknown = set(m.get("headers", {}).get(spec.table, {})) - {c.name for c in spec.columns}
@@ -71,7 +77,12 @@ def apply_mapping(spec: SourceFile, mapping: Path) -> SourceFile:
         raise ValueError(f"{mapping}: [headers.{spec.table}] names unknown columns {sorted(unknown)}")
     headers = m.get("headers", {}).get(spec.table, {})
     columns = tuple(replace(c, header=headers.get(c.name, c.header)) for c in spec.columns)
-    return replace(spec, file=m.get("files", {}).get(spec.table, spec.file), columns=columns)
+    crs = m.get("crs", {}).get(spec.table, spec.crs)
+    if crs.upper() not in CRS_NAMES:
+        raise ValueError(f"{mapping}: [crs] {spec.table} = {crs!r}: one of WGS-84, CGCS2000, GCJ-02 "
+                         "(BD-09 must be converted before export)")
+    return replace(spec, file=m.get("files", {}).get(spec.table, spec.file), columns=columns,
+                   crs=CRS_NAMES[crs.upper()])
 
 
 CSV_SOURCES = load_contract()

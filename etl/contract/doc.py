@@ -34,8 +34,10 @@ Everything else that is wrong is quarantined, never guessed at.
 - **Malformed lines** (wrong number of fields, broken quoting, a truncated last line) are
   quarantined as `malformed_line:<reason>` with their line number, never dropped.
 - **Coordinate reference system**: WGS-84 / CGCS2000 (EPSG:4326 ≈ EPSG:4490) longitude and
-  latitude in decimal degrees. Sources in GCJ-02 (AMap, Tencent) or BD-09 must be converted or
-  declared (see issue 4).
+  latitude in decimal degrees. A source whose coordinates are GCJ-02 (AMap, Tencent) declares it
+  in the mapping file (`[crs] events = "GCJ-02"`) and is converted on load (iterative inverse,
+  better than 1e-7°); BD-09 (Baidu) must be converted before export. GCJ-02 points mixed into a
+  WGS-84 file are caught by `outside_grid` when they leave their grid.
 - **Time**: local time (Asia/Shanghai, UTC+8), `YYYY-MM-DD HH:MM:SS`; dates `YYYY-MM-DD`.
 - **Empty cells** are empty strings; a mandatory column that is empty fails `required`.
 - **Types**: a value that does not parse as the column's type fails `type_<type>`
@@ -65,6 +67,9 @@ events = "事件导出.csv"          # table = file name in the source folder
 [headers.events]
 event_id = "案件编号"            # canonical column = the header in that file
 reported_at = "发现时间"
+
+[crs]
+events = "GCJ-02"                # coordinates exported from an AMap-based system
 ```
 
 ## Area layers

@@ -4,12 +4,14 @@ import csv
 import shutil
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from etl import contract, runlog
 from etl.extract import SourceError
-from etl.refresh import refresh
+from etl.geo.crs import wgs84_to_gcj02
+from etl.refresh import PublishRefused, PublishRules, refresh
 from tests.conftest import served_db
 
 
@@ -148,3 +150,26 @@ def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_pat
     assert all(rule.startswith("malformed_line:") for _, rule in q)
     rows_in, loaded = con.execute("SELECT rows_in, rows_loaded FROM load_log WHERE file = 'events.csv'").fetchone()
     assert (rows_in, loaded) == (n_rows + 2, n_rows)
+
+
+def test_a_source_declared_gcj02_is_converted(tiny_source, key_file, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    events = pd.read_csv(src / "events.csv", dtype=str, keep_default_na=False)
+    lon, lat = wgs84_to_gcj02(events["经度"].astype(float).to_numpy(), events["纬度"].astype(float).to_numpy())
+    shifted = events.assign(经度=[f"{x:.6f}" for x in lon], 纬度=[f"{y:.6f}" for y in lat])
+    shifted.to_csv(src / "events.csv", index=False)
+    mapping = tmp_path / "site.toml"
+    mapping.write_text('[crs]\nevents = "GCJ-02"\n', encoding="utf-8")
+    refresh(src, tmp_path / "declared", key_file, mapping)
+    con = duckdb.connect(str(served_db(tmp_path / "declared")), read_only=True)
+    assert con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
+    got = con.execute("SELECT event_id, lon, lat FROM events").df().set_index("event_id")
+    want = events.set_index("事件编号")[["经度", "纬度"]].astype(float).loc[got.index]
+    assert np.abs(got["lon"].to_numpy() - want["经度"].to_numpy()).max() < 2e-6
+    assert np.abs(got["lat"].to_numpy() - want["纬度"].to_numpy()).max() < 2e-6
+    # undeclared, the same file puts points outside their grids: the refresh refuses to publish
+    with pytest.raises(PublishRefused, match="events.csv"):
+        refresh(src, tmp_path / "undeclared", key_file, rules=PublishRules(max_quarantine_share=0.001))
+    runs = runlog.runs(tmp_path / "undeclared")
+    assert runs[0]["status"] == "rejected"
