@@ -13,12 +13,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import measure
 
 
 def one_run(scale: str, seed: int, workers: int | None) -> dict:
@@ -26,15 +25,7 @@ def one_run(scale: str, seed: int, workers: int | None) -> dict:
         cmd = [sys.executable, "-m", "etl", "generate", "--scale", scale, "--out", out, "--seed", str(seed)]
         if workers:
             cmd += ["--workers", str(workers)]
-        # a child per run, so RUSAGE_CHILDREN's maxrss is this run's peak
-        code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
-                "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-                "print(json.dumps({'wall': time.perf_counter() - t, 'cpu': u.ru_utime + u.ru_stime, "
-                "'peak_mb': u.ru_maxrss / 1024}))")
-        result = subprocess.run([sys.executable, "-c", code, *cmd], cwd=ROOT, check=True,
-                                capture_output=True, text=True)
-        row = json.loads(result.stdout)
+        row = measure(cmd)
         manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
         row["events"] = manifest["rows"]["events.csv"]
         row["persons"] = manifest["rows"]["persons.csv"]

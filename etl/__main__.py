@@ -1,4 +1,4 @@
-"""python -m etl generate | refresh | rollback | schedule | status | contract-doc
+"""python -m etl generate | split-updates | refresh | rollback | schedule | status | contract-doc
 
 Exit codes: 0 done (published or unchanged), 1 unexpected error, 2 a source file cannot be read,
 3 another run holds the warehouse, 4 the build failed its publish checks (nothing published),
@@ -39,6 +39,8 @@ def _refresh_args(parser):
     parser.add_argument("--max-quarantine-share", type=float, default=d.max_quarantine_share,
                         help=f"单个文件隔离行的最大比例 (default {d.max_quarantine_share})")
     parser.add_argument("--force", action="store_true", help="源文件未变也重建 (rebuild unchanged files)")
+    parser.add_argument("--incremental", action="store_true",
+                        help="只合并新的事件增量文件 updates/events-*.csv (merge new event updates only)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--dirty", action="store_true",
                      help="注入已知缺陷并写出 dirty_manifest.json (inject known defects, with a manifest)")
+    split = sub.add_parser("split-updates", help="把事件拆为基础导出与每日增量 (events.csv as of N days "
+                                                  "earlier, plus one update file per day)")
+    split.add_argument("--source", type=Path, required=True)
+    split.add_argument("--days", type=int, default=1)
     _refresh_args(sub.add_parser("refresh", help="加载源文件并发布新的数据版本 (load sources, publish)"))
     sch = sub.add_parser("schedule", help="按周期刷新 (refresh periodically, in this process)")
     sch.add_argument("--every", required=True, help="周期, 如 15m, 1h (period)")
@@ -70,7 +76,7 @@ def _refresh_argv(args) -> list[str]:
             str(args.key_file), "--keep", str(args.keep), "--min-row-ratio", str(args.min_row_ratio),
             "--max-quarantine-share", str(args.max_quarantine_share)]
     return argv + (["--mapping", str(args.mapping)] if args.mapping else []) \
-        + (["--force"] if args.force else [])
+        + (["--force"] if args.force else []) + (["--incremental"] if args.incremental else [])
 
 
 def main(argv=None) -> int:
@@ -96,6 +102,10 @@ def _run(args) -> int:
         if args.dirty:
             from etl.generate.dirty import make_dirty
             make_dirty(args.out, args.seed)
+    elif args.command == "split-updates":
+        from etl.generate.updates import split_updates
+        for path in split_updates(args.source, args.days):
+            print(path)
     elif args.command == "contract-doc":
         from etl.contract.doc import render
         args.out.write_text(render(), encoding="utf-8")
@@ -103,7 +113,8 @@ def _run(args) -> int:
         from etl.refresh import PublishRules, refresh
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
                              max_quarantine_share=args.max_quarantine_share, force=args.force)
-        report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules)
+        report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules,
+                         incremental=args.incremental)
         quarantined = sum(f["quarantined"] for f in report.files)
         print(f"{report.status} {report.generation}: run {report.run_id}, {len(report.files)} 个文件, "
               f"隔离 {quarantined} 行, {report.seconds:.1f} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
 from etl.privacy import hmac_pads, load_or_create_key
 from etl.repairs import repair
+from etl.updates import applied, create_tables, merge_events, update_files
 from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
@@ -64,18 +66,20 @@ def _literal(path: Path) -> str:
 
 
 def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None = None,
-            rules: PublishRules = PublishRules()) -> RunReport:
+            rules: PublishRules = PublishRules(), incremental: bool = False) -> RunReport:
     """Load `source` (files named by the contract, or by a site's `mapping` file) into a new
-    generation of `warehouse` and serve it if it passes the checks."""
+    generation of `warehouse` and serve it if it passes the checks. `incremental`: start from the
+    served generation and merge only the event update files it has not seen (etl/updates.py)."""
     t0 = time.perf_counter()
     warehouse = Path(warehouse)
     with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
         if runlog.mark_interrupted(runs):
             log.warning("上次运行被中断 (the previous run was killed); its build is discarded")
         report = RunReport(new_run_id())
-        runlog.start(runs, report.run_id, "refresh", str(source))
+        runlog.start(runs, report.run_id, "refresh --incremental" if incremental else "refresh",
+                     str(source))
         try:
-            _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report)
+            _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report, incremental)
         except BaseException as exc:
             report.status = "rejected" if isinstance(exc, PublishRefused) else "failed"
             runlog.finish(runs, report.run_id, report.status, exit_code(exc),
@@ -104,12 +108,15 @@ def exit_code(exc: BaseException) -> int:
     return 1
 
 
-def _refresh_locked(source, warehouse, key_file, mapping, rules, report):
+def _refresh_locked(source, warehouse, key_file, mapping, rules, report, incremental):
     generations.clear_building(warehouse)          # whatever is there, a killed run left it
     specs = contract.load_contract(mapping)
+    served = generations.current(warehouse)
+    if incremental and served is not None:
+        _refresh_incremental(source, warehouse, served, key_file, specs, rules, report)
+        return
     sniffed = {p: sniff(p) for p in _source_files(source, specs)}
     digest = _fingerprint(sniffed, mapping)
-    served = generations.current(warehouse)
     if served is not None and not rules.force and _served_digest(served) == digest:
         report.status, report.generation = "unchanged", served.id
         log.info("源文件与当前版本 %s 相同, 不重建 (unchanged)", served.id)
@@ -117,6 +124,10 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report):
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
     _build(source, building, key_file, specs, sniffed, digest, report)
+    _check_and_publish(warehouse, building, served, rules, report)
+
+
+def _check_and_publish(warehouse, building, served, rules, report):
     report.problems = _publish_problems(building, served, report, rules)
     if report.problems:
         raise PublishRefused("; ".join(report.problems))
@@ -125,8 +136,49 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report):
     log.info("发布 %s", report.run_id)
 
 
+def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report):
+    """A copy of the served generation, the new event update files merged in, marts rebuilt."""
+    events = next(s for s in specs if s.table == "events")
+    building = generations.building_path(warehouse, report.run_id)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(served.path, building)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_literal(building)} AS wh")
+        seen = applied(con)
+        new = {p: sniff(p) for p in update_files(source)}
+        new = {p: v for p, v in new.items() if v[0] not in seen}
+        if not new:
+            report.status, report.generation = "unchanged", served.id
+            log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
+            return
+        key = load_or_create_key(key_file)
+        for path, sniffed in new.items():
+            _apply_update(con, source, path, events, key, report, sniffed)
+        served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
+        digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())).encode()).hexdigest()
+        _write_meta(con, report, source, digest)
+        _run_models(con, ("marts",), rebuild=True)
+        con.execute("DETACH wh")
+    finally:
+        con.close()
+    if report.status == "unchanged":
+        return
+    _check_and_publish(warehouse, building, served, rules, report)
+
+
+def _apply_update(con, source, path, spec, key, report, sniffed):
+    label = str(path.relative_to(source))
+    _check_file(con, path, label, spec, key, report, sniffed)
+    _run_layer_file(con, "staging", "stg_events")
+    core = (SQL_DIR / "core" / "events.sql").read_text(encoding="utf-8")
+    con.execute(f"CREATE OR REPLACE TABLE memory.events_incoming AS {core}")
+    counts = merge_events(con, "memory.events_incoming", report.run_id, label, sniffed[0])
+    log.info("  %s: 新增 %d, 更新 %d, 过时 %d", label, counts["new"], counts["changed"], counts["stale"])
+
+
 def _source_files(source: Path, specs) -> list[Path]:
-    paths = [p for p in area_layer_paths(source)] + [source / s.file for s in specs]
+    paths = area_layer_paths(source) + [source / s.file for s in specs] + update_files(source)
     missing = [p.name for p in paths if not p.exists()]
     if missing:
         raise SourceError(f"缺少源文件 {', '.join(missing)} (missing source files in {source})")
@@ -166,6 +218,10 @@ def _build(source, building, key_file, specs, sniffed, digest, report):
         _load_areas(con, source, report)
         for spec in specs:            # persons reference households: order matters
             _load_source(con, source, spec, key, report, sniffed[source / spec.file])
+        create_tables(con)
+        events = next(s for s in specs if s.table == "events")
+        for path in update_files(source):
+            _apply_update(con, source, path, events, key, report, sniffed[path])
         _run_models(con, ("staging", "core"))
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         _run_models(con, ("marts",))
@@ -234,13 +290,23 @@ def _load_areas(con, source: Path, report: RunReport):
 
 def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport,
                  sniffed: tuple[str, str]):
-    log.info("读取 %s …", spec.file)
+    _check_file(con, source / spec.file, spec.file, spec, key, report, sniffed)
+    # the core table this source feeds must exist before later sources check references
+    _run_layer_file(con, "staging", f"stg_{spec.table}")
+    _run_layer_file(con, "core", spec.table)
+
+
+def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: bytes,
+                report: RunReport, sniffed: tuple[str, str]) -> None:
+    """Read, repair and check one file of `spec`'s kind into memory.checked_<table>; its failures
+    go to quarantine and its counts to load_log under `label`."""
+    log.info("读取 %s …", label)
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
-    text, malformed = load_csv(con, source / spec.file, spec.headers, raw, personal, sniffed)
-    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id)
+    text, malformed = load_csv(con, path, spec.headers, raw, personal, sniffed)
+    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label)
     if spec.crs == "GCJ-02":
-        log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", spec.file, convert_gcj02(con, f"memory.{raw}"))
+        log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
     if spec.table == "persons":
         sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
@@ -254,21 +320,18 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
     con.execute(f"CREATE OR REPLACE TEMP TABLE suspects AS {suspects}")
     con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {detail}")
     con.execute(f"""INSERT INTO wh.quarantine SELECT ?, ?, * FROM memory.fail_{spec.table}""",
-                [report.run_id, spec.file])
+                [report.run_id, label])
     if malformed:
         con.executemany("INSERT INTO wh.quarantine VALUES (?, ?, ?, '*', ?, ?)",
-                        [[report.run_id, spec.file, *m] for m in malformed])
+                        [[report.run_id, label, *m] for m in malformed])
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS
                     SELECT * FROM memory.{raw} WHERE line NOT IN (SELECT line FROM memory.fail_{spec.table})""")
-    n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchone()[0]
-    n_bad = con.execute(f"SELECT count(DISTINCT line) FROM memory.fail_{spec.table}").fetchone()[0] \
+    n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchall()[0][0]
+    n_bad = con.execute(f"SELECT count(DISTINCT line) FROM memory.fail_{spec.table}").fetchall()[0][0] \
         + len(malformed)
     if text.rows_in != n_ok + n_bad:
-        raise AssertionError(f"{spec.file}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
-    _log_file(con, report, spec.file, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired)
-    # the core table this source feeds must exist before later sources check references
-    _run_layer_file(con, "staging", f"stg_{spec.table}")
-    _run_layer_file(con, "core", spec.table)
+        raise AssertionError(f"{label}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
+    _log_file(con, report, label, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired)
 
 
 def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0):
@@ -289,13 +352,14 @@ def _run_layer_file(con, layer: str, name: str):
     con.execute(f"CREATE OR REPLACE TABLE {_model_target(layer, name)} AS {sql}")
 
 
-def _run_models(con, layers):
-    """Every model of these layers not already built while loading, in file-name order."""
+def _run_models(con, layers, rebuild: bool = False):
+    """Every model of these layers not already built while loading (all of them when
+    `rebuild`), in file-name order."""
     built = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
     for layer in layers:
         for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            if path.stem not in built:
+            if rebuild or path.stem not in built:
                 log.info("模型 %s/%s", layer, path.stem)
                 _run_layer_file(con, layer, path.stem)
 
@@ -306,7 +370,7 @@ def _write_meta(con, report: RunReport, source: Path, digest: str):
     except ValueError:
         shown = str(source)
     # times are local (UTC+8), like the sources'; as_of never runs past the build
-    con.execute(f"""CREATE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
+    con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
                                         FROM wh.events)) AS as_of, ? AS source, ? AS source_digest""",
                 [report.run_id, shown, digest])

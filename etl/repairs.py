@@ -44,9 +44,10 @@ def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
-def repair(con, spec: SourceFile, table: str, run_id: str) -> int:
+def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = None) -> int:
     """Repair `table` (VARCHAR cells named as the contract's columns, plus `line`) in place and
-    append the record of every repaired cell to wh.repairs. Returns the number of rows repaired."""
+    append the record of every repaired cell to wh.repairs, under file name `label` (default the
+    contract's). Returns the number of rows repaired."""
     steps = _steps(spec)
     any_change = " OR ".join(f"coalesce({detect}, false)" for col in steps.values()
                              for _, detect, _ in col)
@@ -63,7 +64,7 @@ def repair(con, spec: SourceFile, table: str, run_id: str) -> int:
             detail.append(f"SELECT line, '{column}', '{name}', {shown(column)}, {shown(final)} "
                           f"FROM to_repair WHERE coalesce({detect}, false)")
     con.execute(f"INSERT INTO wh.repairs SELECT ?, ?, * FROM ({' UNION ALL '.join(detail)})",
-                [run_id, spec.file])
+                [run_id, label or spec.file])
     columns = ", ".join(f"{col[-1][2]} AS {name}" for name, col in steps.items())
     con.execute(f"""CREATE OR REPLACE TABLE {table} AS
                     SELECT line, {columns} FROM {table} WHERE line IN (SELECT line FROM to_repair)

@@ -90,6 +90,9 @@ ALL_SOURCES = load_contract(loaded_only=False)
 BY_TABLE = {s.table: s for s in ALL_SOURCES}
 HOUSEHOLDS, PERSONS, EVENTS = BY_TABLE["households"], BY_TABLE["persons"], BY_TABLE["events"]
 
+# Event updates between full exports (etl/updates.py): same columns as events.csv.
+EVENT_UPDATES = "updates/events-*.csv"
+
 # The area layers: one GeoJSON (or Shapefile) per level, properties in canonical names.
 AREA_LAYERS = {"district": "districts.geojson", "street": "streets.geojson",
                "community": "communities.geojson", "grid": "grids.geojson"}

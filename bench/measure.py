@@ -1,0 +1,24 @@
+"""Run a command in a fresh process and report its wall time, CPU time and peak memory.
+
+A wrapper process runs the command as its only child, so RUSAGE_CHILDREN's maxrss is that
+command's peak (or its largest worker's, for commands that fork)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_WRAPPER = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(json.dumps({'wall': time.perf_counter() - t, 'cpu': u.ru_utime + u.ru_stime, "
+            "'peak_mb': u.ru_maxrss / 1024}))")
+
+
+def measure(cmd: list[str]) -> dict:
+    """{'wall', 'cpu' (seconds), 'peak_mb'} of one run of `cmd` (run from the project root)."""
+    result = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    return json.loads(result.stdout)
