@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import sys
 import json
 import logging
 import time
@@ -59,6 +60,14 @@ class RunReport:
 
 def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """The build's in-memory database. On a terminal, DuckDB draws a progress bar for any query
+    running over two seconds; in a log file (cron, systemd) it stays quiet."""
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET enable_progress_bar = {str(sys.stdout.isatty()).lower()}")
+    return con
 
 
 def _literal(path: Path) -> str:
@@ -142,7 +151,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(served.path, building)
-    con = duckdb.connect(":memory:")
+    con = _connect()
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
         seen = applied(con)
@@ -210,7 +219,7 @@ def _served_digest(served: generations.Generation) -> str | None:
 
 def _build(source, building, key_file, specs, sniffed, digest, report):
     key = load_or_create_key(key_file)
-    con = duckdb.connect(":memory:")
+    con = _connect()
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
         _create_bookkeeping(con)

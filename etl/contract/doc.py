@@ -55,6 +55,15 @@ Everything else that is wrong is quarantined, never guessed at.
   become an HMAC-SHA256 keyed hash plus a mask (`220204********1234`), names `张*`, phones
   `138****1234`.
 
+## Event updates
+
+Between full exports, files `updates/events-*.csv` (same columns and rules as `events.csv`, named
+so that name order is export order, e.g. `events-20261101T0015.csv`) carry new events and the
+current state of changed ones. They are applied in name order after `events.csv`: an event's
+latest state wins unless the stored state is further along (its latest workflow time is later);
+replaced and stale states are kept in `event_history`. A key repeated within one update file
+fails `duplicate_key`; across files it is the point.
+
 ## Other file names or headers: the mapping file
 
 A site whose systems export other file names or headers writes a TOML mapping file and passes it
