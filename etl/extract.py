@@ -6,6 +6,7 @@ rejects table keeps them with their line numbers and they go to quarantine."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -39,8 +40,8 @@ class TextFile:
 
 
 def sniff(path: Path) -> tuple[str, str]:
-    """(sha256, encoding). UTF-8 (with or without BOM) if the file's first megabytes decode so,
-    else GB18030. A UTF-8 file with a few bad bytes further on is still UTF-8: DuckDB rejects
+    """(sha256, encoding). "xlsx" for a workbook; for text, UTF-8 (with or without BOM) if the
+    file's first megabytes decode so, else GB18030. A UTF-8 file with a few bad bytes further on is still UTF-8: DuckDB rejects
     those lines one by one and they go to quarantine as malformed_line:INVALID ENCODING."""
     digest = hashlib.sha256()
     head = b""
@@ -49,6 +50,8 @@ def sniff(path: Path) -> tuple[str, str]:
             if len(head) < HEAD_BYTES:
                 head += chunk[: HEAD_BYTES - len(head)]
             digest.update(chunk)
+    if path.suffix.lower() == ".xlsx":
+        return digest.hexdigest(), "xlsx"
     head = head[: len(head) - 3] if len(head) == HEAD_BYTES else head   # may end mid-character
     invalid = head.decode("utf-8", errors="replace").count("\ufffd")
     non_ascii = len(head) - len(head.translate(None, bytes(range(128))))
@@ -78,6 +81,42 @@ def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     return out
 
 
+def _xlsx_as_csv(path: Path, workdir: Path) -> Path:
+    """The first sheet of a workbook as a UTF-8 CSV of text cells: dates as YYYY-MM-DD (with the
+    time when it is not midnight), whole numbers without ".0", empty cells empty; line k of the
+    CSV is row k of the sheet, so quarantine line numbers are Excel's row numbers."""
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:          # openpyxl raises several kinds for damaged files
+        raise SourceError(f"{path.name}: 无法读取 Excel 文件 ({exc})") from None
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d") if v.time() == dt.time() else v.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    out = workdir / (path.stem + ".xlsx.csv")
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        blank = []        # empty rows inside the data keep their line; trailing ones are dropped
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            if all(v is None for v in row):
+                blank.append([""] * len(row))
+                continue
+            writer.writerows(blank)
+            blank = []
+            writer.writerow([text(v) for v in row])
+    wb.close()
+    return out
+
+
 def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: bool,
              sniffed: tuple[str, str] | None = None) -> tuple[TextFile, list]:
     """Create in-memory table `table`: a `line` column (line in the file, header = 1) and one
@@ -87,13 +126,14 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str, personal: boo
     if not path.exists():
         raise SourceError(f"缺少源文件 {path.name} (missing source file {path})")
     sha, encoding = sniffed or sniff(path)
-    found = _header(path, encoding)
-    missing = [h for h in headers if h not in found]
-    if missing:
-        raise SourceError(f"{path.name}: 缺少列 {', '.join(missing)} (missing columns)")
     with tempfile.TemporaryDirectory(prefix="etl-") as work:
-        readable = _as_utf8(path, encoding, Path(work))
-        con.execute("DROP TABLE IF EXISTS memory.reject_scans; DROP TABLE IF EXISTS memory.reject_errors")
+        readable = (_xlsx_as_csv(path, Path(work)) if encoding == "xlsx"
+                    else _as_utf8(path, encoding, Path(work)))
+        found = _header(readable, "utf-8")
+        missing = [h for h in headers if h not in found]
+        if missing:
+            raise SourceError(f"{path.name}: 缺少列 {', '.join(missing)} (missing columns)")
+        con.execute("DROP TABLE IF EXISTS temp.reject_scans; DROP TABLE IF EXISTS temp.reject_errors")
         # the dialect is fixed (RFC 4180), not sniffed: a damaged file must not change how it is read
         columns = {f"c{i}": "VARCHAR" for i in range(len(found))}
         con.execute(

@@ -27,3 +27,27 @@ def hmac_pads(key: bytes) -> dict[str, bytes]:
     if block is None:
         raise ValueError("key longer than one SHA-256 block")
     return {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+
+
+def _mask_sql(column: str) -> str:
+    """The display mask of a personal column, by what it holds (as in pseudonymise_persons.sql)."""
+    v = f"trim({column})"
+    if column == "id_number":
+        return (f"CASE WHEN length({v}) = 18 THEN left(upper({v}), 6) || '********' || right(upper({v}), 4) "
+                f"ELSE repeat('*', greatest(length({v}) - 2, 0)) || right({v}, 2) END")
+    if column.endswith("phone"):
+        return (f"CASE WHEN length({v}) = 11 THEN left({v}, 3) || '****' || right({v}, 4) "
+                f"ELSE repeat('*', greatest(length({v}) - 2, 0)) || right({v}, 2) END")
+    return f"CASE WHEN {v} = '' THEN '' ELSE left({v}, 1) || repeat('*', length({v}) - 1) END"
+
+
+def masking_sql(spec, raw: str) -> str:
+    """SELECT over `raw` with every personal column replaced by `<column>_masked`, and an ID
+    number also by `person_key`, its keyed hash (bind $ipad/$opad from hmac_pads). For sources
+    other than persons, which has its own model (etl/sql/privacy/pseudonymise_persons.sql)."""
+    personal = [c.name for c in spec.columns if c.personal]
+    out = [f"{_mask_sql(c)} AS {c}_masked" for c in personal]
+    if "id_number" in personal:
+        out.append("CASE WHEN trim(id_number) = '' THEN '' ELSE sha256($opad || "
+                   "unhex(sha256($ipad || encode(upper(trim(id_number)))))) END AS person_key")
+    return f"SELECT * EXCLUDE ({', '.join(personal)}), {', '.join(out)} FROM {raw}"

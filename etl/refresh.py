@@ -24,7 +24,7 @@ from etl.extract import SourceError, load_csv, sniff
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
-from etl.privacy import hmac_pads, load_or_create_key
+from etl.privacy import hmac_pads, load_or_create_key, masking_sql
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.reference import load_event_categories
@@ -316,10 +316,12 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
     n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label)
     if spec.crs == "GCJ-02":
         log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
-    if spec.table == "persons":
-        sql = (SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
-        con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", hmac_pads(key))
-        con.execute(f"DROP TABLE memory.{raw}")      # the clear values go no further
+    if personal:          # the clear values go no further than this in-memory table
+        sql = ((SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
+               if spec.table == "persons" else masking_sql(spec, f"memory.{raw}"))
+        params = hmac_pads(key) if "$ipad" in sql else None
+        con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", params)
+        con.execute(f"DROP TABLE memory.{raw}")
         raw += "_pseudonymised"
     if has_points(spec):
         version_date = (f"TRY_CAST(trim({spec.grid_version_date}) AS TIMESTAMP)"

@@ -1,0 +1,2 @@
+-- 平台账号 (platform accounts).
+SELECT * FROM memory.stg_accounts

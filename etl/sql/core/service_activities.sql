@@ -1,0 +1,6 @@
+-- 服务活动 (service activities) with their place in the area hierarchy.
+SELECT
+    s.*,
+    left(s.community_code, 9) AS street_code,
+    left(s.community_code, 6) AS district_code
+FROM memory.stg_service_activities s

@@ -1,0 +1,6 @@
+-- 服务项目 (service projects) with their place in the area hierarchy.
+SELECT
+    s.*,
+    left(s.community_code, 9) AS street_code,
+    left(s.community_code, 6) AS district_code
+FROM memory.stg_service_projects s

@@ -1,0 +1,69 @@
+"""The marts the cockpit reads, recomputed another way (pandas on the core tables) on the tiny
+warehouse."""
+import duckdb
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def con(tiny_db):
+    with duckdb.connect(str(tiny_db), read_only=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def events(con):
+    return con.execute("SELECT * FROM events").df()
+
+
+@pytest.fixture(scope="module")
+def as_of(con):
+    return con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+
+
+def test_events_daily(con, events):
+    daily = con.execute("SELECT * FROM mart_events_daily").df()
+    assert daily["reported"].sum() == len(events)
+    want = events.assign(day=events["reported_at"].dt.floor("D")).groupby(
+        ["grid_code", "subclass_code", "day"]).agg(reported=("event_id", "size"), closed=("is_closed", "sum"),
+                                                   on_time=("closed_on_time", "sum"))
+    got = daily.assign(day=pd.to_datetime(daily["day"])).set_index(
+        ["grid_code", "subclass_code", "day"])[["reported", "closed", "closed_on_time"]].sort_index()
+    assert (got.to_numpy() == want.sort_index().to_numpy()).all()
+
+
+def test_area_kpis_monthly(con, events, as_of):
+    kpis = con.execute("SELECT * FROM mart_area_kpis_monthly").df()
+    cases = events[events["accepted_at"].notna() & (events["deadline"] <= as_of)]
+    district = events["grid_code"].str[:6].iloc[0]
+    for month, group in cases[cases["grid_code"].str.startswith(district)].groupby(
+            cases["deadline"].dt.to_period("M")):
+        row = kpis[(kpis["code"] == district) & (pd.to_datetime(kpis["month"]).dt.to_period("M") == month)].iloc[0]
+        assert (row["due"], row["closed"], row["closed_on_time"]) == \
+            (len(group), group["is_closed"].sum(), group["closed_on_time"].sum())
+        assert row["closure_rate"] == pytest.approx(group["is_closed"].mean())
+    # every level adds up to the same totals
+    totals = kpis.groupby("level")[["due", "closed", "closed_on_time", "accepted"]].sum()
+    assert (totals.nunique() == 1).all() and totals.loc["grid", "due"] == len(cases)
+    assert totals.loc["grid", "accepted"] == events["accepted_at"].notna().sum()
+
+
+def test_event_sla(con, events, as_of):
+    sla = con.execute("SELECT * FROM mart_event_sla").df().set_index("event_id")
+    assert len(sla) == (events["reported_at"] <= as_of).sum()
+    e = events.set_index("event_id").loc[sla.index]
+    overdue = e["handled_at"].isna() & (e["deadline"] < as_of) & (e["status"] != "不予立案")
+    assert (sla["overdue_open"].fillna(False) == overdue).all() and overdue.sum() > 0
+    assert (sla.loc[sla["sla_state"] == "在办超期"].index.isin(e.index[overdue])).all()
+    assert set(sla["sla_state"]) >= {"按期办结", "超期办结", "在办超期", "不予立案"}
+    assert (sla["dispatch_minutes"].dropna() >= 0).all()
+
+
+def test_services_monthly(con):
+    mart = con.execute("SELECT * FROM mart_services_monthly").df()
+    n_activities, participants = con.execute(
+        "SELECT count(*), sum(participants) FROM service_activities").fetchall()[0]
+    assert mart["activities"].sum() == n_activities and mart["participants"].sum() == participants
+    n_needs, resolved = con.execute(
+        "SELECT count(*), count(resolved_date) FROM needs").fetchall()[0]
+    assert mart["needs_raised"].sum() == n_needs and mart["needs_resolved"].sum() == resolved
