@@ -3,15 +3,19 @@
     python bench/etl.py                            # demo, 3 runs
     python bench/etl.py --scales demo city --runs 1
 
-Sources are generated once per scale into data/bench/<scale>/ (seed 42) and reused. Each
-measurement is a fresh process (imports included). The refresh runs with --force into a scratch
-warehouse, so it does the full work every time. The floor reads each CSV the refresh reads with
-`CREATE TABLE … AS SELECT * FROM read_csv(…)` (types auto-detected, nothing checked). Prints
-medians (min–max); this machine is shared and noisy, so read the ratio beside the seconds."""
+Sources are generated once per scale into data/bench/<scale>/ (seed 42) and reused; a scratch
+folder links to them, with events.csv split into the export of the day before the end and one
+update file for the last day (`split-updates --days 1`). Each measurement is a fresh process
+(imports included): the full refresh (--force, the base export) and then the incremental
+refresh merging the last day's update into what the full refresh published. The floor reads
+each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv(…)` (types
+auto-detected, nothing checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
+read the ratio beside the seconds."""
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,8 +42,13 @@ def source(scale: str) -> Path:
 
 
 def rows_in(src: Path) -> int:
+    """Data rows of every source file the refresh reads (CSV lines; XLSX sheet rows)."""
+    from openpyxl import load_workbook
     total = 0
     for spec in contract.CSV_SOURCES:
+        if spec.format == "xlsx":
+            total += sum(1 for _ in load_workbook(src / spec.file, read_only=True).worksheets[0].iter_rows()) - 1
+            continue
         with open(src / spec.file, "rb") as f:
             total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
     return total
@@ -50,6 +59,20 @@ def _summary(runs: list[dict]) -> tuple[float, str, float]:
     return statistics.median(wall), f"({min(wall):.0f}–{max(wall):.0f})", max(r["peak_mb"] for r in runs)
 
 
+def scratch(src: Path, work: Path) -> Path:
+    """Links to the generated files, events.csv as of the day before the end; returns the last
+    day's update file, moved aside (the incremental run puts it back)."""
+    work.mkdir()
+    for p in src.iterdir():
+        if p.name != "events.csv":
+            (work / p.name).symlink_to(p)
+    shutil.copyfile(src / "events.csv", work / "events.csv")
+    subprocess.run([sys.executable, "-m", "etl", "split-updates", "--source", str(work), "--days", "1"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    (update,) = (work / "updates").glob("events-*.csv")
+    return update.rename(work / update.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["demo"])
@@ -57,21 +80,31 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; {args.runs} run(s) per scale; medians (min–max)\n")
     print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'ratio':>6} "
-          f"{'floor MB':>9} {'refresh MB':>11} {'rows/s':>9}")
+          f"{'floor MB':>9} {'refresh MB':>11} {'rows/s':>9} {'day rows':>9} {'incremental s':>15}")
     for scale in args.scales:
         src = source(scale)
-        files = [str(src / spec.file) for spec in contract.CSV_SOURCES]
-        floor = [measure([sys.executable, "-c", FLOOR, *files]) for _ in range(args.runs)]
-        with tempfile.TemporaryDirectory(prefix=f"bench-etl-{scale}-") as wh:
-            key = Path(wh) / "bench.key"
-            refresh = [measure([sys.executable, "-m", "etl", "refresh", "--source", str(src),
-                                "--warehouse", str(Path(wh) / "warehouse"), "--key-file", str(key),
-                                "--force"]) for _ in range(args.runs)]
-        n = rows_in(src)
+        with tempfile.TemporaryDirectory(prefix=f"bench-etl-{scale}-") as tmp:
+            work, wh, key = Path(tmp) / "source", Path(tmp) / "warehouse", Path(tmp) / "bench.key"
+            update = scratch(src, work)
+            day_rows = sum(1 for _ in open(update, encoding="utf-8")) - 1
+            files = [str(work / s.file) for s in contract.CSV_SOURCES if s.format == "csv"]
+            floor = [measure([sys.executable, "-c", FLOOR, *files]) for _ in range(args.runs)]
+            refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(work),
+                       "--warehouse", str(wh), "--key-file", str(key)]
+            full, incremental = [], []
+            for _ in range(args.runs):
+                if (work / "updates" / update.name).exists():
+                    (work / "updates" / update.name).rename(update)
+                full.append(measure(refresh + ["--force"]))
+                update.rename(work / "updates" / update.name)
+                incremental.append(measure(refresh + ["--incremental"]))
+            n = rows_in(work)
         f_med, f_range, f_peak = _summary(floor)
-        r_med, r_range, r_peak = _summary(refresh)
+        r_med, r_range, r_peak = _summary(full)
+        i_med, i_range, _ = _summary(incremental)
         print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} "
-              f"{r_med / f_med:>6.1f} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f}")
+              f"{r_med / f_med:>6.1f} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
+              f"{day_rows:>9,} {i_med:>7.1f} {i_range:>7}")
 
 
 if __name__ == "__main__":
