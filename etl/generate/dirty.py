@@ -591,15 +591,15 @@ def make_dirty(out_dir: Path, seed: int) -> dict:
     rng = np.random.default_rng([seed, 0xD1_27])
 
     entries: list[dict] = []
-    for spec in contract.CSV_SOURCES:
-        entries += _inject_file(out_dir, spec, ctx, rng)
+    for spec in contract.CSV_SOURCES:      # in load order, as planned
+        if spec.file in PLAN:
+            entries += _inject_file(out_dir, spec, ctx, rng)
 
     counts = Counter(e["defect"] for e in entries)
     manifest = {
         "seed": seed,
         "end": clean["end"],
-        "encodings": {spec.file: ("gb18030" if spec.file == GB18030_FILE else "utf-8")
-                      for spec in contract.CSV_SOURCES},
+        "encodings": {file: ("gb18030" if file == GB18030_FILE else "utf-8") for file in PLAN},
         "counts": {k: counts[k] for k in KINDS if counts[k]},
         "defects": entries,
     }
