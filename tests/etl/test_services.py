@@ -120,14 +120,14 @@ def test_contract_entries():
     assert tuple(specs) == TABLES
     con = duckdb.connect()
     for name, spec in specs.items():
-        assert not spec.loaded, name                 # the refresh does not read them yet
+        assert spec.loaded, name
         assert 10 <= spec.load_order <= 19
         assert spec.file.endswith("." + spec.format)
         assert spec.key == spec.columns[0].name
         for c in spec.columns:
             assert con.execute(f"SELECT TRY_CAST(? AS {c.type}) IS NOT NULL", [c.example]).fetchone()[0], c
     assert specs["property_firms"].format == "xlsx"
-    assert {s.table for s in contract.CSV_SOURCES}.isdisjoint(TABLES)
+    assert {s.table for s in contract.CSV_SOURCES} >= set(TABLES)       # the refresh reads them all
     personal = {n: {c.name for c in s.columns if c.personal} for n, s in specs.items()}
     assert personal["volunteers"] == {"name", "id_number", "phone"}
     assert personal["accounts"] == {"holder_name", "phone"}
