@@ -8,8 +8,9 @@ folder links to them, with events.csv split into the export of the day before th
 update file for the last day (`split-updates --days 1`). Each measurement is a fresh process
 (imports included): the full refresh (--force, the base export) and then the incremental
 refresh merging the last day's update into what the full refresh published. The floor reads
-each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv(…)` (types
-auto-detected, nothing checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
+each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv(…, all_varchar
+= true)` (text, as the refresh reads it first: type sniffing fails on real-sized files; nothing
+checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
 read the ratio beside the seconds."""
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from etl import contract  # noqa: E402
 
 FLOOR = ("import duckdb, sys; con = duckdb.connect(); "
-         "[con.execute(f\"CREATE TABLE t{i} AS SELECT * FROM read_csv('{f}')\") "
+         "[con.execute(f\"CREATE TABLE t{i} AS SELECT * FROM read_csv('{f}', all_varchar = true)\") "
          "for i, f in enumerate(sys.argv[1:])]")
 
 
