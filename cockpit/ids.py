@@ -1,6 +1,8 @@
 """Component ids, declared once."""
 
 # the frame around every page
+FRAME = "frame"
+URL = "frame-url"
 FRAME_TICK = "frame-tick"
 AS_OF = "frame-as-of"
 SCOPE_NAME = "frame-scope"

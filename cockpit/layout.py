@@ -1,29 +1,50 @@
-"""The frame around every page: title, jurisdiction, data-as-of stamp, navigation."""
+"""The frame around every page: title, jurisdiction, data-as-of stamp, navigation.
+
+The big screen (`/`) draws its own title bar on a 1920×1080 canvas; there the frame's header
+and navigation step aside (a class on the frame, set in the browser from the URL)."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
 
 from cockpit import ids
 from cockpit.context import viewer_scope, warehouse
 from cockpit.queries.overview import generation
 
 
+def navigation() -> html.Nav:
+    """One link per registered page, in their `order`."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+    return html.Nav([dcc.Link(p["name"], href=p["relative_path"], className="nav-link")
+                     for p in pages], className="nav")
+
+
 def frame(refresh_ms: int) -> html.Div:
     return html.Div([
+        dcc.Location(id=ids.URL),
         dcc.Interval(id=ids.FRAME_TICK, interval=refresh_ms, n_intervals=0),
         html.Header([
             html.Div(id=ids.SCOPE_NAME, className="header-scope"),
             html.H1("网格治理数字驾驶舱", className="header-title"),
             html.Div(id=ids.AS_OF, className="header-as-of"),
         ], className="header"),
+        navigation(),
         html.Main(dash.page_container, className="page"),
-    ], className="frame")
+    ], id=ids.FRAME, className="frame")
+
+
+clientside_callback(
+    ClientsideFunction(namespace="cockpit", function_name="frameClass"),
+    Output(ids.FRAME, "className"), Input(ids.URL, "pathname"))
 
 
 @callback(Output(ids.AS_OF, "children"), Output(ids.SCOPE_NAME, "children"),
           Input(ids.FRAME_TICK, "n_intervals"))
 def show_generation(_tick):
-    as_of = generation(warehouse())["as_of"]
-    stamp = "数据截至 —（暂无事件）" if as_of is None or as_of != as_of else f"数据截至 {as_of:%Y-%m-%d %H:%M}"
-    return stamp, f"辖区：{viewer_scope().name}"
+    return as_of_stamp(generation(warehouse())["as_of"]), f"辖区：{viewer_scope().name}"
+
+
+def as_of_stamp(as_of) -> str:
+    if as_of is None or as_of != as_of:     # None or NaT: no events yet
+        return "数据截至 —（暂无事件）"
+    return f"数据截至 {as_of:%Y-%m-%d %H:%M}"

@@ -15,5 +15,18 @@ class Scope:
         if not (self.code.isdigit() and len(self.code) in (4, 6, 9, 12, 15)):
             raise ValueError(f"not an area code: {self.code!r}")
 
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.code)
+
+    def narrow(self, code: str | None, name: str = "") -> "Scope":
+        """The part of this scope a filter asks for. A code the browser sends is only ever a
+        narrowing: outside this scope (or not an area code) it falls back to the scope itself."""
+        if not code or not isinstance(code, str) or not code.startswith(self.code):
+            return self
+        try:
+            return Scope(code, name or code)
+        except ValueError:
+            return self
+
 
 CITY = Scope("2202", "吉林市")

@@ -7,3 +7,22 @@ ACCENT = "#29d3ff"
 # dark blue → cyan → amber → red: low values recede, hot spots stand out on a dark screen
 HEAT_SCALE = [[0.0, "#0b3d6b"], [0.35, "#1f8fbf"], [0.6, "#45d1c5"], [0.8, "#f5c542"],
               [1.0, "#ff4d4f"]]
+GRID = "rgba(79, 127, 166, 0.25)"
+# categorical colours for series on a dark screen (the first is the accent)
+SERIES = ["#29d3ff", "#f5c542", "#45d1c5", "#ff7a45", "#9f7aea", "#5cdb95", "#ff4d4f", "#7fa7ff"]
+
+
+def dark(fig, *, legend: bool = True, margin: dict | None = None):
+    """The shared look of every chart: transparent on the dark panel, CJK font, quiet grid lines,
+    no drag-zoom (a screen is read, not operated). Returns the figure."""
+    fig.update_layout(
+        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, colorway=SERIES,
+        font=dict(family=FONT_FAMILY, color=TEXT, size=13),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY)),
+        margin=margin or dict(l=48, r=16, t=16, b=36), showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, bgcolor=BACKGROUND),
+        dragmode=False,
+    )
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
+    return fig

@@ -1,0 +1,14 @@
+"""dcc.Graph as every page uses it: the base map from this server, and a PNG download button."""
+from dash import dcc
+
+TOPOJSON_URL = "/assets/topojson/"     # plotly.js would otherwise fetch its base map from a CDN
+
+
+def graph(graph_id: str, filename: str, class_name: str = "chart", **kwargs) -> dcc.Graph:
+    """A chart whose mode bar offers only 下载图片 (PNG, drawn in the browser, no request)."""
+    config = {
+        "displaylogo": False, "topojsonURL": TOPOJSON_URL,
+        "modeBarButtons": [["toImage"]],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+    return dcc.Graph(id=graph_id, className=class_name, config=config, **kwargs)
