@@ -1,9 +1,63 @@
-/* Browser-side helpers (no network): the frame's class per page, the big screen's scaling. */
+/* Browser-side helpers, no network: the frame's class per page, the big screen's scaling, board
+   rotation and counters that roll to their new values. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   cockpit: {
     // the big screen draws its own header on a fixed canvas; other pages get the frame's
     frameClass: function (pathname) {
       return (pathname === "/" || pathname === "") ? "frame frame--screen" : "frame";
     },
+    // the tick advances the board on show; a click on a tab shows that board
+    rotateBoards: function (tick, c0, c1, c2, c3, active) {
+      const ctx = window.dash_clientside.callback_context;
+      const trigger = ctx.triggered.length ? ctx.triggered[0].prop_id : "";
+      const tabs = ["screen-tab-party", "screen-tab-safety", "screen-tab-livelihood", "screen-tab-business"];
+      let next = active || 0;
+      const tab = tabs.findIndex(function (t) { return trigger.indexOf(t + ".") === 0; });
+      if (tab >= 0) { next = tab; } else if (trigger.indexOf("screen-board-tick") === 0) { next = (next + 1) % 4; }
+      return ["panel boards boards--" + next, next];
+    },
   },
 });
+
+(function () {
+  // Scale the 1920×1080 canvas to the window, keeping its proportions.
+  function scaleScreen() {
+    const s = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    document.documentElement.style.setProperty("--screen-scale", String(s));
+  }
+  window.addEventListener("resize", scaleScreen);
+  scaleScreen();
+
+  // Counters roll from their old value to the new one. The server writes the final text; this
+  // only animates towards it and always ends on exactly that text.
+  const last = new WeakMap();
+  function parse(text) {
+    const t = (text || "").replace(/,/g, "");
+    return /^-?\d+(\.\d+)?$/.test(t) ? parseFloat(t) : null;
+  }
+  function roll(el, target) {
+    const to = parse(target), from = last.get(el);
+    last.set(el, to);
+    if (to === null || from === null || from === undefined || from === to) { return; }
+    const decimals = (target.split(".")[1] || "").length, t0 = performance.now(), ms = 900;
+    el.dataset.rolling = "1";
+    function frame(now) {
+      const k = Math.min(1, (now - t0) / ms), v = from + (to - from) * (1 - Math.pow(1 - k, 3));
+      // change the text node React owns, never replace it (React keeps writing to that node)
+      const node = el.firstChild;
+      if (!node || node.nodeType !== 3) { delete el.dataset.rolling; return; }
+      node.nodeValue = k < 1 ? v.toLocaleString("en-US", {minimumFractionDigits: decimals,
+        maximumFractionDigits: decimals}) : target;
+      if (k < 1) { requestAnimationFrame(frame); } else { delete el.dataset.rolling; }
+    }
+    requestAnimationFrame(frame);
+  }
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (m) {
+      const el = m.target.nodeType === 3 ? m.target.parentElement : m.target;
+      if (el && el.classList && el.classList.contains("counter-value") && !el.dataset.rolling) {
+        roll(el, el.textContent);
+      }
+    });
+  }).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+})();

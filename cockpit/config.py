@@ -25,6 +25,8 @@ class Settings:
             s = replace(s, warehouse=Path(env["COCKPIT_WAREHOUSE"]))
         if env.get("COCKPIT_PORT"):
             s = replace(s, port=int(env["COCKPIT_PORT"]))
+        if env.get("COCKPIT_REFRESH_SECONDS"):
+            s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
         if env.get("COCKPIT_HOST"):
             s = replace(s, host=env["COCKPIT_HOST"])
         return replace(s, **{k: v for k, v in overrides.items() if v is not None})

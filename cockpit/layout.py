@@ -9,7 +9,7 @@ from dash import ClientsideFunction, Input, Output, callback, clientside_callbac
 
 from cockpit import ids
 from cockpit.context import viewer_scope, warehouse
-from cockpit.queries.overview import generation
+from cockpit.queries.meta import generation
 
 
 def navigation() -> html.Nav:

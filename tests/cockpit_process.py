@@ -20,10 +20,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def cockpit_process(warehouse: Path, timeout: float = 60):
+def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None):
     """Yields the cockpit's base URL once it answers; stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

@@ -14,3 +14,10 @@ def counter(label: str, value_id: str, unit: str, detail_id: str | None = None) 
 def panel(title: str, *children, class_name: str = "") -> html.Div:
     return html.Div([html.Div(title, className="panel-title"), *children],
                     className=f"panel {class_name}".strip())
+
+
+def mini_counter(label: str, value: str, unit: str) -> html.Div:
+    """A small number inside a board: value and unit over its label."""
+    return html.Div([html.Div([html.Span(value, className="mini-value"),
+                               html.Span(unit, className="mini-unit")]),
+                     html.Div(label, className="mini-label")], className="mini-counter")

@@ -2,6 +2,9 @@
 from dash import dcc
 
 TOPOJSON_URL = "/assets/topojson/"     # plotly.js would otherwise fetch its base map from a CDN
+# what a chart shows before its data arrives: nothing, on the dark panel (not a white box)
+BLANK = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 
 
 def graph(graph_id: str, filename: str, class_name: str = "chart", **kwargs) -> dcc.Graph:
@@ -11,4 +14,5 @@ def graph(graph_id: str, filename: str, class_name: str = "chart", **kwargs) -> 
         "modeBarButtons": [["toImage"]],
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
     }
+    kwargs.setdefault("figure", BLANK)
     return dcc.Graph(id=graph_id, className=class_name, config=config, **kwargs)

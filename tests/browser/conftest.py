@@ -67,6 +67,7 @@ def page(browser):
 
     context.route("**/*", guard)
     pg = context.new_page()
+    pg.set_default_timeout(120_000)    # a loaded 2-core machine can take this long; a hang still fails
     pg.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: log.console_errors.append(str(e)))
     pg.log = log

@@ -18,7 +18,7 @@ CLIENTS = 4
 OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
            (ids.KPI_GRIDS, "children"), (ids.KPI_EVENTS_30D, "children"),
            (ids.KPI_CLOSURE_RATE, "children"), (ids.KPI_CLOSURE_DETAIL, "children"),
-           (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")]
+           (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")]
 
 
 def _overview_request(url: str) -> dict:

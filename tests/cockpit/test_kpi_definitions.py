@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from cockpit.db import Warehouse
-from cockpit.queries import overview as q
+from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
 
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)

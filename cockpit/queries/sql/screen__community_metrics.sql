@@ -1,5 +1,5 @@
 -- Per community in the viewer's jurisdiction: residents, events in the last $days days, events
--- per 1,000 residents and 应结案 / 结案 (same definitions as overview__kpis.sql).
+-- per 1,000 residents and 应结案 / 结案 (same definitions as screen__kpis.sql).
 WITH win AS (
     SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
 ), scoped AS (

@@ -1,0 +1,203 @@
+"""Benchmark the cockpit: every callback cold and warm against its bare SQL, payload per page, the
+big screen's first full render in headless Chromium, and 50 concurrent loopback clients.
+
+    python bench/cockpit.py                      # demo
+    python bench/cockpit.py --scales demo city --reps 20
+
+A warehouse per scale is built once into data/bench/<scale>-warehouse (sources from bench/etl.py's
+data/bench/<scale>, seed 42) and reused. Headless Chromium opens every page of a running cockpit
+and records the callback requests it makes; those exact requests are then replayed in-process
+(Flask test client: routing, callback, JSON) with the cache cleared before each call (cold) and
+without (warm), while the SQL each callback ran is recorded and re-run alone on a cursor (bare).
+Prints medians and 95th percentiles; this machine is shared and noisy, so read the ratios."""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.measure import ROOT  # noqa: E402
+
+CLIENTS = 50
+REQUESTS_PER_CLIENT = 10
+
+
+def warehouse(scale: str) -> Path:
+    from bench.etl import source
+    wh = ROOT / "data" / "bench" / f"{scale}-warehouse"
+    if not (wh / "CURRENT").exists():
+        print(f"building the {scale} warehouse into {wh} …", flush=True)
+        subprocess.run([sys.executable, "-m", "etl", "refresh", "--source", str(source(scale)),
+                        "--warehouse", str(wh), "--key-file", str(wh.parent / "bench.key")],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return wh
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
+    """Open every page in Chromium; returns ({path: [callback request bodies]}, {path: bytes of
+    every response}, ms to the big screen's first full render)."""
+    from playwright.sync_api import sync_playwright
+    bodies, sizes, first_render = defaultdict(list), defaultdict(int), float("nan")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu"])
+        for path in paths:
+            ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+            page = ctx.new_page()
+            page.on("request", lambda r, path=path: bodies[path].append(r.post_data)
+                    if "_dash-update-component" in r.url else None)
+
+            def on_response(r, path=path):
+                try:
+                    sizes[path] += len(r.body())
+                except Exception:     # redirects and aborted requests have no body
+                    pass
+            page.on("response", on_response)
+            page.goto(url + path.lstrip("/"))
+            if path == "/":
+                page.wait_for_function(
+                    "document.querySelectorAll('.counter-value').length > 0 && "
+                    "[...document.querySelectorAll('.counter-value')].every(e => e.innerText !== '—') && "
+                    "document.querySelectorAll('path.choroplethlocation').length > 0 && "
+                    "document.querySelectorAll('.board .main-svg').length >= 4", timeout=120000)
+                first_render = page.evaluate("performance.now()")
+            page.wait_for_load_state("networkidle")
+            ctx.close()
+        browser.close()
+    return bodies, sizes, first_render
+
+
+def callback_name(body: str) -> str:
+    return json.loads(body)["output"].strip(".").split("...")[0][:48]
+
+
+def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
+    """Per callback: cold and warm latencies through the app, and its recorded SQL run bare."""
+    from cockpit import create_app
+    from cockpit.cache import cache
+    from cockpit.config import Settings
+    from cockpit.db import Snapshot
+    app = create_app(Settings(warehouse=wh))
+    client = app.server.test_client()
+    recorded: list = []
+    original = Snapshot.query
+
+    def recording(self, sql, params=None):
+        recorded.append((sql, params))
+        return original(self, sql, params)
+
+    rows = []
+    seen = set()
+    for path, page_bodies in bodies.items():
+        for body in page_bodies:
+            name = callback_name(body)
+            if (path, name) in seen:
+                continue
+            seen.add((path, name))
+            cold, warm = [], []
+            for i in range(reps):
+                cache.clear()
+                Snapshot.query = recording
+                recorded.clear()
+                t = time.perf_counter()
+                resp = client.post("/_dash-update-component", data=body, content_type="application/json")
+                cold.append(time.perf_counter() - t)
+                Snapshot.query = original
+                if resp.status_code not in (200, 204):
+                    raise RuntimeError(f"{name}: HTTP {resp.status_code}")
+                queries = list(recorded)
+                t = time.perf_counter()
+                client.post("/_dash-update-component", data=body, content_type="application/json")
+                warm.append(time.perf_counter() - t)
+            bare = []
+            snap = app.server.config["COCKPIT_WAREHOUSE"].snapshot()
+            try:
+                for _ in range(reps):
+                    t = time.perf_counter()
+                    for sql, params in queries:
+                        original(snap, sql, params)
+                    bare.append(time.perf_counter() - t)
+            finally:
+                snap.close()
+            rows.append({"page": path, "callback": name, "queries": len(queries),
+                         "bytes": len(resp.data), "cold": cold, "warm": warm, "bare": bare})
+    return rows
+
+
+def hammer(url: str, bodies: list[str]) -> tuple[int, list[float]]:
+    """CLIENTS threads, each posting the big screen's callbacks in turn."""
+    errors, latencies, lock = [0], [], threading.Lock()
+
+    def client(k):
+        for i in range(REQUESTS_PER_CLIENT):
+            body = bodies[(k + i) % len(bodies)].encode()
+            req = urllib.request.Request(url + "_dash-update-component", data=body,
+                                         headers={"Content-Type": "application/json"})
+            t = time.perf_counter()
+            try:
+                with urllib.request.urlopen(req, timeout=120) as r:
+                    r.read()
+                    ok = r.status in (200, 204)
+            except Exception:
+                ok = False
+            with lock:
+                latencies.append(time.perf_counter() - t)
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors[0], latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["demo"])
+    parser.add_argument("--reps", type=int, default=10)
+    args = parser.parse_args()
+    import dash
+    from cockpit import create_app
+    from cockpit.config import Settings
+    from tests.cockpit_process import cockpit_process
+    for scale in args.scales:
+        wh = warehouse(scale)
+        create_app(Settings(warehouse=wh))
+        paths = [p["path"] for p in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))]
+        with cockpit_process(wh, timeout=300) as url:
+            bodies, sizes, first_render = record_pages(url, paths)
+            errors, latencies = hammer(url, bodies["/"])
+        rows = replay(wh, bodies, args.reps)
+        print(f"\n== {scale}: {wh}  ({args.reps} reps; ms, p50/p95)")
+        print(f"{'page':<10} {'callback':<50} {'sql':>3} {'cold p50/p95':>15} {'warm p50/p95':>14} "
+              f"{'bare p50/p95':>14} {'cold÷bare':>9} {'KB':>7}")
+        for r in rows:
+            c, w, b = ([1000 * x for x in r[k]] for k in ("cold", "warm", "bare"))
+            ratio = statistics.median(c) / statistics.median(b) if r["queries"] else float("nan")
+            print(f"{r['page']:<10} {r['callback']:<50} {r['queries']:>3} "
+                  f"{statistics.median(c):>7.0f}/{pct(c, .95):<7.0f} {statistics.median(w):>6.0f}/{pct(w, .95):<7.0f} "
+                  f"{statistics.median(b):>6.0f}/{pct(b, .95):<7.0f} {ratio:>9.1f} {r['bytes'] / 1024:>7.0f}")
+        print(f"\npayload per page (every response, KB): " +
+              ", ".join(f"{p} {sizes[p] / 1024:,.0f}" for p in paths))
+        print(f"big screen first full render: {first_render:,.0f} ms")
+        print(f"{CLIENTS} concurrent clients × {REQUESTS_PER_CLIENT} big-screen callbacks: "
+              f"{errors} errors, p50 {1000 * statistics.median(latencies):,.0f} ms, "
+              f"p95 {1000 * pct(latencies, .95):,.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The big screen's numbers: counters, the community map, the left and right columns, the boards."""
+from __future__ import annotations
+
+import pandas as pd
+
+from cockpit.db import Snapshot
+from cockpit.queries import run
+from cockpit.scope import Scope
+
+BOARDS = ("党建", "平安", "民生", "企业")
+
+
+def kpis(wh: Snapshot, scope: Scope, days: int = 30) -> dict:
+    return run(wh, "screen__kpis", scope, days=days).iloc[0].to_dict()
+
+
+def rate(part: int, whole: int) -> float | None:
+    """Percentage, or None when nothing was due (the rate is undefined, not zero)."""
+    return 100.0 * part / whole if whole else None
+
+
+def counters(wh: Snapshot, scope: Scope, days: int = 30) -> dict:
+    """The first screen's numbers, with 结案率 and 按期结案率 on the 应结案 denominator."""
+    k = {key: int(v) for key, v in kpis(wh, scope, days).items()}
+    return {**k, "closure_rate": rate(k["closed"], k["due"]),
+            "on_time_rate": rate(k["closed_on_time"], k["due"])}
+
+
+def workload(wh: Snapshot, scope: Scope) -> dict:
+    return {k: int(v) for k, v in run(wh, "screen__workload", scope).iloc[0].items()}
+
+
+def community_metrics(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
+    return run(wh, "screen__community_metrics", scope, days=days)
+
+
+def community_shapes(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "screen__community_shapes", scope)
+
+
+def sources(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
+    return run(wh, "screen__sources", scope, days=days)
+
+
+def daily(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
+    return run(wh, "screen__daily", scope, days=days)
+
+
+def top_subclasses(wh: Snapshot, scope: Scope, days: int = 30, limit: int = 8) -> pd.DataFrame:
+    return run(wh, "screen__top_subclasses", scope, days=days, limit=limit)
+
+
+def overdue_top(wh: Snapshot, scope: Scope, limit: int = 6) -> pd.DataFrame:
+    return run(wh, "screen__overdue_top", scope, limit=limit)
+
+
+def board_events(wh: Snapshot, scope: Scope, board: str, days: int = 30) -> dict:
+    if board not in BOARDS:
+        raise ValueError(f"unknown board {board!r}")
+    row = {k: int(v) for k, v in run(wh, "screen__board_events", scope, board=board, days=days)
+           .iloc[0].items()}
+    return {**row, "closure_rate": rate(row["closed"], row["due"])}
+
+
+def board_daily(wh: Snapshot, scope: Scope, board: str, days: int = 30) -> pd.DataFrame:
+    if board not in BOARDS:
+        raise ValueError(f"unknown board {board!r}")
+    return run(wh, "screen__board_daily", scope, board=board, days=days)
+
+
+def register(wh: Snapshot, scope: Scope) -> dict:
+    row = run(wh, "screen__register", scope).iloc[0]
+    return {k: (float(v) if k == "volunteer_hours" else int(v)) for k, v in row.items()}
+
+
+def activities_monthly(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "screen__activities_monthly", scope)

@@ -1,0 +1,137 @@
+"""The first screen's callback, without a browser, against SQL of its own on the same warehouse."""
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cockpit import create_app
+from cockpit.config import Settings
+from cockpit.queries import screen as q
+from cockpit.scope import CITY, Scope
+from etl import generations
+
+
+@pytest.fixture(scope="module")
+def app(tiny_warehouse):
+    return create_app(Settings(warehouse=tiny_warehouse))
+
+
+def _expected(tiny_db, prefix, days=30):
+    """The counters computed another way: pandas on whole tables."""
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+    ev = con.execute("SELECT * FROM events").df()
+    ev = ev[ev["grid_code"].str.startswith(prefix)]
+    start = pd.Timestamp(as_of.date() - dt.timedelta(days=days - 1))
+    due = ev["accepted_at"].notna() & (ev["deadline"] >= start) & (ev["deadline"] <= as_of)
+    closed = due & ev["closed_at"].notna()
+    on_time = closed & (ev["handled_at"] <= ev["deadline"])
+    persons = con.execute("SELECT grid_code FROM persons").df()["grid_code"]
+    return {
+        "residents": int(persons.str.startswith(prefix).sum()),
+        "events": int(((ev["reported_at"] >= start) & (ev["reported_at"] <= as_of)).sum()),
+        "due": int(due.sum()), "closed": int(closed.sum()), "on_time": int(on_time.sum()),
+    }
+
+
+def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
+    from cockpit.pages.screen import refresh_overview   # pages register once the app exists
+    exp = _expected(tiny_db, CITY.code)
+    with app.server.test_request_context("/"):
+        residents, households, grids, events, rate, detail, on_time, fig, stamp = refresh_overview(0)
+    assert residents == f"{exp['residents']:,}"
+    assert events == f"{exp['events']:,}"
+    assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
+    assert f"应结案 {exp['due']:,}" in detail and f"按期 {exp['on_time']:,}" in detail
+    assert on_time == f"{100 * exp['on_time'] / exp['due']:.2f}"
+    assert 80 < float(rate) < 100
+    assert stamp == f"数据版本 {generations.current(tiny_warehouse).id}"
+    trace = fig.data[0]
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    n_comm = con.execute("SELECT count(*) FROM areas WHERE level = 'community'").fetchone()[0]
+    assert len(trace.locations) == n_comm == len(trace.geojson["features"])
+
+
+def test_scope_limits_every_number(app, tiny_db):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchone()[0]
+    scope = Scope(street, "某街道")
+    exp = _expected(tiny_db, street)
+    with app.server.test_request_context("/"):
+        from cockpit.context import warehouse
+        k = q.kpis(warehouse(), scope)
+        metrics = q.community_metrics(warehouse(), scope)
+    assert k["residents"] == exp["residents"] < _expected(tiny_db, CITY.code)["residents"]
+    assert k["events"] == exp["events"] and k["due"] == exp["due"]
+    assert metrics["code"].str.startswith(street).all() and len(metrics) > 0
+    assert metrics["events"].sum() == exp["events"]
+
+
+def test_scope_rejects_non_codes():
+    with pytest.raises(ValueError):
+        Scope("2202' OR 1=1 --", "x")
+
+
+def _sql(tiny_db, query, params=None):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_columns_equal_sql(app, tiny_db):
+    from cockpit.pages.screen import refresh_columns
+    with app.server.test_request_context("/"):
+        open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = refresh_columns(0)
+    (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
+                                    "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
+                                    "(SELECT as_of FROM meta)) FROM events WHERE reported_at <= (SELECT as_of FROM meta)")
+    assert (open_, overdue) == (f"{exp_open:,}", f"{exp_overdue:,}") and exp_overdue > 0
+    as_of = _sql(tiny_db, "SELECT as_of FROM meta")[0][0]
+    start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
+    by_source = dict(_sql(tiny_db, "SELECT source, count(*) FROM events WHERE reported_at BETWEEN ? AND ? "
+                                   "GROUP BY 1", [start, as_of]))
+    assert dict(zip(sources.data[0].y, sources.data[0].x)) == by_source
+    reported, closed = daily.data[0], daily.data[1]
+    assert len(reported.x) == 30 and sum(reported.y) == sum(by_source.values())
+    exp_closed = _sql(tiny_db, "SELECT count(*) FROM events WHERE closed_at BETWEEN ? AND ?", [start, as_of])[0][0]
+    assert sum(closed.y) == exp_closed
+    top_sql = _sql(tiny_db, "SELECT subclass_name, count(*) n FROM events WHERE reported_at BETWEEN ? AND ? "
+                            "GROUP BY 1 ORDER BY n DESC, subclass_name LIMIT 8", [start, as_of])
+    assert list(zip(top.data[0].y, top.data[0].x))[::-1] == top_sql
+    assert len(overdue_rows) == min(6, exp_overdue)
+
+
+def test_boards_equal_sql(app, tiny_db):
+    from cockpit.pages.screen import refresh_boards
+    with app.server.test_request_context("/"):
+        party, safety, livelihood, business = refresh_boards(0)
+
+    def numbers(board):
+        return [c.children[0].children[0].children for c in board[0].children]
+
+    party_members = _sql(tiny_db, "SELECT sum(party_members) FROM mart_area_population WHERE level = 'grid'")[0][0]
+    volunteers = _sql(tiny_db, "SELECT count(*) FROM volunteers")[0][0]
+    assert numbers(party)[0] == f"{party_members:,}" and numbers(party)[2] == f"{volunteers:,}"
+    as_of = _sql(tiny_db, "SELECT as_of FROM meta")[0][0]
+    start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
+    safety_30d = _sql(tiny_db, "SELECT count(*) FROM events JOIN event_categories USING (subclass_code) "
+                               "WHERE board = '平安' AND reported_at BETWEEN ? AND ?", [start, as_of])[0][0]
+    assert numbers(safety)[0] == f"{safety_30d:,}" and safety_30d > 0
+    overdue_needs = _sql(tiny_db, "SELECT count(*) FROM needs WHERE status IN ('待办理', '办理中') AND "
+                                  "reported_date + time_limit_days < ?::DATE", [as_of])[0][0]
+    assert numbers(livelihood)[2] == f"{overdue_needs:,}"
+    businesses = _sql(tiny_db, "SELECT count(*) FROM organisations WHERE org_type IN ('企业', '个体工商户')")[0][0]
+    assert numbers(business)[0] == f"{businesses:,}"
+    # each board's chart is that board's events only
+    chart = safety[2].figure
+    assert sum(sum(t.y) for t in chart.data) == safety_30d
+
+
+def test_board_names_are_whitelisted(app):
+    with app.server.test_request_context("/"):
+        from cockpit.context import warehouse
+        with pytest.raises(ValueError):
+            q.board_events(warehouse(), CITY, "平安' OR 1=1 --")
