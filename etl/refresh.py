@@ -27,6 +27,7 @@ from etl.points import check_points, convert_gcj02
 from etl.privacy import hmac_pads, load_or_create_key, masking_sql
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
+from etl.workcalendar import workdays
 from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
@@ -275,11 +276,18 @@ def _create_bookkeeping(con):
                    rows_repaired BIGINT)""")
 
 
+WORKDAYS_FROM = dt.date(2015, 1, 1)     # before any record a centre keeps on line
+
+
 def _load_reference(con):
     cats = load_event_categories()
     con.register("cats", cats)
     con.execute("CREATE TABLE wh.event_categories AS SELECT * FROM cats")
     con.unregister("cats")
+    # working days numbered in order: a limit of N working days from a date is one join (needs)
+    days = workdays(WORKDAYS_FROM, dt.date.today() + dt.timedelta(days=3 * 366))
+    con.execute("CREATE TABLE wh.workdays AS SELECT day, row_number() OVER (ORDER BY day) AS n "
+                "FROM (SELECT unnest(?::DATE[]) AS day)", [days])
 
 
 def _load_areas(con, source: Path, report: RunReport):

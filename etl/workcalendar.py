@@ -27,6 +27,12 @@ def is_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+def workdays(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every working day from start to end, inclusive."""
+    return [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+            if is_workday(d)]
+
+
 @lru_cache(maxsize=None)
 def _warn_fallback(year: int) -> None:
     log.warning("no holiday calendar for %s: counting Monday–Friday as working days", year)

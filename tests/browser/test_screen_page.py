@@ -125,19 +125,22 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
     warehouse = tmp_path / "wh"
     shutil.copytree(tiny_warehouse, warehouse)
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    with cockpit_process(warehouse, env={"COCKPIT_REFRESH_SECONDS": "2"}) as url:
+    # a tick shorter than the callbacks take would discard every answer (Dash keeps only the
+    # latest request's), so not too short on a loaded machine
+    with cockpit_process(warehouse, env={"COCKPIT_REFRESH_SECONDS": "8"}) as url:
         try:
             pg = context.new_page()
             pg.set_default_timeout(120_000)
             pg.goto(url)
-            pg.wait_for_function("document.querySelector('#kpi-events-30d').innerText !== '—'")
+            pg.wait_for_function("(document.querySelector('#kpi-events-30d') || {}).innerText > '—'.slice(1)"
+                                 " && document.querySelector('#kpi-events-30d').innerText !== '—'")
             before = pg.inner_text("#kpi-events-30d")
             pg.evaluate("""() => { window.seen = []; const el = document.querySelector('#kpi-events-30d');
                 new MutationObserver(() => window.seen.push(el.innerText)).observe(el,
                     {subtree: true, childList: true, characterData: true}); }""")
             new_id = _publish_fewer_events(warehouse, 0.5)
             pg.wait_for_function(f"document.querySelector('#overview-generation').innerText.includes('{new_id}')",
-                                 timeout=60000)
+                                 timeout=180000)
             expected = _sql_counters(generations_path(warehouse, new_id))["events"]
             pg.wait_for_function(f"document.querySelector('#kpi-events-30d').innerText === '{expected:,}'")
             seen = [int(t.replace(",", "")) for t in pg.evaluate("window.seen")]

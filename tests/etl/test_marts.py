@@ -67,3 +67,28 @@ def test_services_monthly(con):
     n_needs, resolved = con.execute(
         "SELECT count(*), count(resolved_date) FROM needs").fetchall()[0]
     assert mart["needs_raised"].sum() == n_needs and mart["needs_resolved"].sum() == resolved
+
+
+def test_need_deadlines_count_working_days(con, as_of):
+    """needs.deadline_date is the limit-th working day after registration, counted here one day at
+    a time on the holiday calendar; the mart's overdue needs follow it."""
+    import datetime as dt
+    from etl.workcalendar import is_workday
+
+    def deadline(day, n):
+        while n > 0:
+            day += dt.timedelta(days=1)
+            n -= is_workday(day)
+        return day
+
+    needs = con.execute("SELECT community_code, reported_date, time_limit_days, resolved_date, "
+                        "deadline_date FROM needs").df()
+    want = [deadline(r.date(), int(k)) for r, k in zip(pd.to_datetime(needs["reported_date"]),
+                                                        needs["time_limit_days"])]
+    assert list(pd.to_datetime(needs["deadline_date"]).dt.date) == want
+    # a weekend or holiday makes the deadline later than the calendar-day reading somewhere
+    assert any(w > r.date() + dt.timedelta(days=int(k)) for w, r, k in
+               zip(want, pd.to_datetime(needs["reported_date"]), needs["time_limit_days"]))
+    overdue = sum(pd.isna(res) and w < as_of.date() for w, res in zip(want, needs["resolved_date"]))
+    mart = con.execute("SELECT sum(needs_overdue) FROM mart_services_monthly").fetchall()[0][0]
+    assert mart == overdue

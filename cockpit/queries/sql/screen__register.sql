@@ -1,7 +1,7 @@
 -- Register figures for the boards: special groups (mart_area_population, per grid), organisations by
 -- kind, volunteers and teams, needs open and overdue (open = 待办理/办理中; overdue = open past
--- reported_date + time_limit_days at the as-of day). Property firms carry no area: their red list
--- is district-wide information about firms, shown to every viewer.
+-- its deadline, the time_limit_days-th working day after registration, at the as-of day).
+-- Property firms carry no area: their red list is district-wide information about firms, shown to every viewer.
 WITH m AS (SELECT as_of::DATE AS today FROM meta),
 pop AS (SELECT sum(party_members) AS party_members, sum(elderly_alone) AS elderly_alone,
                sum(low_income) AS low_income, sum(veterans) AS veterans
@@ -20,7 +20,7 @@ SELECT
     (SELECT count(*) FROM needs WHERE status IN ('待办理', '办理中')
      AND starts_with(community_code, $scope))                                        AS needs_open,
     (SELECT count(*) FROM needs, m WHERE status IN ('待办理', '办理中')
-     AND reported_date + to_days(time_limit_days) < m.today
+     AND deadline_date < m.today
      AND starts_with(community_code, $scope))                                        AS needs_overdue,
     (SELECT count(*) FROM property_firms WHERE red_black_list = '红榜')              AS firms_red,
     (SELECT count(*) FROM property_firms WHERE red_black_list = '黑榜')              AS firms_black

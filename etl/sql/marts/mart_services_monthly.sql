@@ -1,5 +1,6 @@
 -- Services and needs per community and month: activities and participants by project type,
--- needs raised and resolved and those past their time limit (as of meta.as_of).
+-- needs raised and resolved and those open past their deadline (working days, core needs.sql)
+-- as of meta.as_of.
 WITH activities AS (
     SELECT a.community_code, date_trunc('month', a.activity_date)::DATE AS month, p.project_type,
            count(*) AS activities, sum(a.participants) AS participants, sum(a.volunteers) AS volunteers
@@ -10,7 +11,7 @@ WITH activities AS (
            count(*) AS needs_raised,
            count(*) FILTER (resolved_date IS NOT NULL) AS needs_resolved,
            count(*) FILTER (resolved_date IS NULL
-                            AND reported_date + to_days(time_limit_days) < meta.as_of::DATE) AS needs_overdue
+                            AND deadline_date < meta.as_of::DATE)        AS needs_overdue
     FROM wh.needs, wh.meta GROUP BY ALL
 )
 SELECT community_code, left(community_code, 9) AS street_code, left(community_code, 6) AS district_code,

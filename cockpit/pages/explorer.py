@@ -1,0 +1,240 @@
+"""事件查询: find events by period, area, category, source, status and department; a server-side
+paged and sorted table, events per day, and CSV / Excel export of exactly the filtered rows."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import dash
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+
+from cockpit import ids
+from cockpit.cache import cache
+from cockpit.components.counter import panel
+from cockpit.components.graph import graph
+from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
+from cockpit.figures import theme
+from cockpit.figures.explorer import daily_bars
+from cockpit.queries import areas
+from cockpit.queries import explorer as q
+from cockpit.scope import Scope
+
+dash.register_page(__name__, path="/explorer", name="事件查询", title="网格治理数字驾驶舱 · 事件查询",
+                   order=7)
+
+EXPLORER_PERIOD = "explorer-period"
+EXPLORER_AREA = "explorer-area"
+EXPLORER_CLASS = "explorer-class"
+EXPLORER_SUBCLASS = "explorer-subclass"
+EXPLORER_SOURCE = "explorer-source"
+EXPLORER_STATUS = "explorer-status"
+EXPLORER_DEPARTMENT = "explorer-department"
+EXPLORER_COUNT = "explorer-count"
+EXPLORER_TABLE = "explorer-table"
+EXPLORER_EMPTY = "explorer-empty"
+EXPLORER_CHART = "explorer-chart"
+EXPLORER_CSV = "explorer-csv"
+EXPLORER_XLSX = "explorer-xlsx"
+EXPLORER_DOWNLOAD = "explorer-download"
+EXPLORER_EXPORT_NOTE = "explorer-export-note"
+
+_VALUE_FILTERS = ((EXPLORER_SOURCE, "来源", "source"), (EXPLORER_STATUS, "状态", "status"),
+                  (EXPLORER_DEPARTMENT, "处置部门", "department"))
+
+
+def _filter(label: str, control, class_name: str = "filter") -> html.Div:
+    return html.Div([html.Div(label, className="filter-label"), control], className=class_name)
+
+
+DROPDOWN_LABELS = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除选择",
+                   "no_options_found": "无匹配项", "select_all": "全选", "deselect_all": "全不选"}
+
+
+def _dropdown(component_id: str, placeholder: str = "全部", clearable: bool = True) -> dcc.Dropdown:
+    return dcc.Dropdown(id=component_id, options=[], placeholder=placeholder, clearable=clearable,
+                        labels=DROPDOWN_LABELS, className="explorer-dropdown")
+
+
+def layout(**_query):
+    # Options and the default period come from the warehouse in fill_filters (a callback), so the
+    # layout itself never touches the data.
+    return html.Div([
+        html.Div([
+            _filter("上报日期", dcc.DatePickerRange(
+                id=EXPLORER_PERIOD, display_format="YYYY-MM-DD", month_format="YYYY年M月", first_day_of_week=1,
+                start_date_placeholder_text="开始日期", end_date_placeholder_text="结束日期"),
+                "filter explorer-period"),
+            _filter("区域", _dropdown(EXPLORER_AREA, "本辖区", clearable=False), "filter explorer-area"),
+            _filter("大类", _dropdown(EXPLORER_CLASS)),
+            _filter("小类", _dropdown(EXPLORER_SUBCLASS)),
+            *[_filter(label, _dropdown(cid)) for cid, label, _ in _VALUE_FILTERS],
+        ], className="filters explorer-filters"),
+        html.Div([
+            html.Div("—", id=EXPLORER_COUNT, className="explorer-count"),
+            html.Div(id=EXPLORER_EXPORT_NOTE, className="explorer-export-note"),
+            html.Button("导出 CSV", id=EXPLORER_CSV, className="explorer-button", n_clicks=0),
+            html.Button("导出 Excel", id=EXPLORER_XLSX, className="explorer-button", n_clicks=0),
+            dcc.Download(id=EXPLORER_DOWNLOAD),
+        ], className="explorer-toolbar"),
+        panel("每日事件数", graph(EXPLORER_CHART, "事件查询_每日事件数", "chart explorer-chart")),
+        panel("事件列表", dash_table.DataTable(
+            id=EXPLORER_TABLE,
+            columns=[{"name": header, "id": cid} for cid, header in q.COLUMNS.items()],
+            data=[], page_action="custom", page_current=0, page_size=q.PAGE_SIZE, page_count=1,
+            sort_action="custom", sort_mode="single",
+            sort_by=[{"column_id": q.DEFAULT_SORT[0], "direction": "desc"}],
+            style_table={"overflowX": "auto"},
+            style_cell={"textAlign": "left", "padding": "6px 10px", "whiteSpace": "nowrap",
+                        "fontFamily": theme.FONT_FAMILY,
+                        "fontSize": "14px", "maxWidth": "260px", "overflow": "hidden",
+                        "textOverflow": "ellipsis"},
+            style_header={"fontWeight": "bold"},
+        ), html.Div("无数据：没有符合筛选条件的事件", id=EXPLORER_EMPTY, className="empty-note",
+                    style={"display": "none"}), class_name="explorer-table-panel"),
+    ], className="explorer")
+
+
+@cache.memoize()
+def _allowed(wh: Snapshot, scope: Scope):
+    """The whitelist of filter values: three DISTINCTs over the events, once per generation."""
+    return q.values(wh, scope)
+
+
+@cache.memoize()
+def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
+    return areas.options(wh, scope)
+
+
+def _options(allowed, kind: str, parent: str | None = None) -> list[dict]:
+    rows = allowed[allowed["kind"] == kind]
+    if parent is not None:
+        rows = rows[rows["parent"] == parent]
+    return [{"label": r.label, "value": r.value} for r in rows.itertuples()]
+
+
+@callback(
+    Output(EXPLORER_AREA, "options"), Output(EXPLORER_AREA, "value"),
+    Output(EXPLORER_CLASS, "options"),
+    *[Output(cid, "options") for cid, _, _ in _VALUE_FILTERS],
+    Output(EXPLORER_PERIOD, "start_date"), Output(EXPLORER_PERIOD, "end_date"),
+    Output(EXPLORER_PERIOD, "max_date_allowed"),
+    Input(ids.FRAME_TICK, "n_intervals"),
+    State(EXPLORER_AREA, "value"), State(EXPLORER_PERIOD, "start_date"),
+)
+def fill_filters(_tick, area, start):
+    """Options from the served generation; the default period (last 30 days up to the data's
+    as-of day) only when none is chosen yet, so a new generation keeps the viewer's choice."""
+    wh, scope = warehouse(), viewer_scope()
+    allowed = _allowed(wh, scope)
+    end_day = q.as_of_day(wh)
+    if start is None:
+        period = ((end_day - dt.timedelta(days=q.DEFAULT_DAYS - 1)).isoformat(), end_day.isoformat())
+    else:
+        period = (no_update, no_update)
+    return (_area_options(wh, scope), no_update if area else scope.code,
+            _options(allowed, "class"),
+            *[_options(allowed, kind) for _, _, kind in _VALUE_FILTERS],
+            *period, end_day.isoformat())
+
+
+@callback(
+    Output(EXPLORER_SUBCLASS, "options"), Output(EXPLORER_SUBCLASS, "value"),
+    Input(EXPLORER_CLASS, "value"), State(EXPLORER_SUBCLASS, "value"),
+)
+def fill_subclasses(class_code, subclass):
+    """Subclasses of the chosen class (all when none); a subclass of another class is cleared."""
+    allowed = _allowed(warehouse(), viewer_scope())
+    options = _options(allowed, "subclass", class_code) if class_code else _options(allowed, "subclass")
+    keep = subclass if subclass in {o["value"] for o in options} else None
+    return options, keep
+
+
+def _cleaned(start, end, area, class_code, subclass, source, status, department):
+    """(warehouse, narrowed scope, cleaned filter) from what the browser sent."""
+    wh, viewer = warehouse(), viewer_scope()
+    raw = {"start_day": start, "end_day": end, "class_code": class_code, "subclass_code": subclass,
+           "source": source, "status": status, "department": department}
+    return wh, viewer.narrow(area), q.clean_filter(wh, viewer, raw, _allowed(wh, viewer))
+
+
+def _sort(sort_by) -> tuple[str, bool]:
+    """The table's sort, or the default when none is set or the column is not whitelisted."""
+    try:
+        s = sort_by[0]
+        return q.check_sort(s["column_id"], s.get("direction") == "desc")
+    except (TypeError, IndexError, KeyError, AttributeError, ValueError):
+        return q.DEFAULT_SORT
+
+
+_FILTER_INPUTS = [Input(EXPLORER_PERIOD, "start_date"), Input(EXPLORER_PERIOD, "end_date"),
+                  Input(EXPLORER_AREA, "value"), Input(EXPLORER_CLASS, "value"),
+                  Input(EXPLORER_SUBCLASS, "value"), Input(EXPLORER_SOURCE, "value"),
+                  Input(EXPLORER_STATUS, "value"), Input(EXPLORER_DEPARTMENT, "value")]
+
+
+def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
+    labels = {o["value"]: o["label"].strip("\u3000") for o in _area_options(wh, viewer)}
+    return labels.get(scope.code, scope.name)
+
+
+def table_view(start, end, area, class_code, subclass, source, status, department,
+               page_current, sort_by, keep_page: bool):
+    """The table's page, page count, the count line, the chart and the empty note's style."""
+    wh, scope, f = _cleaned(start, end, area, class_code, subclass, source, status, department)
+    per_day = q.daily(wh, scope, f)
+    total = int(per_day["events"].sum())
+    pages = max(1, math.ceil(total / q.PAGE_SIZE))
+    page = min(max(int(page_current or 0), 0), pages - 1) if keep_page else 0
+    frame = q.rows(wh, scope, f, _sort(sort_by), limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
+    line = (f"{_area_name(wh, viewer_scope(), scope)} · {f.start_day:%Y-%m-%d} 至 {f.end_day:%Y-%m-%d}"
+            f" · 共 {total:,} 条事件 · 第 {page + 1}/{pages} 页")
+    empty_style = {"display": "block"} if total == 0 else {"display": "none"}
+    return (q.display(frame).to_dict("records"), pages, page, line, daily_bars(per_day), empty_style)
+
+
+@callback(
+    Output(EXPLORER_TABLE, "data"), Output(EXPLORER_TABLE, "page_count"),
+    Output(EXPLORER_TABLE, "page_current"), Output(EXPLORER_COUNT, "children"),
+    Output(EXPLORER_CHART, "figure"), Output(EXPLORER_EMPTY, "style"),
+    *_FILTER_INPUTS,
+    Input(EXPLORER_TABLE, "page_current"), Input(EXPLORER_TABLE, "sort_by"),
+    Input(ids.FRAME_TICK, "n_intervals"),
+)
+def update_table(start, end, area, class_code, subclass, source, status, department,
+                 page_current, sort_by, _tick):
+    # a new filter or sort starts at the first page; paging and the frame's tick keep the page
+    keep = set(ctx.triggered_prop_ids) <= {f"{EXPLORER_TABLE}.page_current",
+                                           f"{ids.FRAME_TICK}.n_intervals"}
+    return table_view(start, end, area, class_code, subclass, source, status, department,
+                      page_current, sort_by, keep)
+
+
+@callback(
+    Output(EXPLORER_DOWNLOAD, "data"), Output(EXPLORER_EXPORT_NOTE, "children"),
+    Input(EXPLORER_CSV, "n_clicks"), Input(EXPLORER_XLSX, "n_clicks"),
+    *[State(i.component_id, i.component_property) for i in _FILTER_INPUTS],
+    State(EXPLORER_TABLE, "sort_by"),
+    prevent_initial_call=True,
+)
+def export(_csv, _xlsx, start, end, area, class_code, subclass, source, status, department, sort_by):
+    fmt = "xlsx" if ctx.triggered_id == EXPLORER_XLSX else "csv"
+    return export_file(fmt, start, end, area, class_code, subclass, source, status, department, sort_by)
+
+
+def export_file(fmt, start, end, area, class_code, subclass, source, status, department, sort_by):
+    """Every filtered row in the table's order and columns; refused beyond the format's cap."""
+    wh, scope, f = _cleaned(start, end, area, class_code, subclass, source, status, department)
+    total = q.count(wh, scope, f)
+    if total == 0:
+        return no_update, "无数据：没有可导出的事件"
+    if total > q.EXPORT_CAP:
+        return no_update, (f"筛选结果 {total:,} 条，超过导出上限 {q.EXPORT_CAP:,} 条，"
+                           "请缩小日期范围或增加筛选条件后再导出")
+    if fmt == "xlsx" and total > q.XLSX_CAP:
+        return no_update, (f"筛选结果 {total:,} 条，超过 Excel 导出上限 {q.XLSX_CAP:,} 条，"
+                           f"请导出 CSV（上限 {q.EXPORT_CAP:,} 条）或缩小筛选范围")
+    frame = q.export_rows(wh, scope, f, _sort(sort_by))
+    name = f"事件查询_{f.start_day:%Y%m%d}-{f.end_day:%Y%m%d}"
+    encode = q.xlsx_bytes if fmt == "xlsx" else q.csv_bytes
+    return dcc.send_bytes(encode(frame), f"{name}.{fmt}"), f"已导出 {len(frame):,} 条"

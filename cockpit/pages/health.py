@@ -1,0 +1,190 @@
+"""数据健康: which generation is served and since when, how every file of it was loaded
+(rows in / loaded / quarantined / repaired), quarantine and repairs by rule, and the ETL's last
+runs. Data-quality facts only: counts, files, lines, columns and rules, never a row's values."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import pandas as pd
+from dash import Input, Output, callback, dash_table, html
+from dash.dash_table.Format import Format
+from flask import current_app
+
+from cockpit import ids
+from cockpit.components.counter import panel
+from cockpit.context import warehouse
+from cockpit.db import Snapshot
+from cockpit.figures import theme
+from cockpit.queries import health as q
+from cockpit.queries.explorer import mask_personal
+
+dash.register_page(__name__, path="/health", name="数据健康", title="网格治理数字驾驶舱 · 数据健康",
+                   order=8)
+
+HEALTH_CARDS = "health-cards"
+HEALTH_LOAD_LOG = "health-load-log"
+HEALTH_LOAD_TOTAL = "health-load-total"
+HEALTH_QUARANTINE = "health-quarantine"
+HEALTH_QUARANTINE_NOTE = "health-quarantine-note"
+HEALTH_REPAIRS = "health-repairs"
+HEALTH_REPAIRS_NOTE = "health-repairs-note"
+HEALTH_RUNS = "health-runs"
+HEALTH_RUNS_NOTE = "health-runs-note"
+
+RUN_LIMIT = 20
+STATUS_NAMES = {"published": "已发布", "unchanged": "无变化", "rejected": "未通过检查", "failed": "失败",
+                "interrupted": "被中断", "rolled_back": "已回滚", "running": "运行中"}
+LOCAL_TZ = "Asia/Shanghai"
+_INT = Format().group(True)
+_HIDDEN, _SHOWN = {"display": "none"}, {"display": "block"}
+
+
+def _col(cid: str, name: str, numeric: bool = False) -> dict:
+    return ({"id": cid, "name": name, "type": "numeric", "format": _INT} if numeric
+            else {"id": cid, "name": name})
+
+
+LOAD_COLUMNS = [_col("run_id", "运行"), _col("file", "文件"), _col("encoding", "编码"),
+                _col("rows_in", "读入行", True), _col("rows_loaded", "入库行", True),
+                _col("rows_quarantined", "隔离行", True), _col("rows_repaired", "修复行", True),
+                {"id": "quarantined_pct", "name": "隔离占比 %", "type": "numeric",
+                 "format": Format(precision=2, scheme="f")}]
+QUARANTINE_COLUMNS = [_col("file", "文件"), _col("column_name", "列"), _col("rule", "规则"),
+                      _col("entries", "条目", True), _col("lines", "行数", True),
+                      _col("first_lines", "行号（前5）")]
+REPAIR_COLUMNS = [_col("repair", "修复规则"), _col("file", "文件"), _col("column_name", "列"),
+                  _col("cells", "单元格", True), _col("lines", "行数", True)]
+RUN_TABLE_COLUMNS = [_col("started_at", "开始"), _col("ended_at", "结束"), _col("command", "命令"),
+                     _col("status", "状态"), _col("exit_code", "退出码"), _col("seconds", "耗时（秒）"),
+                     _col("generation", "数据版本"), _col("rows_in", "读入行", True),
+                     _col("rows_loaded", "入库行", True), _col("rows_quarantined", "隔离行", True),
+                     _col("rows_repaired", "修复行", True), _col("error", "错误")]
+
+
+def _table(component_id: str, columns: list[dict], **style) -> dash_table.DataTable:
+    return dash_table.DataTable(
+        id=component_id, columns=columns, data=[], sort_action="none", page_action="none",
+        style_table={"overflowX": "auto", **style},
+        style_cell={"textAlign": "left", "padding": "5px 10px", "fontSize": "14px",
+                    "fontFamily": theme.FONT_FAMILY,
+                    "whiteSpace": "normal", "height": "auto"},
+        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+        style_header={"fontWeight": "bold"})
+
+
+def _note(component_id: str) -> html.Div:
+    return html.Div(id=component_id, className="empty-note", style=_HIDDEN)
+
+
+def layout(**_query):
+    return html.Div([
+        html.Div(id=HEALTH_CARDS, className="health-cards"),
+        html.Div([
+            panel("各文件读入与入库（当前数据版本）", _table(HEALTH_LOAD_LOG, LOAD_COLUMNS),
+                  html.Div(id=HEALTH_LOAD_TOTAL, className="health-total")),
+            html.Div([
+                panel("隔离：文件 × 列 × 规则", _table(HEALTH_QUARANTINE, QUARANTINE_COLUMNS,
+                                                maxHeight="360px", overflowY="auto"),
+                      _note(HEALTH_QUARANTINE_NOTE)),
+                panel("修复：按规则", _table(HEALTH_REPAIRS, REPAIR_COLUMNS,
+                                          maxHeight="300px", overflowY="auto"),
+                      _note(HEALTH_REPAIRS_NOTE)),
+            ], className="health-side"),
+        ], className="health-grid"),
+        panel(f"最近 {RUN_LIMIT} 次运行（runs.sqlite）", _table(HEALTH_RUNS, RUN_TABLE_COLUMNS),
+              _note(HEALTH_RUNS_NOTE), class_name="health-runs"),
+    ], className="health")
+
+
+def _card(label: str, value: str, detail: str = "", state: str = "") -> html.Div:
+    return html.Div([html.Div(label, className="health-card-label"),
+                     html.Div(value, className=f"health-card-value {state}".strip()),
+                     html.Div(detail, className="health-card-detail")], className="health-card")
+
+
+def _time(value) -> str:
+    """A timestamp to the second in Beijing time: meta's are Beijing time already (the ETL writes
+    now() AT TIME ZONE 'Asia/Shanghai'); the run log and pointer write ISO text with an offset."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    try:
+        t = pd.Timestamp(value)
+    except ValueError:
+        return str(value)
+    if t.tzinfo is not None:
+        t = t.tz_convert(LOCAL_TZ).tz_localize(None)
+    return f"{t:%Y-%m-%d %H:%M:%S}"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-safe rows: missing values as None, numpy ints as ints."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _runs_view(runs: pd.DataFrame) -> pd.DataFrame:
+    out = runs.copy()
+    out["status"] = out["status"].map(lambda s: STATUS_NAMES.get(s, s))
+    out["started_at"] = out["started_at"].map(_time)
+    out["ended_at"] = out["ended_at"].map(_time)
+    # an error message could quote a source line: mask personal numbers, keep it short
+    out["error"] = out["error"].map(lambda e: mask_personal(e)[:q.ERROR_CHARS] if isinstance(e, str) else "")
+    return out
+
+
+def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.Div]:
+    published = _time(s["published_at"]) if s["published_at"] else "—"
+    if runs is None:
+        last, last_detail, state = "—", "单文件数据仓库：没有运行日志", ""
+    elif runs.empty:
+        last, last_detail, state = "—", "尚无运行记录", ""
+    else:
+        r = runs.iloc[0]
+        last = STATUS_NAMES.get(r["status"], r["status"])
+        last_detail = f"开始 {_time(r['started_at'])} · 结束 {_time(r['ended_at'])}"
+        state = "ok" if r["status"] in ("published", "unchanged", "rolled_back") else (
+            "running" if r["status"] == "running" else "bad")
+    n_in, n_bad = int(load["rows_in"].sum()), int(load["rows_quarantined"].sum())
+    share = f"{100 * n_bad / n_in:.2f}%" if n_in else "—"
+    return [
+        _card("当前数据版本", s["generation"], f"构建于 {_time(s['built_at'])}"),
+        _card("发布时间", published, "CURRENT 指向本版本的时间" if s["published_at"] else "单文件或指针已变更"),
+        _card("数据截至", _time(s["as_of"]), "最新事件的上报时间"),
+        _card("最近一次运行", last, last_detail, state),
+        _card("本版本隔离行", f"{n_bad:,}", f"读入 {n_in:,} 行，隔离占比 {share}"),
+    ]
+
+
+def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
+    """Everything the page shows, for one snapshot and the warehouse's folder (or file)."""
+    s = q.served(wh, warehouse_path)
+    load, quarantine, repairs = q.load_log(wh), q.quarantine_by_rule(wh), q.repairs_by_rule(wh)
+    runs = q.runs(warehouse_path, RUN_LIMIT)
+    total = (f"合计：读入 {int(load['rows_in'].sum()):,} 行 = 入库 {int(load['rows_loaded'].sum()):,}"
+             f" + 隔离 {int(load['rows_quarantined'].sum()):,}；其中修复 {int(load['rows_repaired'].sum()):,} 行")
+    if runs is None:
+        runs_data, runs_note = [], ("当前数据仓库是单个 DuckDB 文件，没有 ETL 运行日志（runs.sqlite）", _SHOWN)
+    elif runs.empty:
+        runs_data, runs_note = [], ("尚无运行记录", _SHOWN)
+    else:
+        runs_data, runs_note = _records(_runs_view(runs)), ("", _HIDDEN)
+    return (
+        _cards(s, runs, load), _records(load), total,
+        _records(quarantine), "无数据：本版本没有隔离的行", _SHOWN if quarantine.empty else _HIDDEN,
+        _records(repairs), "无数据：本版本没有修复的单元格", _SHOWN if repairs.empty else _HIDDEN,
+        runs_data, *runs_note,
+    )
+
+
+@callback(
+    Output(HEALTH_CARDS, "children"), Output(HEALTH_LOAD_LOG, "data"),
+    Output(HEALTH_LOAD_TOTAL, "children"),
+    Output(HEALTH_QUARANTINE, "data"), Output(HEALTH_QUARANTINE_NOTE, "children"),
+    Output(HEALTH_QUARANTINE_NOTE, "style"),
+    Output(HEALTH_REPAIRS, "data"), Output(HEALTH_REPAIRS_NOTE, "children"),
+    Output(HEALTH_REPAIRS_NOTE, "style"),
+    Output(HEALTH_RUNS, "data"), Output(HEALTH_RUNS_NOTE, "children"), Output(HEALTH_RUNS_NOTE, "style"),
+    Input(ids.FRAME_TICK, "n_intervals"),   # re-read on every tick: runs land between publishes
+)
+def refresh_health(_tick):
+    return health_view(warehouse(), current_app.config["COCKPIT_WAREHOUSE"].path)

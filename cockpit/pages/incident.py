@@ -1,0 +1,131 @@
+"""事中研判: the open backlog and its age, inflow against closures over the last 30 days, open
+cases against the SLA clock and dispatch delay, for an area and an event class; two panels
+kept ready for the early-warning module (事前预警, 事后评估; issue 7)."""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from cockpit import ids
+from cockpit.components.counter import counter, panel
+from cockpit.components.graph import graph
+from cockpit.context import viewer_scope, warehouse
+from cockpit.figures import incident as fig
+from cockpit.queries import areas
+from cockpit.queries import incident as q
+from cockpit.scope import Scope
+
+dash.register_page(__name__, path="/incident", name="事中研判", title="网格治理数字驾驶舱 · 事中研判",
+                   order=4)
+
+INCIDENT_AREA = "incident-area"
+INCIDENT_CLASS = "incident-class"
+INCIDENT_OPEN = "incident-open"
+INCIDENT_OVERDUE = "incident-overdue"
+INCIDENT_DUE_SOON = "incident-due-soon"
+INCIDENT_REPORTED = "incident-reported"
+INCIDENT_CLOSED = "incident-closed"
+INCIDENT_FLOW = "incident-flow"
+INCIDENT_AGE = "incident-age"
+INCIDENT_SLA = "incident-sla"
+INCIDENT_DISPATCH_DAILY = "incident-dispatch-daily"
+INCIDENT_DISPATCH_DEPTS = "incident-dispatch-depts"
+INCIDENT_EARLY_WARNING = "incident-early-warning"     # 事前预警: filled by the early-warning module
+INCIDENT_REVIEW = "incident-review"                   # 事后评估: likewise
+
+DAYS = 30
+NOT_CONNECTED = "预警模块未接入"
+
+
+def _filter(label: str, control) -> html.Div:
+    return html.Div([html.Div(label, className="filter-label"), control], className="filter")
+
+
+def _placeholder(title: str, panel_id: str, what: str) -> html.Div:
+    """An honest empty panel: the id is declared for the module to fill, nothing is faked."""
+    return panel(title, html.Div([
+        html.Div(NOT_CONNECTED, className="incident-placeholder-title"),
+        html.Div(what, className="incident-placeholder-detail"),
+    ], id=panel_id, className="incident-placeholder"))
+
+
+def layout(**_query):
+    return html.Div([
+        html.Div([
+            _filter("辖区", dcc.Dropdown(id=INCIDENT_AREA, value=viewer_scope().code, clearable=False,
+                                       className="incident-dropdown incident-area")),
+            _filter("事件大类", dcc.Dropdown(id=INCIDENT_CLASS, placeholder="全部大类",
+                                         className="incident-dropdown")),
+        ], className="filters incident-filters"),
+        html.Div([
+            counter("在办事件", INCIDENT_OPEN, "件"),
+            counter("其中已超期", INCIDENT_OVERDUE, "件"),
+            counter("4小时内到期", INCIDENT_DUE_SOON, "件"),
+            counter(f"近{DAYS}日上报", INCIDENT_REPORTED, "件"),
+            counter(f"近{DAYS}日结案", INCIDENT_CLOSED, "件"),
+        ], className="counter-row"),
+        html.Div([
+            panel(f"上报与结案（近{DAYS}日，每日）", graph(INCIDENT_FLOW, "上报与结案")),
+            panel(f"派遣时长（立案→派遣，近{DAYS}日按立案日，分钟）",
+                  graph(INCIDENT_DISPATCH_DAILY, "派遣时长")),
+        ], className="grid-2"),
+        html.Div([
+            panel("在办积压时长分布（自上报起）", graph(INCIDENT_AGE, "在办积压时长")),
+            panel("时限倒计时（已立案、未处置完毕）", graph(INCIDENT_SLA, "时限倒计时")),
+            panel(f"各部门派遣时长（近{DAYS}日，分钟）",
+                  html.Div(graph(INCIDENT_DISPATCH_DEPTS, "各部门派遣时长", class_name="incident-tall"),
+                           className="incident-scroll")),
+        ], className="grid-3"),
+        html.Div([
+            _placeholder("事前预警", INCIDENT_EARLY_WARNING,
+                         "接入后在此显示按区域 × 类别的异常升高告警（issue 7）。"),
+            _placeholder("事后评估", INCIDENT_REVIEW,
+                         "接入后在此显示事件高发过程的超出基线量、持续时间与复发情况（issue 7）。"),
+        ], className="grid-2"),
+        html.Div("时间均为自然时长；处置时限按工作时间计算。数据时点为最新事件时间，而非当前时钟。",
+                 className="incident-note"),
+    ], className="incident-page")
+
+
+@callback(Output(INCIDENT_AREA, "options"), Output(INCIDENT_AREA, "value"),
+          Output(INCIDENT_CLASS, "options"),
+          Input(ids.FRAME_TICK, "n_intervals"), State(INCIDENT_AREA, "value"))
+def filter_options(_tick, area):
+    """Choices from the served generation; the area keeps its value unless it left the scope."""
+    wh, scope = warehouse(), viewer_scope()
+    area_options = areas.options(wh, scope)
+    value = area if area in {o["value"] for o in area_options} else scope.code
+    classes = [{"label": r.class_name, "value": r.class_code}
+               for r in q.classes(wh, scope).itertuples()]
+    return area_options, no_update if value == area else value, classes
+
+
+def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:
+    """The area only narrows the viewer's scope; the class must be one the warehouse knows."""
+    known = set(q.classes(wh, scope)["class_code"])
+    return scope.narrow(area), class_code if class_code in known else ""
+
+
+@callback(
+    Output(INCIDENT_OPEN, "children"), Output(INCIDENT_OVERDUE, "children"),
+    Output(INCIDENT_DUE_SOON, "children"), Output(INCIDENT_REPORTED, "children"),
+    Output(INCIDENT_CLOSED, "children"),
+    Output(INCIDENT_FLOW, "figure"), Output(INCIDENT_DISPATCH_DAILY, "figure"),
+    Output(INCIDENT_AGE, "figure"), Output(INCIDENT_SLA, "figure"),
+    Output(INCIDENT_DISPATCH_DEPTS, "figure"),
+    Input(INCIDENT_AREA, "value"), Input(INCIDENT_CLASS, "value"),
+    Input(ids.FRAME_TICK, "n_intervals"),
+)
+def refresh_incident(area, class_code, _tick):
+    wh = warehouse()
+    scope, class_code = resolve(wh, viewer_scope(), area, class_code)
+    n = q.counters(wh, scope, class_code, DAYS)
+    clock = q.sla_clock(wh, scope, class_code)
+    due_soon = int(clock.loc[clock["bucket"] == "4小时内到期", "events"].sum())
+    return (f"{n['open']:,}", f"{n['overdue']:,}", f"{due_soon:,}", f"{n['reported']:,}",
+            f"{n['closed']:,}",
+            fig.flow(q.flow(wh, scope, class_code, DAYS)),
+            fig.dispatch_daily(q.dispatch_daily(wh, scope, class_code, DAYS)),
+            fig.backlog_age(q.backlog_age(wh, scope, class_code)),
+            fig.sla_clock(clock),
+            fig.dispatch_departments(q.dispatch_departments(wh, scope, class_code, DAYS)))

@@ -1,0 +1,85 @@
+"""数据健康: what is served and how it was loaded. The served generation's own tables (meta,
+load_log, quarantine, repairs) and the ETL's run log, `runs.sqlite` beside the generations,
+read with sqlite3 read-only (the cockpit imports nothing from etl but etl.generations).
+
+Load metadata has no area code, so these queries are warehouse-wide rather than limited by a
+scope; they return counts and file/line/column/rule names only, never a value from a row."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+from cockpit.db import Snapshot
+from cockpit.queries import sql
+from cockpit.queries.meta import generation
+from etl import generations
+
+RUN_LOG = "runs.sqlite"            # etl/runlog.py FILE
+RUN_COLUMNS = ("run_id", "command", "status", "exit_code", "started_at", "ended_at", "seconds",
+               "generation", "rows_in", "rows_loaded", "rows_quarantined", "rows_repaired", "error")
+ERROR_CHARS = 300
+
+
+def _query(wh: Snapshot, name: str) -> pd.DataFrame:
+    # run() binds $scope, which these scope-less tables cannot use: bind nothing instead
+    return wh.query(sql(name))
+
+
+def load_log(wh: Snapshot) -> pd.DataFrame:
+    return _query(wh, "health__load_log")
+
+
+def quarantine_by_rule(wh: Snapshot) -> pd.DataFrame:
+    return _query(wh, "health__quarantine")
+
+
+def repairs_by_rule(wh: Snapshot) -> pd.DataFrame:
+    return _query(wh, "health__repairs")
+
+
+def pointer(warehouse_path: Path) -> dict | None:
+    """The CURRENT pointer (generation, file, published_at), or None for a single-file warehouse
+    or before the first publish."""
+    path = Path(warehouse_path)
+    if path.is_file():
+        return None
+    try:
+        return json.loads((path / generations.POINTER).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def served(wh: Snapshot, warehouse_path: Path) -> dict:
+    """The generation this request reads, when it was published (if the pointer still names it:
+    a publish may land between the snapshot and this read), when it was built, and its as-of."""
+    meta = generation(wh)
+    ptr = pointer(warehouse_path)
+    published = ptr.get("published_at") if ptr and ptr.get("generation") == wh.generation else None
+    return {"generation": wh.generation, "published_at": published, "run_id": meta["run_id"],
+            "built_at": meta["built_at"], "as_of": meta["as_of"]}
+
+
+def run_log_path(warehouse_path: Path) -> Path | None:
+    """Where the run log is, or None when the warehouse is a single DuckDB file (no ETL runs)."""
+    path = Path(warehouse_path)
+    return None if path.is_file() else path / RUN_LOG
+
+
+def runs(warehouse_path: Path, limit: int = 20) -> pd.DataFrame | None:
+    """The latest runs, newest first; None when there is no run log (single-file warehouse),
+    an empty frame before the first run. Opened read-only: the ETL may be writing (WAL)."""
+    path = run_log_path(warehouse_path)
+    if path is None:
+        return None
+    if not path.exists():
+        return pd.DataFrame(columns=list(RUN_COLUMNS))
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        cur = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs "
+                          "ORDER BY started_at DESC, run_id DESC LIMIT ?", [int(limit)])
+        return pd.DataFrame(cur.fetchall(), columns=list(RUN_COLUMNS))
+    finally:
+        con.close()

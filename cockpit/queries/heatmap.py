@@ -1,0 +1,141 @@
+"""事件热力: where and when events are reported, for a period, an event category and an area.
+
+Every function takes a `Filter` whose values were whitelisted by `make_filter` (category codes
+against the taxonomy, dates parsed) and a Scope already narrowed on the server."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cockpit.db import Snapshot
+from cockpit.queries import run
+from cockpit.scope import Scope
+
+PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}     # 近7日/近30日/近90日/近一年
+EARTH_RADIUS_M = 6_371_008.8                          # mean radius (IUGG)
+HEXES_ACROSS = 70            # about this many hexagons across the area's longer side …
+HEX_WIDTH_MIN_M, HEX_WIDTH_MAX_M = 150, 1000          # … within these widths, in steps of 50 m
+
+
+@dataclass(frozen=True)
+class Filter:
+    start: dt.date          # first day, inclusive
+    end: dt.date            # last day, inclusive
+    class_code: str = ""    # '' = every class
+    subclass_code: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def params(self) -> dict:
+        return {"start": self.start, "stop": self.end + dt.timedelta(days=1),
+                "class_code": self.class_code, "subclass_code": self.subclass_code}
+
+
+def span(wh: Snapshot, scope: Scope) -> tuple[dt.date | None, dt.date | None]:
+    """(first day with an event, the as-of day): the days a period may cover."""
+    row = run(wh, "heatmap__span", scope).iloc[0]
+    as_of, first = row["as_of"], row["first_at"]
+    return (None if pd.isna(first) else first.date(), None if pd.isna(as_of) else as_of.date())
+
+
+def preset_period(as_of_day: dt.date, days: int) -> tuple[dt.date, dt.date]:
+    """The last `days` days up to and including the as-of day (as 近30日 on the overview)."""
+    return as_of_day - dt.timedelta(days=days - 1), as_of_day
+
+
+def categories(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "heatmap__categories", scope)
+
+
+def _day(value) -> dt.date | None:
+    """A date the browser sent ('YYYY-MM-DD', maybe with a time), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def make_filter(cats: pd.DataFrame, as_of_day: dt.date, start, end, class_code, subclass_code,
+                default_days: int = 30) -> Filter:
+    """A Filter from what the browser sent. Unknown category codes mean 'all'; a subclass must
+    belong to the chosen class; unreadable dates fall back to the default period."""
+    s, e = _day(start), _day(end)
+    if s is None or e is None:
+        s, e = preset_period(as_of_day, default_days)
+    if s > e:
+        s, e = e, s
+    classes = set(cats["class_code"])
+    cls = class_code if class_code in classes else ""
+    allowed = cats if not cls else cats[cats["class_code"] == cls]
+    sub = subclass_code if subclass_code in set(allowed["subclass_code"]) else ""
+    return Filter(s, e, cls, sub)
+
+
+def total(wh: Snapshot, scope: Scope, f: Filter) -> dict:
+    row = run(wh, "heatmap__total", scope, **f.params()).iloc[0]
+    return {"events": int(row["events"]), "located": int(row["located"])}
+
+
+def weekday_hour(wh: Snapshot, scope: Scope, f: Filter) -> pd.DataFrame:
+    """dow (1 = 周一 … 7 = 周日), hour (0–23), events: all 168 cells."""
+    return run(wh, "heatmap__weekday_hour", scope, **f.params())
+
+
+def daily(wh: Snapshot, scope: Scope, f: Filter) -> pd.DataFrame:
+    """day, events: every day of the period."""
+    out = run(wh, "heatmap__daily", scope, **f.params())
+    out["day"] = pd.to_datetime(out["day"])
+    return out
+
+
+@dataclass(frozen=True)
+class HexGrid:
+    """Pointy-top hexagons in a local equirectangular projection around (lon0, lat0).
+    width_m = distance between neighbouring centres (flat side to flat side)."""
+    lon0: float
+    lat0: float
+    width_m: float
+
+    @property
+    def radius_m(self) -> float:
+        return self.width_m / math.sqrt(3)
+
+    @classmethod
+    def for_extent(cls, bounds: tuple[float, float, float, float]) -> "HexGrid":
+        """Hexagons sized so the area shows a readable pattern: ~HEXES_ACROSS across its longer
+        side (a district gets a few hundred metres, a community smaller ones)."""
+        minx, miny, maxx, maxy = bounds
+        lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
+        k = math.radians(1) * EARTH_RADIUS_M
+        extent = max((maxx - minx) * k * math.cos(math.radians(lat0)), (maxy - miny) * k)
+        width = round(extent / HEXES_ACROSS / 50) * 50
+        return cls(lon0, lat0, float(min(max(width, HEX_WIDTH_MIN_M), HEX_WIDTH_MAX_M)))
+
+    def params(self) -> dict:
+        return {"lon0": self.lon0, "lat0": self.lat0, "radius": self.radius_m,
+                "earth_radius": EARTH_RADIUS_M}
+
+    def corners(self, q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """lon, lat of the six corners of each hexagon (n × 7, ring closed), clockwise as d3's
+        spherical polygons expect (anticlockwise would mean 'the whole globe but this')."""
+        q, r = np.asarray(q, float)[:, None], np.asarray(r, float)[:, None]
+        cx = self.radius_m * math.sqrt(3) * (q + r / 2)
+        cy = self.radius_m * 1.5 * r
+        angles = np.radians(30 - 60 * np.arange(7))           # decreasing angle: clockwise
+        x = cx + self.radius_m * np.cos(angles)
+        y = cy + self.radius_m * np.sin(angles)
+        k = math.radians(1) * EARTH_RADIUS_M
+        return (self.lon0 + x / (k * math.cos(math.radians(self.lat0))), self.lat0 + y / k)
+
+
+def hexbins(wh: Snapshot, scope: Scope, f: Filter, grid: HexGrid) -> pd.DataFrame:
+    """q, r, events for every non-empty hexagon."""
+    return run(wh, "heatmap__hexbins", scope, **f.params(), **grid.params())

@@ -1,0 +1,8 @@
+-- Cells repaired on load per repair rule × file × column (only repairs with one possible reading,
+-- see etl/repairs.py). Values before and after are not selected.
+SELECT repair, file, column_name,
+       count(*)             AS cells,
+       count(DISTINCT line) AS lines
+FROM repairs
+GROUP BY repair, file, column_name
+ORDER BY cells DESC, repair, file, column_name

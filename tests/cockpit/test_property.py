@@ -1,0 +1,93 @@
+"""物业红黑榜 callbacks without a browser, against SQL of their own on the same warehouse."""
+import duckdb
+import pytest
+
+from cockpit import create_app
+from cockpit.config import Settings
+
+
+@pytest.fixture(scope="module")
+def app(tiny_warehouse):
+    return create_app(Settings(warehouse=tiny_warehouse))
+
+
+@pytest.fixture(scope="module")
+def firms(tiny_db):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    frame = con.execute("SELECT * FROM property_firms ORDER BY credit_score DESC, firm_id").df()
+    con.close()
+    return frame
+
+
+def test_counters_and_lists_equal_sql(app, firms):
+    from cockpit.pages.property import refresh_lists
+    with app.server.test_request_context("/"):
+        n, detail, red, black, avg, compounds, cdetail, red_list, black_list = refresh_lists(0)
+    reds = firms[firms["red_black_list"] == "红榜"]
+    blacks = firms[firms["red_black_list"] == "黑榜"]
+    assert n == f"{len(firms):,}" and len(firms) > 0
+    assert (red, black) == (f"{len(reds):,}", f"{len(blacks):,}")
+    assert avg == f"{firms['credit_score'].mean():.1f}"
+    assert compounds == f"{int(firms['compounds'].sum()):,}"
+    assert f"红心物业项目 {int(firms['red_heart_projects'].sum()):,} 个" in cdetail
+    assert f"最近评价 {firms['rating_date'].max():%Y-%m-%d}" in detail
+    # each list: its firms, best first; an empty list says so
+    text = repr(red_list)
+    assert [text.find(name) for name in reds["name"]] == sorted(text.find(name) for name in reds["name"])
+    assert all(name not in text for name in firms.loc[firms["red_black_list"] != "红榜", "name"])
+    if blacks.empty:
+        assert "本期无黑榜企业" in repr(black_list)
+    else:
+        assert all(name in repr(black_list) for name in blacks["name"])
+    # the contract ties the lists to the score
+    assert (reds["credit_score"] >= 90).all() and (blacks["credit_score"] < 60).all()
+
+
+def test_list_filter_and_forged_values(app, firms):
+    from cockpit.pages.property import refresh_ranking
+    with app.server.test_request_context("/"):
+        red = refresh_ranking("red", 0)
+        none = refresh_ranking("none", 0)
+        black = refresh_ranking("black", 0)
+        forged = [refresh_ranking(v, 0) for v in ("红榜' OR 1=1 --", None, 7, "all")]
+    reds = firms[firms["red_black_list"] == "红榜"]
+    chart = red[0]
+    assert sum(len(tr.x) for tr in chart.data) == len(reds) == int(red[3].split("：")[1].split(" ")[0])
+    assert list(chart.data[0].x) == list(reds["credit_score"])
+    assert none[3] == f"未上榜：{(firms['red_black_list'] == '无').sum():,} 家"
+    n_black = (firms["red_black_list"] == "黑榜").sum()
+    assert black[3] == f"黑榜：{n_black:,} 家"
+    if n_black == 0:
+        assert "无数据" in repr(black[2]) and black[0].layout.annotations[0].text == "无数据"
+    for out in forged:                     # anything unknown shows every firm
+        assert out[3] == f"全部：{len(firms):,} 家"
+        assert sum(len(tr.x) for tr in out[0].data) == len(firms)
+
+
+def test_ranking_is_by_score(app, firms):
+    from cockpit.context import warehouse
+    from cockpit.queries import property as q
+    from cockpit.scope import CITY
+    with app.server.test_request_context("/"):
+        frame = q.firms(warehouse(), CITY)
+    assert list(frame["firm_id"]) == list(firms["firm_id"])
+    expected_rank = firms["credit_score"].rank(method="min", ascending=False).astype(int)
+    assert list(frame["score_rank"]) == list(expected_rank)
+
+
+def test_scope_marks_but_never_hides_firms(app, firms):
+    """Firms have no area of the grid layer: a narrower viewer sees the same list, with the
+    firms registered in its own county marked."""
+    from cockpit.context import warehouse
+    from cockpit.queries import property as q
+    from cockpit.scope import CITY, Scope
+    with app.server.test_request_context("/"):
+        city = q.firms(warehouse(), CITY)
+        street = q.firms(warehouse(), Scope("220204001", "街道"))
+        other = q.firms(warehouse(), Scope("220202", "昌邑区"))
+        s = q.summary(warehouse(), Scope("220202", "昌邑区"))
+    assert len(city) == len(street) == len(other) == len(firms)
+    assert city["registered_here"].all()
+    assert list(street["registered_here"]) == list(firms["registered_region"] == "220204")
+    assert int(s["registered_here"]) == int((firms["registered_region"] == "220202").sum())
+    assert {"name", "credit_code"} <= set(city.columns)   # organisations, not people

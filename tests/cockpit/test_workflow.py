@@ -1,0 +1,211 @@
+"""流转时效 callbacks without a browser, against pandas of their own on the tiny warehouse."""
+import datetime as dt
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cockpit import create_app
+from cockpit.config import Settings
+from cockpit.scope import CITY, Scope
+
+STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
+          ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
+
+
+@pytest.fixture(scope="module")
+def app(tiny_warehouse):
+    return create_app(Settings(warehouse=tiny_warehouse))
+
+
+@pytest.fixture(scope="module")
+def data(tiny_db):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    as_of = pd.Timestamp(con.execute("SELECT as_of FROM meta").fetchall()[0][0])
+    ev = con.execute("SELECT * FROM events").df()
+    streets = [r[0] for r in con.execute(
+        "SELECT code FROM areas WHERE level = 'street' ORDER BY code").fetchall()]
+    con.close()
+    return {"as_of": as_of, "events": ev, "streets": streets}
+
+
+def _month_bounds(start: str, end: str):
+    lo = pd.Timestamp(start)
+    hi = pd.Timestamp(end) + pd.offsets.MonthBegin(1)
+    return lo, hi
+
+
+def _kpis(ev, as_of, lo, hi, key) -> pd.DataFrame:
+    """GB/T 30428 KPIs per key, recomputed in pandas from events."""
+    acc = ev[ev["accepted_at"].notna()]
+    due = acc[(acc["deadline"] <= as_of) & (acc["deadline"] >= lo) & (acc["deadline"] < hi)]
+    g = due.groupby(key(due))
+    out = pd.DataFrame({
+        "due": g.size(),
+        "closed": g["closed_at"].apply(lambda s: s.notna().sum()),
+        "closed_on_time": g.apply(lambda d: (d["closed_at"].notna() & (d["handled_at"] <= d["deadline"])).sum()),
+        "reworked": g["rework_count"].apply(lambda s: (s > 0).sum()),
+        "extended": g["extension_count"].apply(lambda s: (s > 0).sum()),
+    })
+    opened = acc[(acc["accepted_at"] >= lo) & (acc["accepted_at"] < hi)]
+    out = out.join(opened.groupby(key(opened)).size().rename("accepted"), how="outer").fillna(0)
+    for col, part in (("closure_rate", "closed"), ("on_time_rate", "closed_on_time"),
+                      ("rework_rate", "reworked"), ("extension_rate", "extended")):
+        out[col] = out[part] / out["due"].where(out["due"] > 0)
+    out["score"] = 100 * (0.4 * out["on_time_rate"] + 0.3 * out["closure_rate"]
+                          + 0.15 * (1 - out["rework_rate"]) + 0.15 * (1 - out["extension_rate"]))
+    return out
+
+
+def _check_table(records, expected: pd.DataFrame):
+    got = pd.DataFrame(records).set_index("code")
+    assert set(got.index) == set(expected.index)
+    for col in ("accepted", "due", "closed", "closed_on_time", "reworked", "extended"):
+        assert (got[col].astype(int) == expected.loc[got.index, col].astype(int)).all(), col
+    for col in ("closure_rate", "on_time_rate", "rework_rate", "extension_rate", "score"):
+        for code in got.index:
+            g, e = got.at[code, col], expected.at[code, col]
+            assert (g is None and pd.isna(e)) or g == pytest.approx(e, rel=1e-9), (col, code)
+    # ranks: by score, best first, equal scores share a place
+    scored = [r for r in records if r["score"] is not None]
+    assert [r["rank"] for r in scored] == sorted(r["rank"] for r in scored)    # listed in rank order
+    for r in records:
+        if r["score"] is None:
+            assert r["rank"] is None
+        else:
+            assert r["rank"] == 1 + sum(o["score"] > r["score"] for o in scored)
+
+
+def _stage_expected(ev, as_of, lo, hi, department=None):
+    closed = ev[(ev["closed_at"] >= lo) & (ev["closed_at"] < hi) & (ev["closed_at"] <= as_of)]
+    if department:
+        closed = closed[closed["department"] == department]
+    hours = [(closed[b] - closed[a]).dt.total_seconds() / 3600 for a, b in STAGES]
+    return [h.median() for h in hours], [h.quantile(0.9) for h in hours], len(closed)
+
+
+def _counters_expected(ev, as_of, lo, hi, prefix):
+    k = _kpis(ev[ev["grid_code"].str.startswith(prefix)], as_of, lo, hi, lambda d: d["district_code"]).sum()
+    pct = lambda a, b: f"{100 * a / b:.2f}"
+    return (f"{int(k['accepted']):,}", f"{int(k['due']):,}", pct(k["closed"], k["due"]),
+            pct(k["closed_on_time"], k["due"]), pct(k["reworked"], k["due"]), pct(k["extended"], k["due"]))
+
+
+def test_default_view_equals_pandas(app, data):
+    from cockpit.pages.workflow import refresh_workflow
+    ev, as_of = data["events"], data["as_of"]
+    latest = as_of.to_period("M").to_timestamp().date().isoformat()
+    lo, hi = _month_bounds(latest, latest)
+    with app.server.test_request_context("/"):
+        out = refresh_workflow(CITY.code, None, None, "community", None, "score", 0)
+    period, *counters = out[:7]
+    assert "2026年10月" in period
+    assert tuple(counters) == _counters_expected(ev, as_of, lo, hi, CITY.code)
+    med, p90, n = _stage_expected(ev, as_of, lo, hi)
+    stages = out[7]
+    assert n > 1000
+    assert list(stages.data[0].y) == pytest.approx(med, rel=1e-9)
+    assert list(stages.data[1].y) == pytest.approx(p90, rel=1e-9)
+    _check_table(out[9], _kpis(ev, as_of, lo, hi, lambda d: d["community_code"]))
+    _check_table(out[11], _kpis(ev, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
+    # the department table adds up to the jurisdiction's totals (mart vs events, same formulas)
+    assert sum(r["due"] for r in out[11]) == int(counters[1].replace(",", ""))
+    # bar chart: the ranking metric, best first
+    bars = out[8].data[0]
+    assert list(bars.x) == pytest.approx(sorted(bars.x, reverse=True))
+
+
+def test_filter_change_equals_pandas(app, data):
+    from cockpit.pages.workflow import refresh_workflow
+    ev, as_of = data["events"], data["as_of"]
+    street = data["streets"][0]
+    scoped = ev[ev["grid_code"].str.startswith(street)]
+    lo, hi = _month_bounds("2026-01-01", "2026-03-01")
+    dept = "热力集团"
+    with app.server.test_request_context("/"):
+        # months given in reverse order are swapped
+        out = refresh_workflow(street, "2026-03-01", "2026-01-01", "grid", dept, "on_time_rate", 0)
+    assert "2026年01月至2026年03月" in out[0]
+    assert tuple(out[1:7]) == _counters_expected(ev, as_of, lo, hi, street)
+    med, p90, n = _stage_expected(scoped, as_of, lo, hi, dept)
+    assert 0 < n < 1000
+    assert list(out[7].data[0].y) == pytest.approx(med, rel=1e-9)
+    assert list(out[7].data[1].y) == pytest.approx(p90, rel=1e-9)
+    expected = _kpis(scoped, as_of, lo, hi, lambda d: d["grid_code"])
+    _check_table(out[9], expected)
+    assert all(r["code"].startswith(street) and len(r["code"]) == 15 for r in out[9])
+    _check_table(out[11], _kpis(scoped, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
+    bars = out[8].data[0]
+    top = expected.dropna(subset=["on_time_rate"]).sort_values("on_time_rate", ascending=False)
+    assert bars.x[0] == pytest.approx(100 * top["on_time_rate"].iloc[0])
+
+
+def test_forged_values_fall_back(app, data, monkeypatch):
+    """A code outside the viewer's scope, an unknown level, department, month or metric: ignored."""
+    from cockpit.pages import workflow as page
+    mine, other = data["streets"][0], data["streets"][1]
+    monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
+    with app.server.test_request_context("/"):
+        forged = page.refresh_workflow(other, "2099-01-01", "x", "district' --", "x' OR 1=1", "evil", 0)
+        plain = page.refresh_workflow(mine, None, None, "community", None, "score", 0)
+        mine_rows = page.overdue_page(mine, None, 0, 10, 0)
+        forged_rows = page.overdue_page(other, "nope", 0, 10, 0)
+    assert forged[1:7] == plain[1:7]
+    assert forged[9] == plain[9] and forged[11] == plain[11]
+    assert all(r["code"].startswith(mine) for r in forged[9])
+    assert forged_rows[0] == mine_rows[0] and forged_rows[1] == mine_rows[1]
+    ev = data["events"]
+    in_mine = set(ev.loc[ev["grid_code"].str.startswith(mine), "event_id"])
+    assert {r["event_id"] for r in forged_rows[0]} <= in_mine
+
+
+def _overdue_expected(ev, as_of, prefix, department=None):
+    od = ev[ev["handled_at"].isna() & (ev["deadline"] < as_of) & (ev["status"] != "不予立案")
+            & ev["grid_code"].str.startswith(prefix)]
+    if department:
+        od = od[od["department"] == department]
+    return od.sort_values(["deadline", "event_id"])
+
+
+def test_overdue_paging(app, data):
+    from cockpit.pages.workflow import overdue_page, WORKFLOW_OVERDUE
+    ev, as_of = data["events"], data["as_of"]
+    expected = _overdue_expected(ev, as_of, CITY.code)
+    assert len(expected) > 25
+    pages = math.ceil(len(expected) / 10)
+    with app.server.test_request_context("/"):
+        first = overdue_page(CITY.code, None, 0, 10, 0)
+        second = overdue_page(CITY.code, None, 1, 10, 0)
+        last = overdue_page(CITY.code, None, pages - 1, 10, 0)
+        beyond = overdue_page(CITY.code, None, pages + 5, 10, 0)
+    assert first[1] == pages and f"共 {len(expected):,} 件" in first[3]
+    assert [r["event_id"] for r in first[0]] == list(expected["event_id"][:10])
+    assert [r["event_id"] for r in second[0]] == list(expected["event_id"][10:20])
+    assert second[2] == 1
+    assert [r["event_id"] for r in last[0]] == list(expected["event_id"][(pages - 1) * 10:])
+    assert beyond[2] == pages - 1 and beyond[0] == last[0]
+    row, exp = second[0][0], expected.iloc[10]
+    assert row["hours_overdue"] == round((as_of - exp["deadline"]).total_seconds() / 3600, 1)
+    assert row["deadline"] == f"{exp['deadline']:%Y-%m-%d %H:%M}"
+    assert row["department"] == exp["department"]
+    # no personal or free-text data leaves the server
+    assert set(row) == {"event_id", "class_name", "subclass_name", "grid_name", "community_name",
+                        "department", "deadline", "hours_overdue"}
+    # department filter
+    dept = expected["department"].value_counts().index[0]
+    with app.server.test_request_context("/"):
+        d = overdue_page(CITY.code, dept, 0, 100, 0)
+    assert [r["event_id"] for r in d[0]] == list(_overdue_expected(ev, as_of, CITY.code, dept)["event_id"])
+
+
+def test_empty_period_says_no_data(app, data, monkeypatch):
+    """A scope with no case at all renders 无数据, not an error."""
+    from cockpit.pages import workflow as page
+    monkeypatch.setattr(page, "viewer_scope", lambda: Scope("220299", "无事件区"))
+    with app.server.test_request_context("/"):
+        out = page.refresh_workflow("220299", None, None, "community", None, "score", 0)
+        rows = page.overdue_page("220299", None, 0, 10, 0)
+    assert out[0] == "无数据" and out[9] == [] and out[11] == []
+    assert "无数据" in out[7].layout.annotations[0].text
+    assert rows[0] == [] and rows[1] == 1 and "无数据" in rows[3]
