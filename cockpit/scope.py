@@ -12,7 +12,8 @@ class Scope:
     name: str
 
     def __post_init__(self):
-        if not (self.code.isdigit() and len(self.code) in (4, 6, 9, 12, 15)):
+        if not (isinstance(self.code, str) and self.code.isascii() and self.code.isdigit()
+                and len(self.code) in (4, 6, 9, 12, 15)):
             raise ValueError(f"not an area code: {self.code!r}")
 
     def contains(self, code: str) -> bool:

@@ -10,12 +10,34 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder built by `build(folder)` once per test run. Under pytest-xdist the workers share
+    it (the first builds it under a lock, the others wait and reuse it), so the tiny data and its
+    warehouse are generated once, not once per worker. Tests treat it as read-only."""
+    import fcntl
+    import os
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp(name)
+        build(out)
+        return out
+    root = tmp_path_factory.getbasetemp().parent       # this run's folder, shared by its workers
+    out, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            import shutil
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            build(out)
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_source(tmp_path_factory) -> Path:
     from etl.generate.run import generate
-    out = tmp_path_factory.mktemp("tiny-source")
-    generate("tiny", out, seed=42, workers=2)    # test_generate compares with one worker
-    return out
+    # two workers; test_generate compares with one
+    return _built_once(tmp_path_factory, "tiny-source", lambda out: generate("tiny", out, seed=42, workers=2))
 
 
 @pytest.fixture(scope="session")
@@ -30,16 +52,17 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def key_file(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("secrets") / "pseudonym.key"
+    from etl.privacy import load_or_create_key
+    # shared with the warehouse built with it: later refreshes must pseudonymise alike
+    folder = _built_once(tmp_path_factory, "secrets", lambda out: load_or_create_key(out / "pseudonym.key"))
+    return folder / "pseudonym.key"
 
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_source, key_file, tmp_path_factory) -> Path:
     """A warehouse directory with one published generation of the tiny data."""
     from etl.refresh import refresh
-    warehouse = tmp_path_factory.mktemp("warehouse")
-    refresh(tiny_source, warehouse, key_file)
-    return warehouse
+    return _built_once(tmp_path_factory, "warehouse", lambda out: refresh(tiny_source, out, key_file))
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,6 @@ def level_of(code: str) -> str:
     return {v: k for k, v in CODE_LENGTH.items()}[len(code)]
 
 
-def child_level(level: str) -> str | None:
-    i = LEVELS.index(level)
-    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
-
-
 def in_scope(wh: Snapshot, scope: Scope) -> pd.DataFrame:
     """code, name, level, kind, parent_code, centroid of every current area in the scope."""
     return run(wh, "areas__in_scope", scope)

@@ -89,6 +89,9 @@ def clean_filter(wh: Snapshot, scope: Scope, raw: dict, allowed: pd.DataFrame | 
     end_default = as_of_day(wh)
     start = _day(raw.get("start_day")) or end_default - dt.timedelta(days=DEFAULT_DAYS - 1)
     end = _day(raw.get("end_day")) or end_default
+    # a forged range of centuries would make every day a row: keep dates to ten years of data
+    floor = end_default - dt.timedelta(days=3660)
+    start, end = (min(max(d, floor), end_default) for d in (start, end))
     if start > end:
         start, end = end, start
     allowed = values(wh, scope) if allowed is None else allowed

@@ -70,6 +70,9 @@ def make_filter(cats: pd.DataFrame, as_of_day: dt.date, start, end, class_code, 
     s, e = _day(start), _day(end)
     if s is None or e is None:
         s, e = preset_period(as_of_day, default_days)
+    # a forged range of centuries would make every day a row: keep dates to ten years of data
+    floor = as_of_day - dt.timedelta(days=3660)
+    s, e = (min(max(d, floor), as_of_day) for d in (s, e))
     if s > e:
         s, e = e, s
     classes = set(cats["class_code"])

@@ -37,6 +37,8 @@ def test_services_page(page, cockpit_url, tiny_db):
     page.goto(cockpit_url + "services")
     page.wait_for_function("(() => { const e = document.querySelector('#services-kpi-activities');"
                            " return e && e.innerText !== '—'; })()")
+    page.wait_for_function("(() => { const e = document.querySelector('#services-kpi-needs');"
+                           " return e && e.innerText !== '—'; })()")
     page.wait_for_selector("#services-monthly-chart .main-svg")
     page.wait_for_selector(".services-table")
     exp = _sql(tiny_db, 90)
@@ -52,6 +54,9 @@ def test_services_page(page, cockpit_url, tiny_db):
     page.locator(".services-period label", has_text="全部").click()
     page.wait_for_function(f"document.querySelector('#services-kpi-activities').innerText === "
                            f"'{every['activities']:,}'")
+    # the needs counters come from their own callback: wait for them as well
+    page.wait_for_function(f"document.querySelector('#services-kpi-needs').innerText === "
+                           f"'{every['needs']:,}'")
     assert _text(page, "services-kpi-needs") == f"{every['needs']:,}"
     assert "全部" in _text(page, "services-scope-note")
     page.wait_for_timeout(800)

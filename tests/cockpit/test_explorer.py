@@ -265,3 +265,12 @@ def test_addresses_are_masked_on_the_server(app, monkeypatch):
         f = q.clean_filter(warehouse(), CITY, {})
         got = q.rows(warehouse(), CITY, f)["address"].iloc[0]
     assert got == "幸福社区 联系人 139****4321 身份证 110105********0021"
+
+
+def test_forged_date_range_is_clamped(app):
+    """Centuries asked for would make a row per day: dates keep to ten years before the as-of day."""
+    with app.server.test_request_context("/"):
+        from cockpit.context import warehouse
+        end = q.as_of_day(warehouse())
+        f = q.clean_filter(warehouse(), CITY, {"start_day": "1200-01-01", "end_day": "9999-12-31"})
+    assert f.start_day == end - dt.timedelta(days=3660) and f.end_day == end

@@ -8,7 +8,7 @@ import urllib.request
 
 from etl import generations
 from etl.refresh import refresh
-from tests.cockpit.test_overview import _expected
+from tests.cockpit.test_screen import _expected
 from tests.cockpit_process import cockpit_process
 from tests.etl.test_publish import _source_with_fewer_events
 

@@ -113,15 +113,16 @@ def test_boards_equal_sql(app, tiny_db):
         return [c.children[0].children[0].children for c in board[0].children]
 
     party_members = _sql(tiny_db, "SELECT sum(party_members) FROM mart_area_population WHERE level = 'grid'")[0][0]
-    volunteers = _sql(tiny_db, "SELECT count(*) FROM volunteers")[0][0]
+    volunteers = _sql(tiny_db, "SELECT count(*) FROM volunteers WHERE registered_date <= "
+                               "(SELECT as_of::DATE FROM meta)")[0][0]
     assert numbers(party)[0] == f"{party_members:,}" and numbers(party)[2] == f"{volunteers:,}"
     as_of = _sql(tiny_db, "SELECT as_of FROM meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
     safety_30d = _sql(tiny_db, "SELECT count(*) FROM events JOIN event_categories USING (subclass_code) "
                                "WHERE board = '平安' AND reported_at BETWEEN ? AND ?", [start, as_of])[0][0]
     assert numbers(safety)[0] == f"{safety_30d:,}" and safety_30d > 0
-    open_needs = _sql(tiny_db, "SELECT reported_date, time_limit_days FROM needs "
-                               "WHERE status IN ('待办理', '办理中')")
+    open_needs = _sql(tiny_db, "SELECT reported_date, time_limit_days FROM needs WHERE reported_date <= ? "
+                               "AND (resolved_date IS NULL OR resolved_date > ?)", [as_of.date()] * 2)
     overdue_needs = sum(_nth_workday_after(day, limit) < as_of.date() for day, limit in open_needs)
     assert numbers(livelihood)[2] == f"{overdue_needs:,}"
     businesses = _sql(tiny_db, "SELECT count(*) FROM organisations WHERE org_type IN ('企业', '个体工商户')")[0][0]
@@ -145,3 +146,9 @@ def test_board_names_are_whitelisted(app):
         from cockpit.context import warehouse
         with pytest.raises(ValueError):
             q.board_events(warehouse(), CITY, "平安' OR 1=1 --")
+
+
+def test_scope_takes_ascii_digits_only():
+    with pytest.raises(ValueError):
+        Scope("2202０４", "x")            # full-width digits pass str.isdigit()
+    assert CITY.narrow("2202０４") == CITY

@@ -1,7 +1,7 @@
 -- The children of one drill position ($scope: an area code already narrowed to the viewer's
 -- jurisdiction on the server) at the next level down ($child_len = 6/9/12/15 digits: district /
 -- street / community / grid), with every metric the grid map can colour by. The period is the
--- last $days days up to the data's as-of instant (meta.as_of), as in overview__kpis.sql.
+-- last $days days up to the data's as-of instant (meta.as_of), as in screen__kpis.sql.
 --
 -- Definitions (events and needs are those *reported* in the period; states are as at as_of):
 --   events          事件数      events reported in the period

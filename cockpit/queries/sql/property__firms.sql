@@ -8,7 +8,8 @@
 -- rows are NOT limited by $scope. $scope only marks the firms registered in the viewer's own
 -- area (registered_region inside the scope, or the scope inside the registration county).
 SELECT firm_id, name, credit_code, registered_region,
-       starts_with(registered_region, $scope) OR starts_with($scope, registered_region) AS registered_here,
+       length(registered_region) = 6
+       AND (starts_with(registered_region, $scope) OR starts_with($scope, registered_region)) AS registered_here,
        compounds, red_heart_projects, red_heart_compounds, credit_score, red_black_list, rating_date,
        rank() OVER (ORDER BY credit_score DESC)                                          AS score_rank
 FROM property_firms

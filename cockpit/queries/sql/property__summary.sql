@@ -9,7 +9,8 @@ SELECT count(*)                                                        AS firms,
        coalesce(sum(compounds), 0)                                     AS compounds,
        coalesce(sum(red_heart_projects), 0)                            AS red_heart_projects,
        coalesce(sum(red_heart_compounds), 0)                           AS red_heart_compounds,
-       count(*) FILTER (starts_with(registered_region, $scope) OR starts_with($scope, registered_region))
+       count(*) FILTER (length(registered_region) = 6
+                        AND (starts_with(registered_region, $scope) OR starts_with($scope, registered_region)))
                                                                        AS registered_here,
        max(rating_date)                                                AS latest_rating
 FROM property_firms

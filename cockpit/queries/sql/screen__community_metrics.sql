@@ -23,8 +23,8 @@ SELECT c.code, c.name, c.kind, s.name AS street_name,
        coalesce(ev.due, 0)       AS due,
        coalesce(ev.closed, 0)    AS closed
 FROM areas c
-JOIN areas s ON s.code = c.parent_code
+JOIN areas s ON s.code = c.parent_code AND s.valid_to IS NULL
 LEFT JOIN mart_area_population p ON p.code = c.code
 LEFT JOIN ev ON ev.community_code = c.code
-WHERE c.level = 'community' AND starts_with(c.code, $scope)
+WHERE c.level = 'community' AND starts_with(c.code, $scope) AND c.valid_to IS NULL
 ORDER BY c.code

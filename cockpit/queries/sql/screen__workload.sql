@@ -1,5 +1,5 @@
--- The live workload inside the viewer's jurisdiction at the as-of instant: open cases (立案后未结案,
--- 不予立案 excluded), open cases past their deadline (未处置且已超期, as mart_event_sla.overdue_open),
+-- The live workload inside the viewer's jurisdiction at the as-of instant: open cases (reported and
+-- not closed, 不予立案 excluded: 待立案 and 待派遣 count, as mart_event_sla.is_open), open cases past their deadline (未处置且已超期, as mart_event_sla.overdue_open),
 -- and the as-of day's reports and closures.
 WITH m AS (SELECT as_of, as_of::DATE AS today FROM meta)
 SELECT
