@@ -2,7 +2,6 @@
 identifiers and credit codes, dates, calibration against the published figures, determinism."""
 import csv
 import datetime as dt
-import time
 
 import duckdb
 import geopandas as gpd
@@ -313,9 +312,7 @@ def test_tiny_counts_scale_with_population(frames, tiny_layers):
 
 def test_demo_sized_counts_match_the_published_figures():
     layers, per_grid = demo_sized_layers()
-    t0 = time.perf_counter()
     tables = generate_services(layers, per_grid, SCALES["demo"], np.random.default_rng(42))
-    assert time.perf_counter() - t0 < 5
     frames = {k: v.to_pandas() for k, v in tables.items()}
     _check_calibration(frames, int(per_grid.sum()), tol=0.03)
     # 船营区's own figures come out as published
