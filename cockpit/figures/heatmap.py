@@ -16,13 +16,7 @@ NO_DATA = "无数据（所选时段与条件下没有事件）"
 
 
 def empty(message: str = NO_DATA) -> go.Figure:
-    """A chart with nothing to draw says so instead of showing empty axes."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=18, color="#7aa7c9"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return theme.dark(fig, legend=False)
+    return theme.empty(message)     # the shared "无数据" chart
 
 
 def outline_lines(shapes: pd.DataFrame) -> dict:

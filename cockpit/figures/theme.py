@@ -26,3 +26,14 @@ def dark(fig, *, legend: bool = True, margin: dict | None = None):
     fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
     fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
     return fig
+
+
+def empty(message: str = "无数据"):
+    """A chart with nothing to draw says so instead of showing empty axes."""
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=18, color="#7aa7c9"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return dark(fig, legend=False)

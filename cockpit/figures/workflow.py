@@ -19,13 +19,7 @@ BAR_ROWS = 30          # a grid level has hundreds of rows: the bar chart shows 
 
 
 def empty(message: str = NO_DATA) -> go.Figure:
-    """A chart with nothing to draw says so instead of showing empty axes."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=18, color="#7aa7c9"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return theme.dark(fig, legend=False)
+    return theme.empty(message)     # the shared "无数据" chart
 
 
 def _hours(h: float) -> str:
