@@ -80,3 +80,16 @@ def screenshot(pg, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_text(pg, selector: str, expected: str, timeout: float | None = None) -> None:
+    """Wait until `selector` shows exactly `expected`. Counters roll towards a new value, so a
+    read taken as soon as the text changes can catch a number on its way."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        pg.wait_for_function("([s, t]) => { const e = document.querySelector(s); "
+                             "return e !== null && e.innerText === t; }", arg=[selector, expected],
+                             **({"timeout": timeout} if timeout else {}))
+    except PlaywrightTimeout:
+        shown = pg.locator(selector).inner_text(timeout=5000) if pg.locator(selector).count() else None
+        raise AssertionError(f"{selector} shows {shown!r}, expected {expected!r}") from None

@@ -4,7 +4,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +43,7 @@ def test_heatmap_offline_right_and_filterable(page, cockpit_url, tiny_db):
     assert hexes_30 > 20
 
     page.get_by_text("近7日", exact=True).click()
-    _wait_total(page, f"{n30:,}")
-    assert page.inner_text(TOTAL) == f"{n7:,}"
+    wait_text(page, TOTAL, f"{n7:,}")
     page.wait_for_function(
         "(n) => document.querySelectorAll('path.choroplethlocation').length !== n", arg=hexes_30)
     assert f"{start7:%Y-%m-%d} 至 {as_of:%Y-%m-%d}（7 天）" in page.inner_text("#heatmap-detail")
@@ -55,7 +54,7 @@ def test_heatmap_offline_right_and_filterable(page, cockpit_url, tiny_db):
     assert "该六边形内事件" in page.locator("g.hovertext").text_content()
     page.mouse.move(5, 5)
     page.get_by_text("近30日", exact=True).click()
-    _wait_total(page, f"{n7:,}")
+    wait_text(page, TOTAL, f"{n30:,}")
     page.wait_for_timeout(800)
     screenshot(page, "heatmap")
     page.log.assert_clean()

@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,8 @@ def test_incident_offline_right_and_filterable(page, cockpit_url, tiny_db):
     page.get_by_role("option", name="市容环境").click()
     cls_open, cls_overdue = _sql(tiny_db, "01")
     assert cls_open != all_open
-    _wait_open(page, all_open)
-    assert (page.inner_text("#incident-open"), page.inner_text("#incident-overdue")) == (cls_open, cls_overdue)
+    wait_text(page, "#incident-open", cls_open)
+    wait_text(page, "#incident-overdue", cls_overdue)
     page.keyboard.press("Escape")
     page.mouse.move(5, 5)
     page.wait_for_timeout(800)
