@@ -57,15 +57,24 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
         for path in paths:
             ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
             page = ctx.new_page()
-            page.on("request", lambda r, path=path: bodies[path].append(r.post_data)
-                    if "_dash-update-component" in r.url else None)
+            pending, last_done = set(), [time.monotonic()]
 
-            def on_response(r, path=path):
+            def on_request(r, path=path):
+                if "_dash-update-component" in r.url:
+                    bodies[path].append(r.post_data)
+                    pending.add(r)
+
+            def on_done(r, path=path):
                 try:
-                    sizes[path] += len(r.body())
+                    sizes[path] += len(r.response().body())
                 except Exception:     # redirects and aborted requests have no body
                     pass
-            page.on("response", on_response)
+                if r in pending:
+                    pending.discard(r)
+                    last_done[0] = time.monotonic()
+            page.on("request", on_request)
+            page.on("requestfinished", on_done)
+            page.on("requestfailed", lambda r: pending.discard(r))
             page.goto(url + path.lstrip("/"))
             if path == "/":
                 page.wait_for_function(
@@ -74,7 +83,11 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
                     "document.querySelectorAll('path.choroplethlocation').length > 0 && "
                     "document.querySelectorAll('.board .main-svg').length >= 4", timeout=120000)
                 first_render = page.evaluate("performance.now()")
-            page.wait_for_load_state("networkidle")
+            # settled: the page's own callbacks ran (beyond the frame's two) and none for 3 s
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and (
+                    len(bodies[path]) < 3 or pending or time.monotonic() - last_done[0] < 3):
+                page.wait_for_timeout(250)
             ctx.close()
         browser.close()
     return bodies, sizes, first_render
@@ -104,9 +117,9 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     for path, page_bodies in bodies.items():
         for body in page_bodies:
             name = callback_name(body)
-            if (path, name) in seen:
+            if name in seen:              # the frame's callbacks run on every page: once is enough
                 continue
-            seen.add((path, name))
+            seen.add(name)
             cold, warm = [], []
             for i in range(reps):
                 cache.clear()
@@ -135,6 +148,28 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
             rows.append({"page": path, "callback": name, "queries": len(queries),
                          "bytes": len(resp.data), "cold": cold, "warm": warm, "bare": bare})
     return rows
+
+
+def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int]]:
+    """Per district: grids, bytes of the whole grid-level map (geometry and values, as sent)
+    and of a recolouring Patch (values only)."""
+    import plotly
+    from cockpit.db import Warehouse
+    from cockpit.figures import grid_map as fig
+    from cockpit.queries import run
+    from cockpit.scope import Scope
+    out = []
+    with Warehouse(wh).snapshot() as snap:
+        districts = snap.query("SELECT code, name FROM areas WHERE level = 'district' ORDER BY code")
+        for code, name in zip(districts["code"], districts["name"]):
+            scope = Scope(code, name)
+            frame = run(snap, "grid_map__metrics", scope, child_len=15, days=30)
+            shapes = fig.geojson(run(snap, "grid_map__shapes", scope, child_len=15), "grid")
+            full = fig.grid_map(frame, shapes, "events", "近30日")
+            patch = fig.recolour(frame, "satisfaction", "近90日")
+            size = (lambda x: len(json.dumps(x, cls=plotly.utils.PlotlyJSONEncoder).encode()))
+            out.append((name, len(frame), size(full), size(patch.to_plotly_json())))
+    return out
 
 
 def hammer(url: str, bodies: list[str]) -> tuple[int, list[float]]:
@@ -183,14 +218,22 @@ def main() -> None:
             errors, latencies = hammer(url, bodies["/"])
         rows = replay(wh, bodies, args.reps)
         print(f"\n== {scale}: {wh}  ({args.reps} reps; ms, p50/p95)")
-        print(f"{'page':<10} {'callback':<50} {'sql':>3} {'cold p50/p95':>15} {'warm p50/p95':>14} "
-              f"{'bare p50/p95':>14} {'cold÷bare':>9} {'KB':>7}")
+        print("targets: cold p95 ≤ 1.5 × bare p95 + 50 ms; warm (cached) p95 < 20 ms")
+        print(f"{'page':<10} {'callback':<44} {'sql':>3} {'cold p50/p95':>15} {'warm p50/p95':>14} "
+              f"{'bare p50/p95':>14} {'cold÷bare':>9} {'KB':>6}  targets")
         for r in rows:
             c, w, b = ([1000 * x for x in r[k]] for k in ("cold", "warm", "bare"))
             ratio = statistics.median(c) / statistics.median(b) if r["queries"] else float("nan")
-            print(f"{r['page']:<10} {r['callback']:<50} {r['queries']:>3} "
+            cold_ok = pct(c, .95) <= 1.5 * pct(b, .95) + 50
+            warm_ok = pct(w, .95) < 20
+            print(f"{r['page']:<10} {r['callback'][:44]:<44} {r['queries']:>3} "
                   f"{statistics.median(c):>7.0f}/{pct(c, .95):<7.0f} {statistics.median(w):>6.0f}/{pct(w, .95):<7.0f} "
-                  f"{statistics.median(b):>6.0f}/{pct(b, .95):<7.0f} {ratio:>9.1f} {r['bytes'] / 1024:>7.0f}")
+                  f"{statistics.median(b):>6.0f}/{pct(b, .95):<7.0f} {ratio:>9.1f} {r['bytes'] / 1024:>6.0f}  "
+                  f"{'ok' if cold_ok else 'COLD'} {'ok' if warm_ok else 'WARM'}")
+        print("\ngrid-level map of each district (target < 1.5 MB):")
+        for name, grids, full, patch in district_grid_maps(wh):
+            print(f"  {name:<8} {grids:>5} grids  whole map {full / 1024:>7,.0f} KB  "
+                  f"recolour {patch / 1024:>6,.0f} KB  {'ok' if full < 1.5 * 2**20 else 'OVER'}")
         print(f"\npayload per page (every response, KB): " +
               ", ".join(f"{p} {sizes[p] / 1024:,.0f}" for p in paths))
         print(f"big screen first full render: {first_render:,.0f} ms")

@@ -23,9 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import ROOT, measure
-
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.measure import ROOT, measure  # noqa: E402
 from etl import contract  # noqa: E402
 
 FLOOR = ("import duckdb, sys; con = duckdb.connect(); "

@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import measure
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.measure import measure  # noqa: E402
 
 
 def one_run(scale: str, seed: int, workers: int | None) -> dict:

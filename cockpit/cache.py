@@ -1,4 +1,15 @@
-"""flask-caching, keyed by the data generation so a new build never serves stale answers."""
+"""flask-caching, keyed by the data generation so a new build never serves stale answers.
+
+A page's callbacks call *views*: pure functions of (snapshot, scope, *filters) that return the
+callback's outputs. `@view` memoizes them; the snapshot's repr names its generation and the
+scope's repr its code, so both are in every key and a new generation simply misses. Figures are
+stored as plain dicts: unpickling a plotly Figure re-validates it, which costs more than the
+queries it saved."""
+from __future__ import annotations
+
+import functools
+
+import plotly.graph_objects as go
 from flask_caching import Cache
 
 cache = Cache()
@@ -6,4 +17,21 @@ cache = Cache()
 
 def init_cache(server, settings) -> None:
     cache.init_app(server, config={"CACHE_TYPE": "SimpleCache",
-                                   "CACHE_DEFAULT_TIMEOUT": settings.cache_seconds})
+                                   "CACHE_DEFAULT_TIMEOUT": settings.cache_seconds,
+                                   "CACHE_THRESHOLD": settings.cache_entries})
+
+
+def plain(value):
+    """Figures (also inside tuples and lists) as the dicts Dash sends anyway."""
+    if isinstance(value, go.Figure):
+        return value.to_plotly_json()
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(v) for v in value)
+    return value
+
+
+def view(func):
+    @functools.wraps(func)
+    def computed(*args, **kwargs):
+        return plain(func(*args, **kwargs))
+    return cache.memoize()(computed)

@@ -15,7 +15,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     threads: int = 8
-    cache_seconds: int = 300
+    # cache keys name the generation, so an entry never goes stale; these only bound memory
+    cache_seconds: int = 3600
+    cache_entries: int = 2000
     refresh_seconds: int = 60        # how often open screens ask for new data
 
     @classmethod

@@ -9,7 +9,7 @@ import dash
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 
 from cockpit import ids
-from cockpit.cache import cache
+from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
@@ -150,12 +150,12 @@ def fill_subclasses(class_code, subclass):
     return options, keep
 
 
-def _cleaned(start, end, area, class_code, subclass, source, status, department):
-    """(warehouse, narrowed scope, cleaned filter) from what the browser sent."""
-    wh, viewer = warehouse(), viewer_scope()
+def _cleaned(wh: Snapshot, viewer: Scope, start, end, area, class_code, subclass, source, status,
+             department):
+    """(narrowed scope, cleaned filter) from what the browser sent."""
     raw = {"start_day": start, "end_day": end, "class_code": class_code, "subclass_code": subclass,
            "source": source, "status": status, "department": department}
-    return wh, viewer.narrow(area), q.clean_filter(wh, viewer, raw, _allowed(wh, viewer))
+    return viewer.narrow(area), q.clean_filter(wh, viewer, raw, _allowed(wh, viewer))
 
 
 def _sort(sort_by) -> tuple[str, bool]:
@@ -181,13 +181,20 @@ def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
 def table_view(start, end, area, class_code, subclass, source, status, department,
                page_current, sort_by, keep_page: bool):
     """The table's page, page count, the count line, the chart and the empty note's style."""
-    wh, scope, f = _cleaned(start, end, area, class_code, subclass, source, status, department)
+    return _table_view(warehouse(), viewer_scope(), start, end, area, class_code, subclass, source,
+                       status, department, page_current if keep_page else 0, sort_by)
+
+
+@view
+def _table_view(wh: Snapshot, viewer: Scope, start, end, area, class_code, subclass, source, status,
+                department, page_current, sort_by) -> tuple:
+    scope, f = _cleaned(wh, viewer, start, end, area, class_code, subclass, source, status, department)
     per_day = q.daily(wh, scope, f)
     total = int(per_day["events"].sum())
     pages = max(1, math.ceil(total / q.PAGE_SIZE))
-    page = min(max(int(page_current or 0), 0), pages - 1) if keep_page else 0
+    page = min(max(page_current if isinstance(page_current, int) else 0, 0), pages - 1)
     frame = q.rows(wh, scope, f, _sort(sort_by), limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
-    line = (f"{_area_name(wh, viewer_scope(), scope)} · {f.start_day:%Y-%m-%d} 至 {f.end_day:%Y-%m-%d}"
+    line = (f"{_area_name(wh, viewer, scope)} · {f.start_day:%Y-%m-%d} 至 {f.end_day:%Y-%m-%d}"
             f" · 共 {total:,} 条事件 · 第 {page + 1}/{pages} 页")
     empty_style = {"display": "block"} if total == 0 else {"display": "none"}
     return (q.display(frame).to_dict("records"), pages, page, line, daily_bars(per_day), empty_style)
@@ -224,7 +231,9 @@ def export(_csv, _xlsx, start, end, area, class_code, subclass, source, status, 
 
 def export_file(fmt, start, end, area, class_code, subclass, source, status, department, sort_by):
     """Every filtered row in the table's order and columns; refused beyond the format's cap."""
-    wh, scope, f = _cleaned(start, end, area, class_code, subclass, source, status, department)
+    wh = warehouse()
+    scope, f = _cleaned(wh, viewer_scope(), start, end, area, class_code, subclass, source, status,
+                        department)
     total = q.count(wh, scope, f)
     if total == 0:
         return no_update, "无数据：没有可导出的事件"

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from cockpit import ids
-from cockpit.cache import cache
+from cockpit.cache import cache, view
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -190,21 +190,40 @@ def _note(frame, level: str, as_of, period_label: str) -> str:
 )
 def render(requested, metric, period, _tick, drawn):
     wh, scope = warehouse(), viewer_scope()
+    v = map_view(wh, scope, requested, metric, period)
+    if v["key"] is None:
+        return fig.empty_map(), None, v["crumbs"], v["title"], "无数据", v["ranking"]
+    if drawn == v["key"]:             # same geometry on screen: recolour only
+        patch = fig.recolour(v["frame"], v["metric"], v["period_label"])
+        return patch, no_update, no_update, v["title"], v["note"], v["ranking"]
+    figure = map_figure(wh, scope, requested, metric, period)
+    return figure, v["key"], v["crumbs"], v["title"], v["note"], v["ranking"]
+
+
+@view
+def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
+    """Everything but the figure, with the metric frame the figure and a recolouring use."""
     metric = metric if metric in fig.METRICS else DEFAULT_METRIC       # whitelist browser values
     period_label, days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])
     position, crumbs = resolve_position(wh, scope, requested)
     level = q.LEVEL_OF_LEN[q.child_len(position)]
     frame = q.metrics(wh, position, days)
     m = fig.METRICS[metric]
-    title = f"{position.name} · 各{LEVEL_NAMES[level]}{m.label}（{period_label if m.periodic else '当前登记'}）"
+    v = {"metric": metric, "period_label": period_label, "level": level, "position": position.code,
+         "frame": frame, "crumbs": _crumb_buttons(crumbs), "key": None,
+         "title": f"{position.name} · 各{LEVEL_NAMES[level]}{m.label}"
+                  f"（{period_label if m.periodic else '当前登记'}）",
+         "ranking": _ranking(frame, metric, period_label)}
     if frame.empty:
-        return (fig.empty_map(), None, _crumb_buttons(crumbs), title, "无数据",
-                _ranking(frame, metric, period_label))
+        return v
     frame["parent_name"] = frame["parent_name"].where(frame["parent_name"] != "", scope.name)
-    key = f"{wh.generation}|{scope.code}|{position.code}"
     as_of = wh.query("SELECT as_of FROM meta").iloc[0, 0]
-    note, ranking = _note(frame, level, as_of, period_label), _ranking(frame, metric, period_label)
-    if drawn == key:                  # same geometry on screen: recolour only
-        return fig.recolour(frame, metric, period_label), no_update, no_update, title, note, ranking
-    figure = fig.grid_map(frame, _shapes(wh, scope, level, position.code), metric, period_label)
-    return figure, key, _crumb_buttons(crumbs), title, note, ranking
+    return {**v, "key": f"{wh.generation}|{scope.code}|{position.code}",
+            "note": _note(frame, level, as_of, period_label)}
+
+
+@view
+def map_figure(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
+    v = map_view(wh, scope, requested, metric, period)
+    return fig.grid_map(v["frame"], _shapes(wh, scope, v["level"], v["position"]), v["metric"],
+                        v["period_label"])

@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from cockpit import ids
-from cockpit.cache import cache
+from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
@@ -158,7 +158,11 @@ def _describe(f: q.Filter, cats, area_name: str) -> str:
 def refresh_heatmap(start, end, class_code, subclass_code, area, _tick):
     if not start and not end:       # first render: sync_period fills the dates, then we run
         raise PreventUpdate
-    wh, viewer = warehouse(), viewer_scope()
+    return heatmap_view(warehouse(), viewer_scope(), start, end, class_code, subclass_code, area)
+
+
+@view
+def heatmap_view(wh: Snapshot, viewer: Scope, start, end, class_code, subclass_code, area) -> tuple:
     scope = viewer.narrow(area)                   # a code from the browser only ever narrows
     scope = Scope(scope.code, areas.name_of(wh, viewer, scope.code))
     cats = _categories(wh, viewer)

@@ -9,7 +9,9 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
+from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
 from cockpit.figures import incident as fig
 from cockpit.queries import areas
 from cockpit.queries import incident as q
@@ -117,8 +119,12 @@ def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:
     Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_incident(area, class_code, _tick):
-    wh = warehouse()
-    scope, class_code = resolve(wh, viewer_scope(), area, class_code)
+    return incident_view(warehouse(), viewer_scope(), area, class_code)
+
+
+@view
+def incident_view(wh: Snapshot, viewer: Scope, area, class_code) -> tuple:
+    scope, class_code = resolve(wh, viewer, area, class_code)
     n = q.counters(wh, scope, class_code, DAYS)
     clock = q.sla_clock(wh, scope, class_code)
     due_soon = int(clock.loc[clock["bucket"] == "4小时内到期", "events"].sum())

@@ -10,9 +10,12 @@ from dash import Input, Output, callback, dcc, html
 from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
+from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
 from cockpit.figures import property as fig
 from cockpit.queries import property as q
+from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/property", name="物业红黑榜",
                    title="网格治理数字驾驶舱 · 物业红黑榜", order=6)
@@ -103,7 +106,11 @@ FULL_COLUMNS = {"score_rank": "排名", "name": "企业名称", "credit_code": "
     Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_lists(_tick):
-    wh, scope = warehouse(), viewer_scope()
+    return lists_view(warehouse(), viewer_scope())
+
+
+@view
+def lists_view(wh: Snapshot, scope: Scope) -> tuple:
     s = q.summary(wh, scope)
     firms = int(s["firms"])
     latest = "—" if pd.isna(s["latest_rating"]) else f"{pd.Timestamp(s['latest_rating']):%Y-%m-%d}"
@@ -122,7 +129,11 @@ def refresh_lists(_tick):
     Input(LIST_FILTER, "value"), Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_ranking(list_key, _tick):
-    wh, scope = warehouse(), viewer_scope()
+    return ranking_view(warehouse(), viewer_scope(), list_key)
+
+
+@view
+def ranking_view(wh: Snapshot, scope: Scope, list_key) -> tuple:
     key = q.list_key(list_key)            # whitelisted: anything else shows every firm
     firms = q.firms(wh, scope, key)
     label = q.LISTS[key][0]

@@ -9,7 +9,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from cockpit import ids
-from cockpit.cache import cache
+from cockpit.cache import view
 from cockpit.components.counter import counter, mini_counter, panel
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
@@ -74,13 +74,6 @@ def layout(**_query):
     ], className="screen")
 
 
-@cache.memoize()
-def _geojson(wh: Snapshot, scope: Scope) -> dict:
-    """Community polygons change only with a new generation (named in the snapshot's repr, so
-    in the cache key): simplify once per generation and scope."""
-    return shapes_geojson(q.community_shapes(wh, scope))
-
-
 def _fmt_rate(value):
     return "—" if value is None else f"{value:.2f}"
 
@@ -94,9 +87,14 @@ def _fmt_rate(value):
     Input(ids.FRAME_TICK, "n_intervals"),   # the frame ticks: open screens re-read the warehouse
 )
 def refresh_overview(_tick):
-    wh, scope = warehouse(), viewer_scope()
+    return overview_view(warehouse(), viewer_scope())
+
+
+@view
+def overview_view(wh: Snapshot, scope: Scope) -> tuple:
     n = q.counters(wh, scope, WINDOW_DAYS)
-    fig_map = community_map(q.community_metrics(wh, scope, WINDOW_DAYS), _geojson(wh, scope), WINDOW_DAYS)
+    shapes = shapes_geojson(q.community_shapes(wh, scope))
+    fig_map = community_map(q.community_metrics(wh, scope, WINDOW_DAYS), shapes, WINDOW_DAYS)
     detail = (f"应结案 {n['due']:,} · 结案 {n['closed']:,} · "
               f"按期 {n['closed_on_time']:,}")
     return (f"{n['residents']:,}", f"{n['households']:,}", f"{n['grids']:,}", f"{n['events']:,}",
@@ -112,7 +110,11 @@ def refresh_overview(_tick):
     Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_columns(_tick):
-    wh, scope = warehouse(), viewer_scope()
+    return columns_view(warehouse(), viewer_scope())
+
+
+@view
+def columns_view(wh: Snapshot, scope: Scope) -> tuple:
     work = q.workload(wh, scope)
     today = f"今日上报 {work['reported_today']:,} 件 · 今日结案 {work['closed_today']:,} 件"
     return (f"{work['open']:,}", f"{work['overdue_open']:,}", today,
@@ -139,7 +141,11 @@ def _duration(hours: float) -> str:
 
 @callback(*[Output(b, "children") for b in ids.BOARD_BODIES], Input(ids.FRAME_TICK, "n_intervals"))
 def refresh_boards(_tick):
-    wh, scope = warehouse(), viewer_scope()
+    return boards_view(warehouse(), viewer_scope())
+
+
+@view
+def boards_view(wh: Snapshot, scope: Scope) -> tuple:
     reg = q.register(wh, scope)
     ev = {b: q.board_events(wh, scope, b, WINDOW_DAYS) for b in q.BOARDS}
     rate = {b: _fmt_rate(ev[b]["closure_rate"]) for b in q.BOARDS}
@@ -171,7 +177,7 @@ def _board_body(board: str, numbers: list[tuple], chart_title: str, figure) -> l
         html.Div([mini_counter(label, value if isinstance(value, str) else f"{value:,}", unit)
                   for label, value, unit in numbers], className="board-counters"),
         html.Div(chart_title, className="board-chart-title"),
-        dcc.Graph(figure=figure, className="board-chart",
+        dcc.Graph(figure=figure.to_plotly_json(), className="board-chart",
                   config={"displaylogo": False, "modeBarButtons": [["toImage"]],
                           "toImageButtonOptions": {"format": "png", "filename": f"{board}板块"}}),
     ]

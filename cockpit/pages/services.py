@@ -10,7 +10,9 @@ from dash import Input, Output, callback, dcc, html
 from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
+from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
 from cockpit.figures import services as fig
 from cockpit.queries import areas
 from cockpit.queries import services as q
@@ -110,9 +112,8 @@ def layout(**_query):
     ], className="services")
 
 
-def _area(code) -> Scope:
+def _area(wh: Snapshot, scope: Scope, code) -> Scope:
     """The viewer's scope narrowed to the area the browser asks for (never widened)."""
-    wh, scope = warehouse(), viewer_scope()
     narrowed = scope.narrow(code)
     return narrowed if narrowed is scope else Scope(narrowed.code, areas.name_of(wh, scope, narrowed.code))
 
@@ -152,7 +153,12 @@ def area_options(_tick):
     Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_activities(area, period, _tick):
-    wh, scope = warehouse(), _area(area)
+    return activities_view(warehouse(), viewer_scope(), area, period)
+
+
+@view
+def activities_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
+    scope = _area(wh, viewer, area)
     days = q.period_days(period)
     n = q.counters(wh, scope, days)
     label = q.PERIODS[q.period_key(period)][0]
@@ -178,7 +184,12 @@ def _open_row_class(row) -> str:
     Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_needs(area, period, _tick):
-    wh, scope = warehouse(), _area(area)
+    return needs_view(warehouse(), viewer_scope(), area, period)
+
+
+@view
+def needs_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
+    scope = _area(wh, viewer, area)
     breakdown = q.needs_breakdown(wh, scope, q.period_days(period))
     s = q.needs_summary(breakdown)
     closed = s["按期办结"] + s["超期办结"]
@@ -207,8 +218,13 @@ def refresh_needs(area, period, _tick):
     Input(AREA, "value"), Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_volunteers(area, _tick):
+    return volunteers_view(warehouse(), viewer_scope(), area)
+
+
+@view
+def volunteers_view(wh: Snapshot, viewer: Scope, area) -> tuple:
     """The volunteer register is cumulative: the period does not apply, the area does."""
-    wh, scope = warehouse(), _area(area)
+    scope = _area(wh, viewer, area)
     teams = q.teams(wh, scope)
     shown = teams.assign(service_hours=teams["service_hours"].map(lambda h: f"{h:,.1f}"))
     return (fig.team_types(teams),

@@ -13,7 +13,9 @@ from dash.exceptions import MissingCallbackContextException
 from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
+from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
 from cockpit.queries import areas
 from cockpit.queries import workflow as q
@@ -164,11 +166,11 @@ def filter_options(_tick, area):
     return area_options, no_update if value == area else value, months, months, depts
 
 
-def resolve(wh, scope: Scope, area, start, end, level, department, metric=DEFAULT_METRIC):
+def resolve(wh, viewer: Scope, area, start, end, level, department, metric=DEFAULT_METRIC):
     """Browser values made safe: the area only narrows the viewer's scope, everything else is
     checked against what the warehouse knows. Months default to the newest one."""
-    scope = scope.narrow(area)
-    months = q.months(wh, viewer_scope())
+    scope = viewer.narrow(area)
+    months = q.months(wh, viewer)
     known = {m.isoformat(): m for m in months}
     start_m = known.get(start) or (months[0] if months else None)
     end_m = known.get(end) or start_m
@@ -177,7 +179,7 @@ def resolve(wh, scope: Scope, area, start, end, level, department, metric=DEFAUL
     level = level if level in q.LEVELS else DEFAULT_LEVEL
     if areas.CODE_LENGTH[level] < len(scope.code):        # a level above the area: the area itself
         level = areas.level_of(scope.code)
-    department = department if department in set(q.departments(wh, viewer_scope())) else ""
+    department = department if department in set(q.departments(wh, viewer)) else ""
     metric = metric if metric in fig.METRICS else DEFAULT_METRIC
     return scope, start_m, end_m, level, department, metric
 
@@ -205,9 +207,13 @@ def _records(frame):
     Input(WORKFLOW_METRIC, "value"), Input(ids.FRAME_TICK, "n_intervals"),
 )
 def refresh_workflow(area, start, end, level, department, metric, _tick):
-    wh = warehouse()
+    return workflow_view(warehouse(), viewer_scope(), area, start, end, level, department, metric)
+
+
+@view
+def workflow_view(wh: Snapshot, viewer: Scope, area, start, end, level, department, metric) -> tuple:
     scope, start_m, end_m, level, department, metric = resolve(
-        wh, viewer_scope(), area, start, end, level, department, metric)
+        wh, viewer, area, start, end, level, department, metric)
     if start_m is None:                      # no case at all in the jurisdiction
         nothing = fig.empty()
         return ("无数据", "—", "—", "—", "—", "—", "—", nothing, nothing, [], nothing, [])
@@ -216,7 +222,7 @@ def refresh_workflow(area, start, end, level, department, metric, _tick):
     by_area = q.area_kpis(wh, scope, level, start_m, end_m)
     by_dept = q.department_kpis(wh, scope, start_m, end_m)
     span = _month_label(start_m) if start_m == end_m else f"{_month_label(start_m)}至{_month_label(end_m)}"
-    period = (f"{areas.name_of(wh, viewer_scope(), scope.code)} · {span}"
+    period = (f"{areas.name_of(wh, viewer, scope.code)} · {span}"
               "（考核指标按处置时限所在月份统计；环节时效按结案时间统计）")
     return (period, f"{t['accepted']:,}", f"{t['due']:,}",
             _pct_text(t["closed"], t["due"]), _pct_text(t["closed_on_time"], t["due"]),
@@ -243,14 +249,19 @@ def _triggered_id():
 )
 def overdue_page(area, department, page, page_size, _tick):
     """One page of the overdue list, read from the warehouse (page_action='custom')."""
-    wh = warehouse()
+    filters_changed = _triggered_id() in (WORKFLOW_AREA, WORKFLOW_DEPARTMENT)
+    return overdue_view(warehouse(), viewer_scope(), area, department,
+                        0 if filters_changed else page, page_size)
+
+
+@view
+def overdue_view(wh: Snapshot, viewer: Scope, area, department, page, page_size) -> tuple:
     scope, _start, _end, _level, department, _metric = resolve(
-        wh, viewer_scope(), area, None, None, None, department)
+        wh, viewer, area, None, None, None, department)
     size = page_size if isinstance(page_size, int) and 0 < page_size <= 100 else OVERDUE_PAGE_SIZE
     total = q.overdue_count(wh, scope, department)
     pages = max(1, -(-total // size))
-    filters_changed = _triggered_id() in (WORKFLOW_AREA, WORKFLOW_DEPARTMENT)
-    page = 0 if filters_changed or not isinstance(page, int) or page < 0 else min(page, pages - 1)
+    page = 0 if not isinstance(page, int) or page < 0 else min(page, pages - 1)
     rows = q.overdue(wh, scope, page, size, department)
     rows["deadline"] = rows["deadline"].dt.strftime("%Y-%m-%d %H:%M")
     note = (f"共 {total:,} 件超期未处置（处置时限已过且尚未处置完毕），按超期时长排序"

@@ -15,6 +15,7 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.queries import explorer as q
 from cockpit.scope import CITY
+from tests.cockpit import as_figures
 
 HEADERS = ["事件编号", "上报时间", "大类", "小类", "来源", "网格", "社区", "地址", "状态", "时限状态",
            "处置部门", "处置时限", "结案时间", "满意度"]
@@ -69,7 +70,7 @@ def _ordered(frame, column="reported_at", descending=True):
 def _view(page, app, *, start=None, end=None, area=None, cls=None, sub=None, source=None,
           status=None, dept=None, page_no=0, sort_by=None, keep=False):
     with app.server.test_request_context("/"):
-        return page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep)
+        return as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
 
 
 def _total(line: str) -> int:

@@ -10,6 +10,7 @@ import shapely
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
+from tests.cockpit import as_figures
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def _count(con, *args, **kw):
 def _refresh(app, start, end, cls=None, sub=None, area=CITY.code):
     from cockpit.pages.heatmap import refresh_heatmap   # pages register once the app exists
     with app.server.test_request_context("/"):
-        return refresh_heatmap(start.isoformat(), end.isoformat(), cls, sub, area, 0)
+        return as_figures(refresh_heatmap(start.isoformat(), end.isoformat(), cls, sub, area, 0))
 
 
 def _hex_counts_by_geometry(con, trace, *args, **kw):

@@ -7,6 +7,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
+from tests.cockpit import as_figures
 
 AGE_EDGES_H = [0, 4, 24, 72, 168, 720, np.inf]
 
@@ -87,7 +88,7 @@ def test_whole_scope_equals_pandas(app, data):
     exp = _expected(data["events"], data["as_of"], CITY.code)
     assert exp["open"] > 100 and exp["overdue"] > 50
     with app.server.test_request_context("/"):
-        out = refresh_incident(CITY.code, None, 0)
+        out = as_figures(refresh_incident(CITY.code, None, 0))
     _check(out, exp)
 
 
@@ -96,7 +97,7 @@ def test_filter_change_equals_pandas(app, data):
     street = data["streets"][1]
     exp = _expected(data["events"], data["as_of"], street, "01")
     with app.server.test_request_context("/"):
-        out = refresh_incident(street, "01", 0)
+        out = as_figures(refresh_incident(street, "01", 0))
     _check(out, exp)
     assert exp["open"] < _expected(data["events"], data["as_of"], CITY.code)["open"]
 
@@ -106,8 +107,8 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     mine, other = data["streets"][0], data["streets"][1]
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
     with app.server.test_request_context("/"):
-        forged = page.refresh_incident(other, "01' OR '1'='1", 0)
-        plain = page.refresh_incident(mine, None, 0)
+        forged = as_figures(page.refresh_incident(other, "01' OR '1'='1", 0))
+        plain = as_figures(page.refresh_incident(mine, None, 0))
         options = page.filter_options(0, other)
     assert forged[:5] == plain[:5]
     _check(forged, _expected(data["events"], data["as_of"], mine))
@@ -122,7 +123,7 @@ def test_empty_selection_and_placeholders(app, data):
     grid, cls = next((g, k) for g in sorted(ev["grid_code"].unique())
                      for k in sorted(ev["class_code"].unique()) if (g, k) not in present)
     with app.server.test_request_context("/"):
-        out = page.refresh_incident(grid, cls, 0)
+        out = as_figures(page.refresh_incident(grid, cls, 0))
         layout = page.layout()
     assert out[:5] == ("0", "0", "0", "0", "0")
     for f in out[5:]:

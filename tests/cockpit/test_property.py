@@ -4,6 +4,7 @@ import pytest
 
 from cockpit import create_app
 from cockpit.config import Settings
+from tests.cockpit import as_figures
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def firms(tiny_db):
 def test_counters_and_lists_equal_sql(app, firms):
     from cockpit.pages.property import refresh_lists
     with app.server.test_request_context("/"):
-        n, detail, red, black, avg, compounds, cdetail, red_list, black_list = refresh_lists(0)
+        n, detail, red, black, avg, compounds, cdetail, red_list, black_list = as_figures(refresh_lists(0))
     reds = firms[firms["red_black_list"] == "红榜"]
     blacks = firms[firms["red_black_list"] == "黑榜"]
     assert n == f"{len(firms):,}" and len(firms) > 0
@@ -46,10 +47,10 @@ def test_counters_and_lists_equal_sql(app, firms):
 def test_list_filter_and_forged_values(app, firms):
     from cockpit.pages.property import refresh_ranking
     with app.server.test_request_context("/"):
-        red = refresh_ranking("red", 0)
-        none = refresh_ranking("none", 0)
-        black = refresh_ranking("black", 0)
-        forged = [refresh_ranking(v, 0) for v in ("红榜' OR 1=1 --", None, 7, "all")]
+        red = as_figures(refresh_ranking("red", 0))
+        none = as_figures(refresh_ranking("none", 0))
+        black = as_figures(refresh_ranking("black", 0))
+        forged = [as_figures(refresh_ranking(v, 0)) for v in ("红榜' OR 1=1 --", None, 7, "all")]
     reds = firms[firms["red_black_list"] == "红榜"]
     chart = red[0]
     assert sum(len(tr.x) for tr in chart.data) == len(reds) == int(red[3].split("：")[1].split(" ")[0])

@@ -10,6 +10,7 @@ from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
 from etl import generations
+from tests.cockpit import as_figures
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview   # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with app.server.test_request_context("/"):
-        residents, households, grids, events, rate, detail, on_time, fig, stamp = refresh_overview(0)
+        residents, households, grids, events, rate, detail, on_time, fig, stamp = as_figures(refresh_overview(0))
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
@@ -84,7 +85,7 @@ def _sql(tiny_db, query, params=None):
 def test_columns_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_columns
     with app.server.test_request_context("/"):
-        open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = refresh_columns(0)
+        open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = as_figures(refresh_columns(0))
     (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
                                     "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
                                     "(SELECT as_of FROM meta)) FROM events WHERE reported_at <= (SELECT as_of FROM meta)")
@@ -107,7 +108,7 @@ def test_columns_equal_sql(app, tiny_db):
 def test_boards_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_boards
     with app.server.test_request_context("/"):
-        party, safety, livelihood, business = refresh_boards(0)
+        party, safety, livelihood, business = as_figures(refresh_boards(0))
 
     def numbers(board):
         return [c.children[0].children[0].children for c in board[0].children]
@@ -128,7 +129,7 @@ def test_boards_equal_sql(app, tiny_db):
     businesses = _sql(tiny_db, "SELECT count(*) FROM organisations WHERE org_type IN ('企业', '个体工商户')")[0][0]
     assert numbers(business)[0] == f"{businesses:,}"
     # each board's chart is that board's events only
-    chart = safety[2].figure
+    chart = as_figures(safety[2].figure)
     assert sum(sum(t.y) for t in chart.data) == safety_30d
 
 

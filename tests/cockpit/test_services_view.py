@@ -10,6 +10,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from etl.workcalendar import is_workday
+from tests.cockpit import as_figures
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +88,9 @@ def _check(out, exp):
 def _call(app, area, period):
     from cockpit.pages.services import refresh_activities, refresh_needs, refresh_volunteers
     with app.server.test_request_context("/"):
-        return {"activities": refresh_activities(area, period, 0), "needs": refresh_needs(area, period, 0),
-                "volunteers": refresh_volunteers(area, 0)}
+        return {"activities": as_figures(refresh_activities(area, period, 0)),
+                "needs": as_figures(refresh_needs(area, period, 0)),
+                "volunteers": as_figures(refresh_volunteers(area, 0))}
 
 
 def test_counters_equal_pandas(app, tables):

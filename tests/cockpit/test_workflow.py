@@ -9,6 +9,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
+from tests.cockpit import as_figures
 
 STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
           ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
@@ -98,7 +99,7 @@ def test_default_view_equals_pandas(app, data):
     latest = as_of.to_period("M").to_timestamp().date().isoformat()
     lo, hi = _month_bounds(latest, latest)
     with app.server.test_request_context("/"):
-        out = refresh_workflow(CITY.code, None, None, "community", None, "score", 0)
+        out = as_figures(refresh_workflow(CITY.code, None, None, "community", None, "score", 0))
     period, *counters = out[:7]
     assert "2026年10月" in period
     assert tuple(counters) == _counters_expected(ev, as_of, lo, hi, CITY.code)
@@ -125,7 +126,7 @@ def test_filter_change_equals_pandas(app, data):
     dept = "热力集团"
     with app.server.test_request_context("/"):
         # months given in reverse order are swapped
-        out = refresh_workflow(street, "2026-03-01", "2026-01-01", "grid", dept, "on_time_rate", 0)
+        out = as_figures(refresh_workflow(street, "2026-03-01", "2026-01-01", "grid", dept, "on_time_rate", 0))
     assert "2026年01月至2026年03月" in out[0]
     assert tuple(out[1:7]) == _counters_expected(ev, as_of, lo, hi, street)
     med, p90, n = _stage_expected(scoped, as_of, lo, hi, dept)
@@ -147,8 +148,8 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     mine, other = data["streets"][0], data["streets"][1]
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
     with app.server.test_request_context("/"):
-        forged = page.refresh_workflow(other, "2099-01-01", "x", "district' --", "x' OR 1=1", "evil", 0)
-        plain = page.refresh_workflow(mine, None, None, "community", None, "score", 0)
+        forged = as_figures(page.refresh_workflow(other, "2099-01-01", "x", "district' --", "x' OR 1=1", "evil", 0))
+        plain = as_figures(page.refresh_workflow(mine, None, None, "community", None, "score", 0))
         mine_rows = page.overdue_page(mine, None, 0, 10, 0)
         forged_rows = page.overdue_page(other, "nope", 0, 10, 0)
     assert forged[1:7] == plain[1:7]
@@ -204,7 +205,7 @@ def test_empty_period_says_no_data(app, data, monkeypatch):
     from cockpit.pages import workflow as page
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope("220299", "无事件区"))
     with app.server.test_request_context("/"):
-        out = page.refresh_workflow("220299", None, None, "community", None, "score", 0)
+        out = as_figures(page.refresh_workflow("220299", None, None, "community", None, "score", 0))
         rows = page.overdue_page("220299", None, 0, 10, 0)
     assert out[0] == "无数据" and out[9] == [] and out[11] == []
     assert "无数据" in out[7].layout.annotations[0].text

@@ -1,0 +1,68 @@
+"""Views are cached per generation and scope: a repeat asks the warehouse nothing, a new
+generation or another scope asks it again."""
+import os
+import shutil
+
+import pytest
+
+from cockpit import create_app
+from cockpit.cache import cache
+from cockpit.config import Settings
+from cockpit.db import Snapshot
+from cockpit.scope import CITY
+from tests.conftest import served_db
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The number of queries run on the warehouse so far."""
+    calls = []
+    original = Snapshot.query
+
+    def query(self, sql, params=None):
+        calls.append(sql)
+        return original(self, sql, params)
+    monkeypatch.setattr(Snapshot, "query", query)
+    return calls
+
+
+def _call(app, func, *args):
+    with app.server.test_request_context("/"):
+        return func(*args)
+
+
+def test_a_repeat_is_served_from_the_cache(tiny_warehouse, counted):
+    app = create_app(Settings(warehouse=tiny_warehouse))
+    from cockpit.pages import incident, screen           # pages register once an app exists
+    cache.clear()
+    for func, args in [(screen.refresh_boards, (0,)), (screen.refresh_overview, (0,)),
+                       (incident.refresh_incident, (CITY.code, "01", 0))]:
+        first = _call(app, func, *args)
+        asked = len(counted)
+        assert asked > 0
+        again = _call(app, func, *(args[:-1] + (args[-1] + 1,)))       # the frame ticked
+        assert len(counted) == asked and repr(again) == repr(first)
+    _call(app, incident.refresh_incident, CITY.code, "02", 0)           # another filter: asked again
+    assert len(counted) > asked
+
+
+def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, counted, monkeypatch):
+    db = tmp_path / "one.duckdb"
+    shutil.copy(served_db(tiny_warehouse), db)
+    app = create_app(Settings(warehouse=db))
+    from cockpit.pages import screen
+    cache.clear()
+    stamp = _call(app, screen.refresh_overview, 0)[-1]
+    asked = len(counted)
+    os.utime(db, ns=(os.stat(db).st_atime_ns, os.stat(db).st_mtime_ns + 10**9))   # "republished"
+    new_stamp = _call(app, screen.refresh_overview, 0)[-1]
+    assert len(counted) > asked and new_stamp != stamp
+
+    asked = len(counted)
+    street = app.server.config["COCKPIT_WAREHOUSE"].query(
+        "SELECT code, name FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").iloc[0]
+    monkeypatch.setattr(screen, "viewer_scope", lambda: CITY.narrow(street["code"]))
+    residents_street = _call(app, screen.refresh_overview, 0)[0]
+    assert len(counted) > asked
+    monkeypatch.setattr(screen, "viewer_scope", lambda: CITY)
+    assert _call(app, screen.refresh_overview, 0)[0] != residents_street
