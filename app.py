@@ -35,6 +35,14 @@ def main(argv=None) -> None:
     if not Warehouse(settings.warehouse).exists():
         build_demo_warehouse(settings.warehouse)
 
+    from cockpit.accounts.store import AccountStore
+    store = AccountStore(settings.accounts)
+    if not store.list():
+        from cockpit.accounts.__main__ import DEMO_PASSWORD, demo_accounts
+        print("账号库为空，已建立演示账号（仅供演示；正式使用请以 python -m cockpit.accounts 管理）：")
+        for account_id, role, area in demo_accounts(store, settings.warehouse):
+            print(f"  {account_id:<11} {role:<6} {area}  密码 {DEMO_PASSWORD}")
+
     from waitress import serve
     from cockpit import create_app
     app = create_app(settings)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -47,9 +49,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
-    """Open every page in Chromium; returns ({path: [callback request bodies]}, {path: bytes of
-    every response}, ms to the big screen's first full render)."""
+    """Open every page in Chromium (signed in as the test administrator); returns ({path:
+    [callback request bodies]}, {path: bytes of every response}, ms to the big screen's first
+    full render, from the navigation after signing in)."""
     from playwright.sync_api import sync_playwright
+    from tests.cockpit_process import sign_in
     bodies, sizes, first_render = defaultdict(list), defaultdict(int), float("nan")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -57,6 +61,7 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
         for path in paths:
             ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
             page = ctx.new_page()
+            sign_in(page, url)
             pending, last_done = set(), [time.monotonic()]
 
             def on_request(r, path=path):
@@ -103,8 +108,14 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     from cockpit.cache import cache
     from cockpit.config import Settings
     from cockpit.db import Snapshot
-    app = create_app(Settings(warehouse=wh))
+    from tests.cockpit_process import TEST_PASSWORD
+    home = Path(tempfile.mkdtemp(prefix="bench-cockpit-"))
+    app = create_app(Settings(warehouse=wh, accounts=home / "accounts.sqlite", audit=home / "audit.sqlite",
+                              secret_key_file=home / "session.key"))
+    app.server.config["COCKPIT_ACCOUNTS"].add("T-ADMIN", "区级管理员", "2202", TEST_PASSWORD)
     client = app.server.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"account": "T-ADMIN", "password": TEST_PASSWORD, "csrf": csrf})
     recorded: list = []
     original = Snapshot.query
 
@@ -174,16 +185,18 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int]]:
 
 def hammer(url: str, bodies: list[str]) -> tuple[int, list[float]]:
     """CLIENTS threads, each posting the big screen's callbacks in turn."""
+    from tests.cockpit_process import http_session
     errors, latencies, lock = [0], [], threading.Lock()
 
     def client(k):
+        opener = http_session(url)            # each client signs in (its own session)
         for i in range(REQUESTS_PER_CLIENT):
             body = bodies[(k + i) % len(bodies)].encode()
             req = urllib.request.Request(url + "_dash-update-component", data=body,
                                          headers={"Content-Type": "application/json"})
             t = time.perf_counter()
             try:
-                with urllib.request.urlopen(req, timeout=120) as r:
+                with opener.open(req, timeout=120) as r:
                     r.read()
                     ok = r.status in (200, 204)
             except Exception:

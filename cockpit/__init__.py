@@ -1,10 +1,12 @@
 """网格治理数字驾驶舱: the Dash app, built by create_app(settings)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import dash
 
+from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
 from cockpit.config import ROOT, Settings
 from cockpit.context import release_warehouse
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.teardown_request(release_warehouse)
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
+    install_auth(app.server, settings)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
-    app.layout = frame(settings.refresh_seconds * 1000)
+    app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account
     return app

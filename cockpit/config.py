@@ -19,6 +19,13 @@ class Settings:
     cache_seconds: int = 3600
     cache_entries: int = 2000
     refresh_seconds: int = 60        # how often open screens ask for new data
+    # accounts and the audit log live beside the warehouse, never inside a swapped generation
+    accounts: Path = ROOT / "data" / "accounts.sqlite"
+    audit: Path = ROOT / "data" / "audit.sqlite"
+    audit_retention_days: int = 180
+    secret_key_file: Path = ROOT / "data" / "secrets" / "session.key"   # signs session cookies (0600)
+    secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
+    session_hours: int = 8
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -31,4 +38,13 @@ class Settings:
             s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
         if env.get("COCKPIT_HOST"):
             s = replace(s, host=env["COCKPIT_HOST"])
+        for name in ("accounts", "audit", "secret_key_file"):
+            if env.get(f"COCKPIT_{name.upper()}"):
+                s = replace(s, **{name: Path(env[f"COCKPIT_{name.upper()}"])})
+        if env.get("COCKPIT_AUDIT_RETENTION_DAYS"):
+            s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
+        if env.get("COCKPIT_SECURE_COOKIES"):
+            s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
+        if env.get("COCKPIT_SESSION_HOURS"):
+            s = replace(s, session_hours=int(env["COCKPIT_SESSION_HOURS"]))
         return replace(s, **{k: v for k, v in overrides.items() if v is not None})

@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import dash
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
+from flask import g, has_request_context
 
 from cockpit import ids
 from cockpit.context import viewer_scope, warehouse
 from cockpit.queries.meta import generation
 
 
-def navigation() -> html.Nav:
-    """One link per registered page, in their `order`."""
+def navigation(account) -> html.Nav:
+    """One link per page the account may open, in their `order`; then who is signed in."""
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
-    return html.Nav([dcc.Link(p["name"], href=p["relative_path"], className="nav-link")
-                     for p in pages], className="nav")
+    links = [dcc.Link(p["name"], href=p["relative_path"], className="nav-link")
+             for p in pages if account is not None and account.may_open(p["path"])]
+    who = ([html.Span(f"{account.account_id} · {account.role}", className="nav-account"),
+            html.A("退出", href="/logout", className="nav-link nav-logout")] if account else [])
+    return html.Nav(links + who, className="nav")
 
 
 def frame(refresh_ms: int) -> html.Div:
+    """The page frame for the signed-in account (Dash calls this for every page load)."""
     return html.Div([
         dcc.Location(id=ids.URL),
         dcc.Interval(id=ids.FRAME_TICK, interval=refresh_ms, n_intervals=0),
@@ -28,7 +33,7 @@ def frame(refresh_ms: int) -> html.Div:
             html.H1("网格治理数字驾驶舱", className="header-title"),
             html.Div(id=ids.AS_OF, className="header-as-of"),
         ], className="header"),
-        navigation(),
+        navigation(g.get("account") if has_request_context() else None),
         html.Main(dash.page_container, className="page"),
     ], id=ids.FRAME, className="frame")
 

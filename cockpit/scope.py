@@ -1,6 +1,8 @@
 """A viewer's jurisdiction: an area code prefix. Grid codes nest (6 county + 3 street +
 3 community + 3 grid), so "inside my area" is `starts_with(grid_code, scope.code)` in SQL.
-Every query takes a Scope; later the signed-in account supplies it, never the browser."""
+A department account's scope also names its department: it sees the events assigned to it.
+Every query takes a Scope; the signed-in account supplies it (cockpit/context.py), never the
+browser."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 class Scope:
     code: str     # "2202" = the whole of Jilin City; 6/9/12/15 digits = district/street/community/grid
     name: str
+    department: str = ""
 
     def __post_init__(self):
         if not (isinstance(self.code, str) and self.code.isascii() and self.code.isdigit()
@@ -25,7 +28,7 @@ class Scope:
         if not code or not isinstance(code, str) or not code.startswith(self.code):
             return self
         try:
-            return Scope(code, name or code)
+            return Scope(code, name or code, self.department)
         except ValueError:
             return self
 

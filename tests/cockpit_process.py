@@ -1,11 +1,16 @@
-"""A real cockpit process (`python app.py`) on a free loopback port, for browser and HTTP tests."""
+"""A real cockpit process (`python app.py`) on a free loopback port, for browser and HTTP tests,
+with its own account store, audit log and session key in a temporary folder."""
 from __future__ import annotations
 
 import os
 import socket
+import http.cookiejar
+import re
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,18 +24,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TEST_PASSWORD = "test-password-1"
+# the accounts every test cockpit has: (account, role, area)
+TEST_ACCOUNTS = [("T-ADMIN", "区级管理员", "2202")]
+
+
 @contextmanager
-def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None):
-    """Yields the cockpit's base URL once it answers; stops it afterwards."""
+def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None,
+                    accounts: list[tuple[str, str, str]] = ()):
+    """Yields the cockpit's base URL once it answers; stops it afterwards. Every account in
+    TEST_ACCOUNTS and `accounts` signs in with TEST_PASSWORD."""
+    from cockpit.accounts.store import AccountStore
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    home = Path(tempfile.mkdtemp(prefix="cockpit-"))
+    store = AccountStore(home / "accounts.sqlite")
+    for account_id, role, area in [*TEST_ACCOUNTS, *accounts]:
+        store.add(account_id, role, area, TEST_PASSWORD)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
+           "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
+           **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url + "login", timeout=2)
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -42,3 +61,46 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD):
+    """A urllib opener signed in as `account` (its cookie jar holds the session)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(url + "login", timeout=60).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"account": account, "password": password, "csrf": csrf, "next": "/"})
+    opener.open(url + "login", data=form.encode(), timeout=60).read()
+    return opener
+
+
+def sign_in(page, url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD) -> None:
+    """Sign a Playwright page (its browser context) in through the login form."""
+    page.goto(url + "login")
+    page.fill("#account", account)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: "/login" not in u)
+
+
+def post_callback(opener, url: str, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+                  state: list[tuple[str, str, object]] = (), changed: str | None = None):
+    """POST what a browser posts for one callback, with any values at all (a forged request is
+    just this with other values). Returns (HTTP status, the response's outputs or None)."""
+    import json
+    import urllib.error
+
+    def ref(cid, prop, value):
+        return {"id": cid, "property": prop, "value": value}
+    body = {"output": (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..") if len(outputs) > 1
+            else f"{outputs[0][0]}.{outputs[0][1]}",
+            "outputs": [{"id": i, "property": p} for i, p in outputs] if len(outputs) > 1
+            else {"id": outputs[0][0], "property": outputs[0][1]},
+            "inputs": [ref(*i) for i in inputs], "state": [ref(*s) for s in state],
+            "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"]}
+    req = urllib.request.Request(url + "_dash-update-component", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with opener.open(req, timeout=120) as resp:
+            return resp.status, (json.loads(resp.read())["response"] if resp.status == 200 else None)
+    except urllib.error.HTTPError as e:
+        return e.code, None

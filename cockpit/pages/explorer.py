@@ -3,12 +3,14 @@ paged and sorted table, events per day, and CSV / Excel export of exactly the fi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import dash
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 
 from cockpit import ids
+from cockpit.auth import audit
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.graph import graph
@@ -246,4 +248,6 @@ def export_file(fmt, start, end, area, class_code, subclass, source, status, dep
     frame = q.export_rows(wh, scope, f, _sort(sort_by))
     name = f"事件查询_{f.start_day:%Y%m%d}-{f.end_day:%Y%m%d}"
     encode = q.xlsx_bytes if fmt == "xlsx" else q.csv_bytes
+    audit("export", "/explorer", f"{name}.{fmt} · {len(frame):,} 条 · {scope.code} · "
+                                 f"{json.dumps(f.params(), ensure_ascii=False, default=str)}")
     return dcc.send_bytes(encode(frame), f"{name}.{fmt}"), f"已导出 {len(frame):,} 条"

@@ -10,7 +10,7 @@ from cockpit import ids
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.graph import graph
-from cockpit.context import viewer_scope, warehouse
+from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import heatmap as fig
 from cockpit.queries import areas
@@ -57,7 +57,7 @@ def layout(**_query):
                                          className="heatmap-dropdown")),
             _filter("事件小类", dcc.Dropdown(id=HEATMAP_SUBCLASS, placeholder="全部小类",
                                          className="heatmap-dropdown")),
-            _filter("区域", dcc.Dropdown(id=HEATMAP_AREA, value=viewer_scope().code, clearable=False,
+            _filter("区域", dcc.Dropdown(id=HEATMAP_AREA, value=layout_area(), clearable=False,
                                        className="heatmap-dropdown heatmap-area")),
         ], className="filters heatmap-filters"),
         html.Div([

@@ -10,7 +10,7 @@ from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
 from cockpit.cache import view
-from cockpit.context import viewer_scope, warehouse
+from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import incident as fig
 from cockpit.queries import areas
@@ -54,7 +54,7 @@ def _placeholder(title: str, panel_id: str, what: str) -> html.Div:
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("辖区", dcc.Dropdown(id=INCIDENT_AREA, value=viewer_scope().code, clearable=False,
+            _filter("辖区", dcc.Dropdown(id=INCIDENT_AREA, value=layout_area(), clearable=False,
                                        className="incident-dropdown incident-area")),
             _filter("事件大类", dcc.Dropdown(id=INCIDENT_CLASS, placeholder="全部大类",
                                          className="incident-dropdown")),

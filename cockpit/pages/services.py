@@ -11,7 +11,7 @@ from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
 from cockpit.cache import view
-from cockpit.context import viewer_scope, warehouse
+from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import services as fig
 from cockpit.queries import areas
@@ -52,7 +52,8 @@ TOP_COMMUNITIES = 10
 
 
 def _area_options() -> list[dict]:
-    return areas.options(warehouse(), viewer_scope(), levels=("district", "street", "community"))
+    scope = layout_scope()
+    return areas.options(warehouse(), scope, levels=("district", "street", "community")) if scope else []
 
 
 def layout(**_query):
@@ -61,7 +62,7 @@ def layout(**_query):
     return html.Div([
         html.Div([
             html.Div([html.Div("区域", className="filter-label"),
-                      dcc.Dropdown(id=AREA, options=_area_options(), value=viewer_scope().code,
+                      dcc.Dropdown(id=AREA, options=_area_options(), value=layout_area(),
                                    clearable=False, searchable=True,
                                    className="services-area-dropdown")], className="filter"),
             html.Div([html.Div("时段（截至数据日期）", className="filter-label"),

@@ -14,7 +14,7 @@ from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.graph import graph
 from cockpit.cache import view
-from cockpit.context import viewer_scope, warehouse
+from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
 from cockpit.queries import areas
@@ -99,7 +99,7 @@ def _kpi_table(table_id: str) -> dash_table.DataTable:
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("辖区", dcc.Dropdown(id=WORKFLOW_AREA, value=viewer_scope().code, clearable=False,
+            _filter("辖区", dcc.Dropdown(id=WORKFLOW_AREA, value=layout_area(), clearable=False,
                                        className="workflow-dropdown workflow-area")),
             _filter("起始月份", dcc.Dropdown(id=WORKFLOW_START, placeholder="最近月份",
                                          className="workflow-dropdown")),

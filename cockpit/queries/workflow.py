@@ -29,7 +29,7 @@ def period(start: dt.date, end: dt.date) -> dict:
 
 
 def stage_times(wh: Snapshot, scope: Scope, start, end, department: str = "") -> pd.DataFrame:
-    return run(wh, "workflow__stage_times", scope, department=department or "", **period(start, end))
+    return run(wh, "workflow__stage_times", scope, department=department or None, **period(start, end))
 
 
 def totals(wh: Snapshot, scope: Scope, start, end) -> dict:
@@ -47,9 +47,9 @@ def department_kpis(wh: Snapshot, scope: Scope, start, end) -> pd.DataFrame:
 
 
 def overdue(wh: Snapshot, scope: Scope, page: int, page_size: int, department: str = "") -> pd.DataFrame:
-    return run(wh, "workflow__overdue", scope, department=department or "",
+    return run(wh, "workflow__overdue", scope, department=department or None,
                limit=int(page_size), offset=int(page) * int(page_size))
 
 
 def overdue_count(wh: Snapshot, scope: Scope, department: str = "") -> int:
-    return int(run(wh, "workflow__overdue_count", scope, department=department or "")["n"].iloc[0])
+    return int(run(wh, "workflow__overdue_count", scope, department=department or None)["n"].iloc[0])

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.cockpit_process import cockpit_process
+from tests.cockpit_process import cockpit_process, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -50,8 +50,9 @@ class PageLog:
 
 
 @pytest.fixture
-def page(browser):
-    """A 1920×1080 page whose every request is recorded and non-local ones aborted."""
+def page(browser, cockpit_url):
+    """A 1920×1080 page, signed in to the test cockpit as its city-wide administrator, whose
+    every request is recorded and non-local ones aborted."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     log = PageLog()
 
@@ -71,6 +72,7 @@ def page(browser):
     pg.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: log.console_errors.append(str(e)))
     pg.log = log
+    sign_in(pg, cockpit_url)
     yield pg
     context.close()
 

@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.cockpit_process import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +91,7 @@ def test_screen_scales_to_a_smaller_window(browser, cockpit_url):
     try:
         pg = context.new_page()
         pg.set_default_timeout(120_000)
+        sign_in(pg, cockpit_url)
         pg.goto(cockpit_url)
         pg.wait_for_selector(".screen")
         box = pg.locator(".screen").bounding_box()
@@ -131,6 +133,7 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
         try:
             pg = context.new_page()
             pg.set_default_timeout(120_000)
+            sign_in(pg, url)
             pg.goto(url)
             pg.wait_for_function("(document.querySelector('#kpi-events-30d') || {}).innerText > '—'.slice(1)"
                                  " && document.querySelector('#kpi-events-30d').innerText !== '—'")

@@ -11,6 +11,7 @@ from cockpit.config import Settings
 from cockpit.db import Snapshot
 from cockpit.scope import CITY
 from tests.conftest import served_db
+from tests.cockpit import signed_in
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def counted(monkeypatch):
 
 
 def _call(app, func, *args):
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         return func(*args)
 
 

@@ -15,7 +15,7 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.queries import explorer as q
 from cockpit.scope import CITY
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 HEADERS = ["事件编号", "上报时间", "大类", "小类", "来源", "网格", "社区", "地址", "状态", "时限状态",
            "处置部门", "处置时限", "结案时间", "满意度"]
@@ -69,7 +69,7 @@ def _ordered(frame, column="reported_at", descending=True):
 
 def _view(page, app, *, start=None, end=None, area=None, cls=None, sub=None, source=None,
           status=None, dept=None, page_no=0, sort_by=None, keep=False):
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         return as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
 
 
@@ -130,7 +130,7 @@ def test_every_sortable_column_sorts_like_pandas(app, data):
     from cockpit.context import warehouse
     start = dt.date(2026, 10, 20)
     expected = _select(data, start)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         f = q.clean_filter(warehouse(), CITY, {"start_day": start.isoformat()})
         for column in q.SORTABLE:
             for descending in (True, False):
@@ -162,7 +162,7 @@ def test_forged_filter_values_are_dropped(page, app, data):
     for forged in ("x' OR 1=1 --", "不存在的来源", 7):
         assert _total(_view(page, app, source=forged, status=forged, dept=forged)[3]) == everything
     assert _total(_view(page, app, cls="01", sub="0201")[3]) == len(_select(data, class_code="01"))
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         f = q.clean_filter(warehouse(), CITY, {"start_day": "not a date", "end_day": "2026-13-40",
                                                 "class_code": "01' --"})
@@ -173,7 +173,7 @@ def test_forged_sort_column_is_rejected(page, app, data):
     for forged in ("description", "reported_at DESC; DROP TABLE events", "lon", ""):
         with pytest.raises(ValueError):
             q.check_sort(forged, True)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         f = q.clean_filter(warehouse(), CITY, {})
         with pytest.raises(ValueError):
@@ -193,7 +193,7 @@ def test_no_match_renders_an_empty_state(page, app):
 
 def _export(page, app, fmt, **kw):
     args = [kw.get(k) for k in ("start", "end", "area", "cls", "sub", "source", "status", "dept")]
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         return page.export_file(fmt, *args, kw.get("sort_by"))
 
 
@@ -262,7 +262,7 @@ def test_addresses_are_masked_on_the_server(app, monkeypatch):
         return frame
 
     monkeypatch.setattr(q, "run", planted)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         f = q.clean_filter(warehouse(), CITY, {})
         got = q.rows(warehouse(), CITY, f)["address"].iloc[0]
     assert got == "幸福社区 联系人 139****4321 身份证 110105********0021"
@@ -270,7 +270,7 @@ def test_addresses_are_masked_on_the_server(app, monkeypatch):
 
 def test_forged_date_range_is_clamped(app):
     """Centuries asked for would make a row per day: dates keep to ten years before the as-of day."""
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         end = q.as_of_day(warehouse())
         f = q.clean_filter(warehouse(), CITY, {"start_day": "1200-01-01", "end_day": "9999-12-31"})

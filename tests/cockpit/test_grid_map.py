@@ -14,7 +14,7 @@ from plotly.utils import PlotlyJSONEncoder
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def split_grid(data) -> str:
 
 def test_opens_on_streets_and_numbers_equal_sql(page, app, data):
     district = codes(data, "district", "")[0]
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         figure, drawn, crumbs, title, note, ranking = as_figures(page.render(None, "events", "30", 0, None))
     # a city scope over one district opens on its streets; the breadcrumb starts at the scope
     assert list(figure.data[0].locations) == codes(data, "street", district)
@@ -122,7 +122,7 @@ def test_metrics_per_community_equal_pandas(page, app, data):
     street = codes(data, "street", "")[1]
     for period, days in (("7", 7), ("90", 90), ("365", 365)):
         exp = expected(data, street, 12, days)
-        with app.server.test_request_context("/"):
+        with signed_in(app):
             got = q.metrics(warehouse(), Scope(street, "x"), days).set_index("code")
         assert list(got.index) == codes(data, "community", street)
         for col in ("events", "open", "overdue_open", "needs_open", "rated", "residents",
@@ -136,7 +136,7 @@ def test_metrics_per_community_equal_pandas(page, app, data):
 def test_drill_by_click_and_back_by_breadcrumb(page, app, data):
     street = codes(data, "street", "")[0]
     community = codes(data, "community", street)[0]
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         assert page.drill(click(street), [], None) == street
         assert page.drill(click(community), [], street) == community
         figure, *_, crumbs, title, _note, _ranking = as_figures(page.render(community, "events", "30", 0, None))
@@ -161,7 +161,7 @@ def test_grid_counts_sum_to_the_community_and_sql(page, app, data):
     old = split_grid(data)
     community, street = old[:12], old[:9]
     for period, days in (("30", 30), ("365", 365)):
-        with app.server.test_request_context("/"):
+        with signed_in(app):
             grids = as_figures(page.render(community, "events", period, 0, None))[0]
             communities = as_figures(page.render(street, "events", period, 0, None))[0]
         exp = expected(data, community, 15, days)["events"]
@@ -176,7 +176,7 @@ def test_grid_counts_sum_to_the_community_and_sql(page, app, data):
 
 def test_metric_or_period_change_sends_a_patch(page, app, data):
     street = codes(data, "street", "")[2]
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         full = as_figures(page.render(street, "events", "30", 0, None))
         patch = as_figures(page.render(street, "satisfaction", "90", 0, full[1]))
         new_position = as_figures(page.render(codes(data, "street", "")[0], "satisfaction", "90", 0, full[1]))
@@ -193,7 +193,7 @@ def test_metric_or_period_change_sends_a_patch(page, app, data):
 
 
 def test_forged_position_falls_back_to_the_viewer_scope(page, app, data, monkeypatch):
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         for forged in ("110105", "2202' OR 1=1 --", "220204999", {"code": "1"}, 42):
             figure, _, crumbs, title, *_ = as_figures(page.render(forged, "bogus-metric", "bogus", 0, None))
             assert list(figure.data[0].locations) == codes(data, "district", "")

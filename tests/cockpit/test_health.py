@@ -10,6 +10,7 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from etl import generations
+from tests.cockpit import signed_in
 
 PHONE, ID_NUMBER = "13812345678", "22020419800101123X"
 
@@ -32,7 +33,7 @@ def _unpack(out):
 
 
 def test_load_log_and_served_generation_equal_sql(page, app, tiny_warehouse, tiny_db):
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         v = _unpack(page.refresh_health(0))
     con = duckdb.connect(str(tiny_db), read_only=True)
     want = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined, rows_repaired "

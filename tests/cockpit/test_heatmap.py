@@ -10,7 +10,7 @@ import shapely
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def _count(con, *args, **kw):
 
 def _refresh(app, start, end, cls=None, sub=None, area=CITY.code):
     from cockpit.pages.heatmap import refresh_heatmap   # pages register once the app exists
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         return as_figures(refresh_heatmap(start.isoformat(), end.isoformat(), cls, sub, area, 0))
 
 
@@ -156,7 +156,7 @@ def test_empty_filter_shows_no_data(app):
 
 def test_presets_follow_as_of_and_hand_picked_dates_switch_to_custom(app, as_of):
     from cockpit.pages.heatmap import HEATMAP_RANGE, period_update
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         _, s, e = period_update(None, "7", None, None)
         assert (s, e) == ((as_of - dt.timedelta(days=6)).isoformat(), as_of.isoformat())
         _, s, _ = period_update("heatmap-preset", "365", None, None)
@@ -169,7 +169,7 @@ def test_hexagons_a_few_hundred_metres_across_the_district(app, con):
     from cockpit.figures.heatmap import outline_lines
     from cockpit.queries import areas
     from cockpit.queries.heatmap import HexGrid
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         district = HexGrid.for_extent(outline_lines(areas.shapes(warehouse(), CITY, "street"))["bounds"])
         community = con.execute("SELECT code FROM areas WHERE level = 'community' "

@@ -9,7 +9,7 @@ import urllib.request
 from etl import generations
 from etl.refresh import refresh
 from tests.cockpit.test_screen import _expected
-from tests.cockpit_process import cockpit_process
+from tests.cockpit_process import cockpit_process, http_session, post_callback
 from tests.etl.test_publish import _source_with_fewer_events
 
 from cockpit import ids
@@ -21,19 +21,11 @@ OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
            (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")]
 
 
-def _overview_request(url: str) -> dict:
+def _overview_request(opener, url: str) -> dict:
     """What the browser posts for the overview's callback."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
-        "inputs": [{"id": ids.FRAME_TICK, "property": "n_intervals", "value": 1}],
-        "changedPropIds": [f"{ids.FRAME_TICK}.n_intervals"], "state": [],
-    }
-    req = urllib.request.Request(url + "_dash-update-component", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        assert resp.status == 200
-        return json.loads(resp.read())["response"]
+    status, response = post_callback(opener, url, OUTPUTS, [(ids.FRAME_TICK, "n_intervals", 1)])
+    assert status == 200
+    return response
 
 
 def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
@@ -44,9 +36,10 @@ def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
     answers, errors, stop = [], [], threading.Event()
 
     def client(url):
+        opener = http_session(url)
         while not stop.is_set():
             try:
-                answers.append(_overview_request(url))
+                answers.append(_overview_request(opener, url))
             except Exception as exc:           # any failure at all is the test failing
                 errors.append(repr(exc))
 

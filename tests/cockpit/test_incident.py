@@ -7,7 +7,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 AGE_EDGES_H = [0, 4, 24, 72, 168, 720, np.inf]
 
@@ -87,7 +87,7 @@ def test_whole_scope_equals_pandas(app, data):
     from cockpit.pages.incident import refresh_incident
     exp = _expected(data["events"], data["as_of"], CITY.code)
     assert exp["open"] > 100 and exp["overdue"] > 50
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         out = as_figures(refresh_incident(CITY.code, None, 0))
     _check(out, exp)
 
@@ -96,7 +96,7 @@ def test_filter_change_equals_pandas(app, data):
     from cockpit.pages.incident import refresh_incident
     street = data["streets"][1]
     exp = _expected(data["events"], data["as_of"], street, "01")
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         out = as_figures(refresh_incident(street, "01", 0))
     _check(out, exp)
     assert exp["open"] < _expected(data["events"], data["as_of"], CITY.code)["open"]
@@ -106,7 +106,7 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     from cockpit.pages import incident as page
     mine, other = data["streets"][0], data["streets"][1]
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         forged = as_figures(page.refresh_incident(other, "01' OR '1'='1", 0))
         plain = as_figures(page.refresh_incident(mine, None, 0))
         options = page.filter_options(0, other)
@@ -122,7 +122,7 @@ def test_empty_selection_and_placeholders(app, data):
     present = set(ev.groupby(["grid_code", "class_code"]).size().index)
     grid, cls = next((g, k) for g in sorted(ev["grid_code"].unique())
                      for k in sorted(ev["class_code"].unique()) if (g, k) not in present)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         out = as_figures(page.refresh_incident(grid, cls, 0))
         layout = page.layout()
     assert out[:5] == ("0", "0", "0", "0", "0")

@@ -4,7 +4,7 @@ import pytest
 
 from cockpit import create_app
 from cockpit.config import Settings
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def firms(tiny_db):
 
 def test_counters_and_lists_equal_sql(app, firms):
     from cockpit.pages.property import refresh_lists
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         n, detail, red, black, avg, compounds, cdetail, red_list, black_list = as_figures(refresh_lists(0))
     reds = firms[firms["red_black_list"] == "红榜"]
     blacks = firms[firms["red_black_list"] == "黑榜"]
@@ -46,7 +46,7 @@ def test_counters_and_lists_equal_sql(app, firms):
 
 def test_list_filter_and_forged_values(app, firms):
     from cockpit.pages.property import refresh_ranking
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         red = as_figures(refresh_ranking("red", 0))
         none = as_figures(refresh_ranking("none", 0))
         black = as_figures(refresh_ranking("black", 0))
@@ -69,7 +69,7 @@ def test_ranking_is_by_score(app, firms):
     from cockpit.context import warehouse
     from cockpit.queries import property as q
     from cockpit.scope import CITY
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         frame = q.firms(warehouse(), CITY)
     assert list(frame["firm_id"]) == list(firms["firm_id"])
     expected_rank = firms["credit_score"].rank(method="min", ascending=False).astype(int)
@@ -82,7 +82,7 @@ def test_scope_marks_but_never_hides_firms(app, firms):
     from cockpit.context import warehouse
     from cockpit.queries import property as q
     from cockpit.scope import CITY, Scope
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         city = q.firms(warehouse(), CITY)
         street = q.firms(warehouse(), Scope("220204001", "街道"))
         other = q.firms(warehouse(), Scope("220202", "昌邑区"))

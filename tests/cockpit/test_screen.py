@@ -10,7 +10,7 @@ from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
 from etl import generations
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def _expected(tiny_db, prefix, days=30):
 def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview   # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         residents, households, grids, events, rate, detail, on_time, fig, stamp = as_figures(refresh_overview(0))
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
@@ -59,7 +59,7 @@ def test_scope_limits_every_number(app, tiny_db):
     street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchone()[0]
     scope = Scope(street, "某街道")
     exp = _expected(tiny_db, street)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         k = q.kpis(warehouse(), scope)
         metrics = q.community_metrics(warehouse(), scope)
@@ -84,7 +84,7 @@ def _sql(tiny_db, query, params=None):
 
 def test_columns_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_columns
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = as_figures(refresh_columns(0))
     (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
                                     "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
@@ -107,7 +107,7 @@ def test_columns_equal_sql(app, tiny_db):
 
 def test_boards_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_boards
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         party, safety, livelihood, business = as_figures(refresh_boards(0))
 
     def numbers(board):
@@ -143,7 +143,7 @@ def _nth_workday_after(day, n):
 
 
 def test_board_names_are_whitelisted(app):
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         from cockpit.context import warehouse
         with pytest.raises(ValueError):
             q.board_events(warehouse(), CITY, "平安' OR 1=1 --")

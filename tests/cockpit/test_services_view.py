@@ -10,7 +10,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from etl.workcalendar import is_workday
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def _check(out, exp):
 
 def _call(app, area, period):
     from cockpit.pages.services import refresh_activities, refresh_needs, refresh_volunteers
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         return {"activities": as_figures(refresh_activities(area, period, 0)),
                 "needs": as_figures(refresh_needs(area, period, 0)),
                 "volunteers": as_figures(refresh_volunteers(area, 0))}
@@ -135,7 +135,7 @@ def test_open_needs_table(app, tables):
     from cockpit.context import warehouse
     from cockpit.queries import services as q
     from cockpit.scope import CITY
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         frame = q.needs_open(warehouse(), CITY, 15)
     n = tables["needs"]
     as_of = tables["as_of"]

@@ -9,7 +9,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures
+from tests.cockpit import as_figures, signed_in
 
 STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
           ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
@@ -98,7 +98,7 @@ def test_default_view_equals_pandas(app, data):
     ev, as_of = data["events"], data["as_of"]
     latest = as_of.to_period("M").to_timestamp().date().isoformat()
     lo, hi = _month_bounds(latest, latest)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         out = as_figures(refresh_workflow(CITY.code, None, None, "community", None, "score", 0))
     period, *counters = out[:7]
     assert "2026年10月" in period
@@ -124,7 +124,7 @@ def test_filter_change_equals_pandas(app, data):
     scoped = ev[ev["grid_code"].str.startswith(street)]
     lo, hi = _month_bounds("2026-01-01", "2026-03-01")
     dept = "热力集团"
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         # months given in reverse order are swapped
         out = as_figures(refresh_workflow(street, "2026-03-01", "2026-01-01", "grid", dept, "on_time_rate", 0))
     assert "2026年01月至2026年03月" in out[0]
@@ -147,7 +147,7 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     from cockpit.pages import workflow as page
     mine, other = data["streets"][0], data["streets"][1]
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         forged = as_figures(page.refresh_workflow(other, "2099-01-01", "x", "district' --", "x' OR 1=1", "evil", 0))
         plain = as_figures(page.refresh_workflow(mine, None, None, "community", None, "score", 0))
         mine_rows = page.overdue_page(mine, None, 0, 10, 0)
@@ -175,7 +175,7 @@ def test_overdue_paging(app, data):
     expected = _overdue_expected(ev, as_of, CITY.code)
     assert len(expected) > 25
     pages = math.ceil(len(expected) / 10)
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         first = overdue_page(CITY.code, None, 0, 10, 0)
         second = overdue_page(CITY.code, None, 1, 10, 0)
         last = overdue_page(CITY.code, None, pages - 1, 10, 0)
@@ -195,7 +195,7 @@ def test_overdue_paging(app, data):
                         "department", "deadline", "hours_overdue"}
     # department filter
     dept = expected["department"].value_counts().index[0]
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         d = overdue_page(CITY.code, dept, 0, 100, 0)
     assert [r["event_id"] for r in d[0]] == list(_overdue_expected(ev, as_of, CITY.code, dept)["event_id"])
 
@@ -204,7 +204,7 @@ def test_empty_period_says_no_data(app, data, monkeypatch):
     """A scope with no case at all renders 无数据, not an error."""
     from cockpit.pages import workflow as page
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope("220299", "无事件区"))
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         out = as_figures(page.refresh_workflow("220299", None, None, "community", None, "score", 0))
         rows = page.overdue_page("220299", None, 0, 10, 0)
     assert out[0] == "无数据" and out[9] == [] and out[11] == []

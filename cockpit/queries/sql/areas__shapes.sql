@@ -1,3 +1,4 @@
+-- department: not applicable (the area layer only, no events or persons)
 -- Current polygons (WKB, WGS-84) of one level inside the viewer's jurisdiction.
 SELECT code, name, geometry_wkb
 FROM areas

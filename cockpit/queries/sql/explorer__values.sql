@@ -1,14 +1,18 @@
 -- The values the explorer's filters may take inside the viewer's jurisdiction (the whitelist for
 -- what a browser sends): sources, statuses and departments that occur in its events, and the
--- event taxonomy (classes and subclasses) from the reference table.
+-- event taxonomy (classes and subclasses) from the reference table. A department account's
+-- $department limits them to its own events; otherwise $department is NULL.
 SELECT DISTINCT 'source' AS kind, source AS value, source AS label, NULL AS parent
-FROM events WHERE starts_with(grid_code, $scope) AND source IS NOT NULL
+FROM events WHERE starts_with(grid_code, $scope)
+  AND ($department IS NULL OR department = $department) AND source IS NOT NULL
 UNION ALL
 SELECT DISTINCT 'status', status, status, NULL
-FROM events WHERE starts_with(grid_code, $scope) AND status IS NOT NULL
+FROM events WHERE starts_with(grid_code, $scope)
+  AND ($department IS NULL OR department = $department) AND status IS NOT NULL
 UNION ALL
 SELECT DISTINCT 'department', department, department, NULL
-FROM events WHERE starts_with(grid_code, $scope) AND department IS NOT NULL
+FROM events WHERE starts_with(grid_code, $scope)
+  AND ($department IS NULL OR department = $department) AND department IS NOT NULL
 UNION ALL
 SELECT DISTINCT 'class', class_code, class_name, NULL FROM event_categories
 UNION ALL

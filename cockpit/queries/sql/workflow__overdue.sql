@@ -15,6 +15,6 @@ LEFT JOIN event_categories c USING (subclass_code)
 LEFT JOIN names g ON g.code = s.grid_code
 LEFT JOIN names cm ON cm.code = s.community_code
 WHERE s.overdue_open AND starts_with(s.grid_code, $scope)
-  AND ($department = '' OR s.department = $department)
+  AND ($department IS NULL OR s.department = $department)
 ORDER BY s.deadline, s.event_id
 LIMIT $limit OFFSET $offset

@@ -2,4 +2,4 @@
 SELECT count(*) AS n
 FROM mart_event_sla s
 WHERE s.overdue_open AND starts_with(s.grid_code, $scope)
-  AND ($department = '' OR s.department = $department)
+  AND ($department IS NULL OR s.department = $department)

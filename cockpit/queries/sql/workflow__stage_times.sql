@@ -1,13 +1,13 @@
 -- Time per workflow stage, in elapsed (calendar) hours, of the cases CLOSED in the period
 -- [$start, $stop) up to the as-of instant: a closed case has every stage stamped, so each stage is
 -- measured on the same cases. Median = quantile_cont 0.5, P90 = quantile_cont 0.9 (linear
--- interpolation, as pandas' default). $department = '' means all departments.
+-- interpolation, as pandas' default). $department NULL means all departments.
 WITH closed AS (
     SELECT e.reported_at, e.accepted_at, e.dispatched_at, e.handled_at, e.verified_at, e.closed_at
     FROM events e, meta m
     WHERE starts_with(e.grid_code, $scope)
       AND e.closed_at >= $start AND e.closed_at < $stop AND e.closed_at <= m.as_of
-      AND ($department = '' OR e.department = $department)
+      AND ($department IS NULL OR e.department = $department)
 ), stages AS (
     SELECT 1 AS stage_order, '上报→立案' AS stage, date_diff('second', reported_at, accepted_at) AS s FROM closed
     UNION ALL SELECT 2, '立案→派遣', date_diff('second', accepted_at, dispatched_at) FROM closed

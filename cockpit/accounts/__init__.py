@@ -1,0 +1,75 @@
+"""Platform accounts: who may sign in and what each one sees.
+
+Roles are the platform's own (accounts.csv, data contract). Each falls into a kind:
+
+- `admin`      区级管理员: everything, plus the audit log
+- `district`   指挥长 / 值班调度员 / 督办员: everything in their area and the data-health page
+- `analyst`    分析研判员: the analytic pages of their area (pseudonymised data only)
+- `area`       street, community and grid roles: the pages of their area
+- `department` 部门管理员 / 部门处置员: the events assigned to their department (事件查询); every
+               query refuses a department scope unless its SQL limits rows by `$department`
+
+An account's area is an area code (6/9/12/15 digits); a department account's is the
+department's name, and its area is the whole platform."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = {
+    "区级管理员": "admin",
+    "指挥长": "district", "值班调度员": "district", "督办员": "district",
+    "分析研判员": "analyst",
+    "街道管理员": "area", "街道调度员": "area", "街道审核员": "area", "综治专干": "area",
+    "业务科室": "area", "社区书记": "area", "社区主任": "area", "社区管理员": "area",
+    "社区专干": "area", "专职网格员": "area", "兼职网格员": "area",
+    "部门管理员": "department", "部门处置员": "department",
+}
+LEVEL_OF_LENGTH = {4: "市", 6: "区", 9: "街道", 12: "社区", 15: "网格"}
+
+# pages (by path) each kind may open: every page but some, or only some
+PAGES_DENIED = {"admin": set(), "district": {"/audit"}, "area": {"/audit", "/health"}}
+PAGES_ONLY = {"analyst": {"/map", "/heatmap", "/workflow", "/incident", "/services", "/property",
+                          "/explorer"},
+              "department": {"/explorer"}}
+STATUSES = ("正常", "停用", "锁定")
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    role: str
+    area: str                     # area code, or the department's name
+    holder: str = ""              # masked (张*): the holder's name never leaves the server in clear
+    status: str = "正常"
+
+    @property
+    def kind(self) -> str:
+        return KINDS[self.role]
+
+    @property
+    def department(self) -> str:
+        return self.area if self.kind == "department" else ""
+
+    @property
+    def area_code(self) -> str | None:
+        return None if self.kind == "department" else self.area
+
+    def may_open(self, path: str) -> bool:
+        if self.kind in PAGES_ONLY:
+            return path in PAGES_ONLY[self.kind]
+        return path not in PAGES_DENIED[self.kind]
+
+    @property
+    def home(self) -> str:
+        """Where the account lands after signing in: the big screen, or its first page."""
+        return "/" if self.may_open("/") else sorted(PAGES_ONLY[self.kind])[0]
+
+
+def check_role_and_area(role: str, area: str) -> None:
+    if role not in KINDS:
+        raise ValueError(f"未知角色 {role!r}（可选：{'、'.join(KINDS)}）")
+    if KINDS[role] == "department":
+        if not area.strip():
+            raise ValueError("部门账号须填写部门名称")
+    elif not (area.isascii() and area.isdigit() and len(area) in LEVEL_OF_LENGTH):
+        raise ValueError(f"所属区域须为 4/6/9/12/15 位区划或网格编码：{area!r}")

@@ -1,0 +1,91 @@
+"""python -m cockpit.accounts: add, disable, enable, reset, import and list platform accounts.
+
+    python -m cockpit.accounts add ZH000001 --role 区级管理员 --area 220204      # asks for a password
+    python -m cockpit.accounts import data/demo/accounts.csv                   # no passwords yet
+    python -m cockpit.accounts reset ZH000001                                  # prints a new one
+    python -m cockpit.accounts disable ZH000001
+    python -m cockpit.accounts demo                                            # the README's demo accounts
+    python -m cockpit.accounts list
+
+The store is COCKPIT_ACCOUNTS (default data/accounts.sqlite)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from cockpit.accounts import KINDS
+from cockpit.accounts.store import AccountStore
+from cockpit.config import Settings
+
+DEMO_PASSWORD = "demo-2026"
+# (account, role, how its area is found in the warehouse)
+DEMO = [("admin", "区级管理员", "district"), ("leader", "指挥长", "district"),
+        ("analyst", "分析研判员", "district"), ("street", "街道管理员", "street"),
+        ("community", "社区书记", "community"), ("grid", "专职网格员", "grid"),
+        ("department", "部门处置员", "department")]
+
+
+def demo_accounts(store: AccountStore, warehouse: Path) -> list[tuple[str, str, str]]:
+    """The demo's accounts, one per kind of role, on the first district, street, community and
+    grid of the warehouse and its busiest department; all with DEMO_PASSWORD. Existing ones stay."""
+    from cockpit.db import Warehouse
+    with Warehouse(warehouse).snapshot() as snap:
+        first = {level: snap.query("SELECT min(code) FROM areas WHERE level = $level AND valid_to IS NULL",
+                                   {"level": level}).iloc[0, 0]
+                 for level in ("district", "street", "community", "grid")}
+        first["department"] = snap.query("SELECT department FROM events WHERE department IS NOT NULL "
+                                         "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").iloc[0, 0]
+    made = []
+    for account_id, role, level in DEMO:
+        if store.get(account_id) is None:
+            store.add(account_id, role, first[level], DEMO_PASSWORD)
+        made.append((account_id, role, first[level]))
+    return made
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cockpit.accounts", description="平台账号管理")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="新增账号")
+    add.add_argument("account")
+    add.add_argument("--role", required=True, choices=list(KINDS))
+    add.add_argument("--area", required=True, help="区划/网格编码，部门账号填部门名称")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    for name, text in (("disable", "停用账号"), ("enable", "启用（解锁）账号"), ("reset", "重置密码（打印新密码）")):
+        sub.add_parser(name, help=text).add_argument("account")
+    imp = sub.add_parser("import", help="导入平台账号 accounts.csv（不设密码，需逐个 reset）")
+    imp.add_argument("csv", type=Path)
+    sub.add_parser("demo", help="建立演示账号（密码 %s）" % DEMO_PASSWORD)
+    sub.add_parser("list", help="列出账号")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    store = AccountStore(settings.accounts)
+    try:
+        if args.command == "add":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
+            if len(password) < 8:
+                raise ValueError("密码至少 8 位")
+            store.add(args.account, args.role, args.area, password)
+        elif args.command in ("disable", "enable"):
+            store.set_status(args.account, "停用" if args.command == "disable" else "正常")
+        elif args.command == "reset":
+            print(store.reset(args.account))
+        elif args.command == "import":
+            added, kept = store.import_csv(args.csv)
+            print(f"新增 {added} 个账号，已存在 {kept} 个（新账号需 reset 后才能登录）")
+        elif args.command == "demo":
+            for account_id, role, area in demo_accounts(store, settings.warehouse):
+                print(f"{account_id:<11} {role:<6} {area}  密码 {DEMO_PASSWORD}")
+        else:
+            for row in store.list():
+                print("\t".join(str(v) for v in row))
+    except (ValueError, KeyError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
