@@ -58,7 +58,8 @@ def gate():
         return None
     account = signed_in()
     if account is None:
-        session.clear()
+        if "account" in session:      # a stale session (disabled, reset, expired): forget it,
+            session.clear()           # but keep a login form's token (favicon requests race it)
         if request.method != "GET" or request.path.startswith("/_dash"):
             return Response("未登录或登录已过期", status=401, mimetype="text/plain")
         return redirect("/login?next=" + request.full_path.rstrip("?"))

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.browser.personal import PersonalData
 from tests.cockpit_process import cockpit_process, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +22,21 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 
 @pytest.fixture(scope="session")
-def cockpit_url(tiny_warehouse):
-    with cockpit_process(tiny_warehouse) as url:
+def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
+    """Accounts beside the administrator: a grid worker on the first grid, a department's
+    handler on the busiest department. {account: (role, area)}"""
+    import duckdb
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        grid = con.execute("SELECT min(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL").fetchall()[0][0]
+        dept = con.execute("SELECT department FROM events WHERE department IS NOT NULL "
+                           "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
+    return {"T-GRID": ("专职网格员", grid), "T-DEPT": ("部门处置员", dept)}
+
+
+@pytest.fixture(scope="session")
+def cockpit_url(tiny_warehouse, role_accounts):
+    accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
+    with cockpit_process(tiny_warehouse, accounts=accounts) as url:
         yield url
 
 
@@ -40,21 +54,40 @@ def browser():
 
 @dataclass
 class PageLog:
+    personal: PersonalData
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)    # (url, body) of data responses
 
     def assert_clean(self):
+        """Nothing left the machine, no console error, and no response the cockpit sent held a
+        full ID number, a mobile number or a resident's name."""
         assert self.blocked == [], f"requests left 127.0.0.1: {self.blocked}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
+        assert self.texts, "no data response was recorded"
+        leaks = [(url, hit) for url, text in self.texts for hit in self.personal.found(text)]
+        assert leaks == [], f"personal data sent to the browser: {leaks[:10]}"
+
+
+@pytest.fixture(scope="session")
+def personal(tiny_source, tiny_db):
+    import duckdb
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        public = "\n".join(v for (v,) in con.execute(
+            "SELECT name FROM areas UNION ALL SELECT class_name FROM event_categories "
+            "UNION ALL SELECT subclass_name FROM event_categories "
+            "UNION ALL SELECT DISTINCT department FROM events WHERE department IS NOT NULL").fetchall())
+    return PersonalData(tiny_source, public)
 
 
 @pytest.fixture
-def page(browser, cockpit_url):
-    """A 1920×1080 page, signed in to the test cockpit as its city-wide administrator, whose
-    every request is recorded and non-local ones aborted."""
+def page(browser, cockpit_url, personal, request):
+    """A 1920×1080 page, signed in to the test cockpit (as its city-wide administrator, or the
+    account a test names by indirect parametrisation), whose every request is recorded and
+    non-local ones aborted."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    log = PageLog()
+    log = PageLog(personal)
 
     def guard(route):
         url = route.request.url
@@ -72,7 +105,16 @@ def page(browser, cockpit_url):
     pg.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: log.console_errors.append(str(e)))
     pg.log = log
-    sign_in(pg, cockpit_url)
+
+    def record(response):
+        kind = response.headers.get("content-type", "")
+        if urlparse(response.url).hostname in LOCAL_HOSTS and ("json" in kind or "html" in kind):
+            try:
+                log.texts.append((response.url, response.text()))
+            except Exception:             # a body already gone (navigation): nothing to read
+                pass
+    pg.on("response", record)
+    sign_in(pg, cockpit_url, getattr(request, "param", "T-ADMIN"))
     yield pg
     context.close()
 
