@@ -127,12 +127,14 @@ def screenshot(pg, name: str) -> Path:
 
 
 def wait_text(pg, selector: str, expected: str, timeout: float | None = None) -> None:
-    """Wait until `selector` shows exactly `expected`. Counters roll towards a new value, so a
-    read taken as soon as the text changes can catch a number on its way."""
+    """Wait until `selector` shows exactly `expected` and is not rolling. Counters roll towards a
+    new value (the server's text is set first, then animated to), so a read taken as soon as
+    the text changes can catch a number on its way."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     try:
         pg.wait_for_function("([s, t]) => { const e = document.querySelector(s); "
-                             "return e !== null && e.innerText === t; }", arg=[selector, expected],
+                             "return e !== null && e.innerText === t && !e.dataset.rolling; }",
+                             arg=[selector, expected],
                              **({"timeout": timeout} if timeout else {}))
     except PlaywrightTimeout:
         shown = pg.locator(selector).inner_text(timeout=5000) if pg.locator(selector).count() else None

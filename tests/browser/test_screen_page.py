@@ -5,7 +5,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_text
 from tests.cockpit_process import sign_in
 
 pytestmark = pytest.mark.browser
@@ -145,7 +145,7 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
             pg.wait_for_function(f"document.querySelector('#overview-generation').innerText.includes('{new_id}')",
                                  timeout=180000)
             expected = _sql_counters(generations_path(warehouse, new_id))["events"]
-            pg.wait_for_function(f"document.querySelector('#kpi-events-30d').innerText === '{expected:,}'")
+            wait_text(pg, "#kpi-events-30d", f"{expected:,}")       # and done rolling
             seen = [int(t.replace(",", "")) for t in pg.evaluate("window.seen")]
             assert int(before.replace(",", "")) > expected
             # it rolled: values strictly between the old and the new one were shown on the way

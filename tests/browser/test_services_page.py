@@ -4,7 +4,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +52,9 @@ def test_services_page(page, cockpit_url, tiny_db):
     # the period filter: 全部
     every = _sql(tiny_db, None)
     page.locator(".services-period label", has_text="全部").click()
-    page.wait_for_function(f"document.querySelector('#services-kpi-activities').innerText === "
-                           f"'{every['activities']:,}'")
+    wait_text(page, "#services-kpi-activities", f"{every['activities']:,}")
     # the needs counters come from their own callback: wait for them as well
-    page.wait_for_function(f"document.querySelector('#services-kpi-needs').innerText === "
-                           f"'{every['needs']:,}'")
-    assert _text(page, "services-kpi-needs") == f"{every['needs']:,}"
+    wait_text(page, "#services-kpi-needs", f"{every['needs']:,}")
     assert "全部" in _text(page, "services-scope-note")
     page.wait_for_timeout(800)
     screenshot(page, "services")

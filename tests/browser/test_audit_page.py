@@ -1,0 +1,18 @@
+"""审计日志 in Chromium: the administrator sees sign-ins and page views, newest first."""
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_audit_page_lists_sign_ins_and_page_views(page, cockpit_url):
+    page.set_default_timeout(90_000)
+    page.goto(cockpit_url + "audit")
+    page.wait_for_selector("#audit-table td[data-dash-column='action']")
+    actions = set(page.locator("#audit-table td[data-dash-column='action']").all_inner_texts())
+    assert {"登录成功", "访问页面"} <= actions
+    assert "T-ADMIN" in page.locator("#audit-table td[data-dash-column='account']").all_inner_texts()
+    assert "保存 180 天" in page.inner_text("#audit-note")
+    screenshot(page, "audit")
+    page.log.assert_clean()
