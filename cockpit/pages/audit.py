@@ -3,6 +3,7 @@ district centre's administrators only (the gate refuses this page and its callba
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, callback, dash_table, dcc, html
 from flask import current_app
 
@@ -19,7 +20,7 @@ AUDIT_ACCOUNT = "audit-account"
 AUDIT_TABLE = "audit-table"
 AUDIT_NOTE = "audit-note"
 LIMIT = 500
-COLUMNS = [{"id": "at", "name": "时间（UTC）"}, {"id": "account", "name": "账号"},
+COLUMNS = [{"id": "at", "name": "时间（北京时间）"}, {"id": "account", "name": "账号"},
            {"id": "address", "name": "来源地址"}, {"id": "action", "name": "操作"},
            {"id": "target", "name": "对象"}, {"id": "detail", "name": "说明"}]
 
@@ -48,5 +49,7 @@ def refresh_audit(action, account, _tick):
     frame = log.recent(LIMIT, action if action in ACTIONS else None,
                        account.strip()[:64] if isinstance(account, str) else None)
     frame["action"] = frame["action"].map(ACTIONS)
+    frame["at"] = (pd.to_datetime(frame["at"]).dt.tz_localize("UTC").dt.tz_convert("Asia/Shanghai")
+                   .dt.strftime("%Y-%m-%d %H:%M:%S"))
     note = f"显示最近 {len(frame):,} 条（至多 {LIMIT} 条）；记录只增不改，保存 {log.retention_days} 天"
     return frame.drop(columns="id").to_dict("records"), note
