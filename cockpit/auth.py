@@ -125,7 +125,9 @@ def login():
                 page = _page_of_path(target)
                 return redirect(target if page is None or result.account.may_open(page) else home)
             error = result.refused
-            audit("login_failed", detail=error, account=account_id)
+            # an unknown name may be a password typed in the wrong box: never log it
+            known = accounts().get(account_id) is not None
+            audit("login_failed", detail=error, account=account_id if known else "（未知账号）")
     session["csrf"] = session.get("csrf") or secrets.token_urlsafe(16)
     return Response(_LOGIN.format(error=html.escape(error), account=html.escape(account_id),
                                   csrf=session["csrf"], next=html.escape(target)),

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import shutil
 import sys
-import json
 import logging
 import time
 import uuid

@@ -1,10 +1,8 @@
 """A refresh publishes while a running cockpit answers requests: no request fails, every response
 comes whole from one generation (its numbers are that generation's), and the new generation is
 served without a restart."""
-import json
 import shutil
 import threading
-import urllib.request
 
 from etl import generations
 from etl.refresh import refresh
