@@ -40,9 +40,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     last.set(el, to);
     if (to === null || from === null || from === undefined || from === to) { return; }
     const decimals = (target.split(".")[1] || "").length, t0 = performance.now(), ms = 900;
+    let frames = 0;
     el.dataset.rolling = "1";
     function frame(now) {
-      const k = Math.min(1, (now - t0) / ms), v = from + (to - from) * (1 - Math.pow(1 - k, 3));
+      // a busy browser can stall past the whole roll between two frames: still show a few
+      // steps on the way (at most a quarter of the way per frame) rather than jump to the end
+      frames += 1;
+      const k = Math.min(1, (now - t0) / ms, frames / 4), v = from + (to - from) * (1 - Math.pow(1 - k, 3));
       // change the text node React owns, never replace it (React keeps writing to that node)
       const node = el.firstChild;
       if (!node || node.nodeType !== 3) { delete el.dataset.rolling; return; }

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 ACTIONS = {"login": "登录成功", "login_failed": "登录失败", "logout": "退出", "page_view": "访问页面",
-           "export": "导出", "denied": "拒绝访问"}
+           "export": "导出", "unmask": "查看完整信息", "denied": "拒绝访问"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -63,6 +63,13 @@ class AuditLog:
         with closing(self._connect()) as con, con:
             con.execute("INSERT INTO audit (at, account, address, action, target, detail) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (at, account, address, action, target[:200], detail[:500]))
+
+    def count_since(self, account: str, action: str, since: dt.datetime) -> int:
+        """How many `action` records `account` has left since `since` (an aware datetime)."""
+        at = since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        with closing(self._connect()) as con:
+            return con.execute("SELECT count(*) FROM audit WHERE account = ? AND action = ? AND at >= ?",
+                               (account, action, at)).fetchone()[0]
 
     def recent(self, limit: int = 500, action: str | None = None, account: str | None = None) -> pd.DataFrame:
         where, params = [], []

@@ -26,6 +26,10 @@ class Settings:
     secret_key_file: Path = ROOT / "data" / "secrets" / "session.key"   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
     session_hours: int = 8
+    # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
+    # creates it beside its pseudonymisation key (etl/vault.py)
+    vault_key_file: Path = ROOT / "data" / "secrets" / "vault.key"
+    unmask_per_hour: int = 20        # full records one account may open in an hour
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -38,7 +42,7 @@ class Settings:
             s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
         if env.get("COCKPIT_HOST"):
             s = replace(s, host=env["COCKPIT_HOST"])
-        for name in ("accounts", "audit", "secret_key_file"):
+        for name in ("accounts", "audit", "secret_key_file", "vault_key_file"):
             if env.get(f"COCKPIT_{name.upper()}"):
                 s = replace(s, **{name: Path(env[f"COCKPIT_{name.upper()}"])})
         if env.get("COCKPIT_AUDIT_RETENTION_DAYS"):
@@ -47,4 +51,6 @@ class Settings:
             s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
         if env.get("COCKPIT_SESSION_HOURS"):
             s = replace(s, session_hours=int(env["COCKPIT_SESSION_HOURS"]))
+        if env.get("COCKPIT_UNMASK_PER_HOUR"):
+            s = replace(s, unmask_per_hour=int(env["COCKPIT_UNMASK_PER_HOUR"]))
         return replace(s, **{k: v for k, v in overrides.items() if v is not None})

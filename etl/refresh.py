@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import contract, generations, runlog
+from etl import contract, generations, runlog, vault
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
@@ -220,7 +220,7 @@ def _served_digest(served: generations.Generation) -> str | None:
 
 
 def _build(source, building, key_file, specs, sniffed, digest, report):
-    key = load_or_create_key(key_file)
+    key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
     con = _connect()
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
@@ -228,7 +228,7 @@ def _build(source, building, key_file, specs, sniffed, digest, report):
         _load_reference(con)
         _load_areas(con, source, report)
         for spec in specs:            # persons reference households: order matters
-            _load_source(con, source, spec, key, report, sniffed[source / spec.file])
+            _load_source(con, source, spec, key, report, sniffed[source / spec.file], vault_key)
         create_tables(con)
         events = next(s for s in specs if s.table == "events")
         for path in update_files(source):
@@ -275,6 +275,8 @@ def _create_bookkeeping(con):
     con.execute("""CREATE TABLE wh.load_log (run_id VARCHAR, file VARCHAR, sha256 VARCHAR,
                    encoding VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
                    rows_repaired BIGINT)""")
+    con.execute("CREATE TABLE wh.vault (source_table VARCHAR, bucket BIGINT, sealed BLOB)")
+    con.execute("CREATE TABLE wh.vault_index (source_table VARCHAR, record_id VARCHAR, bucket BIGINT)")
 
 
 WORKDAYS_FROM = dt.date(2015, 1, 1)     # before any record a centre keeps on line
@@ -307,17 +309,18 @@ def _load_areas(con, source: Path, report: RunReport):
 
 
 def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport,
-                 sniffed: tuple[str, str]):
-    _check_file(con, source / spec.file, spec.file, spec, key, report, sniffed)
+                 sniffed: tuple[str, str], vault_key: bytes):
+    _check_file(con, source / spec.file, spec.file, spec, key, report, sniffed, vault_key)
     # the core table this source feeds must exist before later sources check references
     _run_layer_file(con, "staging", f"stg_{spec.table}")
     _run_layer_file(con, "core", spec.table)
 
 
 def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: bytes,
-                report: RunReport, sniffed: tuple[str, str]) -> None:
+                report: RunReport, sniffed: tuple[str, str], vault_key: bytes | None = None) -> None:
     """Read, repair and check one file of `spec`'s kind into memory.checked_<table>; its failures
-    go to quarantine and its counts to load_log under `label`."""
+    go to quarantine and its counts to load_log under `label`. The clear personal values of the
+    rows loaded are sealed into the vault (etl/vault.py) with `vault_key`."""
     log.info("读取 %s …", label)
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
@@ -325,7 +328,11 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
     n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label)
     if spec.crs == "GCJ-02":
         log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
-    if personal:          # the clear values go no further than this in-memory table
+    if personal and vault_key is not None:
+        clear = ", ".join(f"trim({c.name}) AS {c.name}" for c in spec.columns if c.personal)
+        con.execute(f"CREATE OR REPLACE TABLE memory.clear_{spec.table} AS "
+                    f"SELECT line, trim({spec.key}) AS record_id, {clear} FROM memory.{raw}")
+    if personal:          # the clear values go no further than this in-memory table (and the vault)
         sql = ((SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
                if spec.table == "persons" else masking_sql(spec, f"memory.{raw}"))
         params = hmac_pads(key) if "$ipad" in sql else None
@@ -347,6 +354,12 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS
                     SELECT * FROM memory.{raw} WHERE line NOT IN (SELECT line FROM memory.fail_{spec.table})""")
     n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchall()[0][0]
+    if personal and vault_key is not None:
+        sealed = vault.seal(con, vault_key, spec.table, [c.name for c in spec.columns if c.personal],
+                            f"(SELECT * FROM memory.clear_{spec.table} WHERE line IN "
+                            f"(SELECT line FROM memory.checked_{spec.table}))")
+        con.execute(f"DROP TABLE memory.clear_{spec.table}")
+        log.info("  %s: 加密封存 %d 条个人信息 (sealed)", label, sealed)
     n_bad = con.execute(f"SELECT count(DISTINCT line) FROM memory.fail_{spec.table}").fetchall()[0][0] \
         + len(malformed)
     if text.rows_in != n_ok + n_bad:

@@ -2,6 +2,7 @@
 with its own account store, audit log and session key in a temporary folder."""
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import http.cookiejar
@@ -63,9 +64,11 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         proc.wait(10)
 
 
-def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD):
-    """A urllib opener signed in as `account` (its cookie jar holds the session)."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD,
+                 jar: http.cookiejar.CookieJar | None = None):
+    """A urllib opener signed in as `account` through the login form (`jar` holds the session)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
+        jar if jar is not None else http.cookiejar.CookieJar()))
     page = opener.open(url + "login", timeout=60).read().decode()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode({"account": account, "password": password, "csrf": csrf, "next": "/"})
@@ -73,9 +76,27 @@ def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWO
     return opener
 
 
+@functools.cache
+def session_cookie(url: str, account: str, password: str = TEST_PASSWORD) -> dict:
+    """The session cookie of one sign-in through the login form, for a browser context."""
+    jar = http.cookiejar.CookieJar()
+    http_session(url, account, password, jar)
+    found = [c for c in jar if c.name == "cockpit_session"]
+    assert found, f"{account} was not signed in"
+    return {"name": found[0].name, "value": found[0].value, "url": url}
+
+
 def sign_in(page, url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD) -> None:
-    """Sign a Playwright page (its browser context) in through the login form."""
-    page.goto(url + "login")
+    """Sign a Playwright page's browser context in with a session from the login form (one
+    sign-in per account and cockpit): not a big-screen render before every test's own page.
+    The form itself in a browser: sign_in_with_form."""
+    page.context.add_cookies([session_cookie(url, account, password)])
+
+
+def sign_in_with_form(page, url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD,
+                      next_path: str = "") -> None:
+    """Sign in by typing into the login page, as a person does."""
+    page.goto(url + "login" + (f"?next=/{next_path}" if next_path else ""))
     page.fill("#account", account)
     page.fill("#password", password)
     page.click("button[type=submit]")

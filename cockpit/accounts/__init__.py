@@ -32,6 +32,9 @@ PAGES_ONLY = {"analyst": {"/map", "/heatmap", "/workflow", "/incident", "/servic
                           "/explorer"},
               "department": {"/explorer"}}
 STATUSES = ("正常", "停用", "锁定")
+# who may open one resident's record in full (with a reason, audited): the accounts whose work is
+# with residents; analysts see pseudonymised data only, departments only their events
+UNMASK_KINDS = {"admin", "district", "area"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class Account:
         if self.kind in PAGES_ONLY:
             return path in PAGES_ONLY[self.kind]
         return path not in PAGES_DENIED[self.kind]
+
+    @property
+    def may_unmask(self) -> bool:
+        return self.kind in UNMASK_KINDS
 
     @property
     def home(self) -> str:

@@ -13,7 +13,7 @@ from cockpit.components.counter import panel
 from cockpit.figures import theme
 
 dash.register_page(__name__, path="/audit", name="审计日志", title="网格治理数字驾驶舱 · 审计日志",
-                   order=9)
+                   order=10)
 
 AUDIT_ACTION = "audit-action"
 AUDIT_ACCOUNT = "audit-account"

@@ -20,7 +20,7 @@ from cockpit.queries import health as q
 from cockpit.queries.explorer import mask_personal
 
 dash.register_page(__name__, path="/health", name="数据健康", title="网格治理数字驾驶舱 · 数据健康",
-                   order=8)
+                   order=9)
 
 HEALTH_CARDS = "health-cards"
 HEALTH_LOAD_LOG = "health-load-log"

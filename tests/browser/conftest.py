@@ -34,9 +34,11 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def cockpit_url(tiny_warehouse, role_accounts):
+def cockpit_url(tiny_warehouse, key_file, role_accounts):
+    from etl.vault import vault_key_path
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
-    with cockpit_process(tiny_warehouse, accounts=accounts) as url:
+    with cockpit_process(tiny_warehouse, accounts=accounts,
+                         env={"COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file))}) as url:
         yield url
 
 

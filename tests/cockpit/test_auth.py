@@ -2,78 +2,9 @@
 (posted straight to Dash's update endpoint, as any script could)."""
 import re
 
-import duckdb
 import pytest
 
-from cockpit import create_app
-from cockpit.config import Settings
-from tests.conftest import served_db
-
-PASSWORD = "role-test-password"
-UPDATE = "/_dash-update-component"
-
-
-@pytest.fixture(scope="module")
-def world(tiny_warehouse, tmp_path_factory):
-    """The app, and one account per kind of role on real areas of the tiny warehouse."""
-    home = tmp_path_factory.mktemp("auth")
-    app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
-                              audit=home / "audit.sqlite", secret_key_file=home / "session.key"))
-    con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
-    first = {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
-                              [lvl]).fetchall()[0][0] for lvl in ("district", "street", "community", "grid")}
-    other_street = con.execute("SELECT max(code) FROM areas WHERE level = 'street'").fetchall()[0][0]
-    dept, other_dept = [r[0] for r in con.execute(
-        "SELECT department FROM events WHERE department IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 2"
-    ).fetchall()]
-    con.close()
-    roles = {"admin": ("区级管理员", "2202"), "leader": ("指挥长", first["district"]),
-             "analyst": ("分析研判员", first["district"]), "street": ("街道管理员", first["street"]),
-             "community": ("社区书记", first["community"]), "grid": ("专职网格员", first["grid"]),
-             "department": ("部门处置员", dept)}
-    store = app.server.config["COCKPIT_ACCOUNTS"]
-    for account_id, (role, area) in roles.items():
-        store.add(account_id, role, area, PASSWORD)
-    assert other_street != first["street"]
-    return {"app": app, "roles": roles, "other_street": other_street, "other_dept": other_dept}
-
-
-def _client(world, account=None, password=PASSWORD):
-    client = world["app"].server.test_client()
-    if account:
-        response = _login(client, account, password)
-        assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-def _login(client, account, password, next_="/"):
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"account": account, "password": password, "csrf": csrf, "next": next_})
-
-
-def _post(client, world, output_id: str, values: dict):
-    """Post the callback that outputs `output_id`, with `values` ({(id, property): value}) for its
-    inputs and states, None for the rest. Returns (status, {"id.prop": value})."""
-    cmap = world["app"].callback_map
-    key = next(k for k in cmap if f"{output_id}." in k)
-    spec = cmap[key]
-    outputs = [o for o in key.strip(".").split("...")]
-
-    def refs(items):
-        return [{"id": i["id"], "property": i["property"], "value": values.get((i["id"], i["property"]))}
-                for i in items]
-    body = {"output": key, "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
-                                       for o in outputs] if key.startswith("..") else
-            {"id": outputs[0].rsplit(".", 1)[0], "property": outputs[0].rsplit(".", 1)[1]},
-            "inputs": refs(spec["inputs"]), "state": refs(spec["state"]),
-            "changedPropIds": [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"]}
-    r = client.post(UPDATE, json=body)
-    if r.status_code != 200:
-        return r.status_code, None
-    out = r.get_json()["response"]
-    return 200, {f"{i}.{p}": v for i, props in out.items() for p, v in props.items()}
-
+from tests.cockpit.conftest import PASSWORD, UPDATE, client as _client, login as _login, post as _post
 
 def _explorer(client, world, area=None, department=None):
     status, out = _post(client, world, "explorer-table", {("explorer-area", "value"): area,

@@ -1,0 +1,170 @@
+"""实有人口: the residents of the account's jurisdiction, masked, a page at a time; one resident's
+record in full only through the audited, reason-giving action of cockpit/unmask.py."""
+from __future__ import annotations
+
+import math
+
+import dash
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+from flask import current_app, g, request
+
+from cockpit import ids
+from cockpit.cache import cache, view
+from cockpit.components.counter import panel
+from cockpit.context import viewer_scope, warehouse
+from cockpit.db import Snapshot
+from cockpit.figures import theme
+from cockpit.pages.explorer import DROPDOWN_LABELS
+from cockpit.queries import areas
+from cockpit.queries import people as q
+from cockpit.scope import Scope
+from cockpit.unmask import REASON_MIN_CHARS, UnmaskRefused, unmask
+
+dash.register_page(__name__, path="/people", name="实有人口", title="网格治理数字驾驶舱 · 实有人口",
+                   order=8)
+
+PEOPLE_AREA = "people-area"
+PEOPLE_RESIDENCE = "people-residence"
+PEOPLE_ADDRESS = "people-address"
+PEOPLE_COUNT = "people-count"
+PEOPLE_TABLE = "people-table"
+PEOPLE_EMPTY = "people-empty"
+PEOPLE_SELECTED = "people-selected"
+PEOPLE_REASON = "people-reason"
+PEOPLE_UNMASK = "people-unmask"
+PEOPLE_FULL = "people-full"
+
+MASK_RULE = ("姓名、公民身份号码和联系电话均已脱敏。确需查看某人完整信息时，请选中该行并填写理由："
+             "每次查看都记入审计日志，每小时次数有上限。")
+
+
+def _filter(label: str, control, class_name: str = "filter") -> html.Div:
+    return html.Div([html.Div(label, className="filter-label"), control], className=class_name)
+
+
+def layout(**_query):
+    return html.Div([
+        html.Div([
+            _filter("区域", dcc.Dropdown(id=PEOPLE_AREA, options=[], placeholder="本辖区", clearable=False,
+                                       labels=DROPDOWN_LABELS, className="explorer-dropdown"),
+                    "filter explorer-area"),
+            _filter("人口类型", dcc.Dropdown(id=PEOPLE_RESIDENCE, options=[], placeholder="全部",
+                                         labels=DROPDOWN_LABELS, className="explorer-dropdown")),
+            _filter("住址包含", dcc.Input(id=PEOPLE_ADDRESS, type="text", debounce=True,
+                                       maxLength=q.ADDRESS_TEXT_MAX, placeholder="小区、楼栋或门牌",
+                                       className="people-input")),
+        ], className="filters explorer-filters"),
+        html.Div([html.Div("—", id=PEOPLE_COUNT, className="explorer-count"),
+                  html.Div(MASK_RULE, className="people-rule")], className="explorer-toolbar"),
+        panel("人员列表", dash_table.DataTable(
+            id=PEOPLE_TABLE,
+            columns=[{"name": header, "id": cid} for cid, header in q.COLUMNS.items()],
+            data=[], page_action="custom", page_current=0, page_size=q.PAGE_SIZE, page_count=1,
+            row_selectable="single", selected_rows=[],
+            style_table={"overflowX": "auto"},
+            style_cell={"textAlign": "left", "padding": "6px 10px", "whiteSpace": "nowrap",
+                        "fontFamily": theme.FONT_FAMILY, "fontSize": "14px", "maxWidth": "300px",
+                        "overflow": "hidden", "textOverflow": "ellipsis"},
+            style_header={"fontWeight": "bold"},
+        ), html.Div("无数据：没有符合筛选条件的人员", id=PEOPLE_EMPTY, className="empty-note",
+                    style={"display": "none"}), class_name="explorer-table-panel"),
+        panel("查看完整信息", html.Div([
+            html.Div("请在列表中选中一人", id=PEOPLE_SELECTED, className="people-selected"),
+            dcc.Input(id=PEOPLE_REASON, type="text", maxLength=200, className="people-input people-reason",
+                      placeholder=f"查看理由（必填，至少 {REASON_MIN_CHARS} 个字），如：入户走访核实联系方式"),
+            html.Button("查看完整信息", id=PEOPLE_UNMASK, n_clicks=0, className="explorer-button"),
+        ], className="people-unmask-bar"), html.Div(id=PEOPLE_FULL, className="people-full"),
+            class_name="people-unmask-panel"),
+    ], className="explorer people")
+
+
+@cache.memoize()
+def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
+    return areas.options(wh, scope, levels=("district", "street", "community", "grid"))
+
+
+@callback(
+    Output(PEOPLE_AREA, "options"), Output(PEOPLE_AREA, "value"), Output(PEOPLE_RESIDENCE, "options"),
+    Input(ids.FRAME_TICK, "n_intervals"), State(PEOPLE_AREA, "value"),
+)
+def fill_filters(_tick, area):
+    wh, scope = warehouse(), viewer_scope()
+    return (_area_options(wh, scope), no_update if area else scope.code,
+            [{"label": t, "value": t} for t in q.residence_types(wh, scope)])
+
+
+def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
+    labels = {o["value"]: o["label"].strip("\u3000") for o in _area_options(wh, viewer)}
+    return labels.get(scope.code, scope.name)
+
+
+@view
+def table_view(wh: Snapshot, viewer: Scope, area, residence, address, page_current) -> tuple:
+    """The table's page, page count and page number, the count line and the empty note's style."""
+    scope = viewer.narrow(area)
+    residence, address = q.clean_residence_type(wh, viewer, residence), q.clean_address(address)
+    page = page_current if isinstance(page_current, int) and page_current >= 0 else 0
+    frame, total = q.rows(wh, scope, residence, address, page)
+    pages = max(1, math.ceil(total / q.PAGE_SIZE))
+    if page >= pages:                           # a page past the end (a forged or stale number)
+        page = pages - 1
+        frame, total = q.rows(wh, scope, residence, address, page)
+    line = f"{_area_name(wh, viewer, scope)} · 共 {total:,} 人 · 第 {page + 1}/{pages} 页"
+    return (frame.to_dict("records"), pages, page, line,
+            {"display": "block"} if total == 0 else {"display": "none"})
+
+
+@callback(
+    Output(PEOPLE_TABLE, "data"), Output(PEOPLE_TABLE, "page_count"), Output(PEOPLE_TABLE, "page_current"),
+    Output(PEOPLE_COUNT, "children"), Output(PEOPLE_EMPTY, "style"),
+    Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"), Input(PEOPLE_ADDRESS, "value"),
+    Input(PEOPLE_TABLE, "page_current"), Input(ids.FRAME_TICK, "n_intervals"),
+)
+def update_table(area, residence, address, page_current, _tick):
+    # a new filter starts at the first page; paging and the frame's tick keep the page
+    keep = set(ctx.triggered_prop_ids) <= {f"{PEOPLE_TABLE}.page_current", f"{ids.FRAME_TICK}.n_intervals"}
+    return table_view(warehouse(), viewer_scope(), area, residence, address, page_current if keep else 0)
+
+
+@callback(
+    Output(PEOPLE_TABLE, "selected_rows"),
+    Input(PEOPLE_TABLE, "page_current"), Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"),
+    Input(PEOPLE_ADDRESS, "value"),
+    prevent_initial_call=True,
+)
+def clear_selection(*_filters):
+    """Another page or filter: the selected row would point at someone else."""
+    return []
+
+
+def _full_record(fields: dict[str, str], masked_name: str) -> html.Div:
+    return html.Div([
+        html.Div(f"{masked_name} 的完整信息（本次查看已记入审计日志）", className="people-full-title"),
+        html.Dl([item for label, value in fields.items()
+                 for item in (html.Dt(label), html.Dd(value or "—", className="people-full-value"))]),
+    ])
+
+
+@callback(
+    Output(PEOPLE_SELECTED, "children"), Output(PEOPLE_FULL, "children"), Output(PEOPLE_REASON, "value"),
+    Input(PEOPLE_UNMASK, "n_clicks"), Input(PEOPLE_TABLE, "selected_rows"), Input(PEOPLE_TABLE, "data"),
+    State(PEOPLE_REASON, "value"),
+    prevent_initial_call=True,
+)
+def show_in_full(_clicks, selected, data, reason):
+    """A new selection shows who is selected and hides any full record; the button opens the
+    selected person's record (cockpit/unmask.py decides, within the account's scope)."""
+    row = data[selected[0]] if selected and data and 0 <= selected[0] < len(data) else None
+    who = f"已选中：{row.get('name_masked', '')}　{row.get('address', '')}" if row else "请在列表中选中一人"
+    if ctx.triggered_id != PEOPLE_UNMASK:
+        return who, None, no_update
+    if row is None:
+        return who, html.Div("请先在列表中选中一人", className="people-refused"), no_update
+    settings = current_app.config["COCKPIT_SETTINGS"]
+    try:
+        fields = unmask(warehouse(), g.account, viewer_scope(), row.get("person_id"), reason,
+                        key_file=settings.vault_key_file, per_hour=settings.unmask_per_hour,
+                        audit_log=current_app.config["COCKPIT_AUDIT"], address=request.remote_addr or "")
+    except UnmaskRefused as refused:
+        return who, html.Div(str(refused), className="people-refused"), no_update
+    return who, _full_record(fields, row.get("name_masked", "")), ""

@@ -1,0 +1,111 @@
+"""实有人口 and the one privileged action that shows a resident in full: masked lists inside the
+account's area, a reason required, the record opened from the ETL's sealed copy, every opening
+audited, capped per hour, refused outside the area and to roles that may not."""
+import csv
+import json
+import re
+
+import duckdb
+
+from tests.cockpit.conftest import UNMASK_PER_HOUR, client, post
+from tests.conftest import served_db
+
+TABLE = "people-table.data"
+
+
+def _people(c, world, area=None, address=None):
+    status, out = post(c, world, TABLE, {("people-area", "value"): area, ("people-address", "value"): address})
+    assert status == 200
+    total = int(re.search(r"共 ([\d,]+) 人", out["people-count.children"]).group(1).replace(",", ""))
+    return total, out[TABLE]
+
+
+def _unmask(c, world, person_id, reason):
+    """Post the button's callback as a browser would, with `person_id` as the selected row."""
+    status, out = post(c, world, "people-full", {("people-unmask", "n_clicks"): 1,
+                                                 ("people-table", "selected_rows"): [0],
+                                                 ("people-table", "data"): [{"person_id": person_id,
+                                                                             "name_masked": "x*"}],
+                                                 ("people-reason", "value"): reason})
+    return status, json.dumps(out, ensure_ascii=False) if out else ""
+
+
+def _sql(tiny_warehouse, query, params=()):
+    with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def _source_person(tiny_source, person_id) -> dict:
+    with open(tiny_source / "persons.csv", encoding="utf-8") as f:
+        return next(r for r in csv.DictReader(f) if r["人员编号"] == person_id)
+
+
+def test_the_list_is_masked_and_limited_to_the_area(world, tiny_warehouse):
+    street = world["roles"]["street"][1]
+    admin_total, rows = _people(client(world, "admin"), world)
+    assert admin_total == _sql(tiny_warehouse, "SELECT count(*) FROM persons")[0][0]
+    assert rows and all("*" in r["name_masked"] and "********" in r["id_number_masked"] for r in rows)
+    mine = client(world, "street")
+    own, _ = _people(mine, world)
+    assert own == _sql(tiny_warehouse, "SELECT count(*) FROM persons WHERE starts_with(grid_code, ?)",
+                       [street])[0][0] < admin_total
+    for forged in ("2202", world["other_street"], "' OR 1=1 --", ["2202"]):
+        assert _people(mine, world, forged)[0] == own, forged
+    # the address filter narrows; the page's count line says how many match
+    address = rows[0]["address"]
+    n, found = _people(client(world, "admin"), world, address=address)
+    assert n == _sql(tiny_warehouse, "SELECT count(*) FROM persons p JOIN addresses a USING (address_id) "
+                                     "WHERE contains(a.address, ?)", [address])[0][0]
+    assert n >= 1 and all(address in r["address"] for r in found)
+
+
+def test_one_record_in_full_needs_a_reason_and_is_audited(world, tiny_source):
+    c = client(world, "community")
+    _, rows = _people(c, world)
+    person_id = rows[0]["person_id"]
+    source = _source_person(tiny_source, person_id)
+    audit = world["app"].server.config["COCKPIT_AUDIT"]
+
+    status, shown = _unmask(c, world, person_id, "  ")
+    assert status == 200 and "请填写查看理由" in shown and source["公民身份号码"] not in shown
+    assert audit.recent(10, "unmask", "community").empty
+
+    status, shown = _unmask(c, world, person_id, "入户走访核实联系方式")
+    assert status == 200
+    for column in ("姓名", "公民身份号码", "联系电话"):
+        assert source[column] in shown, column
+    record = audit.recent(10, "unmask", "community").iloc[0]
+    assert person_id in record["detail"] and "入户走访核实联系方式" in record["detail"]
+    assert source["公民身份号码"] not in record["detail"] and source["姓名"] not in record["detail"]
+
+
+def test_a_record_outside_the_area_is_refused_and_audited(world, tiny_warehouse, tiny_source):
+    community = world["roles"]["community"][1]
+    outside = _sql(tiny_warehouse, "SELECT min(person_id) FROM persons WHERE NOT starts_with(grid_code, ?)",
+                   [community])[0][0]
+    status, shown = _unmask(client(world, "community"), world, outside, "入户走访核实联系方式")
+    assert status == 200 and "不在您的辖区内" in shown
+    assert _source_person(tiny_source, outside)["公民身份号码"] not in shown
+    denied = world["app"].server.config["COCKPIT_AUDIT"].recent(5, "denied", "community")
+    assert outside in denied.iloc[0]["detail"]
+
+
+def test_analysts_and_departments_cannot_open_the_page_or_its_action(world, tiny_warehouse):
+    person_id = _sql(tiny_warehouse, "SELECT min(person_id) FROM persons")[0][0]
+    for role in ("analyst", "department"):
+        c = client(world, role)
+        assert c.get("/people").status_code == 302
+        assert post(c, world, TABLE, {})[0] == 403
+        assert _unmask(c, world, person_id, "入户走访核实联系方式")[0] == 403
+
+
+def test_openings_are_capped_per_hour(world, tiny_warehouse):
+    store = world["app"].server.config["COCKPIT_ACCOUNTS"]
+    store.add("busy", "专职网格员", world["roles"]["grid"][1], "busy-password-1")
+    c = client(world, "busy", "busy-password-1")
+    person_id = _people(c, world)[1][0]["person_id"]
+    for _ in range(UNMASK_PER_HOUR):
+        assert "已记入审计日志" in _unmask(c, world, person_id, "核实独居老人联系方式")[1]
+    status, shown = _unmask(c, world, person_id, "核实独居老人联系方式")
+    assert "上限" in shown and "已记入审计日志" not in shown
+    assert len(world["app"].server.config["COCKPIT_AUDIT"].recent(50, "unmask", "busy")) == UNMASK_PER_HOUR
