@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _built_once(tmp_path_factory, name: str, build) -> Path:
+def built_once(tmp_path_factory, name: str, build) -> Path:
     """A folder built by `build(folder)` once per test run. Under pytest-xdist the workers share
     it (the first builds it under a lock, the others wait and reuse it), so the tiny data and its
     warehouse are generated once, not once per worker. Tests treat it as read-only."""
@@ -37,24 +37,28 @@ def _built_once(tmp_path_factory, name: str, build) -> Path:
 def tiny_source(tmp_path_factory) -> Path:
     from etl.generate.run import generate
     # two workers; test_generate compares with one
-    return _built_once(tmp_path_factory, "tiny-source", lambda out: generate("tiny", out, seed=42, workers=2))
+    return built_once(tmp_path_factory, "tiny-source", lambda out: generate("tiny", out, seed=42, workers=2))
 
 
 @pytest.fixture(scope="session")
 def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
-    """A copy of the clean tiny data (seed 42) made dirty: (folder, manifest)."""
+    """A copy of the clean tiny data (seed 42) made dirty: (folder, manifest). Built once per run."""
+    import json
     import shutil
-    from etl.generate.dirty import make_dirty
-    out = tmp_path_factory.mktemp("tiny-dirty")
-    shutil.copytree(tiny_source, out, dirs_exist_ok=True)
-    return out, make_dirty(out, seed=42)
+    from etl.generate.dirty import MANIFEST, make_dirty
+
+    def build(out):
+        shutil.copytree(tiny_source, out, dirs_exist_ok=True)
+        make_dirty(out, seed=42)
+    out = built_once(tmp_path_factory, "tiny-dirty", build)
+    return out, json.loads((out / MANIFEST).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
 def key_file(tmp_path_factory) -> Path:
     from etl.privacy import load_or_create_key
     # shared with the warehouse built with it: later refreshes must pseudonymise alike
-    folder = _built_once(tmp_path_factory, "secrets", lambda out: load_or_create_key(out / "pseudonym.key"))
+    folder = built_once(tmp_path_factory, "secrets", lambda out: load_or_create_key(out / "pseudonym.key"))
     return folder / "pseudonym.key"
 
 
@@ -62,7 +66,7 @@ def key_file(tmp_path_factory) -> Path:
 def tiny_warehouse(tiny_source, key_file, tmp_path_factory) -> Path:
     """A warehouse directory with one published generation of the tiny data."""
     from etl.refresh import refresh
-    return _built_once(tmp_path_factory, "warehouse", lambda out: refresh(tiny_source, out, key_file))
+    return built_once(tmp_path_factory, "warehouse", lambda out: refresh(tiny_source, out, key_file))
 
 
 @pytest.fixture(scope="session")

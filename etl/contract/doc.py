@@ -53,7 +53,8 @@ Everything else that is wrong is quarantined, never guessed at.
   `id_check_digit`, `id_birth_mismatch`, `id_sex_mismatch` (GB 11643-1999).
 - **Personal data** (columns marked personal) never reach the warehouse in clear: ID numbers
   become an HMAC-SHA256 keyed hash plus a mask (`220204********1234`), names `张*`, phones
-  `138****1234`.
+  `138****1234`. The clear values of loaded rows are sealed (AES-256-GCM, key outside the
+  database) in the `vault` table, for the cockpit's audited "show one record in full".
 
 ## Event updates
 

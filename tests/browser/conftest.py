@@ -24,13 +24,14 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 @pytest.fixture(scope="session")
 def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
     """Accounts beside the administrator: a grid worker on the first grid, a department's
-    handler on the busiest department. {account: (role, area)}"""
+    handler on the busiest department, an analyst of the district. {account: (role, area)}"""
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         grid = con.execute("SELECT min(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL").fetchall()[0][0]
+        district = con.execute("SELECT min(code) FROM areas WHERE level = 'district'").fetchall()[0][0]
         dept = con.execute("SELECT department FROM events WHERE department IS NOT NULL "
                            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
-    return {"T-GRID": ("专职网格员", grid), "T-DEPT": ("部门处置员", dept)}
+    return {"T-GRID": ("专职网格员", grid), "T-DEPT": ("部门处置员", dept), "T-ANALYST": ("分析研判员", district)}
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Walk every page a narrow role may open, in Chromium: its navigation lists exactly those
-pages, each draws without a console error or a request leaving the machine, and no response
+"""Walk every page a narrow role may open, in Chromium (the administrator's walk is every page's
+own browser test; street and community accounts are the grid worker's kind): its navigation lists
+exactly those pages, each draws without a console error or a request leaving the machine, and no response
 holds a full ID number, a mobile number or a resident's name (page.log.assert_clean)."""
 import pytest
 
@@ -42,4 +43,14 @@ def test_a_department_sees_its_events_only(page, cockpit_url, role_accounts):
     page.wait_for_selector("#explorer-table td[data-dash-column=department]")
     shown = set(page.locator("#explorer-table td[data-dash-column=department]").all_inner_texts())
     assert shown == {dept}
+    page.log.assert_clean()
+
+
+@pytest.mark.parametrize("page", ["T-ANALYST"], indirect=True)
+def test_an_analyst_walks_its_pages(page, cockpit_url, role_accounts):
+    pages = sorted(PAGES_ONLY["analyst"])
+    assert "/people" not in pages and "/" not in pages
+    _walk(page, cockpit_url, pages)
+    page.goto(cockpit_url + "people")                     # residents' records: not for analysts
+    page.wait_for_url(lambda u: not u.endswith("/people"))
     page.log.assert_clean()

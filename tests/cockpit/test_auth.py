@@ -6,6 +6,7 @@ import pytest
 
 from tests.cockpit.conftest import PASSWORD, UPDATE, client as _client, login as _login, post as _post
 
+
 def _explorer(client, world, area=None, department=None):
     status, out = _post(client, world, "explorer-table", {("explorer-area", "value"): area,
                                                           ("explorer-department", "value"): department})
@@ -90,3 +91,12 @@ def test_page_views_are_audited(world):
     status, _ = _post(client, world, "_pages_content", {("_pages_location", "pathname"): "/map"})
     log = world["app"].server.config["COCKPIT_AUDIT"].recent(20, "page_view", "street")
     assert "/map" in set(log["target"])
+
+
+def test_an_export_is_audited(world):
+    c = _client(world, "street")
+    status, out = _post(c, world, "explorer-download", {("explorer-csv", "n_clicks"): 1})
+    assert status == 200 and out["explorer-download.data"]["filename"].endswith(".csv")
+    record = world["app"].server.config["COCKPIT_AUDIT"].recent(5, "export", "street").iloc[0]
+    rows = int(re.search(r"([\d,]+) 条", record["detail"]).group(1).replace(",", ""))
+    assert record["target"] == "/explorer" and rows > 0 and world["roles"]["street"][1] in record["detail"]

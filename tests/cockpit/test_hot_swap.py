@@ -40,6 +40,7 @@ def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
                 answers.append(_overview_request(opener, url))
             except Exception as exc:           # any failure at all is the test failing
                 errors.append(repr(exc))
+            stop.wait(0.1)     # a busy screen, not a spin loop starving the refresh of the CPU
 
     with cockpit_process(warehouse) as url:
         threads = [threading.Thread(target=client, args=(url,)) for _ in range(CLIENTS)]

@@ -173,19 +173,31 @@ def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_pat
     assert (rows_in, loaded) == (n_rows + 2, n_rows)
 
 
-def test_a_source_declared_gcj02_is_converted(tiny_source, key_file, tmp_path):
+def test_a_site_mapping_renames_and_declares_gcj02(tiny_source, key_file, tmp_path):
+    """A site's exports: the events file and two headers named otherwise, coordinates in GCJ-02;
+    the mapping file says so, and the refresh loads every row, converted to WGS-84."""
     src = tmp_path / "src"
     shutil.copytree(tiny_source, src)
     events = pd.read_csv(src / "events.csv", dtype=str, keep_default_na=False)
     lon, lat = wgs84_to_gcj02(events["经度"].astype(float).to_numpy(), events["纬度"].astype(float).to_numpy())
     shifted = events.assign(经度=[f"{x:.6f}" for x in lon], 纬度=[f"{y:.6f}" for y in lat])
     shifted.to_csv(src / "events.csv", index=False)
+    site = tmp_path / "site"
+    shutil.copytree(src, site)
+    (site / "events.csv").rename(site / "事件导出.csv")
+    text = (site / "事件导出.csv").read_text(encoding="utf-8")
+    first, rest = text.split("\n", 1)
+    (site / "事件导出.csv").write_text(first.replace("事件编号", "案件编号").replace("上报时间", "发现时间")
+                                        + "\n" + rest, encoding="utf-8")
     mapping = tmp_path / "site.toml"
-    mapping.write_text('[crs]\nevents = "GCJ-02"\n', encoding="utf-8")
-    refresh(src, tmp_path / "declared", key_file, mapping)
+    mapping.write_text('[files]\nevents = "事件导出.csv"\n\n[headers.events]\n'
+                       'event_id = "案件编号"\nreported_at = "发现时间"\n\n[crs]\nevents = "GCJ-02"\n',
+                       encoding="utf-8")
+    refresh(site, tmp_path / "declared", key_file, mapping)
     con = duckdb.connect(str(served_db(tmp_path / "declared")), read_only=True)
     assert con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
     got = con.execute("SELECT event_id, lon, lat FROM events").df().set_index("event_id")
+    assert len(got) == len(events)
     want = events.set_index("事件编号")[["经度", "纬度"]].astype(float).loc[got.index]
     assert np.abs(got["lon"].to_numpy() - want["经度"].to_numpy()).max() < 2e-6
     assert np.abs(got["lat"].to_numpy() - want["纬度"].to_numpy()).max() < 2e-6

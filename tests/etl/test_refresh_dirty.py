@@ -7,7 +7,7 @@ import pytest
 
 from etl import contract
 from etl.refresh import refresh
-from tests.conftest import served_db
+from tests.conftest import built_once, served_db
 
 CANONICAL = {spec.file: {c.header: c.name for c in spec.columns} for spec in contract.CSV_SOURCES}
 # rules a clean row gets when the row it refers to was quarantined (a cascade, not a defect)
@@ -17,8 +17,8 @@ CASCADES = {"unknown_household"}
 @pytest.fixture(scope="module")
 def loaded(tiny_dirty, key_file, tmp_path_factory):
     src, manifest = tiny_dirty
-    warehouse = tmp_path_factory.mktemp("dirty-wh")
-    refresh(src, warehouse, key_file)      # the default publish checks pass dirty data
+    # the default publish checks pass dirty data; built once per run, whichever worker asks first
+    warehouse = built_once(tmp_path_factory, "dirty-warehouse", lambda out: refresh(src, out, key_file))
     con = duckdb.connect(str(served_db(warehouse)), read_only=True)
     quarantine = {}
     for file, line, rule in con.execute("SELECT file, line, rule FROM quarantine").fetchall():
