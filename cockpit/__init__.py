@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.teardown_request(release_warehouse)
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
-    install_auth(app.server, settings)
+    install_auth(app, settings)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account
     return app

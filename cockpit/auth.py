@@ -24,14 +24,16 @@ UPDATE = "/_dash-update-component"
 PAGES_CONTENT = "_pages_content.children"
 
 
-def install(server, settings) -> None:
+def install(app: dash.Dash, settings) -> None:
+    server = app.server
     server.secret_key = load_or_create_key(settings.secret_key_file)
     server.config.update(
         SESSION_COOKIE_NAME="cockpit_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         COCKPIT_ACCOUNTS=AccountStore(settings.accounts),
-        COCKPIT_AUDIT=AuditLog(settings.audit, settings.audit_retention_days))
+        COCKPIT_AUDIT=AuditLog(settings.audit, settings.audit_retention_days),
+        COCKPIT_DASH=app)        # this app's callbacks (dash.get_app() is the process's latest)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout)
     server.before_request(gate)
@@ -87,15 +89,18 @@ def _check_callback(account: Account):
         audit("page_view", page)
         return None
     module = _module_of_callback(output)
+    if module is None:                # no such callback: refuse rather than let Dash decide
+        audit("denied", output[:200], "未知回调")
+        return Response("无此回调", status=403)
     page = next((p["path"] for p in dash.page_registry.values() if p["module"] == module), None)
     if page is not None and not account.may_open(page):
         audit("denied", page, "回调")
         return Response("无权访问该页面", status=403)
-    return None
+    return None            # a page's callback the account may use, or the frame's (every page)
 
 
 def _module_of_callback(output: str) -> str | None:
-    entry = dash.get_app().callback_map.get(output)
+    entry = current_app.config["COCKPIT_DASH"].callback_map.get(output)
     callback = entry.get("callback") if entry else None
     return getattr(callback, "__module__", None)
 

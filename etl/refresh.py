@@ -134,7 +134,7 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
         return
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
-    _build(source, building, key_file, specs, sniffed, digest, report)
+    _build(source, building, key_file, specs, sniffed, digest, report, rules)
     _check_and_publish(warehouse, building, served, rules, report)
 
 
@@ -219,7 +219,7 @@ def _served_digest(served: generations.Generation) -> str | None:
         con.close()
 
 
-def _build(source, building, key_file, specs, sniffed, digest, report):
+def _build(source, building, key_file, specs, sniffed, digest, report, rules):
     key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
     con = _connect()
     try:
@@ -227,12 +227,15 @@ def _build(source, building, key_file, specs, sniffed, digest, report):
         _create_bookkeeping(con)
         _load_reference(con)
         _load_areas(con, source, report)
+        _refuse_early(report, rules)
         for spec in specs:            # persons reference households: order matters
             _load_source(con, source, spec, key, report, sniffed[source / spec.file], vault_key)
+            _refuse_early(report, rules)
         create_tables(con)
         events = next(s for s in specs if s.table == "events")
         for path in update_files(source):
             _apply_update(con, source, path, events, key, report, sniffed[path])
+            _refuse_early(report, rules)
         _run_models(con, ("staging", "core"))
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         _run_models(con, ("marts",))
@@ -241,13 +244,23 @@ def _build(source, building, key_file, specs, sniffed, digest, report):
         con.close()
 
 
+def _quarantine_problems(report: RunReport, rules: PublishRules) -> list[str]:
+    return [f"{f['file']}: 隔离 {f['quarantined']}/{f['rows_in']} 行, 超过 "
+            f"{rules.max_quarantine_share:.0%} (too much quarantined)"
+            for f in report.files
+            if f["rows_in"] and f["quarantined"] / f["rows_in"] > rules.max_quarantine_share]
+
+
+def _refuse_early(report: RunReport, rules: PublishRules) -> None:
+    """A file quarantined beyond the limit dooms the build: stop now, not after every model."""
+    report.problems = _quarantine_problems(report, rules)
+    if report.problems:
+        raise PublishRefused("; ".join(report.problems))
+
+
 def _publish_problems(building: Path, served, report: RunReport, rules: PublishRules) -> list[str]:
     """Reasons not to serve this build: a file mostly quarantined, a table collapsed."""
-    problems = []
-    for f in report.files:
-        if f["rows_in"] and f["quarantined"] / f["rows_in"] > rules.max_quarantine_share:
-            problems.append(f"{f['file']}: 隔离 {f['quarantined']}/{f['rows_in']} 行, 超过 "
-                            f"{rules.max_quarantine_share:.0%} (too much quarantined)")
+    problems = _quarantine_problems(report, rules)
     if served is not None:
         new, old = _row_counts(building), _row_counts(served.path)
         for table in GUARDED_TABLES:

@@ -100,3 +100,9 @@ def test_an_export_is_audited(world):
     record = world["app"].server.config["COCKPIT_AUDIT"].recent(5, "export", "street").iloc[0]
     rows = int(re.search(r"([\d,]+) 条", record["detail"]).group(1).replace(",", ""))
     assert record["target"] == "/explorer" and rows > 0 and world["roles"]["street"][1] in record["detail"]
+
+
+def test_an_unknown_callback_is_refused(world):
+    c = _client(world, "admin")
+    r = c.post(UPDATE, json={"output": "no-such-component.children", "inputs": [], "state": []})
+    assert r.status_code == 403

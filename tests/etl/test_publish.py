@@ -50,13 +50,24 @@ def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
     assert runlog.runs(warehouse)[0]["status"] == "unchanged"
 
 
+def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> str:
+    """A new generation without a whole build: the served file, some events deleted, published."""
+    built = generations.building_path(warehouse, new_run_id())
+    built.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(generations.current(warehouse).path, built)
+    with duckdb.connect(str(built)) as con:
+        con.execute("DELETE FROM events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
+    generations.publish(warehouse, built, built.stem, keep)
+    return built.stem
+
+
 def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, tmp_path):
     first = generations.current(warehouse)
     n_first = _events(first.path)
-    for share in (0.95, 0.9):
-        report = refresh(_source_with_fewer_events(tiny_source, tmp_path, share), warehouse, key_file,
-                         rules=PublishRules(keep=2))
-        assert report.status == "published" and report.generation > first.id
+    report = refresh(_source_with_fewer_events(tiny_source, tmp_path, 0.95), warehouse, key_file,
+                     rules=PublishRules(keep=2))
+    assert report.status == "published" and report.generation > first.id
+    assert _publish_copy_with_fewer_events(warehouse, 0.9, keep=2) > report.generation
     second, third = generations.published(warehouse)          # the first is pruned
     assert generations.current(warehouse) == third and first.id < second.id < third.id
     assert _events(third.path) < _events(second.path) < n_first
