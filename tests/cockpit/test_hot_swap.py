@@ -12,7 +12,7 @@ from tests.etl.test_publish import _source_with_fewer_events
 
 from cockpit import ids
 
-CLIENTS = 4
+CLIENTS = 3
 OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
            (ids.KPI_GRIDS, "children"), (ids.KPI_EVENTS_30D, "children"),
            (ids.KPI_CLOSURE_RATE, "children"), (ids.KPI_CLOSURE_DETAIL, "children"),

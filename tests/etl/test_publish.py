@@ -113,7 +113,7 @@ def test_runs_never_overlap(warehouse, tiny_source, key_file):
 
 
 # log lines of the refresh; a run is killed as soon as it prints one
-KILL_AT = ["读取网格图层", "读取 persons.csv", "读取 events.csv", "模型 marts/"]
+KILL_AT = ["读取网格图层", "读取 persons.csv", "模型 marts/"]      # first step, loading, modelling
 
 
 def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source, key_file, tmp_path):
