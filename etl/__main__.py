@@ -1,4 +1,5 @@
-"""python -m etl generate | split-updates | refresh | rollback | schedule | status | contract-doc
+"""python -m etl generate | split-updates | refresh | rollback | schedule | status | evaluate-warnings
+| contract-doc
 
 Exit codes: 0 done (published or unchanged), 1 unexpected error, 2 a source file cannot be read,
 3 another run holds the warehouse, 4 the build failed its publish checks (nothing published),
@@ -41,6 +42,10 @@ def _refresh_args(parser):
     parser.add_argument("--force", action="store_true", help="源文件未变也重建 (rebuild unchanged files)")
     parser.add_argument("--incremental", action="store_true",
                         help="只合并新的事件增量文件 updates/events-*.csv (merge new event updates only)")
+    parser.add_argument("--warning-settings", type=Path,
+                        default=Path(os.environ["COCKPIT_WARNING_SETTINGS"]) if os.environ.get("COCKPIT_WARNING_SETTINGS") else None,
+                        help="预警设置文件 (early-warning settings; env COCKPIT_WARNING_SETTINGS, "
+                             "default etl/warning/settings.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
+    ev = sub.add_parser("evaluate-warnings", help="用注入事件的真值评估预警方法 (detection quality "
+                                                  "against a truth file)")
+    ev.add_argument("--source", type=Path, required=True,
+                    help="源文件目录, 含 incidents_truth.csv (source folder with the truth file)")
+    _warehouse_arg(ev)
+    ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv)")
+    ev.add_argument("--false-alarm-rate", type=float, default=0.01,
+                    help="比较各方法时的误报率 (false-alarm days per series; default 0.01)")
+    ev.add_argument("--save", action="store_true",
+                    help="保存结果, 下次刷新时驾驶舱显示 (save for the cockpit: WAREHOUSE/warning_quality.csv)")
     doc = sub.add_parser("contract-doc", help="由契约生成 docs/data-contract.md")
     doc.add_argument("--out", type=Path, default=ROOT / "docs" / "data-contract.md")
     return parser
@@ -76,7 +91,8 @@ def _refresh_argv(args) -> list[str]:
             str(args.key_file), "--keep", str(args.keep), "--min-row-ratio", str(args.min_row_ratio),
             "--max-quarantine-share", str(args.max_quarantine_share)]
     return argv + (["--mapping", str(args.mapping)] if args.mapping else []) \
-        + (["--force"] if args.force else []) + (["--incremental"] if args.incremental else [])
+        + (["--force"] if args.force else []) + (["--incremental"] if args.incremental else []) \
+        + (["--warning-settings", str(args.warning_settings)] if args.warning_settings else [])
 
 
 def main(argv=None) -> int:
@@ -114,13 +130,16 @@ def _run(args) -> int:
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
                              max_quarantine_share=args.max_quarantine_share, force=args.force)
         report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules,
-                         incremental=args.incremental)
+                         incremental=args.incremental, warning_settings=args.warning_settings)
         quarantined = sum(f["quarantined"] for f in report.files)
         print(f"{report.status} {report.generation}: run {report.run_id}, {len(report.files)} 个文件, "
               f"隔离 {quarantined} 行, {report.seconds:.1f} s")
     elif args.command == "schedule":
         from etl.schedule import parse_period, schedule
         return schedule(_refresh_argv(args), parse_period(args.every), args.runs)
+    elif args.command == "evaluate-warnings":
+        from etl.warning.evaluate import evaluate_command
+        return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save)
     elif args.command == "rollback":
         from etl.refresh import rollback
         was, now = rollback(args.warehouse)

@@ -26,6 +26,7 @@ from etl.points import check_points, convert_gcj02
 from etl.privacy import hmac_pads, load_or_create_key, masking_sql
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
+from etl.warning import build as warning
 from etl.workcalendar import workdays
 from etl.reference import load_event_categories
 
@@ -77,10 +78,12 @@ def _literal(path: Path) -> str:
 
 
 def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None = None,
-            rules: PublishRules = PublishRules(), incremental: bool = False) -> RunReport:
+            rules: PublishRules = PublishRules(), incremental: bool = False,
+            warning_settings: Path | None = None) -> RunReport:
     """Load `source` (files named by the contract, or by a site's `mapping` file) into a new
     generation of `warehouse` and serve it if it passes the checks. `incremental`: start from the
-    served generation and merge only the event update files it has not seen (etl/updates.py)."""
+    served generation and merge only the event update files it has not seen (etl/updates.py).
+    `warning_settings`: a site's early-warning settings file (etl/warning/settings.toml)."""
     t0 = time.perf_counter()
     warehouse = Path(warehouse)
     with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
@@ -90,7 +93,8 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
         runlog.start(runs, report.run_id, "refresh --incremental" if incremental else "refresh",
                      str(source))
         try:
-            _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report, incremental)
+            _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report, incremental,
+                            warning_settings)
         except BaseException as exc:
             report.status = "rejected" if isinstance(exc, PublishRefused) else "failed"
             runlog.finish(runs, report.run_id, report.status, exit_code(exc),
@@ -119,12 +123,12 @@ def exit_code(exc: BaseException) -> int:
     return 1
 
 
-def _refresh_locked(source, warehouse, key_file, mapping, rules, report, incremental):
+def _refresh_locked(source, warehouse, key_file, mapping, rules, report, incremental, warning_settings):
     generations.clear_building(warehouse)          # whatever is there, a killed run left it
     specs = contract.load_contract(mapping)
     served = generations.current(warehouse)
     if incremental and served is not None:
-        _refresh_incremental(source, warehouse, served, key_file, specs, rules, report)
+        _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings)
         return
     sniffed = {p: sniff(p) for p in _source_files(source, specs)}
     digest = _fingerprint(sniffed, mapping)
@@ -134,7 +138,7 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
         return
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
-    _build(source, building, key_file, specs, sniffed, digest, report, rules)
+    _build(source, building, key_file, specs, sniffed, digest, report, rules, warehouse, warning_settings)
     _check_and_publish(warehouse, building, served, rules, report)
 
 
@@ -147,7 +151,7 @@ def _check_and_publish(warehouse, building, served, rules, report):
     log.info("发布 %s", report.run_id)
 
 
-def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report):
+def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings):
     """A copy of the served generation, the new event update files merged in, marts rebuilt."""
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
@@ -170,6 +174,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())).encode()).hexdigest()
         _write_meta(con, report, source, digest)
         _run_models(con, ("marts",), rebuild=True)
+        warning.write(con, warehouse, warning_settings)
         con.execute("DETACH wh")
     finally:
         con.close()
@@ -219,7 +224,7 @@ def _served_digest(served: generations.Generation) -> str | None:
         con.close()
 
 
-def _build(source, building, key_file, specs, sniffed, digest, report, rules):
+def _build(source, building, key_file, specs, sniffed, digest, report, rules, warehouse, warning_settings):
     key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
     con = _connect()
     try:
@@ -239,6 +244,7 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules):
         _run_models(con, ("staging", "core"))
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         _run_models(con, ("marts",))
+        warning.write(con, warehouse, warning_settings)     # early warning reads the marts
         con.execute("DETACH wh")
     finally:
         con.close()

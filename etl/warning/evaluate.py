@@ -1,0 +1,224 @@
+"""`python -m etl evaluate-warnings`: detection quality against a truth file (domain brief §4).
+
+Protocol. The truth file lists injected incidents (incident_id, type, start_date, end_date,
+grid_codes separated by ';', subclass_code, size_sd; the generator writes it, and any dataset
+following the data contract can bring its own). Every temporal method scores every grid ×
+subclass series on every day after the warm-up, prospectively. Days inside an incident, and the
+week after it, on its grids and subclass, are outbreak days; every other day of a series that
+has at least one report is an outbreak-free day. Each method's threshold is set so that the
+same share of outbreak-free series-days alarm (the empirical false-alarm rate, 1 % by default):
+methods are compared at equal empirical, not nominal, false-alarm rate. An incident is detected
+when a series of its grids alarms between its start and end; the delay is the days from its
+start to the first alarm. The spatial scan is judged on incidents of 3 or more grids with a rate
+ratio of at least 3: detected if a cluster with p ≤ scan p_value overlaps its grids within 3
+days of the start. Change points (PELT on the log ratio to baseline) are judged on steps:
+found if one lies within ±3 days of the start."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl import generations
+from etl.warning import baseline, detectors, incidents, scan
+from etl.warning.build import QUALITY_FILE
+from etl.warning.prepare import Prepared, prepare
+from etl.warning.settings import load
+
+METHODS = ("nb", "cusum", "c1", "c2", "c3")
+METHOD_NAMES = {"nb": "负二项基线", "cusum": "负二项+CUSUM", "c1": "EARS C1", "c2": "EARS C2",
+                "c3": "EARS C3", "scan": "时空扫描", "pelt": "PELT 变点"}
+BANDS = ((0, 3, "<3 SD"), (3, 5, "3–5 SD"), (5, np.inf, "≥5 SD"))
+AFTER_DAYS = 7
+
+
+class TruthError(ValueError):
+    """The truth file is missing or does not follow the documented format."""
+
+
+def read_truth(path: Path) -> pd.DataFrame:
+    need = {"incident_id", "type", "start_date", "end_date", "grid_codes", "subclass_code", "size_sd"}
+    if not path.exists():
+        raise TruthError(f"找不到真值文件 {path} (truth file not found)")
+    truth = pd.read_csv(path, dtype={"grid_codes": str, "subclass_code": str, "class_code": str})
+    missing = need - set(truth.columns)
+    if missing:
+        raise TruthError(f"{path}: 缺少列 {sorted(missing)} (missing columns)")
+    truth["start_date"] = pd.to_datetime(truth["start_date"]).to_numpy("datetime64[D]")
+    truth["end_date"] = pd.to_datetime(truth["end_date"]).to_numpy("datetime64[D]")
+    return truth
+
+
+def _scores(p: Prepared, code: str, s) -> dict[str, np.ndarray]:
+    """Every method's score on every grid series of one subclass and every day (grids × days)."""
+    G, T = p.areas.n_grids, p.n_days
+    days = np.arange(T)
+    model = p.models[code]
+    mu, phi = model.mu(days)[:G], model.dispersion(days)[:G]
+    y = np.zeros((G, T))
+    cells = p.cells[code]
+    grid = cells.area < G
+    y[cells.area[grid], cells.day[grid]] = cells.n[grid]
+    nb = -np.log10(np.maximum(detectors.nb_tail(y, mu, phi), 1e-300))
+    out = {"nb": nb, "cusum": detectors.cusum(detectors.pit_residual(y, mu, phi), s.cusum_k)}
+    out.update(detectors.ears(y))
+    defined = np.isfinite(mu)
+    # ties broken at random (EARS scores are discrete), so every method can be held to the same
+    # false-alarm rate instead of the nearest rate its discrete scores allow
+    jitter = np.random.default_rng(int(code) if code.isdigit() else 0).uniform(0, 1e-6, y.shape)
+    for k in out:
+        out[k] = np.where(defined, np.nan_to_num(out[k], nan=-np.inf) + jitter, -np.inf)
+    return out
+
+
+def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    grid_row = pd.Series(np.arange(p.areas.n_grids), index=p.areas.codes[:p.areas.n_grids])
+    free_scores = {m: [] for m in METHODS}
+    n_free = 0
+    per_incident = {m: {} for m in METHODS}
+    for code in p.models:
+        sc = _scores(p, code, s)
+        cells = p.cells[code]
+        active = np.zeros(p.areas.n_grids, bool)
+        active[cells.area[cells.area < p.areas.n_grids]] = True
+        free = np.isfinite(sc["nb"]) & active[:, None]
+        free[:, :baseline.WARMUP] = False
+        for _, inc in truth[truth["subclass_code"] == code].iterrows():
+            rows = grid_row.reindex(inc["grid_codes"].split(";")).dropna().astype(int).to_numpy()
+            free[rows, max(inc["t0"], 0):inc["t1"] + AFTER_DAYS + 1] = False
+            for m in METHODS:
+                per_incident[m][inc["incident_id"]] = sc[m][rows, max(inc["t0"], 0):inc["t1"] + 1].max(axis=0)
+        n_free += int(free.sum())
+        for m in METHODS:
+            v = sc[m][free]
+            free_scores[m].append(v[v > 0].astype(np.float32))
+    rows, per = [], []
+    for m in METHODS:
+        v = np.sort(np.concatenate(free_scores[m]))[::-1]
+        allowed = int(np.floor(far * n_free))
+        threshold = float(v[allowed]) if allowed < len(v) else 0.0
+        alarms_free = int((v > threshold).sum())
+        for _, inc in truth.iterrows():
+            series = per_incident[m].get(inc["incident_id"])
+            hit = np.flatnonzero(series > threshold) if series is not None else np.array([])
+            per.append({"method": m, "incident_id": inc["incident_id"], "type": inc["type"],
+                        "size_sd": inc["size_sd"], "detected": len(hit) > 0,
+                        "delay": int(hit[0]) if len(hit) else np.nan})
+        rows.append({"method": m, "threshold": threshold, "far": alarms_free / max(n_free, 1)})
+    return pd.DataFrame(rows), pd.DataFrame(per)
+
+
+def spatial(p: Prepared, truth: pd.DataFrame, s, seed: int = 11) -> pd.DataFrame:
+    """The scan on cluster incidents with rate ratio ≥ 3, in the first 3 days."""
+    rng = np.random.default_rng(seed)
+    G = p.areas.n_grids
+    nbr = scan.neighbours(p.areas.xy, s.scan_max_grids)
+    out = []
+    extra = truth["extra_events"] / (truth["t1"] - truth["t0"] + 1) if "extra_events" in truth else np.inf
+    ratio = 1 + extra / truth.get("baseline_mean_per_day", pd.Series(np.nan, index=truth.index))
+    chosen = truth[(truth.get("n_grids", pd.Series(1, index=truth.index)) >= 3) & (ratio.fillna(np.inf) >= 3)]
+    for _, inc in chosen.iterrows():
+        code, t0 = inc["subclass_code"], inc["t0"]
+        if code not in p.models or t0 < baseline.WARMUP:
+            continue
+        grids = set(inc["grid_codes"].split(";"))
+        model, cells = p.models[code], p.cells[code]
+        found = None
+        for lag in range(3):
+            end = t0 + lag
+            lo = max(0, end - s.scan_max_days + 1)
+            span = np.arange(lo, end + 1)
+            mu = np.nan_to_num(model.mu(span)[:G])
+            phi = model.dispersion(span)[:G]
+            keep = (cells.area < G) & (cells.day >= lo) & (cells.day <= end)
+            y = np.zeros((G, len(span)))
+            y[cells.area[keep], cells.day[keep] - lo] = cells.n[keep]
+            maxima = scan.null_maxima(mu, phi, nbr, s.scan_replicates, rng)
+            for members, *_rest, pv in scan.scan_day(y, mu, nbr, maxima):
+                if pv <= s.scan_p_value and grids & set(p.areas.codes[members]):
+                    found = lag
+                    break
+            if found is not None:
+                break
+        out.append({"method": "scan", "incident_id": inc["incident_id"], "type": inc["type"],
+                    "size_sd": inc["size_sd"], "detected": found is not None, "delay": found})
+    return pd.DataFrame(out, columns=["method", "incident_id", "type", "size_sd", "detected", "delay"])
+
+
+def change_points(p: Prepared, truth: pd.DataFrame) -> pd.DataFrame:
+    grid_row = pd.Series(np.arange(p.areas.n_grids), index=p.areas.codes[:p.areas.n_grids])
+    out = []
+    for _, inc in truth[truth["type"] == "step"].iterrows():
+        code = inc["subclass_code"]
+        t0, t1 = inc["t0"], inc["t1"]
+        rows = grid_row.reindex(inc["grid_codes"].split(";")).dropna().astype(int).to_numpy()
+        if code not in p.models or t0 < baseline.WARMUP or not len(rows):
+            continue
+        lo, hi = t0 - incidents.BEFORE, min(p.n_days, t1 + incidents.BEFORE)
+        days = np.arange(lo, hi)
+        mu = np.nan_to_num(p.models[code].mu(days)[rows]).sum(axis=0)
+        cells = p.cells[code]
+        keep = np.isin(cells.area, rows) & (cells.day >= lo) & (cells.day < hi)
+        y = np.bincount(cells.day[keep] - lo, cells.n[keep], hi - lo)
+        r = np.log((y + 0.5) / (mu + 0.5))
+        spread = max(float(np.std(r[:incidents.BEFORE])), 0.1)
+        points = incidents.pelt(r, 2 * spread ** 2 * np.log(len(r)))
+        near = [pt for pt in points if abs(pt - incidents.BEFORE) <= 3]
+        out.append({"method": "pelt", "incident_id": inc["incident_id"], "type": "step",
+                    "size_sd": inc["size_sd"], "detected": bool(near),
+                    "delay": (near[0] - incidents.BEFORE) if near else np.nan})
+    return pd.DataFrame(out, columns=["method", "incident_id", "type", "size_sd", "detected", "delay"])
+
+
+def summary(thresholds: pd.DataFrame, per: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    far = dict(zip(thresholds["method"], thresholds["far"]))
+    for m, group in per.groupby("method", sort=False):
+        for lo, hi, band in ((0, np.inf, "全部"),) + BANDS:
+            g = group[(group["size_sd"] >= lo) & (group["size_sd"] < hi)]
+            if not len(g):
+                continue
+            rows.append({"method": m, "方法": METHOD_NAMES[m], "outbreak_size": band,
+                         "incidents": len(g), "detected": int(g["detected"].sum()),
+                         "pod": round(float(g["detected"].mean()), 3),
+                         "median_delay_days": float(g["delay"].median()) if g["detected"].any() else np.nan,
+                         "false_alarm_rate": round(far[m], 4) if m in far else np.nan})
+    return pd.DataFrame(rows)
+
+
+def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01) -> pd.DataFrame:
+    served = generations.current(warehouse)
+    if served is None:
+        raise TruthError(f"{warehouse} 还没有发布的版本: 先运行 python -m etl refresh (no served generation)")
+    truth = read_truth(truth_path)
+    s = load()
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{str(served.path).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
+    try:
+        p = prepare(con)
+    finally:
+        con.close()
+    truth["t0"] = (truth["start_date"].to_numpy("datetime64[D]") - p.cal.days[0]).astype(int)
+    truth["t1"] = (truth["end_date"].to_numpy("datetime64[D]") - p.cal.days[0]).astype(int)
+    thresholds, per = temporal(p, truth, s, far)
+    per = pd.concat([per, spatial(p, truth, s), change_points(p, truth)], ignore_index=True)
+    table = summary(thresholds, per)
+    table["generation"] = served.id
+    return table
+
+
+def evaluate_command(source: Path, warehouse: Path, truth: Path | None, far: float, save: bool) -> int:
+    try:
+        table = evaluate(warehouse, truth or Path(source) / "incidents_truth.csv", far)
+    except TruthError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(table.drop(columns=["generation"]).to_string(index=False))
+    if save:
+        table.to_csv(Path(warehouse) / QUALITY_FILE, index=False)
+        print(f"已保存 {Path(warehouse) / QUALITY_FILE}; 下次刷新后驾驶舱显示 (shown after the next refresh)")
+    return 0

@@ -1,0 +1,138 @@
+"""Daily counts per area × subclass, as dense arrays, read from the built warehouse.
+
+Areas are every grid code (a split grid's old code keeps its own series until it ends), community, street,
+district and the city, one row each; `members` sums grid rows into the rows of every level. A
+grid version only exists between its valid_from and valid_to: outside them its series has no
+expectation and never alarms."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+LEVELS = ("grid", "community", "street", "district", "city")
+LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
+CITY_CODE, CITY_NAME = "220200", "吉林市"
+
+
+@dataclass
+class Areas:
+    codes: np.ndarray          # all areas, grids first then the other levels in LEVELS order
+    names: np.ndarray
+    levels: np.ndarray
+    n_grids: int
+    members: sparse.csr_matrix  # (areas × grids): 1 where the grid lies in the area (itself included)
+    exists: np.ndarray          # (areas × days) bool
+    xy: np.ndarray              # grid centroids, km east/north (for neighbours)
+    level_of: np.ndarray        # (areas,) index into LEVELS
+    level_matrix: sparse.csr_matrix  # (levels × areas): sums the rows of each level
+
+    def level_rows(self, level: str) -> np.ndarray:
+        return np.flatnonzero(self.levels == level)
+
+
+@dataclass
+class Calendar:
+    days: np.ndarray           # datetime64[D]
+    dow: np.ndarray            # 0 = Monday
+    off_weekday: np.ndarray    # a public holiday on a weekday
+    on_weekend: np.ndarray     # a working weekend day (调休)
+
+
+def read_calendar(con, first: np.datetime64, last: np.datetime64, schema: str = "wh") -> Calendar:
+    days = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
+    work = con.execute(f"SELECT day FROM {schema}.workdays WHERE day BETWEEN ? AND ?",
+                       [pd.Timestamp(first).date(), pd.Timestamp(last).date()]).fetchnumpy()["day"]
+    is_work = np.isin(days, np.asarray(work, dtype="datetime64[D]"))
+    dow = (days.astype("int64") - 4) % 7            # 1970-01-01 was a Thursday
+    weekend = dow >= 5
+    return Calendar(days, dow, ~weekend & ~is_work, weekend & is_work)
+
+
+def read_areas(con, days: np.ndarray, schema: str = "wh") -> Areas:
+    # a redrawn grid keeps its code: one series over all its versions, drawn where it is now
+    frame = con.execute(f"""
+        SELECT code, arg_max(name, coalesce(valid_from, '1900-01-01')) AS name, any_value(level) AS level,
+               any_value(parent_code) AS parent_code,
+               arg_max(centroid_lon, coalesce(valid_from, '1900-01-01')) AS centroid_lon,
+               arg_max(centroid_lat, coalesce(valid_from, '1900-01-01')) AS centroid_lat,
+               min(valid_from)::DATE AS valid_from,
+               CASE WHEN bool_or(valid_to IS NULL) THEN NULL ELSE max(valid_to)::DATE END AS valid_to
+        FROM {schema}.areas GROUP BY code ORDER BY any_value(level) <> 'grid', code""").df()
+    grids = frame[frame["level"] == "grid"].reset_index(drop=True)
+    others = [frame[frame["level"] == lv] for lv in LEVELS[1:4]]
+    city = pd.DataFrame({"code": [CITY_CODE], "name": [CITY_NAME], "level": ["city"]})
+    table = pd.concat([grids, *others, city], ignore_index=True)
+    parent = dict(zip(frame["code"], frame["parent_code"]))
+    row = {c: i for i, c in enumerate(table["code"])}
+    pairs = []
+    for g, code in enumerate(grids["code"]):
+        node = code
+        pairs.append((g, g))
+        while (node := parent.get(node)) is not None and node in row:
+            pairs.append((row[node], g))
+        pairs.append((row[CITY_CODE], g))
+    r, c = np.array(pairs).T
+    members = sparse.csr_matrix((np.ones(len(r), np.float32), (r, c)), shape=(len(table), len(grids)))
+    exists = np.ones((len(table), len(days)), bool)
+    lo = pd.to_datetime(grids["valid_from"]).to_numpy("datetime64[D]")
+    hi = pd.to_datetime(grids["valid_to"]).to_numpy("datetime64[D]")
+    for g in np.flatnonzero(~(np.isnat(lo) & np.isnat(hi))):
+        exists[g] = ((np.isnat(lo[g]) | (days >= lo[g])) & (np.isnat(hi[g]) | (days < hi[g])))
+    lat0 = np.radians(np.nanmean(grids["centroid_lat"]))
+    xy = np.column_stack([grids["centroid_lon"] * 111.32 * np.cos(lat0), grids["centroid_lat"] * 110.57])
+    level_of = table["level"].map({lv: i for i, lv in enumerate(LEVELS)}).to_numpy()
+    level_matrix = sparse.csr_matrix((np.ones(len(table)), (level_of, np.arange(len(table)))),
+                                     shape=(len(LEVELS), len(table)))
+    return Areas(table["code"].to_numpy(), table["name"].to_numpy(), table["level"].to_numpy(),
+                 len(grids), members, exists, xy, level_of, level_matrix)
+
+
+def day_span(con, schema: str = "wh") -> tuple[np.datetime64, np.datetime64]:
+    first, last = con.execute(f"SELECT min(day), max(day) FROM {schema}.mart_events_daily").fetchone()
+    as_of = con.execute(f"SELECT as_of::DATE FROM {schema}.meta").fetchone()[0]
+    last = max(last, as_of) if as_of else last
+    return np.datetime64(first, "D"), np.datetime64(last, "D")
+
+
+def subclasses(con, schema: str = "wh") -> pd.DataFrame:
+    return con.execute(f"""SELECT class_code, class_name, subclass_code, subclass_name
+                           FROM {schema}.event_categories ORDER BY subclass_code""").df()
+
+
+@dataclass
+class Cells:
+    """The non-zero counts of one subclass, every level: area row, day index, count."""
+    area: np.ndarray
+    day: np.ndarray
+    n: np.ndarray
+
+    def dense(self, shape: tuple[int, int], first_day: int = 0) -> np.ndarray:
+        out = np.zeros(shape)
+        keep = self.day >= first_day
+        out[self.area[keep], self.day[keep] - first_day] = self.n[keep]
+        return out
+
+
+def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Cells]:
+    """{subclass_code: Cells} for every subclass with a report, summed up every level in DuckDB
+    (a grid's row counts towards itself and each area above it)."""
+    grid_of, area_of = areas.members.T.tocoo().coords
+    ancestors = pd.DataFrame({"grid_code": areas.codes[grid_of], "area_row": area_of.astype(np.int32)})
+    con.register("warning_ancestors", ancestors)
+    try:
+        frame = con.execute(f"""
+            SELECT m.subclass_code, a.area_row, date_diff('day', ?::DATE, m.day)::INTEGER AS t,
+                   sum(m.reported)::INTEGER AS n
+            FROM {schema}.mart_events_daily m JOIN warning_ancestors a USING (grid_code)
+            WHERE m.day BETWEEN ? AND ?
+            GROUP BY ALL ORDER BY 1""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).df()
+    finally:
+        con.unregister("warning_ancestors")
+    out = {}
+    for code, idx in frame.groupby("subclass_code", sort=True).indices.items():
+        part = frame.iloc[idx]
+        out[code] = Cells(part["area_row"].to_numpy(), part["t"].to_numpy(), part["n"].to_numpy())
+    return out
