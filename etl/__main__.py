@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv)")
     ev.add_argument("--false-alarm-rate", type=float, default=0.01,
                     help="比较各方法时的误报率 (false-alarm days per series; default 0.01)")
+    ev.add_argument("--trials", type=int, default=0,
+                    help="每种方法注入的模拟事件数 (synthetic outbreaks per method, by size; e.g. 200)")
+    ev.add_argument("--cluster-trials", type=int, default=0,
+                    help="注入的模拟空间聚集数 (synthetic clusters for the scan; e.g. 50)")
     ev.add_argument("--save", action="store_true",
                     help="保存结果, 下次刷新时驾驶舱显示 (save for the cockpit: WAREHOUSE/warning_quality.csv)")
     doc = sub.add_parser("contract-doc", help="由契约生成 docs/data-contract.md")
@@ -139,7 +143,8 @@ def _run(args) -> int:
         return schedule(_refresh_argv(args), parse_period(args.every), args.runs)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
-        return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save)
+        return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save,
+                                args.trials, args.cluster_trials)
     elif args.command == "rollback":
         from etl.refresh import rollback
         was, now = rollback(args.warehouse)

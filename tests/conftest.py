@@ -1,6 +1,7 @@
 """Shared fixtures: the `tiny` demo data generated once, and a real DuckDB warehouse built from it."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -8,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# refreshes in tests run without early warning unless they ask for it (tests/warning_off.toml);
+# the shared tiny warehouse below is built with it, and the warning tests read that one
+os.environ["COCKPIT_WARNING_SETTINGS"] = str(ROOT / "tests" / "warning_off.toml")
 
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
@@ -15,7 +19,6 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
     it (the first builds it under a lock, the others wait and reuse it), so the tiny data and its
     warehouse are generated once, not once per worker. Tests treat it as read-only."""
     import fcntl
-    import os
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         out = tmp_path_factory.mktemp(name)
         build(out)
@@ -64,9 +67,12 @@ def key_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_source, key_file, tmp_path_factory) -> Path:
-    """A warehouse directory with one published generation of the tiny data."""
+    """A warehouse directory with one published generation of the tiny data, early warning
+    included (the default settings)."""
     from etl.refresh import refresh
-    return built_once(tmp_path_factory, "warehouse", lambda out: refresh(tiny_source, out, key_file))
+    from etl.warning.settings import DEFAULT_FILE
+    return built_once(tmp_path_factory, "warehouse",
+                      lambda out: refresh(tiny_source, out, key_file, warning_settings=DEFAULT_FILE))
 
 
 @pytest.fixture(scope="session")

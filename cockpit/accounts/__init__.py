@@ -28,8 +28,8 @@ LEVEL_OF_LENGTH = {4: "市", 6: "区", 9: "街道", 12: "社区", 15: "网格"}
 
 # pages (by path) each kind may open: every page but some, or only some
 PAGES_DENIED = {"admin": set(), "district": {"/audit"}, "area": {"/audit", "/health"}}
-PAGES_ONLY = {"analyst": {"/map", "/heatmap", "/workflow", "/incident", "/services", "/property",
-                          "/explorer"},
+PAGES_ONLY = {"analyst": {"/map", "/heatmap", "/workflow", "/incident", "/warning", "/services",
+                          "/property", "/explorer"},
               "department": {"/explorer"}}
 STATUSES = ("正常", "停用", "锁定")
 # who may open one resident's record in full (with a reason, audited): the accounts whose work is

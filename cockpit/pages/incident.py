@@ -1,6 +1,7 @@
 """事中研判: the open backlog and its age, inflow against closures over the last 30 days, open
 cases against the SLA clock and dispatch delay, for an area and an event class; two panels
-kept ready for the early-warning module (事前预警, 事后评估; issue 7)."""
+from the early-warning module (事前预警: the active alerts and their reasons; 事后评估: the latest
+ended incident's after-analysis), each linking to 预警研判 (/warning)."""
 from __future__ import annotations
 
 import dash
@@ -13,8 +14,10 @@ from cockpit.cache import view
 from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import incident as fig
+from cockpit.figures.warning import review_line
 from cockpit.queries import areas
 from cockpit.queries import incident as q
+from cockpit.queries import warning as wq
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/incident", name="事中研判", title="网格治理数字驾驶舱 · 事中研判",
@@ -32,23 +35,29 @@ INCIDENT_AGE = "incident-age"
 INCIDENT_SLA = "incident-sla"
 INCIDENT_DISPATCH_DAILY = "incident-dispatch-daily"
 INCIDENT_DISPATCH_DEPTS = "incident-dispatch-depts"
-INCIDENT_EARLY_WARNING = "incident-early-warning"     # 事前预警: filled by the early-warning module
+INCIDENT_EARLY_WARNING = "incident-early-warning"     # 事前预警: from the early-warning module
 INCIDENT_REVIEW = "incident-review"                   # 事后评估: likewise
 
 DAYS = 30
 NOT_CONNECTED = "预警模块未接入"
+TOP_REASONS = 5
+WARNING_PAGE = "/warning"
 
 
 def _filter(label: str, control) -> html.Div:
     return html.Div([html.Div(label, className="filter-label"), control], className="filter")
 
 
-def _placeholder(title: str, panel_id: str, what: str) -> html.Div:
-    """An honest empty panel: the id is declared for the module to fill, nothing is faked."""
-    return panel(title, html.Div([
-        html.Div(NOT_CONNECTED, className="incident-placeholder-title"),
-        html.Div(what, className="incident-placeholder-detail"),
-    ], id=panel_id, className="incident-placeholder"))
+def _warning_panel(title: str, panel_id: str) -> html.Div:
+    """A panel the early-warning summary fills (refresh_warning_summary)."""
+    return panel(title, html.Div("—", id=panel_id, className="incident-warning"))
+
+
+def _not_connected(what: str) -> html.Div:
+    """An honest empty panel when the served generation has no warning tables: nothing faked."""
+    return html.Div([html.Div(NOT_CONNECTED, className="incident-placeholder-title"),
+                     html.Div(what, className="incident-placeholder-detail")],
+                    className="incident-placeholder")
 
 
 def layout(**_query):
@@ -79,10 +88,8 @@ def layout(**_query):
                            className="incident-scroll")),
         ], className="grid-3"),
         html.Div([
-            _placeholder("事前预警", INCIDENT_EARLY_WARNING,
-                         "接入后在此显示按区域 × 类别的异常升高告警（issue 7）。"),
-            _placeholder("事后评估", INCIDENT_REVIEW,
-                         "接入后在此显示事件高发过程的超出基线量、持续时间与复发情况（issue 7）。"),
+            _warning_panel("事前预警", INCIDENT_EARLY_WARNING),
+            _warning_panel("事后评估", INCIDENT_REVIEW),
         ], className="grid-2"),
         html.Div("时间均为自然时长；处置时限按工作时间计算。数据时点为最新事件时间，而非当前时钟。",
                  className="incident-note"),
@@ -135,3 +142,43 @@ def incident_view(wh: Snapshot, viewer: Scope, area, class_code) -> tuple:
             fig.backlog_age(q.backlog_age(wh, scope, class_code)),
             fig.sla_clock(clock),
             fig.dispatch_departments(q.dispatch_departments(wh, scope, class_code, DAYS)))
+
+
+@callback(Output(INCIDENT_EARLY_WARNING, "children"), Output(INCIDENT_REVIEW, "children"),
+          Input(INCIDENT_AREA, "value"), Input(ids.FRAME_TICK, "n_intervals"))
+def refresh_warning_summary(area, _tick):
+    return warning_summary_view(warehouse(), viewer_scope(), area)
+
+
+def _link(text: str) -> dcc.Link:
+    return dcc.Link(text, href=WARNING_PAGE, className="incident-warning-link")
+
+
+@view
+def warning_summary_view(wh: Snapshot, viewer: Scope, area) -> tuple:
+    """事前预警: the active alerts in the area and the reasons of the strongest; 事后评估: the most
+    recent ended incident's after-analysis. The area only narrows the viewer's scope."""
+    scope = viewer.narrow(area)
+    if not wq.available(wh, scope):
+        return (_not_connected("本数据版本没有预警结果；下一次数据刷新后在此显示按区域 × 类别的异常升高告警。"),
+                _not_connected("本数据版本没有预警结果；下一次数据刷新后在此显示事件高发过程的超出基线量、持续时间与复发情况。"))
+    alerts = wq.alerts(wh, scope)
+    top = alerts.sort_values(["score", "day"], ascending=False, kind="stable").head(TOP_REASONS)
+    early = html.Div([
+        html.Div([html.Span(f"{len(alerts):,}", className="incident-warning-count"),
+                  html.Span(" 条生效告警", className="incident-warning-unit")]),
+        html.Ol([html.Li(f"{r.area_name} · {r.subclass_name}：{r.reason}") for r in top.itertuples()],
+                className="incident-warning-reasons") if len(top) else
+        html.Div("本辖区当前没有生效告警", className="empty-note"),
+        _link("查看预警研判 →"),
+    ])
+    incidents = wq.incidents(wh, scope)
+    ended = incidents[incidents["status"] == "已结束"].sort_values(
+        ["last_day", "incident_id"], ascending=False, kind="stable")
+    review = html.Div([
+        html.Div(f"最近结束的研判事件 {ended.iloc[0]['incident_id']}", className="incident-warning-title"),
+        html.Div(review_line(ended.iloc[0]), className="incident-warning-line"),
+        _link("查看事件过程与事后评估 →"),
+    ]) if len(ended) else html.Div([html.Div("本辖区没有已结束的研判事件", className="empty-note"),
+                                     _link("查看预警研判 →")])
+    return early, review

@@ -32,7 +32,7 @@ class Incident:
     extra: np.ndarray    # extra reports per day
 
 
-def _shape(kind: str, days: int, size: float) -> np.ndarray:
+def outbreak_shape(kind: str, days: int, size: float) -> np.ndarray:
     if kind == "ramp":
         return size * np.arange(1, days + 1) / days
     return np.full(days, size)
@@ -77,7 +77,7 @@ def plan_incidents(reports: pd.DataFrame, grids, n_days: int, count: int,
         sd = max(float(daily.std(ddof=1)), np.sqrt(mean), 0.3)
         # at least a few reports at the peak (a ramp must rise); the truth records the real size
         peak = max(float(rng.choice(SIZES_SD[kind])) * sd, 3.0 if kind == "ramp" else 2.0)
-        extra = np.maximum(np.round(_shape(kind, days, peak)), 1).astype(int)
+        extra = np.maximum(np.round(outbreak_shape(kind, days, peak)), 1).astype(int)
         size_sd = round(float(extra.max()) / sd, 2)
         taken.update((g, d) for g in near for d in span)
         out.append(Incident(f"INC{len(out) + 1:03d}", kind, start, int(days), near, sub, size_sd,

@@ -32,23 +32,33 @@ def negative_binomial(p: Prepared, s: Settings) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS[:7])
 
 
-def cusum(p: Prepared, s: Settings) -> pd.DataFrame:
+def cusum(p: Prepared, s: Settings, rows_per_batch: int = 50_000) -> pd.DataFrame:
+    """All series of a batch of subclasses run through one CUSUM loop over the days (a batch
+    is bounded in rows, so a city's ten thousand areas stay within memory)."""
     T = p.n_days
     start = max(0, T - s.recent_days - CUSUM_LEAD)
     days = np.arange(start, T)
     first_shown = max(0, T - s.recent_days) - start
-    out = []
-    for code, cells in p.cells.items():
-        model = p.models[code]
-        mu, phi = model.mu(days), model.dispersion(days)
-        y = cells.dense(mu.shape, start)
+    n_areas = len(p.areas.codes)
+    codes = np.array(list(p.cells))
+    per_batch = max(1, rows_per_batch // n_areas)
+    out = [pd.DataFrame(columns=COLUMNS[:6] + ["cusum"])]
+    for lo in range(0, len(codes), per_batch):
+        batch = codes[lo:lo + per_batch]
+        mus, phis, ys = [], [], []
+        for code in batch:
+            model = p.models[code]
+            mus.append(model.mu(days))
+            phis.append(model.dispersion(days))
+            ys.append(p.cells[code].dense(n_areas, start, T))
+        mu, phi, y = np.concatenate(mus), np.concatenate(phis), np.concatenate(ys)
         stat = detectors.cusum(detectors.pit_residual(y, mu, phi), s.cusum_k)
-        area, col = np.nonzero(stat[:, first_shown:] > s.cusum_h)
+        row, col = np.nonzero(stat[:, first_shown:] > s.cusum_h)
         col = col + first_shown
-        out.append(pd.DataFrame({"subclass_code": code, "area": area, "day": days[col],
-                                 "observed": y[area, col].astype(int), "expected": mu[area, col],
-                                 "phi": phi[area, col], "cusum": stat[area, col]}))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS[:6] + ["cusum"])
+        out.append(pd.DataFrame({"subclass_code": batch[row // n_areas], "area": row % n_areas,
+                                 "day": days[col], "observed": y[row, col].astype(int),
+                                 "expected": mu[row, col], "phi": phi[row, col], "cusum": stat[row, col]}))
+    return pd.concat(out, ignore_index=True)
 
 
 def combine(nb: pd.DataFrame, cu: pd.DataFrame, s: Settings) -> pd.DataFrame:

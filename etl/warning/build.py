@@ -155,6 +155,9 @@ FROM wh.warning_incident_days t LEFT JOIN (
 def write(con, warehouse: Path | None, settings_file: Path | None = None) -> None:
     """Compute and store the warning tables in the attached build `wh`."""
     s = load(settings_file)
+    if not s.enabled:
+        log.info("预警已关闭 (early warning disabled in the settings)")
+        return
     tables = compute(con, s)
     for name, frame in tables.items():
         con.register("warning_frame", frame)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from etl import generations
-from etl.warning import baseline, detectors, incidents, scan
+from etl.warning import baseline, detectors, incidents, scan, simulate
 from etl.warning.build import QUALITY_FILE
 from etl.warning.prepare import Prepared, prepare
 from etl.warning.settings import load
@@ -52,16 +52,13 @@ def read_truth(path: Path) -> pd.DataFrame:
     return truth
 
 
-def _scores(p: Prepared, code: str, s) -> dict[str, np.ndarray]:
-    """Every method's score on every grid series of one subclass and every day (grids × days)."""
-    G, T = p.areas.n_grids, p.n_days
-    days = np.arange(T)
-    model = p.models[code]
-    mu, phi = model.mu(days)[:G], model.dispersion(days)[:G]
-    y = np.zeros((G, T))
-    cells = p.cells[code]
-    grid = cells.area < G
-    y[cells.area[grid], cells.day[grid]] = cells.n[grid]
+def series_scores(p: Prepared, code: str, s, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Every method's score on the given grid series of one subclass, every day (rows × days);
+    −inf where a series has no baseline."""
+    T = p.n_days
+    mu, phi = p.models[code].at(np.repeat(rows, T), np.tile(np.arange(T), len(rows)))
+    mu, phi = mu.reshape(len(rows), T), phi.reshape(len(rows), T)
+    y = p.cells[code].rows(rows, 0, T)
     nb = -np.log10(np.maximum(detectors.nb_tail(y, mu, phi), 1e-300))
     out = {"nb": nb, "cusum": detectors.cusum(detectors.pit_residual(y, mu, phi), s.cusum_k)}
     out.update(detectors.ears(y))
@@ -80,7 +77,7 @@ def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFr
     n_free = 0
     per_incident = {m: {} for m in METHODS}
     for code in p.models:
-        sc = _scores(p, code, s)
+        sc = series_scores(p, code, s, np.arange(p.areas.n_grids))
         cells = p.cells[code]
         active = np.zeros(p.areas.n_grids, bool)
         active[cells.area[cells.area < p.areas.n_grids]] = True
@@ -133,9 +130,7 @@ def spatial(p: Prepared, truth: pd.DataFrame, s, seed: int = 11) -> pd.DataFrame
             span = np.arange(lo, end + 1)
             mu = np.nan_to_num(model.mu(span)[:G])
             phi = model.dispersion(span)[:G]
-            keep = (cells.area < G) & (cells.day >= lo) & (cells.day <= end)
-            y = np.zeros((G, len(span)))
-            y[cells.area[keep], cells.day[keep] - lo] = cells.n[keep]
+            y = cells.dense(G, lo, end + 1)
             maxima = scan.null_maxima(mu, phi, nbr, s.scan_replicates, rng)
             for members, *_rest, pv in scan.scan_day(y, mu, nbr, maxima):
                 if pv <= s.scan_p_value and grids & set(p.areas.codes[members]):
@@ -189,7 +184,20 @@ def summary(thresholds: pd.DataFrame, per: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01) -> pd.DataFrame:
+def simulated_summary(per: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (m, size), g in per.groupby(["method", per["size_sd"].fillna(-1)], sort=False):
+        rows.append({"method": m, "方法": METHOD_NAMES[m],
+                     "outbreak_size": f"{size:g} SD" if size >= 0 else ("RR 3, ≤7 网格" if m == "scan" else "阶跃"),
+                     "trials": len(g), "pod": round(float(g["detected"].mean()), 3),
+                     "median_delay_days": float(g["delay"].median()) if g["detected"].any() else np.nan})
+    return pd.DataFrame(rows).sort_values(["method", "outbreak_size"], kind="stable")
+
+
+def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01, trials: int = 0,
+             cluster_trials: int = 0, cluster_min_expected: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The truth file's incidents, and (`trials` > 0) synthetic outbreaks per method and size
+    (etl/warning/simulate.py), all at the same false-alarm rate."""
     served = generations.current(warehouse)
     if served is None:
         raise TruthError(f"{warehouse} 还没有发布的版本: 先运行 python -m etl refresh (no served generation)")
@@ -207,18 +215,33 @@ def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01) -> pd.DataFra
     per = pd.concat([per, spatial(p, truth, s), change_points(p, truth)], ignore_index=True)
     table = summary(thresholds, per)
     table["generation"] = served.id
-    return table
+    simulated = pd.DataFrame()
+    if trials or cluster_trials:
+        th = dict(zip(thresholds["method"], thresholds["threshold"]))
+        sims = [simulate.temporal_trials(p, s, th, trials, score=series_scores)] if trials else []
+        sims += [simulate.cluster_trials(p, s, cluster_trials, min_expected=cluster_min_expected)] if cluster_trials else []
+        simulated = simulated_summary(pd.concat(sims, ignore_index=True))
+        simulated["generation"] = served.id
+    return table, simulated
 
 
-def evaluate_command(source: Path, warehouse: Path, truth: Path | None, far: float, save: bool) -> int:
+def evaluate_command(source: Path, warehouse: Path, truth: Path | None, far: float, save: bool,
+                     trials: int = 0, cluster_trials: int = 0) -> int:
     try:
-        table = evaluate(warehouse, truth or Path(source) / "incidents_truth.csv", far)
+        table, simulated = evaluate(warehouse, truth or Path(source) / "incidents_truth.csv", far,
+                                    trials, cluster_trials)
     except TruthError as exc:
         print(exc, file=sys.stderr)
         return 2
     with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print("真值文件中的事件 (incidents in the truth file):")
         print(table.drop(columns=["generation"]).to_string(index=False))
+        if len(simulated):
+            print("\n注入的模拟事件 (synthetic outbreaks injected into the same series):")
+            print(simulated.drop(columns=["generation"]).to_string(index=False))
     if save:
-        table.to_csv(Path(warehouse) / QUALITY_FILE, index=False)
+        table["source"] = "真值文件"
+        simulated["source"] = "模拟注入"
+        pd.concat([table, simulated], ignore_index=True).to_csv(Path(warehouse) / QUALITY_FILE, index=False)
         print(f"已保存 {Path(warehouse) / QUALITY_FILE}; 下次刷新后驾驶舱显示 (shown after the next refresh)")
     return 0

@@ -94,10 +94,7 @@ def recent_clusters(p: Prepared, s: Settings, days_back: int | None = None, seed
         model = p.models[code]
         mu_all = np.nan_to_num(model.mu(span)[:G])
         phi = model.dispersion(span[-s.scan_max_days:])[:G]
-        grid = cells.area < G
-        y_all = np.zeros((G, len(span)))
-        keep = grid & (cells.day >= span[0])
-        y_all[cells.area[keep], cells.day[keep] - span[0]] = cells.n[keep]
+        y_all = cells.dense(G, span[0], T)
         if y_all.sum() == 0:
             continue
         ends = range(len(span) - days_back, len(span))

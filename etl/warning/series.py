@@ -109,11 +109,26 @@ class Cells:
     day: np.ndarray
     n: np.ndarray
 
-    def dense(self, shape: tuple[int, int], first_day: int = 0) -> np.ndarray:
-        out = np.zeros(shape)
-        keep = self.day >= first_day
-        out[self.area[keep], self.day[keep] - first_day] = self.n[keep]
+    def dense(self, rows: int, first_day: int, last_day: int) -> np.ndarray:
+        """(rows × days) for the areas numbered below `rows` and days [first_day, last_day);
+        repeated cells (an injected outbreak on top of a count) add up."""
+        out = np.zeros((rows, last_day - first_day))
+        keep = (self.area < rows) & (self.day >= first_day) & (self.day < last_day)
+        np.add.at(out, (self.area[keep], self.day[keep] - first_day), self.n[keep])
         return out
+
+    def rows(self, rows: np.ndarray, first_day: int, last_day: int) -> np.ndarray:
+        """(len(rows) × days) for the given area rows."""
+        index = np.full(max(int(self.area.max(initial=0)), int(np.max(rows, initial=0))) + 1, -1)
+        index[rows] = np.arange(len(rows))
+        at = index[self.area]
+        keep = (at >= 0) & (self.day >= first_day) & (self.day < last_day)
+        out = np.zeros((len(rows), last_day - first_day))
+        np.add.at(out, (at[keep], self.day[keep] - first_day), self.n[keep])
+        return out
+
+    def plus(self, area: np.ndarray, day: np.ndarray, n: np.ndarray) -> "Cells":
+        return Cells(np.r_[self.area, area], np.r_[self.day, day], np.r_[self.n, n])
 
 
 def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Cells]:

@@ -26,6 +26,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Settings:
+    enabled: bool = True
     recent_days: int = 90
     max_alerts_per_day: int = 20
     active_days: int = 3
@@ -56,6 +57,7 @@ def load(path: Path | None = None) -> Settings:
                           float(r["threshold"])))
     d = Settings()
     return Settings(
+        enabled=bool(raw.get("enabled", d.enabled)),
         recent_days=int(raw.get("recent_days", d.recent_days)),
         max_alerts_per_day=int(raw.get("max_alerts_per_day", d.max_alerts_per_day)),
         active_days=int(raw.get("active_days", d.active_days)),

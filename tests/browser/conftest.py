@@ -137,8 +137,8 @@ def wait_text(pg, selector: str, expected: str, timeout: float | None = None) ->
     try:
         pg.wait_for_function("([s, t]) => { const e = document.querySelector(s); "
                              "return e !== null && e.innerText === t && !e.dataset.rolling; }",
-                             arg=[selector, expected],
-                             **({"timeout": timeout} if timeout else {}))
+                             arg=[selector, expected], polling=200,   # not per frame: a busy
+                             **({"timeout": timeout} if timeout else {}))  # page may starve frames
     except PlaywrightTimeout:
         shown = pg.locator(selector).inner_text(timeout=5000) if pg.locator(selector).count() else None
         raise AssertionError(f"{selector} shows {shown!r}, expected {expected!r}") from None

@@ -36,8 +36,9 @@ def test_incident_offline_right_and_filterable(page, cockpit_url, tiny_db):
     _wait_open(page, "—")
     page.wait_for_selector("#incident-dispatch-depts .main-svg", state="attached")
     assert (page.inner_text("#incident-open"), page.inner_text("#incident-overdue")) == (all_open, all_overdue)
-    for panel_id in ("#incident-early-warning", "#incident-review"):
-        assert "预警模块未接入" in page.inner_text(panel_id)
+    page.wait_for_selector("#incident-early-warning a[href='/warning']")
+    assert "条生效告警" in page.inner_text("#incident-early-warning")
+    page.wait_for_selector("#incident-review a[href='/warning']")
 
     # class filter: 市容环境 (01)
     page.locator("#incident-class").click()

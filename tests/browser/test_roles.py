@@ -8,8 +8,8 @@ from cockpit.accounts import PAGES_ONLY
 
 pytestmark = pytest.mark.browser
 
-GRID_PAGES = ["/", "/map", "/heatmap", "/workflow", "/incident", "/services", "/property", "/explorer",
-              "/people"]
+GRID_PAGES = ["/", "/map", "/heatmap", "/workflow", "/incident", "/warning", "/services", "/property",
+              "/explorer", "/people"]
 
 
 def _walk(page, url, paths):

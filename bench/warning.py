@@ -1,0 +1,64 @@
+"""Benchmark early warning: the step every refresh runs, and the evaluation.
+
+    python bench/warning.py                       # demo, 3 runs
+    python bench/warning.py --scales tiny demo --runs 1
+
+Uses the warehouses bench/etl.py leaves in data/bench/<scale>-warehouse (run it first). The
+refresh step is timed on a copy of the served generation in a fresh process (imports included):
+baselines for every area × subclass, alerts, scan, incidents, tables written. The evaluation is
+`python -m etl evaluate-warnings` on the truth file without synthetic trials. Prints medians
+(min–max) and peak memory; the machine is shared and noisy."""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.measure import ROOT, measure  # noqa: E402
+from etl import generations  # noqa: E402
+
+STEP = ("import duckdb, shutil, sys; from etl.warning import build; "
+        "shutil.copyfile(sys.argv[1], sys.argv[2]); con = duckdb.connect(); "
+        "con.execute(f\"ATTACH '{sys.argv[2]}' AS wh\"); build.write(con, None)")
+SIZE = ("import duckdb, sys, json; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(json.dumps(con.execute(\"SELECT (SELECT count(DISTINCT code) FROM areas) + 1, "
+        "(SELECT count(*) FROM event_categories), (SELECT count(DISTINCT day) FROM mart_events_daily), "
+        "(SELECT count(*) FROM warning_alerts), (SELECT count(*) FROM warning_incidents)\").fetchone()))")
+
+
+def _summary(runs: list[dict]) -> str:
+    wall = [r["wall"] for r in runs]
+    return f"{statistics.median(wall):7.1f} s ({min(wall):.0f}–{max(wall):.0f})  {max(r['peak_mb'] for r in runs):6.0f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["demo"])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'scale':<6} {'areas×subclasses×days':>24}  {'step':<8} {'median (min–max)':>22}  peak")
+    for scale in args.scales:
+        warehouse = ROOT / "data" / "bench" / f"{scale}-warehouse"
+        served = generations.current(warehouse)
+        if served is None:
+            sys.exit(f"{warehouse}: no served generation; run bench/etl.py --scales {scale} first")
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = str(Path(tmp) / "copy.duckdb")
+            step = [measure([sys.executable, "-c", STEP, str(served.path), copy]) for _ in range(args.runs)]
+            areas, subs, days, alerts, incidents = json.loads(subprocess.run(
+                [sys.executable, "-c", SIZE, copy], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        evaluate = [measure([sys.executable, "-m", "etl", "evaluate-warnings", "--source",
+                             str(ROOT / "data" / "bench" / scale), "--warehouse", str(warehouse)])
+                    for _ in range(args.runs)]
+        size = f"{areas}×{subs}×{days} = {areas * subs * days / 1e6:.1f} M"
+        print(f"{scale:<6} {size:>24}  {'refresh':<8} {_summary(step)}   ({alerts} alerts, {incidents} incidents)")
+        print(f"{scale:<6} {'':>24}  {'evaluate':<8} {_summary(evaluate)}")
+
+
+if __name__ == "__main__":
+    main()

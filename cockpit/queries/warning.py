@@ -1,0 +1,46 @@
+"""预警研判: the early-warning tables the ETL writes into each generation (etl/warning/build.py):
+active alerts, space-time clusters, incidents with their after-analysis, method quality. Every
+row is limited to the viewer's jurisdiction (the area code inside the scope), except the method
+quality, which has no area. A generation built before the module has no warning tables: the
+page then says so instead of failing."""
+from __future__ import annotations
+
+import pandas as pd
+
+from cockpit.db import Snapshot
+from cockpit.queries import run
+from cockpit.scope import Scope
+
+REQUIRED = {"warning_alerts", "warning_clusters", "warning_incidents", "warning_incident_days"}
+QUALITY = "warning_quality"
+
+
+def tables(wh: Snapshot, scope: Scope) -> set[str]:
+    return set(run(wh, "warning__tables", scope)["table_name"])
+
+
+def available(wh: Snapshot, scope: Scope) -> bool:
+    return REQUIRED <= tables(wh, scope)
+
+
+def alerts(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "warning__alerts", scope)
+
+
+def clusters(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
+    return run(wh, "warning__clusters", scope, days=int(days))
+
+
+def incidents(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "warning__incidents", scope)
+
+
+def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
+    return run(wh, "warning__incident_days", scope, incident_id=str(incident_id or ""))
+
+
+def quality(wh: Snapshot, scope: Scope) -> pd.DataFrame | None:
+    """The method-quality table, or None when this generation has none."""
+    if QUALITY not in tables(wh, scope):
+        return None
+    return run(wh, "warning__quality", scope)

@@ -1,0 +1,119 @@
+"""Synthetic outbreaks injected into the warehouse's own series, for detection quality by size
+(domain brief §4: spike, ramp, step; sizes in multiples of the baseline SD).
+
+A batch puts one outbreak into one grid series of each subclass (so outbreaks never overlap),
+adds it to the grid and every area above it, refits every baseline on the modified counts (the
+outbreak enters the baseline as a real one would) and scores the series with each method at the
+thresholds the clean data gave for the chosen false-alarm rate. Size is in SD of the series over
+the 8 weeks before the start, floored like the generator's (max(sd, √mean, 0.3))."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from etl.generate.incidents import BASELINE_DAYS, outbreak_shape
+from etl.warning import baseline, incidents, scan
+from etl.warning.prepare import Prepared, fit_models
+
+SIZES_SD = (2, 3, 5, 8)
+KINDS = ("spike", "ramp", "step")
+DURATION = {"spike": (1, 3), "ramp": (7, 14), "step": (30, 90)}
+
+
+def _ancestors(p: Prepared) -> list[np.ndarray]:
+    csc = p.areas.members.tocsc()
+    return [csc.indices[csc.indptr[g]:csc.indptr[g + 1]] for g in range(p.areas.n_grids)]
+
+
+def _inject(cells, up: np.ndarray, start: int, extra: np.ndarray):
+    days = np.arange(start, start + len(extra))
+    keep = extra > 0
+    area = np.repeat(up, keep.sum())
+    return cells.plus(area, np.tile(days[keep], len(up)), np.tile(extra[keep], len(up)))
+
+
+def temporal_trials(p: Prepared, s, thresholds: dict[str, float], trials: int, seed: int = 5,
+                    score=None) -> pd.DataFrame:
+    """`score(p, code, s, rows)` → {method: (rows × days)}: evaluate.series_scores."""
+    rng = np.random.default_rng(seed)
+    up = _ancestors(p)
+    T, G = p.n_days, p.areas.n_grids
+    first = baseline.WARMUP + BASELINE_DAYS
+    codes = [c for c in p.cells if (p.cells[c].area < G).sum() >= 20]
+    out = []
+    while len(out) < trials * len(thresholds):
+        planted, cells = [], dict(p.cells)
+        for code in codes:
+            kind, size = KINDS[rng.integers(3)], SIZES_SD[rng.integers(len(SIZES_SD))]
+            days = int(rng.integers(DURATION[kind][0], DURATION[kind][1] + 1))
+            start = int(rng.integers(first, T - days))
+            c = cells[code]
+            on_grid = c.area < G
+            weights = np.bincount(c.area[on_grid], c.n[on_grid], G)
+            g = int(rng.choice(G, p=weights / weights.sum()))
+            before = c.rows(np.array([g]), start - BASELINE_DAYS, start)[0]
+            sd = max(before.std(ddof=1), np.sqrt(before.mean()), 0.3)
+            extra = np.maximum(np.round(outbreak_shape(kind, days, size * sd)), 1).astype(int)
+            cells[code] = _inject(c, up[g], start, extra)
+            planted.append((code, g, kind, size, start, days))
+        trial = Prepared(p.cal, p.areas, p.blocks, p.categories, cells,
+                         fit_models(p.areas, p.cal, p.blocks, cells))
+        for code, g, kind, size, start, days in planted:
+            sc = score(trial, code, s, np.array([g]))
+            for m, th in thresholds.items():
+                hit = np.flatnonzero(sc[m][0, start:start + days] > th)
+                out.append({"method": m, "type": kind, "size_sd": size, "detected": len(hit) > 0,
+                            "delay": int(hit[0]) if len(hit) else np.nan})
+            if kind == "step":
+                out.append(_change_point(trial, code, g, start, days))
+    return pd.DataFrame(out)
+
+
+def _change_point(p: Prepared, code: str, g: int, start: int, days: int) -> dict:
+    lo, hi = start - incidents.BEFORE, min(p.n_days, start + days + incidents.BEFORE)
+    span = np.arange(lo, hi)
+    mu, _ = p.models[code].at(np.full(len(span), g), span)
+    y = p.cells[code].rows(np.array([g]), lo, hi)[0]
+    r = np.log((y + 0.5) / (np.nan_to_num(mu) + 0.5))
+    spread = max(float(np.std(r[:incidents.BEFORE])), 0.1)
+    near = [t for t in incidents.pelt(r, 2 * spread ** 2 * np.log(len(r))) if abs(t - incidents.BEFORE) <= 3]
+    return {"method": "pelt", "type": "step", "size_sd": np.nan, "detected": bool(near),
+            "delay": (near[0] - incidents.BEFORE) if near else np.nan}
+
+
+def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0, min_expected: float = 1.0,
+                   seed: int = 9) -> pd.DataFrame:
+    """Clusters of max_grids neighbouring grids whose baseline is at least `min_expected`
+    reports a day: for 3 days, extra reports drawn at (rate_ratio − 1) × the baseline. Detected
+    if a cluster with p ≤ scan p_value overlaps the planted grids on day 1, 2 or 3."""
+    rng = np.random.default_rng(seed)
+    G, T = p.areas.n_grids, p.n_days
+    nbr = scan.neighbours(p.areas.xy, s.scan_max_grids)
+    out, tries = [], 0
+    while len(out) < trials and tries < trials * 50:
+        tries += 1
+        code = list(p.cells)[rng.integers(len(p.cells))]
+        start = int(rng.integers(baseline.WARMUP + 28, T - 3))
+        seed_grid = int(rng.integers(G))
+        members = nbr[seed_grid]
+        lo = start - s.scan_max_days + 1
+        span = np.arange(lo, start + 3)
+        mu = np.nan_to_num(p.models[code].mu(span)[:G])
+        phi = p.models[code].dispersion(span)[:G]
+        base = mu[members, -3:]
+        if base.sum(axis=0).min() < min_expected:
+            continue
+        y = p.cells[code].dense(G, lo, start + 3)
+        y[members, -3:] += rng.poisson((rate_ratio - 1) * base)
+        found = None
+        for lag in range(3):
+            end = s.scan_max_days + lag
+            window = slice(end - s.scan_max_days, end)
+            maxima = scan.null_maxima(mu[:, window], phi[:, window], nbr, s.scan_replicates, rng)
+            if any(pv <= s.scan_p_value and set(m) & set(members.tolist())
+                   for m, *_r, pv in scan.scan_day(y[:, window], mu[:, window], nbr, maxima)):
+                found = lag
+                break
+        out.append({"method": "scan", "type": "cluster", "size_sd": np.nan,
+                    "detected": found is not None, "delay": found})
+    return pd.DataFrame(out, columns=["method", "type", "size_sd", "detected", "delay"])

@@ -1,0 +1,129 @@
+"""预警研判 callbacks without a browser: their numbers equal SQL on the tiny warehouse's warning
+tables, and an area account sees only its area's alerts and incidents."""
+import duckdb
+import pandas as pd
+import pytest
+
+from cockpit import create_app, ids
+from cockpit.config import Settings
+from cockpit.scope import CITY, Scope
+from tests.cockpit import as_figures, signed_in
+from tests.cockpit.conftest import client, post
+
+TICK = (ids.FRAME_TICK, "n_intervals")
+
+
+@pytest.fixture(scope="module")
+def app(tiny_warehouse):
+    return create_app(Settings(warehouse=tiny_warehouse))
+
+
+@pytest.fixture(scope="module")
+def db(tiny_db):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    yield con
+    con.close()
+
+
+def _alerts(db, prefix):
+    return db.execute("SELECT * FROM warning_alerts WHERE active AND area_code LIKE ? || '%' "
+                      "ORDER BY day DESC, score DESC, alert_id", [prefix]).df()
+
+
+def _incidents(db, prefix):
+    return db.execute("SELECT * FROM warning_incidents WHERE area_code LIKE ? || '%'", [prefix]).df()
+
+
+def _clusters(db, prefix, days=30):
+    frame = db.execute("SELECT c.* FROM warning_clusters c, meta m "
+                       "WHERE c.day > CAST(m.as_of AS DATE) - ?::INTEGER", [days]).df()
+    return frame[frame["grid_codes"].map(lambda g: any(x.startswith(prefix) for x in g.split(";")))]
+
+
+def _has_quality(db):
+    return db.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'warning_quality'").fetchall()[0][0] > 0
+
+
+def test_city_numbers_equal_sql(app, db):
+    from cockpit.pages import warning as page
+    alerts, incidents, clusters = _alerts(db, CITY.code), _incidents(db, CITY.code), _clusters(db, CITY.code)
+    assert len(alerts) > 0 and len(incidents) > 0
+    with signed_in(app):
+        out = page.refresh_warning(0, None)
+    n_alerts, n_areas, n_clusters, ongoing, ended, note, alert_table, _c, _i, quality, options, value = out
+    assert n_alerts == f"{len(alerts):,}" and n_areas == f"{alerts['area_code'].nunique():,}"
+    assert n_clusters == f"{len(clusters):,}" and note is None
+    assert ongoing == f"{(incidents['status'] == '进行中').sum():,}"
+    assert ended == f"{(incidents['status'] == '已结束').sum():,}"
+    assert str(alert_table).count("warning-cell-reason") == min(len(alerts), page.SHOWN_ROWS)
+    first_reason = str(alert_table).index(alerts["reason"].iloc[0])        # strongest of the newest day first
+    assert first_reason < str(alert_table).index("warning-cell-since")
+    ordered = incidents.sort_values(["last_day", "peak_score", "incident_id"], ascending=[False, False, True])
+    ordered = pd.concat([ordered[ordered["status"] == "进行中"], ordered[ordered["status"] != "进行中"]])
+    assert [o["value"] for o in options] == list(ordered["incident_id"])
+    assert value == ordered["incident_id"].iloc[0]
+    assert (page.NO_QUALITY in str(quality)) != _has_quality(db)
+
+
+def test_incident_course_equals_sql(app, db):
+    from cockpit.pages import warning as page
+    row = _incidents(db, CITY.code).sort_values("alerts", ascending=False).iloc[0]
+    days = db.execute("SELECT * FROM warning_incident_days WHERE incident_id = ? ORDER BY day",
+                      [row["incident_id"]]).df()
+    with signed_in(app):
+        figure, review = as_figures(page.refresh_incident(row["incident_id"], 0))
+    traces = {t.name: t for t in figure.data}
+    assert list(traces["上报"].y) == pytest.approx(list(days["reported"]))
+    assert list(traces["基线预期"].y) == pytest.approx(list(days["expected"]))
+    assert list(traces["预期上限"].y) == pytest.approx(list(days["upper"]))
+    assert list(traces["日末在办"].y) == list(days["open_end"])
+    text = str(review)
+    assert f"{row['excess']:,.1f} 件（95% 区间 {row['excess_low']:,.1f}–{row['excess_high']:,.1f}）" in text
+    assert f"{row['peak_ratio']:,.1f} 倍" in text and f"{row['recur_30']} / {row['recur_90']} 次" in text
+    with signed_in(app):
+        forged, nothing = as_figures(page.refresh_incident("YJ' OR '1'='1", 0))
+    assert nothing is None and forged.layout.annotations[0].text == page.fig.NO_INCIDENT
+
+
+def test_an_area_account_sees_only_its_area(app, db, monkeypatch):
+    from cockpit.pages import warning as page
+    active = _alerts(db, CITY.code)
+    codes = [c for c in active["area_code"] if len(c) >= 9]
+    assert codes, "the tiny data should have an active alert below the district"
+    street = codes[0][:9]
+    mine = _alerts(db, street)
+    assert 0 < len(mine) < len(active)
+    incidents = _incidents(db, street)
+    outside = _incidents(db, CITY.code)
+    outside = outside[~outside["area_code"].str.startswith(street)]
+    monkeypatch.setattr(page, "viewer_scope", lambda: Scope(street, "本街道"))
+    with signed_in(app):
+        out = page.refresh_warning(0, None)
+        forged = page.refresh_incident(outside["incident_id"].iloc[0], 0)
+    assert out[0] == f"{len(mine):,}"
+    assert str(out[6]).count("warning-cell-reason") == len(mine)
+    assert {o["value"] for o in out[10]} == set(incidents["incident_id"])
+    assert forged[1] is None                                   # another area's incident: nothing
+
+
+def test_signed_in_street_account_through_the_gate(world, tiny_db):
+    """The street account's own session, posting as any script could: its area's numbers only."""
+    street = world["roles"]["street"][1]
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        mine = len(_alerts(con, street))
+    status, out = post(client(world, "street"), world, "warning-kpi-alerts", {TICK: 0})
+    assert status == 200 and out["warning-kpi-alerts.children"] == f"{mine:,}"
+
+
+def test_incident_page_summaries(app, db):
+    from cockpit.pages import incident as page
+    alerts, incidents = _alerts(db, CITY.code), _incidents(db, CITY.code)
+    ended = incidents[incidents["status"] == "已结束"].sort_values(["last_day", "incident_id"], ascending=False)
+    with signed_in(app):
+        early, review = page.refresh_warning_summary(CITY.code, 0)
+    early, review = str(early), str(review)
+    assert f"'{len(alerts):,}'" in early and early.count("Li(") == min(5, len(alerts))
+    for reason in alerts.sort_values("score", ascending=False)["reason"].head(5):
+        assert reason in early
+    assert ended["incident_id"].iloc[0] in review and f"{ended['excess'].iloc[0]:,.1f} 件" in review
+    assert early.count("/warning") == 1 and review.count("/warning") == 1
