@@ -17,7 +17,7 @@ def test_warning_page(page, cockpit_url, tiny_db):
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
     wait_text(page, "#warning-kpi-ended", f"{ended:,}")
-    page.wait_for_selector("#warning-alerts tbody tr")
+    page.wait_for_selector("#warning-alerts tbody tr", state="attached")
     assert page.locator("#warning-alerts tbody tr").count() == min(alerts, 50)   # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
     page.wait_for_selector("#warning-review .warning-facts")
