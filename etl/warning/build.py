@@ -24,7 +24,6 @@ from etl.warning.settings import Settings, load
 
 log = logging.getLogger(__name__)
 QUALITY_FILE = "warning_quality.csv"
-METHOD_NAMES = {"nb": "负二项基线", "cusum": "CUSUM", "scan": "时空扫描"}
 
 
 def _backlog(con) -> pd.DataFrame:
