@@ -158,13 +158,10 @@ def change_points(p: Prepared, truth: pd.DataFrame) -> pd.DataFrame:
         cells = p.cells[code]
         keep = np.isin(cells.area, rows) & (cells.day >= lo) & (cells.day < hi)
         y = np.bincount(cells.day[keep] - lo, cells.n[keep], hi - lo)
-        r = np.log((y + 0.5) / (mu + 0.5))
-        spread = max(float(np.std(r[:incidents.BEFORE])), 0.1)
-        points = incidents.pelt(r, 2 * spread ** 2 * np.log(len(r)))
-        near = [pt for pt in points if abs(pt - incidents.BEFORE) <= 3]
+        found = incidents.step_found(y, mu, incidents.BEFORE)
         out.append({"method": "pelt", "incident_id": inc["incident_id"], "type": "step",
-                    "size_sd": inc["size_sd"], "detected": bool(near),
-                    "delay": (near[0] - incidents.BEFORE) if near else np.nan})
+                    "size_sd": inc["size_sd"], "detected": found is not None,
+                    "delay": found if found is not None else np.nan})
     return pd.DataFrame(out, columns=["method", "incident_id", "type", "size_sd", "detected", "delay"])
 
 

@@ -92,6 +92,15 @@ def pelt(x: np.ndarray, penalty: float) -> list[int]:
     return sorted(points)
 
 
+def step_found(y: np.ndarray, mu: np.ndarray, onset: int, within: int = 3) -> int | None:
+    """PELT on the log ratio to baseline of a series starting `onset` days before a known step:
+    the offset of the change point within ±`within` days of it, or None."""
+    r = np.log((y + 0.5) / (np.nan_to_num(mu) + 0.5))
+    spread = max(float(np.std(r[:onset])), 0.1)
+    near = [t - onset for t in pelt(r, 2 * spread ** 2 * np.log(len(r))) if abs(t - onset) <= within]
+    return near[0] if near else None
+
+
 def after(y: np.ndarray, mu: np.ndarray, phi: np.ndarray, first: int, last: int, end: int) -> dict:
     """Excess over the baseline with a 95 % interval, peak ratio, back-to-baseline, PELT change
     points on the log ratio to baseline, level and slope before and after. Indices are into the

@@ -74,11 +74,9 @@ def _change_point(p: Prepared, code: str, g: int, start: int, days: int) -> dict
     span = np.arange(lo, hi)
     mu, _ = p.models[code].at(np.full(len(span), g), span)
     y = p.cells[code].rows(np.array([g]), lo, hi)[0]
-    r = np.log((y + 0.5) / (np.nan_to_num(mu) + 0.5))
-    spread = max(float(np.std(r[:incidents.BEFORE])), 0.1)
-    near = [t for t in incidents.pelt(r, 2 * spread ** 2 * np.log(len(r))) if abs(t - incidents.BEFORE) <= 3]
-    return {"method": "pelt", "type": "step", "size_sd": np.nan, "detected": bool(near),
-            "delay": (near[0] - incidents.BEFORE) if near else np.nan}
+    found = incidents.step_found(y, mu, incidents.BEFORE)
+    return {"method": "pelt", "type": "step", "size_sd": np.nan, "detected": found is not None,
+            "delay": found if found is not None else np.nan}
 
 
 def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0, min_expected: float = 1.0,
