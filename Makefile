@@ -29,3 +29,23 @@ system-deps:
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk; \
 	fi
+
+# Analysts' notebooks (notebooks/README.md): JupyterLab on this machine only (127.0.0.1), opened
+# in notebooks/ with the repository importable by its kernels. It fetches nothing: no news feed,
+# no update check, no extension store; notebooks/.jupyter/labconfig turns off the news prompt and
+# the "build recommended" dialog (Dash ships a source extension that would need Node to build).
+# --allow-root: like `make test`, it may run as root.
+.PHONY: notebooks
+notebooks: $(VENV)/.installed-notebooks
+	PYTHONPATH="$(CURDIR)" JUPYTER_CONFIG_PATH="$(CURDIR)/notebooks/.jupyter" \
+	  $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.extension_manager=readonly --allow-root
+
+$(VENV)/.installed-notebooks: $(VENV)/.installed requirements-jupyterlab.txt requirements-notebooks.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-jupyterlab.txt
+	touch $@
+
+# requirements-dev.txt includes requirements-notebooks.txt (tests/notebooks runs the notebooks
+# with their kernel; JupyterLab is not needed for that)
+$(VENV)/.installed-dev: requirements-notebooks.txt

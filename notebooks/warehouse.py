@@ -1,0 +1,295 @@
+"""The served warehouse as analysts' notebooks see it: one area, one period, masked.
+
+    from notebooks.warehouse import open_area, record
+    wh = open_area(warehouse=None, area_code="220204001", start_date="2026-01-01")
+    wh.sql("SELECT count(*) AS events FROM events "
+           "WHERE reported_at >= $start AND reported_at < $end + INTERVAL 1 DAY")
+
+**Which generation.** `open_area` reads the CURRENT pointer (etl/generations.py) once and keeps
+that generation's file open read-only until `close()`, so a notebook's numbers never mix two
+generations. A refresh never writes a served file, publishes with an atomic rename and may
+delete an old generation while it is open (the file lives on until its reader lets go), so an
+open notebook neither blocks nor breaks it. Run the opening cell again for a newer generation.
+Not `cockpit.db.Warehouse`: it takes a new cursor per query, right for a threaded server, but
+cursors do not see a connection's temporary views, and the masking below rests on them. Nothing
+from `cockpit` is imported at all: the package starts Dash, seconds of every kernel's start.
+
+**What SQL sees.** Only the views in VIEWS, each limited to the area (`starts_with(<area
+column>, area_code)`) and to its listed columns: what the cockpit shows, with names, ID numbers
+and phones only in their masked forms, no keyed hashes (`person_key`), no free text (events'
+descriptions, needs' contents), nothing of the sealed vault nor of accounts, the run log or
+quarantined raw values. A query naming anything else (another table, a qualified name such as
+`main.persons`, a table function but range/generate_series/unnest: no files, no SQL in strings)
+or that is not a single SELECT is refused before it runs. This is the notebooks' way in, not a sandbox against someone who can read the files; the
+clear values are not in the warehouse at all (sealed under a key the notebooks never read).
+
+The views read the area from a variable of the notebook's own connection, which only a SET
+could change, and SET is refused. (DuckDB's lock_configuration and enable_external_access are
+not used: they hold for every connection to the file in the process, the cockpit's included.)
+
+**Parameters.** SQL binds `$scope` (the area code, as in the cockpit's SQL), `$start` and `$end`
+(dates, both included) and any keyword given to `sql()`; values are never formatted into SQL."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import generations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# rows of a table keyed by incident: those of incidents whose area is in scope
+INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.main.warning_incidents "
+                     "WHERE starts_with(area_code, getvariable('scope')))")
+# view → (area column it is limited by, or a predicate; None for reference data; its columns).
+# Default deny: a column the ETL adds later stays hidden until it is listed here.
+VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "meta": (None, ("as_of", "built_at")),
+    "workdays": (None, ("day", "n")),
+    "event_categories": (None, ("class_code", "class_name", "subclass_code", "subclass_name",
+                                "limit_value", "limit_unit", "department", "board")),
+    "areas": ("code", ("code", "name", "level", "kind", "parent_code", "urban", "area_km2",
+                       "centroid_lon", "centroid_lat", "valid_from", "valid_to", "worker_account")),
+    "events": ("grid_code", ("event_id", "source", "class_code", "class_name", "subclass_code",
+                             "subclass_name", "reported_at", "lon", "lat", "address", "grid_code",
+                             "community_code", "street_code", "district_code", "accepted_at",
+                             "dispatched_at", "handled_at", "verified_at", "closed_at", "department",
+                             "deadline", "rework_count", "extension_count", "satisfaction", "status",
+                             "is_closed", "closed_on_time")),
+    "mart_events_daily": ("grid_code", ("grid_code", "class_code", "subclass_code", "day", "reported",
+                                        "rejected", "accepted", "closed", "closed_on_time", "reworked",
+                                        "extended")),
+    "mart_event_sla": ("grid_code", ("event_id", "grid_code", "community_code", "street_code",
+                                     "district_code", "class_code", "subclass_code", "department",
+                                     "source", "reported_at", "deadline", "closed_at", "sla_state",
+                                     "is_open", "overdue_open", "dispatch_minutes", "age_minutes",
+                                     "minutes_to_deadline")),
+    "mart_area_kpis_monthly": ("code", ("code", "level", "month", "accepted", "due", "closed",
+                                        "closed_on_time", "reworked", "extended", "closure_rate",
+                                        "on_time_rate", "rework_rate", "extension_rate")),
+    "mart_area_population": ("code", ("code", "level", "residents", "households", "elderly_alone",
+                                      "low_income", "disabled", "veterans", "party_members", "minors",
+                                      "floating")),
+    "person_groups_per_grid": ("grid_code", ("grid_code", "elderly_alone", "low_income", "disabled",
+                                             "veterans", "party_members", "minors")),
+    "persons": ("grid_code", ("person_id", "name_masked", "id_number_masked", "phone_masked", "sex",
+                              "birth_year", "household_id", "relation", "residence_type", "grid_code",
+                              "address_id", "community_code", "street_code", "district_code")),
+    "households": ("grid_code", ("household_id", "grid_code", "address_id", "address", "members",
+                                 "household_type", "community_code", "street_code", "district_code")),
+    "needs": ("grid_code", ("need_id", "grid_code", "community_code", "street_code", "district_code",
+                            "reported_date", "source", "domain", "target_group", "difficulty",
+                            "urgency", "responsible_unit", "time_limit_days", "deadline_date",
+                            "status", "resolved_date", "satisfaction")),
+    "mart_services_monthly": ("community_code", ("community_code", "street_code", "district_code",
+                                                 "month", "project_type", "activities",
+                                                 "participants", "volunteers", "needs_raised",
+                                                 "needs_resolved", "needs_overdue")),
+    "service_projects": ("community_code", ("project_id", "name", "project_type", "target_group",
+                                            "organiser", "start_date", "end_date", "community_code",
+                                            "street_code", "district_code")),
+    "service_activities": ("community_code", ("activity_id", "project_id", "title", "activity_date",
+                                              "participants", "volunteers", "team_id",
+                                              "community_code", "street_code", "district_code")),
+    "volunteer_teams": ("community_code", ("team_id", "name", "team_type", "founded_date", "members",
+                                           "service_hours", "community_code", "street_code",
+                                           "district_code")),
+    "volunteers": ("community_code", ("volunteer_id", "team_id", "skills", "registered_date",
+                                      "service_hours", "community_code", "street_code",
+                                      "district_code")),
+    # early warning (etl/warning): alerts and incidents by their area; an incident's days and
+    # reports with the incident (its reports are read through `events`, itself limited)
+    "warning_alerts": ("area_code", ("alert_id", "day", "level", "level_name", "area_code", "area_name",
+                                     "subclass_code", "subclass_name", "class_name", "observed",
+                                     "expected", "p_value", "cusum", "method", "score", "since",
+                                     "reason", "incident_id", "active")),
+    "warning_incidents": ("area_code", ("incident_id", "subclass_code", "subclass_name", "class_name",
+                                        "areas", "level", "area_code", "area_name", "first_day",
+                                        "last_day", "alerts", "peak_score", "status", "excess",
+                                        "excess_low", "excess_high", "peak_ratio", "peak_offset",
+                                        "days_to_baseline", "level_before", "slope_before",
+                                        "level_after", "slope_after", "change_points", "recur_30",
+                                        "recur_90", "events", "open", "overdue", "oldest_open_hours",
+                                        "dispatch_median_minutes", "departments", "satisfied_share",
+                                        "rework_share")),
+    "warning_incident_days": (INCIDENT_IN_SCOPE, ("incident_id", "day", "reported", "expected", "upper",
+                                                  "closed", "open_end", "overdue_end")),
+    "warning_incident_events": (INCIDENT_IN_SCOPE, ("incident_id", "event_id")),
+    "surveys": ("community_code", ("survey_id", "survey_date", "topic", "method", "respondents",
+                                   "satisfied_share", "community_code", "street_code",
+                                   "district_code")),
+}
+# the table functions a query may use: others read files or run SQL given as a string, which the
+# check below cannot see into
+TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
+# area code length → level; codes nest (6 county + 3 street + 3 community + 3 grid), "2202" is
+# Jilin City, as in cockpit/scope.py
+LEVELS = {4: "市", 6: "区县", 9: "街道（乡镇）", 12: "社区（村）", 15: "网格"}
+CITY = ("2202", "吉林市")
+NUMBERS_MIME = "application/vnd.grid-cockpit.numbers+json"
+
+
+def open_area(warehouse=None, area_code: str | None = None, start_date=None,
+              end_date=None) -> "AreaWarehouse":
+    """The served generation of `warehouse` (a directory with CURRENT, or one .duckdb file; None:
+    COCKPIT_WAREHOUSE or data/warehouse, as the cockpit's settings) for one area and period.
+    `area_code` None: the warehouse's top area. `end_date` None: the data's as-of date;
+    `start_date` None: 364 days before the end (the cockpit's 近一年)."""
+    path = Path(warehouse or os.environ.get("COCKPIT_WAREHOUSE") or ROOT / "data" / "warehouse")
+    if path.is_file():
+        file, generation = path, path.name
+    else:
+        served = generations.current(path)
+        if served is None or not served.path.exists():
+            raise FileNotFoundError(f"数据仓库不存在或尚未发布: {path}")
+        file, generation = served.path, served.id
+    return AreaWarehouse(file, generation, area_code, start_date, end_date)
+
+
+class AreaWarehouse:
+    def __init__(self, file: Path, generation: str, area_code, start_date, end_date):
+        self.generation = generation
+        self._con = duckdb.connect(str(file), read_only=True)
+        try:
+            self._setup(area_code, start_date, end_date)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _setup(self, area_code, start_date, end_date) -> None:
+        con = self._con
+        catalog = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
+        tables = {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        self._hidden = {t.lower() for t in tables} - set(VIEWS)
+        self.as_of = pd.Timestamp(con.execute(f"SELECT as_of FROM {catalog}.main.meta").fetchone()[0])
+        # first day with events anywhere in the warehouse: before it there is no data (not zero)
+        self.data_start = con.execute(f"SELECT min(day) FROM {catalog}.main.mart_events_daily").fetchone()[0]
+        self.area_code, self.area_name = self._area(catalog, area_code)
+        self.end = _date(end_date) or self.as_of.date()
+        self.start = _date(start_date) or self.end - dt.timedelta(days=364)
+        if self.start > self.end:
+            raise ValueError(f"起始日期 {self.start} 晚于结束日期 {self.end}")
+        con.execute("SET VARIABLE scope = $scope", {"scope": self.area_code})
+        for name, (area_column, columns) in VIEWS.items():
+            if name in tables:
+                where = ("" if area_column is None
+                         else " WHERE " + area_column.format(catalog=catalog) if " " in area_column
+                         else f" WHERE starts_with({area_column}, getvariable('scope'))")
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(columns)} "
+                            f"FROM {catalog}.main.{name}{where}")
+
+    def _area(self, catalog: str, code) -> tuple[str, str]:
+        """(code, name) of the area: the given code, or the warehouse's one top area (else the city)."""
+        if code is None:
+            top = self._con.execute(
+                f"SELECT code, name FROM {catalog}.main.areas WHERE valid_to IS NULL "
+                f"QUALIFY length(code) = min(length(code)) OVER ()").fetchall()
+            return top[0] if len(top) == 1 else CITY
+        code = str(code).strip()
+        if not (code.isascii() and code.isdigit() and len(code) in LEVELS):
+            raise ValueError(f"不是区域代码（4/6/9/12/15 位数字）: {code!r}")
+        if code == CITY[0]:
+            return CITY
+        name = self._con.execute(
+            f"SELECT name FROM {catalog}.main.areas WHERE code = $code "
+            f"ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST LIMIT 1", {"code": code}).fetchone()
+        if name is None:
+            raise ValueError(f"数据仓库中没有区域代码 {code}")
+        return code, name[0]
+
+    @property
+    def child_length(self) -> int:
+        """Length of the codes one level below the area (a grid is its own finest level)."""
+        return min(len(self.area_code) + (2 if len(self.area_code) == 4 else 3), 15)
+
+    def sql(self, text: str, **params) -> pd.DataFrame:
+        """Run one SELECT on the views. Binds $scope, $start, $end where the SQL uses them, and
+        every keyword given (a keyword the SQL does not use is an error, as in DuckDB)."""
+        statements = self._con.extract_statements(text)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise PermissionError("笔记本只能执行单条 SELECT 查询")
+        self._check(text)
+        builtin = {"scope": self.area_code, "start": self.start, "end": self.end}
+        if clash := builtin.keys() & params.keys():
+            raise TypeError(f"参数 {sorted(clash)} 由打开时的区域和时段决定")
+        used = statements[0].named_parameters
+        bound = {**{k: v for k, v in builtin.items() if k in used}, **params}
+        return self._con.execute(text, bound).df()
+
+    def _check(self, text: str) -> None:
+        """Refuse SQL that reads anything but the views (or its own CTEs), from its parse tree."""
+        tree = json.loads(self._con.execute("SELECT json_serialize_sql($q::VARCHAR)",
+                                            {"q": text}).fetchone()[0])
+        if tree.get("error"):
+            raise PermissionError(f"无法检查的查询: {tree.get('error_message')}")
+        ctes, refused = set(), set()
+        for node in _nodes(tree):
+            ctes.update(k["key"].lower() for k in node.get("cte_map", {}).get("map", []))
+            if node.get("type") == "BASE_TABLE":
+                qualified = (node["catalog_name"], node["schema_name"], node["table_name"].lower())
+                if qualified[-1] not in VIEWS or any(qualified[:2]):
+                    refused.add(".".join(filter(None, qualified)))     # a CTE's name: checked below
+            elif node.get("type") == "TABLE_FUNCTION":
+                function = node["function"].get("function_name", "").lower()
+                if function not in TABLE_FUNCTIONS:
+                    refused.add(function + "()")
+        # the query's own CTEs may be read, unless one stands in for a hidden table's name
+        refused = (refused - ctes) | (ctes & self._hidden)
+        if refused:
+            raise PermissionError(f"笔记本不能读取 {sorted(refused)}；可用的表: {sorted(VIEWS)}")
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "AreaWarehouse":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        area = f"{LEVELS[len(self.area_code)]} {self.area_name}（{self.area_code}）"
+        return (f"数据版本 {self.generation}（数据截至 {self.as_of:%Y-%m-%d %H:%M}）· {area} · "
+                f"{self.start} 至 {self.end}")
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (29 February → 28 February)."""
+    return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
+
+
+def record(numbers: dict) -> dict:
+    """Show a notebook's key numbers and leave them machine-readable in its output (one display
+    of NUMBERS_MIME, read by tests/notebooks and by anyone running it with papermill)."""
+    from IPython.display import display
+    plain = json.loads(json.dumps(numbers, ensure_ascii=False, allow_nan=False, default=_plain))
+    display({NUMBERS_MIME: plain, "text/plain": json.dumps(plain, ensure_ascii=False, indent=1)}, raw=True)
+    return plain
+
+
+def _plain(value):
+    if hasattr(value, "item"):                      # numpy scalars
+        return value.item()
+    if isinstance(value, dt.date):                  # datetime and pandas' Timestamp too
+        return value.isoformat()
+    raise TypeError(f"not a JSON value: {value!r}")
+
+
+def _date(value) -> dt.date | None:
+    return None if value in (None, "") else pd.Timestamp(value).date()
+
+
+def _nodes(tree):
+    """Every JSON object in a parse tree."""
+    if isinstance(tree, dict):
+        yield tree
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for child in tree:
+            yield from _nodes(child)

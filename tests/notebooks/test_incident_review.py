@@ -1,0 +1,78 @@
+"""notebooks/04_incident_review.ipynb: the incident it picks and its numbers against the warning
+tables, events and SLA mart of the served generation, limited here to the area as the cockpit
+limits them."""
+import datetime as dt
+
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+
+def expected(con, area: str, start: dt.date, end: dt.date, incident: str | None = None) -> dict:
+    found = con.execute("""
+        SELECT incident_id FROM warning_incidents
+        WHERE starts_with(area_code, $area) AND first_day <= $end AND last_day >= $start
+        ORDER BY peak_score DESC, incident_id
+    """, {"area": area, "start": start, "end": end}).fetchall()
+    incident = incident or found[0][0]
+    alerts = con.execute("""
+        SELECT count(*), min(day), list(DISTINCT method ORDER BY method) FROM warning_alerts
+        WHERE incident_id = $id AND starts_with(area_code, $area)
+    """, {"id": incident, "area": area}).fetchone()
+    days = con.execute("SELECT min(day), max(day) FROM warning_incident_days WHERE incident_id = $id",
+                       {"id": incident}).fetchone()
+    reports = con.execute("""
+        SELECT coalesce(e.department, '（未派遣）') AS department, s.is_open, s.overdue_open
+        FROM warning_incident_events ie JOIN events e USING (event_id) JOIN mart_event_sla s USING (event_id)
+        WHERE ie.incident_id = $id AND starts_with(e.grid_code, $area)
+    """, {"id": incident, "area": area}).df()
+    row = con.execute("""
+        SELECT area_code, alerts, excess, excess_low, excess_high, change_points
+        FROM warning_incidents WHERE incident_id = $id
+    """, {"id": incident}).fetchone()
+    return {
+        "incidents": len(found), "incident_id": incident, "incident_area": row[0], "alerts": row[1],
+        "alerts_here": alerts[0], "first_alert": alerts[1].isoformat(), "methods": alerts[2],
+        "days": [d.isoformat() for d in days],
+        "reports": len(reports), "open": int(reports["is_open"].sum()),
+        "overdue": int(reports["overdue_open"].sum()),
+        "departments": {k: int(v) for k, v in reports["department"].value_counts().items()},
+        "excess": list(row[2:5]), "change_points": [d for d in (row[5] or "").split(";") if d],
+    }
+
+
+def test_defaults_review_the_strongest_incident_of_the_last_year(execute, tiny_warehouse, base):
+    district, as_of = base.execute(
+        "SELECT (SELECT code FROM areas WHERE level = 'district'), as_of::DATE FROM meta").fetchone()
+    got = execute("04_incident_review.ipynb", warehouse=str(tiny_warehouse))
+    want = expected(base, district, as_of - dt.timedelta(days=364), as_of)
+    assert want["reports"] > 0 and want["alerts_here"] > 0      # the tiny data has an incident worth reviewing
+    assert {k: got[k] for k in want} == want
+    assert got["reported_during"] >= got["expected_during"]     # it alarmed: more reports than expected
+
+
+def test_a_named_incident_of_one_street(execute, tiny_db, base):
+    """Not the strongest one: the most recent incident of the street with the most incidents."""
+    street, incident = base.execute("""
+        SELECT left(area_code, 9), arg_max(incident_id, last_day) FROM warning_incidents
+        WHERE length(area_code) >= 9 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
+    """).fetchone()
+    as_of = base.execute("SELECT as_of::DATE FROM meta").fetchone()[0]
+    start = as_of - dt.timedelta(days=120)
+    got = execute("04_incident_review.ipynb", warehouse=str(tiny_db), area_code=street,
+                  start_date=start.isoformat(), end_date=as_of.isoformat(), incident_id=incident)
+    want = expected(base, street, start, as_of, incident)
+    assert (got["area_code"], got["start"]) == (street, start.isoformat())
+    assert {k: got[k] for k in want} == want
+
+
+def test_an_incident_outside_the_area_or_a_quiet_period_is_a_clear_error(execute, tiny_db, base):
+    outside, street = base.execute("""
+        SELECT i.incident_id, a.code FROM warning_incidents i, areas a
+        WHERE a.level = 'street' AND NOT starts_with(i.area_code, a.code) LIMIT 1
+    """).fetchone()
+    with pytest.raises(CellExecutionError, match=f"内没有预警事件 {outside}"):
+        execute("04_incident_review.ipynb", warehouse=str(tiny_db), area_code=street, incident_id=outside)
+    first = base.execute("SELECT min(day) FROM mart_events_daily").fetchone()[0]
+    with pytest.raises(CellExecutionError, match="没有预警事件：换一个时段或区域"):
+        execute("04_incident_review.ipynb", warehouse=str(tiny_db), start_date=first.isoformat(),
+                end_date=(first + dt.timedelta(days=6)).isoformat())
