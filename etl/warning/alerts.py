@@ -67,7 +67,8 @@ def combine(nb: pd.DataFrame, cu: pd.DataFrame, s: Settings) -> pd.DataFrame:
     keys = ["subclass_code", "area", "day"]
     both = nb.merge(cu, on=keys, how="outer", suffixes=("", "_cu"))
     for col in ("observed", "expected", "phi"):
-        both[col] = both[col].fillna(both[f"{col}_cu"])
+        mine, theirs = both[col].to_numpy(float), both[f"{col}_cu"].to_numpy(float)
+        both[col] = np.where(np.isnan(mine), theirs, mine)
     both = both.drop(columns=[c for c in both if c.endswith("_cu")])
     need = both["p_value"].isna()
     if need.any():

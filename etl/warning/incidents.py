@@ -2,7 +2,8 @@
 
 An incident is a group of alerts of one subclass close in space (the same area, one inside the
 other, or grids whose centres are within link_km) and in time (within link_days). Its series is
-the area of its strongest alert; its reports are those of the subclass in any of its areas."""
+that of its main area (main_area: where its excess is); its reports are those of the subclass in
+any of its areas."""
 from __future__ import annotations
 
 import numpy as np
@@ -138,6 +139,35 @@ def series_window(p: Prepared, code: str, area: int, first: int, last: int):
     return days, y, mu, phi
 
 
+def recurrences(areas, area: np.ndarray, day: np.ndarray, own: np.ndarray, last: int,
+                link_km: float) -> tuple[int, int]:
+    """Alerts of the subclass after an incident (`area`, `day`: those not its own) within 30 and
+    90 days of its last day, in its own areas or in grids whose centres lie within link_km of
+    one of its grids: it came back where it was, or next door."""
+    here = np.isin(area, own)
+    own_grids = own[own < areas.n_grids]
+    if len(own_grids):
+        grid = area < areas.n_grids
+        xy = areas.xy[np.where(grid, area, 0)]
+        nearest = np.sqrt(((xy[:, None, :] - areas.xy[own_grids][None, :, :]) ** 2).sum(-1)).min(1)
+        here |= grid & (nearest <= link_km)
+    gap = day[here] - last
+    return int(((gap > 0) & (gap <= 30)).sum()), int(((gap > 0) & (gap <= 90)).sum())
+
+
+def main_area(area: np.ndarray, level: np.ndarray, excess: np.ndarray, score: np.ndarray) -> int:
+    """The area an incident is reviewed on, from its alerts: where its excess is. The finest level
+    holding at least half the excess (observed − expected over its alerts) of the area holding
+    most: a surge in one grid is that grid's (its street and district alarm with about the same
+    excess), a surge spread over a district's grids is the district's (no grid holds half of
+    it). Within that level the strongest alert's area."""
+    per_area = pd.DataFrame({"area": area, "level": level, "excess": excess, "score": score}) \
+        .groupby("area").agg(level=("level", "first"), excess=("excess", "sum"), score=("score", "max"))
+    held = per_area[per_area["excess"] >= 0.5 * per_area["excess"].max()]
+    finest = held[held["level"] == held["level"].min()]
+    return int(finest["score"].idxmax())
+
+
 def summarise(p: Prepared, alerts: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per incident of the recent window: its span, areas, main area, and the after-analysis;
     and per incident × day: reports, expected, the upper bound. Older alerts still count as
@@ -148,18 +178,18 @@ def summarise(p: Prepared, alerts: pd.DataFrame, s: Settings) -> tuple[pd.DataFr
     inc_id, sub = linked["incident_id"].to_numpy(), linked["subclass_code"].to_numpy()
     area, day = linked["area"].to_numpy(int), linked["day"].to_numpy(int)
     score, level = linked["score"].to_numpy(float), p.areas.level_of[area]
+    excess = (linked["observed"] - linked["expected"]).fillna(0).to_numpy(float)
     last_of = linked.groupby("incident_id")["day"].max()
     for inc in last_of.index[last_of.to_numpy() >= p.n_days - s.recent_days]:
         mine = inc_id == inc
         code = sub[mine][0]
-        # the most specific area that alarmed (grids before streets), strongest first
-        finest = mine & (level == level[mine].min())
-        main = int(area[finest][np.argmax(score[finest])])
+        main = main_area(area[mine], level[mine], excess[mine], score[mine])
         first, last = int(day[mine].min()), int(day[mine].max())
         days, y, mu, phi = series_window(p, code, main, first, last)
         lo = days[0]
         res = after(y, mu, phi, first - lo, last - lo, len(days))
-        gap = day[(sub == code) & ~mine & np.isin(area, area[mine])] - last
+        later = (sub == code) & ~mine
+        recur_30, recur_90 = recurrences(p.areas, area[later], day[later], area[mine], last, s.link_km)
         rows.append({
             "incident_id": inc, "subclass_code": code, "area": main,
             "areas": ";".join(sorted(set(p.areas.codes[area[mine]]))),
@@ -168,8 +198,7 @@ def summarise(p: Prepared, alerts: pd.DataFrame, s: Settings) -> tuple[pd.DataFr
             "status": "进行中" if last >= as_of - s.active_days + 1 else "已结束",
             **{k: v for k, v in res.items() if k != "change_points"},
             "change_points": ";".join(str(p.cal.days[lo + i]) for i in res["change_points"]),
-            "recur_30": int(((gap > 0) & (gap <= 30)).sum()),
-            "recur_90": int(((gap > 0) & (gap <= 90)).sum())})
+            "recur_30": recur_30, "recur_90": recur_90})
         ok = np.isfinite(mu)
         upper = np.full(len(mu), np.nan)
         upper[ok] = detectors.nb_upper(mu[ok], phi[ok], s.nb_alpha)

@@ -59,6 +59,34 @@ def test_pelt_finds_a_step():
     assert any(abs(p - 60) <= 2 for p in points) and len(points) <= 3
 
 
+def test_an_incident_is_reviewed_where_its_excess_is():
+    """Levels 0 grid … 2 street, 3 district. One grid's surge: its street and district alarm with
+    the same excess, the grid is the main area, and among grids the strongest alert's."""
+    area, level = np.array([10, 11, 20, 30, 30]), np.array([0, 0, 2, 3, 3])
+    local = incidents.main_area(area, level, np.array([6.0, 1.0, 6.5, 3.5, 3.5]),
+                                np.array([4.0, 5.0, 3.0, 2.0, 2.5]))
+    assert local == 10                   # grid 11 scores higher but holds little of the excess
+    # the same alerts of a surge spread thin: no grid holds half the district's excess (22)
+    spread = incidents.main_area(area, level, np.array([2.0, 1.0, 12.0, 10.0, 12.0]),
+                                 np.array([4.0, 5.0, 3.0, 2.0, 2.5]))
+    assert spread == 20                  # the street holds 12 of it
+    assert incidents.main_area(area, level, np.array([2.0, 1.0, 9.0, 10.0, 12.0]),
+                               np.ones(5)) == 30
+
+
+def test_recurrence_counts_later_alerts_where_it_was_or_next_door():
+    """Three grids (0, 1 at 1 km, 2 at 5 km; link 1.5 km) and a street (3). The incident was in
+    grid 0 and the street, its last day 100."""
+    from types import SimpleNamespace
+    areas = SimpleNamespace(n_grids=3, xy=np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0]]))
+    area = np.array([0, 1, 2, 3, 0, 1, 0])
+    day = np.array([110, 120, 110, 160, 100, 95, 191])
+    # grid 0 at +10 and the street at +60 (same areas), grid 1 at +20 (next door); grid 2 is far,
+    # day 100 is not after, day 95 before, +91 beyond 90 days
+    assert incidents.recurrences(areas, area, day, np.array([0, 3]), 100, 1.5) == (2, 3)
+    assert incidents.recurrences(areas, area, day, np.array([3]), 100, 1.5) == (0, 1)   # no grid: no neighbours
+
+
 def test_settings_refuse_an_unknown_rule_metric(tmp_path):
     bad = tmp_path / "s.toml"
     bad.write_text('[[rule]]\nname = "x"\nmetric = "weather"\nlevel = "grid"\nthreshold = 1\n', encoding="utf-8")
