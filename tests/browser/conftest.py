@@ -38,8 +38,11 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
 def cockpit_url(tiny_warehouse, key_file, role_accounts):
     from etl.vault import vault_key_path
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
+    # its warehouse never changes: no page need ask for new data while a test reads it (on a
+    # loaded machine a page asked every minute can spend the minute redrawing what it had)
     with cockpit_process(tiny_warehouse, accounts=accounts,
-                         env={"COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file))}) as url:
+                         env={"COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file)),
+                              "COCKPIT_REFRESH_SECONDS": "3600"}) as url:
         yield url
 
 

@@ -12,7 +12,6 @@ def test_warning_page(page, cockpit_url, tiny_db):
         alerts = con.execute("SELECT count(*) FROM warning_alerts WHERE active").fetchall()[0][0]
         ongoing, ended = con.execute("SELECT count(*) FILTER (status = '进行中'), "
                                      "count(*) FILTER (status = '已结束') FROM warning_incidents").fetchall()[0]
-    page.set_default_timeout(90_000)
     page.goto(cockpit_url.rstrip("/") + "/warning")
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
