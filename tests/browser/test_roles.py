@@ -16,7 +16,8 @@ def _walk(page, url, paths):
     page.set_default_timeout(120_000)
     for path in paths:
         page.goto(url.rstrip("/") + path)
-        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen", state="attached")
+        # drawn: a chart, a data table, the big screen, or the warning page's tables
+        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen, .warning-table", state="attached")
         page.wait_for_load_state("networkidle")
         if path != "/":                   # the big screen draws its own header, no navigation
             shown = {h.rstrip("/") or "/" for h in page.locator(".nav a.nav-link[href^='/']")
