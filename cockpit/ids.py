@@ -4,7 +4,8 @@ the top of its page module."""
 # the frame around every page
 FRAME = "frame"
 URL = "frame-url"
-FRAME_TICK = "frame-tick"
+FRAME_TICK = "frame-tick"               # asks the server, now and then, which generation it serves
+GENERATION = "frame-generation"          # the generation this page shows; pages redraw when it changes
 AS_OF = "frame-as-of"
 SCOPE_NAME = "frame-scope"
 

@@ -5,7 +5,7 @@ and navigation step aside (a class on the frame, set in the browser from the URL
 from __future__ import annotations
 
 import dash
-from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from flask import g, has_request_context
 
 from cockpit import ids
@@ -28,6 +28,7 @@ def frame(refresh_ms: int) -> html.Div:
     return html.Div([
         dcc.Location(id=ids.URL),
         dcc.Interval(id=ids.FRAME_TICK, interval=refresh_ms, n_intervals=0),
+        dcc.Store(id=ids.GENERATION, data=_served_generation()),
         html.Header([
             html.Div(id=ids.SCOPE_NAME, className="header-scope"),
             html.H1("网格治理数字驾驶舱", className="header-title"),
@@ -43,9 +44,24 @@ clientside_callback(
     Output(ids.FRAME, "className"), Input(ids.URL, "pathname"))
 
 
+def _served_generation() -> str | None:
+    """The generation served when the page loads (None when Dash checks the layout at start-up)."""
+    return warehouse().generation if has_request_context() and g.get("account") else None
+
+
+@callback(Output(ids.GENERATION, "data"), Input(ids.FRAME_TICK, "n_intervals"), State(ids.GENERATION, "data"),
+          prevent_initial_call=True)
+def follow_generation(_tick, shown):
+    """A tick only asks which generation is served; the page's views redraw only when it is a
+    new one (a tick that redrew everything could, on a loaded machine, take longer than the
+    interval and never finish drawing)."""
+    served = warehouse().generation
+    return no_update if served == shown else served
+
+
 @callback(Output(ids.AS_OF, "children"), Output(ids.SCOPE_NAME, "children"),
-          Input(ids.FRAME_TICK, "n_intervals"))
-def show_generation(_tick):
+          Input(ids.GENERATION, "data"))
+def show_generation(_generation):
     return as_of_stamp(generation(warehouse())["as_of"]), f"辖区：{viewer_scope().name}"
 
 

@@ -121,10 +121,10 @@ def _options(allowed, kind: str, parent: str | None = None) -> list[dict]:
     *[Output(cid, "options") for cid, _, _ in _VALUE_FILTERS],
     Output(EXPLORER_PERIOD, "start_date"), Output(EXPLORER_PERIOD, "end_date"),
     Output(EXPLORER_PERIOD, "max_date_allowed"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
     State(EXPLORER_AREA, "value"), State(EXPLORER_PERIOD, "start_date"),
 )
-def fill_filters(_tick, area, start):
+def fill_filters(_generation, area, start):
     """Options from the served generation; the default period (last 30 days up to the data's
     as-of day) only when none is chosen yet, so a new generation keeps the viewer's choice."""
     wh, scope = warehouse(), viewer_scope()
@@ -208,13 +208,13 @@ def _table_view(wh: Snapshot, viewer: Scope, start, end, area, class_code, subcl
     Output(EXPLORER_CHART, "figure"), Output(EXPLORER_EMPTY, "style"),
     *_FILTER_INPUTS,
     Input(EXPLORER_TABLE, "page_current"), Input(EXPLORER_TABLE, "sort_by"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
 )
 def update_table(start, end, area, class_code, subclass, source, status, department,
-                 page_current, sort_by, _tick):
-    # a new filter or sort starts at the first page; paging and the frame's tick keep the page
+                 page_current, sort_by, _generation):
+    # a new filter or sort starts at the first page; paging and a new generation keep the page
     keep = set(ctx.triggered_prop_ids) <= {f"{EXPLORER_TABLE}.page_current",
-                                           f"{ids.FRAME_TICK}.n_intervals"}
+                                           f"{ids.GENERATION}.data"}
     return table_view(start, end, area, class_code, subclass, source, status, department,
                       page_current, sort_by, keep)
 

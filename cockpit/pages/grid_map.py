@@ -185,10 +185,10 @@ def _note(frame, level: str, as_of, period_label: str) -> str:
     Output(GRID_MAP_CRUMBS, "children"), Output(GRID_MAP_TITLE, "children"),
     Output(GRID_MAP_NOTE, "children"), Output(GRID_MAP_RANKING, "children"),
     Input(GRID_MAP_POSITION, "data"), Input(GRID_MAP_METRIC, "value"),
-    Input(GRID_MAP_PERIOD, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(GRID_MAP_PERIOD, "value"), Input(ids.GENERATION, "data"),
     State(GRID_MAP_DRAWN, "data"),
 )
-def render(requested, metric, period, _tick, drawn):
+def render(requested, metric, period, _generation, drawn):
     wh, scope = warehouse(), viewer_scope()
     v = map_view(wh, scope, requested, metric, period)
     if v["key"] is None:

@@ -92,8 +92,8 @@ def _outlines(wh: Snapshot, scope: Scope) -> dict:
 @callback(Output(HEATMAP_CLASS, "options"), Output(HEATMAP_AREA, "options"),
           Output(HEATMAP_AREA, "value"), Output(HEATMAP_RANGE, "min_date_allowed"),
           Output(HEATMAP_RANGE, "max_date_allowed"),
-          Input(ids.FRAME_TICK, "n_intervals"), State(HEATMAP_AREA, "value"))
-def filter_options(_tick, area):
+          Input(ids.GENERATION, "data"), State(HEATMAP_AREA, "value"))
+def filter_options(_generation, area):
     """Options from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
     cats = _categories(wh, scope).drop_duplicates("class_code")
@@ -120,8 +120,8 @@ def subclass_options(class_code, subclass_code):
 @callback(Output(HEATMAP_PRESET, "value"), Output(HEATMAP_RANGE, "start_date"),
           Output(HEATMAP_RANGE, "end_date"),
           Input(HEATMAP_PRESET, "value"), Input(HEATMAP_RANGE, "start_date"),
-          Input(HEATMAP_RANGE, "end_date"), Input(ids.FRAME_TICK, "n_intervals"))
-def sync_period(preset, start, end, _tick):
+          Input(HEATMAP_RANGE, "end_date"), Input(ids.GENERATION, "data"))
+def sync_period(preset, start, end, _generation):
     return period_update(ctx.triggered_id, preset, start, end)
 
 
@@ -154,8 +154,8 @@ def _describe(f: q.Filter, cats, area_name: str) -> str:
           Output(HEATMAP_CALENDAR, "figure"),
           Input(HEATMAP_RANGE, "start_date"), Input(HEATMAP_RANGE, "end_date"),
           Input(HEATMAP_CLASS, "value"), Input(HEATMAP_SUBCLASS, "value"),
-          Input(HEATMAP_AREA, "value"), Input(ids.FRAME_TICK, "n_intervals"))
-def refresh_heatmap(start, end, class_code, subclass_code, area, _tick):
+          Input(HEATMAP_AREA, "value"), Input(ids.GENERATION, "data"))
+def refresh_heatmap(start, end, class_code, subclass_code, area, _generation):
     if not start and not end:       # first render: sync_period fills the dates, then we run
         raise PreventUpdate
     return heatmap_view(warehouse(), viewer_scope(), start, end, class_code, subclass_code, area)

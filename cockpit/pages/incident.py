@@ -98,8 +98,8 @@ def layout(**_query):
 
 @callback(Output(INCIDENT_AREA, "options"), Output(INCIDENT_AREA, "value"),
           Output(INCIDENT_CLASS, "options"),
-          Input(ids.FRAME_TICK, "n_intervals"), State(INCIDENT_AREA, "value"))
-def filter_options(_tick, area):
+          Input(ids.GENERATION, "data"), State(INCIDENT_AREA, "value"))
+def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
     area_options = areas.options(wh, scope)
@@ -123,9 +123,9 @@ def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:
     Output(INCIDENT_AGE, "figure"), Output(INCIDENT_SLA, "figure"),
     Output(INCIDENT_DISPATCH_DEPTS, "figure"),
     Input(INCIDENT_AREA, "value"), Input(INCIDENT_CLASS, "value"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
 )
-def refresh_incident(area, class_code, _tick):
+def refresh_incident(area, class_code, _generation):
     return incident_view(warehouse(), viewer_scope(), area, class_code)
 
 
@@ -145,8 +145,8 @@ def incident_view(wh: Snapshot, viewer: Scope, area, class_code) -> tuple:
 
 
 @callback(Output(INCIDENT_EARLY_WARNING, "children"), Output(INCIDENT_REVIEW, "children"),
-          Input(INCIDENT_AREA, "value"), Input(ids.FRAME_TICK, "n_intervals"))
-def refresh_warning_summary(area, _tick):
+          Input(INCIDENT_AREA, "value"), Input(ids.GENERATION, "data"))
+def refresh_warning_summary(area, _generation):
     return warning_summary_view(warehouse(), viewer_scope(), area)
 
 

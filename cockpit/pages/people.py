@@ -85,9 +85,9 @@ def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
 
 @callback(
     Output(PEOPLE_AREA, "options"), Output(PEOPLE_AREA, "value"), Output(PEOPLE_RESIDENCE, "options"),
-    Input(ids.FRAME_TICK, "n_intervals"), State(PEOPLE_AREA, "value"),
+    Input(ids.GENERATION, "data"), State(PEOPLE_AREA, "value"),
 )
-def fill_filters(_tick, area):
+def fill_filters(_generation, area):
     wh, scope = warehouse(), viewer_scope()
     return (_area_options(wh, scope), no_update if area else scope.code,
             [{"label": t, "value": t} for t in q.residence_types(wh, scope)])
@@ -118,11 +118,11 @@ def table_view(wh: Snapshot, viewer: Scope, area, residence, address, page_curre
     Output(PEOPLE_TABLE, "data"), Output(PEOPLE_TABLE, "page_count"), Output(PEOPLE_TABLE, "page_current"),
     Output(PEOPLE_COUNT, "children"), Output(PEOPLE_EMPTY, "style"),
     Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"), Input(PEOPLE_ADDRESS, "value"),
-    Input(PEOPLE_TABLE, "page_current"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(PEOPLE_TABLE, "page_current"), Input(ids.GENERATION, "data"),
 )
-def update_table(area, residence, address, page_current, _tick):
-    # a new filter starts at the first page; paging and the frame's tick keep the page
-    keep = set(ctx.triggered_prop_ids) <= {f"{PEOPLE_TABLE}.page_current", f"{ids.FRAME_TICK}.n_intervals"}
+def update_table(area, residence, address, page_current, _generation):
+    # a new filter starts at the first page; paging and a new generation keep the page
+    keep = set(ctx.triggered_prop_ids) <= {f"{PEOPLE_TABLE}.page_current", f"{ids.GENERATION}.data"}
     return table_view(warehouse(), viewer_scope(), area, residence, address, page_current if keep else 0)
 
 

@@ -103,9 +103,9 @@ FULL_COLUMNS = {"score_rank": "排名", "name": "企业名称", "credit_code": "
     Output(KPI_BLACK, "children"), Output(KPI_AVG, "children"), Output(KPI_COMPOUNDS, "children"),
     Output(KPI_COMPOUNDS_DETAIL, "children"), Output(RED_LIST, "children"),
     Output(BLACK_LIST, "children"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
 )
-def refresh_lists(_tick):
+def refresh_lists(_generation):
     return lists_view(warehouse(), viewer_scope())
 
 
@@ -126,9 +126,9 @@ def lists_view(wh: Snapshot, scope: Scope) -> tuple:
 @callback(
     Output(RANK_CHART, "figure"), Output(RANK_CHART, "style"), Output(FIRMS_TABLE, "children"),
     Output(TABLE_COUNT, "children"),
-    Input(LIST_FILTER, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(LIST_FILTER, "value"), Input(ids.GENERATION, "data"),
 )
-def refresh_ranking(list_key, _tick):
+def refresh_ranking(list_key, _generation):
     return ranking_view(warehouse(), viewer_scope(), list_key)
 
 

@@ -1,8 +1,8 @@
 """大屏: the leaders' command-centre screen. A 1920×1080 canvas scaled to the window (assets/
 cockpit.js), three columns: sources, trend and top categories on the left; counters and the
 community map in the centre; the four boards (党建 / 平安 / 民生 / 企业) in rotation and the
-overdue strip on the right. Every number re-reads the served generation on the frame's tick;
-counters roll to new values in the browser."""
+overdue strip on the right. Every number re-reads the warehouse when the frame sees a new
+generation served; counters roll to new values in the browser."""
 from __future__ import annotations
 
 import dash
@@ -84,9 +84,9 @@ def _fmt_rate(value):
     Output(ids.KPI_CLOSURE_RATE, "children"), Output(ids.KPI_CLOSURE_DETAIL, "children"),
     Output(ids.KPI_ON_TIME_RATE, "children"),
     Output(ids.COMMUNITY_MAP, "figure"), Output(ids.OVERVIEW_GENERATION, "children"),
-    Input(ids.FRAME_TICK, "n_intervals"),   # the frame ticks: open screens re-read the warehouse
+    Input(ids.GENERATION, "data"),   # a new generation served: open screens re-read it
 )
-def refresh_overview(_tick):
+def refresh_overview(_generation):
     return overview_view(warehouse(), viewer_scope())
 
 
@@ -107,9 +107,9 @@ def overview_view(wh: Snapshot, scope: Scope) -> tuple:
     Output(ids.SCREEN_SCOPE, "children"), Output(ids.SCREEN_AS_OF, "children"),
     Output(ids.SOURCES_CHART, "figure"), Output(ids.DAILY_CHART, "figure"),
     Output(ids.TOP_CHART, "figure"), Output(ids.OVERDUE_LIST, "children"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
 )
-def refresh_columns(_tick):
+def refresh_columns(_generation):
     return columns_view(warehouse(), viewer_scope())
 
 
@@ -139,8 +139,8 @@ def _duration(hours: float) -> str:
     return f"{hours / 24:.0f} 天" if hours >= 48 else f"{hours:.0f} 小时"
 
 
-@callback(*[Output(b, "children") for b in ids.BOARD_BODIES], Input(ids.FRAME_TICK, "n_intervals"))
-def refresh_boards(_tick):
+@callback(*[Output(b, "children") for b in ids.BOARD_BODIES], Input(ids.GENERATION, "data"))
+def refresh_boards(_generation):
     return boards_view(warehouse(), viewer_scope())
 
 

@@ -139,8 +139,8 @@ def table(frame: pd.DataFrame, columns: dict[str, str], class_name: str = "servi
     return html.Table([head, body], className=class_name)
 
 
-@callback(Output(AREA, "options"), Input(ids.FRAME_TICK, "n_intervals"))
-def area_options(_tick):
+@callback(Output(AREA, "options"), Input(ids.GENERATION, "data"))
+def area_options(_generation):
     """Areas may change with a new generation (grids split or redrawn)."""
     return _area_options()
 
@@ -151,9 +151,9 @@ def area_options(_tick):
     Output(KPI_TURNOUT, "children"), Output(KPI_VOLUNTEERS, "children"),
     Output(KPI_VOLUNTEERS_DETAIL, "children"), Output(MONTHLY_CHART, "figure"),
     Output(COMMUNITY_CHART, "figure"), Output(SCOPE_NOTE, "children"),
-    Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.GENERATION, "data"),
 )
-def refresh_activities(area, period, _tick):
+def refresh_activities(area, period, _generation):
     return activities_view(warehouse(), viewer_scope(), area, period)
 
 
@@ -182,9 +182,9 @@ def _open_row_class(row) -> str:
     Output(KPI_CLOSED_LATE_DETAIL, "children"),
     *[Output(chart, "figure") for chart in NEEDS_CHARTS.values()],
     Output(NEEDS_OPEN_TABLE, "children"),
-    Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.GENERATION, "data"),
 )
-def refresh_needs(area, period, _tick):
+def refresh_needs(area, period, _generation):
     return needs_view(warehouse(), viewer_scope(), area, period)
 
 
@@ -216,9 +216,9 @@ def needs_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
 @callback(
     Output(TEAM_TYPE_CHART, "figure"), Output(VOLUNTEER_COMMUNITY_CHART, "figure"),
     Output(VOLUNTEER_SKILL_CHART, "figure"), Output(TEAMS_TABLE, "children"),
-    Input(AREA, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(AREA, "value"), Input(ids.GENERATION, "data"),
 )
-def refresh_volunteers(area, _tick):
+def refresh_volunteers(area, _generation):
     return volunteers_view(warehouse(), viewer_scope(), area)
 
 

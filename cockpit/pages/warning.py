@@ -153,9 +153,9 @@ def incident_options(incidents: pd.DataFrame) -> list[dict]:
     Output(ALERTS_TABLE, "children"), Output(CLUSTERS_TABLE, "children"),
     Output(INCIDENTS_TABLE, "children"), Output(QUALITY, "children"),
     Output(INCIDENT, "options"), Output(INCIDENT, "value"),
-    Input(ids.FRAME_TICK, "n_intervals"), State(INCIDENT, "value"),
+    Input(ids.GENERATION, "data"), State(INCIDENT, "value"),
 )
-def refresh_warning(_tick, selected):
+def refresh_warning(_generation, selected):
     out = warning_view(warehouse(), viewer_scope())
     options = out[-1]
     known = [o["value"] for o in options]
@@ -180,8 +180,8 @@ def warning_view(wh: Snapshot, scope: Scope) -> tuple:
 
 
 @callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"),
-          Input(INCIDENT, "value"), Input(ids.FRAME_TICK, "n_intervals"))
-def refresh_incident(incident_id, _tick):
+          Input(INCIDENT, "value"), Input(ids.GENERATION, "data"))
+def refresh_incident(incident_id, _generation):
     return incident_view(warehouse(), viewer_scope(), incident_id)
 
 

@@ -155,8 +155,8 @@ def _month_label(m: dt.date) -> str:
 @callback(Output(WORKFLOW_AREA, "options"), Output(WORKFLOW_AREA, "value"),
           Output(WORKFLOW_START, "options"), Output(WORKFLOW_END, "options"),
           Output(WORKFLOW_DEPARTMENT, "options"),
-          Input(ids.FRAME_TICK, "n_intervals"), State(WORKFLOW_AREA, "value"))
-def filter_options(_tick, area):
+          Input(ids.GENERATION, "data"), State(WORKFLOW_AREA, "value"))
+def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
     area_options = areas.options(wh, scope)
@@ -204,9 +204,9 @@ def _records(frame):
     Output(WORKFLOW_DEPT_BARS, "figure"), Output(WORKFLOW_DEPT_TABLE, "data"),
     Input(WORKFLOW_AREA, "value"), Input(WORKFLOW_START, "value"), Input(WORKFLOW_END, "value"),
     Input(WORKFLOW_LEVEL, "value"), Input(WORKFLOW_DEPARTMENT, "value"),
-    Input(WORKFLOW_METRIC, "value"), Input(ids.FRAME_TICK, "n_intervals"),
+    Input(WORKFLOW_METRIC, "value"), Input(ids.GENERATION, "data"),
 )
-def refresh_workflow(area, start, end, level, department, metric, _tick):
+def refresh_workflow(area, start, end, level, department, metric, _generation):
     return workflow_view(warehouse(), viewer_scope(), area, start, end, level, department, metric)
 
 
@@ -245,9 +245,9 @@ def _triggered_id():
     Output(WORKFLOW_OVERDUE, "page_current"), Output(WORKFLOW_OVERDUE_TOTAL, "children"),
     Input(WORKFLOW_AREA, "value"), Input(WORKFLOW_DEPARTMENT, "value"),
     Input(WORKFLOW_OVERDUE, "page_current"), Input(WORKFLOW_OVERDUE, "page_size"),
-    Input(ids.FRAME_TICK, "n_intervals"),
+    Input(ids.GENERATION, "data"),
 )
-def overdue_page(area, department, page, page_size, _tick):
+def overdue_page(area, department, page, page_size, _generation):
     """One page of the overdue list, read from the warehouse (page_action='custom')."""
     filters_changed = _triggered_id() in (WORKFLOW_AREA, WORKFLOW_DEPARTMENT)
     return overdue_view(warehouse(), viewer_scope(), area, department,

@@ -145,3 +145,15 @@ def wait_text(pg, selector: str, expected: str, timeout: float | None = None) ->
     except PlaywrightTimeout:
         shown = pg.locator(selector).inner_text(timeout=5000) if pg.locator(selector).count() else None
         raise AssertionError(f"{selector} shows {shown!r}, expected {expected!r}") from None
+
+
+def wait_count(pg, selector: str, expected: int) -> None:
+    """Wait until exactly `expected` elements match `selector` (a table is drawn whole, but a
+    read taken between two renders could count nothing)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        pg.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n",
+                             arg=[selector, expected], polling=200)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{selector}: {pg.locator(selector).count()} shown, "
+                             f"expected {expected}") from None

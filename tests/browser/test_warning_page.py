@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, wait_text
+from tests.browser.conftest import screenshot, wait_count, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +16,7 @@ def test_warning_page(page, cockpit_url, tiny_db):
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
     wait_text(page, "#warning-kpi-ended", f"{ended:,}")
-    page.wait_for_selector("#warning-alerts tbody tr", state="attached")
-    assert page.locator("#warning-alerts tbody tr").count() == min(alerts, 50)   # SHOWN_ROWS
+    wait_count(page, "#warning-alerts tbody tr", min(alerts, 50))    # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
     page.wait_for_selector("#warning-review .warning-facts")
     assert "超出基线" in page.inner_text("#warning-review")

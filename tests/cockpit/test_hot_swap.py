@@ -21,7 +21,7 @@ OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
 
 def _overview_request(opener, url: str) -> dict:
     """What the browser posts for the overview's callback."""
-    status, response = post_callback(opener, url, OUTPUTS, [(ids.FRAME_TICK, "n_intervals", 1)])
+    status, response = post_callback(opener, url, OUTPUTS, [(ids.GENERATION, "data", None)])
     assert status == 200
     return response
 

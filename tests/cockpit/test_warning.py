@@ -10,7 +10,7 @@ from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.conftest import client, post
 
-TICK = (ids.FRAME_TICK, "n_intervals")
+GENERATION = (ids.GENERATION, "data")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_signed_in_street_account_through_the_gate(world, tiny_db):
     street = world["roles"]["street"][1]
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         mine = len(_alerts(con, street))
-    status, out = post(client(world, "street"), world, "warning-kpi-alerts", {TICK: 0})
+    status, out = post(client(world, "street"), world, "warning-kpi-alerts", {GENERATION: None})
     assert status == 200 and out["warning-kpi-alerts.children"] == f"{mine:,}"
 
 

@@ -1,0 +1,36 @@
+"""The frame: a page loads knowing the generation served, and its tick asks only whether a new
+one is served (the views redraw on a new generation, not on every tick)."""
+import json
+
+from cockpit import ids
+from etl import generations
+from tests.cockpit.conftest import client, post
+
+
+def _store(layout: dict):
+    """The generation store in a layout tree, found by id wherever Dash put it."""
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == ids.GENERATION:
+                return node["props"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError("no generation store in the layout")
+
+
+def test_a_page_loads_with_the_served_generation(world, tiny_warehouse):
+    layout = json.loads(client(world, "street").get("/_dash-layout").get_data(as_text=True))
+    assert _store(layout)["data"] == generations.current(tiny_warehouse).id
+
+
+def test_a_tick_changes_the_generation_only_when_another_is_served(world, tiny_warehouse):
+    served = generations.current(tiny_warehouse).id
+    tick = (ids.FRAME_TICK, "n_intervals")
+    c = client(world, "street")
+    status, out = post(c, world, ids.GENERATION, {tick: 3, (ids.GENERATION, "data"): served})
+    assert status in (200, 204) and not out      # same generation: nothing for the page to redraw
+    status, out = post(c, world, ids.GENERATION, {tick: 4, (ids.GENERATION, "data"): "an-older-one"})
+    assert status == 200 and out == {f"{ids.GENERATION}.data": served}
