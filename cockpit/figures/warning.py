@@ -1,5 +1,6 @@
-"""预警研判 figures: one incident's course, reported against the baseline and its upper bound,
-with the open backlog at each day's end."""
+"""预警研判 figures: the alert map (areas shaded by their active alerts, hot grids on top, the
+chosen incident's area outlined) and one incident's course, reported against the baseline and
+its upper bound, with the open backlog at each day's end."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cockpit.figures import theme
+from cockpit.figures.grid_map import geojson
+
+HOT = "rgba(255, 77, 79, 0.78)"
+OUTLINE = "#f5c542"
+QUIET = "#16324f"       # an area with no active alert
+NO_SHAPES = {"type": "FeatureCollection", "features": []}
+ALERT_SCALE = [[0.0, QUIET], [0.001, "#1f6f9f"], [0.5, "#45d1c5"], [1.0, "#f5c542"]]
 
 NO_INCIDENT = "请选择一个研判事件"
 NO_DAYS = "无数据（该事件没有逐日记录）"
@@ -37,6 +45,50 @@ def timeline(days: pd.DataFrame, first_day=None, last_day=None) -> go.Figure:
                       yaxis2=dict(title_text="日末在办（件）", overlaying="y", side="right",
                                   rangemode="tozero", showgrid=False))
     return theme.dark(fig, margin=dict(l=56, r=56, t=36, b=36))
+
+
+def alert_map(areas: pd.DataFrame, hot: pd.DataFrame, incident_area: pd.DataFrame,
+              days: int) -> go.Figure:
+    """Trace 0: the areas (warning__map_areas.sql) coloured by the active alerts on or inside
+    each; trace 1: hot grids (warning__map_grids.sql) in red; trace 2: the chosen incident's
+    area, outlined. Each layer is simplified at its own level's tolerance."""
+    if areas.empty:
+        return theme.empty("本辖区没有可绘制的区域")
+    level = "grid" if len(areas["code"].iloc[0]) == 15 else "community"
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(
+        geojson=geojson(areas, level), featureidkey="properties.code", locations=areas["code"],
+        z=areas["alerts"], zmin=0, zmax=max(1, int(areas["alerts"].max())), colorscale=ALERT_SCALE,
+        marker_line_color="#7fd8ff", marker_line_width=0.6, name="区域",
+        colorbar=dict(title=dict(text="生效告警（条）"), thickness=12, len=0.6, x=0.98),
+        customdata=np.stack([areas["name"], areas["top_subclass"].map(lambda s: fmt(s))], axis=-1),
+        hovertemplate="%{customdata[0]}<br>生效告警：%{z:,} 条<br>最强：%{customdata[1]}<extra></extra>"))
+    reasons = [_hot_reason(r) for r in hot.itertuples()]
+    fig.add_trace(go.Choropleth(
+        geojson=geojson(hot, "grid") if len(hot) else NO_SHAPES,
+        featureidkey="properties.code", locations=hot["code"], z=np.ones(len(hot)),
+        colorscale=[[0, HOT], [1, HOT]], showscale=False, marker_line_color="#ffd6d6",
+        marker_line_width=1.2, name="预警网格", customdata=np.column_stack([hot["name"].to_numpy(dtype=object),
+                                                 np.array(reasons, dtype=object)]),
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
+    fig.add_trace(go.Choropleth(
+        geojson=geojson(incident_area, "community") if len(incident_area) else NO_SHAPES,
+        featureidkey="properties.code", locations=incident_area["code"], z=np.ones(len(incident_area)),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+        marker_line_color=OUTLINE, marker_line_width=3, name="所选事件区域", hoverinfo="skip"))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
+                    bgcolor=theme.BACKGROUND)
+    theme.dark(fig, legend=False, margin=dict(l=0, r=0, t=0, b=0))
+    return fig
+
+
+def _hot_reason(row) -> str:
+    parts = []
+    if row.alerts:
+        parts.append(f"网格告警 {row.alerts:,} 条（最强：{fmt(row.top_subclass)}）")
+    if row.clusters:
+        parts.append(f"近期时空聚集 {row.clusters:,} 处，相对风险 {fmt(row.rate_ratio, 1)}")
+    return "<br>".join(parts)
 
 
 def fmt(value, digits: int = 0, unit: str = "") -> str:

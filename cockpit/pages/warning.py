@@ -1,4 +1,5 @@
-"""预警研判: the early-warning module's output for the viewer's jurisdiction — the alerts active
+"""预警研判: the early-warning module's output for the viewer's jurisdiction — a map of where
+alerts are active (the chosen incident's area outlined), the alerts active
 at the data's as-of day, the space-time clusters of the last 30 days with their grids, the
 incidents (runs of alerts) with one incident's course and after-analysis, and how well each
 method finds injected outbreaks. All of it is read from the warning tables the ETL writes into
@@ -28,6 +29,7 @@ KPI_AREAS = "warning-kpi-areas"
 KPI_CLUSTERS = "warning-kpi-clusters"
 KPI_ONGOING = "warning-kpi-ongoing"
 KPI_ENDED = "warning-kpi-ended"
+MAP = "warning-map"
 ALERTS_TABLE = "warning-alerts"
 CLUSTERS_TABLE = "warning-clusters"
 INCIDENTS_TABLE = "warning-incidents"
@@ -68,20 +70,24 @@ def layout(**_query):
         ], className="counter-row"),
         html.Div(id=NOTE, className="warning-note"),
         html.Div([
+            panel(f"预警地图（颜色：生效告警数；红色：网格告警或近{CLUSTER_DAYS}日时空聚集；黄框：所选事件区域）",
+                  graph(MAP, "预警地图", class_name="chart warning-map")),
             panel("生效告警（本辖区，最新、最强在前）",
                   html.Div(id=ALERTS_TABLE, className="warning-table-wrap")),
-            panel(f"时空聚集（近{CLUSTER_DAYS}日，涉及本辖区的网格）",
-                  html.Div(id=CLUSTERS_TABLE, className="warning-table-wrap")),
         ], className="grid-2"),
         html.Div([
+            panel(f"时空聚集（近{CLUSTER_DAYS}日，涉及本辖区的网格）",
+                  html.Div(id=CLUSTERS_TABLE, className="warning-table-wrap")),
             panel("研判事件", html.Div(id=INCIDENTS_TABLE, className="warning-table-wrap")),
+        ], className="grid-2"),
+        html.Div([
             panel("事件过程（上报与基线、日末在办）",
                   html.Div([html.Div("选择事件", className="filter-label"),
                             dcc.Dropdown(id=INCIDENT, clearable=False, placeholder="选择研判事件",
                                          className="warning-dropdown")], className="filter"),
                   graph(TIMELINE, "预警事件过程"),
                   html.Div(id=REVIEW, className="warning-review")),
-        ], className="grid-2"),
+        ]),
         panel("预警方法评估（注入暴发的检出情况）", html.Div(id=QUALITY, className="warning-table-wrap")),
         html.Div("日期为数据时点（最新事件时间）所在日；告警按区域 × 事件小类逐日检验。",
                  className="incident-note"),
@@ -183,6 +189,19 @@ def warning_view(wh: Snapshot, scope: Scope) -> tuple:
           Input(INCIDENT, "value"), Input(ids.GENERATION, "data"))
 def refresh_incident(incident_id, _generation):
     return incident_view(warehouse(), viewer_scope(), incident_id)
+
+
+@callback(Output(MAP, "figure"), Input(INCIDENT, "value"), Input(ids.GENERATION, "data"))
+def refresh_map(incident_id, _generation):
+    return map_view(warehouse(), viewer_scope(), incident_id)
+
+
+@view
+def map_view(wh: Snapshot, scope: Scope, incident_id):
+    if not q.available(wh, scope):
+        return fig.theme.empty(NOT_BUILT)
+    return fig.alert_map(q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS),
+                         q.incident_area(wh, scope, incident_id), CLUSTER_DAYS)
 
 
 def _fact(label: str, value: str) -> html.Div:

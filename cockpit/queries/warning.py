@@ -39,6 +39,21 @@ def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
     return run(wh, "warning__incident_days", scope, incident_id=str(incident_id or ""))
 
 
+def map_areas(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    """The map's base layer: communities (grids for a community or grid account) with the active
+    alerts on or inside each."""
+    return run(wh, "warning__map_areas", scope, area_len=15 if len(scope.code) >= 12 else 12)
+
+
+def map_grids(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
+    """Grids a grid-level alert or a recent space-time cluster names."""
+    return run(wh, "warning__map_grids", scope, days=int(days))
+
+
+def incident_area(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
+    return run(wh, "warning__incident_area", scope, incident_id=str(incident_id or ""))
+
+
 def quality(wh: Snapshot, scope: Scope) -> pd.DataFrame | None:
     """The method-quality table, or None when this generation has none."""
     if QUALITY not in tables(wh, scope):

@@ -1,8 +1,10 @@
-"""预警研判 in headless Chromium: loads offline, its numbers equal SQL, one incident's course."""
+"""预警研判 in headless Chromium: loads offline, its numbers equal SQL, the alert map draws every
+area and hot grid and outlines the chosen incident's area, one incident's course."""
 import duckdb
 import pytest
 
 from tests.browser.conftest import screenshot, wait_count, wait_text
+from tests.cockpit.test_warning import _map_expected
 
 pytestmark = pytest.mark.browser
 
@@ -12,12 +14,18 @@ def test_warning_page(page, cockpit_url, tiny_db):
         alerts = con.execute("SELECT count(*) FROM warning_alerts WHERE active").fetchall()[0][0]
         ongoing, ended = con.execute("SELECT count(*) FILTER (status = '进行中'), "
                                      "count(*) FILTER (status = '已结束') FROM warning_incidents").fetchall()[0]
+        first_area = con.execute("SELECT area_code FROM warning_incidents ORDER BY status = '进行中' DESC, "
+                                 "last_day DESC, peak_score DESC, incident_id LIMIT 1").fetchall()[0][0]
+        outlined = con.execute("SELECT count(*) FROM areas WHERE code = ? AND valid_to IS NULL",
+                               [first_area]).fetchall()[0][0]
+        communities, _inside, hot = _map_expected(con, "2202", 12)
     page.goto(cockpit_url.rstrip("/") + "/warning")
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
     wait_text(page, "#warning-kpi-ended", f"{ended:,}")
     wait_count(page, "#warning-alerts tbody tr", min(alerts, 50))    # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
+    wait_count(page, "#warning-map path.choroplethlocation", len(communities) + len(hot) + outlined)
     page.wait_for_selector("#warning-review .warning-facts")
     assert "超出基线" in page.inner_text("#warning-review")
     page.mouse.move(5, 5)

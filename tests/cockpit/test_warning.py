@@ -85,6 +85,50 @@ def test_incident_course_equals_sql(app, db):
     assert nothing is None and forged.layout.annotations[0].text == page.fig.NO_INCIDENT
 
 
+def _map_expected(db, prefix, area_len):
+    """The map's layers by pandas over plain SQL: areas with the active alerts on or inside each,
+    and the grids a grid-level alert or a recent cluster names."""
+    areas = db.execute("SELECT code FROM areas WHERE length(code) = ? AND valid_to IS NULL "
+                       "AND starts_with(code, ?) ORDER BY code", [area_len, prefix]).df()
+    active = db.execute("SELECT area_code, level FROM warning_alerts WHERE active").df()
+    inside = [int(active["area_code"].str.startswith(code).sum()) for code in areas["code"]]
+    grids = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
+    clustered = {g.strip() for codes in _clusters(db, prefix)["grid_codes"] for g in codes.split(";")}
+    alerted = set(active.loc[active["level"] == "grid", "area_code"])
+    hot = {g for g in (clustered | alerted) & grids if g.startswith(prefix)}
+    return list(areas["code"]), inside, hot
+
+
+def test_map_shades_areas_and_marks_hot_grids_as_sql(app, db):
+    from cockpit.pages import warning as page
+    incident = _incidents(db, CITY.code).sort_values("area_code").iloc[-1]   # the finest area
+    codes, inside, hot = _map_expected(db, CITY.code, 12)
+    assert sum(inside) > 0 and hot, "the tiny data should have alerts below the district and hot grids"
+    with signed_in(app):
+        figure = as_figures(page.refresh_map(incident["incident_id"], None))
+    base, grids, outline = figure.data
+    assert list(base.locations) == codes and list(base.z) == inside
+    assert set(grids.locations) == hot
+    assert {f["properties"]["code"] for f in grids.geojson["features"]} == hot   # only their shapes travel
+    assert list(outline.locations) == [incident["area_code"]]
+
+
+def test_map_of_an_area_account_stays_in_its_area(app, db, monkeypatch):
+    from cockpit.pages import warning as page
+    active = _alerts(db, CITY.code)
+    street = next(c for c in active["area_code"] if len(c) >= 9)[:9]
+    outside = _incidents(db, CITY.code)
+    outside = outside[~outside["area_code"].str.startswith(street)]
+    codes, inside, hot = _map_expected(db, street, 12)
+    monkeypatch.setattr(page, "viewer_scope", lambda: Scope(street, "本街道"))
+    with signed_in(app):
+        figure = as_figures(page.refresh_map(outside["incident_id"].iloc[0], None))
+    base, grids, outline = figure.data
+    assert list(base.locations) == codes and list(base.z) == inside
+    assert set(grids.locations) == hot and all(g.startswith(street) for g in grids.locations)
+    assert len(outline.locations) == 0                        # another area's incident: no outline
+
+
 def test_an_area_account_sees_only_its_area(app, db, monkeypatch):
     from cockpit.pages import warning as page
     active = _alerts(db, CITY.code)
