@@ -28,6 +28,8 @@ class Areas:
     xy: np.ndarray              # grid centroids, km east/north (for neighbours)
     level_of: np.ndarray        # (areas,) index into LEVELS
     level_matrix: sparse.csr_matrix  # (levels × areas): sums the rows of each level
+    repeats: np.ndarray         # (areas,) bool: the same grids as a finer area (a city of one
+                                # district, a community of one grid): the same series, not alarmed twice
 
     def level_rows(self, level: str) -> np.ndarray:
         return np.flatnonzero(self.levels == level)
@@ -87,7 +89,18 @@ def read_areas(con, days: np.ndarray, schema: str = "wh") -> Areas:
     level_matrix = sparse.csr_matrix((np.ones(len(table)), (level_of, np.arange(len(table)))),
                                      shape=(len(LEVELS), len(table)))
     return Areas(table["code"].to_numpy(), table["name"].to_numpy(), table["level"].to_numpy(),
-                 len(grids), members, exists, xy, level_of, level_matrix)
+                 len(grids), members, exists, xy, level_of, level_matrix, _repeats(members))
+
+
+def _repeats(members: sparse.csr_matrix) -> np.ndarray:
+    """Rows (finest first) whose set of grids a finer row already has."""
+    seen, out = set(), np.zeros(members.shape[0], bool)
+    for i in range(members.shape[0]):
+        grids = members.indices[members.indptr[i]:members.indptr[i + 1]]
+        key = np.sort(grids).tobytes()
+        out[i] = key in seen
+        seen.add(key)
+    return out
 
 
 def day_span(con, schema: str = "wh") -> tuple[np.datetime64, np.datetime64]:

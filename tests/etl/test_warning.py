@@ -120,6 +120,26 @@ def test_alerts_report_the_counts_in_the_warehouse(wh):
     assert budget[0] == wh.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
 
 
+def test_an_area_with_the_same_grids_as_a_finer_one_is_not_alarmed_twice(wh):
+    """The tiny city is one district: its series is the district's, and only the district alarms.
+    Likewise no community of a single grid alarms beside that grid."""
+    assert wh.execute("SELECT count(*) FROM areas WHERE level = 'district'").fetchone()[0] == 1
+    levels = dict(wh.execute("SELECT level, count(*) FROM warning_alerts GROUP BY level").fetchall())
+    assert levels.get("district", 0) > 0 and "city" not in levels
+    single = wh.execute("""SELECT count(*) FROM warning_alerts a
+                           JOIN (SELECT parent_code FROM areas WHERE level = 'grid' GROUP BY parent_code
+                                 HAVING count(DISTINCT code) = 1) s ON s.parent_code = a.area_code""").fetchone()[0]
+    assert single == 0
+
+
+def test_repeats_are_the_coarser_rows_with_the_same_grids():
+    from scipy import sparse
+    from etl.warning.series import _repeats
+    # rows: grid 0, grid 1, community {0}, community {0, 1}, street {0, 1}, city {0, 1}
+    members = sparse.csr_matrix(np.array([[1, 0], [0, 1], [1, 0], [1, 1], [1, 1], [1, 1]], np.float32))
+    assert list(_repeats(members)) == [False, False, True, False, True, True]
+
+
 def test_incidents_count_their_reports(wh):
     inc = wh.execute("SELECT * FROM warning_incidents ORDER BY peak_score DESC LIMIT 5").df()
     assert len(inc)
