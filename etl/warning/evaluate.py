@@ -109,35 +109,34 @@ def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFr
 
 
 def spatial(p: Prepared, truth: pd.DataFrame, s, seed: int = 11) -> pd.DataFrame:
-    """The scan on cluster incidents with rate ratio ≥ 3, in the first 3 days."""
+    """The scan on cluster incidents with rate ratio ≥ 3, in the first 3 days: found when a
+    cluster of the incident's subclass, its class or all reports takes in one of its grids."""
     rng = np.random.default_rng(seed)
     G = p.areas.n_grids
     nbr = scan.neighbours(p.areas.xy, s.scan_max_grids)
+    grid_row = dict(zip(p.areas.codes[:G], range(G)))
+    series = {code: (cells, model) for code, cells, model in scan.tiers(p)}
     out = []
     extra = truth["extra_events"] / (truth["t1"] - truth["t0"] + 1) if "extra_events" in truth else np.inf
     ratio = 1 + extra / truth.get("baseline_mean_per_day", pd.Series(np.nan, index=truth.index))
     chosen = truth[(truth.get("n_grids", pd.Series(1, index=truth.index)) >= 3) & (ratio.fillna(np.inf) >= 3)]
     for _, inc in chosen.iterrows():
-        code, t0 = inc["subclass_code"], inc["t0"]
+        code, t0 = inc["subclass_code"], int(inc["t0"])
         if code not in p.models or t0 < baseline.WARMUP:
             continue
-        grids = set(inc["grid_codes"].split(";"))
-        model, cells = p.models[code], p.cells[code]
-        found = None
-        for lag in range(3):
-            end = t0 + lag
-            lo = max(0, end - s.scan_max_days + 1)
-            span = np.arange(lo, end + 1)
-            mu = np.nan_to_num(model.mu(span)[:G])
-            phi = model.dispersion(span)[:G]
-            y = cells.dense(G, lo, end + 1)
-            maxima = scan.null_maxima(mu, phi, nbr, s.scan_replicates, rng)
-            for members, *_rest, pv in scan.scan_day(y, mu, nbr, maxima):
-                if pv <= s.scan_p_value and grids & set(p.areas.codes[members]):
-                    found = lag
-                    break
-            if found is not None:
-                break
+        rows = {grid_row[g] for g in inc["grid_codes"].split(";") if g in grid_row}
+        lo, hi = max(0, t0 - s.scan_max_days + 1), min(p.n_days, t0 + 3)
+        span = np.arange(lo, hi)
+        lags = []
+        for tier in (code, p.categories["class_code"].get(code), scan.ALL):
+            if tier not in series:
+                continue
+            cells, model = series[tier]
+            lag = scan.first_detection(cells.dense(G, lo, hi), np.nan_to_num(model.mu(span)[:G]),
+                                       model.dispersion(span)[:G], t0 - lo, rows, nbr, s, rng)
+            if lag is not None:
+                lags.append(lag)
+        found = min(lags) if lags else None
         out.append({"method": "scan", "incident_id": inc["incident_id"], "type": inc["type"],
                     "size_sd": inc["size_sd"], "detected": found is not None, "delay": found})
     return pd.DataFrame(out, columns=["method", "incident_id", "type", "size_sd", "detected", "delay"])
@@ -183,16 +182,18 @@ def summary(thresholds: pd.DataFrame, per: pd.DataFrame) -> pd.DataFrame:
 
 def simulated_summary(per: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for (m, size), g in per.groupby(["method", per["size_sd"].fillna(-1)], sort=False):
-        rows.append({"method": m, "方法": METHOD_NAMES[m],
-                     "outbreak_size": f"{size:g} SD" if size >= 0 else ("RR 3, ≤7 网格" if m == "scan" else "阶跃"),
+    sizes = per["size_sd"].map(lambda v: f"{v:g} SD" if pd.notna(v) else "阶跃")
+    if "label" in per:
+        sizes = per["label"].where(per["label"].notna(), sizes)
+    for (m, size), g in per.groupby(["method", sizes], sort=False):
+        rows.append({"method": m, "方法": METHOD_NAMES[m], "outbreak_size": size,
                      "trials": len(g), "pod": round(float(g["detected"].mean()), 3),
                      "median_delay_days": float(g["delay"].median()) if g["detected"].any() else np.nan})
     return pd.DataFrame(rows).sort_values(["method", "outbreak_size"], kind="stable")
 
 
 def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01, trials: int = 0,
-             cluster_trials: int = 0, cluster_min_expected: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+             cluster_trials: int = 0, cluster_bands=simulate.CLUSTER_BANDS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The truth file's incidents, and (`trials` > 0) synthetic outbreaks per method and size
     (etl/warning/simulate.py), all at the same false-alarm rate."""
     served = generations.current(warehouse)
@@ -216,7 +217,7 @@ def evaluate(warehouse: Path, truth_path: Path, far: float = 0.01, trials: int =
     if trials or cluster_trials:
         th = dict(zip(thresholds["method"], thresholds["threshold"]))
         sims = [simulate.temporal_trials(p, s, th, trials, score=series_scores)] if trials else []
-        sims += [simulate.cluster_trials(p, s, cluster_trials, min_expected=cluster_min_expected)] if cluster_trials else []
+        sims += [simulate.cluster_trials(p, s, cluster_trials, bands=cluster_bands)] if cluster_trials else []
         simulated = simulated_summary(pd.concat(sims, ignore_index=True))
         simulated["generation"] = served.id
     return table, simulated

@@ -5,17 +5,60 @@ distance, a stand-in for adjacency rings), over the last 1 to max_days days. A c
 is the log-likelihood ratio C·ln(C/B) + B − C when the count C exceeds its baseline B. The
 p-value of the day's strongest cluster is its rank among the strongest clusters of replicates
 drawn from the baseline (Monte Carlo), refined by a Gumbel fit to those maxima when it is below
-what the replicates can resolve (as SaTScan does). The recurrence interval is 1/p days."""
+what the replicates can resolve (as SaTScan does). The recurrence interval is 1/p days.
+
+The scan runs on three tiers of series: each subclass, each class, and all reports. A subclass
+seldom expects more than a report a day in seven neighbouring grids, and against a district-wide
+search a tripling of so few reports cannot be told from chance; a class, or all reports, expects
+several (docs/design.md has the measured detection by baseline)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from etl.warning.prepare import Prepared
+from etl.warning.series import Cells
 from etl.warning.settings import Settings
 
 MIN_BASELINE = 0.01
 EULER = 0.5772156649
+ALL = "ALL"          # the tier of all reports (a class tier is named by its class code)
+
+
+@dataclass
+class Summed:
+    """The baseline of a sum of independent series: μ adds up, and so does the variance
+    μ + φμ², which gives the sum's φ."""
+    models: list
+
+    def mu(self, days: np.ndarray) -> np.ndarray:
+        return np.sum([np.nan_to_num(m.mu(days)) for m in self.models], axis=0)
+
+    def dispersion(self, days: np.ndarray) -> np.ndarray:
+        mus = [np.nan_to_num(m.mu(days)) for m in self.models]
+        total = np.sum(mus, axis=0)
+        extra = np.sum([m.dispersion(days) * mu ** 2 for m, mu in zip(self.models, mus)], axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, np.maximum(extra / total ** 2, 1e-6), 1e-6)   # no μ: φ unused
+
+
+def tiers(p: Prepared) -> list[tuple[str, Cells, object]]:
+    """(code, cells, model) for every subclass, every class with a report, and all reports."""
+    subclasses = [(code, p.cells[code], p.models[code]) for code in p.cells]
+    classes = p.categories["class_code"].reindex(list(p.cells))
+    out = list(subclasses)
+    groups = [(c, list(classes.index[classes == c])) for c in sorted(classes.dropna().unique())]
+    for code, members in groups + [(ALL, list(p.cells))]:
+        if len(members) > 1 or code == ALL:
+            out.append((code, _joined([p.cells[m] for m in members]), Summed([p.models[m] for m in members])))
+    return out
+
+
+def _joined(parts: list[Cells]) -> Cells:
+    return Cells(np.concatenate([c.area for c in parts]), np.concatenate([c.day for c in parts]),
+                 np.concatenate([c.n for c in parts]))
 
 
 def neighbours(xy: np.ndarray, k: int) -> np.ndarray:
@@ -81,6 +124,21 @@ def scan_day(y, mu, nbr, maxima, top: int = 3):
     return found
 
 
+def first_detection(y: np.ndarray, mu: np.ndarray, phi: np.ndarray, onset: int, rows: set[int],
+                    nbr: np.ndarray, s: Settings, rng, days: int = 3) -> int | None:
+    """Days after `onset` (a column of the grids × days arrays) until the scan of a day, its
+    windows ending on that day, finds a cluster with p ≤ scan_p_value that takes in one of
+    `rows`; None if not within `days` days."""
+    for lag in range(min(days, y.shape[1] - onset)):
+        end = onset + lag + 1
+        w = slice(max(0, end - s.scan_max_days), end)
+        maxima = null_maxima(mu[:, w], phi[:, w], nbr, s.scan_replicates, rng)
+        if any(pv <= s.scan_p_value and rows & set(members)
+               for members, *_r, pv in scan_day(y[:, w], mu[:, w], nbr, maxima)):
+            return lag
+    return None
+
+
 def recent_clusters(p: Prepared, s: Settings, days_back: int | None = None, seed: int = 7) -> pd.DataFrame:
     """Clusters with p ≤ scan_p_value on each of the last `days_back` days (default: the last
     day, as a prospective daily analysis does; windows of 1 to max_days days end on it)."""
@@ -90,8 +148,7 @@ def recent_clusters(p: Prepared, s: Settings, days_back: int | None = None, seed
     days_back = days_back or 1
     span = np.arange(max(0, T - days_back - s.scan_max_days + 1), T)
     rows = []
-    for code, cells in p.cells.items():
-        model = p.models[code]
+    for code, cells, model in tiers(p):
         mu_all = np.nan_to_num(model.mu(span)[:G])
         phi = model.dispersion(span[-s.scan_max_days:])[:G]
         y_all = cells.dense(G, span[0], T)

@@ -79,39 +79,52 @@ def _change_point(p: Prepared, code: str, g: int, start: int, days: int) -> dict
             "delay": found if found is not None else np.nan}
 
 
-def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0, min_expected: float = 1.0,
-                   seed: int = 9) -> pd.DataFrame:
-    """Clusters of max_grids neighbouring grids whose baseline is at least `min_expected`
-    reports a day: for 3 days, extra reports drawn at (rate_ratio − 1) × the baseline. Detected
-    if a cluster with p ≤ scan p_value overlaps the planted grids on day 1, 2 or 3."""
+CLUSTER_GRIDS = (3, 5, 7)
+# the cluster's expected reports a day, which decides whether a tripling can be seen at all
+CLUSTER_BANDS = ((1.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, np.inf))
+
+
+def band_label(lo: float, hi: float) -> str:
+    return f"RR 3, ≤7 网格, 基线 ≥{lo:g} 件/日" if np.isinf(hi) else f"RR 3, ≤7 网格, 基线 {lo:g}–{hi:g} 件/日"
+
+
+def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
+                   bands: tuple[tuple[float, float], ...] = CLUSTER_BANDS, seed: int = 9) -> pd.DataFrame:
+    """Clusters of 3, 5 or 7 neighbouring grids in one series of the scan's tiers (a subclass, a
+    class or all reports): for 3 days, extra reports drawn at (rate_ratio − 1) × the baseline.
+    Trials go round the bands of the cluster's baseline (expected reports a day over the 3
+    days); a band the data cannot fill after 300 draws is left out. Detected if the scan finds a
+    cluster with p ≤ scan p_value that takes in a planted grid on day 1, 2 or 3."""
     rng = np.random.default_rng(seed)
     G, T = p.areas.n_grids, p.n_days
     nbr = scan.neighbours(p.areas.xy, s.scan_max_grids)
-    out, tries = [], 0
-    while len(out) < trials and tries < trials * 50:
-        tries += 1
-        code = list(p.cells)[rng.integers(len(p.cells))]
-        start = int(rng.integers(baseline.WARMUP + 28, T - 3))
-        seed_grid = int(rng.integers(G))
-        members = nbr[seed_grid]
-        lo = start - s.scan_max_days + 1
-        span = np.arange(lo, start + 3)
-        mu = np.nan_to_num(p.models[code].mu(span)[:G])
-        phi = p.models[code].dispersion(span)[:G]
-        base = mu[members, -3:]
-        if base.sum(axis=0).min() < min_expected:
-            continue
-        y = p.cells[code].dense(G, lo, start + 3)
-        y[members, -3:] += rng.poisson((rate_ratio - 1) * base)
-        found = None
-        for lag in range(3):
-            end = s.scan_max_days + lag
-            window = slice(end - s.scan_max_days, end)
-            maxima = scan.null_maxima(mu[:, window], phi[:, window], nbr, s.scan_replicates, rng)
-            if any(pv <= s.scan_p_value and set(m) & set(members.tolist())
-                   for m, *_r, pv in scan.scan_day(y[:, window], mu[:, window], nbr, maxima)):
-                found = lag
+    series = scan.tiers(p)
+    recent = np.arange(T - 28, T)
+    # per series, the busiest 7-grid cluster of the last 4 weeks: which bands it could fill
+    top = np.array([np.nan_to_num(m.mu(recent)[:G]).mean(axis=1)[nbr].sum(axis=1).max() for _, _, m in series])
+    out = []
+    for i in range(trials):
+        lo_band, hi_band = bands[i % len(bands)]
+        able = np.flatnonzero(top >= lo_band)
+        for _ in range(300 if len(able) else 0):
+            code, cells, model = series[able[rng.integers(len(able))]]
+            k = min(CLUSTER_GRIDS[rng.integers(len(CLUSTER_GRIDS))], nbr.shape[1])
+            members = nbr[int(rng.integers(G)), :k]
+            start = int(rng.integers(baseline.WARMUP + 28, T - 3))
+            lo = start - s.scan_max_days + 1
+            span = np.arange(lo, start + 3)
+            mu = np.nan_to_num(model.mu(span)[:G])
+            per_day = mu[members, -3:].sum(axis=0).mean()
+            if lo_band <= per_day < hi_band:
                 break
+        else:
+            continue
+        y = cells.dense(G, lo, start + 3)
+        y[members, -3:] += rng.poisson((rate_ratio - 1) * mu[members, -3:])
+        lag = scan.first_detection(y, mu, model.dispersion(span)[:G], s.scan_max_days - 1,
+                                   set(members.tolist()), nbr, s, rng)
         out.append({"method": "scan", "type": "cluster", "size_sd": np.nan,
-                    "detected": found is not None, "delay": found})
-    return pd.DataFrame(out, columns=["method", "type", "size_sd", "detected", "delay"])
+                    "label": band_label(lo_band, hi_band), "tier": code, "grids": k,
+                    "baseline_per_day": per_day, "detected": lag is not None, "delay": lag})
+    return pd.DataFrame(out, columns=["method", "type", "size_sd", "label", "tier", "grids",
+                                      "baseline_per_day", "detected", "delay"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from etl.warning import detectors, evaluate, incidents
+from etl.warning import detectors, evaluate, incidents, scan, simulate
 from etl.warning.settings import SettingsError, load
 from tests.conftest import served_db
 
@@ -87,6 +87,45 @@ def test_recurrence_counts_later_alerts_where_it_was_or_next_door():
     assert incidents.recurrences(areas, area, day, np.array([3]), 100, 1.5) == (0, 1)   # no grid: no neighbours
 
 
+class _Fixed:
+    """A baseline with given μ and φ (areas × days), whatever the days asked for."""
+    def __init__(self, mu, phi):
+        self._mu, self._phi = mu, phi
+
+    def mu(self, days):
+        return self._mu[:, :len(days)]
+
+    def dispersion(self, days):
+        return self._phi[:, :len(days)]
+
+
+def test_a_summed_baseline_adds_means_and_variances():
+    a = _Fixed(np.array([[1.0, 2.0], [0.0, 0.5]]), np.full((2, 2), 0.5))
+    b = _Fixed(np.array([[3.0, np.nan], [0.0, 0.5]]), np.full((2, 2), 0.1))
+    total = scan.Summed([a, b])
+    days = np.arange(2)
+    mu, phi = total.mu(days), total.dispersion(days)
+    assert mu.tolist() == [[4.0, 2.0], [0.0, 1.0]]                      # no expectation counts 0
+    var = (1 + 0.5 * 1) + (3 + 0.1 * 9)
+    assert mu[0, 0] + phi[0, 0] * mu[0, 0] ** 2 == pytest.approx(var)
+    assert phi[1, 0] > 0                                                # nothing expected: any φ, finite
+
+
+def test_the_scan_finds_a_planted_cluster_on_its_first_day_and_nothing_in_noise():
+    from etl.warning.settings import Settings
+    rng = np.random.default_rng(3)
+    xy = np.column_stack([np.arange(60) % 10, np.arange(60) // 10]).astype(float)
+    nbr = scan.neighbours(xy, 7)
+    mu = np.full((60, 10), 0.3)
+    phi = np.full((60, 10), 1e-3)
+    y = rng.poisson(mu).astype(float)
+    s = Settings(scan_replicates=99)
+    planted = set(nbr[22, :5].tolist())
+    assert scan.first_detection(y, mu, phi, 7, planted, nbr, s, rng) is None
+    y[list(planted), 7] += 4                                           # 20 reports where 1.5 were expected
+    assert scan.first_detection(y, mu, phi, 7, planted, nbr, s, rng) == 0
+
+
 def test_settings_refuse_an_unknown_rule_metric(tmp_path):
     bad = tmp_path / "s.toml"
     bad.write_text('[[rule]]\nname = "x"\nmetric = "weather"\nlevel = "grid"\nthreshold = 1\n', encoding="utf-8")
@@ -140,6 +179,26 @@ def test_repeats_are_the_coarser_rows_with_the_same_grids():
     assert list(_repeats(members)) == [False, False, True, False, True, True]
 
 
+def test_scan_tiers_are_subclasses_classes_and_all(tiny_warehouse):
+    import duckdb
+    from etl.warning.prepare import prepare
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{served_db(tiny_warehouse)}' AS wh (READ_ONLY)")
+    p = prepare(con)
+    con.close()
+    tiers = {code: (cells, model) for code, cells, model in scan.tiers(p)}
+    classes = p.categories["class_code"].reindex(list(p.cells))
+    several = {c for c in classes if (classes == c).sum() > 1}
+    assert set(tiers) == set(p.cells) | several | {scan.ALL}
+    G, T = p.areas.n_grids, p.n_days
+    everything = sum(c.dense(G, 0, T) for c in p.cells.values())
+    assert np.array_equal(tiers[scan.ALL][0].dense(G, 0, T), everything)
+    one = sorted(several)[0]
+    days = np.arange(T - 7, T)
+    parts = [np.nan_to_num(p.models[c].mu(days)) for c in classes.index[classes == one]]
+    assert np.allclose(tiers[one][1].mu(days), sum(parts))
+
+
 def test_incidents_count_their_reports(wh):
     inc = wh.execute("SELECT * FROM warning_incidents ORDER BY peak_score DESC LIMIT 5").df()
     assert len(inc)
@@ -165,7 +224,7 @@ def test_expectations_add_up_to_what_was_reported(wh):
 
 def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_warehouse, tmp_path):
     table, simulated = evaluate.evaluate(tiny_warehouse, tiny_source / "incidents_truth.csv", far=0.01,
-                                         trials=40, cluster_trials=3, cluster_min_expected=0.02)
+                                         trials=40, cluster_trials=3, cluster_bands=((0.02, np.inf),))
     overall = table[table["outbreak_size"] == "全部"].set_index("method")
     for m in evaluate.METHODS:    # EARS scores are positive on fewer days than 1 % on tiny series
         assert overall.loc[m, "false_alarm_rate"] <= 0.0101
@@ -178,7 +237,7 @@ def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_ware
     for m in ("nb", "cusum"):
         assert sim.loc[(m, "8 SD"), "pod"] >= sim.loc[(m, "2 SD"), "pod"]
         assert sim.loc[(m, "8 SD"), "pod"] >= 0.8
-    assert ("scan", "RR 3, ≤7 网格") in sim.index and ("pelt", "阶跃") in sim.index
+    assert ("scan", simulate.band_label(0.02, np.inf)) in sim.index and ("pelt", "阶跃") in sim.index
     # a truth file this project did not write: only the documented columns, another order
     truth = pd.read_csv(tiny_source / "incidents_truth.csv", dtype=str)
     own = tmp_path / "truth.csv"
