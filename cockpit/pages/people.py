@@ -33,6 +33,8 @@ PEOPLE_SELECTED = "people-selected"
 PEOPLE_REASON = "people-reason"
 PEOPLE_UNMASK = "people-unmask"
 PEOPLE_FULL = "people-full"
+PEOPLE_FULL_TIMER = "people-full-timer"
+FULL_RECORD_SECONDS = 60      # an opened record leaves the screen after this long
 
 MASK_RULE = ("姓名、公民身份号码和联系电话均已脱敏。确需查看某人完整信息时，请选中该行并填写理由："
              "每次查看都记入审计日志，每小时次数有上限。")
@@ -74,6 +76,7 @@ def layout(**_query):
                       placeholder=f"查看理由（必填，至少 {REASON_MIN_CHARS} 个字），如：入户走访核实联系方式"),
             html.Button("查看完整信息", id=PEOPLE_UNMASK, n_clicks=0, className="explorer-button"),
         ], className="people-unmask-bar"), html.Div(id=PEOPLE_FULL, className="people-full"),
+            dcc.Interval(id=PEOPLE_FULL_TIMER, interval=FULL_RECORD_SECONDS * 1000, disabled=True),
             class_name="people-unmask-panel"),
     ], className="explorer people")
 
@@ -147,24 +150,30 @@ def _full_record(fields: dict[str, str], masked_name: str) -> html.Div:
 
 @callback(
     Output(PEOPLE_SELECTED, "children"), Output(PEOPLE_FULL, "children"), Output(PEOPLE_REASON, "value"),
+    Output(PEOPLE_FULL_TIMER, "disabled"),
     Input(PEOPLE_UNMASK, "n_clicks"), Input(PEOPLE_TABLE, "selected_rows"), Input(PEOPLE_TABLE, "data"),
+    Input(PEOPLE_FULL_TIMER, "n_intervals"),
     State(PEOPLE_REASON, "value"),
     prevent_initial_call=True,
 )
-def show_in_full(_clicks, selected, data, reason):
+def show_in_full(_clicks, selected, data, _shown_for, reason):
     """A new selection shows who is selected and hides any full record; the button opens the
-    selected person's record (cockpit/unmask.py decides, within the account's scope)."""
+    selected person's record (cockpit/unmask.py decides, within the account's scope), which
+    leaves the screen after FULL_RECORD_SECONDS (its timer runs only while it is shown)."""
     row = data[selected[0]] if selected and data and 0 <= selected[0] < len(data) else None
     who = f"已选中：{row.get('name_masked', '')}　{row.get('address', '')}" if row else "请在列表中选中一人"
+    if ctx.triggered_id == PEOPLE_FULL_TIMER:
+        return who, html.Div(f"完整信息已隐藏（每次查看显示 {FULL_RECORD_SECONDS} 秒）", className="people-hidden"), \
+            no_update, True
     if ctx.triggered_id != PEOPLE_UNMASK:
-        return who, None, no_update
+        return who, None, no_update, True
     if row is None:
-        return who, html.Div("请先在列表中选中一人", className="people-refused"), no_update
+        return who, html.Div("请先在列表中选中一人", className="people-refused"), no_update, True
     settings = current_app.config["COCKPIT_SETTINGS"]
     try:
         fields = unmask(warehouse(), g.account, viewer_scope(), row.get("person_id"), reason,
                         key_file=settings.vault_key_file, per_hour=settings.unmask_per_hour,
                         audit_log=current_app.config["COCKPIT_AUDIT"], address=request.remote_addr or "")
     except UnmaskRefused as refused:
-        return who, html.Div(str(refused), className="people-refused"), no_update
-    return who, _full_record(fields, row.get("name_masked", "")), ""
+        return who, html.Div(str(refused), className="people-refused"), no_update, True
+    return who, _full_record(fields, row.get("name_masked", "")), "", False

@@ -56,9 +56,10 @@ def login(client, account, password, next_="/"):
     return client.post("/login", data={"account": account, "password": password, "csrf": csrf, "next": next_})
 
 
-def post(client, world, output_id: str, values: dict):
+def post(client, world, output_id: str, values: dict, changed: str | None = None):
     """Post the callback that outputs `output_id`, with `values` ({(id, property): value}) for its
-    inputs and states, None for the rest. Returns (status, {"id.prop": value})."""
+    inputs and states, None for the rest, as if `changed` ("id.prop"; default the first input)
+    had triggered it. Returns (status, {"id.prop": value})."""
     cmap = world["app"].callback_map
     key = next(k for k in cmap if f"{output_id}." in k)
     spec = cmap[key]
@@ -71,7 +72,7 @@ def post(client, world, output_id: str, values: dict):
                                        for o in outputs] if key.startswith("..") else
             {"id": outputs[0].rsplit(".", 1)[0], "property": outputs[0].rsplit(".", 1)[1]},
             "inputs": refs(spec["inputs"]), "state": refs(spec["state"]),
-            "changedPropIds": [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"]}
+            "changedPropIds": [changed or f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"]}
     r = client.post(UPDATE, json=body)
     if r.status_code != 200:
         return r.status_code, None

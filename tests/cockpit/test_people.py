@@ -20,13 +20,14 @@ def _people(c, world, area=None, address=None):
     return total, out[TABLE]
 
 
-def _unmask(c, world, person_id, reason):
-    """Post the button's callback as a browser would, with `person_id` as the selected row."""
+def _unmask(c, world, person_id, reason, changed="people-unmask.n_clicks"):
+    """Post the button's callback as a browser would, with `person_id` as the selected row (or,
+    with `changed`, as another of its inputs would trigger it)."""
     status, out = post(c, world, "people-full", {("people-unmask", "n_clicks"): 1,
                                                  ("people-table", "selected_rows"): [0],
                                                  ("people-table", "data"): [{"person_id": person_id,
                                                                              "name_masked": "x*"}],
-                                                 ("people-reason", "value"): reason})
+                                                 ("people-reason", "value"): reason}, changed)
     return status, json.dumps(out, ensure_ascii=False) if out else ""
 
 
@@ -74,9 +75,16 @@ def test_one_record_in_full_needs_a_reason_and_is_audited(world, tiny_source):
     assert status == 200
     for column in ("姓名", "公民身份号码", "联系电话"):
         assert source[column] in shown, column
+    assert json.loads(shown)["people-full-timer.disabled"] is False        # its clock starts
     record = audit.recent(10, "unmask", "community").iloc[0]
     assert person_id in record["detail"] and "入户走访核实联系方式" in record["detail"]
     assert source["公民身份号码"] not in record["detail"] and source["姓名"] not in record["detail"]
+
+    # the clock runs out: the record leaves the screen and the clock stops
+    status, hidden = _unmask(c, world, person_id, "入户走访核实联系方式", changed="people-full-timer.n_intervals")
+    assert status == 200 and json.loads(hidden)["people-full-timer.disabled"] is True
+    assert "完整信息已隐藏" in hidden and source["公民身份号码"] not in hidden and source["姓名"] not in hidden
+    assert len(audit.recent(10, "unmask", "community")) == 1             # hiding opened nothing
 
 
 def test_a_record_outside_the_area_is_refused_and_audited(world, tiny_warehouse, tiny_source):
