@@ -13,6 +13,7 @@ from cockpit import ids
 from cockpit.auth import audit
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -45,9 +46,6 @@ _VALUE_FILTERS = ((EXPLORER_SOURCE, "来源", "source"), (EXPLORER_STATUS, "状�
                   (EXPLORER_DEPARTMENT, "处置部门", "department"))
 
 
-def _filter(label: str, control, class_name: str = "filter") -> html.Div:
-    return html.Div([html.Div(label, className="filter-label"), control], className=class_name)
-
 
 DROPDOWN_LABELS = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除选择",
                    "no_options_found": "无匹配项", "select_all": "全选", "deselect_all": "全不选"}
@@ -63,14 +61,14 @@ def layout(**_query):
     # layout itself never touches the data.
     return html.Div([
         html.Div([
-            _filter("上报日期", dcc.DatePickerRange(
+            labelled("上报日期", dcc.DatePickerRange(
                 id=EXPLORER_PERIOD, display_format="YYYY-MM-DD", month_format="YYYY年M月", first_day_of_week=1,
                 start_date_placeholder_text="开始日期", end_date_placeholder_text="结束日期"),
                 "filter explorer-period"),
-            _filter("区域", _dropdown(EXPLORER_AREA, "本辖区", clearable=False), "filter explorer-area"),
-            _filter("大类", _dropdown(EXPLORER_CLASS)),
-            _filter("小类", _dropdown(EXPLORER_SUBCLASS)),
-            *[_filter(label, _dropdown(cid)) for cid, label, _ in _VALUE_FILTERS],
+            labelled("区域", _dropdown(EXPLORER_AREA, "本辖区", clearable=False), "filter explorer-area"),
+            labelled("大类", _dropdown(EXPLORER_CLASS)),
+            labelled("小类", _dropdown(EXPLORER_SUBCLASS)),
+            *[labelled(label, _dropdown(cid)) for cid, label, _ in _VALUE_FILTERS],
         ], className="filters explorer-filters"),
         html.Div([
             html.Div("—", id=EXPLORER_COUNT, className="explorer-count"),

@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from cockpit import ids
 from cockpit.cache import cache, view
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -48,12 +49,9 @@ def layout(**_query):
         dcc.Store(id=GRID_MAP_POSITION, data=None),
         dcc.Store(id=GRID_MAP_DRAWN, data=None),
         html.Div([
-            html.Div([html.Div("指标", className="filter-label"),
-                      _chips(GRID_MAP_METRIC, {k: m.label for k, m in fig.METRICS.items()},
-                             DEFAULT_METRIC)], className="filter"),
-            html.Div([html.Div("统计周期", className="filter-label"),
-                      _chips(GRID_MAP_PERIOD, {k: v[0] for k, v in PERIODS.items()}, DEFAULT_PERIOD)],
-                     className="filter"),
+            labelled("指标", _chips(GRID_MAP_METRIC, {k: m.label for k, m in fig.METRICS.items()},
+                                   DEFAULT_METRIC)),
+            labelled("统计周期", _chips(GRID_MAP_PERIOD, {k: v[0] for k, v in PERIODS.items()}, DEFAULT_PERIOD)),
         ], className="filters"),
         html.Nav(id=GRID_MAP_CRUMBS, className="grid-map-crumbs"),
         html.Div([

@@ -9,6 +9,7 @@ from dash.exceptions import PreventUpdate
 from cockpit import ids
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -40,24 +41,21 @@ DEFAULT_PRESET = "30"
 OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
 
 
-def _filter(label: str, control) -> html.Div:
-    return html.Div([html.Div(label, className="filter-label"), control], className="filter")
-
 
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("时段", dcc.RadioItems(PRESET_OPTIONS, DEFAULT_PRESET, id=HEATMAP_PRESET,
+            labelled("时段", dcc.RadioItems(PRESET_OPTIONS, DEFAULT_PRESET, id=HEATMAP_PRESET,
                                           inline=True, className="heatmap-presets")),
-            _filter("起止日期", dcc.DatePickerRange(id=HEATMAP_RANGE, display_format="YYYY-MM-DD",
+            labelled("起止日期", dcc.DatePickerRange(id=HEATMAP_RANGE, display_format="YYYY-MM-DD",
                                                 first_day_of_week=1, minimum_nights=0,
                                                 start_date_placeholder_text="开始日期",
                                                 end_date_placeholder_text="结束日期")),
-            _filter("事件大类", dcc.Dropdown(id=HEATMAP_CLASS, placeholder="全部大类",
+            labelled("事件大类", dcc.Dropdown(id=HEATMAP_CLASS, placeholder="全部大类",
                                          className="heatmap-dropdown")),
-            _filter("事件小类", dcc.Dropdown(id=HEATMAP_SUBCLASS, placeholder="全部小类",
+            labelled("事件小类", dcc.Dropdown(id=HEATMAP_SUBCLASS, placeholder="全部小类",
                                          className="heatmap-dropdown")),
-            _filter("区域", dcc.Dropdown(id=HEATMAP_AREA, value=layout_area(), clearable=False,
+            labelled("区域", dcc.Dropdown(id=HEATMAP_AREA, value=layout_area(), clearable=False,
                                        className="heatmap-dropdown heatmap-area")),
         ], className="filters heatmap-filters"),
         html.Div([

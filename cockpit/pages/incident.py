@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
 from cockpit.context import layout_area, viewer_scope, warehouse
@@ -44,9 +45,6 @@ TOP_REASONS = 5
 WARNING_PAGE = "/warning"
 
 
-def _filter(label: str, control) -> html.Div:
-    return html.Div([html.Div(label, className="filter-label"), control], className="filter")
-
 
 def _warning_panel(title: str, panel_id: str) -> html.Div:
     """A panel the early-warning summary fills (refresh_warning_summary)."""
@@ -63,9 +61,9 @@ def _not_connected(what: str) -> html.Div:
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("辖区", dcc.Dropdown(id=INCIDENT_AREA, value=layout_area(), clearable=False,
+            labelled("辖区", dcc.Dropdown(id=INCIDENT_AREA, value=layout_area(), clearable=False,
                                        className="incident-dropdown incident-area")),
-            _filter("事件大类", dcc.Dropdown(id=INCIDENT_CLASS, placeholder="全部大类",
+            labelled("事件大类", dcc.Dropdown(id=INCIDENT_CLASS, placeholder="全部大类",
                                          className="incident-dropdown")),
         ], className="filters incident-filters"),
         html.Div([

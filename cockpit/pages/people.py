@@ -11,6 +11,7 @@ from flask import current_app, g, request
 from cockpit import ids
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
+from cockpit.components.filter import labelled
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
@@ -40,19 +41,16 @@ MASK_RULE = ("姓名、公民身份号码和联系电话均已脱敏。确需查
              "每次查看都记入审计日志，每小时次数有上限。")
 
 
-def _filter(label: str, control, class_name: str = "filter") -> html.Div:
-    return html.Div([html.Div(label, className="filter-label"), control], className=class_name)
-
 
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("区域", dcc.Dropdown(id=PEOPLE_AREA, options=[], placeholder="本辖区", clearable=False,
+            labelled("区域", dcc.Dropdown(id=PEOPLE_AREA, options=[], placeholder="本辖区", clearable=False,
                                        labels=DROPDOWN_LABELS, className="explorer-dropdown"),
                     "filter explorer-area"),
-            _filter("人口类型", dcc.Dropdown(id=PEOPLE_RESIDENCE, options=[], placeholder="全部",
+            labelled("人口类型", dcc.Dropdown(id=PEOPLE_RESIDENCE, options=[], placeholder="全部",
                                          labels=DROPDOWN_LABELS, className="explorer-dropdown")),
-            _filter("住址包含", dcc.Input(id=PEOPLE_ADDRESS, type="text", debounce=True,
+            labelled("住址包含", dcc.Input(id=PEOPLE_ADDRESS, type="text", debounce=True,
                                        maxLength=q.ADDRESS_TEXT_MAX, placeholder="小区、楼栋或门牌",
                                        className="people-input")),
         ], className="filters explorer-filters"),

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
@@ -53,12 +54,10 @@ def layout(**_query):
             panel("黑榜（信用评分 < 60）", html.Div(id=BLACK_LIST), class_name="property-black"),
         ], className="grid-2"),
         html.Div([
-            html.Div([html.Div("榜单", className="filter-label"),
-                      dcc.RadioItems(id=LIST_FILTER, value=q.DEFAULT_LIST, inline=True,
-                                     className="property-list-filter",
-                                     options=[{"label": label, "value": key}
-                                              for key, (label, _v) in q.LISTS.items()])],
-                     className="filter"),
+            labelled("榜单", dcc.RadioItems(id=LIST_FILTER, value=q.DEFAULT_LIST, inline=True,
+                                            className="property-list-filter",
+                                            options=[{"label": label, "value": key}
+                                                     for key, (label, _v) in q.LISTS.items()])),
             html.Div(SCOPE_RULE, className="property-scope-rule"),
         ], className="filters"),
         html.Div([

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
@@ -61,16 +62,13 @@ def layout(**_query):
     # after its value shows an empty box
     return html.Div([
         html.Div([
-            html.Div([html.Div("区域", className="filter-label"),
-                      dcc.Dropdown(id=AREA, options=_area_options(), value=layout_area(),
-                                   clearable=False, searchable=True,
-                                   className="services-area-dropdown")], className="filter"),
-            html.Div([html.Div("时段（截至数据日期）", className="filter-label"),
-                      dcc.RadioItems(id=PERIOD, value=q.DEFAULT_PERIOD, inline=True,
-                                     className="services-period",
-                                     options=[{"label": label, "value": key}
-                                              for key, (label, _days) in q.PERIODS.items()])],
-                     className="filter"),
+            labelled("区域", dcc.Dropdown(id=AREA, options=_area_options(), value=layout_area(),
+                                          clearable=False, searchable=True,
+                                          className="services-area-dropdown")),
+            labelled("时段（截至数据日期）", dcc.RadioItems(id=PERIOD, value=q.DEFAULT_PERIOD, inline=True,
+                                                    className="services-period",
+                                                    options=[{"label": label, "value": key}
+                                                             for key, (label, _days) in q.PERIODS.items()])),
             html.Div(id=SCOPE_NOTE, className="services-scope-note"),
         ], className="filters"),
 

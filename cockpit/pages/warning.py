@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
@@ -82,9 +83,8 @@ def layout(**_query):
         ], className="grid-2"),
         html.Div([
             panel("事件过程（上报与基线、日末在办）",
-                  html.Div([html.Div("选择事件", className="filter-label"),
-                            dcc.Dropdown(id=INCIDENT, clearable=False, placeholder="选择研判事件",
-                                         className="warning-dropdown")], className="filter"),
+                  labelled("选择事件", dcc.Dropdown(id=INCIDENT, clearable=False, placeholder="选择研判事件",
+                                                    className="warning-dropdown")),
                   graph(TIMELINE, "预警事件过程"),
                   html.Div(id=REVIEW, className="warning-review")),
         ]),

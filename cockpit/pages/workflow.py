@@ -12,6 +12,7 @@ from dash.exceptions import MissingCallbackContextException
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
+from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
 from cockpit.context import layout_area, viewer_scope, warehouse
@@ -86,9 +87,6 @@ TABLE_STYLE = dict(
 )
 
 
-def _filter(label: str, control) -> html.Div:
-    return html.Div([html.Div(label, className="filter-label"), control], className="filter")
-
 
 def _kpi_table(table_id: str) -> dash_table.DataTable:
     return dash_table.DataTable(id=table_id, columns=KPI_COLUMNS, data=[], sort_action="native",
@@ -99,17 +97,17 @@ def _kpi_table(table_id: str) -> dash_table.DataTable:
 def layout(**_query):
     return html.Div([
         html.Div([
-            _filter("辖区", dcc.Dropdown(id=WORKFLOW_AREA, value=layout_area(), clearable=False,
+            labelled("辖区", dcc.Dropdown(id=WORKFLOW_AREA, value=layout_area(), clearable=False,
                                        className="workflow-dropdown workflow-area")),
-            _filter("起始月份", dcc.Dropdown(id=WORKFLOW_START, placeholder="最近月份",
+            labelled("起始月份", dcc.Dropdown(id=WORKFLOW_START, placeholder="最近月份",
                                          className="workflow-dropdown")),
-            _filter("截止月份", dcc.Dropdown(id=WORKFLOW_END, placeholder="同起始月份",
+            labelled("截止月份", dcc.Dropdown(id=WORKFLOW_END, placeholder="同起始月份",
                                          className="workflow-dropdown")),
-            _filter("区域层级", dcc.RadioItems(LEVEL_OPTIONS, DEFAULT_LEVEL, id=WORKFLOW_LEVEL,
+            labelled("区域层级", dcc.RadioItems(LEVEL_OPTIONS, DEFAULT_LEVEL, id=WORKFLOW_LEVEL,
                                            inline=True, className="workflow-radio")),
-            _filter("排名指标", dcc.Dropdown(METRIC_OPTIONS, DEFAULT_METRIC, id=WORKFLOW_METRIC,
+            labelled("排名指标", dcc.Dropdown(METRIC_OPTIONS, DEFAULT_METRIC, id=WORKFLOW_METRIC,
                                          clearable=False, className="workflow-dropdown")),
-            _filter("责任部门（环节时效、超期清单）",
+            labelled("责任部门（环节时效、超期清单）",
                     dcc.Dropdown(id=WORKFLOW_DEPARTMENT, placeholder="全部部门",
                                  className="workflow-dropdown workflow-department")),
         ], className="filters workflow-filters"),
