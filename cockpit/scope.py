@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from etl.area_levels import CITY_CODE, CITY_NAME
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -33,4 +35,4 @@ class Scope:
             return self
 
 
-CITY = Scope("2202", "吉林市")
+CITY = Scope(CITY_CODE, CITY_NAME)

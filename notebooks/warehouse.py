@@ -40,6 +40,7 @@ import duckdb
 import pandas as pd
 
 from etl import generations
+from etl.area_levels import CITY_CODE, CITY_NAME, CODE_LENGTH, LEVEL_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,10 +128,8 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 # the table functions a query may use: others read files or run SQL given as a string, which the
 # check below cannot see into
 TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
-# area code length → level; codes nest (6 county + 3 street + 3 community + 3 grid), "2202" is
-# Jilin City, as in cockpit/scope.py
-LEVELS = {4: "市", 6: "区县", 9: "街道（乡镇）", 12: "社区（村）", 15: "网格"}
-CITY = ("2202", "吉林市")
+LEVELS = {CODE_LENGTH[level]: name for level, name in LEVEL_NAMES.items()}   # code length → level
+CITY = (CITY_CODE, CITY_NAME)
 NUMBERS_MIME = "application/vnd.grid-cockpit.numbers+json"
 
 

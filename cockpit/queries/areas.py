@@ -6,11 +6,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
-
-LEVELS = ("city", "district", "street", "community", "grid")
-LEVEL_NAMES = {"city": "市", "district": "区县", "street": "街道（乡镇）", "community": "社区（村）",
-               "grid": "网格"}
-CODE_LENGTH = {"city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
+from etl.area_levels import CODE_LENGTH, LEVEL_NAMES
 
 
 def level_of(code: str) -> str:
