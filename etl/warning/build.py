@@ -72,7 +72,7 @@ def _tables(p, s, kept, per_day, inc, timeline, clusters) -> dict[str, pd.DataFr
     day = lambda i: pd.to_datetime(p.cal.days[np.asarray(i, int)])           # noqa: E731
     areas = p.areas
     kept = kept.copy()
-    kept["reason"] = [_reason(r, s) for _, r in kept.iterrows()]
+    kept["reason"] = [_reason(r, s) for r in kept.to_dict("records")]
     a = kept["area"].astype(int).to_numpy()
     methods = np.where(kept["rule"].notna(), "规则",
                        np.where(kept["p_value"] < s.nb_alpha,

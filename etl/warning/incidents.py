@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from etl.warning import detectors
 from etl.warning.prepare import Prepared
@@ -42,21 +44,10 @@ def link(p: Prepared, alerts: pd.DataFrame, s: Settings) -> pd.Series:
         group = group.sort_values("day")
         a, d = group["area"].to_numpy(int), group["day"].to_numpy()
         edge = _related(p, a, s) & (np.abs(d[:, None] - d[None, :]) <= s.link_days)
-        parent = np.arange(len(a))
-
-        def root(i):
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-        for i, j in zip(*np.nonzero(np.triu(edge, 1))):
-            ri, rj = root(i), root(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-        roots = np.array([root(i) for i in range(len(a))])
-        for r in np.unique(roots):
-            n += 1
-            ids.loc[group.index[roots == r]] = f"YJ{n:05d}"
+        # components are numbered from their earliest alert, as the days are sorted
+        count, label = connected_components(sparse.csr_matrix(edge), directed=False)
+        ids.loc[group.index] = [f"YJ{n + k + 1:05d}" for k in label]
+        n += count
     return ids
 
 
@@ -161,11 +152,15 @@ def main_area(area: np.ndarray, level: np.ndarray, excess: np.ndarray, score: np
     most: a surge in one grid is that grid's (its street and district alarm with about the same
     excess), a surge spread over a district's grids is the district's (no grid holds half of
     it). Within that level the strongest alert's area."""
-    per_area = pd.DataFrame({"area": area, "level": level, "excess": excess, "score": score}) \
-        .groupby("area").agg(level=("level", "first"), excess=("excess", "sum"), score=("score", "max"))
-    held = per_area[per_area["excess"] >= 0.5 * per_area["excess"].max()]
-    finest = held[held["level"] == held["level"].min()]
-    return int(finest["score"].idxmax())
+    areas, at = np.unique(area, return_inverse=True)
+    held = np.bincount(at, excess)
+    best = np.full(len(areas), -np.inf)
+    np.maximum.at(best, at, score)
+    levels = np.empty(len(areas), level.dtype)
+    levels[at] = level
+    candidates = held >= 0.5 * held.max()
+    candidates &= levels == levels[candidates].min()
+    return int(areas[candidates][np.argmax(best[candidates])])
 
 
 def summarise(p: Prepared, alerts: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
