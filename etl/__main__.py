@@ -40,6 +40,8 @@ def _refresh_args(parser):
     parser.add_argument("--max-quarantine-share", type=float, default=d.max_quarantine_share,
                         help=f"单个文件隔离行的最大比例 (default {d.max_quarantine_share})")
     parser.add_argument("--force", action="store_true", help="源文件未变也重建 (rebuild unchanged files)")
+    parser.add_argument("--memory-limit", default=d.memory_limit,
+                        help=f"构建时 DuckDB 内存上限, 超出部分写入临时文件 (env ETL_MEMORY_LIMIT, default {d.memory_limit})")
     parser.add_argument("--incremental", action="store_true",
                         help="只合并新的事件增量文件 updates/events-*.csv (merge new event updates only)")
     parser.add_argument("--warning-settings", type=Path,
@@ -93,7 +95,7 @@ def _refresh_argv(args) -> list[str]:
     """The refresh options of a `schedule` command, for its child runs."""
     argv = ["--source", str(args.source), "--warehouse", str(args.warehouse), "--key-file",
             str(args.key_file), "--keep", str(args.keep), "--min-row-ratio", str(args.min_row_ratio),
-            "--max-quarantine-share", str(args.max_quarantine_share)]
+            "--max-quarantine-share", str(args.max_quarantine_share), "--memory-limit", args.memory_limit]
     return argv + (["--mapping", str(args.mapping)] if args.mapping else []) \
         + (["--force"] if args.force else []) + (["--incremental"] if args.incremental else []) \
         + (["--warning-settings", str(args.warning_settings)] if args.warning_settings else [])
@@ -132,7 +134,8 @@ def _run(args) -> int:
     elif args.command == "refresh":
         from etl.refresh import PublishRules, refresh
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
-                             max_quarantine_share=args.max_quarantine_share, force=args.force)
+                             max_quarantine_share=args.max_quarantine_share, force=args.force,
+                             memory_limit=args.memory_limit)
         report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules,
                          incremental=args.incremental, warning_settings=args.warning_settings)
         quarantined = sum(f["quarantined"] for f in report.files)

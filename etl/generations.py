@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,5 +118,8 @@ def clear_building(warehouse: Path) -> list[Path]:
     folder = Path(warehouse) / BUILDING
     left = sorted(folder.glob("*")) if folder.exists() else []
     for p in left:
-        p.unlink(missing_ok=True)
+        if p.is_dir():                 # a build's spill folder (DuckDB's temp_directory)
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
     return left

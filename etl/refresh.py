@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 import sys
 import logging
@@ -43,6 +44,7 @@ class PublishRules:
     min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
     max_quarantine_share: float = 0.05  # of any one file's rows
     force: bool = False                 # build and publish even when the files are unchanged
+    memory_limit: str = os.environ.get("ETL_MEMORY_LIMIT", "3GB")   # DuckDB's, for the build
 
 
 class PublishRefused(Exception):
@@ -65,10 +67,14 @@ def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%dT%H%M%S.%f-") + uuid.uuid4().hex[:4]
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    """The build's in-memory database. On a terminal, DuckDB draws a progress bar for any query
-    running over two seconds; in a log file (cron, systemd) it stays quiet."""
+def _connect(memory_limit: str, spill: Path) -> duckdb.DuckDBPyConnection:
+    """The build's in-memory database, held to `memory_limit` (DuckDB would take 80 % of the
+    machine); what does not fit spills to `spill`, inside the building folder, which every run
+    clears. On a terminal, DuckDB draws a progress bar for any query running over two seconds;
+    in a log file (cron, systemd) it stays quiet."""
     con = duckdb.connect(":memory:")
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET temp_directory = ?", [str(spill)])
     con.execute(f"SET enable_progress_bar = {str(sys.stdout.isatty()).lower()}")
     return con
 
@@ -157,7 +163,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(served.path, building)
-    con = _connect()
+    con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
         seen = applied(con)
@@ -226,7 +232,7 @@ def _served_digest(served: generations.Generation) -> str | None:
 
 def _build(source, building, key_file, specs, sniffed, digest, report, rules, warehouse, warning_settings):
     key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
-    con = _connect()
+    con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
         _create_bookkeeping(con)

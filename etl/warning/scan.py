@@ -76,8 +76,8 @@ def neighbours(xy: np.ndarray, k: int) -> np.ndarray:
 def cluster_sums(y: np.ndarray, nbr: np.ndarray) -> np.ndarray:
     """y (... × grids × days, the last day last) → (... × grids × k × windows): the sum over the
     grid's k nearest and the last w days."""
-    windows = np.cumsum(y[..., ::-1], axis=-1)                  # last 1, 2, … days
-    return np.cumsum(windows[..., nbr, :], axis=-2)
+    windows = np.cumsum(y[..., ::-1], axis=-1, dtype=y.dtype)   # last 1, 2, … days
+    return np.cumsum(windows[..., nbr, :], axis=-2, dtype=y.dtype)
 
 
 def llr(c: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -87,12 +87,22 @@ def llr(c: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def null_maxima(mu: np.ndarray, phi: np.ndarray, nbr: np.ndarray, replicates: int, rng) -> np.ndarray:
     """Replicates drawn from the negative-binomial baseline (Poisson would understate how
-    often real counts bunch, and find clusters every day)."""
+    often real counts bunch, and find clusters every day). Counts are summed as int32 and the
+    score is computed only where a cluster's count exceeds its baseline (few places, for most
+    series), in batches that bound the memory at city scale."""
     b = np.maximum(cluster_sums(mu, nbr), MIN_BASELINE)
-    shape = (replicates,) + mu.shape
-    frailty = rng.gamma(np.broadcast_to(1 / phi, shape), np.broadcast_to(phi, shape))
-    sims = rng.poisson(mu * frailty)
-    return llr(cluster_sums(sims.astype(float), nbr), b[None]).reshape(replicates, -1).max(axis=1)
+    out = np.zeros(replicates)
+    batch = max(1, 20_000_000 // max(b.size, 1))
+    for lo in range(0, replicates, batch):
+        shape = (min(batch, replicates - lo),) + mu.shape
+        frailty = rng.gamma(np.broadcast_to(1 / phi, shape), np.broadcast_to(phi, shape))
+        c = cluster_sums(rng.poisson(mu * frailty).astype(np.int32), nbr)
+        rep, *cell = np.nonzero(c > b)
+        if len(rep):                          # rep is sorted: one segment per replicate
+            c, base = c[(rep, *cell)].astype(float), b[tuple(cell)]
+            starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
+            out[lo + rep[starts]] = np.maximum.reduceat(c * np.log(c / base) + base - c, starts)
+    return out
 
 
 def p_value(score: float, maxima: np.ndarray) -> float:
