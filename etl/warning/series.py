@@ -149,18 +149,29 @@ def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Ce
     (a grid's row counts towards itself and each area above it)."""
     grid_of, area_of = areas.members.T.tocoo().coords
     ancestors = pd.DataFrame({"grid_code": areas.codes[grid_of], "area_row": area_of.astype(np.int32)})
+    codes = [c for (c,) in con.execute(f"SELECT DISTINCT subclass_code FROM {schema}.mart_events_daily "
+                                       "ORDER BY 1").fetchall()]
+    numbered = pd.DataFrame({"subclass_code": codes, "k": np.arange(len(codes), dtype=np.int16)})
     con.register("warning_ancestors", ancestors)
+    con.register("warning_subclasses", numbered)
     try:
-        frame = con.execute(f"""
-            SELECT m.subclass_code, a.area_row, date_diff('day', ?::DATE, m.day)::INTEGER AS t,
+        # numbers, not strings: at city scale the cells are tens of millions of rows
+        cols = con.execute(f"""
+            SELECT s.k, a.area_row, date_diff('day', ?::DATE, m.day)::INTEGER AS t,
                    sum(m.reported)::INTEGER AS n
             FROM {schema}.mart_events_daily m JOIN warning_ancestors a USING (grid_code)
+            JOIN warning_subclasses s USING (subclass_code)
             WHERE m.day BETWEEN ? AND ?
-            GROUP BY ALL ORDER BY 1""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).df()
+            GROUP BY ALL ORDER BY 1""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
     finally:
         con.unregister("warning_ancestors")
+        con.unregister("warning_subclasses")
+    k = np.asarray(cols["k"])
+    bounds = np.searchsorted(k, np.arange(len(codes) + 1))
     out = {}
-    for code, idx in frame.groupby("subclass_code", sort=True).indices.items():
-        part = frame.iloc[idx]
-        out[code] = Cells(part["area_row"].to_numpy(), part["t"].to_numpy(), part["n"].to_numpy())
+    for i, code in enumerate(codes):
+        lo, hi = bounds[i], bounds[i + 1]
+        if hi > lo:
+            out[code] = Cells(np.asarray(cols["area_row"][lo:hi]), np.asarray(cols["t"][lo:hi]),
+                              np.asarray(cols["n"][lo:hi]))
     return out
