@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.contract import SourceFile
+from etl.contract import SourceFile, references
 from etl.points import TABLE as POINT_PROBLEMS
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
@@ -52,6 +52,10 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("grid_code", "unknown_grid",
                           "trim(grid_code) <> '' AND trim(grid_code) NOT IN "
                           "(SELECT code FROM wh.areas WHERE level = 'grid')", "grid_code"))
+    for ref in references(spec):      # an empty optional reference is `required`'s business
+        keys = f"SELECT {ref.key} FROM wh.{ref.table}" + (f" WHERE {ref.where}" if ref.where else "")
+        rules.append(Rule(ref.column, f"unknown_{ref.noun}",
+                          f"trim({ref.column}) <> '' AND trim({ref.column}) NOT IN ({keys})", ref.column))
     if "lon" in names:
         rules.append(Rule("lon/lat", "outside_china",
                           "NOT coalesce(TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
@@ -64,9 +68,6 @@ def rules_for(spec: SourceFile) -> list[Rule]:
         rules.append(Rule("id_number", "id_number", "id_problem <> '' AND trim(id_number_masked) <> ''",
                           "id_number_masked"))
         rules.append(Rule("phone", "phone_format", "phone_problem <> ''", "phone_masked"))
-        rules.append(Rule("household_id", "unknown_household",
-                          "trim(household_id) NOT IN (SELECT household_id FROM wh.households)",
-                          "household_id"))
     if spec.table == "events":
         rules.append(Rule("subclass_code", "unknown_category",
                           "trim(subclass_code) NOT IN (SELECT subclass_code FROM wh.event_categories)",

@@ -6,6 +6,8 @@ A site whose exports use other file names or headers maps them in a mapping file
 (`--mapping site.toml`, see docs/data-contract.md) without touching code."""
 from __future__ import annotations
 
+import re
+
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -96,6 +98,37 @@ EVENT_UPDATES = "updates/events-*.csv"
 # The area layers: one GeoJSON (or Shapefile) per level, properties in canonical names.
 AREA_LAYERS = {"district": "districts.geojson", "street": "streets.geojson",
                "community": "communities.geojson", "grid": "grids.geojson"}
+
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    noun: str                  # what the column names: "address", "team", "community"
+    table: str                 # the warehouse table holding the keys
+    key: str                   # its key column
+    where: str = ""            # SQL condition on that table (an area layer's level)
+
+
+def references(spec: SourceFile) -> list[Reference]:
+    """The references to other files that a column's rule states ("an address in
+    addresses.csv", "a community in communities.geojson"), which the refresh can check when the
+    row loads: the other file is an area layer or a source loaded before this one. grid_code is
+    checked on its own (unknown_grid, and the point against the grid)."""
+    out = []
+    for c in spec.columns:
+        m = re.search(r"(\w+)(?:'s)? in (\w+)\.(csv|geojson)\b", c.rule)
+        if not m or c.type != "VARCHAR" or c.personal or c.name == "grid_code":
+            continue
+        noun, target, kind = m.groups()
+        if kind == "geojson":
+            level = next((lv for lv, f in AREA_LAYERS.items() if f == f"{target}.geojson"), None)
+            if level:
+                out.append(Reference(c.name, noun, "areas", "code", f"level = '{level}'"))
+        elif target in BY_TABLE and BY_TABLE[target].loaded and BY_TABLE[target].load_order < spec.load_order:
+            out.append(Reference(c.name, noun, target, BY_TABLE[target].key))
+    return out
+
 
 # Reference data shipped with the project.
 CATEGORY_HEADERS = {"大类代码": "class_code", "大类名称": "class_name", "小类代码": "subclass_code",

@@ -43,8 +43,11 @@ Everything else that is wrong is quarantined, never guessed at.
 - **Types**: a value that does not parse as the column's type fails `type_<type>`
   (`type_timestamp`, `type_double`, `type_integer`, `type_date`).
 - **Keys**: a repeated key fails `duplicate_key`; the first occurrence loads.
-- **Cross-file rules**: `unknown_grid` (网格编码 not in grids), `unknown_household` (a person's
-  户编号 not in households), `unknown_category` (小类代码 not in the taxonomy
+- **Cross-file rules**: `unknown_grid` (网格编码 not in grids); `unknown_<noun>` for every reference
+  a column's rule states to a file loaded before it or to an area layer (`unknown_household`: a
+  person's 户编号 not in households; `unknown_address`, `unknown_community`, `unknown_team`,
+  `unknown_project` likewise; an empty optional reference passes); a reference to a file loaded
+  later (a house's owner in persons.csv) is documented, not checked; `unknown_category` (小类代码 not in the taxonomy
   `data/reference/event_categories.csv`), `stage_order` (a workflow time earlier than
   上报时间 or any earlier stage), `outside_china` (coordinates outside 73–136 E, 3–54 N), `outside_grid` (the point
   more than 25 m outside its grid: for events the grid version in force on the day reported, for

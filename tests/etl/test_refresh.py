@@ -96,6 +96,15 @@ def dirty_source(tiny_source, tmp_path):
     e.loc[2, "经度"], e.loc[2, "纬度"] = "0", "0"
     e.loc[3, "事件编号"] = ""
     e.to_csv(src / "events.csv", index=False)
+    # references to rows that do not exist (an empty optional one is fine)
+    for file, header, value in (("houses.csv", "地址编码", "DZ-NOWHERE"), ("volunteers.csv", "服务队编号", "ZYD-NONE"),
+                                ("service_activities.csv", "项目编号", "XM-NONE"),
+                                ("needs.csv", "社区编码", "220204999999")):
+        f = pd.read_csv(src / file, dtype=str, keep_default_na=False)
+        f.loc[0, header] = value
+        if file == "service_activities.csv":
+            f.loc[1, "志愿服务队编号"] = ""
+        f.to_csv(src / file, index=False)
     return src, len(p), len(e)
 
 
@@ -117,6 +126,10 @@ def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_pat
     assert ("events.csv", 3, "unknown_category") in rules
     assert ("events.csv", 4, "outside_china") in rules
     assert ("events.csv", 5, "required") in rules
+    for file, rule in (("houses.csv", "unknown_address"), ("volunteers.csv", "unknown_team"),
+                       ("service_activities.csv", "unknown_project"), ("needs.csv", "unknown_community")):
+        assert {r for f, line, r in rules if f == file} == {rule}
+        assert (file, 2, rule) in rules
     log = con.execute("SELECT * FROM load_log").df().set_index("file")
     assert log.loc["persons.csv", "encoding"] == "gb18030"
     assert log.loc["persons.csv", "rows_in"] == n_persons
