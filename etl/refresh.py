@@ -44,7 +44,7 @@ class PublishRules:
     min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
     max_quarantine_share: float = 0.05  # of any one file's rows
     force: bool = False                 # build and publish even when the files are unchanged
-    memory_limit: str = os.environ.get("ETL_MEMORY_LIMIT", "3GB")   # DuckDB's, for the build
+    memory_limit: str = os.environ.get("ETL_MEMORY_LIMIT", "2GB")   # DuckDB's, for the build
 
 
 class PublishRefused(Exception):
@@ -72,6 +72,7 @@ def _connect(memory_limit: str, spill: Path) -> duckdb.DuckDBPyConnection:
     machine); what does not fit spills to `spill`, inside the building folder, which every run
     clears. On a terminal, DuckDB draws a progress bar for any query running over two seconds;
     in a log file (cron, systemd) it stays quiet."""
+    spill.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(":memory:")
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(spill)])

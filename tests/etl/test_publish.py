@@ -156,3 +156,19 @@ def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, ke
     assert generations.current(warehouse) == before
     report = refresh(_source_with_fewer_events(tiny_source, tmp_path, 0.9), warehouse, key_file)
     assert generations.current(warehouse).id == report.generation > orphan.stem
+
+
+def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_path):
+    from etl.refresh import _connect
+    spill = tmp_path / "building" / "run.spill"
+    con = _connect("300MB", spill)
+    limit, temp = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    assert limit in ("286.1 MiB", "300.0 MB") and temp == str(spill)
+    # a sort far larger than the limit completes by spilling
+    n = con.execute("SELECT count(*) FROM (SELECT range AS x, md5(range::VARCHAR) AS h "
+                    "FROM range(6000000) ORDER BY h)").fetchone()[0]
+    assert n == 6_000_000 and spill.is_dir()
+    con.close()                             # DuckDB removes its spill folder; a killed run leaves it:
+    spill.mkdir(exist_ok=True)
+    (spill / "duckdb_temp_storage-0.tmp").write_text("x")
+    assert spill in generations.clear_building(tmp_path) and not spill.exists()
