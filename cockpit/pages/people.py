@@ -140,7 +140,8 @@ def clear_selection(*_filters):
 
 def _full_record(fields: dict[str, str], masked_name: str) -> html.Div:
     return html.Div([
-        html.Div(f"{masked_name} 的完整信息（本次查看已记入审计日志）", className="people-full-title"),
+        html.Div(f"{masked_name} 的完整信息（本次查看已记入审计日志，{FULL_RECORD_SECONDS} 秒后隐藏）",
+                 className="people-full-title"),
         html.Dl([item for label, value in fields.items()
                  for item in (html.Dt(label), html.Dd(value or "—", className="people-full-value"))]),
     ])
