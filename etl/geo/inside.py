@@ -23,11 +23,6 @@ def _to_metric() -> Transformer:
     return Transformer.from_crs(CANONICAL_CRS, METRIC_CRS, always_xy=True)
 
 
-def metric_points(lon, lat) -> np.ndarray:
-    x, y = _to_metric().transform(np.asarray(lon, float), np.asarray(lat, float))
-    return shapely.points(x, y)
-
-
 def metric_geometries(geoms) -> np.ndarray:
     """WGS-84 geometries in metres, prepared for repeated predicates."""
     out = shapely.transform(np.asarray(geoms), lambda xy: np.column_stack(
@@ -37,5 +32,13 @@ def metric_geometries(geoms) -> np.ndarray:
 
 
 def inside(metric_geoms, lon, lat, tolerance_m: float = TOLERANCE_M) -> np.ndarray:
-    """Element-wise: point (lon, lat) within `tolerance_m` of its geometry (already metric)."""
-    return shapely.dwithin(metric_geoms, metric_points(lon, lat), tolerance_m)
+    """Element-wise: point (lon, lat) within `tolerance_m` of its geometry (already metric).
+    Nearly every point lies inside its polygon, which the prepared test answers from the
+    coordinates alone; only the rest are made points and measured."""
+    metric_geoms = np.asarray(metric_geoms)
+    x, y = _to_metric().transform(np.asarray(lon, float), np.asarray(lat, float))
+    out = shapely.contains_xy(metric_geoms, x, y)
+    rest = ~out
+    if rest.any():
+        out[rest] = shapely.dwithin(metric_geoms[rest], shapely.points(x[rest], y[rest]), tolerance_m)
+    return out
