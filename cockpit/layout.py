@@ -44,19 +44,34 @@ clientside_callback(
     Output(ids.FRAME, "className"), Input(ids.URL, "pathname"))
 
 
-def _served_generation() -> str | None:
-    """The generation served when the page loads (None when Dash checks the layout at start-up)."""
-    return warehouse().generation if has_request_context() and g.get("account") else None
+# every this many ticks the views redraw even on the same generation: a view whose last answer
+# failed (a timeout on a loaded machine) heals without a reload
+REDRAW_TICKS = 10
+
+
+def _shown(generation: str | None, tick: int) -> dict:
+    return {"generation": generation, "round": (tick or 0) // REDRAW_TICKS}
+
+
+def _served_generation() -> dict | None:
+    """What a page shows when it loads: the generation served (None when Dash checks the layout
+    at start-up, or when nothing is published yet: the views then say so themselves)."""
+    if not (has_request_context() and g.get("account")):
+        return None
+    try:
+        return _shown(warehouse().generation, 0)
+    except FileNotFoundError:
+        return None
 
 
 @callback(Output(ids.GENERATION, "data"), Input(ids.FRAME_TICK, "n_intervals"), State(ids.GENERATION, "data"),
           prevent_initial_call=True)
-def follow_generation(_tick, shown):
-    """A tick only asks which generation is served; the page's views redraw only when it is a
-    new one (a tick that redrew everything could, on a loaded machine, take longer than the
-    interval and never finish drawing)."""
-    served = warehouse().generation
-    return no_update if served == shown else served
+def follow_generation(tick, shown):
+    """A tick only asks which generation is served; the page's views redraw when it is a new
+    one, or every REDRAW_TICKS ticks (a tick that redrew everything could, on a loaded machine,
+    take longer than the interval and never finish drawing)."""
+    current = _shown(warehouse().generation, tick)
+    return no_update if current == shown else current
 
 
 @callback(Output(ids.AS_OF, "children"), Output(ids.SCOPE_NAME, "children"),

@@ -44,7 +44,8 @@ class PublishRules:
     min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
     max_quarantine_share: float = 0.05  # of any one file's rows
     force: bool = False                 # build and publish even when the files are unchanged
-    memory_limit: str = os.environ.get("ETL_MEMORY_LIMIT", "2GB")   # DuckDB's, for the build
+    # DuckDB's memory during a build (read when the rules are made, so a test can set it)
+    memory_limit: str = field(default_factory=lambda: os.environ.get("ETL_MEMORY_LIMIT", "2GB"))
 
 
 class PublishRefused(Exception):

@@ -14,6 +14,7 @@ HOT = "rgba(255, 77, 79, 0.78)"
 OUTLINE = "#f5c542"
 QUIET = "#16324f"       # an area with no active alert
 NO_SHAPES = {"type": "FeatureCollection", "features": []}
+LEVEL_OF_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
 ALERT_SCALE = [[0.0, QUIET], [0.001, "#1f6f9f"], [0.5, "#45d1c5"], [1.0, "#f5c542"]]
 
 NO_INCIDENT = "请选择一个研判事件"
@@ -47,17 +48,24 @@ def timeline(days: pd.DataFrame, first_day=None, last_day=None) -> go.Figure:
     return theme.dark(fig, margin=dict(l=56, r=56, t=36, b=36))
 
 
-def alert_map(areas: pd.DataFrame, hot: pd.DataFrame, incident_area: pd.DataFrame,
-              days: int) -> go.Figure:
+def shapes(frame: pd.DataFrame) -> dict:
+    """GeoJSON of one map layer (code, geometry_wkb), simplified at its level's tolerance (the
+    level from the code's length)."""
+    if frame.empty:
+        return NO_SHAPES
+    return geojson(frame, LEVEL_OF_LENGTH.get(len(frame["code"].iloc[0]), "community"))
+
+
+def alert_map(areas: pd.DataFrame, area_shapes: dict, hot: pd.DataFrame, hot_shapes: dict,
+              outline: pd.DataFrame, outline_shapes: dict) -> go.Figure:
     """Trace 0: the areas (warning__map_areas.sql) coloured by the active alerts on or inside
     each; trace 1: hot grids (warning__map_grids.sql) in red; trace 2: the chosen incident's
-    area, outlined. Each layer is simplified at its own level's tolerance."""
+    area (warning__incident_area.sql), outlined. Shapes come from `shapes()`."""
     if areas.empty:
         return theme.empty("本辖区没有可绘制的区域")
-    level = "grid" if len(areas["code"].iloc[0]) == 15 else "community"
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
-        geojson=geojson(areas, level), featureidkey="properties.code", locations=areas["code"],
+        geojson=area_shapes, featureidkey="properties.code", locations=areas["code"],
         z=areas["alerts"], zmin=0, zmax=max(1, int(areas["alerts"].max())), colorscale=ALERT_SCALE,
         marker_line_color="#7fd8ff", marker_line_width=0.6, name="区域",
         colorbar=dict(title=dict(text="生效告警（条）"), thickness=12, len=0.6, x=0.98),
@@ -65,16 +73,14 @@ def alert_map(areas: pd.DataFrame, hot: pd.DataFrame, incident_area: pd.DataFram
         hovertemplate="%{customdata[0]}<br>生效告警：%{z:,} 条<br>最强：%{customdata[1]}<extra></extra>"))
     reasons = [_hot_reason(r) for r in hot.itertuples()]
     fig.add_trace(go.Choropleth(
-        geojson=geojson(hot, "grid") if len(hot) else NO_SHAPES,
-        featureidkey="properties.code", locations=hot["code"], z=np.ones(len(hot)),
+        geojson=hot_shapes, featureidkey="properties.code", locations=hot["code"], z=np.ones(len(hot)),
         colorscale=[[0, HOT], [1, HOT]], showscale=False, marker_line_color="#ffd6d6",
-        marker_line_width=1.2, name="预警网格", customdata=np.column_stack([hot["name"].to_numpy(dtype=object),
-                                                 np.array(reasons, dtype=object)]),
+        marker_line_width=1.2, name="预警网格",
+        customdata=np.column_stack([hot["name"].to_numpy(dtype=object), np.array(reasons, dtype=object)]),
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     fig.add_trace(go.Choropleth(
-        geojson=geojson(incident_area, "community") if len(incident_area) else NO_SHAPES,
-        featureidkey="properties.code", locations=incident_area["code"], z=np.ones(len(incident_area)),
-        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+        geojson=outline_shapes, featureidkey="properties.code", locations=outline["code"],
+        z=np.ones(len(outline)), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
         marker_line_color=OUTLINE, marker_line_width=3, name="所选事件区域", hoverinfo="skip"))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
                     bgcolor=theme.BACKGROUND)

@@ -46,7 +46,6 @@ _VALUE_FILTERS = ((EXPLORER_SOURCE, "来源", "source"), (EXPLORER_STATUS, "状�
                   (EXPLORER_DEPARTMENT, "处置部门", "department"))
 
 
-
 DROPDOWN_LABELS = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除选择",
                    "no_options_found": "无匹配项", "select_all": "全选", "deselect_all": "全不选"}
 

@@ -41,7 +41,6 @@ DEFAULT_PRESET = "30"
 OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
 
 
-
 def layout(**_query):
     return html.Div([
         html.Div([

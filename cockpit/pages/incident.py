@@ -45,7 +45,6 @@ TOP_REASONS = 5
 WARNING_PAGE = "/warning"
 
 
-
 def _warning_panel(title: str, panel_id: str) -> html.Div:
     """A panel the early-warning summary fills (refresh_warning_summary)."""
     return panel(title, html.Div("—", id=panel_id, className="incident-warning"))

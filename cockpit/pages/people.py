@@ -41,7 +41,6 @@ MASK_RULE = ("姓名、公民身份号码和联系电话均已脱敏。确需查
              "每次查看都记入审计日志，每小时次数有上限。")
 
 
-
 def layout(**_query):
     return html.Div([
         html.Div([
@@ -149,13 +148,13 @@ def _full_record(fields: dict[str, str], masked_name: str) -> html.Div:
 
 @callback(
     Output(PEOPLE_SELECTED, "children"), Output(PEOPLE_FULL, "children"), Output(PEOPLE_REASON, "value"),
-    Output(PEOPLE_FULL_TIMER, "disabled"),
+    Output(PEOPLE_FULL_TIMER, "disabled"), Output(PEOPLE_FULL_TIMER, "interval"),
     Input(PEOPLE_UNMASK, "n_clicks"), Input(PEOPLE_TABLE, "selected_rows"), Input(PEOPLE_TABLE, "data"),
     Input(PEOPLE_FULL_TIMER, "n_intervals"),
     State(PEOPLE_REASON, "value"),
     prevent_initial_call=True,
 )
-def show_in_full(_clicks, selected, data, _shown_for, reason):
+def show_in_full(clicks, selected, data, _shown_for, reason):
     """A new selection shows who is selected and hides any full record; the button opens the
     selected person's record (cockpit/unmask.py decides, within the account's scope), which
     leaves the screen after FULL_RECORD_SECONDS (its timer runs only while it is shown)."""
@@ -163,16 +162,19 @@ def show_in_full(_clicks, selected, data, _shown_for, reason):
     who = f"已选中：{row.get('name_masked', '')}　{row.get('address', '')}" if row else "请在列表中选中一人"
     if ctx.triggered_id == PEOPLE_FULL_TIMER:
         return who, html.Div(f"完整信息已隐藏（每次查看显示 {FULL_RECORD_SECONDS} 秒）", className="people-hidden"), \
-            no_update, True
+            no_update, True, no_update
     if ctx.triggered_id != PEOPLE_UNMASK:
-        return who, None, no_update, True
+        return who, None, no_update, True, no_update
     if row is None:
-        return who, html.Div("请先在列表中选中一人", className="people-refused"), no_update, True
+        return who, html.Div("请先在列表中选中一人", className="people-refused"), no_update, True, no_update
     settings = current_app.config["COCKPIT_SETTINGS"]
     try:
         fields = unmask(warehouse(), g.account, viewer_scope(), row.get("person_id"), reason,
                         key_file=settings.vault_key_file, per_hour=settings.unmask_per_hour,
                         audit_log=current_app.config["COCKPIT_AUDIT"], address=request.remote_addr or "")
     except UnmaskRefused as refused:
-        return who, html.Div(str(refused), className="people-refused"), no_update, True
-    return who, _full_record(fields, row.get("name_masked", "")), "", False
+        return who, html.Div(str(refused), className="people-refused"), no_update, True, no_update
+    # the clock starts again for each record shown: dcc.Interval restarts when its interval
+    # changes, so the interval alternates by a millisecond
+    return who, _full_record(fields, row.get("name_masked", "")), "", False, \
+        FULL_RECORD_SECONDS * 1000 + (clicks or 0) % 2

@@ -14,7 +14,7 @@ from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.cache import view
+from cockpit.cache import cache, view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import warning as fig
@@ -200,8 +200,17 @@ def refresh_map(incident_id, _generation):
 def map_view(wh: Snapshot, scope: Scope, incident_id):
     if not q.available(wh, scope):
         return fig.theme.empty(NOT_BUILT)
-    return fig.alert_map(q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS),
-                         q.incident_area(wh, scope, incident_id), CLUSTER_DAYS)
+    outline = q.incident_area(wh, scope, incident_id)
+    return fig.alert_map(*_map_layers(wh, scope), outline.drop(columns="geometry_wkb"), fig.shapes(outline))
+
+
+@cache.memoize()
+def _map_layers(wh: Snapshot, scope: Scope) -> tuple:
+    """The map's two fixed layers with their simplified shapes, once per generation and scope
+    (choosing another incident changes only the outline)."""
+    areas, hot = q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS)
+    return (areas.drop(columns="geometry_wkb"), fig.shapes(areas),
+            hot.drop(columns="geometry_wkb"), fig.shapes(hot))
 
 
 def _fact(label: str, value: str) -> html.Div:

@@ -87,7 +87,6 @@ TABLE_STYLE = dict(
 )
 
 
-
 def _kpi_table(table_id: str) -> dash_table.DataTable:
     return dash_table.DataTable(id=table_id, columns=KPI_COLUMNS, data=[], sort_action="native",
                                 page_action="native", page_size=12, cell_selectable=False,

@@ -100,7 +100,6 @@ AREA_LAYERS = {"district": "districts.geojson", "street": "streets.geojson",
                "community": "communities.geojson", "grid": "grids.geojson"}
 
 
-
 @dataclass(frozen=True)
 class Reference:
     column: str

@@ -125,6 +125,14 @@ def rules(p: Prepared, s: Settings, backlog: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def drop_repeats(found: pd.DataFrame, repeats: np.ndarray) -> pd.DataFrame:
+    """Without the model alerts on areas that have the same grids as a finer area (a city of one
+    district, a community of one grid): the same series alarms there. A rule is set for its
+    level, so its alerts stay."""
+    repeat = repeats[found["area"].astype(int).to_numpy()] & found["rule"].isna().to_numpy()
+    return found[~repeat].reset_index(drop=True)
+
+
 def add_since(alerts: pd.DataFrame) -> pd.DataFrame:
     """The first day of the run of alarm days (gaps of one day allowed) each alert belongs to."""
     a = alerts.sort_values(["subclass_code", "area", "rule", "day"], na_position="first").copy()

@@ -57,7 +57,7 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     nb, cu = alerting.negative_binomial(p, s), alerting.cusum(p, s)
     found = alerting.combine(nb, cu, s)
     found = pd.concat([found, alerting.rules(p, s, _backlog(con))], ignore_index=True)
-    found = found[~p.areas.repeats[found["area"].astype(int).to_numpy()]].reset_index(drop=True)  # the finer area alarms
+    found = alerting.drop_repeats(found, p.areas.repeats)
     found = alerting.add_since(found)
     kept, per_day = alerting.budget(found, s)
     kept["incident_id"] = incidents.link(p, kept, s)

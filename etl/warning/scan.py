@@ -45,20 +45,23 @@ class Summed:
 
 
 def tiers(p: Prepared) -> list[tuple[str, Cells, object]]:
-    """(code, cells, model) for every subclass, every class with a report, and all reports."""
+    """(code, cells, model) for every subclass, every class of several subclasses, and all
+    reports. A class's and all reports' cells are their subclasses' grid rows only (the scan
+    reads grids): a copy of every level would triple the cells at city scale."""
     subclasses = [(code, p.cells[code], p.models[code]) for code in p.cells]
     classes = p.categories["class_code"].reindex(list(p.cells))
     out = list(subclasses)
     groups = [(c, list(classes.index[classes == c])) for c in sorted(classes.dropna().unique())]
     for code, members in groups + [(ALL, list(p.cells))]:
         if len(members) > 1 or code == ALL:
-            out.append((code, _joined([p.cells[m] for m in members]), Summed([p.models[m] for m in members])))
+            cells = _grid_rows([p.cells[m] for m in members], p.areas.n_grids)
+            out.append((code, cells, Summed([p.models[m] for m in members])))
     return out
 
 
-def _joined(parts: list[Cells]) -> Cells:
-    return Cells(np.concatenate([c.area for c in parts]), np.concatenate([c.day for c in parts]),
-                 np.concatenate([c.n for c in parts]))
+def _grid_rows(parts: list[Cells], n_grids: int) -> Cells:
+    keep = [c.area < n_grids for c in parts]
+    return Cells(*(np.concatenate([getattr(c, f)[k] for c, k in zip(parts, keep)]) for f in ("area", "day", "n")))
 
 
 def neighbours(xy: np.ndarray, k: int) -> np.ndarray:

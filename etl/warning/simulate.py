@@ -102,10 +102,12 @@ def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
     recent = np.arange(T - 28, T)
     # per series, the busiest 7-grid cluster of the last 4 weeks: which bands it could fill
     top = np.array([np.nan_to_num(m.mu(recent)[:G]).mean(axis=1)[nbr].sum(axis=1).max() for _, _, m in series])
-    out = []
+    out, unreachable = [], set()
     for i in range(trials):
         lo_band, hi_band = bands[i % len(bands)]
         able = np.flatnonzero(top >= lo_band)
+        if (lo_band, hi_band) in unreachable:
+            continue
         for _ in range(300 if len(able) else 0):
             code, cells, model = series[able[rng.integers(len(able))]]
             k = min(CLUSTER_GRIDS[rng.integers(len(CLUSTER_GRIDS))], nbr.shape[1])
@@ -118,6 +120,7 @@ def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
             if lo_band <= per_day < hi_band:
                 break
         else:
+            unreachable.add((lo_band, hi_band))
             continue
         y = cells.dense(G, lo, start + 3)
         y[members, -3:] += rng.poisson((rate_ratio - 1) * mu[members, -3:])

@@ -160,15 +160,17 @@ def test_alerts_report_the_counts_in_the_warehouse(wh):
 
 
 def test_an_area_with_the_same_grids_as_a_finer_one_is_not_alarmed_twice(wh):
-    """The tiny city is one district: its series is the district's, and only the district alarms.
-    Likewise no community of a single grid alarms beside that grid."""
+    """The tiny city is one district: its series is the district's, and only the district alarms."""
     assert wh.execute("SELECT count(*) FROM areas WHERE level = 'district'").fetchone()[0] == 1
     levels = dict(wh.execute("SELECT level, count(*) FROM warning_alerts GROUP BY level").fetchall())
     assert levels.get("district", 0) > 0 and "city" not in levels
-    single = wh.execute("""SELECT count(*) FROM warning_alerts a
-                           JOIN (SELECT parent_code FROM areas WHERE level = 'grid' GROUP BY parent_code
-                                 HAVING count(DISTINCT code) = 1) s ON s.parent_code = a.area_code""").fetchone()[0]
-    assert single == 0
+
+
+def test_model_alerts_on_a_repeated_area_are_dropped_and_rules_stay():
+    from etl.warning import alerts
+    found = pd.DataFrame({"area": [0, 2, 2, 3], "rule": [None, None, "社区单日同类事件过多", None]})
+    kept = alerts.drop_repeats(found, np.array([False, False, True, False]))
+    assert kept["area"].tolist() == [0, 2, 3] and kept["rule"].tolist()[1] == "社区单日同类事件过多"
 
 
 def test_repeats_are_the_coarser_rows_with_the_same_grids():
