@@ -1,6 +1,7 @@
 """事件热力's callbacks, without a browser, against SQL and shapely of their own on the same warehouse."""
 import datetime as dt
 import json
+import math
 
 import duckdb
 import numpy as np
@@ -178,3 +179,12 @@ def test_hexagons_a_few_hundred_metres_across_the_district(app, con):
             areas.shapes(warehouse(), Scope(community, "x"), "grid"))["bounds"])
     assert 250 <= district.width_m <= 400
     assert small.width_m < district.width_m
+
+
+def test_the_whole_city_gets_hexagons_kilometres_across():
+    """Jilin City spans about 250 km: ~70 hexagons across it, not 1 km ones (6.6 MB of them)."""
+    from cockpit.queries.heatmap import HEXES_ACROSS, HexGrid
+    city = HexGrid.for_extent((125.67, 42.52, 128.07, 44.67))        # the nine divisions' bounds
+    assert 2500 <= city.width_m <= 5000
+    span_m = (128.07 - 125.67) * 111_320 * math.cos(math.radians(43.6))
+    assert 0.5 * HEXES_ACROSS <= span_m / city.width_m <= 1.5 * HEXES_ACROSS
