@@ -147,7 +147,7 @@ def refresh_boards(_generation):
 @view
 def boards_view(wh: Snapshot, scope: Scope) -> tuple:
     reg = q.register(wh, scope)
-    ev = {b: q.board_events(wh, scope, b, WINDOW_DAYS) for b in q.BOARDS}
+    ev = q.board_events(wh, scope, WINDOW_DAYS)
     rate = {b: _fmt_rate(ev[b]["closure_rate"]) for b in q.BOARDS}
     return (
         _board_body("党建", [

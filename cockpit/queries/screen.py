@@ -54,12 +54,15 @@ def overdue_top(wh: Snapshot, scope: Scope, limit: int = 6) -> pd.DataFrame:
     return run(wh, "screen__overdue_top", scope, limit=limit)
 
 
-def board_events(wh: Snapshot, scope: Scope, board: str, days: int = 30) -> dict:
-    if board not in BOARDS:
-        raise ValueError(f"unknown board {board!r}")
-    row = {k: int(v) for k, v in run(wh, "screen__board_events", scope, board=board, days=days)
-           .iloc[0].items()}
-    return {**row, "closure_rate": rate(row["closed"], row["due"])}
+def board_events(wh: Snapshot, scope: Scope, days: int = 30) -> dict[str, dict]:
+    """{board: its event counts and closure rate}, every board of BOARDS (zeros where none)."""
+    counts = run(wh, "screen__board_events", scope, days=days).set_index("board")
+    out = {}
+    for board in BOARDS:
+        row = ({k: int(v) for k, v in counts.loc[board].items()} if board in counts.index
+               else dict.fromkeys(("reported", "open", "overdue_open", "due", "closed"), 0))
+        out[board] = {**row, "closure_rate": rate(row["closed"], row["due"])}
+    return out
 
 
 def board_daily(wh: Snapshot, scope: Scope, board: str, days: int = 30) -> pd.DataFrame:

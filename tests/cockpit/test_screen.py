@@ -146,7 +146,7 @@ def test_board_names_are_whitelisted(app):
     with signed_in(app):
         from cockpit.context import warehouse
         with pytest.raises(ValueError):
-            q.board_events(warehouse(), CITY, "平安' OR 1=1 --")
+            q.board_daily(warehouse(), CITY, "平安' OR 1=1 --")
 
 
 def test_scope_takes_ascii_digits_only():
