@@ -80,7 +80,10 @@ def layout(**_query):
 
 @cache.memoize()
 def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
-    return areas.options(wh, scope, levels=("district", "street", "community", "grid"))
+    """Down to the grids for a district or narrower account; a city-wide one lists down to the
+    communities (the city's ten thousand grids were 1.1 MB of options)."""
+    levels = ("district", "street", "community") + (("grid",) if len(scope.code) >= 6 else ())
+    return areas.options(wh, scope, levels=levels)
 
 
 @callback(

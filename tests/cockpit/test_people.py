@@ -117,3 +117,12 @@ def test_openings_are_capped_per_hour(world, tiny_warehouse):
     status, shown = _unmask(c, world, person_id, "核实独居老人联系方式")
     assert "上限" in shown and "已记入审计日志" not in shown
     assert len(world["app"].server.config["COCKPIT_AUDIT"].recent(50, "unmask", "busy")) == UNMASK_PER_HOUR
+
+
+def test_the_area_filter_lists_grids_below_the_city_only(world, tiny_warehouse):
+    grids = {c for (c,) in _sql(tiny_warehouse, "SELECT code FROM areas WHERE level = 'grid'")}
+    for account, lists_grids in (("admin", False), ("leader", True)):
+        status, out = post(client(world, account), world, "people-area.options", {})
+        values = {o["value"] for o in out["people-area.options"]}
+        assert status == 200 and bool(values & grids) == lists_grids, account
+        assert len(values) > 1
