@@ -39,10 +39,14 @@ def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
     return run(wh, "warning__incident_days", scope, incident_id=str(incident_id or ""))
 
 
+# the map's base layer by the viewer's scope (code length): streets for the whole city (its 1,764
+# communities were 1.3 MB), communities for a district or street, grids below
+BASE_LEVEL_LENGTH = {4: 9, 6: 12, 9: 12, 12: 15, 15: 15}
+
+
 def map_areas(wh: Snapshot, scope: Scope) -> pd.DataFrame:
-    """The map's base layer: communities (grids for a community or grid account) with the active
-    alerts on or inside each."""
-    return run(wh, "warning__map_areas", scope, area_len=15 if len(scope.code) >= 12 else 12)
+    """The map's base layer (BASE_LEVEL_LENGTH) with the active alerts on or inside each area."""
+    return run(wh, "warning__map_areas", scope, area_len=BASE_LEVEL_LENGTH[len(scope.code)])
 
 
 def map_grids(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:

@@ -18,14 +18,14 @@ def test_warning_page(page, cockpit_url, tiny_db):
                                  "last_day DESC, peak_score DESC, incident_id LIMIT 1").fetchall()[0][0]
         outlined = con.execute("SELECT count(*) FROM areas WHERE code = ? AND valid_to IS NULL",
                                [first_area]).fetchall()[0][0]
-        communities, _inside, hot = _map_expected(con, "2202", 12)
+        streets, _inside, hot = _map_expected(con, "2202", 9)
     page.goto(cockpit_url.rstrip("/") + "/warning")
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
     wait_text(page, "#warning-kpi-ended", f"{ended:,}")
     wait_count(page, "#warning-alerts tbody tr", min(alerts, 50))    # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
-    wait_count(page, "#warning-map path.choroplethlocation", len(communities) + len(hot) + outlined)
+    wait_count(page, "#warning-map path.choroplethlocation", len(streets) + len(hot) + outlined)
     page.wait_for_selector("#warning-review .warning-facts")
     assert "超出基线" in page.inner_text("#warning-review")
     page.mouse.move(5, 5)
