@@ -19,7 +19,7 @@ from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
 from cockpit.figures.explorer import daily_bars
-from cockpit.queries import areas
+from cockpit.options import area_options
 from cockpit.queries import explorer as q
 from cockpit.scope import Scope
 
@@ -101,10 +101,6 @@ def _allowed(wh: Snapshot, scope: Scope):
 
 
 @cache.memoize()
-def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
-    return areas.options(wh, scope)
-
-
 def _options(allowed, kind: str, parent: str | None = None) -> list[dict]:
     rows = allowed[allowed["kind"] == kind]
     if parent is not None:
@@ -131,7 +127,7 @@ def fill_filters(_generation, area, start):
         period = ((end_day - dt.timedelta(days=q.DEFAULT_DAYS - 1)).isoformat(), end_day.isoformat())
     else:
         period = (no_update, no_update)
-    return (_area_options(wh, scope), no_update if area else scope.code,
+    return (area_options(wh, scope), no_update if area else scope.code,
             _options(allowed, "class"),
             *[_options(allowed, kind) for _, _, kind in _VALUE_FILTERS],
             *period, end_day.isoformat())
@@ -173,7 +169,7 @@ _FILTER_INPUTS = [Input(EXPLORER_PERIOD, "start_date"), Input(EXPLORER_PERIOD, "
 
 
 def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
-    labels = {o["value"]: o["label"].strip("\u3000") for o in _area_options(wh, viewer)}
+    labels = {o["value"]: o["label"].strip("\u3000") for o in area_options(wh, viewer)}
     return labels.get(scope.code, scope.name)
 
 

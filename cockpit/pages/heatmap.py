@@ -14,6 +14,7 @@ from cockpit.components.graph import graph
 from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import heatmap as fig
+from cockpit.options import area_options
 from cockpit.queries import areas
 from cockpit.queries import heatmap as q
 from cockpit.scope import Scope
@@ -94,11 +95,11 @@ def filter_options(_generation, area):
     """Options from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
     cats = _categories(wh, scope).drop_duplicates("class_code")
-    area_options = areas.options(wh, scope)
+    choices = area_options(wh, scope)
     first, as_of = q.span(wh, scope)
-    value = area if area in {o["value"] for o in area_options} else scope.code
+    value = area if area in {o["value"] for o in choices} else scope.code
     return ([{"label": r.class_name, "value": r.class_code} for r in cats.itertuples()],
-            area_options, no_update if value == area else value,
+            choices, no_update if value == area else value,
             first.isoformat() if first else None, as_of.isoformat() if as_of else None)
 
 

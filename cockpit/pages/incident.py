@@ -16,7 +16,7 @@ from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import incident as fig
 from cockpit.figures.warning import review_line
-from cockpit.queries import areas
+from cockpit.options import area_options
 from cockpit.queries import incident as q
 from cockpit.queries import warning as wq
 from cockpit.scope import Scope
@@ -99,11 +99,11 @@ def layout(**_query):
 def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
-    area_options = areas.options(wh, scope)
-    value = area if area in {o["value"] for o in area_options} else scope.code
+    choices = area_options(wh, scope)
+    value = area if area in {o["value"] for o in choices} else scope.code
     classes = [{"label": r.class_name, "value": r.class_code}
                for r in q.classes(wh, scope).itertuples()]
-    return area_options, no_update if value == area else value, classes
+    return choices, no_update if value == area else value, classes
 
 
 def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:

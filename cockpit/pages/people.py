@@ -15,8 +15,8 @@ from cockpit.components.filter import labelled
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
+from cockpit.options import area_options
 from cockpit.pages.explorer import DROPDOWN_LABELS
-from cockpit.queries import areas
 from cockpit.queries import people as q
 from cockpit.scope import Scope
 from cockpit.unmask import REASON_MIN_CHARS, UnmaskRefused, unmask
@@ -83,7 +83,7 @@ def _area_options(wh: Snapshot, scope: Scope) -> list[dict]:
     """Down to the grids for a district or narrower account; a city-wide one lists down to the
     communities (the city's ten thousand grids were 1.1 MB of options)."""
     levels = ("district", "street", "community") + (("grid",) if len(scope.code) >= 6 else ())
-    return areas.options(wh, scope, levels=levels)
+    return area_options(wh, scope, levels=levels)
 
 
 @callback(

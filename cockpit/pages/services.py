@@ -15,6 +15,7 @@ from cockpit.cache import view
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import services as fig
+from cockpit.options import area_options
 from cockpit.queries import areas
 from cockpit.queries import services as q
 from cockpit.scope import Scope
@@ -54,7 +55,7 @@ TOP_COMMUNITIES = 10
 
 def _area_options() -> list[dict]:
     scope = layout_scope()
-    return areas.options(warehouse(), scope, levels=("district", "street", "community")) if scope else []
+    return area_options(warehouse(), scope, levels=("district", "street", "community")) if scope else []
 
 
 def layout(**_query):

@@ -18,6 +18,7 @@ from cockpit.cache import view
 from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
+from cockpit.options import area_options
 from cockpit.queries import areas
 from cockpit.queries import workflow as q
 from cockpit.scope import Scope
@@ -156,11 +157,11 @@ def _month_label(m: dt.date) -> str:
 def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
     wh, scope = warehouse(), viewer_scope()
-    area_options = areas.options(wh, scope)
-    value = area if area in {o["value"] for o in area_options} else scope.code
+    choices = area_options(wh, scope)
+    value = area if area in {o["value"] for o in choices} else scope.code
     months = [{"label": _month_label(m), "value": m.isoformat()} for m in q.months(wh, scope)]
     depts = [{"label": d, "value": d} for d in q.departments(wh, scope)]
-    return area_options, no_update if value == area else value, months, months, depts
+    return choices, no_update if value == area else value, months, months, depts
 
 
 def resolve(wh, viewer: Scope, area, start, end, level, department, metric=DEFAULT_METRIC):

@@ -67,3 +67,18 @@ def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, coun
     assert len(counted) > asked
     monkeypatch.setattr(screen, "viewer_scope", lambda: CITY)
     assert _call(app, screen.refresh_overview, 0)[0] != residents_street
+
+
+def test_area_choices_are_read_once_per_generation_and_scope(tiny_warehouse, counted):
+    app = create_app(Settings(warehouse=tiny_warehouse))
+    from cockpit.context import warehouse
+    from cockpit.options import area_options
+    from cockpit.scope import Scope
+    cache.clear()
+    with signed_in(app):
+        first = area_options(warehouse(), CITY)
+        asked = len(counted)
+        assert asked > 0 and area_options(warehouse(), CITY) == first and len(counted) == asked
+        district = next(o["value"] for o in first if len(o["value"]) == 6)
+        area_options(warehouse(), Scope(district, "x"))
+        assert len(counted) > asked
