@@ -139,7 +139,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str], class_name: str = "servi
 
 
 @callback(Output(AREA, "options"), Input(ids.GENERATION, "data"))
-def area_options(_generation):
+def refresh_area_choices(_generation):
     """Areas may change with a new generation (grids split or redrawn)."""
     return _area_options()
 

@@ -172,3 +172,14 @@ def test_empty_area_renders_no_data(app, tables):
     assert out["activities"][7].layout.annotations[0].text == "无数据"
     assert out["activities"][8].layout.annotations[0].text == "无数据"
     assert all(f.layout.annotations[0].text == "无数据" for f in out["needs"][7:11])
+
+
+def test_the_area_choices_are_the_accounts_areas(world, tiny_warehouse):
+    """As the browser asks for them on a new generation: the account's own area first, then
+    the streets and communities inside it, no grids."""
+    from tests.cockpit.conftest import client, post
+    street = world["roles"]["street"][1]
+    status, out = post(client(world, "street"), world, "services-area", {})
+    values = [o["value"] for o in out["services-area.options"]]
+    assert status == 200 and values[0] == street and len(values) > 1
+    assert all(v.startswith(street) and len(v) <= 12 for v in values)
