@@ -104,7 +104,7 @@ def null_maxima(mu: np.ndarray, phi: np.ndarray, nbr: np.ndarray, replicates: in
         if len(rep):                          # rep is sorted: one segment per replicate
             c, base = c[(rep, *cell)].astype(float), b[tuple(cell)]
             starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
-            out[lo + rep[starts]] = np.maximum.reduceat(c * np.log(c / base) + base - c, starts)
+            out[lo + rep[starts]] = np.maximum.reduceat(llr(c, base), starts)
     return out
 
 

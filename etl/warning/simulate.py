@@ -84,8 +84,9 @@ CLUSTER_GRIDS = (3, 5, 7)
 CLUSTER_BANDS = ((1.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, np.inf))
 
 
-def band_label(lo: float, hi: float) -> str:
-    return f"RR 3, ≤7 网格, 基线 ≥{lo:g} 件/日" if np.isinf(hi) else f"RR 3, ≤7 网格, 基线 {lo:g}–{hi:g} 件/日"
+def band_label(lo: float, hi: float, rate_ratio: float = 3.0) -> str:
+    band = f"≥{lo:g}" if np.isinf(hi) else f"{lo:g}–{hi:g}"
+    return f"RR {rate_ratio:g}, ≤7 网格, 基线 {band} 件/日"
 
 
 def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
@@ -127,7 +128,7 @@ def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
         lag = scan.first_detection(y, mu, model.dispersion(span)[:G], s.scan_max_days - 1,
                                    set(members.tolist()), nbr, s, rng)
         out.append({"method": "scan", "type": "cluster", "size_sd": np.nan,
-                    "label": band_label(lo_band, hi_band), "tier": code, "grids": k,
+                    "label": band_label(lo_band, hi_band, rate_ratio), "tier": code, "grids": k,
                     "baseline_per_day": per_day, "detected": lag is not None, "delay": lag})
     return pd.DataFrame(out, columns=["method", "type", "size_sd", "label", "tier", "grids",
                                       "baseline_per_day", "detected", "delay"])
