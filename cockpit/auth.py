@@ -62,7 +62,7 @@ def gate():
     if account is None:
         if "account" in session:      # a stale session (disabled, reset, expired): forget it,
             session.clear()           # but keep a login form's token (favicon requests race it)
-        if request.method != "GET" or request.path.startswith("/_dash"):
+        if request.method != "GET" or request.path.startswith(("/_dash", "/geo/")):
             return Response("未登录或登录已过期", status=401, mimetype="text/plain")
         return redirect("/login?next=" + request.full_path.rstrip("?"))
     g.account = account

@@ -2,33 +2,17 @@
 
 Drawn with the `geo` subplot (SVG, no WebGL, no map tiles). plotly.js still loads a base
 topojson for geo subplots; the page's dcc.Graph config points it at a local file
-(topojsonURL in cockpit/pages/overview.py)."""
+(topojsonURL in cockpit/components/graph.py). `geojson` may be a URL (cockpit/geometry.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import shapely
 
 from cockpit.figures import theme
 
 
-def shapes_geojson(shapes: pd.DataFrame, tolerance_deg: float = 0.0004) -> dict:
-    """GeoJSON FeatureCollection from WKB polygons, simplified with shared edges kept (so
-    neighbours never gap) and rings wound clockwise, as d3's spherical geometry expects."""
-    geoms = shapely.from_wkb([bytes(b) for b in shapes["geometry_wkb"]])
-    if len(geoms):
-        geoms = shapely.coverage_simplify(geoms, tolerance_deg)
-        geoms = np.array([shapely.geometry.polygon.orient(g, sign=-1.0) if g.geom_type == "Polygon"
-                          else shapely.MultiPolygon([shapely.geometry.polygon.orient(p, sign=-1.0)
-                                                     for p in g.geoms]) for g in geoms])
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": code},
-         "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6))}
-        for code, g in zip(shapes["code"], geoms)]}
-
-
-def community_map(metrics: pd.DataFrame, geojson: dict, days: int) -> go.Figure:
+def community_map(metrics: pd.DataFrame, geojson: dict | str, days: int) -> go.Figure:
     rate = 100 * metrics["closed"] / metrics["due"].where(metrics["due"] > 0)
     closure = rate.map(lambda r: "—" if pd.isna(r) else f"{r:.1f}%")     # nothing due: no rate
     hover = np.stack([

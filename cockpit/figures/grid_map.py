@@ -1,6 +1,6 @@
 """The drill-down map: the children of one area coloured by a chosen metric.
 
-Trace 0 is the choropleth of the areas in force at the period end (carries the geometry), trace 1
+Trace 0 is the choropleth of the areas in force at the period end (its geometry a URL), trace 1
 marks retired grids (split during the period) that still have events or needs in it, at their
 last centroid, trace 2 the area names. Both coloured traces share `layout.coloraxis`, so
 `recolour()` can change metric or period with a dash Patch that never resends the geometry."""
@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from cockpit.figures import theme
-from cockpit.figures.community_map import shapes_geojson
+from cockpit.figures.geo import shapes_geojson
 
 # simplification tolerance (degrees) for the level drawn: coarser for large areas
 TOLERANCE = {"district": 0.001, "street": 0.0005, "community": 0.0002, "grid": 0.00005}
@@ -120,7 +120,7 @@ def _parts(frame: pd.DataFrame, metric: str, days_label: str) -> tuple[dict, dic
     return current, marks, axis
 
 
-def grid_map(frame: pd.DataFrame, shapes: dict, metric: str, days_label: str) -> go.Figure:
+def grid_map(frame: pd.DataFrame, shapes: dict | str, metric: str, days_label: str) -> go.Figure:
     """The full figure: geometry, colours, hover, names. `frame` is grid_map__metrics.sql's."""
     current, marks, axis = _parts(frame, metric, days_label)
     fig = go.Figure()

@@ -20,26 +20,26 @@ def empty(message: str = NO_DATA) -> go.Figure:
 
 
 def outline_lines(shapes: pd.DataFrame) -> dict:
-    """Area borders as one polyline (lon/lat with None between rings) plus their bounds.
-    Simplified with shared edges kept, so neighbours' borders stay one line."""
+    """Area borders as one polyline (lon/lat arrays, NaN between rings: a gap in the line) plus
+    their bounds. Simplified with shared edges kept, so neighbours' borders stay one line."""
     geoms = shapely.from_wkb([bytes(b) for b in shapes["geometry_wkb"]])
     if not len(geoms):
         return {"lon": [], "lat": [], "bounds": None}
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
     tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 2000
     geoms = shapely.coverage_simplify(geoms, tolerance)
-    lon, lat = [], []
-    for ring in shapely.get_rings(shapely.get_parts(geoms)):
-        xy = shapely.get_coordinates(ring).round(5)
-        lon += xy[:, 0].tolist() + [None]
-        lat += xy[:, 1].tolist() + [None]
-    return {"lon": lon, "lat": lat, "bounds": bounds}
+    gap = np.full((1, 2), np.nan)
+    xy = np.concatenate([part for ring in shapely.get_rings(shapely.get_parts(geoms))
+                         for part in (shapely.get_coordinates(ring).round(5), gap)])
+    return {"lon": xy[:, 0], "lat": xy[:, 1], "bounds": bounds}
 
 
-def _hex_geojson(ids: list[str], lon: np.ndarray, lat: np.ndarray) -> dict:
+def hex_geojson(ids: list[str], lon: np.ndarray, lat: np.ndarray) -> dict:
+    """Hexagons (corner lon, lat: n × 7) as features with those ids; rings as arrays, as
+    geo.geometry()."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": i,
-         "geometry": {"type": "Polygon", "coordinates": [np.stack([x, y], 1).round(6).tolist()]}}
+         "geometry": {"type": "Polygon", "coordinates": [np.stack([x, y], 1).round(6)]}}
         for i, x, y in zip(ids, lon, lat)]}
 
 
@@ -50,9 +50,9 @@ def _log_ticks(top: int) -> tuple[list[float], list[str]]:
     return [math.log10(v) for v in vals], [f"{v:,}" for v in vals]
 
 
-def hex_map(bins: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, outlines: dict,
-            width_m: float) -> go.Figure:
-    """Non-empty hexagons coloured by event count, area borders drawn on top.
+def hex_map(bins: pd.DataFrame, hexagons: dict | str, outlines: dict, width_m: float) -> go.Figure:
+    """Non-empty hexagons coloured by event count, area borders drawn on top. `hexagons` is
+    GeoJSON (or its URL) with a feature per hexagon, its id "q,r" (hex_geojson).
     Colour on a log scale (a few hot hexagons would otherwise wash out the pattern);
     hover and colour bar give the counts themselves."""
     ids = [f"{q},{r}" for q, r in zip(bins["q"], bins["r"])]
@@ -60,7 +60,7 @@ def hex_map(bins: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, outlines: dict
     top = int(counts.max()) if len(counts) else 1
     tickvals, ticktext = _log_ticks(top)
     fig = go.Figure(go.Choropleth(
-        geojson=_hex_geojson(ids, lon, lat), locations=ids, z=np.log10(counts),
+        geojson=hexagons, locations=ids, z=np.log10(counts),
         zmin=0, zmax=max(math.log10(top), 0.3), customdata=counts,
         colorscale=theme.HEAT_SCALE, marker_line_width=0,
         hovertemplate="该六边形内事件：%{customdata:,} 件<extra></extra>",

@@ -1,16 +1,17 @@
 """网格地图: drill down district → street → community → grid on a choropleth of a chosen metric.
 
 The drill position lives in the browser (a dcc.Store) but is only a request: every callback
-narrows it with viewer_scope().narrow, so a forged code can never widen the view. Geometry is
-sent once per drill position; a change of metric or period sends a Patch with values only."""
+narrows it with viewer_scope().narrow, so a forged code can never widen the view. The figure
+names its polygons by URL (cockpit/geometry.py, fetched and kept by the browser); a change of
+metric or period sends a Patch with values only."""
 from __future__ import annotations
 
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from cockpit import ids
-from cockpit.cache import cache, view
+from cockpit import geometry, ids
+from cockpit.cache import view
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
@@ -88,12 +89,6 @@ def resolve_position(wh: Snapshot, scope: Scope, requested) -> tuple[Scope, list
     crumbs += [(c, n) for c, n in names.items() if len(c) > len(scope.code)
                and position.code.startswith(c)]
     return Scope(position.code, crumbs[-1][1]), crumbs
-
-
-@cache.memoize()
-def _shapes(wh: Snapshot, scope: Scope, level: str, parent: str) -> dict:
-    """Simplified polygons, once per generation (in the snapshot's repr), scope, level, parent."""
-    return fig.geojson(q.shapes(wh, scope.narrow(parent)), level)
 
 
 # ---------------------------------------------------------------- callbacks
@@ -223,5 +218,5 @@ def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
 @view
 def map_figure(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     v = map_view(wh, scope, requested, metric, period)
-    return fig.grid_map(v["frame"], _shapes(wh, scope, v["level"], v["position"]), v["metric"],
+    return fig.grid_map(v["frame"], geometry.url(wh, v["level"], v["position"]), v["metric"],
                         v["period_label"])

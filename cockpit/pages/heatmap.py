@@ -6,7 +6,7 @@ import dash
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from cockpit import ids
+from cockpit import geometry, ids
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.filter import labelled
@@ -38,9 +38,6 @@ PRESET_OPTIONS = [{"label": "近7日", "value": "7"}, {"label": "近30日", "val
                   {"label": "近90日", "value": "90"}, {"label": "近一年", "value": "365"},
                   {"label": "自定义", "value": CUSTOM}]
 DEFAULT_PRESET = "30"
-# the borders drawn over the hexagons: one level below the area shown
-OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
-
 
 def layout(**_query):
     return html.Div([
@@ -78,13 +75,6 @@ def layout(**_query):
 @cache.memoize()
 def _categories(wh: Snapshot, scope: Scope):
     return q.categories(wh, scope)
-
-
-@cache.memoize()
-def _outlines(wh: Snapshot, scope: Scope) -> dict:
-    """Borders of the area's sub-areas and their bounds: geometry changes only with a new
-    generation (in the snapshot's repr, so in the cache key)."""
-    return fig.outline_lines(areas.shapes(wh, scope, OUTLINE_LEVEL[len(scope.code)]))
 
 
 @callback(Output(HEATMAP_CLASS, "options"), Output(HEATMAP_AREA, "options"),
@@ -172,14 +162,13 @@ def heatmap_view(wh: Snapshot, viewer: Scope, start, end, class_code, subclass_c
     where = _describe(f, cats, scope.name)
     if n["events"] == 0:
         return "0", f"{where} · {fig.NO_DATA}", fig.empty(), fig.empty(), fig.empty()
-    outlines = _outlines(wh, scope)
-    grid = q.HexGrid.for_extent(outlines["bounds"])
-    bins = q.hexbins(wh, scope, f, grid)
-    lon, lat = grid.corners(bins["q"], bins["r"])
     unplaced = n["events"] - n["located"]
     detail = (f"{where} · 日均 {n['events'] / f.days:,.1f} 件"
               + (f" · 其中 {unplaced:,} 件无坐标，未上图" if unplaced else ""))
-    hex_fig = (fig.hex_map(bins, lon, lat, outlines, grid.width_m) if len(bins)
-               else fig.empty("无数据（所选事件均无坐标）"))
+    grid = geometry.hex_grid(wh, scope.code)      # None: the area has no polygons to bin within
+    bins = q.hexbins(wh, scope, f, grid) if grid else None
+    hex_fig = (fig.hex_map(bins, geometry.url(wh, geometry.HEX, scope.code),
+                           geometry.outlines(wh, scope.code), grid.width_m)
+               if bins is not None and len(bins) else fig.empty("无数据（所选事件均无坐标）"))
     return (f"{n['events']:,}", detail, hex_fig, fig.weekday_hour(q.weekday_hour(wh, scope, f)),
             fig.calendar(q.daily(wh, scope, f)))

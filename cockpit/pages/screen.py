@@ -8,14 +8,14 @@ from __future__ import annotations
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
-from cockpit import ids
+from cockpit import geometry, ids
 from cockpit.cache import view
 from cockpit.components.counter import counter, mini_counter, panel
 from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import screen as fig
-from cockpit.figures.community_map import community_map, shapes_geojson
+from cockpit.figures.community_map import community_map
 from cockpit.layout import as_of_stamp
 from cockpit.queries import screen as q
 from cockpit.queries.meta import generation
@@ -25,6 +25,7 @@ dash.register_page(__name__, path="/", title="网格治理数字驾驶舱 · 大
 
 WINDOW_DAYS = 30
 BOARD_SECONDS = 15
+MAP_CANVAS_PX = 2000    # the centre map is about 1,000 px wide on the canvas: half-pixel detail
 
 
 def layout(**_query):
@@ -93,7 +94,7 @@ def refresh_overview(_generation):
 @view
 def overview_view(wh: Snapshot, scope: Scope) -> tuple:
     n = q.counters(wh, scope, WINDOW_DAYS)
-    shapes = shapes_geojson(q.community_shapes(wh, scope))
+    shapes = geometry.url(wh, "community", scope.code, MAP_CANVAS_PX)    # fetched by the browser
     fig_map = community_map(q.community_metrics(wh, scope, WINDOW_DAYS), shapes, WINDOW_DAYS)
     detail = (f"应结案 {n['due']:,} · 结案 {n['closed']:,} · "
               f"按期 {n['closed_on_time']:,}")

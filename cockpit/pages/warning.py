@@ -10,7 +10,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from cockpit import ids
+from cockpit import geometry, ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
@@ -206,10 +206,11 @@ def map_view(wh: Snapshot, scope: Scope, incident_id):
 
 @cache.memoize()
 def _map_layers(wh: Snapshot, scope: Scope) -> tuple:
-    """The map's two fixed layers with their simplified shapes, once per generation and scope
-    (choosing another incident changes only the outline)."""
+    """The map's two fixed layers, once per generation and scope (choosing another incident
+    changes only the outline): the base areas with their polygons' URL (cockpit/geometry.py), and
+    the few hot grids with their simplified shapes inline."""
     areas, hot = q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS)
-    return (areas.drop(columns="geometry_wkb"), fig.shapes(areas),
+    return (areas, geometry.url(wh, q.base_level(scope), scope.code),
             hot.drop(columns="geometry_wkb"), fig.shapes(hot))
 
 

@@ -22,10 +22,6 @@ def metrics(wh: Snapshot, position: Scope, days: int) -> pd.DataFrame:
     return run(wh, "grid_map__metrics", position, child_len=child_len(position), days=days)
 
 
-def shapes(wh: Snapshot, position: Scope) -> pd.DataFrame:
-    return run(wh, "grid_map__shapes", position, child_len=child_len(position))
-
-
 def lineage(wh: Snapshot, scope: Scope, position: Scope) -> pd.DataFrame:
     """code, name of the viewer's scope area (if it is one) and every area down to the position."""
     return run(wh, "grid_map__lineage", scope, position=position.code)

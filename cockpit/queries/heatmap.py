@@ -140,6 +140,22 @@ class HexGrid:
         return (self.lon0 + x / (k * math.cos(math.radians(self.lat0))), self.lat0 + y / k)
 
 
+    def lattice(self, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """q, r of every hexagon whose centre lies within `bounds` (lon/lat) widened by a hexagon
+        width: every hexagon an event inside the bounds can fall into."""
+        k = math.radians(1) * EARTH_RADIUS_M
+        kx = k * math.cos(math.radians(self.lat0))
+        x0, x1 = (bounds[0] - self.lon0) * kx - self.width_m, (bounds[2] - self.lon0) * kx + self.width_m
+        y0, y1 = (bounds[1] - self.lat0) * k - self.width_m, (bounds[3] - self.lat0) * k + self.width_m
+        row = 1.5 * self.radius_m
+        qs, rs = [], []
+        for r in range(math.floor(y0 / row), math.ceil(y1 / row) + 1):
+            q = np.arange(math.floor(x0 / self.width_m - r / 2), math.ceil(x1 / self.width_m - r / 2) + 1)
+            qs.append(q)
+            rs.append(np.full(len(q), r))
+        return np.concatenate(qs), np.concatenate(rs)
+
+
 def hexbins(wh: Snapshot, scope: Scope, f: Filter, grid: HexGrid) -> pd.DataFrame:
     """q, r, events for every non-empty hexagon."""
     return run(wh, "heatmap__hexbins", scope, **f.params(), **grid.params())

@@ -34,10 +34,6 @@ def community_metrics(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFram
     return run(wh, "screen__community_metrics", scope, days=days)
 
 
-def community_shapes(wh: Snapshot, scope: Scope) -> pd.DataFrame:
-    return run(wh, "screen__community_shapes", scope)
-
-
 def sources(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
     return run(wh, "screen__sources", scope, days=days)
 

@@ -10,6 +10,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
+from etl.area_levels import CODE_LENGTH
 
 REQUIRED = {"warning_alerts", "warning_clusters", "warning_incidents", "warning_incident_days"}
 QUALITY = "warning_quality"
@@ -42,6 +43,12 @@ def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
 # the map's base layer by the viewer's scope (code length): streets for the whole city (its 1,764
 # communities were 1.3 MB), communities for a district or street, grids below
 BASE_LEVEL_LENGTH = {4: 9, 6: 12, 9: 12, 12: 15, 15: 15}
+
+
+def base_level(scope: Scope) -> str:
+    """The level of the map's base layer for a scope (streets for the city, …)."""
+    length = BASE_LEVEL_LENGTH[len(scope.code)]
+    return next(level for level, n in CODE_LENGTH.items() if n == length)
 
 
 def map_areas(wh: Snapshot, scope: Scope) -> pd.DataFrame:

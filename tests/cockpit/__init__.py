@@ -1,4 +1,5 @@
 import base64
+import json
 from contextlib import contextmanager
 
 import numpy as np
@@ -16,6 +17,13 @@ def signed_in(app, account: Account = CITY_ADMIN, path: str = "/"):
     with app.server.test_request_context(path):
         g.account = account
         yield
+
+
+def fetched(app, url: str, account: Account = CITY_ADMIN):
+    """What the browser fetches for a figure's geojson URL (cockpit/geometry.py), as the account."""
+    endpoint, args = app.server.url_map.bind("localhost").match(url.partition("?")[0])
+    with signed_in(app, account, url):
+        return json.loads(app.server.view_functions[endpoint](**args).get_data())
 
 
 def _decoded(v):

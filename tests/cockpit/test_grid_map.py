@@ -14,7 +14,7 @@ from plotly.utils import PlotlyJSONEncoder
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures, signed_in
+from tests.cockpit import as_figures, fetched, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,8 @@ def test_opens_on_streets_and_numbers_equal_sql(page, app, data):
     assert values_by_code(figure) == exp["events"].to_dict()
     total = next(c for c in ranking if getattr(c, "className", "") == "grid-map-total-row")
     assert total.children[1].children == f"{exp['events'].sum():,}"
-    assert len(figure.data[0].geojson["features"]) == len(figure.data[0].locations)
+    shapes = fetched(app, figure.data[0].geojson)
+    assert [f["properties"]["code"] for f in shapes["features"]] == list(figure.data[0].locations)
 
 
 def test_metrics_per_community_equal_pandas(page, app, data):

@@ -1,6 +1,7 @@
 """结案率 and 按期结案率 on a hand-built warehouse with the published bulletin's figures
 (应结案 972, 结案 911 → 93.72 %; 按期 737 → 75.82 %) and the edge cases of the window."""
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,11 +13,12 @@ from cockpit.scope import CITY, Scope
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)
 START = dt.datetime(2026, 10, 2)          # 30 days ending on the as-of day
 GRID = "220204001001001"
+MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "sql" / "marts" / "mart_event_sla.sql"
 
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kpi") / "w.duckdb"
+    path = tmp_path_factory.mktemp("kpi") / "wh.duckdb"     # catalog "wh", as the mart SQL expects
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
                 "?::TIMESTAMP AS as_of", [AS_OF, AS_OF])
@@ -43,10 +45,16 @@ def wh(tmp_path_factory):
                  None, None))
     rows.append((GRID, AS_OF - dt.timedelta(days=1), None, None, None, None))
     con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.execute("""CREATE TABLE events2 AS SELECT *, left(grid_code, 12) AS community_code,
-                   closed_at IS NOT NULL AS is_closed,
+    con.execute("""CREATE TABLE events2 AS SELECT row_number() OVER () AS event_id, *,
+                   left(grid_code, 12) AS community_code, left(grid_code, 9) AS street_code,
+                   left(grid_code, 6) AS district_code, '01' AS class_code, '0101' AS subclass_code,
+                   '城管局' AS department, '网格员上报' AS source,
+                   CASE WHEN accepted_at IS NULL THEN '待受理' ELSE '处置中' END AS status,
+                   accepted_at AS dispatched_at, closed_at IS NOT NULL AS is_closed,
                    closed_at IS NOT NULL AND handled_at <= deadline AS closed_on_time FROM events""")
     con.execute("DROP TABLE events; ALTER TABLE events2 RENAME TO events")
+    # the counters read the events' SLA mart: built by the ETL's own SQL
+    con.execute("CREATE TABLE mart_event_sla AS " + MART_EVENT_SLA.read_text(encoding="utf-8"))
     con.close()
     return Warehouse(path)
 

@@ -5,7 +5,7 @@ WITH win AS (
 ), scoped AS (
     SELECT e.community_code, e.reported_at, e.is_closed, w.as_of, w.start_day,
            e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
-    FROM events e, win w
+    FROM mart_event_sla e, win w           -- every event reported by as-of, lifecycle included
     WHERE starts_with(e.grid_code, $scope)
 ), ev AS (
     SELECT community_code,

@@ -1,13 +1,14 @@
 -- Counters inside the viewer's jurisdiction ($scope, an area-code prefix) for the last $days days
 -- up to the data's as-of instant. 结案率 on GB/T 30428's denominator 应结案: cases whose deadline
 -- falls in the window (due for closure in it); 结案 = those closed, 按期 = those closed whose
--- handling finished by the deadline. Cases not yet due are left out.
+-- handling finished by the deadline. Cases not yet due are left out. mart_event_sla holds every
+-- event reported by as-of with the lifecycle columns these need.
 WITH win AS (
     SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
 ), scoped AS (
-    SELECT e.*, w.as_of, w.start_day,
+    SELECT e.reported_at, e.is_closed, e.closed_on_time, w.as_of, w.start_day,
            e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
-    FROM events e, win w
+    FROM mart_event_sla e, win w
     WHERE starts_with(e.grid_code, $scope)
 )
 SELECT

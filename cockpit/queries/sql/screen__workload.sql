@@ -3,11 +3,9 @@
 -- and the as-of day's reports and closures.
 WITH m AS (SELECT as_of, as_of::DATE AS today FROM meta)
 SELECT
-    (SELECT count(*) FILTER (is_open) FROM mart_event_sla
-     WHERE starts_with(grid_code, $scope))                                         AS open,
-    (SELECT count(*) FILTER (overdue_open) FROM mart_event_sla
-     WHERE starts_with(grid_code, $scope))                                         AS overdue_open,
-    count(*) FILTER (e.reported_at >= m.today AND e.reported_at <= m.as_of)        AS reported_today,
-    count(*) FILTER (e.closed_at >= m.today AND e.closed_at <= m.as_of)            AS closed_today
-FROM events e, m
-WHERE starts_with(e.grid_code, $scope)
+    count(*) FILTER (s.is_open)                                                    AS open,
+    count(*) FILTER (s.overdue_open)                                               AS overdue_open,
+    count(*) FILTER (s.reported_at >= m.today AND s.reported_at <= m.as_of)        AS reported_today,
+    count(*) FILTER (s.closed_at >= m.today AND s.closed_at <= m.as_of)            AS closed_today
+FROM mart_event_sla s, m
+WHERE starts_with(s.grid_code, $scope)

@@ -1,8 +1,9 @@
 -- 预警研判 map, base layer: the current areas of one level ($area_len digits: communities, or grids
 -- for a community or grid account) inside the viewer's jurisdiction, each with the active alerts
 -- on it or inside it (an alert's area code starts with the area's), and the strongest one's subclass.
+-- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
-    SELECT code, name, geometry_wkb
+    SELECT code, name
     FROM areas
     WHERE length(code) = $area_len AND starts_with(code, $scope) AND valid_to IS NULL
 ), inside AS (
@@ -11,7 +12,7 @@ WITH shown AS (
     JOIN warning_alerts a ON a.active AND starts_with(a.area_code, s.code)
     GROUP BY s.code
 )
-SELECT s.code, s.name, s.geometry_wkb, coalesce(i.alerts, 0) AS alerts, i.top_subclass
+SELECT s.code, s.name, coalesce(i.alerts, 0) AS alerts, i.top_subclass
 FROM shown s
 LEFT JOIN inside i USING (code)
 ORDER BY s.code

@@ -1,9 +1,12 @@
 -- Each event's service-level state at the data's as-of instant (meta.as_of), for the overdue list,
 -- the backlog and its age, and dispatch delays. 按期 means handled (处置) by the deadline, as in
--- the KPIs; the deadline comes from the subclass's working-time limit.
+-- the KPIs; the deadline comes from the subclass's working-time limit. The lifecycle columns the
+-- counters need (accepted_at, is_closed, closed_on_time) are carried, so the screen's queries
+-- read this one table instead of joining it to the events.
 SELECT
     e.event_id, e.grid_code, e.community_code, e.street_code, e.district_code,
-    e.class_code, e.subclass_code, e.department, e.source, e.reported_at, e.deadline, e.closed_at,
+    e.class_code, e.subclass_code, e.department, e.source, e.reported_at, e.accepted_at,
+    e.deadline, e.closed_at, e.is_closed, e.closed_on_time,
     CASE
         WHEN e.status = '不予立案'                              THEN '不予立案'
         WHEN e.accepted_at IS NULL                             THEN '待立案'

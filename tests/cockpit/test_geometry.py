@@ -1,0 +1,89 @@
+"""The map geometry route (cockpit/geometry.py): polygons by URL, only inside the signed-in
+account's jurisdiction, immutable per generation."""
+import json
+
+import duckdb
+import numpy as np
+import pytest
+import shapely
+
+from etl import generations
+from tests.cockpit.conftest import client
+from tests.conftest import served_db
+
+
+@pytest.fixture(scope="module")
+def db(world, tiny_warehouse):
+    con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
+    yield con
+    con.close()
+
+
+def _url(tiny_warehouse, layer, code, generation=None, px=None):
+    gen = generation or generations.current(tiny_warehouse).id
+    return f"/geo/{gen}/{layer}/{code}.json" + (f"?px={px}" if px else "")
+
+
+def _codes(db, level, prefix):
+    return [r[0] for r in db.execute(
+        "SELECT code FROM areas WHERE level = ? AND starts_with(code, ?) AND valid_to IS NULL "
+        "ORDER BY code", [level, prefix]).fetchall()]
+
+
+def test_polygons_of_a_level_inside_the_area(world, db, tiny_warehouse):
+    street = world["roles"]["street"][1]
+    c = client(world, "street")
+    r = c.get(_url(tiny_warehouse, "community", street))
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    features = r.get_json()["features"]
+    assert [f["properties"]["code"] for f in features] == _codes(db, "community", street)
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    # immutable under its generation's URL, and only for this browser
+    assert r.cache_control.immutable and r.cache_control.private and r.cache_control.max_age > 0
+
+
+def test_a_url_from_an_older_generation_is_not_kept(world, tiny_warehouse):
+    street = world["roles"]["street"][1]
+    r = client(world, "street").get(_url(tiny_warehouse, "community", street, generation="20000101T000000-old"))
+    assert r.status_code == 200 and r.cache_control.no_store and not r.cache_control.immutable
+
+
+def test_refused_outside_the_jurisdiction_or_signed_out(world, tiny_warehouse):
+    street, other = world["roles"]["street"][1], world["other_street"]
+    c = client(world, "street")
+    assert c.get(_url(tiny_warehouse, "community", other)).status_code == 403
+    assert c.get(_url(tiny_warehouse, "community", street[:6])).status_code == 403   # its district
+    assert c.get(_url(tiny_warehouse, "district", street)).status_code == 404        # above it
+    assert c.get(_url(tiny_warehouse, "persons", street)).status_code == 404
+    assert c.get(_url(tiny_warehouse, "community", "22x")).status_code == 403
+    signed_out = client(world)
+    assert signed_out.get(_url(tiny_warehouse, "community", street)).status_code == 401
+
+
+def test_a_canvas_width_drops_detail_below_a_pixel(world, tiny_warehouse):
+    district = world["roles"]["leader"][1]
+    c = client(world, "leader")
+
+    def vertices(px=None):
+        features = c.get(_url(tiny_warehouse, "grid", district, px=px)).get_json()["features"]
+        return sum(len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))) for f in features), len(features)
+
+    full, n = vertices()
+    coarse, n_coarse = vertices(px=200)
+    assert n_coarse == n and coarse < full
+
+
+def test_the_hexagon_lattice_covers_the_area(world, db, tiny_warehouse):
+    district = world["roles"]["leader"][1]
+    features = client(world, "leader").get(_url(tiny_warehouse, "hex", district)).get_json()["features"]
+    hexes = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    assert len({f["id"] for f in features}) == len(features) > 100
+    # hexagons tile: no two overlap (beyond rounding), and every event inside the district is in one
+    tree = shapely.STRtree(hexes)
+    pairs = tree.query(hexes, predicate="overlaps")
+    overlap = [shapely.area(shapely.intersection(hexes[a], hexes[b])) for a, b in pairs.T if a < b]
+    assert max(overlap, default=0) < 1e-3 * shapely.area(hexes[0])
+    pts = np.array(db.execute("SELECT lon, lat FROM events WHERE starts_with(grid_code, ?) "
+                              "AND lon IS NOT NULL", [district]).fetchall())
+    hit = tree.query(shapely.points(pts), predicate="intersects")
+    assert len(np.unique(hit[0])) == len(pts)
