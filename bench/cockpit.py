@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import ROOT  # noqa: E402
 
 CLIENTS = 50
+GEO = "GET "            # a recorded polygon request (cockpit/geometry.py), not a callback body
 REQUESTS_PER_CLIENT = 10
 
 
@@ -68,6 +69,9 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
                 if "_dash-update-component" in r.url:
                     bodies[path].append(r.post_data)
                     pending.add(r)
+                elif "/geo/" in r.url:                # map polygons, fetched by plotly.js
+                    bodies[path].append(GEO + r.url[r.url.index("/geo/"):])
+                    pending.add(r)
 
             def on_done(r, path=path):
                 try:
@@ -99,7 +103,17 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict, float]:
 
 
 def callback_name(body: str) -> str:
+    if body.startswith(GEO):                  # /geo/<generation>/<layer>/<code>.json[?px=…]
+        _, _, _, layer, rest = body[len(GEO):].split("/", 4)
+        return f"GET geo {layer} {rest.split('.json')[0]}"[:48]
     return json.loads(body)["output"].strip(".").split("...")[0][:48]
+
+
+def request(client, body: str):
+    """Replay one recorded request: a callback (POST) or a polygon layer (GET)."""
+    if body.startswith(GEO):
+        return client.get(body[len(GEO):])
+    return client.post("/_dash-update-component", data=body, content_type="application/json")
 
 
 def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
@@ -137,14 +151,14 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
                 Snapshot.query = recording
                 recorded.clear()
                 t = time.perf_counter()
-                resp = client.post("/_dash-update-component", data=body, content_type="application/json")
+                resp = request(client, body)
                 cold.append(time.perf_counter() - t)
                 Snapshot.query = original
                 if resp.status_code not in (200, 204):
                     raise RuntimeError(f"{name}: HTTP {resp.status_code}")
                 queries = list(recorded)
                 t = time.perf_counter()
-                client.post("/_dash-update-component", data=body, content_type="application/json")
+                request(client, body)
                 warm.append(time.perf_counter() - t)
             bare = []
             snap = app.server.config["COCKPIT_WAREHOUSE"].snapshot()
@@ -161,13 +175,13 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     return rows
 
 
-def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int]]:
-    """Per district: grids, bytes of the whole grid-level map (geometry and values, as sent)
-    and of a recolouring Patch (values only)."""
-    import plotly
+def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
+    """Per district: grids, bytes of its grid polygons (fetched once by URL, cockpit/geometry.py),
+    of the map figure (values, hover, names) and of a recolouring Patch, as Dash sends them."""
+    from dash._utils import to_json
     from cockpit.db import Warehouse
     from cockpit.figures import grid_map as fig
-    from cockpit.queries import run
+    from cockpit.queries import areas, run
     from cockpit.scope import Scope
     out = []
     with Warehouse(wh).snapshot() as snap:
@@ -175,25 +189,26 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int]]:
         for code, name in zip(districts["code"], districts["name"]):
             scope = Scope(code, name)
             frame = run(snap, "grid_map__metrics", scope, child_len=15, days=30)
-            shapes = fig.geojson(run(snap, "grid_map__shapes", scope, child_len=15), "grid")
-            full = fig.grid_map(frame, shapes, "events", "近30日")
+            shapes = fig.geojson(areas.polygons(snap, scope, 15), "grid")
+            full = fig.grid_map(frame, f"/geo/{snap.generation}/grid/{code}.json", "events", "近30日")
             patch = fig.recolour(frame, "satisfaction", "近90日")
-            size = (lambda x: len(json.dumps(x, cls=plotly.utils.PlotlyJSONEncoder).encode()))
-            out.append((name, len(frame), size(full), size(patch.to_plotly_json())))
+            out.append((name, len(frame), len(to_json(shapes)), len(to_json(full)),
+                        len(to_json(patch.to_plotly_json()))))
     return out
 
 
 def hammer(url: str, bodies: list[str]) -> tuple[int, list[float]]:
-    """CLIENTS threads, each posting the big screen's callbacks in turn."""
+    """CLIENTS threads, each sending the big screen's requests (callbacks, polygons) in turn."""
     from tests.cockpit_process import http_session
     errors, latencies, lock = [0], [], threading.Lock()
 
     def client(k):
         opener = http_session(url)            # each client signs in (its own session)
         for i in range(REQUESTS_PER_CLIENT):
-            body = bodies[(k + i) % len(bodies)].encode()
-            req = urllib.request.Request(url + "_dash-update-component", data=body,
-                                         headers={"Content-Type": "application/json"})
+            body = bodies[(k + i) % len(bodies)]
+            req = (urllib.request.Request(url + body[len(GEO) + 1:]) if body.startswith(GEO) else
+                   urllib.request.Request(url + "_dash-update-component", data=body.encode(),
+                                          headers={"Content-Type": "application/json"}))
             t = time.perf_counter()
             try:
                 with opener.open(req, timeout=120) as r:
@@ -243,14 +258,16 @@ def main() -> None:
                   f"{statistics.median(c):>7.0f}/{pct(c, .95):<7.0f} {statistics.median(w):>6.0f}/{pct(w, .95):<7.0f} "
                   f"{statistics.median(b):>6.0f}/{pct(b, .95):<7.0f} {ratio:>9.1f} {r['bytes'] / 1024:>6.0f}  "
                   f"{'ok' if cold_ok else 'COLD'} {'ok' if warm_ok else 'WARM'}")
-        print("\ngrid-level map of each district (target < 1.5 MB):")
-        for name, grids, full, patch in district_grid_maps(wh):
-            print(f"  {name:<8} {grids:>5} grids  whole map {full / 1024:>7,.0f} KB  "
-                  f"recolour {patch / 1024:>6,.0f} KB  {'ok' if full < 1.5 * 2**20 else 'OVER'}")
+        print("\ngrid-level map of each district (target < 1.5 MB, polygons and figure together):")
+        for name, grids, polygons, figure, patch in district_grid_maps(wh):
+            whole = polygons + figure
+            print(f"  {name:<8} {grids:>5} grids  polygons {polygons / 1024:>5,.0f} KB + figure "
+                  f"{figure / 1024:>5,.0f} KB  recolour {patch / 1024:>5,.0f} KB  "
+                  f"{'ok' if whole < 1.5 * 2**20 else 'OVER'}")
         print(f"\npayload per page (every response, KB): " +
               ", ".join(f"{p} {sizes[p] / 1024:,.0f}" for p in paths))
         print(f"big screen first full render: {first_render:,.0f} ms")
-        print(f"{CLIENTS} concurrent clients × {REQUESTS_PER_CLIENT} big-screen callbacks: "
+        print(f"{CLIENTS} concurrent clients × {REQUESTS_PER_CLIENT} big-screen requests: "
               f"{errors} errors, p50 {1000 * statistics.median(latencies):,.0f} ms, "
               f"p95 {1000 * pct(latencies, .95):,.0f} ms")
 

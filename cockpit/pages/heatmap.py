@@ -83,14 +83,20 @@ def _categories(wh: Snapshot, scope: Scope):
           Input(ids.GENERATION, "data"), State(HEATMAP_AREA, "value"))
 def filter_options(_generation, area):
     """Options from the served generation; the area keeps its value unless it left the scope."""
-    wh, scope = warehouse(), viewer_scope()
-    cats = _categories(wh, scope).drop_duplicates("class_code")
-    choices = area_options(wh, scope)
-    first, as_of = q.span(wh, scope)
+    scope = viewer_scope()
+    classes, choices, first, as_of = choices_view(warehouse(), scope)
     value = area if area in {o["value"] for o in choices} else scope.code
+    return classes, choices, no_update if value == area else value, first, as_of
+
+
+@view
+def choices_view(wh: Snapshot, scope: Scope) -> tuple:
+    """Classes, areas and the days a period may cover: once per generation and scope."""
+    cats = _categories(wh, scope).drop_duplicates("class_code")
+    first, as_of = q.span(wh, scope)
     return ([{"label": r.class_name, "value": r.class_code} for r in cats.itertuples()],
-            choices, no_update if value == area else value,
-            first.isoformat() if first else None, as_of.isoformat() if as_of else None)
+            area_options(wh, scope), first.isoformat() if first else None,
+            as_of.isoformat() if as_of else None)
 
 
 @callback(Output(HEATMAP_SUBCLASS, "options"), Output(HEATMAP_SUBCLASS, "value"),

@@ -98,12 +98,17 @@ def layout(**_query):
           Input(ids.GENERATION, "data"), State(INCIDENT_AREA, "value"))
 def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
-    wh, scope = warehouse(), viewer_scope()
-    choices = area_options(wh, scope)
+    scope = viewer_scope()
+    choices, classes = choices_view(warehouse(), scope)
     value = area if area in {o["value"] for o in choices} else scope.code
-    classes = [{"label": r.class_name, "value": r.class_code}
-               for r in q.classes(wh, scope).itertuples()]
     return choices, no_update if value == area else value, classes
+
+
+@view
+def choices_view(wh: Snapshot, scope: Scope) -> tuple:
+    """Areas and event classes to choose from: once per generation and scope."""
+    return (area_options(wh, scope),
+            [{"label": r.class_name, "value": r.class_code} for r in q.classes(wh, scope).itertuples()])
 
 
 def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:

@@ -51,6 +51,7 @@ TEAMS_TABLE = "services-teams-table"
 
 OPEN_ROWS = 15
 TOP_COMMUNITIES = 10
+TOP_TEAMS = 50          # the table lists the teams with the most hours (a city has thousands)
 
 
 def _area_options() -> list[dict]:
@@ -226,9 +227,12 @@ def volunteers_view(wh: Snapshot, viewer: Scope, area) -> tuple:
     """The volunteer register is cumulative: the period does not apply, the area does."""
     scope = _area(wh, viewer, area)
     teams = q.teams(wh, scope)
-    shown = teams.assign(service_hours=teams["service_hours"].map(lambda h: f"{h:,.1f}"))
+    top = teams.head(TOP_TEAMS)                 # services__teams.sql orders by hours
+    shown = top.assign(service_hours=top["service_hours"].map(lambda h: f"{h:,.1f}"))
+    note = (html.Div(f"共 {len(teams):,} 支，列出累计服务时长最多的 {TOP_TEAMS} 支", className="table-note")
+            if len(teams) > TOP_TEAMS else None)
     return (fig.team_types(teams),
             fig.volunteers_by_community(q.volunteers_by_community(wh, scope, TOP_COMMUNITIES)),
             fig.volunteers_by_skill(q.volunteers_by_skill(wh, scope)),
-            table(shown, {"team_name": "服务队", "team_type": "类型", "community_name": "社区",
-                          "members": "队员（人）", "service_hours": "累计服务时长（小时）"}))
+            [note, table(shown, {"team_name": "服务队", "team_type": "类型", "community_name": "社区",
+                                 "members": "队员（人）", "service_hours": "累计服务时长（小时）"})])

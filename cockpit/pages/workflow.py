@@ -156,12 +156,18 @@ def _month_label(m: dt.date) -> str:
           Input(ids.GENERATION, "data"), State(WORKFLOW_AREA, "value"))
 def filter_options(_generation, area):
     """Choices from the served generation; the area keeps its value unless it left the scope."""
-    wh, scope = warehouse(), viewer_scope()
-    choices = area_options(wh, scope)
+    scope = viewer_scope()
+    choices, months, depts = choices_view(warehouse(), scope)
     value = area if area in {o["value"] for o in choices} else scope.code
-    months = [{"label": _month_label(m), "value": m.isoformat()} for m in q.months(wh, scope)]
-    depts = [{"label": d, "value": d} for d in q.departments(wh, scope)]
     return choices, no_update if value == area else value, months, months, depts
+
+
+@view
+def choices_view(wh: Snapshot, scope: Scope) -> tuple:
+    """Areas, months and departments to choose from: once per generation and scope."""
+    months = [{"label": _month_label(m), "value": m.isoformat()} for m in q.months(wh, scope)]
+    return (area_options(wh, scope), months,
+            [{"label": d, "value": d} for d in q.departments(wh, scope)])
 
 
 def resolve(wh, viewer: Scope, area, start, end, level, department, metric=DEFAULT_METRIC):

@@ -82,3 +82,24 @@ def test_area_choices_are_read_once_per_generation_and_scope(tiny_warehouse, cou
         district = next(o["value"] for o in first if len(o["value"]) == 6)
         area_options(warehouse(), Scope(district, "x"))
         assert len(counted) > asked
+
+
+def test_filter_choices_and_polygons_are_read_once(tiny_warehouse, counted):
+    """Every page's filter choices, and a map layer by URL, cost the warehouse nothing on a repeat
+    (they change only with a new build)."""
+    app = create_app(Settings(warehouse=tiny_warehouse))
+    from cockpit import geometry
+    from cockpit.context import warehouse
+    from cockpit.pages import heatmap, incident, workflow
+    cache.clear()
+    for func in (workflow.filter_options, incident.filter_options, heatmap.filter_options):
+        first = _call(app, func, 0, None)
+        asked = len(counted)
+        assert asked > 0
+        assert repr(_call(app, func, 1, None)) == repr(first) and len(counted) == asked, func.__module__
+    with signed_in(app):
+        wh = warehouse()
+        for layer in ("street", geometry.HEX):
+            first = geometry._layer(wh, layer, CITY.code, None)
+            asked = len(counted)
+            assert geometry._layer(wh, layer, CITY.code, None) == first and len(counted) == asked

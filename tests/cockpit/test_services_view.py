@@ -183,3 +183,26 @@ def test_the_area_choices_are_the_accounts_areas(world, tiny_warehouse):
     values = [o["value"] for o in out["services-area.options"]]
     assert status == 200 and values[0] == street and len(values) > 1
     assert all(v.startswith(street) and len(v) <= 12 for v in values)
+
+
+def test_teams_table_lists_the_teams_with_most_hours(app, tables, monkeypatch):
+    """A city has thousands of teams: the table lists the TOP_TEAMS with the most service hours
+    and says how many there are; the type chart still counts every team."""
+    from cockpit.cache import cache
+    from cockpit.pages import services
+    monkeypatch.setattr(services, "TOP_TEAMS", 5)
+    with app.server.app_context():
+        cache.clear()
+    teams = tables["volunteer_teams"]
+    chart, _community, _skill, note_and_table = _call(app, "2202", "90")["volunteers"]
+    as_of = pd.Timestamp(tables["as_of"])
+    founded = teams[pd.to_datetime(teams["founded_date"]) <= as_of]
+    assert len(founded) > 5
+    note, table = note_and_table
+    assert note.children == f"共 {len(founded):,} 支，列出累计服务时长最多的 5 支"
+    rows = table.children[1].children
+    top = founded.sort_values(["service_hours", "team_id"], ascending=[False, True]).head(5)
+    assert [r.children[0].children for r in rows] == list(top["name"])
+    assert sum(chart.data[0].customdata[:, 0]) == len(founded)      # teams per type, all of them
+    with app.server.app_context():
+        cache.clear()
