@@ -181,7 +181,8 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
     from dash._utils import to_json
     from cockpit.db import Warehouse
     from cockpit.figures import grid_map as fig
-    from cockpit.queries import areas, run
+    from cockpit.geometry import feature_collection
+    from cockpit.queries import geometry, run
     from cockpit.scope import Scope
     out = []
     with Warehouse(wh).snapshot() as snap:
@@ -189,10 +190,10 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
         for code, name in zip(districts["code"], districts["name"]):
             scope = Scope(code, name)
             frame = run(snap, "grid_map__metrics", scope, child_len=15, days=30)
-            shapes = fig.geojson(areas.polygons(snap, scope, 15), "grid")
+            shapes = feature_collection(geometry.layer(snap, scope, "grid", "detail"))
             full = fig.grid_map(frame, f"/geo/{snap.generation}/grid/{code}.json", "events", "近30日")
             patch = fig.recolour(frame, "satisfaction", "近90日")
-            out.append((name, len(frame), len(to_json(shapes)), len(to_json(full)),
+            out.append((name, len(frame), len(shapes), len(to_json(full)),
                         len(to_json(patch.to_plotly_json()))))
     return out
 

@@ -6,21 +6,20 @@ recolour or a new heatmap filter no longer resends (and the server no longer re-
 megabyte of polygons. The generation in the URL makes it immutable, so the browser may keep it.
 
 Layers: a level ("district", "street", "community", "grid") = the polygons of that level inside
-<code> in force at the as-of instant, simplified for it (?px=N: also to a pixel of an N-pixel
-canvas, for the big screen's map, which does not zoom); "hex" = the heatmap's hexagon lattice
-over <code>. A request for an area outside the signed-in account's jurisdiction is refused."""
+<code> in force at the as-of instant, as the ETL simplified them (etl/geo/map_shapes.py; ?px=N
+asks for a map N pixels wide that does not zoom, which may take the coarser variant); "hex" = the
+heatmap's hexagon lattice over <code>. Outside the signed-in account's jurisdiction: refused."""
 from __future__ import annotations
 
 import orjson
+import shapely
 from flask import Response, abort, request, url_for
 
 from cockpit.cache import cache
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import grid_map as grid_fig
-from cockpit.figures.geo import shapes_geojson
 from cockpit.figures.heatmap import hex_geojson, outline_lines
-from cockpit.queries import areas
+from cockpit.queries import geometry as q
 from cockpit.queries.heatmap import HexGrid
 from cockpit.scope import Scope
 from etl.area_levels import CODE_LENGTH
@@ -28,6 +27,7 @@ from etl.area_levels import CODE_LENGTH
 HEX = "hex"
 LAYERS = ("district", "street", "community", "grid", HEX)
 MAX_PX = 8000
+OUTLINE_PX = 2000       # the heatmap's borders: detail below a pixel of a map this wide is dropped
 # the borders drawn over a heatmap's hexagons: below the area shown (the city's streets)
 OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
 
@@ -35,6 +35,11 @@ OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid
 def url(wh: Snapshot, layer: str, code: str, px: int | None = None) -> str:
     return url_for("geometry", generation=wh.generation, layer=layer, code=code,
                    **({"px": px} if px else {}))
+
+
+def inline(wh: Snapshot, scope: Scope, codes) -> dict:
+    """GeoJSON of a few listed areas inside the scope, to carry in a figure itself."""
+    return orjson.loads(feature_collection(q.by_codes(wh, scope, list(codes))))
 
 
 def outlines(wh: Snapshot, code: str) -> dict:
@@ -48,25 +53,43 @@ def hex_grid(wh: Snapshot, code: str) -> HexGrid | None:
     return HexGrid.for_extent(bounds) if bounds else None
 
 
+def _span(bounds) -> float:
+    return max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+
+
 @cache.memoize()
 def _outlines(wh: Snapshot, code: str) -> dict:
-    return outline_lines(areas.shapes(wh, Scope(code, code), OUTLINE_LEVEL[len(code)]))
+    scope, level = Scope(code, code), OUTLINE_LEVEL[len(code)]
+    bounds = q.extent(wh, scope, level)
+    if bounds is None:
+        return outline_lines([], None)
+    rows = q.outlines(wh, scope, level, q.variant(_span(bounds), OUTLINE_PX))
+    return outline_lines(shapely.from_wkb([bytes(b) for b in rows["geometry_wkb"]]), bounds)
+
+
+def feature_collection(rows) -> bytes:
+    """A FeatureCollection from (code, geometry_json) rows, the geometry text as the ETL wrote it
+    (codes are digits: nothing to escape)."""
+    features = ",".join(f'{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{geometry}}}'
+                        for code, geometry in zip(rows["code"], rows["geometry_json"]))
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
 
 
 @cache.memoize()
 def _layer(wh: Snapshot, layer: str, code: str, px: int | None) -> bytes:
-    """The layer's GeoJSON, serialised once per generation (in the snapshot's repr)."""
+    """The layer's GeoJSON, once per generation (in the snapshot's repr)."""
+    scope = Scope(code, code)
     if layer == HEX:
-        grid = hex_grid(wh, code)
+        grid, bounds = hex_grid(wh, code), _outlines(wh, code)["bounds"]
         if grid is None:
-            return orjson.dumps({"type": "FeatureCollection", "features": []})
-        q, r = grid.lattice(_outlines(wh, code)["bounds"])
-        lon, lat = grid.corners(q, r)
-        body = hex_geojson([f"{a},{b}" for a, b in zip(q, r)], lon, lat)
-    else:
-        frame = areas.polygons(wh, Scope(code, code), CODE_LENGTH[layer])
-        body = shapes_geojson(frame, grid_fig.TOLERANCE[layer], canvas_px=px)
-    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+            return b'{"type":"FeatureCollection","features":[]}'
+        qs, rs = grid.lattice(bounds)
+        lon, lat = grid.corners(qs, rs)
+        return orjson.dumps(hex_geojson([f"{a},{b}" for a, b in zip(qs, rs)], lon, lat),
+                            option=orjson.OPT_SERIALIZE_NUMPY)
+    bounds = q.extent(wh, scope, layer)
+    variant = q.variant(_span(bounds), px) if bounds else "detail"
+    return feature_collection(q.layer(wh, scope, layer, variant))
 
 
 def serve(generation: str, layer: str, code: str) -> Response:

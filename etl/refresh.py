@@ -21,6 +21,7 @@ from etl import contract, generations, runlog, vault
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
+from etl.geo import map_shapes
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
@@ -181,6 +182,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
         served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())).encode()).hexdigest()
         _write_meta(con, report, source, digest)
+        map_shapes.write(con)                       # a new as-of may retire or start a grid
         _run_models(con, ("marts",), rebuild=True)
         warning.write(con, warehouse, warning_settings)
         con.execute("DETACH wh")
@@ -251,6 +253,7 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, wa
             _refuse_early(report, rules)
         _run_models(con, ("staging", "core"))
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
+        map_shapes.write(con)                       # the polygons in force at as-of, simplified
         _run_models(con, ("marts",))
         warning.write(con, warehouse, warning_settings)     # early warning reads the marts
         con.execute("DETACH wh")

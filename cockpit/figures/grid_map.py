@@ -14,10 +14,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from cockpit.figures import theme
-from cockpit.figures.geo import shapes_geojson
 
-# simplification tolerance (degrees) for the level drawn: coarser for large areas
-TOLERANCE = {"district": 0.001, "street": 0.0005, "community": 0.0002, "grid": 0.00005}
 NO_DATA = "#3b4a5c"     # grey for areas where the metric is undefined (no residents, nothing rated)
 
 
@@ -39,11 +36,6 @@ METRICS = {
     "needs_open": Metric("未办结需求", "件"),
     "satisfaction": Metric("满意度", "%", 1, higher_is_better=True),
 }
-
-
-def geojson(shapes: pd.DataFrame, level: str) -> dict:
-    """Polygons simplified for the level drawn, shared edges kept (coverage_simplify)."""
-    return shapes_geojson(shapes, TOLERANCE.get(level, 0.0002))
 
 
 def fmt(value, digits: int = 0) -> str:

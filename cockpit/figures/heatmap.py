@@ -19,18 +19,14 @@ def empty(message: str = NO_DATA) -> go.Figure:
     return theme.empty(message)     # the shared "无数据" chart
 
 
-def outline_lines(shapes: pd.DataFrame) -> dict:
-    """Area borders as one polyline (lon/lat arrays, NaN between rings: a gap in the line) plus
-    their bounds. Simplified with shared edges kept, so neighbours' borders stay one line."""
-    geoms = shapely.from_wkb([bytes(b) for b in shapes["geometry_wkb"]])
+def outline_lines(geoms, bounds: tuple | None) -> dict:
+    """Area borders (polygons already simplified, shared edges kept) as one polyline: lon/lat
+    arrays, NaN between rings (a gap in the line), plus the bounds to frame the map with."""
     if not len(geoms):
         return {"lon": [], "lat": [], "bounds": None}
-    bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
-    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 2000
-    geoms = shapely.coverage_simplify(geoms, tolerance)
     gap = np.full((1, 2), np.nan)
     xy = np.concatenate([part for ring in shapely.get_rings(shapely.get_parts(geoms))
-                         for part in (shapely.get_coordinates(ring).round(5), gap)])
+                         for part in (shapely.get_coordinates(ring), gap)])
     return {"lon": xy[:, 0], "lat": xy[:, 1], "bounds": bounds}
 
 

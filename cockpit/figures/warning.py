@@ -8,13 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cockpit.figures import theme
-from cockpit.figures.grid_map import geojson
 
 HOT = "rgba(255, 77, 79, 0.78)"
 OUTLINE = "#f5c542"
 QUIET = "#16324f"       # an area with no active alert
-NO_SHAPES = {"type": "FeatureCollection", "features": []}
-LEVEL_OF_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
 ALERT_SCALE = [[0.0, QUIET], [0.001, "#1f6f9f"], [0.5, "#45d1c5"], [1.0, "#f5c542"]]
 
 NO_INCIDENT = "请选择一个研判事件"
@@ -48,19 +45,11 @@ def timeline(days: pd.DataFrame, first_day=None, last_day=None) -> go.Figure:
     return theme.dark(fig, margin=dict(l=56, r=56, t=36, b=36))
 
 
-def shapes(frame: pd.DataFrame) -> dict:
-    """GeoJSON of one map layer (code, geometry_wkb), simplified at its level's tolerance (the
-    level from the code's length)."""
-    if frame.empty:
-        return NO_SHAPES
-    return geojson(frame, LEVEL_OF_LENGTH.get(len(frame["code"].iloc[0]), "community"))
-
-
-def alert_map(areas: pd.DataFrame, area_shapes: dict, hot: pd.DataFrame, hot_shapes: dict,
+def alert_map(areas: pd.DataFrame, area_shapes: dict | str, hot: pd.DataFrame, hot_shapes: dict,
               outline: pd.DataFrame, outline_shapes: dict) -> go.Figure:
     """Trace 0: the areas (warning__map_areas.sql) coloured by the active alerts on or inside
     each; trace 1: hot grids (warning__map_grids.sql) in red; trace 2: the chosen incident's
-    area (warning__incident_area.sql), outlined. Shapes come from `shapes()`."""
+    area (warning__incident_area.sql), outlined. Shapes: GeoJSON or its URL (cockpit/geometry.py)."""
     if areas.empty:
         return theme.empty("本辖区没有可绘制的区域")
     fig = go.Figure()

@@ -201,17 +201,17 @@ def map_view(wh: Snapshot, scope: Scope, incident_id):
     if not q.available(wh, scope):
         return fig.theme.empty(NOT_BUILT)
     outline = q.incident_area(wh, scope, incident_id)
-    return fig.alert_map(*_map_layers(wh, scope), outline.drop(columns="geometry_wkb"), fig.shapes(outline))
+    return fig.alert_map(*_map_layers(wh, scope), outline, geometry.inline(wh, scope, outline["code"]))
 
 
 @cache.memoize()
 def _map_layers(wh: Snapshot, scope: Scope) -> tuple:
     """The map's two fixed layers, once per generation and scope (choosing another incident
     changes only the outline): the base areas with their polygons' URL (cockpit/geometry.py), and
-    the few hot grids with their simplified shapes inline."""
+    the few hot grids with their polygons inline."""
     areas, hot = q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS)
     return (areas, geometry.url(wh, q.base_level(scope), scope.code),
-            hot.drop(columns="geometry_wkb"), fig.shapes(hot))
+            hot, geometry.inline(wh, scope, hot["code"]))
 
 
 def _fact(label: str, value: str) -> html.Div:

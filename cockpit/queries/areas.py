@@ -18,15 +18,6 @@ def in_scope(wh: Snapshot, scope: Scope) -> pd.DataFrame:
     return run(wh, "areas__in_scope", scope)
 
 
-def shapes(wh: Snapshot, scope: Scope, level: str) -> pd.DataFrame:
-    return run(wh, "areas__shapes", scope, level=level)
-
-
-def polygons(wh: Snapshot, scope: Scope, code_len: int) -> pd.DataFrame:
-    """code, geometry_wkb of the areas of one level inside the scope, in force at as-of."""
-    return run(wh, "areas__polygons", scope, code_len=code_len)
-
-
 def options(wh: Snapshot, scope: Scope, levels=("district", "street", "community")) -> list[dict]:
     """Dropdown options for an area filter: the scope itself first, then its areas indented."""
     areas = in_scope(wh, scope)

@@ -60,7 +60,7 @@ def test_refused_outside_the_jurisdiction_or_signed_out(world, tiny_warehouse):
     assert signed_out.get(_url(tiny_warehouse, "community", street)).status_code == 401
 
 
-def test_a_canvas_width_drops_detail_below_a_pixel(world, tiny_warehouse):
+def test_a_narrow_canvas_gets_the_overview_polygons(world, tiny_warehouse):
     district = world["roles"]["leader"][1]
     c = client(world, "leader")
 
@@ -69,7 +69,8 @@ def test_a_canvas_width_drops_detail_below_a_pixel(world, tiny_warehouse):
         return sum(len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))) for f in features), len(features)
 
     full, n = vertices()
-    coarse, n_coarse = vertices(px=200)
+    assert vertices(px=2000) == (full, n)        # a pixel finer than the overview's tolerance
+    coarse, n_coarse = vertices(px=20)           # a pixel coarser: the overview variant
     assert n_coarse == n and coarse < full
 
 

@@ -175,16 +175,13 @@ def test_presets_follow_as_of_and_hand_picked_dates_switch_to_custom(app, as_of)
 
 
 def test_hexagons_a_few_hundred_metres_across_the_district(app, con):
-    from cockpit.figures.heatmap import outline_lines
-    from cockpit.queries import areas
-    from cockpit.queries.heatmap import HexGrid
+    from cockpit import geometry
     with signed_in(app):
         from cockpit.context import warehouse
-        district = HexGrid.for_extent(outline_lines(areas.shapes(warehouse(), CITY, "street"))["bounds"])
+        district = geometry.hex_grid(warehouse(), CITY.code)
         community = con.execute("SELECT code FROM areas WHERE level = 'community' "
                                 "ORDER BY area_km2 LIMIT 1").fetchall()[0][0]
-        small = HexGrid.for_extent(outline_lines(
-            areas.shapes(warehouse(), Scope(community, "x"), "grid"))["bounds"])
+        small = geometry.hex_grid(warehouse(), community)
     assert 250 <= district.width_m <= 400
     assert small.width_m < district.width_m
 

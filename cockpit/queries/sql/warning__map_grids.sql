@@ -1,8 +1,8 @@
 -- 预警研判 map, hot grids: the current grids inside the viewer's jurisdiction that an active
 -- grid-level alert names, or a space-time cluster of the last $days days up to as-of, with the
--- strongest alert's subclass and the clusters' largest rate ratio.
+-- strongest alert's subclass and the clusters' largest rate ratio. (Polygons: geometry__by_codes.sql.)
 WITH grids AS (
-    SELECT code, name, geometry_wkb
+    SELECT code, name
     FROM areas
     WHERE level = 'grid' AND starts_with(code, $scope) AND valid_to IS NULL
 ), alerted AS (
@@ -16,7 +16,7 @@ WITH grids AS (
     WHERE c.day > m.as_of::DATE - to_days(CAST($days AS INTEGER)) AND starts_with(trim(g.code), $scope)
     GROUP BY 1
 )
-SELECT g.code, g.name, g.geometry_wkb, coalesce(a.alerts, 0) AS alerts, a.top_subclass,
+SELECT g.code, g.name, coalesce(a.alerts, 0) AS alerts, a.top_subclass,
        coalesce(c.clusters, 0) AS clusters, c.rate_ratio
 FROM grids g
 LEFT JOIN alerted a USING (code)
