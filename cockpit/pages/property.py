@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, dash_table, dcc, html
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
@@ -15,6 +15,7 @@ from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import property as fig
+from cockpit.figures import theme
 from cockpit.queries import property as q
 from cockpit.scope import Scope
 
@@ -64,7 +65,7 @@ def layout(**_query):
             panel("信用评分排名", html.Div(graph(RANK_CHART, "物业企业信用评分排名", "property-chart"),
                                       className="property-chart-wrap")),
             panel("全部企业", html.Div(id=TABLE_COUNT, className="property-table-count"),
-                  html.Div(id=FIRMS_TABLE, className="property-table-wrap")),
+                  _firms_table()),
         ], className="property-main"),
     ], className="property")
 
@@ -78,6 +79,28 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无�
                 className=f"property-row--{ROW_CLASS.get(row['red_black_list'], 'none')}")
         for _, row in frame.iterrows()])
     return html.Table([head, body], className="property-table")
+
+
+def _firms_table() -> dash_table.DataTable:
+    """Every firm of the chosen list, sortable in the browser; its rows come as records (a few
+    hundred firms as HTML cells were 3,000 components to serialise on every answer)."""
+    listed = lambda name: {"filter_query": f'{{list_label}} = "{name}"'}       # noqa: E731
+    return dash_table.DataTable(
+        id=FIRMS_TABLE, data=[], sort_action="native", page_action="none",
+        columns=[{"name": label, "id": cid} for cid, label in FULL_COLUMNS.items()],
+        fixed_rows={"headers": True},
+        style_table={"maxHeight": "720px", "overflowY": "auto", "overflowX": "auto"},
+        style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
+                    "fontSize": "14px", "whiteSpace": "nowrap", "minWidth": "96px"},
+        style_cell_conditional=[{"if": {"column_id": "name"}, "minWidth": "230px"},
+                                {"if": {"column_id": "credit_code"}, "minWidth": "180px"},
+                                {"if": {"column_id": "score_rank"}, "minWidth": "64px"}],
+        style_header={"whiteSpace": "normal", "height": "auto"},
+        style_data_conditional=[
+            {"if": {**listed("红榜"), "column_id": ["score", "list_label"]}, "color": "#ff7875"},
+            {"if": listed("黑榜"), "color": "#bfbfbf"},
+            {"if": {**listed("黑榜"), "column_id": "list_label"}, "color": "#f0f0f0", "fontWeight": 700},
+        ])
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +146,7 @@ def lists_view(wh: Snapshot, scope: Scope) -> tuple:
 
 
 @callback(
-    Output(RANK_CHART, "figure"), Output(RANK_CHART, "style"), Output(FIRMS_TABLE, "children"),
+    Output(RANK_CHART, "figure"), Output(RANK_CHART, "style"), Output(FIRMS_TABLE, "data"),
     Output(TABLE_COUNT, "children"),
     Input(LIST_FILTER, "value"), Input(ids.GENERATION, "data"),
 )
@@ -137,4 +160,4 @@ def ranking_view(wh: Snapshot, scope: Scope, list_key) -> tuple:
     firms = q.firms(wh, scope, key)
     label = q.LISTS[key][0]
     return (fig.credit_ranking(firms), {"height": f"{fig.chart_height(len(firms))}px"},
-            _table(_shown(firms), FULL_COLUMNS), f"{label}：{len(firms):,} 家")
+            _shown(firms)[list(FULL_COLUMNS)].to_dict("records"), f"{label}：{len(firms):,} 家")

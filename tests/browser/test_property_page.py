@@ -18,12 +18,13 @@ def test_property_page(page, cockpit_url, tiny_db):
     page.wait_for_function("(() => { const e = document.querySelector('#property-kpi-firms');"
                            " return e && e.innerText !== '—'; })()")
     page.wait_for_selector("#property-rank-chart .main-svg")
-    page.wait_for_selector("#property-firms-table table")
+    rows = "#property-firms-table td[data-dash-column='name']"      # one cell per firm shown
+    page.wait_for_selector(rows)
     assert page.inner_text("#property-kpi-firms") == f"{firms:,}"
     assert page.inner_text("#property-kpi-red") == f"{red:,}"
     assert page.inner_text("#property-kpi-black") == f"{black:,}"
     assert page.inner_text("#property-kpi-avg") == f"{avg:.1f}"
-    assert page.locator("#property-firms-table tbody tr").count() == firms
+    assert page.locator(rows).count() == firms
     assert page.locator("#property-red-list tbody tr").count() == red
     if black == 0:
         assert page.inner_text("#property-black-list") == "本期无黑榜企业"
@@ -31,9 +32,9 @@ def test_property_page(page, cockpit_url, tiny_db):
 
     page.locator(".property-list-filter label", has_text="红榜").click()
     page.wait_for_function(f"document.querySelector('#property-table-count').innerText === '红榜：{red:,} 家'")
-    page.wait_for_function(f"document.querySelectorAll('#property-firms-table tbody tr').length === {red}")
+    page.wait_for_function(f"document.querySelectorAll(\"{rows}\").length === {red}")
     page.locator(".property-list-filter label", has_text="全部").click()
-    page.wait_for_function(f"document.querySelectorAll('#property-firms-table tbody tr').length === {firms}")
+    page.wait_for_function(f"document.querySelectorAll(\"{rows}\").length === {firms}")
     page.wait_for_timeout(800)
     screenshot(page, "property")
     page.log.assert_clean()

@@ -55,14 +55,19 @@ def test_list_filter_and_forged_values(app, firms):
     chart = red[0]
     assert sum(len(tr.x) for tr in chart.data) == len(reds) == int(red[3].split("：")[1].split(" ")[0])
     assert list(chart.data[0].x) == list(reds["credit_score"])
+    # the table's rows: the same firms, in rank order, every column shown and nothing else
+    assert [r["name"] for r in red[2]] == list(reds["name"])
+    assert [r["score"] for r in red[2]] == [f"{v:.1f}" for v in reds["credit_score"]]
+    from cockpit.pages.property import FULL_COLUMNS
+    assert all(list(r) == list(FULL_COLUMNS) for r in red[2])
     assert none[3] == f"未上榜：{(firms['red_black_list'] == '无').sum():,} 家"
     n_black = (firms["red_black_list"] == "黑榜").sum()
     assert black[3] == f"黑榜：{n_black:,} 家"
     if n_black == 0:
-        assert "无数据" in repr(black[2]) and black[0].layout.annotations[0].text == "无数据"
+        assert black[2] == [] and black[0].layout.annotations[0].text == "无数据"
     for out in forged:                     # anything unknown shows every firm
         assert out[3] == f"全部：{len(firms):,} 家"
-        assert sum(len(tr.x) for tr in out[0].data) == len(firms)
+        assert sum(len(tr.x) for tr in out[0].data) == len(firms) == len(out[2])
 
 
 def test_ranking_is_by_score(app, firms):
