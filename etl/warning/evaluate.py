@@ -73,7 +73,11 @@ def series_scores(p: Prepared, code: str, s, rows: np.ndarray) -> dict[str, np.n
 
 def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     grid_row = pd.Series(np.arange(p.areas.n_grids), index=p.areas.codes[:p.areas.n_grids])
-    free_scores = {m: [] for m in METHODS}
+    # the threshold is the score ranked far × (outbreak-free series-days): never more than this
+    # many, so each method keeps only its highest scores so far (at city scale every positive
+    # score of every subclass was gigabytes)
+    keep = int(np.ceil(far * p.areas.n_grids * p.n_days * len(p.models))) + 1
+    free_scores = {m: np.empty(0, np.float32) for m in METHODS}
     n_free = 0
     per_incident = {m: {} for m in METHODS}
     for code in p.models:
@@ -91,10 +95,11 @@ def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFr
         n_free += int(free.sum())
         for m in METHODS:
             v = sc[m][free]
-            free_scores[m].append(v[v > 0].astype(np.float32))
+            free_scores[m] = _largest(np.concatenate([free_scores[m], v[v > 0].astype(np.float32)]), keep)
+        del sc
     rows, per = [], []
     for m in METHODS:
-        v = np.sort(np.concatenate(free_scores[m]))[::-1]
+        v = np.sort(free_scores[m])[::-1]
         allowed = int(np.floor(far * n_free))
         threshold = float(v[allowed]) if allowed < len(v) else 0.0
         alarms_free = int((v > threshold).sum())
@@ -106,6 +111,11 @@ def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFr
                         "delay": int(hit[0]) if len(hit) else np.nan})
         rows.append({"method": m, "threshold": threshold, "far": alarms_free / max(n_free, 1)})
     return pd.DataFrame(rows), pd.DataFrame(per)
+
+
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values (all of them when there are fewer), in no order."""
+    return values if len(values) <= k else np.partition(values, len(values) - k)[len(values) - k:]
 
 
 def spatial(p: Prepared, truth: pd.DataFrame, s, seed: int = 11) -> pd.DataFrame:

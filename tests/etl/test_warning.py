@@ -248,3 +248,11 @@ def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_ware
     truth.drop(columns=["grid_codes"]).to_csv(own, index=False)
     with pytest.raises(evaluate.TruthError, match="grid_codes"):
         evaluate.evaluate(tiny_warehouse, own)
+
+
+def test_the_evaluation_keeps_the_largest_scores():
+    """The false-alarm threshold needs only the highest scores: _largest keeps exactly those."""
+    values = np.random.default_rng(3).normal(size=10_000).astype(np.float32)
+    for k in (1, 100, 9_999, 10_000, 20_000):
+        kept = np.sort(evaluate._largest(values, k))
+        assert np.array_equal(kept, np.sort(values)[-min(k, len(values)):])
