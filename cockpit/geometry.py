@@ -27,7 +27,7 @@ from etl.area_levels import CODE_LENGTH
 HEX = "hex"
 LAYERS = ("district", "street", "community", "grid", HEX)
 MAX_PX = 8000
-OUTLINE_PX = 2000       # the heatmap's borders: detail below a pixel of a map this wide is dropped
+OUTLINE_PX = 1000       # the heatmap's width: its borders need no detail below a pixel of it
 # the borders drawn over a heatmap's hexagons: below the area shown (the city's streets)
 OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
 

@@ -25,7 +25,7 @@ dash.register_page(__name__, path="/", title="网格治理数字驾驶舱 · 大
 
 WINDOW_DAYS = 30
 BOARD_SECONDS = 15
-MAP_CANVAS_PX = 2000    # the centre map is about 1,000 px wide on the canvas: half-pixel detail
+MAP_CANVAS_PX = 1000    # the centre map's width on the 1920-px canvas (it does not zoom)
 
 
 def layout(**_query):

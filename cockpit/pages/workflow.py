@@ -15,7 +15,7 @@ from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.cache import view
-from cockpit.context import layout_area, viewer_scope, warehouse
+from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
 from cockpit.options import area_options
@@ -48,7 +48,6 @@ WORKFLOW_OVERDUE = "workflow-overdue"
 WORKFLOW_OVERDUE_TOTAL = "workflow-overdue-total"
 
 LEVEL_OPTIONS = [{"label": areas.LEVEL_NAMES[lv], "value": lv} for lv in q.LEVELS]
-DEFAULT_LEVEL = "community"
 METRIC_OPTIONS = [{"label": label, "value": key} for key, (label, _) in fig.METRICS.items()]
 DEFAULT_METRIC = "score"
 OVERDUE_PAGE_SIZE = 10
@@ -94,6 +93,13 @@ def _kpi_table(table_id: str) -> dash_table.DataTable:
                                 **TABLE_STYLE)
 
 
+def _layout_level() -> str | None:
+    """The ranking's level as the page opens: the one below the account's area (a city's 1,764
+    communities were half a megabyte of rows before anyone chose them)."""
+    scope = layout_scope()
+    return q.default_level(scope) if scope else None
+
+
 def layout(**_query):
     return html.Div([
         html.Div([
@@ -103,7 +109,7 @@ def layout(**_query):
                                          className="workflow-dropdown")),
             labelled("截止月份", dcc.Dropdown(id=WORKFLOW_END, placeholder="同起始月份",
                                          className="workflow-dropdown")),
-            labelled("区域层级", dcc.RadioItems(LEVEL_OPTIONS, DEFAULT_LEVEL, id=WORKFLOW_LEVEL,
+            labelled("区域层级", dcc.RadioItems(LEVEL_OPTIONS, _layout_level(), id=WORKFLOW_LEVEL,
                                            inline=True, className="workflow-radio")),
             labelled("排名指标", dcc.Dropdown(METRIC_OPTIONS, DEFAULT_METRIC, id=WORKFLOW_METRIC,
                                          clearable=False, className="workflow-dropdown")),
@@ -180,7 +186,7 @@ def resolve(wh, viewer: Scope, area, start, end, level, department, metric=DEFAU
     end_m = known.get(end) or start_m
     if start_m and end_m and end_m < start_m:
         start_m, end_m = end_m, start_m
-    level = level if level in q.LEVELS else DEFAULT_LEVEL
+    level = level if level in q.LEVELS else q.default_level(scope)
     if areas.CODE_LENGTH[level] < len(scope.code):        # a level above the area: the area itself
         level = areas.level_of(scope.code)
     department = department if department in set(q.departments(wh, viewer)) else ""

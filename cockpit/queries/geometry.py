@@ -10,8 +10,9 @@ from etl.geo.map_shapes import OVERVIEW_TOLERANCE
 
 
 def variant(extent_deg: float, canvas_px: int | None) -> str:
-    """`overview` when a pixel of a `canvas_px`-wide map of that extent is at least the overview
-    tolerance (a whole city on one screen); `detail` otherwise, or for a map that zooms (no px)."""
+    """`overview` when a pixel of a map `canvas_px` wide showing that extent is at least the
+    overview tolerance (a whole city on one screen); `detail` otherwise, or for a map that zooms
+    (no px)."""
     return "overview" if canvas_px and extent_deg / canvas_px >= OVERVIEW_TOLERANCE else "detail"
 
 

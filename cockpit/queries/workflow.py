@@ -9,7 +9,13 @@ from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
 
-LEVELS = ("street", "community", "grid")        # the level selector's whitelist
+LEVELS = ("district", "street", "community", "grid")      # the level selector's whitelist
+
+
+def default_level(scope: Scope) -> str:
+    """The level below the area (the city's districts, a district's streets, …; a grid's own)."""
+    below = {4: "district", 6: "street", 9: "community", 12: "grid", 15: "grid"}
+    return below[len(scope.code)]
 
 
 def months(wh: Snapshot, scope: Scope) -> list[dt.date]:
