@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import orjson
 import shapely
-from flask import Response, abort, request, url_for
+from flask import Response, abort, g, request, url_for
 
 from cockpit.cache import cache
 from cockpit.context import viewer_scope, warehouse
@@ -26,7 +26,7 @@ from etl.area_levels import CODE_LENGTH
 
 HEX = "hex"
 LAYERS = ("district", "street", "community", "grid", HEX)
-MAX_PX = 8000
+MAP_PAGES = ("/", "/map", "/heatmap", "/warning")      # an account that may open none gets no polygons
 OUTLINE_PX = 1000       # the heatmap's width: its borders need no detail below a pixel of it
 # the borders drawn over a heatmap's hexagons: below the area shown (the city's streets)
 OUTLINE_LEVEL = {4: "street", 6: "street", 9: "community", 12: "grid", 15: "grid"}
@@ -68,42 +68,46 @@ def _outlines(wh: Snapshot, code: str) -> dict:
 
 
 def feature_collection(rows) -> bytes:
-    """A FeatureCollection from (code, geometry_json) rows, the geometry text as the ETL wrote it
-    (codes are digits: nothing to escape)."""
-    features = ",".join(f'{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{geometry}}}'
+    """A FeatureCollection from (code, geometry_json) rows, the geometry text as the ETL wrote it."""
+    features = ",".join(f'{{"type":"Feature","properties":{{"code":{orjson.dumps(code).decode()}}},'
+                        f'"geometry":{geometry}}}'
                         for code, geometry in zip(rows["code"], rows["geometry_json"]))
     return f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
 
 
 @cache.memoize()
-def _layer(wh: Snapshot, layer: str, code: str, px: int | None) -> bytes:
-    """The layer's GeoJSON, once per generation (in the snapshot's repr)."""
-    scope = Scope(code, code)
+def _layer(wh: Snapshot, layer: str, code: str, variant: str) -> bytes:
+    """The layer's GeoJSON, once per generation (in the snapshot's repr) and variant."""
     if layer == HEX:
         grid, bounds = hex_grid(wh, code), _outlines(wh, code)["bounds"]
-        if grid is None:
-            return b'{"type":"FeatureCollection","features":[]}'
         qs, rs = grid.lattice(bounds)
         lon, lat = grid.corners(qs, rs)
         return orjson.dumps(hex_geojson([f"{a},{b}" for a, b in zip(qs, rs)], lon, lat),
                             option=orjson.OPT_SERIALIZE_NUMPY)
-    bounds = q.extent(wh, scope, layer)
-    variant = q.variant(_span(bounds), px) if bounds else "detail"
-    return feature_collection(q.layer(wh, scope, layer, variant))
+    return feature_collection(q.layer(wh, Scope(code, code), layer, variant))
 
 
 def serve(generation: str, layer: str, code: str) -> Response:
     if layer not in LAYERS:
         abort(404)
-    scope = viewer_scope()
+    account, scope = g.account, viewer_scope()
+    if scope.department or not any(account.may_open(page) for page in MAP_PAGES):
+        abort(403)                               # a department's account has no map to draw
     if scope.narrow(code).code != code:          # not an area code, or outside the jurisdiction
         abort(403)
     if layer != HEX and CODE_LENGTH[layer] < len(code):
         abort(404)                               # a level above the area: not inside it
-    px = request.args.get("px", type=int)
-    px = px if px and 0 < px <= MAX_PX else None
     wh = warehouse()
-    response = Response(_layer(wh, layer, code, px), mimetype="application/json")
+    # what is cached varies only by the variant, whatever ?px says: a client cannot fill the cache
+    if layer == HEX:
+        known, variant = _outlines(wh, code)["bounds"] is not None, ""
+    else:
+        bounds = q.extent(wh, Scope(code, code), layer)
+        known = bounds is not None
+        variant = q.variant(_span(bounds), request.args.get("px", type=int)) if known else ""
+    if not known:
+        abort(404)                               # no such area (or nothing of that level in it)
+    response = Response(_layer(wh, layer, code, variant), mimetype="application/json")
     if generation == wh.generation:              # what this URL names never changes
         response.cache_control.private = True
         response.cache_control.max_age = 7 * 24 * 3600

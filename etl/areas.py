@@ -57,7 +57,7 @@ def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         if "urban" in gdf.columns:
             gdf["urban"] = gdf["urban"].astype(bool)
         problems = pd.Series("", index=gdf.index)
-        problems[~gdf["code"].str.fullmatch(rf"\d{{{n}}}")] = "code_format"
+        problems[~gdf["code"].str.fullmatch(rf"[0-9]{{{n}}}")] = "code_format"     # ASCII digits only
         # a versioned layer (the grids) keys on code and valid_from; others on code
         valid_from, valid_to, bad_date = _validity(gdf)
         problems[(problems == "") & bad_date] = "type_date"

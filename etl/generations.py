@@ -109,8 +109,18 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
     older = [g for g in published(warehouse) if g.id < served.id]
     if not older:
         raise LookupError(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
+    missing = sorted(_tables(served.path) - _tables(older[-1].path))
+    if missing:                       # built by an older release: the cockpit would fail on it
+        raise LookupError(f"{older[-1].id} 缺少数据表 {', '.join(missing)}, 由旧版本程序生成, 不能回退 "
+                          "(built by an older release; refresh with --force instead)")
     point_to(warehouse, older[-1])
     return served, older[-1]
+
+
+def _tables(path: Path) -> set[str]:
+    import duckdb                     # here: the rest of this module is plain file handling
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 
 
 def clear_building(warehouse: Path) -> list[Path]:

@@ -35,6 +35,9 @@ from etl.reference import load_event_categories
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
 # tables whose row counts must not collapse from one generation to the next
+# the tables a build writes, by release: change it when they change, and every warehouse built
+# before is rebuilt on its next refresh even though its source files are unchanged
+WAREHOUSE_FORMAT = "2026-11-27 map_shapes, mart_event_sla lifecycle columns"
 GUARDED_TABLES = ("areas", "households", "persons", "events")
 
 
@@ -212,8 +215,9 @@ def _source_files(source: Path, specs) -> list[Path]:
 
 
 def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
-    """One digest of what a build reads: every file's name and content, and the mapping."""
-    h = hashlib.sha256()
+    """One digest of what a build reads: every file's name and content, the mapping, and the
+    warehouse's format (so a release that builds new tables rebuilds unchanged files once)."""
+    h = hashlib.sha256(f"format:{WAREHOUSE_FORMAT}\n".encode())
     for path, (sha, _) in sorted(sniffed.items(), key=lambda kv: kv[0].name):
         h.update(f"{path.name}:{sha}\n".encode())
     if mapping is not None:

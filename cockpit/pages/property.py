@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash
 import pandas as pd
 from dash import Input, Output, callback, dash_table, dcc, html
+from dash.dash_table.Format import Format, Scheme
 
 from cockpit import ids
 from cockpit.components.counter import counter, panel
@@ -87,7 +88,7 @@ def _firms_table() -> dash_table.DataTable:
     listed = lambda name: {"filter_query": f'{{list_label}} = "{name}"'}       # noqa: E731
     return dash_table.DataTable(
         id=FIRMS_TABLE, data=[], sort_action="native", page_action="none",
-        columns=[{"name": label, "id": cid} for cid, label in FULL_COLUMNS.items()],
+        columns=[{"name": label, "id": cid, **NUMERIC_COLUMNS.get(cid, {})} for cid, label in FULL_COLUMNS.items()],
         fixed_rows={"headers": True},
         style_table={"maxHeight": "720px", "overflowY": "auto", "overflowX": "auto"},
         style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
@@ -103,6 +104,12 @@ def _firms_table() -> dash_table.DataTable:
         ])
 
 
+def _records(firms: pd.DataFrame) -> list[dict]:
+    """The DataTable's rows: numbers stay numbers (sorted as numbers, the score shown to one
+    decimal by the column's format)."""
+    return _shown(firms).assign(score=firms["credit_score"].round(1))[list(FULL_COLUMNS)].to_dict("records")
+
+
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     """Display strings: the score to one decimal, dates as dates, the list's 无 as 未上榜."""
     return frame.assign(
@@ -112,6 +119,9 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
         here=frame["registered_here"].map({True: "是", False: "否"}))
 
 
+NUMERIC_COLUMNS = {c: {"type": "numeric"} for c in ("score_rank", "compounds", "red_heart_projects",
+                                                     "red_heart_compounds")}
+NUMERIC_COLUMNS["score"] = {"type": "numeric", "format": Format(precision=1, scheme=Scheme.fixed)}
 LIST_COLUMNS = {"score_rank": "排名", "name": "企业名称", "score": "信用评分", "compounds": "服务小区",
                 "red_heart_projects": "红心项目", "rating": "评价日期"}
 FULL_COLUMNS = {"score_rank": "排名", "name": "企业名称", "credit_code": "统一社会信用代码",
@@ -160,4 +170,4 @@ def ranking_view(wh: Snapshot, scope: Scope, list_key) -> tuple:
     firms = q.firms(wh, scope, key)
     label = q.LISTS[key][0]
     return (fig.credit_ranking(firms), {"height": f"{fig.chart_height(len(firms))}px"},
-            _shown(firms)[list(FULL_COLUMNS)].to_dict("records"), f"{label}：{len(firms):,} 家")
+            _records(firms), f"{label}：{len(firms):,} 家")

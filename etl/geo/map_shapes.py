@@ -82,11 +82,13 @@ def clockwise(geom):
 
 def geojson_geometry(geom) -> dict:
     """A (multi)polygon's GeoJSON geometry, rings as (n, 2) arrays."""
+    if geom.is_empty:
+        return {"type": "Polygon", "coordinates": []}   # simplified away: nothing to draw
     if geom.geom_type == "Polygon":
         return {"type": "Polygon", "coordinates": _rings(geom)}
     if geom.geom_type == "MultiPolygon":
-        return {"type": "MultiPolygon", "coordinates": [_rings(p) for p in geom.geoms]}
-    return {"type": "Polygon", "coordinates": []}       # simplified away: nothing to draw
+        return {"type": "MultiPolygon", "coordinates": [_rings(p) for p in geom.geoms if not p.is_empty]}
+    return {"type": "Polygon", "coordinates": []}       # not a polygon: nothing to draw
 
 
 def _rings(polygon) -> list[np.ndarray]:

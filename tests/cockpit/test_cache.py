@@ -99,7 +99,7 @@ def test_filter_choices_and_polygons_are_read_once(tiny_warehouse, counted):
         assert repr(_call(app, func, 1, None)) == repr(first) and len(counted) == asked, func.__module__
     with signed_in(app):
         wh = warehouse()
-        for layer in ("street", geometry.HEX):
-            first = geometry._layer(wh, layer, CITY.code, None)
+        for layer, variant in (("street", "detail"), (geometry.HEX, "")):
+            first = geometry._layer(wh, layer, CITY.code, variant)
             asked = len(counted)
-            assert geometry._layer(wh, layer, CITY.code, None) == first and len(counted) == asked
+            assert geometry._layer(wh, layer, CITY.code, variant) == first and len(counted) == asked

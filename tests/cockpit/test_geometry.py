@@ -88,3 +88,30 @@ def test_the_hexagon_lattice_covers_the_area(world, db, tiny_warehouse):
                               "AND lon IS NOT NULL", [district]).fetchall())
     hit = tree.query(shapely.points(pts), predicate="intersects")
     assert len(np.unique(hit[0])) == len(pts)
+
+
+def test_no_polygons_for_a_department_or_an_unknown_area(world, tiny_warehouse):
+    """A department's account opens no map page: it gets no polygons, though its scope is the
+    city. A well-formed code that names no area is not found (and not cached)."""
+    assert client(world, "department").get(_url(tiny_warehouse, "grid", "2202")).status_code == 403
+    district = world["roles"]["leader"][1]
+    leader = client(world, "leader")
+    assert leader.get(_url(tiny_warehouse, "grid", district + "999")).status_code == 404
+    assert leader.get(_url(tiny_warehouse, "hex", district + "999")).status_code == 404
+
+
+def test_any_px_is_one_of_two_cached_variants(world, tiny_warehouse, monkeypatch):
+    """?px only chooses between the ETL's two variants: a client sending many widths builds (and
+    caches) at most two layers, not one per width."""
+    from cockpit import geometry
+    from cockpit.cache import cache
+    built = []
+    layer = geometry.q.layer
+    monkeypatch.setattr(geometry.q, "layer", lambda *a: built.append(a[-1]) or layer(*a))
+    street = world["roles"]["street"][1]
+    c = client(world, "street")
+    with world["app"].server.app_context():
+        cache.clear()
+    for px in [None, -5, 0, 1, 7, 20, 999, 10**9, "abc"]:
+        assert c.get(_url(tiny_warehouse, "community", street, px=px)).status_code == 200
+    assert sorted(built) == ["detail", "overview"]

@@ -172,3 +172,30 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     spill.mkdir(exist_ok=True)
     (spill / "duckdb_temp_storage-0.tmp").write_text("x")
     assert spill in generations.clear_building(tmp_path) and not spill.exists()
+
+
+def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path):
+    """A generation without a table the served one has (built before map_shapes existed) would
+    break the cockpit: rollback refuses it and says why."""
+    before = generations.current(warehouse)
+    older = generations.building_path(warehouse, new_run_id())
+    older.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(before.path, older)
+    with duckdb.connect(str(older)) as con:
+        con.execute("DROP TABLE map_shapes")
+    older_id = "00000000T000000.000000-old0"       # sorts before every real generation
+    generations.publish(warehouse, older, older_id, keep=10)
+    generations.point_to(warehouse, generations.Generation(before.id, before.path))
+    assert [g.id for g in generations.published(warehouse)] == [older_id, before.id]
+    assert main(["rollback", "--warehouse", str(warehouse)]) == 5
+    assert generations.current(warehouse).id == before.id
+    assert "map_shapes" in runlog.runs(warehouse)[0]["error"]
+
+
+def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source, key_file, monkeypatch):
+    """A release whose build writes new tables rebuilds a warehouse whose files did not change."""
+    import etl.refresh
+    before = generations.current(warehouse)
+    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and more")
+    report = refresh(tiny_source, warehouse, key_file)
+    assert report.status == "published" and report.generation > before.id

@@ -3,9 +3,10 @@
 -- on it or inside it (an alert's area code starts with the area's), and the strongest one's subclass.
 -- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
-    SELECT code, name
-    FROM areas
-    WHERE length(code) = $area_len AND starts_with(code, $scope) AND valid_to IS NULL
+    SELECT a.code, a.name
+    FROM areas a, meta m                 -- the versions in force at as-of, as map_shapes holds
+    WHERE length(a.code) = $area_len AND starts_with(a.code, $scope)
+      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 ), inside AS (
     SELECT s.code, count(*) AS alerts, arg_max(a.subclass_name, a.score) AS top_subclass
     FROM shown s

@@ -2,9 +2,10 @@
 -- grid-level alert names, or a space-time cluster of the last $days days up to as-of, with the
 -- strongest alert's subclass and the clusters' largest rate ratio. (Polygons: geometry__by_codes.sql.)
 WITH grids AS (
-    SELECT code, name
-    FROM areas
-    WHERE level = 'grid' AND starts_with(code, $scope) AND valid_to IS NULL
+    SELECT a.code, a.name
+    FROM areas a, meta m                 -- the versions in force at as-of, as map_shapes holds
+    WHERE a.level = 'grid' AND starts_with(a.code, $scope)
+      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 ), alerted AS (
     SELECT area_code AS code, count(*) AS alerts, arg_max(subclass_name, score) AS top_subclass
     FROM warning_alerts
