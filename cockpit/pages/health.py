@@ -12,6 +12,7 @@ from dash.dash_table.Format import Format
 from flask import current_app
 
 from cockpit import ids
+from cockpit.cache import view
 from cockpit.components.counter import panel
 from cockpit.context import warehouse
 from cockpit.db import Snapshot
@@ -155,6 +156,13 @@ def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.
     ]
 
 
+@view
+def cached_health_view(wh: Snapshot, warehouse_path: Path, _disk_stamp: tuple) -> tuple:
+    """health_view, cached until the run log or the pointer changes on disk (the stamp is in the
+    cache key): the tick asks every minute, a run lands a few times an hour."""
+    return health_view(wh, warehouse_path)
+
+
 def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     """Everything the page shows, for one snapshot and the warehouse's folder (or file)."""
     s = q.served(wh, warehouse_path)
@@ -184,7 +192,8 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     Output(HEALTH_REPAIRS, "data"), Output(HEALTH_REPAIRS_NOTE, "children"),
     Output(HEALTH_REPAIRS_NOTE, "style"),
     Output(HEALTH_RUNS, "data"), Output(HEALTH_RUNS_NOTE, "children"), Output(HEALTH_RUNS_NOTE, "style"),
-    Input(ids.FRAME_TICK, "n_intervals"),   # re-read on every tick: runs land between publishes
+    Input(ids.FRAME_TICK, "n_intervals"),   # asked on every tick: runs land between publishes
 )
 def refresh_health(_tick):
-    return health_view(warehouse(), current_app.config["COCKPIT_WAREHOUSE"].path)
+    path = current_app.config["COCKPIT_WAREHOUSE"].path
+    return cached_health_view(warehouse(), path, q.disk_stamp(path))

@@ -62,6 +62,22 @@ def served(wh: Snapshot, warehouse_path: Path) -> dict:
             "built_at": meta["built_at"], "as_of": meta["as_of"]}
 
 
+def disk_stamp(warehouse_path: Path) -> tuple:
+    """(mtime, size) of the run log, its write-ahead log and the CURRENT pointer: a run that starts
+    or ends, or a publish, changes one of them. Part of the page's cache key."""
+    path = Path(warehouse_path)
+    if path.is_file():
+        return ()
+    out = []
+    for name in (RUN_LOG, RUN_LOG + "-wal", generations.POINTER):
+        try:
+            st = (path / name).stat()
+            out.append((name, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append((name, None, None))
+    return tuple(out)
+
+
 def run_log_path(warehouse_path: Path) -> Path | None:
     """Where the run log is, or None when the warehouse is a single DuckDB file (no ETL runs)."""
     path = Path(warehouse_path)

@@ -133,3 +133,30 @@ def test_quarantine_and_repairs_by_rule_show_counts_never_values(page, dirty_fil
     # a single DuckDB file has no run log: the page says so
     assert v["runs"] == [] and v["runs_style"] == {"display": "block"}
     assert "没有 ETL 运行日志" in v["runs_note"] and "单文件数据仓库" in str(v["cards"])
+
+
+def test_a_new_run_shows_on_the_next_tick_and_nothing_else_rereads(tiny_warehouse, tmp_path, monkeypatch):
+    """The page is cached between ticks until the run log changes on disk: an unchanged log asks
+    the warehouse nothing, a run written by the ETL shows on the next tick."""
+    from cockpit.cache import cache
+    from cockpit.db import Snapshot
+    wh_dir = tmp_path / "wh"
+    shutil.copytree(tiny_warehouse, wh_dir, ignore=shutil.ignore_patterns("refresh.lock", "building"))
+    app = create_app(Settings(warehouse=wh_dir))
+    from cockpit.pages import health as page
+    asked, query = [], Snapshot.query
+    monkeypatch.setattr(Snapshot, "query", lambda self, *a: asked.append(a) or query(self, *a))
+    with signed_in(app, path="/health"):
+        cache.clear()
+        first = _unpack(page.refresh_health(0))
+        n = len(asked)
+        assert n > 0 and _unpack(page.refresh_health(1))["runs"] == first["runs"] and len(asked) == n
+    con = sqlite3.connect(wh_dir / "runs.sqlite")
+    with con:
+        con.execute("INSERT INTO runs (run_id, command, started_at, status) "
+                    "VALUES ('29990101T000000-feed01', 'refresh', '2999-01-01T00:00:00+00:00', 'running')")
+    con.close()
+    with signed_in(app, path="/health"):
+        again = _unpack(page.refresh_health(2))
+    assert again["runs"][0]["run_id"] == "29990101T000000-feed01" and len(asked) > n
+    app.server.config["COCKPIT_WAREHOUSE"].close()
