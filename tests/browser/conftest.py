@@ -72,8 +72,14 @@ class PageLog:
         assert self.blocked == [], f"requests left 127.0.0.1: {self.blocked}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
         assert self.texts, "no data response was recorded"
-        leaks = [(url, hit) for url, text in self.texts for hit in self.personal.found(text)]
-        assert leaks == [], f"personal data sent to the browser: {leaks[:10]}"
+        leaks = [(url, hit, _around(text, hit)) for url, text in self.texts for hit in self.personal.found(text)]
+        assert leaks == [], f"personal data sent to the browser (url, value, where): {leaks[:10]}"
+
+
+def _around(text: str, hit: str, width: int = 60) -> str:
+    """The text around a hit, to tell a real leak from a number that only looks like one."""
+    at = text.find(hit)
+    return text[max(0, at - width):at + len(hit) + width] if at >= 0 else ""
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,9 @@ from pathlib import Path
 # region (province 11–82) + birth date + sequence + check: not an organisation's credit code (91…)
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
                        r"\d{3}[\dXx](?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# a number on its own: Dash's random request token (end_id, letters and digits) can hold eleven
+# digits in a row, which is not a phone
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 
 
