@@ -33,10 +33,10 @@ def outline_lines(geoms, bounds: tuple | None) -> dict:
 def hex_geojson(ids: list[str], lon: np.ndarray, lat: np.ndarray) -> dict:
     """Hexagons (corner lon, lat: n × 7) as features with those ids; rings as arrays, as
     geo.geometry()."""
+    rings = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).round(6)    # n × 7 × 2, at once
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": i,
-         "geometry": {"type": "Polygon", "coordinates": [np.stack([x, y], 1).round(6)]}}
-        for i, x, y in zip(ids, lon, lat)]}
+        {"type": "Feature", "id": i, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for i, ring in zip(ids, rings)]}
 
 
 def _log_ticks(top: int) -> tuple[list[float], list[str]]:
