@@ -5,6 +5,7 @@ build it first, printing progress, then serve with waitress (a production WSGI s
 from __future__ import annotations
 
 import argparse
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,14 @@ def build_demo_warehouse(warehouse: Path) -> None:
                         "--out", str(DEMO_SOURCE), "--seed", "42"], check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-m", "etl", "refresh", "--source", str(DEMO_SOURCE),
                     "--warehouse", str(warehouse)], check=True, cwd=ROOT)
+
+
+def freeze_start_up() -> None:
+    """What start-up built (Dash, plotly's validators, pandas: about 160,000 objects) lives as long
+    as the process. Frozen, the collector's full passes no longer walk it: they paused requests
+    for about 100 ms (bench/cockpit.py measured the p95 of a cached answer at 109 ms, 17 frozen)."""
+    gc.collect()
+    gc.freeze()
 
 
 def main(argv=None) -> None:
@@ -46,6 +55,7 @@ def main(argv=None) -> None:
     from waitress import serve
     from cockpit import create_app
     app = create_app(settings)
+    freeze_start_up()
     print(f"驾驶舱已启动: http://{settings.host}:{settings.port}/", flush=True)
     serve(app.server, host=settings.host, port=settings.port, threads=settings.threads)
 

@@ -149,6 +149,8 @@ def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     app = create_app(Settings(warehouse=wh, accounts=home / "accounts.sqlite", audit=home / "audit.sqlite",
                               secret_key_file=home / "session.key"))
     app.server.config["COCKPIT_ACCOUNTS"].add("T-ADMIN", "区级管理员", "2202", TEST_PASSWORD)
+    from app import freeze_start_up
+    freeze_start_up()                          # as app.py does before it serves
     client = app.server.test_client()
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     client.post("/login", data={"account": "T-ADMIN", "password": TEST_PASSWORD, "csrf": csrf})
