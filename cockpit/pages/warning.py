@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dash_table, dcc, html, no_update
 
 from cockpit import geometry, ids
 from cockpit.components.counter import counter, panel
@@ -17,6 +17,7 @@ from cockpit.components.graph import graph
 from cockpit.cache import cache, view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
+from cockpit.figures import theme
 from cockpit.figures import warning as fig
 from cockpit.figures.warning import day, fmt, share
 from cockpit.queries import warning as q
@@ -95,17 +96,27 @@ def layout(**_query):
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无数据",
-           row_class=None):
+           highlight: tuple[str, str] | None = None):
+    """The first SHOWN_ROWS rows as a DataTable fed records (as HTML cells they were thousands of
+    components to serialise on every answer, cached or not); `highlight` = (column, value)
+    colours the rows holding that value."""
     if frame.empty:
         return html.Div(empty_text, className="empty-note")
-    head = html.Thead(html.Tr([html.Th(label) for label in columns.values()]))
-    body = html.Tbody([
-        html.Tr([html.Td(row[c], className=f"warning-cell-{c}") for c in columns],
-                className=row_class(row) if row_class else None)
-        for _, row in frame.head(SHOWN_ROWS).iterrows()])
+    shown = frame.head(SHOWN_ROWS)[list(columns)]
+    rows = [{"if": {"filter_query": f'{{{highlight[0]}}} = "{highlight[1]}"'}, "color": "#ffb38a"}] \
+        if highlight else []
+    table = dash_table.DataTable(
+        data=shown.astype(object).where(shown.notna(), None).to_dict("records"),
+        columns=[{"name": label, "id": cid} for cid, label in columns.items()],
+        page_action="none", style_table={"overflowX": "auto"}, style_data_conditional=rows,
+        style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
+                    "fontSize": "14px", "whiteSpace": "normal", "height": "auto"},
+        style_cell_conditional=[
+            {"if": {"column_id": "reason"}, "minWidth": "280px", "fontSize": "13px", "color": "#a9cbe6"},
+            {"if": {"column_id": "grid_names"}, "minWidth": "220px", "fontSize": "13px"}])
     more = ([html.Div(f"仅显示前 {SHOWN_ROWS:,} 条，共 {len(frame):,} 条", className="warning-more")]
             if len(frame) > SHOWN_ROWS else [])
-    return html.Div([html.Table([head, body], className="property-table warning-table"), *more])
+    return html.Div([table, *more], className="warning-table")
 
 
 def _alerts_shown(alerts: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +192,7 @@ def warning_view(wh: Snapshot, scope: Scope) -> tuple:
             _table(_alerts_shown(alerts), ALERT_COLUMNS, "本辖区当前没有生效告警"),
             _table(_clusters_shown(clusters), CLUSTER_COLUMNS, f"近{CLUSTER_DAYS}日本辖区没有时空聚集"),
             _table(_incidents_shown(incidents), INCIDENT_COLUMNS, "本辖区没有研判事件",
-                   row_class=lambda r: "warning-row--open" if r["status"] == "进行中" else None),
+                   highlight=("status", "进行中")),
             _quality(q.quality(wh, scope)), incident_options(incidents))
 
 

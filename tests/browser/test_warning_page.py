@@ -23,7 +23,7 @@ def test_warning_page(page, cockpit_url, tiny_db):
     wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
     wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
     wait_text(page, "#warning-kpi-ended", f"{ended:,}")
-    wait_count(page, "#warning-alerts tbody tr", min(alerts, 50))    # SHOWN_ROWS
+    wait_count(page, "#warning-alerts td[data-dash-column='reason']", min(alerts, 50))    # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
     wait_count(page, "#warning-map path.choroplethlocation", len(streets) + len(hot) + outlined)
     page.wait_for_selector("#warning-review .warning-facts")
