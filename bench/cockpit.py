@@ -259,6 +259,11 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--renders", type=int, default=3, help="fresh servers for the first render")
     args = parser.parse_args()
+    if len(args.scales) > 1:     # a process per scale: Dash registers pages and callbacks once
+        for scale in args.scales:
+            subprocess.run([sys.executable, __file__, "--scales", scale, "--reps", str(args.reps),
+                            "--renders", str(args.renders)], check=True)
+        return
     import dash
     from cockpit import create_app
     from cockpit.config import Settings
