@@ -34,7 +34,4 @@ def community_map(metrics: pd.DataFrame, geojson: dict | str, days: int) -> go.F
     ))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
                     bgcolor=theme.BACKGROUND)
-    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor=theme.BACKGROUND,
-                      font=dict(family=theme.FONT_FAMILY, color=theme.TEXT),
-                      hoverlabel=dict(font=dict(family=theme.FONT_FAMILY)), dragmode=False)
-    return fig
+    return theme.dark(fig, legend=False, margin=dict(l=0, r=0, t=0, b=0))

@@ -14,6 +14,7 @@ from flask import current_app
 from cockpit import ids
 from cockpit.cache import view
 from cockpit.components.counter import panel
+from cockpit.components.table import records
 from cockpit.context import warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
@@ -118,11 +119,6 @@ def _time(value) -> str:
     return f"{t:%Y-%m-%d %H:%M:%S}"
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe rows: missing values as None, numpy ints as ints."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def _runs_view(runs: pd.DataFrame) -> pd.DataFrame:
     out = runs.copy()
     out["status"] = out["status"].map(lambda s: STATUS_NAMES.get(s, s))
@@ -175,11 +171,11 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     elif runs.empty:
         runs_data, runs_note = [], ("尚无运行记录", _SHOWN)
     else:
-        runs_data, runs_note = _records(_runs_view(runs)), ("", _HIDDEN)
+        runs_data, runs_note = records(_runs_view(runs)), ("", _HIDDEN)
     return (
-        _cards(s, runs, load), _records(load), total,
-        _records(quarantine), "无数据：本版本没有隔离的行", _SHOWN if quarantine.empty else _HIDDEN,
-        _records(repairs), "无数据：本版本没有修复的单元格", _SHOWN if repairs.empty else _HIDDEN,
+        _cards(s, runs, load), records(load), total,
+        records(quarantine), "无数据：本版本没有隔离的行", _SHOWN if quarantine.empty else _HIDDEN,
+        records(repairs), "无数据：本版本没有修复的单元格", _SHOWN if repairs.empty else _HIDDEN,
         runs_data, *runs_note,
     )
 

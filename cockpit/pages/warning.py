@@ -14,6 +14,7 @@ from cockpit import geometry, ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
+from cockpit.components.table import records
 from cockpit.cache import cache, view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -106,7 +107,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "æ— æ
     rows = [{"if": {"filter_query": f'{{{highlight[0]}}} = "{highlight[1]}"'}, "color": "#ffb38a"}] \
         if highlight else []
     table = dash_table.DataTable(
-        data=shown.astype(object).where(shown.notna(), None).to_dict("records"),
+        data=records(shown),
         columns=[{"name": label, "id": cid} for cid, label in columns.items()],
         page_action="none", style_table={"overflowX": "auto"}, style_data_conditional=rows,
         style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,

@@ -14,6 +14,7 @@ from cockpit import ids
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
+from cockpit.components.table import records
 from cockpit.cache import view
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
@@ -199,11 +200,6 @@ def _pct_text(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}" if whole else "—"
 
 
-def _records(frame):
-    """DataTable rows: NaN → None (JSON null, shown blank)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 @callback(
     Output(WORKFLOW_PERIOD, "children"),
     Output(WORKFLOW_ACCEPTED, "children"), Output(WORKFLOW_DUE, "children"),
@@ -238,8 +234,8 @@ def workflow_view(wh: Snapshot, viewer: Scope, area, start, end, level, departme
             _pct_text(t["closed"], t["due"]), _pct_text(t["closed_on_time"], t["due"]),
             _pct_text(t["reworked"], t["due"]), _pct_text(t["extended"], t["due"]),
             fig.stage_times(stages),
-            fig.kpi_bars(by_area, metric), _records(by_area),
-            fig.kpi_bars(by_dept, metric), _records(by_dept))
+            fig.kpi_bars(by_area, metric), records(by_area),
+            fig.kpi_bars(by_dept, metric), records(by_dept))
 
 
 def _triggered_id():
@@ -276,4 +272,4 @@ def overdue_view(wh: Snapshot, viewer: Scope, area, department, page, page_size)
     rows["deadline"] = rows["deadline"].dt.strftime("%Y-%m-%d %H:%M")
     note = (f"共 {total:,} 件超期未处置（处置时限已过且尚未处置完毕），按超期时长排序"
             if total else "无数据（没有超期在办案件）")
-    return _records(rows), pages, page, note
+    return records(rows), pages, page, note
