@@ -158,7 +158,10 @@ def main_area(area: np.ndarray, level: np.ndarray, excess: np.ndarray, score: np
     np.maximum.at(best, at, score)
     levels = np.empty(len(areas), level.dtype)
     levels[at] = level
-    candidates = held >= 0.5 * held.max()
+    top = held.max()
+    # alerts of rules on the backlog may all lie at or under their expectation: then no area holds
+    # the excess, and every area is a candidate
+    candidates = held >= 0.5 * top if top > 0 else np.ones(len(areas), bool)
     candidates &= levels == levels[candidates].min()
     return int(areas[candidates][np.argmax(best[candidates])])
 

@@ -72,6 +72,10 @@ def test_an_incident_is_reviewed_where_its_excess_is():
     assert spread == 20                  # the street holds 12 of it
     assert incidents.main_area(area, level, np.array([2.0, 1.0, 9.0, 10.0, 12.0]),
                                np.ones(5)) == 30
+    # rule alerts on the backlog hold no excess (observed under expected): the finest level, and
+    # there the strongest alert (this failed on an empty choice once)
+    assert incidents.main_area(area, level, np.array([-2.0, -1.0, -0.5, -3.0, -1.0]),
+                               np.array([4.0, 5.0, 3.0, 2.0, 2.5])) == 11
 
 
 def test_recurrence_counts_later_alerts_where_it_was_or_next_door():
