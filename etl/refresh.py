@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import contract, generations, runlog, vault
+from etl import contract, generations, models, runlog, vault
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
@@ -33,7 +33,6 @@ from etl.workcalendar import workdays
 from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
-SQL_DIR = Path(__file__).parent / "sql"
 # tables whose row counts must not collapse from one generation to the next
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
@@ -64,6 +63,8 @@ class RunReport:
     files: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    detail: dict = field(default_factory=dict)          # the run log's detail column
+    t0: float = field(default_factory=time.perf_counter)
 
 
 def new_run_id() -> str:
@@ -96,7 +97,6 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
     generation of `warehouse` and serve it if it passes the checks. `incremental`: start from the
     served generation and merge only the event update files it has not seen (etl/updates.py).
     `warning_settings`: a site's early-warning settings file (etl/warning/settings.toml)."""
-    t0 = time.perf_counter()
     warehouse = Path(warehouse)
     with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
         if runlog.mark_interrupted(runs):
@@ -109,16 +109,17 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
                             warning_settings)
         except BaseException as exc:
             report.status = "rejected" if isinstance(exc, PublishRefused) else "failed"
+            if report.problems:
+                report.detail["problems"] = report.problems
             runlog.finish(runs, report.run_id, report.status, exit_code(exc),
-                          seconds=time.perf_counter() - t0, files=report.files,
-                          error=f"{type(exc).__name__}: {exc}",
-                          detail={"problems": report.problems} if report.problems else None)
+                          seconds=time.perf_counter() - report.t0, files=report.files,
+                          error=f"{type(exc).__name__}: {exc}", detail=report.detail or None)
             raise
         finally:
             generations.clear_building(warehouse)
-        report.seconds = time.perf_counter() - t0
+        report.seconds = time.perf_counter() - report.t0
         runlog.finish(runs, report.run_id, report.status, 0, seconds=report.seconds,
-                      files=report.files, generation=report.generation)
+                      files=report.files, generation=report.generation, detail=report.detail or None)
     return report
 
 
@@ -154,17 +155,45 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
     _check_and_publish(warehouse, building, served, rules, report)
 
 
-def _check_and_publish(warehouse, building, served, rules, report):
+def _check_and_publish(warehouse, building, served, rules, report, generation_id=None) -> generations.Generation:
+    generation_id = generation_id or report.run_id
     report.problems = _publish_problems(building, served, report, rules)
     if report.problems:
         raise PublishRefused("; ".join(report.problems))
-    generations.publish(warehouse, building, report.run_id, rules.keep)
-    report.status, report.generation = "published", report.run_id
-    log.info("发布 %s", report.run_id)
+    published = generations.publish(warehouse, building, generation_id, rules.keep)
+    report.status, report.generation = "published", generation_id
+    log.info("发布 %s", generation_id)
+    return published
 
 
 def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings):
-    """A copy of the served generation, the new event update files merged in, marts rebuilt."""
+    """Two generations, so the data need not wait for early warning (a minute at city scale):
+    first the served one with the new event update files merged and its marts brought up to date
+    (etl/models.py), then that one with its warnings computed. Until the second is published the
+    first serves the warnings of the data before, which say so (warning_meta). A run that finds no
+    new file still computes the warnings when the served ones are not those of its data (the run
+    that published it was killed before its warnings were)."""
+    seen, _ = _served_state(served, warning_settings)
+    new = {p: sniff(p) for p in update_files(source)}
+    new = {p: v for p, v in new.items() if v[0] not in seen}
+    if new:
+        served = _merge_updates(source, warehouse, served, key_file, specs, rules, report, new)
+        report.detail.update(data_generation=served.id, data_seconds=round(time.perf_counter() - report.t0, 3))
+    if _served_state(served, warning_settings)[1]:
+        _publish_warnings(warehouse, served, rules, report, warning_settings)
+    elif not new:
+        report.status, report.generation = "unchanged", served.id
+        log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
+
+
+def _served_state(served, warning_settings) -> tuple[set[str], bool]:
+    """The update files merged into a generation, and whether its warnings are stale."""
+    with closing(duckdb.connect()) as con:
+        con.execute(f"ATTACH {_literal(served.path)} AS wh (READ_ONLY)")
+        return applied(con), warning.stale(con, warning_settings)
+
+
+def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new) -> generations.Generation:
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
@@ -172,35 +201,45 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
     con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
-        seen = applied(con)
-        new = {p: sniff(p) for p in update_files(source)}
-        new = {p: v for p, v in new.items() if v[0] not in seen}
-        if not new:
-            report.status, report.generation = "unchanged", served.id
-            log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
-            return
+        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
         key = load_or_create_key(key_file)
         for path, sniffed in new.items():
             _apply_update(con, source, path, events, key, report, sniffed)
         served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())).encode()).hexdigest()
         _write_meta(con, report, source, digest)
-        map_shapes.write(con)                       # a new as-of may retire or start a grid
-        _run_models(con, ("marts",), rebuild=True)
+        (before,) = con.execute("SELECT as_of FROM memory.previous_meta").fetchone()
+        if map_shapes.stale(con, before):           # an area started or ended since
+            map_shapes.write(con)
+        models.touched_versions(con, report.run_id)
+        models.update_marts(con)
+        con.execute("DETACH wh")
+    finally:
+        con.close()
+    return _check_and_publish(warehouse, building, served, rules, report)
+
+
+def _publish_warnings(warehouse, served, rules, report, warning_settings):
+    """The served generation with its warnings computed, published as the next one."""
+    generation_id = new_run_id()
+    building = generations.building_path(warehouse, generation_id)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(served.path, building)
+    con = _connect(rules.memory_limit, building.with_suffix(".spill"))
+    try:
+        con.execute(f"ATTACH {_literal(building)} AS wh")
         warning.write(con, warehouse, warning_settings)
         con.execute("DETACH wh")
     finally:
         con.close()
-    if report.status == "unchanged":
-        return
-    _check_and_publish(warehouse, building, served, rules, report)
+    _check_and_publish(warehouse, building, served, rules, report, generation_id)
 
 
 def _apply_update(con, source, path, spec, key, report, sniffed):
     label = str(path.relative_to(source))
     _check_file(con, path, label, spec, key, report, sniffed)
-    _run_layer_file(con, "staging", "stg_events")
-    core = (SQL_DIR / "core" / "events.sql").read_text(encoding="utf-8")
+    models.run_file(con, "staging", "stg_events")
+    core = models.model_sql("core", "events")
     con.execute(f"CREATE OR REPLACE TABLE memory.events_incoming AS {core}")
     counts = merge_events(con, "memory.events_incoming", report.run_id, label, sniffed[0])
     log.info("  %s: 新增 %d, 更新 %d, 过时 %d", label, counts["new"], counts["changed"], counts["stale"])
@@ -255,10 +294,10 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, wa
         for path in update_files(source):
             _apply_update(con, source, path, events, key, report, sniffed[path])
             _refuse_early(report, rules)
-        _run_models(con, ("staging", "core"))
+        models.run(con, ("staging", "core"))
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         map_shapes.write(con)                       # the polygons in force at as-of, simplified
-        _run_models(con, ("marts",))
+        models.run(con, ("marts",))
         warning.write(con, warehouse, warning_settings)     # early warning reads the marts
         con.execute("DETACH wh")
     finally:
@@ -346,8 +385,8 @@ def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, repor
                  sniffed: tuple[str, str], vault_key: bytes):
     _check_file(con, source / spec.file, spec.file, spec, key, report, sniffed, vault_key)
     # the core table this source feeds must exist before later sources check references
-    _run_layer_file(con, "staging", f"stg_{spec.table}")
-    _run_layer_file(con, "core", spec.table)
+    models.run_file(con, "staging", f"stg_{spec.table}")
+    models.run_file(con, "core", spec.table)
 
 
 def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: bytes,
@@ -367,7 +406,7 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
         con.execute(f"CREATE OR REPLACE TABLE memory.clear_{spec.table} AS "
                     f"SELECT line, trim({spec.key}) AS record_id, {clear} FROM memory.{raw}")
     if personal:          # the clear values go no further than this in-memory table (and the vault)
-        sql = ((SQL_DIR / "privacy" / "pseudonymise_persons.sql").read_text(encoding="utf-8")
+        sql = (models.model_sql("privacy", "pseudonymise_persons")
                if spec.table == "persons" else masking_sql(spec, f"memory.{raw}"))
         params = hmac_pads(key) if "$ipad" in sql else None
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", params)
@@ -407,28 +446,6 @@ def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0):
     report.files.append({"file": file, "sha256": sha, "encoding": enc, "rows_in": n_in,
                          "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired})
     log.info("  %s: %d 行, 入库 %d, 隔离 %d, 修复 %d", file, n_in, n_ok, n_bad, n_repaired)
-
-
-def _model_target(layer: str, name: str) -> str:
-    # staging models are scratch work in memory; core and marts are published
-    return f"memory.{name}" if layer == "staging" else f"wh.{name}"
-
-
-def _run_layer_file(con, layer: str, name: str):
-    sql = (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")
-    con.execute(f"CREATE OR REPLACE TABLE {_model_target(layer, name)} AS {sql}")
-
-
-def _run_models(con, layers, rebuild: bool = False):
-    """Every model of these layers not already built while loading (all of them when
-    `rebuild`), in file-name order."""
-    built = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
-    for layer in layers:
-        for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            if rebuild or path.stem not in built:
-                log.info("模型 %s/%s", layer, path.stem)
-                _run_layer_file(con, layer, path.stem)
 
 
 def _write_meta(con, report: RunReport, source: Path, digest: str):

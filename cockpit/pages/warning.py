@@ -189,12 +189,20 @@ def warning_view(wh: Snapshot, scope: Scope) -> tuple:
     alerts, clusters, incidents = q.alerts(wh, scope), q.clusters(wh, scope, CLUSTER_DAYS), q.incidents(wh, scope)
     ongoing = int((incidents["status"] == "进行中").sum())
     return (f"{len(alerts):,}", f"{alerts['area_code'].nunique():,}", f"{len(clusters):,}",
-            f"{ongoing:,}", f"{len(incidents) - ongoing:,}", None,
+            f"{ongoing:,}", f"{len(incidents) - ongoing:,}", _lag_note(q.lag(wh, scope)),
             _table(_alerts_shown(alerts), ALERT_COLUMNS, "本辖区当前没有生效告警"),
             _table(_clusters_shown(clusters), CLUSTER_COLUMNS, f"近{CLUSTER_DAYS}日本辖区没有时空聚集"),
             _table(_incidents_shown(incidents), INCIDENT_COLUMNS, "本辖区没有研判事件",
                    highlight=("status", "进行中")),
             _quality(q.quality(wh, scope)), incident_options(incidents))
+
+
+def _lag_note(lag) -> str | None:
+    if lag is None:
+        return None
+    warned, data = lag
+    return (f"预警更新中：数据已更新至 {data:%Y-%m-%d %H:%M}，以下预警为 {warned:%Y-%m-%d %H:%M} 时点数据的结果，"
+            "新数据的预警计算完成后自动替换（约需一分钟）。")
 
 
 @callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"),

@@ -24,6 +24,15 @@ def available(wh: Snapshot, scope: Scope) -> bool:
     return REQUIRED <= tables(wh, scope)
 
 
+def lag(wh: Snapshot, scope: Scope) -> tuple | None:
+    """(the warnings' as-of, the data's) while the warnings are those of earlier data, else None
+    (a generation built before warning_meta has its own warnings)."""
+    if "warning_meta" not in tables(wh, scope):
+        return None
+    rows = run(wh, "warning__lag", scope)
+    return None if rows.empty else (rows["warning_as_of"].iloc[0], rows["data_as_of"].iloc[0])
+
+
 def alerts(wh: Snapshot, scope: Scope) -> pd.DataFrame:
     return run(wh, "warning__alerts", scope)
 

@@ -55,6 +55,17 @@ def write(con, schema: str = "wh") -> None:
     log.info("地图图形 %d 个 (map shapes, %s)", len(out), ", ".join(VARIANTS))
 
 
+def stale(con, before, schema: str = "wh") -> bool:
+    """Whether an area started or ended between the as-of instant `before` and the current one
+    (the set in force changed, so the shapes must be built again)."""
+    (n,) = con.execute(f"""
+        SELECT count(*) FROM {schema}.areas a,
+             (SELECT least(?::TIMESTAMP, as_of) AS lo, greatest(?::TIMESTAMP, as_of) AS hi FROM {schema}.meta) t
+        WHERE (a.valid_from > t.lo AND a.valid_from <= t.hi) OR (a.valid_to > t.lo AND a.valid_to <= t.hi)
+        """, [before, before]).fetchone()
+    return n > 0
+
+
 def _variant(level: str, variant: str, tolerance: float, codes: list[str], geoms) -> pd.DataFrame:
     # coordinates to a hundredth of the tolerance (1e-6° at most, about 0.1 m): coarser snapping
     # made neighbours' nearly coincident vertices disagree

@@ -6,9 +6,14 @@
     warning_incidents       incidents: span, areas, the live backlog and SLA state, after-analysis
     warning_incident_days   per incident and day: reports, expected, upper bound, open, overdue
     warning_quality         the methods' measured quality, when `evaluate-warnings` has saved it
+    warning_meta            the data run (meta.run_id) and as-of instant they were computed for,
+                            and the settings' digest: an incremental refresh serves its data
+                            before its warnings, and until then the warnings are those of the
+                            run before (etl/refresh.py)
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from pathlib import Path
@@ -16,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl.checks import NOW_LOCAL
 from etl.warning import alerts as alerting
 from etl.warning import incidents, scan
 from etl.warning.prepare import prepare
@@ -152,10 +158,35 @@ FROM wh.warning_incident_days t LEFT JOIN (
 """
 
 
+def _digest(s: Settings) -> str:
+    return hashlib.sha256(repr(s).encode()).hexdigest()[:16]
+
+
+def _present(con) -> list[str]:
+    return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
+                                      "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
+
+
+def stale(con, settings_file: Path | None = None) -> bool:
+    """Whether the warning tables of the attached `wh` are not those of its data and settings
+    (or, with early warning off, whether there are any)."""
+    s = load(settings_file)
+    present = _present(con)
+    if not s.enabled:
+        return bool(present)
+    if "warning_meta" not in present:
+        return True
+    (same,) = con.execute("SELECT w.data_run = m.run_id AND w.settings = ? FROM wh.warning_meta w, wh.meta m",
+                          [_digest(s)]).fetchone()
+    return not same
+
+
 def write(con, warehouse: Path | None, settings_file: Path | None = None) -> None:
     """Compute and store the warning tables in the attached build `wh`."""
     s = load(settings_file)
     if not s.enabled:
+        for table in _present(con):
+            con.execute(f"DROP TABLE wh.{table}")
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)
@@ -168,6 +199,9 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
             con.execute(statement, [str(s.link_days)] if "?" in statement else None)
     else:
         con.execute("CREATE OR REPLACE TABLE wh.warning_incident_events (incident_id VARCHAR, event_id VARCHAR)")
+    con.execute(f"""CREATE OR REPLACE TABLE wh.warning_meta AS
+                    SELECT run_id AS data_run, as_of, {NOW_LOCAL} AS computed_at, ? AS settings FROM wh.meta""",
+                [_digest(s)])
     quality = Path(warehouse) / QUALITY_FILE if warehouse else None
     if quality and quality.exists():
         con.execute("CREATE OR REPLACE TABLE wh.warning_quality AS SELECT * FROM read_csv(?, header = true)",

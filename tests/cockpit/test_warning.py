@@ -1,11 +1,16 @@
 """预警研判 callbacks without a browser: their numbers equal SQL on the tiny warehouse's warning
 tables, and an area account sees only its area's alerts and incidents."""
+import datetime as dt
+import shutil
+
 import duckdb
 import pandas as pd
 import pytest
 
 from cockpit import create_app, ids
 from cockpit.config import Settings
+from cockpit.db import Warehouse
+from etl import generations
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.conftest import client, post
@@ -181,3 +186,24 @@ def test_incident_page_summaries(app, db):
         assert reason in early
     assert ended["incident_id"].iloc[0] in review and f"{ended['excess'].iloc[0]:,.1f} 件" in review
     assert early.count("/warning") == 1 and review.count("/warning") == 1
+
+
+def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
+    """An incremental refresh serves new data before its warnings: until they follow, the page
+    says the warnings are of the data before, with both instants."""
+    from cockpit.pages import warning as page
+    wh_dir = tmp_path / "wh"
+    shutil.copytree(tiny_warehouse, wh_dir, ignore=shutil.ignore_patterns("refresh.lock", "building"))
+    served = generations.current(wh_dir)
+    with duckdb.connect(str(served.path)) as con:
+        (as_of,) = con.execute("SELECT as_of FROM meta").fetchone()
+        con.execute("UPDATE warning_meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
+    warehouse = Warehouse(wh_dir)
+    with warehouse.snapshot() as snap:
+        note = page.warning_view(snap, CITY)[5]
+        alerts = page.warning_view(snap, CITY)[6]
+    warehouse.close()
+    earlier = as_of - dt.timedelta(days=1)
+    assert note.startswith("预警更新中") and f"{as_of:%Y-%m-%d %H:%M}" in note
+    assert f"{earlier:%Y-%m-%d %H:%M}" in note
+    assert _rows(alerts)[0]                  # the earlier warnings are still shown

@@ -1,16 +1,23 @@
 """Event updates: the generator's split is exact, a full refresh and day-by-day incremental
 refreshes give the same events as the unsplit export, history keeps every replaced state, the
 same files twice change nothing, and an old state sent again never moves an event back."""
+import functools
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
 import pytest
 
-from etl import generations
+from etl import generations, models, runlog
 from etl.generate.updates import split_updates
 from etl.refresh import refresh
-from tests.conftest import served_db
+from etl.warning import settings
+from tests.conftest import ROOT, served_db
 
 DAYS = 2        # two days of updates: a merge, and a merge onto a merge
 
@@ -29,6 +36,19 @@ def _csv(path):
 def _events(db):
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("SELECT * FROM events ORDER BY event_id").df()
+
+
+def _marts_differing_from_their_models(db) -> dict[str, int]:
+    """Rows of each mart not in its model computed afresh on the same events, and the reverse."""
+    out = {}
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{db}' AS wh (READ_ONLY)")
+        for path in sorted((models.SQL_DIR / "marts").glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            n = sum(con.execute(f"SELECT count(*) FROM ((SELECT * FROM ({a})) EXCEPT ALL (SELECT * FROM ({b})))").fetchone()[0]
+                    for a, b in ((f"SELECT * FROM wh.{path.stem}", sql), (sql, f"SELECT * FROM wh.{path.stem}")))
+            out[path.stem] = n
+    return out
 
 
 def test_base_plus_updates_is_the_original(split, tiny_source):
@@ -52,20 +72,31 @@ def test_full_and_incremental_refreshes_agree_with_the_unsplit_export(split, tin
     refresh(src, tmp_path / "full", key_file)
     pd.testing.assert_frame_equal(_events(served_db(tmp_path / "full")), expected)
 
-    # day by day: the base alone, then one update per incremental run
+    # day by day: the base alone, then one update per incremental run (with early warning on)
     daily = tmp_path / "daily"
     shutil.copytree(src, daily, ignore=shutil.ignore_patterns("events-*.csv"))
-    report = refresh(daily, tmp_path / "wh", key_file, incremental=True)   # nothing served yet: full
+    warned = functools.partial(refresh, warning_settings=settings.DEFAULT_FILE)
+    report = warned(daily, tmp_path / "wh", key_file, incremental=True)   # nothing served yet: full
     assert report.status == "published"
     base_rows = len(_events(served_db(tmp_path / "wh")))
     for k, path in enumerate(updates):
         shutil.copy(path, daily / "updates" / path.name)
-        report = refresh(daily, tmp_path / "wh", key_file, incremental=True)
+        report = warned(daily, tmp_path / "wh", key_file, incremental=True)
         assert report.status == "published" and [f["file"] for f in report.files] == [f"updates/{path.name}"]
-        again = refresh(daily, tmp_path / "wh", key_file, incremental=True)
+        # the data first, then its warnings, as the next generation
+        run = runlog.runs(tmp_path / "wh")[0]
+        assert json.loads(run["detail"])["data_generation"] < report.generation == run["generation"]
+        again = warned(daily, tmp_path / "wh", key_file, incremental=True)
         assert (again.status, again.generation) == ("unchanged", report.generation)
     db = served_db(tmp_path / "wh")
     pd.testing.assert_frame_equal(_events(db), expected)
+    # the marts brought up to date row by row are the marts built afresh
+    differing = _marts_differing_from_their_models(db)
+    assert set(differing) == {p.stem for p in (models.SQL_DIR / "marts").glob("*.sql")}
+    assert differing == dict.fromkeys(differing, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT w.data_run = m.run_id AND w.as_of = m.as_of "
+                           "FROM warning_meta w, meta m").fetchone()[0]
     with duckdb.connect(str(db), read_only=True) as con:
         applied = con.execute("SELECT rows_new, rows_changed, rows_stale FROM applied_updates").fetchall()
         assert len(applied) == DAYS and sum(r[0] for r in applied) == len(expected) - base_rows
@@ -81,13 +112,47 @@ def test_full_and_incremental_refreshes_agree_with_the_unsplit_export(split, tin
     # the first day's export sent again under a later name: identical bytes are skipped by hash;
     # the same rows with other line endings are merged, and their older states lose
     shutil.copy(updates[0], daily / "updates" / "events-20261101.csv")
-    report = refresh(daily, tmp_path / "wh", key_file, incremental=True)
+    report = warned(daily, tmp_path / "wh", key_file, incremental=True)
     assert report.status == "unchanged"
     text = (daily / "updates" / "events-20261101.csv").read_text(encoding="utf-8")
     (daily / "updates" / "events-20261101.csv").write_text(text.replace("\n", "\r\n"), encoding="utf-8")
-    report = refresh(daily, tmp_path / "wh", key_file, incremental=True)
+    report = warned(daily, tmp_path / "wh", key_file, incremental=True)
     assert report.status == "published"
     pd.testing.assert_frame_equal(_events(served_db(tmp_path / "wh")), expected)
     with duckdb.connect(str(served_db(tmp_path / "wh")), read_only=True) as con:
         stale = con.execute("SELECT rows_stale FROM applied_updates WHERE file LIKE '%20261101%'").fetchall()[0][0]
     assert stale > 0
+
+
+def test_a_run_killed_before_its_warnings_is_finished_by_the_next(split, key_file, tmp_path):
+    """SIGKILL once the merged data is served and its warnings are being computed: the data stays
+    served with the warnings of the data before, and the next run, with no new file, computes
+    and publishes the warnings."""
+    src, updates = split
+    daily, wh = tmp_path / "daily", tmp_path / "wh"
+    shutil.copytree(src, daily, ignore=shutil.ignore_patterns("events-*.csv"))
+    warned = functools.partial(refresh, warning_settings=settings.DEFAULT_FILE)
+    base = warned(daily, wh, key_file)
+    shutil.copy(updates[0], daily / "updates" / updates[0].name)
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "refresh", "--incremental", "--source", str(daily),
+                             "--warehouse", str(wh), "--key-file", str(key_file),
+                             "--warning-settings", str(settings.DEFAULT_FILE)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "预警基线" in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    served = generations.current(wh)
+    assert served.id != base.generation
+    with duckdb.connect(str(served.path), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM meta").fetchone()[0] == served.id       # the new data
+        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == base.generation
+    report = warned(daily, wh, key_file, incremental=True)
+    assert report.status == "published" and report.files == [] and report.generation > served.id
+    with duckdb.connect(str(generations.current(wh).path), read_only=True) as con:
+        assert con.execute("SELECT w.data_run FROM warning_meta w").fetchone()[0] == served.id
+    assert [r["status"] for r in runlog.runs(wh)[:2]] == ["published", "interrupted"]

@@ -2,7 +2,9 @@
 -- the backlog and its age, and dispatch delays. 按期 means handled (处置) by the deadline, as in
 -- the KPIs; the deadline comes from the subclass's working-time limit. The lifecycle columns the
 -- counters need (accepted_at, is_closed, closed_on_time) are carried, so the screen's queries
--- read this one table instead of joining it to the events.
+-- read this one table instead of joining it to the events. The time to the deadline is for the
+-- unhandled only; an incremental refresh recomputes the rows that move with the as-of instant
+-- (incremental/mart_event_sla.sql).
 SELECT
     e.event_id, e.grid_code, e.community_code, e.street_code, e.district_code,
     e.class_code, e.subclass_code, e.department, e.source, e.reported_at, e.accepted_at,
@@ -23,6 +25,7 @@ SELECT
         AND e.status <> '不予立案'                               AS overdue_open,
     date_diff('minute', e.accepted_at, e.dispatched_at)        AS dispatch_minutes,
     date_diff('minute', e.reported_at, coalesce(e.closed_at, m.as_of)) AS age_minutes,
-    date_diff('minute', m.as_of, e.deadline)                   AS minutes_to_deadline
+    CASE WHEN e.handled_at IS NULL
+         THEN date_diff('minute', m.as_of, e.deadline) END     AS minutes_to_deadline
 FROM wh.events e, wh.meta m
 WHERE e.reported_at <= m.as_of

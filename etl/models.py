@@ -1,0 +1,87 @@
+"""The SQL models (etl/sql/<layer>/<table>.sql, one table per file): built in full by a full
+refresh, and brought up to date by an incremental one.
+
+Incremental marts work as dbt's incremental models do. A mart that an event update can change
+has a scope file, etl/sql/marts/incremental/<table>.sql, selecting one column: the key values
+(event ids, days, months) of the rows the update may have changed. Those rows are deleted and
+computed again by the mart's own model, restricted to those keys; every other row stays. The
+scope reads `memory.touched_versions` (every state, old and new, of the events this run changed)
+and `memory.previous_meta` (the served generation's meta, so its as-of). A mart without a scope
+file that reads no event and no as-of is left as it is; any other is rebuilt in full."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+SQL_DIR = Path(__file__).parent / "sql"
+SCOPE_DIR = SQL_DIR / "marts" / "incremental"
+# what an event update changes; a model reading neither needs no incremental work
+_READS_UPDATED = re.compile(r"\bwh\.(events|meta|mart_\w+)\b")
+
+
+def model_sql(layer: str, name: str) -> str:
+    return (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _target(layer: str, name: str) -> str:
+    # staging models are scratch work in memory; core and marts are published
+    return f"memory.{name}" if layer == "staging" else f"wh.{name}"
+
+
+def run_file(con, layer: str, name: str) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {_target(layer, name)} AS {model_sql(layer, name)}")
+
+
+def run(con, layers, rebuild: bool = False) -> None:
+    """Every model of these layers not already built while loading (all of them when
+    `rebuild`), in file-name order."""
+    built = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
+    for layer in layers:
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            if rebuild or path.stem not in built:
+                log.info("模型 %s/%s", layer, path.stem)
+                run_file(con, layer, path.stem)
+
+
+def touched_versions(con, run_id: str) -> None:
+    """memory.touched_versions: the new state of every event this run merged and the state it
+    replaced (kept in wh.event_history). Stale incoming states changed nothing and are left out."""
+    con.execute("""CREATE OR REPLACE TABLE memory.touched_versions AS
+        SELECT * FROM wh.events WHERE event_id IN (
+            SELECT event_id FROM wh.event_history WHERE run_id = $run AND change = 'superseded'
+            UNION ALL SELECT event_id FROM memory.merged_events)
+        UNION ALL
+        SELECT * EXCLUDE (run_id, file, change) FROM wh.event_history
+        WHERE run_id = $run AND change = 'superseded'""", {"run": run_id})
+
+
+def update_marts(con) -> dict[str, int]:
+    """Bring every mart up to date after an event update (see the module's doc). Needs
+    memory.touched_versions and memory.previous_meta. Returns the rows recomputed per mart
+    (-1: rebuilt in full)."""
+    present = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+    done = {}
+    for path in sorted((SQL_DIR / "marts").glob("*.sql")):
+        name, sql = path.stem, path.read_text(encoding="utf-8")
+        scope = SCOPE_DIR / f"{name}.sql"
+        if scope.exists() and name in present:
+            done[name] = _update_rows(con, name, sql, scope.read_text(encoding="utf-8"))
+        elif name not in present or _READS_UPDATED.search(sql):
+            run_file(con, "marts", name)
+            done[name] = -1
+        log.info("模型 marts/%s: %s", name, "重建" if done.get(name) == -1 else f"{done.get(name, 0)} 行重算")
+    return done
+
+
+def _update_rows(con, name: str, model: str, scope: str) -> int:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
+    (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]
+    con.execute(f"DELETE FROM wh.{name} WHERE {key} IN (SELECT {key} FROM mart_scope)")
+    (n,) = con.execute(f"""INSERT INTO wh.{name} BY NAME
+                           SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)""").fetchone()
+    con.execute("DROP TABLE mart_scope")
+    return n
