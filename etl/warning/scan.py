@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etl.warning import detectors
 from etl.warning.prepare import Prepared
 from etl.warning.series import Cells
 from etl.warning.settings import Settings
@@ -150,6 +151,19 @@ def first_detection(y: np.ndarray, mu: np.ndarray, phi: np.ndarray, onset: int, 
                for members, *_r, pv in scan_day(y[:, w], mu[:, w], nbr, maxima)):
             return lag
     return None
+
+
+def oracle_detection(y: np.ndarray, mu: np.ndarray, phi: np.ndarray, alpha: float) -> int | None:
+    """The ceiling of any detector on a planted cluster: a test that knows the cluster's grids and
+    first day. y, mu, phi (cluster grids × days from the first day): the first day d on which the
+    cluster's count since the first day has P(Y ≥ count) ≤ alpha under the negative-binomial
+    baseline of the sum (μ adds up, and so does μ + φμ²); None if on none. The scan must search
+    every grid and window of the tier at the same alpha, so it detects no more often than this."""
+    c, b = np.cumsum(y.sum(axis=0)), np.cumsum(mu.sum(axis=0))
+    extra = np.cumsum((phi * mu ** 2).sum(axis=0))
+    phi_sum = np.maximum(extra / np.maximum(b, 1e-12) ** 2, 1e-6)
+    hit = np.flatnonzero(detectors.nb_tail(c, b, phi_sum) <= alpha)
+    return int(hit[0]) if len(hit) else None
 
 
 def recent_clusters(p: Prepared, s: Settings, days_back: int | None = None, seed: int = 7) -> pd.DataFrame:

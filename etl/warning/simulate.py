@@ -95,7 +95,9 @@ def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
     class or all reports): for 3 days, extra reports drawn at (rate_ratio − 1) × the baseline.
     Trials go round the bands of the cluster's baseline (expected reports a day over the 3
     days); a band the data cannot fill after 300 draws is left out. Detected if the scan finds a
-    cluster with p ≤ scan p_value that takes in a planted grid on day 1, 2 or 3."""
+    cluster with p ≤ scan p_value that takes in a planted grid on day 1, 2 or 3. Each trial also
+    gives the ceiling (method "oracle", scan.oracle_detection): a test at the same p that knows
+    where and when the cluster began."""
     rng = np.random.default_rng(seed)
     G, T = p.areas.n_grids, p.n_days
     nbr = scan.neighbours(p.areas.xy, s.scan_max_grids)
@@ -125,10 +127,12 @@ def cluster_trials(p: Prepared, s, trials: int, rate_ratio: float = 3.0,
             continue
         y = cells.dense(G, lo, start + 3)
         y[members, -3:] += rng.poisson((rate_ratio - 1) * mu[members, -3:])
-        lag = scan.first_detection(y, mu, model.dispersion(span)[:G], s.scan_max_days - 1,
-                                   set(members.tolist()), nbr, s, rng)
-        out.append({"method": "scan", "type": "cluster", "size_sd": np.nan,
-                    "label": band_label(lo_band, hi_band, rate_ratio), "tier": code, "grids": k,
-                    "baseline_per_day": per_day, "detected": lag is not None, "delay": lag})
+        phi = model.dispersion(span)[:G]
+        lag = scan.first_detection(y, mu, phi, s.scan_max_days - 1, set(members.tolist()), nbr, s, rng)
+        ceiling = scan.oracle_detection(y[members, -3:], mu[members, -3:], phi[members, -3:], s.scan_p_value)
+        for method, found in (("scan", lag), ("oracle", ceiling)):
+            out.append({"method": method, "type": "cluster", "size_sd": np.nan,
+                        "label": band_label(lo_band, hi_band, rate_ratio), "tier": code, "grids": k,
+                        "baseline_per_day": per_day, "detected": found is not None, "delay": found})
     return pd.DataFrame(out, columns=["method", "type", "size_sd", "label", "tier", "grids",
                                       "baseline_per_day", "detected", "delay"])

@@ -11,6 +11,7 @@ from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from etl import generations
+from etl.refresh import new_run_id
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.conftest import client, post
@@ -194,10 +195,12 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     from cockpit.pages import warning as page
     wh_dir = tmp_path / "wh"
     shutil.copytree(tiny_warehouse, wh_dir, ignore=shutil.ignore_patterns("refresh.lock", "building"))
-    served = generations.current(wh_dir)
-    with duckdb.connect(str(served.path)) as con:
+    copy = tmp_path / "copy.duckdb"          # a generation of its own (cached views key on its id)
+    shutil.copyfile(generations.current(wh_dir).path, copy)
+    with duckdb.connect(str(copy)) as con:
         (as_of,) = con.execute("SELECT as_of FROM meta").fetchone()
         con.execute("UPDATE warning_meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
+    generations.publish(wh_dir, copy, new_run_id(), keep=3)
     warehouse = Warehouse(wh_dir)
     with warehouse.snapshot() as snap:
         note = page.warning_view(snap, CITY)[5]

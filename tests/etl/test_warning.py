@@ -244,6 +244,7 @@ def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_ware
         assert sim.loc[(m, "8 SD"), "pod"] >= sim.loc[(m, "2 SD"), "pod"]
         assert sim.loc[(m, "8 SD"), "pod"] >= 0.8
     assert ("scan", simulate.band_label(0.02, np.inf)) in sim.index and ("pelt", "阶跃") in sim.index
+    assert ("oracle", simulate.band_label(0.02, np.inf)) in sim.index
     # a truth file this project did not write: only the documented columns, another order
     truth = pd.read_csv(tiny_source / "incidents_truth.csv", dtype=str)
     own = tmp_path / "truth.csv"
@@ -260,3 +261,15 @@ def test_the_evaluation_keeps_the_largest_scores():
     for k in (1, 100, 9_999, 10_000, 20_000):
         kept = np.sort(evaluate._largest(values, k))
         assert np.array_equal(kept, np.sort(values)[-min(k, len(values)):])
+
+
+def test_the_detection_ceiling_knows_where_and_when():
+    """scan.oracle_detection tests the planted cluster's count since its first day. Five grids
+    expecting 1 report a day between them, 3 a day reported: 3, 6, 9 against 1, 2, 3 expected
+    (Poisson tails 0.080, 0.017, 0.0038): found on the third day at p 0.01, the second at 0.05."""
+    mu, phi = np.full((5, 3), 0.2), np.full((5, 3), 1e-9)
+    y = np.zeros((5, 3), int)
+    y[:3] = 1
+    assert scan.oracle_detection(y, mu, phi, 0.01) == 2
+    assert scan.oracle_detection(y, mu, phi, 0.05) == 1
+    assert scan.oracle_detection(np.zeros((5, 3), int), mu, phi, 0.05) is None
