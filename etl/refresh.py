@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # tables whose row counts must not collapse from one generation to the next
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
-WAREHOUSE_FORMAT = "2026-11-27 map_shapes, mart_event_sla lifecycle columns"
+WAREHOUSE_FORMAT = "2026-11-28 warning_meta, meta.warehouse_format, minutes_to_deadline of the unhandled"
 GUARDED_TABLES = ("areas", "households", "persons", "events")
 
 
@@ -113,6 +113,7 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
                 report.detail["problems"] = report.problems
             runlog.finish(runs, report.run_id, report.status, exit_code(exc),
                           seconds=time.perf_counter() - report.t0, files=report.files,
+                          generation=report.generation,     # the data an incremental run served
                           error=f"{type(exc).__name__}: {exc}", detail=report.detail or None)
             raise
         finally:
@@ -141,8 +142,10 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
     specs = contract.load_contract(mapping)
     served = generations.current(warehouse)
     if incremental and served is not None:
-        _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings)
-        return
+        if _served_state(served, warning_settings)[2] == WAREHOUSE_FORMAT:
+            _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings)
+            return
+        log.info("当前版本由旧版程序生成, 改为完整刷新 (built by an older release: a full refresh)")
     sniffed = {p: sniff(p) for p in _source_files(source, specs)}
     digest = _fingerprint(sniffed, mapping)
     if served is not None and not rules.force and _served_digest(served) == digest:
@@ -173,7 +176,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
     first serves the warnings of the data before, which say so (warning_meta). A run that finds no
     new file still computes the warnings when the served ones are not those of its data (the run
     that published it was killed before its warnings were)."""
-    seen, _ = _served_state(served, warning_settings)
+    seen = _served_state(served, warning_settings)[0]
     new = {p: sniff(p) for p in update_files(source)}
     new = {p: v for p, v in new.items() if v[0] not in seen}
     if new:
@@ -186,11 +189,13 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
         log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
 
 
-def _served_state(served, warning_settings) -> tuple[set[str], bool]:
-    """The update files merged into a generation, and whether its warnings are stale."""
+def _served_state(served, warning_settings) -> tuple[set[str], bool, str | None]:
+    """The update files merged into a generation, whether its warnings are stale, and the
+    WAREHOUSE_FORMAT of the release that built it (None: one before the column)."""
     with closing(duckdb.connect()) as con:
         con.execute(f"ATTACH {_literal(served.path)} AS wh (READ_ONLY)")
-        return applied(con), warning.stale(con, warning_settings)
+        built_by = con.execute("SELECT * FROM wh.meta").df().get("warehouse_format", [None])[0]
+        return applied(con), warning.stale(con, warning_settings), built_by
 
 
 def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new) -> generations.Generation:
@@ -456,8 +461,9 @@ def _write_meta(con, report: RunReport, source: Path, digest: str):
     # times are local (UTC+8), like the sources'; as_of never runs past the build
     con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                                        FROM wh.events)) AS as_of, ? AS source, ? AS source_digest""",
-                [report.run_id, shown, digest])
+                                        FROM wh.events)) AS as_of, ? AS source, ? AS source_digest,
+                    ? AS warehouse_format""",
+                [report.run_id, shown, digest, WAREHOUSE_FORMAT])
 
 
 def rollback(warehouse: Path) -> tuple[generations.Generation, generations.Generation]:

@@ -199,3 +199,9 @@ def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source,
     monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and more")
     report = refresh(tiny_source, warehouse, key_file)
     assert report.status == "published" and report.generation > before.id
+    # an incremental run cannot bring tables of an older release up to date: it refreshes in full
+    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and then some")
+    again = refresh(tiny_source, warehouse, key_file, incremental=True)
+    assert again.status == "published" and len(again.files) == len(report.files) > 1
+    with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
+        assert con.execute("SELECT warehouse_format FROM meta").fetchone()[0].endswith("and then some")
