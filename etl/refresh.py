@@ -13,6 +13,7 @@ import time
 import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 import duckdb
@@ -138,24 +139,61 @@ def exit_code(exc: BaseException) -> int:
 
 
 def _refresh_locked(source, warehouse, key_file, mapping, rules, report, incremental, warning_settings):
+    """Publish the data, then its early warnings as the next generation: warnings take a minute at
+    city scale, and neither that minute nor a failure of theirs need hold the data back. Until
+    the second is published the first serves the warnings of the data before, labelled so
+    (warning_meta; carried over by a full build). A run that finds nothing new still computes the
+    warnings when the served ones are not those of its data (the run that published it was killed
+    before its warnings were)."""
     generations.clear_building(warehouse)          # whatever is there, a killed run left it
     specs = contract.load_contract(mapping)
     served = generations.current(warehouse)
-    if incremental and served is not None:
-        if _served_state(served, warning_settings)[2] == WAREHOUSE_FORMAT:
-            _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings)
-            return
+    state = _served_state(served, warning_settings) if served else None
+    if incremental and state is not None and state.built_by != WAREHOUSE_FORMAT:
         log.info("当前版本由旧版程序生成, 改为完整刷新 (built by an older release: a full refresh)")
+    if incremental and state is not None and state.built_by == WAREHOUSE_FORMAT:
+        data = _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, state,
+                                    warning_settings)
+    else:
+        data = _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state,
+                             warning_settings)
+    if data is not None:
+        report.detail.update(data_generation=data.id, data_seconds=round(time.perf_counter() - report.t0, 3))
+        served = data
+    if served is not None and _served_state(served, warning_settings).warnings_stale:
+        _publish_warnings(warehouse, served, rules, report, warning_settings)
+
+
+class ServedState(NamedTuple):
+    applied: set[str]                 # hashes of the update files merged into it
+    warnings_stale: bool              # its warnings are not those of its data and settings
+    built_by: str | None              # the WAREHOUSE_FORMAT of the release that built it
+    digest: str | None                # its source files' fingerprint
+
+
+def _served_state(served, warning_settings) -> ServedState:
+    with closing(duckdb.connect()) as con:
+        try:
+            con.execute(f"ATTACH {_literal(served.path)} AS wh (READ_ONLY)")
+            meta = con.execute("SELECT * FROM wh.meta").df().iloc[0]
+        except duckdb.Error:            # unreadable: a full build replaces it
+            return ServedState(set(), False, None, None)
+        return ServedState(applied(con), warning.stale(con, warning_settings),
+                           meta.get("warehouse_format"), meta.get("source_digest"))
+
+
+def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state, warning_settings):
+    """A new generation from every source file, unless they are those of the served one."""
     sniffed = {p: sniff(p) for p in _source_files(source, specs)}
     digest = _fingerprint(sniffed, mapping)
-    if served is not None and not rules.force and _served_digest(served) == digest:
+    if state is not None and not rules.force and state.digest == digest:
         report.status, report.generation = "unchanged", served.id
         log.info("源文件与当前版本 %s 相同, 不重建 (unchanged)", served.id)
-        return
+        return None
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
-    _build(source, building, key_file, specs, sniffed, digest, report, rules, warehouse, warning_settings)
-    _check_and_publish(warehouse, building, served, rules, report)
+    _build(source, building, key_file, specs, sniffed, digest, report, rules, served, warning_settings)
+    return _check_and_publish(warehouse, building, served, rules, report)
 
 
 def _check_and_publish(warehouse, building, served, rules, report, generation_id=None) -> generations.Generation:
@@ -169,36 +207,20 @@ def _check_and_publish(warehouse, building, served, rules, report, generation_id
     return published
 
 
-def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, warning_settings):
-    """Two generations, so the data need not wait for early warning (a minute at city scale):
-    first the served one with the new event update files merged and its marts brought up to date
-    (etl/models.py), then that one with its warnings computed. Until the second is published the
-    first serves the warnings of the data before, which say so (warning_meta). A run that finds no
-    new file still computes the warnings when the served ones are not those of its data (the run
-    that published it was killed before its warnings were)."""
-    seen = _served_state(served, warning_settings)[0]
+def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, state, warning_settings):
+    """The served generation with the update files it has not merged (etl/updates.py), its marts
+    brought up to date (etl/models.py); None when there is no such file."""
     new = {p: sniff(p) for p in update_files(source)}
-    new = {p: v for p, v in new.items() if v[0] not in seen}
-    if new:
-        served = _merge_updates(source, warehouse, served, key_file, specs, rules, report, new)
-        report.detail.update(data_generation=served.id, data_seconds=round(time.perf_counter() - report.t0, 3))
-    if _served_state(served, warning_settings)[1]:
-        _publish_warnings(warehouse, served, rules, report, warning_settings)
-    elif not new:
+    new = {p: v for p, v in new.items() if v[0] not in state.applied}
+    if not new:
         report.status, report.generation = "unchanged", served.id
         log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
+        return None
+    return _merge_updates(source, warehouse, served, key_file, specs, rules, report, new, warning_settings)
 
 
-def _served_state(served, warning_settings) -> tuple[set[str], bool, str | None]:
-    """The update files merged into a generation, whether its warnings are stale, and the
-    WAREHOUSE_FORMAT of the release that built it (None: one before the column)."""
-    with closing(duckdb.connect()) as con:
-        con.execute(f"ATTACH {_literal(served.path)} AS wh (READ_ONLY)")
-        built_by = con.execute("SELECT * FROM wh.meta").df().get("warehouse_format", [None])[0]
-        return applied(con), warning.stale(con, warning_settings), built_by
-
-
-def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new) -> generations.Generation:
+def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new,
+                   warning_settings) -> generations.Generation:
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +240,8 @@ def _merge_updates(source, warehouse, served, key_file, specs, rules, report, ne
             map_shapes.write(con)
         models.touched_versions(con, report.run_id)
         models.update_marts(con)
+        if not warning.enabled(warning_settings):
+            warning.drop(con)                       # switched off: no warnings, old or new
         con.execute("DETACH wh")
     finally:
         con.close()
@@ -269,20 +293,7 @@ def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
     return h.hexdigest()
 
 
-def _served_digest(served: generations.Generation) -> str | None:
-    try:
-        con = duckdb.connect(str(served.path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return con.execute("SELECT source_digest FROM meta").fetchall()[0][0]
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-
-
-def _build(source, building, key_file, specs, sniffed, digest, report, rules, warehouse, warning_settings):
+def _build(source, building, key_file, specs, sniffed, digest, report, rules, served, warning_settings):
     key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
     con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
@@ -303,7 +314,8 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, wa
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         map_shapes.write(con)                       # the polygons in force at as-of, simplified
         models.run(con, ("marts",))
-        warning.write(con, warehouse, warning_settings)     # early warning reads the marts
+        if served is not None and warning.enabled(warning_settings):
+            warning.carry_over(con, _literal(served.path))   # until this build's own follow
         con.execute("DETACH wh")
     finally:
         con.close()

@@ -167,26 +167,49 @@ def _present(con) -> list[str]:
                                       "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
 
 
+def enabled(settings_file: Path | None = None) -> bool:
+    return load(settings_file).enabled
+
+
+def drop(con) -> None:
+    """No warning tables in the build `wh` (early warning is off)."""
+    for table in _present(con):
+        con.execute(f"DROP TABLE wh.{table}")
+
+
 def stale(con, settings_file: Path | None = None) -> bool:
-    """Whether the warning tables of the attached `wh` are not those of its data and settings
-    (or, with early warning off, whether there are any)."""
+    """Whether early warning is on and the warning tables of the attached `wh` are not those of
+    its data and settings."""
     s = load(settings_file)
-    present = _present(con)
     if not s.enabled:
-        return bool(present)
-    if "warning_meta" not in present:
+        return False
+    if "warning_meta" not in _present(con):
         return True
     (same,) = con.execute("SELECT w.data_run = m.run_id AND w.settings = ? FROM wh.warning_meta w, wh.meta m",
                           [_digest(s)]).fetchone()
     return not same
 
 
+def carry_over(con, served_path_literal: str) -> None:
+    """Copy the served generation's warning tables into the build `wh`, which then shows them,
+    labelled by warning_meta as the warnings of earlier data, until its own are computed. A
+    generation whose warnings have no label (an older release's) passes none on."""
+    con.execute(f"ATTACH {served_path_literal} AS served (READ_ONLY)")
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'served' "
+            "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
+        for table in tables if "warning_meta" in tables else ():
+            con.execute(f"CREATE OR REPLACE TABLE wh.{table} AS SELECT * FROM served.{table}")
+    finally:
+        con.execute("DETACH served")
+
+
 def write(con, warehouse: Path | None, settings_file: Path | None = None) -> None:
     """Compute and store the warning tables in the attached build `wh`."""
     s = load(settings_file)
     if not s.enabled:
-        for table in _present(con):
-            con.execute(f"DROP TABLE wh.{table}")
+        drop(con)
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)

@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def warehouse(tiny_warehouse, tmp_path):
-    """A private copy of the tiny warehouse (one published generation)."""
+    """A private copy of the tiny warehouse (its data and, served, the same with its warnings)."""
     shutil.copytree(tiny_warehouse, tmp_path / "wh")
     return tmp_path / "wh"
 
@@ -42,11 +42,11 @@ def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
 
 
 def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
-    before = generations.current(warehouse)
+    before, on_disk = generations.current(warehouse), generations.published(warehouse)
     report = refresh(tiny_source, warehouse, key_file)
     assert (report.status, report.generation) == ("unchanged", before.id)
     assert generations.current(warehouse) == before
-    assert [g.id for g in generations.published(warehouse)] == [before.id]
+    assert generations.published(warehouse) == on_disk
     assert runlog.runs(warehouse)[0]["status"] == "unchanged"
 
 
@@ -79,13 +79,13 @@ def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, 
 
 
 def test_a_collapsed_build_is_refused(warehouse, tiny_source, key_file, tmp_path):
-    before = generations.current(warehouse)
+    before, on_disk = generations.current(warehouse), generations.published(warehouse)
     src = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
     code = main(["refresh", "--source", str(src), "--warehouse", str(warehouse),
                  "--key-file", str(key_file)])
     assert code == 4
     assert generations.current(warehouse) == before
-    assert [g.id for g in generations.published(warehouse)] == [before.id]
+    assert generations.published(warehouse) == on_disk
     assert not any((warehouse / generations.BUILDING).glob("*"))
     last = runlog.runs(warehouse)[0]
     assert last["status"] == "rejected" and "events" in last["error"]
@@ -121,6 +121,8 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
     source = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
     before = generations.current(warehouse)
     files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
+    with duckdb.connect(str(before.path), read_only=True) as con:
+        data_run = con.execute("SELECT run_id FROM meta").fetchall()[0][0]
     for marker in KILL_AT:
         proc = subprocess.Popen([sys.executable, "-m", "etl", "refresh", "--source", str(source),
                                  "--warehouse", str(warehouse), "--key-file", str(key_file), "--force",
@@ -137,7 +139,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         assert generations.current(warehouse) == before, marker
         assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
         with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
-            assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == before.id
+            assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == data_run
     # the next run clears the leftovers, records the kills and publishes
     report = refresh(source, warehouse, key_file, rules=PublishRules(force=True, min_row_ratio=0))
     assert report.status == "published"
@@ -178,6 +180,9 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
     """A generation without a table the served one has (built before map_shapes existed) would
     break the cockpit: rollback refuses it and says why."""
     before = generations.current(warehouse)
+    for g in generations.published(warehouse):      # the served one alone, then an older release's
+        if g != before:
+            g.path.unlink()
     older = generations.building_path(warehouse, new_run_id())
     older.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(before.path, older)
@@ -205,3 +210,31 @@ def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source,
     assert again.status == "published" and len(again.files) == len(report.files) > 1
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
         assert con.execute("SELECT warehouse_format FROM meta").fetchone()[0].endswith("and then some")
+
+
+def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_source, key_file, tmp_path,
+                                                                 monkeypatch):
+    """A full refresh publishes its data with the served warnings carried over and labelled as
+    those of earlier data, then its own warnings. When computing them fails, the data stays served
+    and the next run, with the same files, computes them."""
+    from etl.warning import build, settings
+    before = generations.current(warehouse)
+    with duckdb.connect(str(before.path), read_only=True) as con:
+        old_alerts = con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
+    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    monkeypatch.setattr(build, "compute", lambda *a: (_ for _ in ()).throw(RuntimeError("预警计算出错")))
+    with pytest.raises(RuntimeError, match="预警计算出错"):
+        refresh(source, warehouse, key_file, warning_settings=settings.DEFAULT_FILE)
+    data = generations.current(warehouse)
+    assert data != before
+    with duckdb.connect(str(data.path), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM meta").fetchone()[0] == data.id
+        assert con.execute("SELECT data_run <> ? FROM warning_meta", [data.id]).fetchone()[0]
+        assert con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0] == old_alerts
+    run = runlog.runs(warehouse)[0]
+    assert (run["status"], run["generation"]) == ("failed", data.id) and "预警计算出错" in run["error"]
+    monkeypatch.undo()
+    report = refresh(source, warehouse, key_file, warning_settings=settings.DEFAULT_FILE)
+    assert report.status == "published" and report.files == [] and report.generation > data.id
+    with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
+        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == data.id

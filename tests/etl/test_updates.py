@@ -150,7 +150,7 @@ def test_a_run_killed_before_its_warnings_is_finished_by_the_next(split, key_fil
     assert served.id != base.generation
     with duckdb.connect(str(served.path), read_only=True) as con:
         assert con.execute("SELECT run_id FROM meta").fetchone()[0] == served.id       # the new data
-        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == base.generation
+        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == base.run_id
     report = warned(daily, wh, key_file, incremental=True)
     assert report.status == "published" and report.files == [] and report.generation > served.id
     with duckdb.connect(str(generations.current(wh).path), read_only=True) as con:
