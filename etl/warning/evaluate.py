@@ -32,6 +32,9 @@ METHODS = ("nb", "cusum", "c1", "c2", "c3")
 METHOD_NAMES = {"nb": "负二项基线", "cusum": "负二项+CUSUM", "c1": "EARS C1", "c2": "EARS C2",
                 "c3": "EARS C3", "scan": "时空扫描", "pelt": "PELT 变点",
                 "oracle": "上限：已知位置与起始日"}
+EARS_HELD = ("c2", "c3")          # the comparators the model's methods must beat at their rate
+METHOD_NAMES.update({f"{m}@{e}": f"{METHOD_NAMES[m]}（{METHOD_NAMES[e]} 误报率）"
+                     for m in ("nb", "cusum") for e in EARS_HELD})
 BANDS = ((0, 3, "<3 SD"), (3, 5, "3–5 SD"), (5, np.inf, "≥5 SD"))
 AFTER_DAYS = 7
 
@@ -99,18 +102,28 @@ def temporal(p: Prepared, truth: pd.DataFrame, s, far: float) -> tuple[pd.DataFr
             free_scores[m] = _largest(np.concatenate([free_scores[m], v[v > 0].astype(np.float32)]), keep)
         del sc
     rows, per = [], []
-    for m in METHODS:
-        v = np.sort(free_scores[m])[::-1]
-        allowed = int(np.floor(far * n_free))
+
+    def judge(m: str, scores: str, rate: float) -> float:
+        v = np.sort(free_scores[scores])[::-1]
+        allowed = int(np.floor(rate * n_free))
         threshold = float(v[allowed]) if allowed < len(v) else 0.0
-        alarms_free = int((v > threshold).sum())
         for _, inc in truth.iterrows():
-            series = per_incident[m].get(inc["incident_id"])
+            series = per_incident[scores].get(inc["incident_id"])
             hit = np.flatnonzero(series > threshold) if series is not None else np.array([])
             per.append({"method": m, "incident_id": inc["incident_id"], "type": inc["type"],
                         "size_sd": inc["size_sd"], "detected": len(hit) > 0,
                         "delay": int(hit[0]) if len(hit) else np.nan})
-        rows.append({"method": m, "threshold": threshold, "far": alarms_free / max(n_free, 1)})
+        achieved = int((v > threshold).sum()) / max(n_free, 1)
+        rows.append({"method": m, "threshold": threshold, "far": achieved})
+        return achieved
+
+    achieved = {m: judge(m, m, far) for m in METHODS}
+    # EARS alarms only above its baseline week's mean, which sparse series seldom pass: it may
+    # not reach `far`. The model's methods are then also judged at EARS's own rate.
+    for ears in EARS_HELD:
+        if achieved[ears] < far:
+            for m in ("nb", "cusum"):
+                judge(f"{m}@{ears}", m, achieved[ears])
     return pd.DataFrame(rows), pd.DataFrame(per)
 
 
