@@ -34,8 +34,7 @@ def _inject(cells, up: np.ndarray, start: int, extra: np.ndarray):
 
 def temporal_trials(p: Prepared, s, thresholds: dict[str, float], trials: int, seed: int = 5,
                     score=None) -> pd.DataFrame:
-    """`score(p, code, s, rows)` → {method: (rows × days)}: evaluate.series_scores. A method
-    named "nb@c3" is the scores of "nb" at its own threshold (evaluate.temporal)."""
+    """`score(p, code, s, rows)` → {method: (rows × days)}: evaluate.series_scores."""
     rng = np.random.default_rng(seed)
     up = _ancestors(p)
     T, G = p.n_days, p.areas.n_grids
@@ -62,7 +61,7 @@ def temporal_trials(p: Prepared, s, thresholds: dict[str, float], trials: int, s
         for code, g, kind, size, start, days in planted:
             sc = score(trial, code, s, np.array([g]))
             for m, th in thresholds.items():
-                hit = np.flatnonzero(sc[m.split("@")[0]][0, start:start + days] > th)
+                hit = np.flatnonzero(sc[m][0, start:start + days] > th)
                 out.append({"method": m, "type": kind, "size_sd": size, "detected": len(hit) > 0,
                             "delay": int(hit[0]) if len(hit) else np.nan})
             if kind == "step":

@@ -232,17 +232,10 @@ def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_ware
     table, simulated = evaluate.evaluate(tiny_warehouse, tiny_source / "incidents_truth.csv", far=0.01,
                                          trials=40, cluster_trials=3, cluster_bands=((0.02, np.inf),))
     overall = table[table["outbreak_size"] == "全部"].set_index("method")
-    for m in evaluate.METHODS:    # EARS scores are positive on fewer days than 1 % on tiny series
-        assert overall.loc[m, "false_alarm_rate"] <= 0.0101
-    for m in ("nb", "cusum"):
-        assert overall.loc[m, "false_alarm_rate"] == pytest.approx(0.01, abs=0.001)
+    for m in evaluate.METHODS:    # EARS's discrete scores too: their ties are broken at random
+        assert overall.loc[m, "false_alarm_rate"] == pytest.approx(0.01, abs=0.0005)
     assert overall.loc["nb", "pod"] >= 0.8 and overall.loc["cusum", "pod"] >= 0.8
     assert overall.loc["cusum", "pod"] >= overall.loc["c2", "pod"]
-    # EARS that cannot reach 1 % is met at its own rate: the model's methods judged there too
-    for ears in evaluate.EARS_HELD:
-        if overall.loc[ears, "false_alarm_rate"] < 0.0099:
-            assert overall.loc[f"nb@{ears}", "false_alarm_rate"] <= overall.loc[ears, "false_alarm_rate"] + 1e-4
-            assert overall.loc[f"nb@{ears}", "pod"] <= overall.loc["nb", "pod"]
     # synthetic outbreaks: bigger ones are found at least as often, by every method
     sim = simulated.set_index(["method", "outbreak_size"])
     for m in ("nb", "cusum"):
