@@ -109,8 +109,10 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
     older = [g for g in published(warehouse) if g.id < served.id]
     if not older:
         raise LookupError(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
-    missing = sorted(_tables(served.path) - _tables(older[-1].path))
-    if missing:                       # built by an older release: the cockpit would fail on it
+    # the cockpit shows a generation without warning tables (it says it has none); any other
+    # missing table means an older release built it, and the cockpit would fail on it
+    missing = sorted(t for t in _tables(served.path) - _tables(older[-1].path) if not t.startswith("warning_"))
+    if missing:
         raise LookupError(f"{older[-1].id} 缺少数据表 {', '.join(missing)}, 由旧版本程序生成, 不能回退 "
                           "(built by an older release; refresh with --force instead)")
     point_to(warehouse, older[-1])

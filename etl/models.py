@@ -34,14 +34,13 @@ def run_file(con, layer: str, name: str) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {_target(layer, name)} AS {model_sql(layer, name)}")
 
 
-def run(con, layers, rebuild: bool = False) -> None:
-    """Every model of these layers not already built while loading (all of them when
-    `rebuild`), in file-name order."""
+def run(con, layers) -> None:
+    """Every model of these layers not already built while loading, in file-name order."""
     built = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
     for layer in layers:
         for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            if rebuild or path.stem not in built:
+            if path.stem not in built:
                 log.info("模型 %s/%s", layer, path.stem)
                 run_file(con, layer, path.stem)
 

@@ -10,6 +10,7 @@ import shutil
 import sys
 import logging
 import time
+import tomllib
 import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from etl.privacy import hmac_pads, load_or_create_key, masking_sql
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.warning import build as warning
+from etl.warning.settings import SettingsError
 from etl.workcalendar import workdays
 from etl.reference import load_event_categories
 
@@ -127,7 +129,7 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
 
 def exit_code(exc: BaseException) -> int:
     """The process exit code for a run that ended with `exc` (README: exit codes)."""
-    if isinstance(exc, SourceError):
+    if isinstance(exc, (SourceError, SettingsError, tomllib.TOMLDecodeError)):
         return 2
     if isinstance(exc, Locked):
         return 3
@@ -192,7 +194,9 @@ def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, re
         return None
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
-    _build(source, building, key_file, specs, sniffed, digest, report, rules, served, warning_settings)
+    # the served warnings stand in until this build's own follow, if their tables are this release's
+    carry_from = served if state is not None and state.built_by == WAREHOUSE_FORMAT else None
+    _build(source, building, key_file, specs, sniffed, digest, report, rules, carry_from, warning_settings)
     return _check_and_publish(warehouse, building, served, rules, report)
 
 
@@ -293,7 +297,7 @@ def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
     return h.hexdigest()
 
 
-def _build(source, building, key_file, specs, sniffed, digest, report, rules, served, warning_settings):
+def _build(source, building, key_file, specs, sniffed, digest, report, rules, carry_from, warning_settings):
     key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
     con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
@@ -314,8 +318,8 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, se
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         map_shapes.write(con)                       # the polygons in force at as-of, simplified
         models.run(con, ("marts",))
-        if served is not None and warning.enabled(warning_settings):
-            warning.carry_over(con, _literal(served.path))   # until this build's own follow
+        if carry_from is not None and warning.enabled(warning_settings):
+            warning.carry_over(con, _literal(carry_from.path))
         con.execute("DETACH wh")
     finally:
         con.close()

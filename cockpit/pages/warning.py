@@ -201,8 +201,8 @@ def _lag_note(lag) -> str | None:
     if lag is None:
         return None
     warned, data = lag
-    return (f"预警更新中：数据已更新至 {data:%Y-%m-%d %H:%M}，以下预警为 {warned:%Y-%m-%d %H:%M} 时点数据的结果，"
-            "新数据的预警计算完成后自动替换（约需一分钟）。")
+    return (f"预警尚未更新：数据已更新至 {data:%Y-%m-%d %H:%M}，以下预警为 {warned:%Y-%m-%d %H:%M} 时点数据的结果，"
+            "新数据的预警计算完成后自动替换（通常在数据发布后几分钟内）。")
 
 
 @callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"),

@@ -167,8 +167,19 @@ def _present(con) -> list[str]:
                                       "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
 
 
+def _settings(settings_file: Path | None) -> Settings | None:
+    """The settings, or None when the file cannot be read (logged): the data goes on without
+    waiting, and the warnings step then fails on the same error."""
+    try:
+        return load(settings_file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:     # TOML and SettingsError: ValueError
+        log.error("预警设置文件有误 (the warning settings cannot be read): %s", exc)
+        return None
+
+
 def enabled(settings_file: Path | None = None) -> bool:
-    return load(settings_file).enabled
+    s = _settings(settings_file)
+    return s is None or s.enabled
 
 
 def drop(con) -> None:
@@ -178,12 +189,15 @@ def drop(con) -> None:
 
 
 def stale(con, settings_file: Path | None = None) -> bool:
-    """Whether early warning is on and the warning tables of the attached `wh` are not those of
-    its data and settings."""
-    s = load(settings_file)
+    """Whether the warning tables of the attached `wh` are not those of its data and settings
+    (with early warning off: whether there are any; unreadable settings: always)."""
+    s = _settings(settings_file)
+    if s is None:
+        return True
+    present = _present(con)
     if not s.enabled:
-        return False
-    if "warning_meta" not in _present(con):
+        return bool(present)
+    if "warning_meta" not in present:
         return True
     (same,) = con.execute("SELECT w.data_run = m.run_id AND w.settings = ? FROM wh.warning_meta w, wh.meta m",
                           [_digest(s)]).fetchone()

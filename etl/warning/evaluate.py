@@ -33,7 +33,6 @@ METHOD_NAMES = {"nb": "负二项基线", "cusum": "负二项+CUSUM", "combined":
                 "c1": "EARS C1", "c2": "EARS C2",
                 "c3": "EARS C3", "scan": "时空扫描", "pelt": "PELT 变点",
                 "oracle": "上限：已知位置与起始日"}
-MODEL_METHODS = ("nb", "cusum", "combined")
 BANDS = ((0, 3, "<3 SD"), (3, 5, "3–5 SD"), (5, np.inf, "≥5 SD"))
 AFTER_DAYS = 7
 

@@ -207,6 +207,6 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
         alerts = page.warning_view(snap, CITY)[6]
     warehouse.close()
     earlier = as_of - dt.timedelta(days=1)
-    assert note.startswith("预警更新中") and f"{as_of:%Y-%m-%d %H:%M}" in note
+    assert note.startswith("预警尚未更新") and f"{as_of:%Y-%m-%d %H:%M}" in note
     assert f"{earlier:%Y-%m-%d %H:%M}" in note
     assert _rows(alerts)[0]                  # the earlier warnings are still shown

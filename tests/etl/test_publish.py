@@ -42,8 +42,9 @@ def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
 
 
 def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
+    from etl.warning.settings import DEFAULT_FILE         # the tiny warehouse's warnings stay fresh
     before, on_disk = generations.current(warehouse), generations.published(warehouse)
-    report = refresh(tiny_source, warehouse, key_file)
+    report = refresh(tiny_source, warehouse, key_file, warning_settings=DEFAULT_FILE)
     assert (report.status, report.generation) == ("unchanged", before.id)
     assert generations.current(warehouse) == before
     assert generations.published(warehouse) == on_disk
@@ -238,3 +239,42 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     assert report.status == "published" and report.files == [] and report.generation > data.id
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
         assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == data.id
+
+
+def test_rollback_serves_the_data_before_its_warnings(warehouse):
+    """The tiny warehouse's first refresh published its data with no warnings (nothing was served
+    to carry them from), then its warnings: a rollback serves the data, warnings or not."""
+    data, warned = generations.published(warehouse)[-2:]
+    assert generations.current(warehouse) == warned
+    with duckdb.connect(str(data.path), read_only=True) as con:
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'warning_')"
+                               ).fetchone()[0]
+    assert main(["rollback", "--warehouse", str(warehouse)]) == 0
+    assert generations.current(warehouse) == data
+
+
+def test_unreadable_warning_settings_do_not_hold_back_the_data(warehouse, tiny_source, key_file, tmp_path):
+    before = generations.current(warehouse)
+    bad = tmp_path / "settings.toml"
+    bad.write_text("enabled = true\n[[rule]]\nname = '过多'\nmetric = 'reported'\n", encoding="utf-8")
+    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    code = main(["refresh", "--source", str(source), "--warehouse", str(warehouse), "--key-file",
+                 str(key_file), "--warning-settings", str(bad)])
+    assert code == 2                         # an input the run cannot read, as a source file
+    data = generations.current(warehouse)
+    assert data != before and _events(data.path) < _events(before.path)
+    run = runlog.runs(warehouse)[0]
+    assert run["status"] == "failed" and run["generation"] == data.id and "metric" in run["error"]
+
+
+def test_switching_early_warning_off_drops_its_tables(warehouse, tiny_source, key_file):
+    """Nothing new to load, early warning switched off: the next run serves the same data
+    without warning tables, and the run after that has nothing to do."""
+    from etl.warning.settings import DEFAULT_FILE
+    assert refresh(tiny_source, warehouse, key_file, warning_settings=DEFAULT_FILE).status == "unchanged"
+    report = refresh(tiny_source, warehouse, key_file)           # tests/warning_off.toml
+    assert report.status == "published" and report.files == []
+    with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'warning_')"
+                               ).fetchone()[0]
+    assert refresh(tiny_source, warehouse, key_file).status == "unchanged"

@@ -156,3 +156,21 @@ def test_a_run_killed_before_its_warnings_is_finished_by_the_next(split, key_fil
     with duckdb.connect(str(generations.current(wh).path), read_only=True) as con:
         assert con.execute("SELECT w.data_run FROM warning_meta w").fetchone()[0] == served.id
     assert [r["status"] for r in runlog.runs(wh)[:2]] == ["published", "interrupted"]
+
+
+@pytest.mark.parametrize("days", [40, -40])
+def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
+    """No event merged, the as-of moved 40 days on (or back, as when the last closed event is
+    reopened): cases fell due (or stopped being due) in the months between, which the scope
+    computes again."""
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(tiny_db, db)
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{db}' AS wh")
+        con.execute("UPDATE wh.meta SET as_of = as_of - to_days(?::INTEGER)", [max(days, 0)])
+        models.run_file(con, "marts", "mart_area_kpis_monthly")
+        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
+        con.execute("UPDATE wh.meta SET as_of = as_of + to_days(?::INTEGER)", [days])
+        con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.events WHERE false")
+        assert models.update_marts(con)["mart_area_kpis_monthly"] > 0
+    assert _marts_differing_from_their_models(db)["mart_area_kpis_monthly"] == 0
