@@ -243,6 +243,7 @@ def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_ware
         assert sim.loc[(m, "8 SD"), "pod"] >= 0.8
     assert ("scan", simulate.band_label(0.02, np.inf)) in sim.index and ("pelt", "阶跃") in sim.index
     assert ("oracle", simulate.band_label(0.02, np.inf)) in sim.index
+    assert overall.loc["oracle", "incidents"] == overall.loc["scan", "incidents"] > 0   # the truth file's too
     # a truth file this project did not write: only the documented columns, another order
     truth = pd.read_csv(tiny_source / "incidents_truth.csv", dtype=str)
     own = tmp_path / "truth.csv"
