@@ -12,7 +12,7 @@ import logging
 import time
 import tomllib
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from pathlib import Path
@@ -151,14 +151,15 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
     specs = contract.load_contract(mapping)
     served = generations.current(warehouse)
     state = _served_state(served, warning_settings) if served else None
-    if incremental and state is not None and state.built_by != WAREHOUSE_FORMAT:
-        log.info("当前版本由旧版程序生成, 改为完整刷新 (built by an older release: a full refresh)")
-    if incremental and state is not None and state.built_by == WAREHOUSE_FORMAT:
+    same_release = state is not None and state.built_by == WAREHOUSE_FORMAT
+    if incremental and same_release:
         data = _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, state,
                                     warning_settings)
     else:
+        if incremental and state is not None:
+            log.info("当前版本由旧版程序生成, 改为完整刷新 (built by an older release: a full refresh)")
         data = _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state,
-                             warning_settings)
+                             warning_settings, carry_from=served if same_release else None)
     if data is not None:
         report.detail.update(data_generation=data.id, data_seconds=round(time.perf_counter() - report.t0, 3))
         served = data
@@ -184,8 +185,11 @@ def _served_state(served, warning_settings) -> ServedState:
                            meta.get("warehouse_format"), meta.get("source_digest"))
 
 
-def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state, warning_settings):
-    """A new generation from every source file, unless they are those of the served one."""
+def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state, warning_settings,
+                  carry_from):
+    """A new generation from every source file, unless they are those of the served one. The
+    warnings of `carry_from` (the served generation, if this release built it: their columns may
+    have changed since) stand in until the build's own follow."""
     sniffed = {p: sniff(p) for p in _source_files(source, specs)}
     digest = _fingerprint(sniffed, mapping)
     if state is not None and not rules.force and state.digest == digest:
@@ -194,8 +198,6 @@ def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, re
         return None
     building = generations.building_path(warehouse, report.run_id)
     building.parent.mkdir(parents=True, exist_ok=True)
-    # the served warnings stand in until this build's own follow, if their tables are this release's
-    carry_from = served if state is not None and state.built_by == WAREHOUSE_FORMAT else None
     _build(source, building, key_file, specs, sniffed, digest, report, rules, carry_from, warning_settings)
     return _check_and_publish(warehouse, building, served, rules, report)
 
@@ -227,11 +229,7 @@ def _merge_updates(source, warehouse, served, key_file, specs, rules, report, ne
                    warning_settings) -> generations.Generation:
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
-    building.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(served.path, building)
-    con = _connect(rules.memory_limit, building.with_suffix(".spill"))
-    try:
-        con.execute(f"ATTACH {_literal(building)} AS wh")
+    with _copy_of(served, building, rules) as con:
         con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
         key = load_or_create_key(key_file)
         for path, sniffed in new.items():
@@ -246,9 +244,6 @@ def _merge_updates(source, warehouse, served, key_file, specs, rules, report, ne
         models.update_marts(con)
         if not warning.enabled(warning_settings):
             warning.drop(con)                       # switched off: no warnings, old or new
-        con.execute("DETACH wh")
-    finally:
-        con.close()
     return _check_and_publish(warehouse, building, served, rules, report)
 
 
@@ -256,16 +251,24 @@ def _publish_warnings(warehouse, served, rules, report, warning_settings):
     """The served generation with its warnings computed, published as the next one."""
     generation_id = new_run_id()
     building = generations.building_path(warehouse, generation_id)
+    with _copy_of(served, building, rules) as con:
+        warning.write(con, warehouse, warning_settings)
+    _check_and_publish(warehouse, building, served, rules, report, generation_id)
+
+
+@contextmanager
+def _copy_of(served, building: Path, rules):
+    """A connection with a copy of the served generation attached as `wh`, to be changed and
+    published (never the served file itself); detached when the block ends without error."""
     building.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(served.path, building)
     con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
-        warning.write(con, warehouse, warning_settings)
+        yield con
         con.execute("DETACH wh")
     finally:
         con.close()
-    _check_and_publish(warehouse, building, served, rules, report, generation_id)
 
 
 def _apply_update(con, source, path, spec, key, report, sniffed):

@@ -7,9 +7,9 @@
     warning_incident_days   per incident and day: reports, expected, upper bound, open, overdue
     warning_quality         the methods' measured quality, when `evaluate-warnings` has saved it
     warning_meta            the data run (meta.run_id) and as-of instant they were computed for,
-                            and the settings' digest: an incremental refresh serves its data
-                            before its warnings, and until then the warnings are those of the
-                            run before (etl/refresh.py)
+                            and the settings' digest: a refresh serves its data before its
+                            warnings, and until then the warnings are those of the data before
+                            (etl/refresh.py)
 """
 from __future__ import annotations
 
@@ -162,9 +162,9 @@ def _digest(s: Settings) -> str:
     return hashlib.sha256(repr(s).encode()).hexdigest()[:16]
 
 
-def _present(con) -> list[str]:
-    return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
-                                      "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
+def _present(con, database: str = "wh") -> list[str]:
+    return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                                      "AND starts_with(table_name, 'warning_') ORDER BY 1", [database]).fetchall()]
 
 
 def _settings(settings_file: Path | None) -> Settings | None:
@@ -210,9 +210,7 @@ def carry_over(con, served_path_literal: str) -> None:
     generation whose warnings have no label (an older release's) passes none on."""
     con.execute(f"ATTACH {served_path_literal} AS served (READ_ONLY)")
     try:
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'served' "
-            "AND starts_with(table_name, 'warning_') ORDER BY 1").fetchall()]
+        tables = _present(con, "served")
         for table in tables if "warning_meta" in tables else ():
             con.execute(f"CREATE OR REPLACE TABLE wh.{table} AS SELECT * FROM served.{table}")
     finally:

@@ -28,6 +28,13 @@ EULER = 0.5772156649
 ALL = "ALL"          # the tier of all reports (a class tier is named by its class code)
 
 
+def sum_dispersion(total_mu: np.ndarray, total_phi_mu2: np.ndarray) -> np.ndarray:
+    """φ of a sum of independent negative-binomial counts, from Σμ and Σφμ² (the variances
+    μ + φμ² add up); where nothing is expected, φ is unused."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_mu > 0, np.maximum(total_phi_mu2 / total_mu ** 2, 1e-6), 1e-6)
+
+
 @dataclass
 class Summed:
     """The baseline of a sum of independent series: μ adds up, and so does the variance
@@ -40,9 +47,7 @@ class Summed:
     def dispersion(self, days: np.ndarray) -> np.ndarray:
         mus = [np.nan_to_num(m.mu(days)) for m in self.models]
         total = np.sum(mus, axis=0)
-        extra = np.sum([m.dispersion(days) * mu ** 2 for m, mu in zip(self.models, mus)], axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, np.maximum(extra / total ** 2, 1e-6), 1e-6)   # no μ: φ unused
+        return sum_dispersion(total, np.sum([m.dispersion(days) * mu ** 2 for m, mu in zip(self.models, mus)], axis=0))
 
 
 def tiers(p: Prepared) -> list[tuple[str, Cells, object]]:
@@ -160,8 +165,7 @@ def oracle_detection(y: np.ndarray, mu: np.ndarray, phi: np.ndarray, alpha: floa
     baseline of the sum (μ adds up, and so does μ + φμ²); None if on none. The scan must search
     every grid and window of the tier at the same alpha, so it detects no more often than this."""
     c, b = np.cumsum(y.sum(axis=0)), np.cumsum(mu.sum(axis=0))
-    extra = np.cumsum((phi * mu ** 2).sum(axis=0))
-    phi_sum = np.maximum(extra / np.maximum(b, 1e-12) ** 2, 1e-6)
+    phi_sum = sum_dispersion(b, np.cumsum((phi * mu ** 2).sum(axis=0)))
     hit = np.flatnonzero(detectors.nb_tail(c, b, phi_sum) <= alpha)
     return int(hit[0]) if len(hit) else None
 
