@@ -177,6 +177,8 @@ def test_metrics_count_pages_callbacks_and_cache_by_closed_labels(world):
     assert post(c, world, "_pages_content", {("_pages_location", "pathname"): "/map"})[0] == 200
     for _ in range(2):
         assert post(c, world, ids.GENERATION, {(ids.FRAME_TICK, "n_intervals"): 1})[0] == 200
+    for _ in range(2):                                         # a cached view: a miss, then a hit
+        assert post(c, world, "explorer-table", {})[0] == 200
     c.get("/no/such/page?q=张三13912345678").get_data()        # made-up paths and query text
     c.post(UPDATE, json={"output": "张三.children"}).get_data()
     text = scrape()
@@ -189,6 +191,8 @@ def test_metrics_count_pages_callbacks_and_cache_by_closed_labels(world):
     assert (_metric(text, "cockpit_request_seconds_count", page="/map", handler="page")
             - (_metric(before, "cockpit_request_seconds_count", page="/map", handler="page") or 0)) == 1
     assert _total(text, "cockpit_cache_lookups_total") > _total(before, "cockpit_cache_lookups_total")
+    assert count(text, page="/explorer", handler="explorer.update_table", status="200") \
+        - count(before, page="/explorer", handler="explorer.update_table", status="200") == 2
     assert "张三" not in text and "no/such" not in text and "13912345678" not in text
     assert _metric(text, "cockpit_generation_age_seconds") >= 0
     assert _metric(text, "cockpit_refresh_last_outcome", status="published") == 1
