@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schedule", help="按周期刷新 (refresh periodically, in this process)")
     sch.add_argument("--every", required=True, help="周期, 如 15m, 1h (period)")
     sch.add_argument("--runs", type=int, help="运行次数后退出 (stop after this many runs)")
+    sch.add_argument("--full-at", help="与 --incremental 同用: 启动后第一次及每天此时刻后的第一次为全量刷新 "
+                                       "(with --incremental: the first run and the first at or after HH:MM "
+                                       "each day refresh in full)")
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
@@ -149,8 +152,9 @@ def _run(args) -> int:
         print(f"{report.status} {report.generation}: run {report.run_id}, {len(report.files)} 个文件, "
               f"隔离 {quarantined} 行, {report.seconds:.1f} s")
     elif args.command == "schedule":
-        from etl.schedule import parse_period, schedule
-        return schedule(_refresh_argv(args), parse_period(args.every), args.runs)
+        from etl.schedule import parse_clock, parse_period, schedule
+        return schedule(_refresh_argv(args), parse_period(args.every), args.runs,
+                        parse_clock(args.full_at) if args.full_at else None)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
         return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save,
