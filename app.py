@@ -104,7 +104,10 @@ def main(argv=None) -> None:
     freeze_start_up()
     prefix = app.server.config["COCKPIT_SETTINGS"].url_prefix
     print(f"驾驶舱已启动: http://{settings.host}:{settings.port}{prefix}/", flush=True)
-    serve(app.server, host=settings.host, port=settings.port, threads=settings.threads)
+    # waitress would drop every X-Forwarded-* header before the app sees it: the app decides
+    # whom to believe (cockpit/ops/proxy.py, which drops them from untrusted peers itself)
+    serve(app.server, host=settings.host, port=settings.port, threads=settings.threads,
+          clear_untrusted_proxy_headers=False)
 
 
 if __name__ == "__main__":
