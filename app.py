@@ -69,7 +69,7 @@ def freeze_start_up() -> None:
     gc.freeze()
 
 
-def main(argv=None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="网格治理数字驾驶舱")
     parser.add_argument("--port", type=int, help="端口 (env COCKPIT_PORT, default 8050)")
     parser.add_argument("--warehouse", type=Path,
@@ -77,7 +77,11 @@ def main(argv=None) -> None:
     parser.add_argument("--host", help="监听地址 (env COCKPIT_HOST, default 127.0.0.1)")
     parser.add_argument("--demo", action="store_true",
                         help="演示：账号库为空时建立演示账号，仓库不存在时生成演示数据 (demo accounts on any warehouse)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
     settings = Settings.from_env(port=args.port, warehouse=args.warehouse, host=args.host)
     from cockpit.db import Warehouse
     if not Warehouse(settings.warehouse).exists():
