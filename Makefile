@@ -22,12 +22,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-# Debian's headless browser, its driver, and CJK fonts so Chinese renders in screenshots.
+# Debian's headless browser, its driver, and CJK fonts so Chinese renders in screenshots; nginx,
+# which a test runs in front of the cockpit with the install kit's site file (deploy/nginx/), as its
+# own process (the package's service is not used).
 system-deps:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; else \
+	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && [ -x /usr/sbin/nginx ]; then :; else \
 	  $(SUDO) apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk nginx; \
 	fi
 
 # Analysts' notebooks (notebooks/README.md): JupyterLab on this machine only (127.0.0.1), opened

@@ -2,9 +2,13 @@
    rotation and counters that roll to their new values. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   cockpit: {
-    // the big screen draws its own header on a fixed canvas; other pages get the frame's
+    // the big screen draws its own header on a fixed canvas; other pages get the frame's. The
+    // screen is the root page, under the URL prefix when the cockpit is served below one.
     frameClass: function (pathname) {
-      return (pathname === "/" || pathname === "") ? "frame frame--screen" : "frame";
+      const config = document.getElementById("_dash-config");
+      const root = (config && JSON.parse(config.textContent).requests_pathname_prefix) || "/";
+      const path = pathname || "";
+      return (path === "" || path === root || path + "/" === root) ? "frame frame--screen" : "frame";
     },
     // the tick advances the board on show; a click on a tab shows that board
     rotateBoards: function (tick, c0, c1, c2, c3, active) {

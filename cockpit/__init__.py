@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from pathlib import Path
 
 import dash
 
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
-from cockpit.config import ROOT, Settings
+from cockpit.config import ROOT, Settings, normal_prefix
 from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 from cockpit.geometry import install as install_geometry
+from cockpit.ops import dash_paths, install as install_ops
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
+    settings = replace(settings, url_prefix=normal_prefix(settings.url_prefix))
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -24,11 +27,13 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         serve_locally=True,            # Dash's JS and plotly.js from this server, never a CDN
         title="网格治理数字驾驶舱",
         update_title=None,
+        **dash_paths(settings.url_prefix),
     )
     app.server.config["COCKPIT_WAREHOUSE"] = Warehouse(settings.warehouse)
     app.server.teardown_request(release_warehouse)
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
+    install_ops(app, settings)         # before the gate: its routes answer without a session
     install_auth(app, settings)
     install_geometry(app.server)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages

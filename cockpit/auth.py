@@ -64,13 +64,13 @@ def gate():
             session.clear()           # but keep a login form's token (favicon requests race it)
         if request.method != "GET" or request.path.startswith(("/_dash", "/geo/")):
             return Response("未登录或登录已过期", status=401, mimetype="text/plain")
-        return redirect("/login?next=" + request.full_path.rstrip("?"))
+        return redirect(request.script_root + "/login?next=" + request.full_path.rstrip("?"))
     g.account = account
     if request.path == UPDATE:
         return _check_callback(account)
     page = _page_of_path(request.path)
     if page is not None and not account.may_open(page):
-        return redirect(account.home)
+        return redirect(request.script_root + account.home)
     return None
 
 
@@ -82,7 +82,11 @@ def _check_callback(account: Account):
     if PAGES_CONTENT in output:       # Dash pages draws a page: the page the browser asks for
         path = next((i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)
                      and i.get("property") == "pathname"), "/")
-        page = _page_of_path(path if isinstance(path, str) else "/") or "/"
+        try:                          # as Dash's router reads it: without the URL prefix
+            path = "/" + current_app.config["COCKPIT_DASH"].strip_relative_path(path)
+        except Exception:
+            return Response("bad request", status=400)
+        page = _page_of_path(path) or "/"
         if not account.may_open(page):
             audit("denied", page, "页面")
             return Response("无权访问该页面", status=403)
@@ -128,13 +132,15 @@ def login():
                 audit("login", account=result.account.account_id)
                 home = result.account.home
                 page = _page_of_path(target)
-                return redirect(target if page is None or result.account.may_open(page) else home)
+                return redirect(request.script_root
+                                + (target if page is None or result.account.may_open(page) else home))
             error = result.refused
             # an unknown name may be a password typed in the wrong box: never log it
             known = accounts().get(account_id) is not None
             audit("login_failed", detail=error, account=account_id if known else "（未知账号）")
     session["csrf"] = session.get("csrf") or secrets.token_urlsafe(16)
-    return Response(_LOGIN.format(error=html.escape(error), account=html.escape(account_id),
+    return Response(_LOGIN.format(action=html.escape(request.script_root + "/login"),
+                                  error=html.escape(error), account=html.escape(account_id),
                                   csrf=session["csrf"], next=html.escape(target)),
                     status=401 if error else 200, mimetype="text/html")
 
@@ -143,7 +149,7 @@ def logout():
     if g.get("account"):
         audit("logout")
     session.clear()
-    return redirect("/login")
+    return redirect(request.script_root + "/login")
 
 
 def _safe_next(target: str) -> str:
@@ -168,7 +174,7 @@ button {{ width: 100%; margin-top: 24px; padding: 10px; font-size: 17px; color: 
          background: #3fd0ff; border: 0; border-radius: 4px; cursor: pointer; }}
 .error {{ min-height: 22px; margin-top: 14px; color: #ff7a7a; }}
 </style></head>
-<body><form method="post" action="/login" autocomplete="off">
+<body><form method="post" action="{action}" autocomplete="off">
 <h1>网格治理数字驾驶舱</h1>
 <label for="account">账号</label><input id="account" name="account" value="{account}" required autofocus>
 <label for="password">密码</label><input id="password" name="password" type="password" required>

@@ -18,7 +18,8 @@ cache = Cache()
 def init_cache(server, settings) -> None:
     cache.init_app(server, config={"CACHE_TYPE": "SimpleCache",
                                    "CACHE_DEFAULT_TIMEOUT": settings.cache_seconds,
-                                   "CACHE_THRESHOLD": settings.cache_entries})
+                                   "CACHE_THRESHOLD": settings.cache_entries,
+                                   "CACHE_ENABLE_SIGNALS": True})     # counted by cockpit/ops
 
 
 def plain(value):

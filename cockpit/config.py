@@ -1,17 +1,32 @@
-"""One settings object: defaults, then environment variables, then command-line options."""
+"""One settings object: defaults, then environment variables, then command-line options.
+
+Where the kept files live (warehouse, keys, stores) is defined once, in warehouse/state.py, which
+the ETL and its backup read too."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from warehouse import state
+
 ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+def _paths(env) -> dict:
+    found = state.locate(env)
+    return {"warehouse": found["warehouse"], "accounts": found["accounts"], "audit": found["audit"],
+            "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"]}
+
+
+_DEFAULT_PATHS = _paths({})
 
 
 @dataclass(frozen=True)
 class Settings:
     # a warehouse directory (CURRENT names the served generation) or a single DuckDB file
-    warehouse: Path = ROOT / "data" / "warehouse"
+    warehouse: Path = _DEFAULT_PATHS["warehouse"]
     host: str = "127.0.0.1"
     port: int = 8050
     threads: int = 8
@@ -20,31 +35,33 @@ class Settings:
     cache_entries: int = 2000
     refresh_seconds: int = 60        # how often open screens ask for new data
     # accounts and the audit log live beside the warehouse, never inside a swapped generation
-    accounts: Path = ROOT / "data" / "accounts.sqlite"
-    audit: Path = ROOT / "data" / "audit.sqlite"
+    accounts: Path = _DEFAULT_PATHS["accounts"]
+    audit: Path = _DEFAULT_PATHS["audit"]
     audit_retention_days: int = 180
-    secret_key_file: Path = ROOT / "data" / "secrets" / "session.key"   # signs session cookies (0600)
+    secret_key_file: Path = _DEFAULT_PATHS["secret_key_file"]   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
     session_hours: int = 8
     # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
     # creates it beside its pseudonymisation key (etl/vault.py)
-    vault_key_file: Path = ROOT / "data" / "secrets" / "vault.key"
+    vault_key_file: Path = _DEFAULT_PATHS["vault_key_file"]
     unmask_per_hour: int = 20        # full records one account may open in an hour
+    # behind a reverse proxy: the proxies (addresses or networks) whose X-Forwarded-For is believed
+    trusted_proxies: tuple[str, ...] = ()
+    url_prefix: str = ""             # served under a sub-path, e.g. "/cockpit"
+    monitor_from: tuple[str, ...] = LOOPBACK   # who may read /readyz and /metrics
+    access_log: str = ""             # "" none, "-" stderr (journald), else a file, rotated
+    access_log_max_mb: float = 50
+    access_log_backups: int = 10
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
-        s = cls()
-        if env.get("COCKPIT_WAREHOUSE"):
-            s = replace(s, warehouse=Path(env["COCKPIT_WAREHOUSE"]))
+        s = replace(cls(), **_paths(env))
         if env.get("COCKPIT_PORT"):
             s = replace(s, port=int(env["COCKPIT_PORT"]))
         if env.get("COCKPIT_REFRESH_SECONDS"):
             s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
         if env.get("COCKPIT_HOST"):
             s = replace(s, host=env["COCKPIT_HOST"])
-        for name in ("accounts", "audit", "secret_key_file", "vault_key_file"):
-            if env.get(f"COCKPIT_{name.upper()}"):
-                s = replace(s, **{name: Path(env[f"COCKPIT_{name.upper()}"])})
         if env.get("COCKPIT_AUDIT_RETENTION_DAYS"):
             s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
         if env.get("COCKPIT_SECURE_COOKIES"):
@@ -53,4 +70,30 @@ class Settings:
             s = replace(s, session_hours=int(env["COCKPIT_SESSION_HOURS"]))
         if env.get("COCKPIT_UNMASK_PER_HOUR"):
             s = replace(s, unmask_per_hour=int(env["COCKPIT_UNMASK_PER_HOUR"]))
-        return replace(s, **{k: v for k, v in overrides.items() if v is not None})
+        if env.get("COCKPIT_TRUSTED_PROXIES"):
+            s = replace(s, trusted_proxies=_list(env["COCKPIT_TRUSTED_PROXIES"]))
+        if env.get("COCKPIT_MONITOR_FROM") is not None:        # empty: nobody
+            s = replace(s, monitor_from=_list(env["COCKPIT_MONITOR_FROM"]))
+        if env.get("COCKPIT_URL_PREFIX"):
+            s = replace(s, url_prefix=env["COCKPIT_URL_PREFIX"])
+        if env.get("COCKPIT_ACCESS_LOG"):
+            s = replace(s, access_log=env["COCKPIT_ACCESS_LOG"])
+        if env.get("COCKPIT_ACCESS_LOG_MAX_MB"):
+            s = replace(s, access_log_max_mb=float(env["COCKPIT_ACCESS_LOG_MAX_MB"]))
+        if env.get("COCKPIT_ACCESS_LOG_BACKUPS"):
+            s = replace(s, access_log_backups=int(env["COCKPIT_ACCESS_LOG_BACKUPS"]))
+        s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
+        return replace(s, url_prefix=normal_prefix(s.url_prefix))
+
+
+def _list(text: str) -> tuple[str, ...]:
+    """Addresses or networks, separated by commas or spaces."""
+    return tuple(t for t in text.replace(",", " ").split() if t)
+
+
+def normal_prefix(prefix: str) -> str:
+    """"/cockpit" for "cockpit", "/cockpit/" or "/cockpit"; "" for none or "/"."""
+    parts = [p for p in (prefix or "").split("/") if p]
+    if any(p in (".", "..") or not all(c.isalnum() or c in "-_." for c in p) for p in parts):
+        raise ValueError(f"COCKPIT_URL_PREFIX 只能含字母、数字和 - _ . : {prefix!r}")
+    return "/" + "/".join(parts) if parts else ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 from cockpit import ids
 from cockpit.context import viewer_scope, warehouse
@@ -19,7 +19,7 @@ def navigation(account) -> html.Nav:
     links = [dcc.Link(p["name"], href=p["relative_path"], className="nav-link")
              for p in pages if account is not None and account.may_open(p["path"])]
     who = ([html.Span(f"{account.account_id} · {account.role}", className="nav-account"),
-            html.A("退出", href="/logout", className="nav-link nav-logout")] if account else [])
+            html.A("退出", href=request.script_root + "/logout", className="nav-link nav-logout")] if account else [])
     return html.Nav(links + who, className="nav")
 
 

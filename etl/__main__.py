@@ -1,9 +1,9 @@
 """python -m etl generate | split-updates | refresh | rollback | schedule | status | evaluate-warnings
-| contract-doc
+| backup | restore | contract-doc
 
 Exit codes: 0 done (published or unchanged), 1 unexpected error, 2 a source file cannot be read,
 3 another run holds the warehouse, 4 the build failed its publish checks (nothing published),
-5 nothing to roll back to."""
+5 nothing to roll back to, 6 a backup or restore refused (checksum, existing files; etl/backup.py)."""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +14,10 @@ from pathlib import Path
 
 from etl.memory import keep_freed_memory
 from etl.paths import ROOT
+from warehouse import state
 
-DEFAULT_KEY_FILE = ROOT / "data" / "secrets" / "pseudonym.key"
-DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse"
+DEFAULT_KEY_FILE = state.default("pseudonym_key")
+DEFAULT_WAREHOUSE = state.default("warehouse")
 
 
 def _warehouse_arg(parser):
@@ -33,7 +34,9 @@ def _refresh_args(parser):
     parser.add_argument("--key-file", type=Path,
                         default=Path(os.environ.get("COCKPIT_PSEUDONYM_KEY_FILE", DEFAULT_KEY_FILE)),
                         help="假名化密钥文件, 存放于数据库之外 (pseudonymisation key, kept outside the database)")
-    parser.add_argument("--mapping", type=Path, help="文件名和列名映射 (TOML mapping of file names and headers)")
+    parser.add_argument("--mapping", type=Path,
+                        default=Path(os.environ["COCKPIT_MAPPING"]) if os.environ.get("COCKPIT_MAPPING") else None,
+                        help="文件名和列名映射 (TOML mapping of file names and headers; env COCKPIT_MAPPING)")
     parser.add_argument("--keep", type=int, default=d.keep, help=f"保留的版本数 (default {d.keep})")
     parser.add_argument("--min-row-ratio", type=float, default=d.min_row_ratio,
                         help=f"行数不得低于当前版本的比例 (default {d.min_row_ratio})")
@@ -69,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schedule", help="按周期刷新 (refresh periodically, in this process)")
     sch.add_argument("--every", required=True, help="周期, 如 15m, 1h (period)")
     sch.add_argument("--runs", type=int, help="运行次数后退出 (stop after this many runs)")
+    sch.add_argument("--full-at", help="与 --incremental 同用: 启动后第一次及每天此时刻后的第一次为全量刷新 "
+                                       "(with --incremental: the first run and the first at or after HH:MM "
+                                       "each day refresh in full)")
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
@@ -86,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="注入的模拟空间聚集数 (synthetic clusters for the scan; e.g. 50)")
     ev.add_argument("--save", action="store_true",
                     help="保存结果, 下次刷新时驾驶舱显示 (save for the cockpit: WAREHOUSE/warning_quality.csv)")
+    from etl.backup import add_commands as add_backup_commands
+    add_backup_commands(sub, _warehouse_arg)
     doc = sub.add_parser("contract-doc", help="由契约生成 docs/data-contract.md")
     doc.add_argument("--out", type=Path, default=ROOT / "docs" / "data-contract.md")
     return parser
@@ -118,6 +126,8 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
+    if getattr(args, "run", None) is not None:       # commands that register their own runner
+        return args.run(args)
     if args.command == "generate":
         from etl.generate.run import generate
         generate(args.scale, args.out, args.seed, args.workers)
@@ -142,8 +152,9 @@ def _run(args) -> int:
         print(f"{report.status} {report.generation}: run {report.run_id}, {len(report.files)} 个文件, "
               f"隔离 {quarantined} 行, {report.seconds:.1f} s")
     elif args.command == "schedule":
-        from etl.schedule import parse_period, schedule
-        return schedule(_refresh_argv(args), parse_period(args.every), args.runs)
+        from etl.schedule import parse_clock, parse_period, schedule
+        return schedule(_refresh_argv(args), parse_period(args.every), args.runs,
+                        parse_clock(args.full_at) if args.full_at else None)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
         return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save,

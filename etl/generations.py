@@ -63,14 +63,15 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def point_to(warehouse: Path, generation: Generation) -> None:
-    """Make `generation` the served one: write the new pointer beside the old, then rename."""
+def point_to(warehouse: Path, generation: Generation, published_at: str | None = None) -> None:
+    """Make `generation` the served one: write the new pointer beside the old, then rename.
+    `published_at`: when it was first published (a restore keeps it), else now."""
     warehouse = Path(warehouse)
     tmp = warehouse / f"{POINTER}.tmp-{os.getpid()}"
     tmp.write_text(json.dumps({
         "generation": generation.id,
         "file": str(generation.path.relative_to(warehouse)),
-        "published_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "published_at": published_at or dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }, ensure_ascii=False) + "\n", encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, warehouse / POINTER)

@@ -32,25 +32,29 @@ TEST_ACCOUNTS = [("T-ADMIN", "区级管理员", "2202")]
 
 @contextmanager
 def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None,
-                    accounts: list[tuple[str, str, str]] = ()):
-    """Yields the cockpit's base URL once it answers; stops it afterwards. Every account in
-    TEST_ACCOUNTS and `accounts` signs in with TEST_PASSWORD."""
+                    accounts: list[tuple[str, str, str]] = (), test_accounts: bool = True,
+                    output: list[str] | None = None, args: list[str] = ()):
+    """Yields the cockpit's base URL once it answers (under COCKPIT_URL_PREFIX when `env` sets
+    one); stops it afterwards. Every account in TEST_ACCOUNTS (unless `test_accounts` is false)
+    and `accounts` signs in with TEST_PASSWORD. `output`, if given, receives what the process
+    printed, once it has stopped."""
     from cockpit.accounts.store import AccountStore
+    from cockpit.config import normal_prefix
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix="cockpit-"))
     store = AccountStore(home / "accounts.sqlite")
-    for account_id, role, area in [*TEST_ACCOUNTS, *accounts]:
+    for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
         store.add(account_id, role, area, TEST_PASSWORD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
            "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
            **(env or {})}
-    proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port),
+                             *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}{normal_prefix(env.get('COCKPIT_URL_PREFIX', ''))}/"
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url + "login", timeout=2)
+            urllib.request.urlopen(url + "healthz", timeout=2)
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -61,7 +65,9 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        printed = proc.communicate(timeout=10)[0]
+        if output is not None:
+            output.append(printed.decode(errors="replace"))
 
 
 def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD,

@@ -153,7 +153,7 @@ def refresh_warning_summary(area, _generation):
 
 
 def _link(text: str) -> dcc.Link:
-    return dcc.Link(text, href=WARNING_PAGE, className="incident-warning-link")
+    return dcc.Link(text, href=dash.get_relative_path(WARNING_PAGE), className="incident-warning-link")
 
 
 @view
