@@ -12,6 +12,7 @@ from cockpit.config import ROOT, Settings
 from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 from cockpit.geometry import install as install_geometry
+from cockpit.headers import install as install_headers
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
     install_auth(app, settings)
+    install_headers(app, settings.frame_ancestors)
     install_geometry(app.server)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account

@@ -25,11 +25,17 @@ class Settings:
     audit_retention_days: int = 180
     secret_key_file: Path = ROOT / "data" / "secrets" / "session.key"   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
+    # a session ends after this long without a request, and in any case this long after signing
+    # in (an open page polls every refresh_seconds, so idleness alone would never end it)
+    session_idle_minutes: int = 30
     session_hours: int = 8
+    # who may show the cockpit in a frame (CSP frame-ancestors): 'none', 'self' or origins
+    frame_ancestors: str = "'none'"
     # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
     # creates it beside its pseudonymisation key (etl/vault.py)
     vault_key_file: Path = ROOT / "data" / "secrets" / "vault.key"
     unmask_per_hour: int = 20        # full records one account may open in an hour
+    people_pages_per_hour: int = 120  # pages of the resident register one account may list in an hour
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -49,8 +55,9 @@ class Settings:
             s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
         if env.get("COCKPIT_SECURE_COOKIES"):
             s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
-        if env.get("COCKPIT_SESSION_HOURS"):
-            s = replace(s, session_hours=int(env["COCKPIT_SESSION_HOURS"]))
-        if env.get("COCKPIT_UNMASK_PER_HOUR"):
-            s = replace(s, unmask_per_hour=int(env["COCKPIT_UNMASK_PER_HOUR"]))
+        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour"):
+            if env.get(f"COCKPIT_{name.upper()}"):
+                s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
+        if env.get("COCKPIT_FRAME_ANCESTORS"):
+            s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
         return replace(s, **{k: v for k, v in overrides.items() if v is not None})
