@@ -108,3 +108,25 @@ def test_an_unknown_callback_is_refused(world):
     c = _client(world, "admin")
     r = c.post(UPDATE, json={"output": "no-such-component.children", "inputs": [], "state": []})
     assert r.status_code == 403
+
+
+def test_the_login_page_answers_alike_for_unknown_wrong_and_locked(world):
+    """The words on the page do not tell an existing account from an unknown name."""
+    store = world["app"].server.config["COCKPIT_ACCOUNTS"]
+    store.add("held", "社区专干", world["roles"]["community"][1], PASSWORD)
+    for _ in range(5):
+        _login(_client(world), "held", "guess")
+    answers = {}
+    for case, (account, password) in {"unknown": ("no-such-account", PASSWORD), "wrong": ("street", "guess"),
+                                      "locked, right password": ("held", PASSWORD)}.items():
+        r = _login(_client(world), account, password)
+        answers[case] = (r.status_code, re.search(r'id="login-error">([^<]*)<', r.get_data(as_text=True)).group(1))
+    assert len(set(answers.values())) == 1, answers
+
+
+def test_a_refused_map_request_is_audited(world):
+    c = _client(world, "street")
+    other = world["other_street"]
+    assert c.get(f"/geo/x/community/{other}.json").status_code == 403
+    last = world["app"].server.config["COCKPIT_AUDIT"].recent(1, account="street").iloc[0]
+    assert last["action"] == "denied" and last["target"] == f"/geo/x/community/{other}.json"
