@@ -74,3 +74,14 @@ def test_a_body_of_any_shape_is_refused_not_failed(world, body):
     ({"a": 1}, dict, True), ([1, "x"], list, True), ({"a": 1}, list, False), ("1", int, False)])
 def test_conforms_to_simple_hints(value, hint, ok):
     assert conforms(value, hint) is ok
+
+
+def test_every_callback_input_is_a_component_some_layout_declares(world):
+    """A component no layout declares (drawn by a callback) may only send scalars: the check
+    cannot know its type. Only the grid map's breadcrumbs (n_clicks) are such; a new one with
+    a list or object property must be declared in a layout, or its requests would be refused."""
+    from cockpit.callback_check import _components
+    components = _components(world["app"])
+    undeclared = {(i["id"], i["property"]) for spec in world["app"].callback_map.values()
+                  for i in spec["inputs"] + spec["state"] if i["id"] not in components}
+    assert undeclared == {('{"code":["ALL"],"type":"grid-map-crumb"}', "n_clicks")}
