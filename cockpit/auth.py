@@ -71,9 +71,7 @@ def audit_refusal(response: Response) -> Response:
 
 
 def signed_in() -> Account | None:
-    account_id = accounts().sessions.account_of(session.get("sid"), current_app.config["COCKPIT_LIFETIME"])
-    account = accounts().get(account_id) if account_id else None
-    return account if account is not None and account.status == "正常" else None
+    return accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"])
 
 
 def gate():

@@ -18,10 +18,10 @@ Step = str | Callable[[sqlite3.Connection], None]
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit: `transaction`)."""
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    return con
+    """A connection in autocommit mode (transactions are explicit: `transaction`). The file is in
+    WAL mode (set once by `migrate`; the mode is kept in the file), so readers never wait for
+    the writer."""
+    return sqlite3.connect(path, timeout=30, isolation_level=None)
 
 
 @contextmanager
@@ -43,6 +43,7 @@ def version(con: sqlite3.Connection) -> int:
 
 def migrate(con: sqlite3.Connection, steps: Sequence[Step], store: str) -> int:
     """Run the steps the file has not had yet; returns the file's version (len(steps))."""
+    con.execute("PRAGMA journal_mode=WAL")
     for number, step in enumerate(steps, start=1):
         with transaction(con):
             found = version(con)

@@ -58,14 +58,17 @@ class SessionStore:
             con.close()
         return token
 
-    def account_of(self, token, lifetime: Lifetime, now: float | None = None) -> str | None:
+    def account_of(self, token, lifetime: Lifetime, now: float | None = None,
+                   con: sqlite3.Connection | None = None) -> str | None:
         """The account whose live session the token names, or None (unknown, ended, expired: an
-        expired session is deleted). Marks the session as seen."""
+        expired session is deleted). Marks the session as seen. `con`: the caller's connection
+        to the store (one per request), else one of its own."""
         if not isinstance(token, str) or not token:
             return None
         now = time.time() if now is None else now
         key = _hash(token)
-        con = self._connect()
+        own = con is None
+        con = self._connect() if own else con
         try:
             row = con.execute("SELECT account_id, started, last_seen FROM sessions WHERE token_hash = ?",
                               (key,)).fetchone()
@@ -79,7 +82,8 @@ class SessionStore:
                 con.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, key))
             return account_id
         finally:
-            con.close()
+            if own:
+                con.close()
 
     def end(self, token) -> None:
         if isinstance(token, str) and token:

@@ -17,7 +17,7 @@ from pathlib import Path
 from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
 from cockpit.accounts.passwords import hash_password, random_password, verify_password
-from cockpit.accounts.sessions import SCHEMA as SESSIONS_SCHEMA, SessionStore
+from cockpit.accounts.sessions import SCHEMA as SESSIONS_SCHEMA, Lifetime, SessionStore
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -117,8 +117,20 @@ class AccountStore:
     def get(self, account_id: str) -> Account | None:
         """The account, if it exists with a role this release knows (whatever its status)."""
         with closing(self._connect()) as con:
-            row = con.execute("SELECT account_id, role, area, holder, status FROM accounts "
-                              "WHERE account_id = ?", (account_id,)).fetchone()
+            return self._get(con, account_id)
+
+    def signed_in(self, token, lifetime: Lifetime) -> Account | None:
+        """The account of a live session (sessions.py) that may sign in now, or None: what
+        every request asks, on one connection."""
+        with closing(self._connect()) as con:
+            account_id = self.sessions.account_of(token, lifetime, con=con)
+            account = self._get(con, account_id) if account_id else None
+        return account if account is not None and account.status == "正常" else None
+
+    @staticmethod
+    def _get(con, account_id: str) -> Account | None:
+        row = con.execute("SELECT account_id, role, area, holder, status FROM accounts "
+                          "WHERE account_id = ?", (account_id,)).fetchone()
         if row is None or row[1] not in KINDS:
             return None
         return Account(*row)
