@@ -98,13 +98,6 @@ class SessionStore:
         """Every session of the account, inside the caller's transaction."""
         con.execute("DELETE FROM sessions WHERE account_id = ?", (account_id,))
 
-    def count(self, account_id: str) -> int:
-        con = self._connect()
-        try:
-            return con.execute("SELECT count(*) FROM sessions WHERE account_id = ?", (account_id,)).fetchone()[0]
-        finally:
-            con.close()
-
     @staticmethod
     def _forget_expired(con: sqlite3.Connection, lifetime: Lifetime, now: float) -> None:
         con.execute("DELETE FROM sessions WHERE started <= ? OR last_seen <= ?",

@@ -4,6 +4,7 @@ render in every slash form and input order; it gets the page Dash would draw onl
 open it, and the audit records the page drawn."""
 import dash
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.cockpit.conftest import UPDATE, client
 
@@ -95,3 +96,23 @@ def test_opening_a_forbidden_page_is_refused_and_audited(world, form):
     assert r.status_code == 302 and r.headers["Location"] == "/"
     last = world["app"].server.config["COCKPIT_AUDIT"].recent(1, account="street").iloc[0]
     assert (last["action"], last["target"]) == ("denied", "/audit")
+
+
+_CLIENTS = {}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(role=st.sampled_from(["street", "department", "analyst"]),
+       parts=st.lists(st.sampled_from(["", "/", "//", "audit", "health", "people", "services", "explorer",
+                                       "map", "?", "?x=/audit", "#", "%2F", ".", "..", "\\\\", " ", "Audit"]),
+                      max_size=6),
+       search=st.sampled_from(["", "?pathname=/audit", "/audit", None]))
+def test_whatever_the_pathname_no_forbidden_page_is_drawn(world, role, parts, search):
+    """Any pathname built from page names, slashes and punctuation: the answer is a page the role
+    may open, Dash's 404, or a refusal; never a forbidden page."""
+    if role not in _CLIENTS:
+        _CLIENTS[role] = client(world, role)
+    account = world["app"].server.config["COCKPIT_ACCOUNTS"].get(role)
+    forbidden = {title for path, title in _pages().items() if not account.may_open(path)}
+    status, drawn = _render(_CLIENTS[role], [_loc("pathname", "".join(parts)), _loc("search", search)])
+    assert status in (200, 400, 403) and drawn not in forbidden, ("".join(parts), status, drawn)
