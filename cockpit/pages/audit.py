@@ -1,7 +1,7 @@
 """审计日志: sign-ins (and failures), page views, listings of the register, exports, records opened
 in full and refusals, newest first, for the district centre's administrators only (the gate
 refuses this page and its callbacks to others). What a person typed is stored scrubbed
-(cockpit/audit.py), so the page shows the records as stored."""
+(cockpit/audit/), so the page shows the records as stored."""
 from __future__ import annotations
 
 import dash

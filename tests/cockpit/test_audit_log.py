@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.audit import GENESIS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text, main
+from cockpit.audit import GENESIS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
+from cockpit.audit.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = "2001-01-01T00:00:00"
@@ -169,7 +170,7 @@ def test_what_a_person_typed_is_stored_clean():
     assert clean_text("电话１３９１２３４５６７３") == "电话139****5673"
 
 
-# the log as the release before schema versions created it (cockpit/audit.py SCHEMA)
+# the log as the release before schema versions created it (the old cockpit/audit.py SCHEMA)
 OLD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, address TEXT NOT NULL,

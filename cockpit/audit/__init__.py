@@ -15,12 +15,10 @@ chain head kept elsewhere (`python -m cockpit.audit head`, e.g. from cron to ano
 a log store the web process cannot write shows that; README, "Security"."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
 import sqlite3
-import sys
 import unicodedata
 from contextlib import closing
 from dataclasses import dataclass
@@ -276,33 +274,3 @@ class AuditLog:
         if not seen_head:
             return Verdict(False, count, prev, prev_id, f"先前导出的链头 {head} 已不在链中（其后的记录被删除或改写）")
         return Verdict(True, count, prev, prev_id)
-
-
-def main(argv=None) -> int:
-    from cockpit.config import Settings
-    parser = argparse.ArgumentParser(prog="python -m cockpit.audit", description="审计日志：校验、链头、清理")
-    parser.add_argument("--audit", type=Path, help="审计日志文件 (env COCKPIT_AUDIT, default data/audit.sqlite)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    verify = sub.add_parser("verify", help="校验哈希链；链断开时退出码 1 并指出位置")
-    verify.add_argument("--head", help="先前导出的链头哈希：须仍在链中")
-    sub.add_parser("head", help="打印链头（最后一条记录的编号和哈希），供另存他处")
-    sub.add_parser("purge", help="删除超过保存期限的记录")
-    args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    log = AuditLog(args.audit or settings.audit, settings.audit_retention_days)
-    if args.command == "purge":
-        print(f"已删除 {log.purge()} 条超过保存期限（{log.retention_days} 天）的记录")
-        return 0
-    verdict = log.verify(getattr(args, "head", None))
-    if args.command == "head":
-        print(f"{verdict.head_id or 0}\t{verdict.head}")
-        return 0 if verdict.ok else 1
-    if verdict.ok:
-        print(f"完好：{verdict.records} 条记录，链头 {verdict.head_id} {verdict.head}")
-        return 0
-    print(f"审计日志已被改动：{verdict.problem}（此前 {verdict.records} 条完好）", file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
