@@ -14,6 +14,7 @@ from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 from cockpit.geometry import install as install_geometry
 from cockpit.ops import dash_paths, install as install_ops
+from cockpit.headers import install as install_headers
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_cache(app.server, settings)
     install_ops(app, settings)         # before the gate: its routes answer without a session
     install_auth(app, settings)
+    install_headers(app, settings.frame_ancestors)
     install_geometry(app.server)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account

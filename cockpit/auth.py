@@ -1,10 +1,13 @@
 """Signing in and out, and the gate in front of every request (default deny).
 
-Only /login answers without a session. A session cookie (signed with the configured key,
-HttpOnly, SameSite=Lax, Secure when served over HTTPS) names the account and its password
-stamp; each request re-reads the account, so a disabled account or a reset password ends its
-sessions at once. Dash callbacks are checked against the page that declares them: an account
-that may not open a page cannot run that page's callbacks by posting them either."""
+Only /login answers without a session. The session cookie (signed with the configured key,
+HttpOnly, SameSite=Lax, Secure when served over HTTPS) carries only a random token; the session
+itself lives in the account store (accounts/sessions.py) and is looked up on every request, so
+signing out, disabling the account or changing its password ends it wherever the cookie was
+copied, and it ends after an idle time and an absolute lifetime. Dash callbacks are checked
+before Dash runs them (callback_check.py: exactly the shape the renderer sends, or 400), and
+against the page that declares them; the page renderer against the page Dash will draw. Every
+refusal of a signed-in account is audited."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,44 +18,60 @@ from urllib.parse import urlparse
 import dash
 from flask import Response, current_app, g, redirect, request, session
 
+from cockpit import callback_check
 from cockpit.accounts import Account
+from cockpit.accounts.sessions import Lifetime
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
+from cockpit.callback_check import BadCallback, UnknownCallback
 from etl.privacy import load_or_create_key
 
 UPDATE = "/_dash-update-component"
-PAGES_CONTENT = "_pages_content.children"
+REFUSALS = {400: "bad_request", 403: "denied", 429: "throttled"}
 
 
 def install(app: dash.Dash, settings) -> None:
     server = app.server
     server.secret_key = load_or_create_key(settings.secret_key_file)
+    audit_log = AuditLog(settings.audit, settings.audit_retention_days)
+    audit_log.purge()                  # what the retention period released since the last start
     server.config.update(
         SESSION_COOKIE_NAME="cockpit_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # the cookie only names a server-side session, which decides when it ends
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
-        COCKPIT_ACCOUNTS=AccountStore(settings.accounts),
-        COCKPIT_AUDIT=AuditLog(settings.audit, settings.audit_retention_days),
+        SESSION_REFRESH_EACH_REQUEST=False,
+        COCKPIT_LIFETIME=Lifetime(settings.session_idle_minutes * 60, settings.session_hours * 3600),
+        COCKPIT_ACCOUNTS=AccountStore(settings.accounts), COCKPIT_AUDIT=audit_log,
         COCKPIT_DASH=app)        # this app's callbacks (dash.get_app() is the process's latest)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout)
     server.before_request(gate)
+    server.after_request(audit_refusal)
 
 
 def accounts() -> AccountStore:
     return current_app.config["COCKPIT_ACCOUNTS"]
 
 
-def audit(action: str, target: str = "", detail: str = "", account: str | None = None) -> None:
+def audit(action: str, target: str = "", detail: str = "", note: str = "", account: str | None = None) -> None:
+    """Record an action of the signed-in account (or `account`). `note`: text someone typed."""
     who = account if account is not None else (g.account.account_id if g.get("account") else "")
-    current_app.config["COCKPIT_AUDIT"].record(who, request.remote_addr or "", action, target, detail)
+    if action in REFUSALS.values():
+        g.refusal_audited = True
+    current_app.config["COCKPIT_AUDIT"].record(who, request.remote_addr or "", action, target, detail, note)
+
+
+def audit_refusal(response: Response) -> Response:
+    """Any refusal of a signed-in account that its own code did not audit (a map's polygons
+    outside the area, ...): recorded with the path asked for."""
+    if response.status_code in REFUSALS and g.get("account") and not g.get("refusal_audited"):
+        audit(REFUSALS[response.status_code], request.path, f"HTTP {response.status_code}")
+    return response
 
 
 def signed_in() -> Account | None:
-    found = accounts().get(session.get("account", ""))
-    if found is None or found[0].status != "正常" or session.get("stamp") != found[1]:
-        return None
-    return found[0]
+    return accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"])
 
 
 def gate():
@@ -60,8 +79,7 @@ def gate():
         return None
     account = signed_in()
     if account is None:
-        if "account" in session:      # a stale session (disabled, reset, expired): forget it,
-            session.clear()           # but keep a login form's token (favicon requests race it)
+        session.pop("sid", None)      # a stale session: forget it, but keep a login form's token
         if request.method != "GET" or request.path.startswith(("/_dash", "/geo/")):
             return Response("未登录或登录已过期", status=401, mimetype="text/plain")
         return redirect(request.script_root + "/login?next=" + request.full_path.rstrip("?"))
@@ -70,49 +88,46 @@ def gate():
         return _check_callback(account)
     page = _page_of_path(request.path)
     if page is not None and not account.may_open(page):
+        audit("denied", page, "页面")
         return redirect(request.script_root + account.home)
     return None
 
 
 def _check_callback(account: Account):
-    body = request.get_json(silent=True) or {}
-    output = body.get("output", "") if isinstance(body, dict) else ""
-    if not isinstance(output, str):
-        return Response("bad request", status=400)
-    if PAGES_CONTENT in output:       # Dash pages draws a page: the page the browser asks for
-        path = next((i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)
-                     and i.get("property") == "pathname"), "/")
-        try:                          # as Dash's router reads it: without the URL prefix
-            path = "/" + current_app.config["COCKPIT_DASH"].strip_relative_path(path)
-        except Exception:
-            return Response("bad request", status=400)
-        page = _page_of_path(path) or "/"
-        if not account.may_open(page):
+    app = current_app.config["COCKPIT_DASH"]
+    body = request.get_json(silent=True)
+    try:
+        spec = callback_check.check(app, body)
+        pages_content = callback_check.is_pages_content(body["output"])
+        # Dash passes inputs by position: the page it draws is the one at pathname's position
+        page = callback_check.rendered_page(app, body["inputs"][0].get("value")) if pages_content else None
+    except UnknownCallback as unknown:   # no such callback: refuse rather than let Dash decide
+        audit("denied", str(unknown)[:200], "未知回调")
+        return Response("无此回调", status=403, mimetype="text/plain")
+    except BadCallback as bad:
+        output = body.get("output") if isinstance(body, dict) else None
+        audit("bad_request", output if isinstance(output, str) else "", "回调请求格式不符", note=str(bad))
+        return Response("请求格式不正确", status=400, mimetype="text/plain")
+    if pages_content:
+        if page is not None and not account.may_open(page):
             audit("denied", page, "页面")
-            return Response("无权访问该页面", status=403)
-        audit("page_view", page)
+            return Response("无权访问该页面", status=403, mimetype="text/plain")
+        audit("page_view", page or "（无此页面）")
         return None
-    module = _module_of_callback(output)
-    if module is None:                # no such callback: refuse rather than let Dash decide
-        audit("denied", output[:200], "未知回调")
-        return Response("无此回调", status=403)
+    module = getattr(spec["callback"], "__module__", None)
     page = next((p["path"] for p in dash.page_registry.values() if p["module"] == module), None)
     if page is not None and not account.may_open(page):
         audit("denied", page, "回调")
-        return Response("无权访问该页面", status=403)
+        return Response("无权访问该页面", status=403, mimetype="text/plain")
     return None            # a page's callback the account may use, or the frame's (every page)
 
 
-def _module_of_callback(output: str) -> str | None:
-    entry = current_app.config["COCKPIT_DASH"].callback_map.get(output)
-    callback = entry.get("callback") if entry else None
-    return getattr(callback, "__module__", None)
-
-
 def _page_of_path(path: str) -> str | None:
-    """The registered page a URL path opens (None for assets, Dash internals, unknown paths)."""
-    path = urlparse(path).path.rstrip("/") or "/"
-    return next((p["path"] for p in dash.page_registry.values() if p["path"] == path), None)
+    """The registered page Dash draws for a URL path (None: assets, Dash internals, unknown)."""
+    try:
+        return callback_check.rendered_page(current_app.config["COCKPIT_DASH"], urlparse(path).path)
+    except BadCallback:
+        return None
 
 
 def login():
@@ -128,7 +143,8 @@ def login():
             if result.account is not None:
                 session.clear()
                 session.permanent = True
-                session.update(account=result.account.account_id, stamp=result.stamp)
+                session["sid"] = accounts().sessions.start(result.account.account_id,
+                                                           current_app.config["COCKPIT_LIFETIME"])
                 audit("login", account=result.account.account_id)
                 home = result.account.home
                 page = _page_of_path(target)
@@ -148,6 +164,7 @@ def login():
 def logout():
     if g.get("account"):
         audit("logout")
+    accounts().sessions.end(session.get("sid"))
     session.clear()
     return redirect(request.script_root + "/login")
 

@@ -40,7 +40,12 @@ class Settings:
     audit_retention_days: int = 180
     secret_key_file: Path = _DEFAULT_PATHS["secret_key_file"]   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
+    # a session ends after this long without a request, and in any case this long after signing
+    # in (an open page polls every refresh_seconds, so idleness alone would never end it)
+    session_idle_minutes: int = 30
     session_hours: int = 8
+    # who may show the cockpit in a frame (CSP frame-ancestors): 'none', 'self' or origins
+    frame_ancestors: str = "'none'"
     # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
     # creates it beside its pseudonymisation key (etl/vault.py)
     vault_key_file: Path = _DEFAULT_PATHS["vault_key_file"]
@@ -52,6 +57,7 @@ class Settings:
     access_log: str = ""             # "" none, "-" stderr (journald), else a file, rotated
     access_log_max_mb: float = 50
     access_log_backups: int = 10
+    people_pages_per_hour: int = 120  # pages of the resident register one account may list in an hour
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -97,3 +103,9 @@ def normal_prefix(prefix: str) -> str:
     if any(p in (".", "..") or not all(c.isalnum() or c in "-_." for c in p) for p in parts):
         raise ValueError(f"COCKPIT_URL_PREFIX 只能含字母、数字和 - _ . : {prefix!r}")
     return "/" + "/".join(parts) if parts else ""
+        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour"):
+            if env.get(f"COCKPIT_{name.upper()}"):
+                s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
+        if env.get("COCKPIT_FRAME_ANCESTORS"):
+            s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
+        return replace(s, **{k: v for k, v in overrides.items() if v is not None})

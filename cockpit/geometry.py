@@ -1,9 +1,11 @@
-"""Map geometry as cacheable resources: GET /geo/<generation>/<layer>/<code>.json.
+"""Map geometry as resources of their own: GET /geo/<generation>/<layer>/<code>.json.
 
 A choropleth's `geojson` may be a URL; plotly.js fetches it once per page and keeps it. So the
 maps name these URLs and their callbacks send only what colours the polygons: a drill step, a
 recolour or a new heatmap filter no longer resends (and the server no longer re-serialises) a
-megabyte of polygons. The generation in the URL makes it immutable, so the browser may keep it.
+megabyte of polygons. The generation in the URL keys the server's cache; the answer, like every
+data answer, is not stored by the browser (no-store, cockpit/headers.py): an account's polygons
+stay out of the disk cache of a shared machine.
 
 Layers: a level ("district", "street", "community", "grid") = the polygons of that level inside
 <code> in force at the as-of instant, as the ETL simplified them (etl/geo/map_shapes.py; ?px=N
@@ -88,6 +90,7 @@ def _layer(wh: Snapshot, layer: str, code: str, variant: str) -> bytes:
 
 
 def serve(generation: str, layer: str, code: str) -> Response:
+    del generation        # names the URL per generation (plotly.js keeps a page's by URL); any is served
     if layer not in LAYERS:
         abort(404)
     account, scope = g.account, viewer_scope()
@@ -107,14 +110,7 @@ def serve(generation: str, layer: str, code: str) -> Response:
         variant = q.variant(_span(bounds), request.args.get("px", type=int)) if known else ""
     if not known:
         abort(404)                               # no such area (or nothing of that level in it)
-    response = Response(_layer(wh, layer, code, variant), mimetype="application/json")
-    if generation == wh.generation:              # what this URL names never changes
-        response.cache_control.private = True
-        response.cache_control.max_age = 7 * 24 * 3600
-        response.cache_control.immutable = True
-    else:                                        # a URL from before a publish: today's shapes
-        response.cache_control.no_store = True
-    return response
+    return Response(_layer(wh, layer, code, variant), mimetype="application/json")
 
 
 def install(server) -> None:

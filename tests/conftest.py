@@ -13,6 +13,13 @@ sys.path.insert(0, str(ROOT))
 # the shared tiny warehouse below is built with it, and the warning tests read that one
 os.environ["COCKPIT_WARNING_SETTINGS"] = str(ROOT / "tests" / "warning_off.toml")
 
+# no timings in tests (speed belongs in bench/): Hypothesis' default 200 ms deadline per example
+# fails at random on a loaded two-core machine
+from hypothesis import settings as _hypothesis  # noqa: E402
+
+_hypothesis.register_profile("cockpit", deadline=None)
+_hypothesis.load_profile("cockpit")
+
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
     """A folder built by `build(folder)` once per test run. Under pytest-xdist the workers share

@@ -1,40 +1,50 @@
-"""The account store: a small SQLite file beside (never inside) the swapped warehouse.
+"""The account store: a small SQLite file beside (never inside) the swapped warehouse, holding
+the accounts, the recent sign-in failures and the server-side sessions (sessions.py).
 
 Sign-in failures count per account and per client address: five wrong passwords in a row lock
 the account for LOCK_MINUTES; twenty failures from one address within that time refuse further
-attempts from it. A password reset or a disabled account ends existing sessions (the session
-carries the password's stamp and is checked on every request)."""
+attempts from it. Every refusal that could tell whether an account exists (unknown name, wrong
+password, locked or disabled account) gives the same answer after the same work: one password
+hash. A password change or reset and a status change end the account's sessions."""
 from __future__ import annotations
 
 import csv
-import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
 from cockpit.accounts.passwords import hash_password, random_password, verify_password
+from cockpit.accounts.sessions import SCHEMA as SESSIONS_SCHEMA, Lifetime, SessionStore
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LOCK_MINUTES = 15
+# the one answer to a refused sign-in, whatever the reason (unknown, wrong, locked, disabled)
+REFUSED = f"账号或密码错误，或账号已锁定、停用（密码连续错误 {MAX_FAILURES} 次锁定 {LOCK_MINUTES} 分钟）"
+THROTTLED = f"本机登录失败次数过多，请 {LOCK_MINUTES} 分钟后再试"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id TEXT PRIMARY KEY, role TEXT NOT NULL, area TEXT NOT NULL, holder TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT '正常', password_hash TEXT, password_stamp REAL NOT NULL DEFAULT 0,
-    failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS failures (address TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS failures_by_address ON failures (address, at);
-"""
+# schema steps (cockpit/stores.py): 1 is the schema of the releases before versions
+STEPS = [
+    """
+    CREATE TABLE IF NOT EXISTS accounts (
+        account_id TEXT PRIMARY KEY, role TEXT NOT NULL, area TEXT NOT NULL, holder TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT '正常', password_hash TEXT, password_stamp REAL NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS failures (address TEXT NOT NULL, at REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS failures_by_address ON failures (address, at);
+    """,
+    # server-side sessions replace the password stamp a signed cookie carried
+    SESSIONS_SCHEMA + "ALTER TABLE accounts DROP COLUMN password_stamp;",
+]
 
 
 @dataclass(frozen=True)
 class SignIn:
     account: Account | None
-    stamp: float = 0.0
     refused: str = ""             # why not, in Chinese, for the login page
 
 
@@ -42,13 +52,12 @@ class AccountStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con, con:
-            con.executescript(SCHEMA)
+        with closing(self._connect()) as con:
+            stores.migrate(con, STEPS, f"account store {self.path}")
+        self.sessions = SessionStore(self._connect)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+    def _connect(self):
+        return stores.connect(self.path)
 
     # -- administration ---------------------------------------------------------------
     def add(self, account_id: str, role: str, area: str, password: str | None, holder: str = "",
@@ -56,35 +65,33 @@ class AccountStore:
         check_role_and_area(role, area)
         if status not in STATUSES:
             raise ValueError(f"账号状态须为 {'、'.join(STATUSES)}")
-        with closing(self._connect()) as con, con:
-            con.execute("INSERT INTO accounts (account_id, role, area, holder, status, password_hash, "
-                        "password_stamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (account_id, role, area, holder, status,
-                         hash_password(password) if password else None, time.time()))
+        with closing(self._connect()) as con, stores.transaction(con):
+            con.execute("INSERT INTO accounts (account_id, role, area, holder, status, password_hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (account_id, role, area, holder, status, hash_password(password) if password else None))
 
     def set_password(self, account_id: str, password: str) -> None:
-        self._update(account_id, "password_hash = ?, password_stamp = ?, failures = 0, locked_until = 0",
-                     hash_password(password), time.time())
+        """A new password; the account's sessions end (everywhere it is signed in)."""
+        self._update(account_id, "password_hash = ?, failures = 0, locked_until = 0", hash_password(password))
 
     def reset(self, account_id: str) -> str:
-        """A new random password (returned once, to hand over), and the account unlocked."""
+        """A new random password (returned once, to hand over), the account unlocked and enabled."""
         password = random_password()
-        self.set_password(account_id, password)
-        self._update(account_id, "status = '正常'")
+        self._update(account_id, "password_hash = ?, status = '正常', failures = 0, locked_until = 0",
+                     hash_password(password))
         return password
 
     def set_status(self, account_id: str, status: str) -> None:
         if status not in STATUSES:
             raise ValueError(f"账号状态须为 {'、'.join(STATUSES)}")
-        # a status change also ends the account's sessions
-        self._update(account_id, "status = ?, password_stamp = ?, failures = 0, locked_until = 0",
-                     status, time.time())
+        self._update(account_id, "status = ?, failures = 0, locked_until = 0", status)
 
     def import_csv(self, path: Path) -> tuple[int, int]:
         """The platform's accounts.csv (data contract): new accounts are added without a password
         (they cannot sign in until `reset`); existing ones keep theirs. Returns (added, kept)."""
         added = kept = 0
-        with open(path, encoding="utf-8-sig", newline="") as f, closing(self._connect()) as con, con:
+        with open(path, encoding="utf-8-sig", newline="") as f, closing(self._connect()) as con, \
+                stores.transaction(con):
             for row in csv.DictReader(f):
                 role, area = row["角色"].strip(), row["所属区域"].strip()
                 check_role_and_area(role, area)
@@ -99,21 +106,34 @@ class AccountStore:
         return added, kept
 
     def _update(self, account_id: str, assignments: str, *params) -> None:
-        with closing(self._connect()) as con, con:
-            cur = con.execute(f"UPDATE accounts SET {assignments} WHERE account_id = ?",
-                              (*params, account_id))
+        """Change an account and end its sessions, in one transaction."""
+        with closing(self._connect()) as con, stores.transaction(con):
+            cur = con.execute(f"UPDATE accounts SET {assignments} WHERE account_id = ?", (*params, account_id))
             if cur.rowcount == 0:
                 raise KeyError(f"账号不存在：{account_id}")
+            SessionStore.end_all(con, account_id)
 
     # -- reading ----------------------------------------------------------------------
-    def get(self, account_id: str) -> tuple[Account, float] | None:
-        """The account and its password stamp, if it exists and may sign in."""
+    def get(self, account_id: str) -> Account | None:
+        """The account, if it exists with a role this release knows (whatever its status)."""
         with closing(self._connect()) as con:
-            row = con.execute("SELECT account_id, role, area, holder, status, password_stamp FROM accounts "
-                              "WHERE account_id = ?", (account_id,)).fetchone()
+            return self._get(con, account_id)
+
+    def signed_in(self, token, lifetime: Lifetime) -> Account | None:
+        """The account of a live session (sessions.py) that may sign in now, or None: what
+        every request asks, on one connection."""
+        with closing(self._connect()) as con:
+            account_id = self.sessions.account_of(token, lifetime, con=con)
+            account = self._get(con, account_id) if account_id else None
+        return account if account is not None and account.status == "正常" else None
+
+    @staticmethod
+    def _get(con, account_id: str) -> Account | None:
+        row = con.execute("SELECT account_id, role, area, holder, status FROM accounts "
+                          "WHERE account_id = ?", (account_id,)).fetchone()
         if row is None or row[1] not in KINDS:
             return None
-        return Account(*row[:5]), row[5]
+        return Account(*row)
 
     def list(self) -> list[tuple]:
         with closing(self._connect()) as con:
@@ -122,35 +142,32 @@ class AccountStore:
 
     # -- signing in -------------------------------------------------------------------
     def sign_in(self, account_id: str, password: str, address: str, now: float | None = None) -> SignIn:
+        """The account, or the one refusal. Exactly one password hash is computed whatever the
+        case, so neither the answer nor its time tells whether the name exists or is locked."""
         now = time.time() if now is None else now
         window = now - LOCK_MINUTES * 60
-        with closing(self._connect()) as con, con:
+        with closing(self._connect()) as con, stores.transaction(con):
             con.execute("DELETE FROM failures WHERE at < ?", (window,))
-            recent = con.execute("SELECT count(*) FROM failures WHERE address = ? AND at >= ?",
-                                 (address, window)).fetchone()[0]
-            if recent >= MAX_FAILURES_PER_ADDRESS:
-                return SignIn(None, refused=f"登录失败次数过多，请 {LOCK_MINUTES} 分钟后再试")
-            row = con.execute("SELECT role, area, holder, status, password_hash, password_stamp, failures, "
-                              "locked_until FROM accounts WHERE account_id = ?", (account_id,)).fetchone()
-            if row is not None and row[7] > now:
-                return SignIn(None, refused=f"账号已锁定，请 {LOCK_MINUTES} 分钟后再试或联系管理员")
-            # a hash is computed even for unknown accounts: the answer's timing tells nothing
-            ok = verify_password(password, row[4] if row else _DUMMY_HASH) and row is not None
-            if ok and row[3] == "正常" and row[0] in KINDS:
+            throttled = con.execute("SELECT count(*) FROM failures WHERE address = ? AND at >= ?",
+                                    (address, window)).fetchone()[0] >= MAX_FAILURES_PER_ADDRESS
+            row = con.execute("SELECT role, area, holder, status, password_hash, failures, locked_until "
+                              "FROM accounts WHERE account_id = ?", (account_id,)).fetchone()
+            stored = row[4] if row is not None and row[4] else _DUMMY_HASH
+            right = verify_password(password, stored) and stored is not _DUMMY_HASH
+            if throttled:
+                return SignIn(None, THROTTLED)
+            locked = row is not None and row[6] > now
+            if right and not locked and row[3] == "正常" and row[0] in KINDS:
                 con.execute("UPDATE accounts SET failures = 0, locked_until = 0 WHERE account_id = ?",
                             (account_id,))
-                return SignIn(Account(account_id, row[0], row[1], row[2], row[3]), row[5])
+                return SignIn(Account(account_id, *row[:4]))
             con.execute("INSERT INTO failures (address, at) VALUES (?, ?)", (address, now))
-            if row is not None and not ok:
-                failures = row[6] + 1
-                locked = now + LOCK_MINUTES * 60 if failures >= MAX_FAILURES else 0
+            if row is not None and not right and not locked:
+                failures = row[5] + 1
+                lock = failures >= MAX_FAILURES
                 con.execute("UPDATE accounts SET failures = ?, locked_until = ? WHERE account_id = ?",
-                            (0 if locked else failures, locked, account_id))
-                if locked:
-                    return SignIn(None, refused=f"密码连续错误 {MAX_FAILURES} 次，账号锁定 {LOCK_MINUTES} 分钟")
-            if ok:                    # right password, but the account is disabled
-                return SignIn(None, refused="账号已停用，请联系管理员")
-            return SignIn(None, refused="账号或密码错误")
+                            (0 if lock else failures, now + LOCK_MINUTES * 60 if lock else 0, account_id))
+            return SignIn(None, REFUSED)
 
 
 _DUMMY_HASH = hash_password(random_password())

@@ -1,5 +1,7 @@
-"""审计日志: sign-ins (and failures), page views, exports and refusals, newest first, for the
-district centre's administrators only (the gate refuses this page and its callbacks to others)."""
+"""审计日志: sign-ins (and failures), page views, listings of the register, exports, records opened
+in full and refusals, newest first, for the district centre's administrators only (the gate
+refuses this page and its callbacks to others). What a person typed is stored scrubbed
+(cockpit/audit/), so the page shows the records as stored."""
 from __future__ import annotations
 
 import dash
@@ -51,5 +53,6 @@ def refresh_audit(action, account, _tick):
     frame["action"] = frame["action"].map(ACTIONS)
     frame["at"] = (pd.to_datetime(frame["at"]).dt.tz_localize("UTC").dt.tz_convert("Asia/Shanghai")
                    .dt.strftime("%Y-%m-%d %H:%M:%S"))
-    note = f"显示最近 {len(frame):,} 条（至多 {LIMIT} 条）；记录只增不改，保存 {log.retention_days} 天"
+    note = (f"显示最近 {len(frame):,} 条（至多 {LIMIT} 条）；记录只增不改、逐条哈希相连，"
+            f"保存 {log.retention_days} 天")
     return frame.drop(columns="id").to_dict("records"), note

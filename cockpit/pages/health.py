@@ -19,7 +19,7 @@ from cockpit.context import warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
 from cockpit.queries import health as q
-from cockpit.queries.explorer import mask_personal
+from warehouse.personal import scrub
 
 dash.register_page(__name__, path="/health", name="数据健康", title="网格治理数字驾驶舱 · 数据健康",
                    order=9)
@@ -125,7 +125,7 @@ def _runs_view(runs: pd.DataFrame) -> pd.DataFrame:
     out["started_at"] = out["started_at"].map(_time)
     out["ended_at"] = out["ended_at"].map(_time)
     # an error message could quote a source line: mask personal numbers, keep it short
-    out["error"] = out["error"].map(lambda e: mask_personal(e)[:q.ERROR_CHARS] if isinstance(e, str) else "")
+    out["error"] = out["error"].map(lambda e: scrub(e)[:q.ERROR_CHARS] if isinstance(e, str) else "")
     return out
 
 

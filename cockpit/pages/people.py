@@ -1,7 +1,10 @@
 """实有人口: the residents of the account's jurisdiction, masked, a page at a time; one resident's
-record in full only through the audited, reason-giving action of cockpit/unmask.py."""
+record in full only through the audited, reason-giving action of cockpit/unmask.py. Every page
+of the list an account is sent is audited (which area, which filters, how many rows) and capped
+per hour (Settings.people_pages_per_hour), so the register cannot be paged out unnoticed."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import dash
@@ -126,7 +129,31 @@ def table_view(wh: Snapshot, viewer: Scope, area, residence, address, page_curre
 def update_table(area, residence, address, page_current, _generation):
     # a new filter starts at the first page; paging and a new generation keep the page
     keep = set(ctx.triggered_prop_ids) <= {f"{PEOPLE_TABLE}.page_current", f"{ids.GENERATION}.data"}
-    return table_view(warehouse(), viewer_scope(), area, residence, address, page_current if keep else 0)
+    viewer = viewer_scope()
+    answer = table_view(warehouse(), viewer, area, residence, address, page_current if keep else 0)
+    if not _listing_recorded(viewer.narrow(area).code, residence, address, answer):
+        per_hour = current_app.config["COCKPIT_SETTINGS"].people_pages_per_hour
+        return [], 1, 0, f"一小时内查看人员名单已达 {per_hour} 页上限，请稍后再试（已记入审计日志）", \
+            {"display": "none"}
+    return answer
+
+
+def _listing_recorded(area_code: str, residence, address, answer: tuple) -> bool:
+    """Record the page of the register about to be sent, unless the account has listed its
+    hourly number of pages already (then record the refusal). Counted and recorded at once."""
+    log, settings = current_app.config["COCKPIT_AUDIT"], current_app.config["COCKPIT_SETTINGS"]
+    data, line = answer[0], answer[3]
+    filters = " ".join(f"{label}：{value}" for label, value in
+                       (("人口类型", residence), ("住址包含", q.clean_address(address)))
+                       if isinstance(value, str) and value)
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    if log.record_capped(g.account.account_id, request.remote_addr or "", "list_people",
+                         settings.people_pages_per_hour, since, "/people",
+                         f"区域 {area_code} · {line} · 本页 {len(data)} 行", note=filters):
+        return True
+    log.record(g.account.account_id, request.remote_addr or "", "throttled", "/people",
+               f"人员名单：已达每小时 {settings.people_pages_per_hour} 页上限 · 区域 {area_code}")
+    return False
 
 
 @callback(

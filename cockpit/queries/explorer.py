@@ -4,7 +4,6 @@ other value against the values in the warehouse, the sort column against SORTABL
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -30,20 +29,6 @@ EXPORT_CAP = 200_000        # CSV: ~230 bytes a row, so at most ~45 MB (~60 MB a
 XLSX_CAP = 50_000           # openpyxl's pure-Python XML: ~1,000-2,500 rows/s here, keep it under a minute
 DEFAULT_DAYS = 30
 FILTER_KINDS = ("class_code", "subclass_code", "source", "status", "department")
-
-# Personal numbers typed into free text: an 18-character ID number, a mobile number. Not part of a
-# longer run of digits (an order number is not a phone number).
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def mask_personal(text):
-    """220204********1234-style masks for ID numbers, 138****1234 for mobiles (as the ETL's)."""
-    if not isinstance(text, str):
-        return text
-    text = _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
-    return _MOBILE.sub(r"\1****\2", text)
-
 
 @dataclass(frozen=True)
 class EventFilter:
@@ -119,11 +104,10 @@ def check_sort(column: str, descending: bool) -> tuple[str, bool]:
 
 def rows(wh: Snapshot, scope: Scope, f: EventFilter, sort: tuple[str, bool] = DEFAULT_SORT,
          limit: int = PAGE_SIZE, offset: int = 0) -> pd.DataFrame:
-    """Matching events in COLUMNS order, sorted, `limit` from `offset`. Free text is masked."""
+    """Matching events in COLUMNS order, sorted, `limit` from `offset` (free text scrubbed by run)."""
     column, descending = check_sort(*sort)
     frame = run(wh, "explorer__rows", scope, **f.params(), sort=column, descending=descending,
                 limit=int(limit), offset=int(offset))
-    frame["address"] = frame["address"].map(mask_personal)
     return frame[list(COLUMNS)]
 
 

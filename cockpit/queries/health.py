@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from cockpit.db import Snapshot
-from cockpit.queries import sql
+from cockpit.queries import scrub_frame, sql
 from cockpit.queries.meta import generation
 from etl import generations
 
@@ -25,7 +25,7 @@ ERROR_CHARS = 300
 
 def _query(wh: Snapshot, name: str) -> pd.DataFrame:
     # run() binds $scope, which these scope-less tables cannot use: bind nothing instead
-    return wh.query(sql(name))
+    return scrub_frame(wh.query(sql(name)))
 
 
 def load_log(wh: Snapshot) -> pd.DataFrame:

@@ -1,6 +1,9 @@
-"""实有人口: the residents of a jurisdiction as the ETL masked them, a page at a time, and the
-sealed clear values of one of them (etl/vault.py) for the audited "show in full" action
-(cockpit/unmask.py). What the browser sends is cleaned here: the area through Scope.narrow, the
+"""实有人口: the residents of a jurisdiction, masked, a page at a time, and the sealed clear values
+of one of them (etl/vault.py) for the audited "show in full" action (cockpit/unmask.py). The
+ETL's masked name, ID number and phone are masked again here with the shared masks
+(warehouse/personal.py), so what the page shows does not depend on the form the ETL wrote when
+the warehouse was built: the ID number keeps only its issuing area (shown beside the birth year,
+the area and the year leave about 180,000 possible numbers; GB/T 35273 de-identification). What the browser sends is cleaned here: the area through Scope.narrow, the
 residence type against the warehouse's values, the address text trimmed and capped."""
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
+from warehouse.personal import mask_id_number, mask_mobile, mask_name
 
 # column id → Chinese header, in table order (person_id is the record's id, not personal data)
 COLUMNS = {
@@ -42,7 +46,20 @@ def rows(wh: Snapshot, scope: Scope, residence_type: str | None, address: str | 
                 limit=PAGE_SIZE, offset=max(int(page), 0) * PAGE_SIZE)
     total = int(frame["total"].iloc[0]) if len(frame) else 0
     frame["birth_year"] = frame["birth_year"].astype("string")
-    return frame[["person_id", *COLUMNS]].fillna(""), total
+    return remask(frame[["person_id", *COLUMNS]]).fillna(""), total
+
+
+MASKS = {"name_masked": mask_name, "id_number_masked": mask_id_number, "phone_masked": mask_mobile}
+
+
+def remask(frame: pd.DataFrame) -> pd.DataFrame:
+    """The masked columns masked again with the shared masks (a masked value stays as it is
+    under them, except an ID number that kept more than its issuing area)."""
+    out = frame.copy()
+    for column, mask in MASKS.items():
+        if column in out:
+            out[column] = out[column].map(lambda v: mask(v) if isinstance(v, str) and v.strip() else v)
+    return out
 
 
 def sealed(wh: Snapshot, scope: Scope, person_id) -> pd.Series | None:
@@ -51,4 +68,4 @@ def sealed(wh: Snapshot, scope: Scope, person_id) -> pd.Series | None:
     if not isinstance(person_id, str) or not person_id:
         return None
     hit = run(wh, "people__sealed", scope, person_id=person_id)
-    return hit.iloc[0] if len(hit) else None
+    return remask(hit).iloc[0] if len(hit) else None

@@ -112,8 +112,7 @@ def page(browser, cockpit_url, personal, request):
             route.abort()
 
     context.route("**/*", guard)
-    pg = context.new_page()
-    pg.set_default_timeout(120_000)    # a loaded 2-core machine can take this long; a hang still fails
+    pg = under_csp(context.new_page())
     pg.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: log.console_errors.append(str(e)))
     pg.log = log
@@ -129,6 +128,33 @@ def page(browser, cockpit_url, personal, request):
     sign_in(pg, cockpit_url, getattr(request, "param", "T-ADMIN"))
     yield pg
     context.close()
+
+
+def under_csp(pg):
+    """A page that runs under the cockpit's Content-Security-Policy as a person's browser does
+    (no bypass): anything the policy blocks becomes a console error, which assert_clean refuses.
+    Playwright's own wait_for_function compiles its predicate with eval, which the policy (no
+    'unsafe-eval') refuses; on this page it polls with evaluate instead (DevTools evaluation is
+    not the page's script), same arguments, same timeout error."""
+    import time as _time
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    pg.set_default_timeout(120_000)    # a loaded 2-core machine can take this long; a hang still fails
+    pg.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error("
+                       "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile))")
+
+    def wait_for_function(expression, arg=None, timeout=None, polling=None):
+        deadline = _time.monotonic() + (120_000 if timeout is None else timeout) / 1000
+        pause = polling / 1000 if isinstance(polling, (int, float)) else 0.1
+        while True:
+            result = pg.evaluate(expression, arg)
+            if result:
+                return result
+            if _time.monotonic() > deadline:
+                raise PlaywrightTimeout(f"wait_for_function timed out: {expression[:120]}")
+            _time.sleep(pause)
+
+    pg.wait_for_function = wait_for_function
+    return pg
 
 
 def screenshot(pg, name: str) -> Path:

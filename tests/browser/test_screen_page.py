@@ -5,7 +5,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, wait_text
+from tests.browser.conftest import screenshot, under_csp, wait_text
 from tests.cockpit_process import sign_in
 
 pytestmark = pytest.mark.browser
@@ -82,9 +82,19 @@ def test_screen_offline_and_right(page, cockpit_url, tiny_db):
 
 
 def test_guard_catches_requests_leaving_the_machine(page, cockpit_url):
-    """The offline check itself must be able to fail: a page reaching for a CDN is caught."""
+    """The offline checks themselves must be able to fail. A script reaching for a CDN is stopped
+    by the cockpit's Content-Security-Policy (connect-src 'self') before any request, and the
+    violation is a console error; a navigation, which the policy does not govern, is caught by
+    the test's network guard."""
     page.goto(cockpit_url)
     page.evaluate("fetch('https://cdn.plot.ly/un/world_110m.json').catch(() => null)")
+    page.wait_for_timeout(500)
+    assert page.log.blocked == [] and any("CSP violation: connect-src https://cdn.plot.ly" in e
+                                          for e in page.log.console_errors), page.log.console_errors
+    with pytest.raises(AssertionError):
+        page.log.assert_clean()
+    page.log.console_errors.clear()
+    page.evaluate("window.location.href = 'https://cdn.plot.ly/un/world_110m.json'")
     page.wait_for_timeout(500)
     assert page.log.blocked == ["https://cdn.plot.ly/un/world_110m.json"]
     with pytest.raises(AssertionError):
@@ -122,8 +132,7 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
     # latest request's), so not too short on a loaded machine
     with cockpit_process(warehouse, env={"COCKPIT_REFRESH_SECONDS": "8"}) as url:
         try:
-            pg = context.new_page()
-            pg.set_default_timeout(120_000)
+            pg = under_csp(context.new_page())
             sign_in(pg, url)
             pg.goto(url)
             pg.wait_for_function("(document.querySelector('#kpi-events-30d') || {}).innerText > '—'.slice(1)"

@@ -65,8 +65,10 @@ def test_forged_area_codes_never_widen_an_area_role(world, role):
     mine = world["roles"][role][1]
     own_count, _ = _explorer(client, world, mine)
     outside = [c for c in ("2202", world["other_street"], "220299") if not c.startswith(mine)]
-    for forged in (*outside, "' OR 1=1 --", ["2202"], {"code": "2202"}):
+    for forged in (*outside, "' OR 1=1 --"):
         assert _explorer(client, world, forged)[0] == own_count, forged
+    for malformed in (["2202"], {"code": "2202"}):          # not what a single-choice dropdown sends
+        assert _post(client, world, "explorer-table", {("explorer-area", "value"): malformed})[0] == 400
     status, out = _post(client, world, "grid-map-graph", {("grid-map-position", "data"): "2202",
                                                           ("grid-map-metric", "value"): "events",
                                                           ("grid-map-period", "value"): "30"})
@@ -106,3 +108,25 @@ def test_an_unknown_callback_is_refused(world):
     c = _client(world, "admin")
     r = c.post(UPDATE, json={"output": "no-such-component.children", "inputs": [], "state": []})
     assert r.status_code == 403
+
+
+def test_the_login_page_answers_alike_for_unknown_wrong_and_locked(world):
+    """The words on the page do not tell an existing account from an unknown name."""
+    store = world["app"].server.config["COCKPIT_ACCOUNTS"]
+    store.add("held", "社区专干", world["roles"]["community"][1], PASSWORD)
+    for _ in range(5):
+        _login(_client(world), "held", "guess")
+    answers = {}
+    for case, (account, password) in {"unknown": ("no-such-account", PASSWORD), "wrong": ("street", "guess"),
+                                      "locked, right password": ("held", PASSWORD)}.items():
+        r = _login(_client(world), account, password)
+        answers[case] = (r.status_code, re.search(r'id="login-error">([^<]*)<', r.get_data(as_text=True)).group(1))
+    assert len(set(answers.values())) == 1, answers
+
+
+def test_a_refused_map_request_is_audited(world):
+    c = _client(world, "street")
+    other = world["other_street"]
+    assert c.get(f"/geo/x/community/{other}.json").status_code == 403
+    last = world["app"].server.config["COCKPIT_AUDIT"].recent(1, account="street").iloc[0]
+    assert last["action"] == "denied" and last["target"] == f"/geo/x/community/{other}.json"

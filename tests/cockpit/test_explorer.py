@@ -242,30 +242,18 @@ def test_export_is_capped_with_a_message(page, app, monkeypatch, data):
     assert download is no_update and note.startswith("无数据")
 
 
-def test_free_text_masks_phone_and_id_numbers():
-    text = "张先生电话13812345678，身份证22020419800101123x，工单号202610310001234567890，座机043112345678"
-    masked = q.mask_personal(text)
-    assert "138****5678" in masked and "220204********123x" in masked
-    assert "13812345678" not in masked and "19800101" not in masked
-    assert "202610310001234567890" in masked and "043112345678" in masked   # not personal numbers
-    assert q.mask_personal(None) is None
-
-
-def test_addresses_are_masked_on_the_server(app, monkeypatch):
-    """rows() masks whatever the address column holds before it leaves the server."""
-    from cockpit.context import warehouse
-    real_run = q.run
-
-    def planted(wh, name, scope, **params):
-        frame = real_run(wh, name, scope, **params)
-        frame.loc[frame.index[:1], "address"] = "幸福社区 联系人 13987654321 身份证 110105194912310021"
-        return frame
-
-    monkeypatch.setattr(q, "run", planted)
-    with signed_in(app):
-        f = q.clean_filter(warehouse(), CITY, {})
-        got = q.rows(warehouse(), CITY, f)["address"].iloc[0]
-    assert got == "幸福社区 联系人 139****4321 身份证 110105********0021"
+def test_query_text_is_scrubbed_but_keys_and_codes_are_not():
+    """run() scrubs every text column (warehouse/personal.py) except keys: a 15-digit grid code
+    has the form of a first-generation ID number and must reach the page as it is."""
+    import pandas as pd
+    from cockpit.queries import scrub_frame
+    frame = pd.DataFrame({"address": ["幸福社区 联系人 139 1234 5678", None], "grid_code": ["220204001001001"] * 2,
+                          "event_id": ["SJ220204001202610270019"] * 2, "name": ["身份证 220204 19800101 1232", "x"],
+                          "n": [1, 2]})
+    out = scrub_frame(frame.copy())
+    assert out["address"].iloc[0] == "幸福社区 联系人 139****5678" and pd.isna(out["address"].iloc[1])
+    assert out["name"].iloc[0] == "身份证 220204************"
+    assert (out["grid_code"] == frame["grid_code"]).all() and (out["event_id"] == frame["event_id"]).all()
 
 
 def test_forged_date_range_is_clamped(app):

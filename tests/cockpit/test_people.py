@@ -50,8 +50,9 @@ def test_the_list_is_masked_and_limited_to_the_area(world, tiny_warehouse):
     own, _ = _people(mine, world)
     assert own == _sql(tiny_warehouse, "SELECT count(*) FROM persons WHERE starts_with(grid_code, ?)",
                        [street])[0][0] < admin_total
-    for forged in ("2202", world["other_street"], "' OR 1=1 --", ["2202"]):
+    for forged in ("2202", world["other_street"], "' OR 1=1 --"):
         assert _people(mine, world, forged)[0] == own, forged
+    assert post(mine, world, TABLE, {("people-area", "value"): ["2202"]})[0] == 400
     # the address filter narrows; the page's count line says how many match
     address = rows[0]["address"]
     n, found = _people(client(world, "admin"), world, address=address)
@@ -126,3 +127,67 @@ def test_the_area_filter_lists_grids_below_the_city_only(world, tiny_warehouse):
         values = {o["value"] for o in out["people-area.options"]}
         assert status == 200 and bool(values & grids) == lists_grids, account
         assert len(values) > 1
+
+
+def test_listing_the_register_is_audited_and_capped(world, monkeypatch):
+    """Who listed which area and how many rows; past the hourly number of pages, nothing."""
+    from dataclasses import replace
+    config = world["app"].server.config
+    monkeypatch.setitem(config, "COCKPIT_SETTINGS", replace(config["COCKPIT_SETTINGS"], people_pages_per_hour=5))
+    grid = world["roles"]["grid"][1]
+    config["COCKPIT_ACCOUNTS"].add("pager", "专职网格员", grid, "pager-password-1")
+    c = client(world, "pager", "pager-password-1")
+    for page in range(5):
+        status, out = post(c, world, TABLE, {("people-table", "page_current"): page}, "people-table.page_current")
+        assert status == 200 and len(out[TABLE]) == 20, page
+    status, out = post(c, world, TABLE, {("people-table", "page_current"): 5}, "people-table.page_current")
+    assert status == 200 and out[TABLE] == [] and "上限" in out["people-count.children"]
+    audit = config["COCKPIT_AUDIT"]
+    listed = audit.recent(10, "list_people", "pager")
+    assert len(listed) == 5 and all(f"区域 {grid}" in d and "本页 20 行" in d for d in listed["detail"])
+    assert "第 1/" in listed["detail"].iloc[-1] and "第 5/" in listed["detail"].iloc[0]
+    assert len(audit.recent(10, "throttled", "pager")) == 1
+
+
+def test_a_parallel_burst_opens_no_more_than_the_cap(world):
+    """Thirty requests at once (each its own browser holding the same session): the cap is
+    counted and recorded in one transaction, so exactly the cap of them open the record."""
+    import threading
+    store = world["app"].server.config["COCKPIT_ACCOUNTS"]
+    store.add("burst", "专职网格员", world["roles"]["grid"][1], "burst-password-1")
+    first = client(world, "burst", "burst-password-1")
+    person_id = _people(first, world)[1][0]["person_id"]
+    cookie = first.get_cookie("cockpit_session").value
+    start, results = threading.Barrier(30), []
+
+    def open_once():
+        c = world["app"].server.test_client()
+        c.set_cookie("cockpit_session", cookie)
+        start.wait()
+        results.append(_unmask(c, world, person_id, "核实独居老人联系方式")[1])
+    threads = [threading.Thread(target=open_once) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    opened = sum("已记入审计日志" in r and "上限" not in r for r in results)
+    audit = world["app"].server.config["COCKPIT_AUDIT"]
+    assert opened == UNMASK_PER_HOUR == len(audit.recent(100, "unmask", "burst"))
+    assert audit.verify().ok
+
+
+def test_a_reason_needs_real_characters_and_is_stored_scrubbed(world, tiny_source):
+    store = world["app"].server.config["COCKPIT_ACCOUNTS"]
+    store.add("reasoner", "专职网格员", world["roles"]["grid"][1], "reason-password-1")
+    c = client(world, "reasoner", "reason-password-1")
+    person_id = _people(c, world)[1][0]["person_id"]
+    for empty in ("\u200b\u200b\u200b\u200b", "\u200b \u2060\ufeff\u200d\u00a0", "。。。。", "a\u200bb\u200b"):
+        status, shown = _unmask(c, world, person_id, empty)
+        assert status == 200 and "请填写查看理由" in shown, repr(empty)
+    typed = "核实身份证 220204 19800101 1232 与电话１３９１２３４５６７３\u200b是否一致"
+    status, shown = _unmask(c, world, person_id, typed)
+    assert status == 200 and "已记入审计日志" in shown
+    detail = world["app"].server.config["COCKPIT_AUDIT"].recent(1, "unmask", "reasoner").iloc[0]["detail"]
+    assert detail.endswith("理由：核实身份证 220204************ 与电话139****5673是否一致")
+    status, out = post(client(world, "admin"), world, "audit-table", {("audit-account", "value"): "reasoner"})
+    assert "19800101" not in json.dumps(out, ensure_ascii=False) and "1234567" not in json.dumps(out)

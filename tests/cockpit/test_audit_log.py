@@ -1,0 +1,217 @@
+"""The audit log on its own SQLite file: append-only against what SQL can do to it (REPLACE, a
+removed retention row), tamper-evident against what it cannot (a hash chain that `python -m
+cockpit.audit verify` walks), the cap counted and recorded atomically, and the upgrade of a log
+written before schema versions."""
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from cockpit.audit import GENESIS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
+from cockpit.audit.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD = "2001-01-01T00:00:00"
+
+
+def _log(tmp_path, days=30) -> AuditLog:
+    log = AuditLog(tmp_path / "audit.sqlite", retention_days=days)
+    log.record("u1", "127.0.0.1", "export", "/explorer", "事件查询.csv · 10 条")
+    log.record("u2", "127.0.0.2", "page_view", "/map")
+    return log
+
+
+def _last_hash(con) -> str:
+    return con.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+
+
+def _raw_insert(con, at, account, action="login", prev=None, rid=None, verb="INSERT"):
+    """A record written with SQL, correctly chained (as code with the file open could)."""
+    prev = _last_hash(con) if prev is None else prev
+    record = {"at": at, "account": account, "address": "", "action": action, "target": "", "detail": ""}
+    con.execute(f"{verb} INTO audit (id, at, account, address, action, target, detail, prev_hash, hash) "
+                "VALUES (?, ?, ?, '', ?, '', '', ?, ?)", (rid, at, account, action, prev, chain_hash(prev, record)))
+
+
+def test_sql_cannot_rewrite_or_delete_a_record(tmp_path):
+    log = _log(tmp_path)
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    refused = {
+        "update": "UPDATE audit SET account = 'someone else'",
+        "delete": "DELETE FROM audit",
+        "shorter retention": "UPDATE retention SET days = 1",
+        "retention removed": "DELETE FROM retention",
+        "retention replaced": "INSERT OR REPLACE INTO retention VALUES (1, 1)",
+        "anchor moved to a young record": "INSERT INTO chain_anchor SELECT 1, id, hash FROM audit LIMIT 1",
+    }
+    for case, sql in refused.items():
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute(sql)
+            pytest.fail(case)
+    # INSERT OR REPLACE deletes the old row without firing delete triggers: refused before it
+    with pytest.raises(sqlite3.IntegrityError, match="replaced"):
+        _raw_insert(con, "2030-01-01T00:00:00", "forger", rid=1, verb="INSERT OR REPLACE")
+    with pytest.raises(sqlite3.IntegrityError, match="chain"):            # not chained to the last
+        _raw_insert(con, "2030-01-01T00:00:00", "forger", prev=GENESIS)
+    con.close()
+    assert list(log.recent()["account"]) == ["u2", "u1"] and log.verify().ok
+
+
+def test_without_a_retention_row_nothing_may_be_deleted(tmp_path):
+    """Were the retention row gone (its trigger dropped), the keep trigger's cut-off falls back to
+    keeping everything: a record past retention, behind the anchor, still cannot be deleted."""
+    log = AuditLog(tmp_path / "audit.sqlite", retention_days=30)
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    _raw_insert(con, OLD, "old", prev=GENESIS)
+    con.execute("INSERT INTO chain_anchor SELECT 1, id, hash FROM audit WHERE account = 'old'")
+    con.execute("DROP TRIGGER retention_no_delete")
+    con.execute("DELETE FROM retention")
+    con.commit()
+    with pytest.raises(sqlite3.IntegrityError, match="retention"):
+        con.execute("DELETE FROM audit WHERE account = 'old'")
+    con.close()
+    assert list(log.recent()["account"]) == ["old"]
+
+
+def test_purge_releases_only_old_records_oldest_first_and_the_chain_holds(tmp_path):
+    log = AuditLog(tmp_path / "audit.sqlite", retention_days=30)
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    for i in range(3):
+        _raw_insert(con, OLD, f"old{i}", prev=GENESIS if i == 0 else None)
+    con.commit()
+    con.close()
+    log.record("u1", "127.0.0.1", "login")
+    assert log.purge() == 3 and list(log.recent()["account"]) == ["u1"]
+    assert log.purge() == 0
+    log.record("u2", "127.0.0.1", "login")
+    verdict = log.verify()
+    assert verdict.ok and verdict.records == 2, verdict
+
+
+@pytest.mark.parametrize("tamper", ["change", "delete", "insert", "drop trigger"])
+def test_verify_finds_where_the_chain_was_broken(tmp_path, tamper):
+    """With the file's triggers out of the way (the web process owns the file), a change still
+    breaks the chain, and verify says where; the command exits 1."""
+    log = _log(tmp_path)
+    for i in range(3):
+        log.record("u3", "127.0.0.3", "login", detail=f"第 {i} 次")
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    con.execute("DROP TRIGGER audit_no_update")
+    con.execute("DROP TRIGGER audit_keep")
+    con.execute("DROP TRIGGER audit_chained")
+    if tamper == "change":
+        con.execute("UPDATE audit SET detail = '无事' WHERE id = 3")
+    elif tamper == "delete":
+        con.execute("DELETE FROM audit WHERE id = 3")
+    elif tamper == "insert":
+        con.execute("INSERT INTO audit (id, at, account, address, action, target, detail, prev_hash, hash) "
+                    "SELECT 10, at, 'ghost', address, action, target, detail, prev_hash, hash FROM audit WHERE id = 2")
+    con.commit()
+    con.close()
+    if tamper == "drop trigger":                      # every record intact: the protection is not
+        verdict = log.verify()
+        assert not verdict.ok and "触发器" in verdict.problem
+    else:
+        verdict = log.verify()
+        assert not verdict.ok and verdict.problem.startswith({"change": "记录 3", "delete": "记录 4",
+                                                               "insert": "记录 10"}[tamper]), verdict
+    if tamper == "change":                            # the command, as cron or a person runs it
+        run = subprocess.run([sys.executable, "-m", "cockpit.audit", "--audit", str(tmp_path / "audit.sqlite"),
+                              "verify"], cwd=ROOT, capture_output=True, text=True)
+        assert run.returncode == 1 and "记录 3" in run.stderr, run.stderr
+    else:
+        assert main(["--audit", str(tmp_path / "audit.sqlite"), "verify"]) == 1
+
+
+def test_an_exported_head_shows_records_cut_from_the_end(tmp_path, capsys):
+    """Removing the newest records leaves a consistent chain; only a head kept elsewhere shows it."""
+    log = _log(tmp_path)
+    head = log.verify().head
+    log.record("u3", "127.0.0.3", "login")
+    assert log.verify(head).ok
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    con.execute("DROP TRIGGER audit_keep")
+    con.execute("DELETE FROM audit WHERE id >= 2")
+    con.execute(f"CREATE TRIGGER audit_keep {TRIGGERS['audit_keep']}")       # and put back
+    con.commit()
+    con.close()
+    assert log.verify().ok and not log.verify(head).ok
+    assert main(["--audit", str(tmp_path / "audit.sqlite"), "head"]) == 0
+    assert capsys.readouterr().out.split() == ["1", log.verify().head]
+    assert main(["--audit", str(tmp_path / "audit.sqlite"), "verify", "--head", head]) == 1
+
+
+def test_the_cap_is_counted_and_recorded_at_once(tmp_path):
+    """A burst of parallel openings (threads, each its own connection) records exactly the cap."""
+    log = AuditLog(tmp_path / "audit.sqlite")
+    cap, since = 20, dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    start = threading.Barrier(40)
+    results = []
+
+    def open_one(i):
+        start.wait()
+        results.append(log.record_capped("burst", "127.0.0.1", "unmask", cap, since, "/people", f"persons/P{i}"))
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == cap and log.count_since("burst", "unmask", since) == cap
+    assert log.verify().ok
+
+
+def test_what_a_person_typed_is_stored_clean():
+    assert clean_text("\u200b\u200b\u200b\u200b") == ""
+    assert clean_text(" 核实\u200b身份  证号 220204 19800101 1232\u202e ") == "核实身份 证号 220204************"
+    assert clean_text("电话１３９１２３４５６７３") == "电话139****5673"
+
+
+# the log as the release before schema versions created it (the old cockpit/audit.py SCHEMA)
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, account TEXT NOT NULL, address TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS retention (days INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_keep BEFORE DELETE ON audit
+WHEN old.at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-' || (SELECT days FROM retention) || ' days')
+BEGIN SELECT RAISE(ABORT, 'audit records are kept for the retention period'); END;
+CREATE TRIGGER IF NOT EXISTS retention_no_shorter BEFORE UPDATE ON retention
+WHEN new.days < old.days BEGIN SELECT RAISE(ABORT, 'retention can only grow here'); END;
+"""
+
+
+@pytest.mark.parametrize("retention_row", [True, False])
+def test_a_log_from_before_schema_versions_is_upgraded_and_keeps_its_records(tmp_path, retention_row):
+    path = tmp_path / "old-audit.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(OLD_SCHEMA)
+    if retention_row:
+        con.execute("INSERT INTO retention VALUES (365)")
+    rows = [("2026-12-01T08:00:00", "admin", "10.0.0.1", "login", "", ""),
+            ("2026-12-01T08:01:00", "admin", "10.0.0.1", "page_view", "/people", ""),
+            ("2026-12-01T08:02:00", "community", "10.0.0.2", "unmask", "/people",
+             "persons/P2202040010010040023 · 王* · 网格 220204001001004 · 理由：核实 13912345678 的住址")]
+    con.executemany("INSERT INTO audit (at, account, address, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    log = AuditLog(path, retention_days=180)
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
+    kept = log.recent().sort_values("id")
+    assert list(kept["account"]) == ["admin", "admin", "community"] and list(kept["at"]) == [r[0] for r in rows]
+    # the reason typed before this release is scrubbed; the codes the server wrote are not
+    assert kept["detail"].iloc[2] == "persons/P2202040010010040023 · 王* · 网格 220204001001004 · 理由：核实 139****5678 的住址"
+    assert log.retention_days == (365 if retention_row else 180)
+    log.record("admin", "10.0.0.1", "logout")
+    verdict = log.verify()
+    assert verdict.ok and verdict.records == 4, verdict
+    with pytest.raises(sqlite3.IntegrityError):
+        with sqlite3.connect(path) as con:
+            con.execute("INSERT OR REPLACE INTO retention VALUES (1, 1)")
