@@ -72,10 +72,11 @@ class Settings:
             s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
         if env.get("COCKPIT_SECURE_COOKIES"):
             s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
-        if env.get("COCKPIT_SESSION_HOURS"):
-            s = replace(s, session_hours=int(env["COCKPIT_SESSION_HOURS"]))
-        if env.get("COCKPIT_UNMASK_PER_HOUR"):
-            s = replace(s, unmask_per_hour=int(env["COCKPIT_UNMASK_PER_HOUR"]))
+        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour"):
+            if env.get(f"COCKPIT_{name.upper()}"):
+                s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
+        if env.get("COCKPIT_FRAME_ANCESTORS"):
+            s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
         if env.get("COCKPIT_TRUSTED_PROXIES"):
             s = replace(s, trusted_proxies=_list(env["COCKPIT_TRUSTED_PROXIES"]))
         if env.get("COCKPIT_MONITOR_FROM") is not None:        # empty: nobody
@@ -103,9 +104,3 @@ def normal_prefix(prefix: str) -> str:
     if any(p in (".", "..") or not all(c.isalnum() or c in "-_." for c in p) for p in parts):
         raise ValueError(f"COCKPIT_URL_PREFIX 只能含字母、数字和 - _ . : {prefix!r}")
     return "/" + "/".join(parts) if parts else ""
-        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour"):
-            if env.get(f"COCKPIT_{name.upper()}"):
-                s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
-        if env.get("COCKPIT_FRAME_ANCESTORS"):
-            s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
-        return replace(s, **{k: v for k, v in overrides.items() if v is not None})
