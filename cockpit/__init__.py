@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import dash
+from dash import _callback
 
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
@@ -40,4 +41,22 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     install_geometry(app.server)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account
+    _take_every_callback(app)
     return app
+
+
+_callbacks: tuple[dict, list] | None = None
+
+
+def _take_every_callback(app: dash.Dash) -> None:
+    """Every app of the process gets every callback. Dash registers `dash.callback`s (the pages',
+    the frame's) in a process-wide list when their modules are first imported, and the first app
+    to set up its server (on its first request) takes them all: a second app (tests, benches)
+    answered no callback. So the full set is kept from the first app and each app takes it now."""
+    global _callbacks
+    if _callbacks is None:
+        _callbacks = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST))
+    else:
+        _callback.GLOBAL_CALLBACK_MAP.update(_callbacks[0])
+        _callback.GLOBAL_CALLBACK_LIST[:] = _callbacks[1]
+    app._setup_server()

@@ -123,9 +123,11 @@ def _check_callback(account: Account):
 
 
 def _page_of_path(path: str) -> str | None:
-    """The registered page Dash draws for a URL path (None: assets, Dash internals, unknown)."""
+    """The registered page Dash draws for a URL path below the URL prefix (None: assets, Dash
+    internals, unknown). Dash resolves the path as the browser has it, prefix included."""
     try:
-        return callback_check.rendered_page(current_app.config["COCKPIT_DASH"], urlparse(path).path)
+        return callback_check.rendered_page(current_app.config["COCKPIT_DASH"],
+                                            request.script_root + urlparse(path).path)
     except BadCallback:
         return None
 

@@ -69,6 +69,13 @@ def _numbers(url: str) -> dict:
 def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_same_accounts(
         origin, tiny_warehouse, key_file, tmp_path):
     home, env = origin
+    # sessions live in the account store: one signed in before the backup holds after the restore
+    served_env = {"COCKPIT_SECRET_KEY_FILE": str(home / "session.key")}
+    with cockpit_process(tiny_warehouse, test_accounts=False, env={**served_env,
+                         "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite")}) as url:
+        before = _numbers(url)
+        jar = http.cookiejar.CookieJar()
+        http_session(url, "ZH000001", "another-password", jar)
     made = _etl("backup", "--to", str(tmp_path / "backups"), env=env)
     assert made.returncode == 0, made.stderr
     folder = bk.backup_folder(tmp_path / "backups")
@@ -97,12 +104,6 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
     assert json.loads((new / "warehouse" / generations.POINTER).read_text())["published_at"] \
         == json.loads((tiny_warehouse / generations.POINTER).read_text())["published_at"]
 
-    served_env = {"COCKPIT_SECRET_KEY_FILE": str(home / "session.key")}
-    with cockpit_process(tiny_warehouse, test_accounts=False, env={**served_env,
-                         "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite")}) as url:
-        before = _numbers(url)
-        jar = http.cookiejar.CookieJar()
-        http_session(url, "ZH000001", "another-password", jar)
     with cockpit_process(new / "warehouse", test_accounts=False, env={
             "COCKPIT_ACCOUNTS": str(new / "accounts.sqlite"), "COCKPIT_AUDIT": str(new / "audit.sqlite"),
             "COCKPIT_SECRET_KEY_FILE": str(new / "session.key"),
