@@ -1,4 +1,6 @@
 """The command-centre look: dark background, cyan accents, CJK fonts that are on the machine."""
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -39,6 +41,14 @@ def dark(fig, *, legend: bool = True, margin: dict | None = None):
     """A chart's own margins and legend on the shared look (TEMPLATE). Returns the figure."""
     fig.update_layout(margin=margin or dict(l=48, r=16, t=16, b=36), showlegend=legend)
     return fig
+
+
+def varies(values) -> bool:
+    """Whether a colour scale over these values says anything: at least two distinct finite
+    values. One area, or areas all alike, get one colour and no colour bar (a bar over a single
+    value drew a 50–51 scale for a one-grid map)."""
+    v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
+    return v[np.isfinite(v)].nunique() >= 2
 
 
 def empty(message: str = "无数据"):
