@@ -1,10 +1,28 @@
 /* Browser-side helpers, no network: the frame's class per page, the big screen's scaling, board
    rotation and counters that roll to their new values. */
+// the path prefix Dash serves under (its config, written into the page by Dash), without the last "/"
+function dashPrefix() {
+  const el = document.getElementById("_dash-config");
+  try { return ((el && JSON.parse(el.textContent).requests_pathname_prefix) || "/").replace(/\/$/, ""); }
+  catch (e) { return ""; }
+}
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   cockpit: {
-    // the big screen draws its own header on a fixed canvas; other pages get the frame's
+    // the big screen draws its own header on a fixed canvas, the phone view its own compact one;
+    // other pages get the frame's. Compared after Dash's path prefix, whatever it is.
     frameClass: function (pathname) {
-      return (pathname === "/" || pathname === "") ? "frame frame--screen" : "frame";
+      const prefix = dashPrefix();
+      const path = (pathname || "/").slice(pathname && pathname.indexOf(prefix) === 0 ? prefix.length : 0)
+        .replace(/\/$/, "") || "/";
+      if (path === "/") { return "frame frame--screen"; }
+      return path === "/m" ? "frame frame--mobile" : "frame";
+    },
+    // the phone view: a tapped incident's course is drawn at the top; bring it into view
+    showCourse: function (title) {
+      const box = document.getElementById("m-course-box");
+      if (title && box && !box.hidden) { box.scrollIntoView({block: "start"}); }
+      return window.dash_clientside.no_update;
     },
     // the tick advances the board on show; a click on a tab shows that board
     rotateBoards: function (tick, c0, c1, c2, c3, active) {

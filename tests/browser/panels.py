@@ -5,7 +5,7 @@ A graph is *empty* when no visible trace carries a value (x, y, z, locations, la
 an empty graph passes only when a text annotation says what it lacks
 (not a bare 无数据); its colour scale is *degenerate* when a colour bar is shown over fewer than two distinct values
 (one area, or all areas alike: the 50–51 scale of a one-grid map). A table is empty without a body
-row. A note standing for an empty panel (`.empty-note`) must say what is missing: a bare 无数据 is
+row (unless hidden, or a note in its panel says why). A note standing for an empty panel (`.empty-note`) must say what is missing: a bare 无数据 is
 reported (`bare`); all notes are returned for a test to judge against the data."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ INSPECT = """() => {
   const name = (el) => el.closest('[id]') ? el.closest('[id]').id : '?';
   const out = {graphs: [], empty: [], degenerate: [], tables: [], emptyTables: [], notes: [], bare: []};
   document.querySelectorAll('.js-plotly-plot').forEach(gd => {
-    const id = name(gd.parentElement || gd);
+    const id = name(gd);
     out.graphs.push(id);
     const traces = (gd._fullData || []).filter(t => t.visible !== false);
     const hasData = traces.some(t => ['x', 'y', 'z', 'locations', 'lat', 'lon', 'values'].some(k => filled(t[k])));
@@ -53,7 +53,11 @@ INSPECT = """() => {
     const id = name(t);
     out.tables.push(id);
     const rows = Array.from(t.querySelectorAll('tr')).filter(r => r.querySelector('td')).length;
-    if (rows === 0) out.emptyTables.push(id);
+    // a table with no row passes only when hidden, or when a note in its panel says why
+    const panel = t.closest('.panel') || t.parentElement;
+    const said = Array.from(panel.querySelectorAll('.empty-note')).some(n => n.offsetParent !== null
+                  && !BARE.has(n.innerText.trim()));
+    if (rows === 0 && t.offsetParent !== null && !said) out.emptyTables.push(id);
   });
   document.querySelectorAll('.empty-note').forEach(n => {
     if (n.offsetParent === null) return;          // not displayed
