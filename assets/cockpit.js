@@ -38,10 +38,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 });
 
 (function () {
-  // Scale the 1920×1080 canvas to the window, keeping its proportions.
+  // Scale the 1920×1080 canvas to the window, keeping its proportions. A wall much wider than
+  // 16:9 (32:9, 48:9 LED walls) gets a canvas as wide as the wall at 1080 px high and a layout with
+  // more columns (cockpit.css, html[data-wall]), rather than a 16:9 canvas in its left third.
+  const WIDE = 2.4;        // from this aspect ratio on (21:9 is 2.33): the wide layouts
+  const WIDER = 4.2;       // 48:9 (5.33) and beyond: the left column's charts side by side too
   function scaleScreen() {
-    const s = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
-    document.documentElement.style.setProperty("--screen-scale", String(s));
+    const w = window.innerWidth, h = window.innerHeight, ratio = w / h, root = document.documentElement;
+    if (ratio >= WIDE) {
+      root.dataset.wall = ratio >= WIDER ? "wider" : "wide";
+      root.style.setProperty("--screen-width", Math.round(1080 * ratio) + "px");
+      root.style.setProperty("--screen-scale", String(h / 1080));
+    } else {
+      delete root.dataset.wall;
+      root.style.setProperty("--screen-width", "1920px");
+      root.style.setProperty("--screen-scale", String(Math.min(w / 1920, h / 1080)));
+    }
   }
   window.addEventListener("resize", scaleScreen);
   scaleScreen();

@@ -13,7 +13,8 @@ HEAT_SCALE = [[0.0, "#0b3d6b"], [0.35, "#1f8fbf"], [0.6, "#45d1c5"], [0.8, "#f5c
               [1.0, "#ff4d4f"]]
 GRID = "rgba(79, 127, 166, 0.25)"
 # categorical colours for series on a dark screen (the first is the accent)
-SERIES = ["#29d3ff", "#f5c542", "#45d1c5", "#ff7a45", "#9f7aea", "#5cdb95", "#ff4d4f", "#7fa7ff"]
+SERIES = ["#29d3ff", "#f5c542", "#45d1c5", "#ff7a45", "#9f7aea", "#5cdb95", "#ff4d4f", "#7fa7ff",
+          "#ff9ec7", "#b8e986", "#d4a373", "#e6e6e6"]     # 12: a board stacks up to 12 project types
 
 
 _AXIS = dict(automargin=True, ticks="", title=dict(standoff=15), zerolinewidth=2,

@@ -157,7 +157,7 @@ def columns_view(wh: Snapshot, scope: Scope) -> tuple:
             _open_rows(q.open_items(wh, scope, OPEN_ROWS), is_grid(scope)))
 
 
-OPEN_ROWS = 8
+OPEN_ROWS = 24        # as many as the tallest strip (an ultra-wide wall) shows; the rest is clipped
 
 
 def _open_rows(df, grid: bool) -> list:
