@@ -5,7 +5,7 @@ WITH win AS (
     SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
 )
 SELECT e.event_id, e.lon, e.lat, e.subclass_name, e.class_name, e.reported_at, e.status, e.address,
-       e.department, s.is_open, s.overdue_open
+       e.department, s.is_open, coalesce(s.overdue_open, false) AS overdue_open   -- no deadline yet: not overdue
 FROM events e
 JOIN mart_event_sla s USING (event_id)
 CROSS JOIN win w
