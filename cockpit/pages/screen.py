@@ -154,18 +154,24 @@ def columns_view(wh: Snapshot, scope: Scope) -> tuple:
             fig.sources_bar(q.sources(wh, scope, WINDOW_DAYS)),
             fig.daily_lines(q.daily(wh, scope, WINDOW_DAYS)),
             fig.top_bar(q.top_subclasses(wh, scope, WINDOW_DAYS), "subclass_name"),
-            _open_rows(q.open_items(wh, scope, OPEN_ROWS), is_grid(scope)))
+            _open_rows(q.open_items(wh, scope, OPEN_ROWS), len(scope.code)))
 
 
 OPEN_ROWS = 24        # as many as the tallest strip (an ultra-wide wall) shows; the rest is clipped
 
 
-def _open_rows(df, grid: bool) -> list:
+def _open_rows(df, scope_len: int) -> list:
+    """Each open item with where it is one level below the jurisdiction (its community, its grid;
+    within one grid, when it was reported)."""
     if df.empty:
         return [html.Div("当前无在办事件", className="empty-note")]
+
+    def where(r):
+        if scope_len >= 15:
+            return f"{r.reported_at:%m-%d} 上报"
+        return (r.grid_name if scope_len == 12 else r.community_name) or "—"
     return [html.Div([html.Span(r.subclass_name, className="overdue-what"),
-                      html.Span(f"{r.reported_at:%m-%d} 上报" if grid else (r.community_name or "—"),
-                                className="overdue-where"),
+                      html.Span(where(r), className="overdue-where"),
                       html.Span(r.department or "待派遣", className="overdue-dept"),
                       html.Span(deadline_text(r.minutes_to_deadline),
                                 className="overdue-hours" if r.overdue_open else "due-hours")],
