@@ -57,17 +57,18 @@ def point_state(row) -> str:
     return "rejected" if row.status == "不予立案" else "closed"
 
 
-def event_points(points: pd.DataFrame, code: str, outline: dict | str, days: int,
+def event_points(points: pd.DataFrame, codes: list[str], outline: dict | str, days: int,
                  marker_size: int = 11) -> go.Figure:
-    """One grid's polygon (`outline`: GeoJSON or its URL, feature `code`) and the events of the
+    """One grid's polygon (`outline`: GeoJSON or its URL, features `codes`) and the events of the
     period on it (screen__event_points.sql), coloured by their state at as-of. The address is
     free text: scrubbed of ID and mobile numbers before it goes into the hover."""
     fig = go.Figure(go.Choropleth(
-        geojson=outline, featureidkey="properties.code", locations=[code], z=[0],
+        geojson=outline, featureidkey="properties.code", locations=list(codes), z=[0] * len(codes),
         colorscale=[[0, OUTLINE_FILL], [1, OUTLINE_FILL]], showscale=False,
         marker_line_color="#7fd8ff", marker_line_width=1.6, hoverinfo="skip", name="网格"))
     states = [point_state(r) for r in points.itertuples()]
-    for key, (label, colour) in POINT_STATES.items():
+    # the worst drawn last, on top of the others at the same spot; listed first in the legend
+    for rank, (key, (label, colour)) in reversed(list(enumerate(POINT_STATES.items()))):
         part = points[[s == key for s in states]]
         if part.empty:
             continue
@@ -76,7 +77,7 @@ def event_points(points: pd.DataFrame, code: str, outline: dict | str, days: int
                            part["address"].map(lambda a: scrub(a) if isinstance(a, str) else "—")],
                           axis=-1)
         fig.add_trace(go.Scattergeo(
-            lon=part["lon"], lat=part["lat"], mode="markers", name=f"{label}（{len(part):,}）",
+            lon=part["lon"], lat=part["lat"], mode="markers", name=f"{label}（{len(part):,}）", legendrank=rank + 1,
             marker=dict(size=marker_size, color=colour, opacity=0.9, line=dict(color="#04101f", width=1)),
             customdata=custom,
             hovertemplate=("<b>%{customdata[0]}</b><br>上报：%{customdata[1]}<br>状态：%{customdata[2]}"

@@ -263,7 +263,7 @@ def map_figure(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     v = map_view(wh, scope, requested, metric, period)
     if v["points"]:
         return event_points(screen_q.event_points(wh, Scope(v["position"], v["position"]), v["days"]),
-                            v["position"], geometry.url(wh, "grid", v["position"]), v["days"],
+                            [v["position"]], geometry.url(wh, "grid", v["position"]), v["days"],
                             marker_size=13)
     return fig.grid_map(v["frame"], geometry.url(wh, v["level"], v["position"]), v["metric"],
                         v["period_label"])

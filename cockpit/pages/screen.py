@@ -94,8 +94,8 @@ def _fmt_rate(value):
     Output(ids.KPI_GRIDS, "children"), Output(ids.KPI_EVENTS_30D, "children"),
     Output(ids.KPI_CLOSURE_RATE, "children"), Output(ids.KPI_CLOSURE_DETAIL, "children"),
     Output(ids.KPI_ON_TIME_RATE, "children"),
-    Output(ids.COMMUNITY_MAP, "figure"), Output(ids.OVERVIEW_GENERATION, "children"),
-    Output(ids.MAP_TITLE, "children"), Output(ids.KPI_GRIDS_DETAIL, "children"),
+    Output(ids.COMMUNITY_MAP, "figure"), Output(ids.MAP_TITLE, "children"),
+    Output(ids.KPI_GRIDS_DETAIL, "children"), Output(ids.OVERVIEW_GENERATION, "children"),
     Input(ids.GENERATION, "data"),   # a new generation served: open screens re-read it
 )
 def refresh_overview(_generation):
@@ -115,8 +115,8 @@ def overview_view(wh: Snapshot, scope: Scope) -> tuple:
     else:
         third, third_detail = f"{n['grids']:,}", ""
     return (f"{n['residents']:,}", f"{n['households']:,}", third, f"{n['events']:,}",
-            _fmt_rate(n["closure_rate"]), detail, _fmt_rate(n["on_time_rate"]), fig_map,
-            f"数据版本 {wh.generation}", title, third_detail)
+            _fmt_rate(n["closure_rate"]), detail, _fmt_rate(n["on_time_rate"]), fig_map, title,
+            third_detail, f"数据版本 {wh.generation}")
 
 
 LEVEL_TITLES = {"community": "社区", "grid": "网格"}
@@ -125,9 +125,10 @@ LEVEL_TITLES = {"community": "社区", "grid": "网格"}
 def centre_map(wh: Snapshot, scope: Scope, px: int | None, days: int = WINDOW_DAYS):
     """(figure, title) of the map that fits the jurisdiction (q.map_level); the polygons by URL."""
     level = q.map_level(wh, scope)
-    if level == "points":
+    if level == "points":           # one grid (a grid's account, or a community of one grid)
+        grids = q.area_metrics(wh, scope, "grid", days)["code"].tolist() or [scope.code]
         outline = geometry.url(wh, "grid", scope.code, px)
-        return (event_points(q.event_points(wh, scope, days), scope.code, outline, days),
+        return (event_points(q.event_points(wh, scope, days), grids, outline, days),
                 f"本网格事件分布（近{days}日，按办理状态）")
     shapes = geometry.url(wh, level, scope.code, px)         # fetched by the browser
     return (area_map(q.area_metrics(wh, scope, level, days), shapes, days),

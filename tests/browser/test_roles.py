@@ -11,7 +11,7 @@ from tests.browser.panels import wait_drawn
 pytestmark = pytest.mark.browser
 
 AREA_PAGES = ["/", "/map", "/heatmap", "/workflow", "/incident", "/warning", "/services", "/property",
-              "/explorer", "/people"]
+              "/explorer", "/people", "/m"]
 DISTRICT_PAGES = AREA_PAGES + ["/health"]
 
 

@@ -86,7 +86,7 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
     for area, (level, length) in cases.items():
         with signed_in(app, account("街道管理员", area)):
             out = as_figures(refresh_overview(0))
-        fig, title = out[7], out[9]
+        fig, title = out[7], out[8]
         expected = sql(tiny_db, f"SELECT count(*) FROM areas WHERE level = '{level}' AND valid_to IS NULL "
                                 "AND starts_with(code, ?)", [area])[0][0]
         assert len(fig.data[0].locations) == expected > 1 and all(len(c) == length for c in fig.data[0].locations)
@@ -94,7 +94,7 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
     # one grid: its events of the last 30 days as points on its polygon, and its 重点关爱对象
     with signed_in(app, account("专职网格员", busy_grid)):
         out = as_figures(refresh_overview(0))
-    fig, title, third, third_detail = out[7], out[9], out[2], out[10]
+    fig, title, third, third_detail = out[7], out[8], out[2], out[9]
     as_of = sql(tiny_db, "SELECT as_of FROM meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
     events = sql(tiny_db, "SELECT count(*) FROM events WHERE grid_code = ? AND reported_at BETWEEN ? AND ?",
@@ -113,13 +113,15 @@ def test_event_points_scrub_the_address_and_colour_by_state():
         "reported_at": pd.to_datetime(["2026-10-01 08:00"] * 3), "status": ["处置中", "处置中", "已结案"],
         "address": ["幸福路3号 联系人电话13912345678", "身份证220204198001011232处", None],
         "department": ["城管", None, "城管"], "is_open": [True, True, False], "overdue_open": [True, False, False]})
-    fig = event_points(points, "220204001001001", {}, 30)
+    fig = event_points(points, ["220204001001001"], {}, 30)
     shown = " ".join(str(x) for t in fig.data[1:] for row in t.customdata for x in row)
     assert "13912345678" not in shown and "139****5678" in shown
     assert "220204198001011232" not in shown and "220204" in shown
-    assert [t.name.split("（")[0] for t in fig.data[1:]] == ["超期在办", "在办", "已结案"]
-    assert [t.marker.color for t in fig.data[1:]] == [POINT_STATES[k][1] for k in ("overdue", "open", "closed")]
-    empty = event_points(points.iloc[:0], "220204001001001", {}, 30)
+    listed = sorted(fig.data[1:], key=lambda t: t.legendrank)      # the worst listed first, drawn last
+    assert [t.name.split("（")[0] for t in listed] == ["超期在办", "在办", "已结案"] == \
+        [t.name.split("（")[0] for t in fig.data[:0:-1]]
+    assert [t.marker.color for t in listed] == [POINT_STATES[k][1] for k in ("overdue", "open", "closed")]
+    empty = event_points(points.iloc[:0], ["220204001001001"], {}, 30)
     assert "无上报事件" in empty.layout.annotations[0].text
 
 

@@ -40,8 +40,8 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview   # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with signed_in(app):
-        (residents, households, grids, events, rate, detail, on_time, fig, stamp, title,
-         grids_detail) = as_figures(refresh_overview(0))
+        (residents, households, grids, events, rate, detail, on_time, fig, title, grids_detail,
+         stamp) = as_figures(refresh_overview(0))
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
