@@ -1,14 +1,28 @@
 /* Browser-side helpers, no network: the frame's class per page, the big screen's scaling, board
    rotation and counters that roll to their new values. */
+// the path prefix Dash serves under (its config, written into the page by Dash), without the last "/"
+function dashPrefix() {
+  const el = document.getElementById("_dash-config");
+  try { return ((el && JSON.parse(el.textContent).requests_pathname_prefix) || "/").replace(/\/$/, ""); }
+  catch (e) { return ""; }
+}
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   cockpit: {
-    // the big screen draws its own header on a fixed canvas; other pages get the frame's. The
-    // screen is the root page, under the URL prefix when the cockpit is served below one.
+    // the big screen draws its own header on a fixed canvas, the phone view its own compact one;
+    // other pages get the frame's. Compared after Dash's path prefix, whatever it is.
     frameClass: function (pathname) {
-      const config = document.getElementById("_dash-config");
-      const root = (config && JSON.parse(config.textContent).requests_pathname_prefix) || "/";
-      const path = pathname || "";
-      return (path === "" || path === root || path + "/" === root) ? "frame frame--screen" : "frame";
+      const prefix = dashPrefix();
+      const path = (pathname || "/").slice(pathname && pathname.indexOf(prefix) === 0 ? prefix.length : 0)
+        .replace(/\/$/, "") || "/";
+      if (path === "/") { return "frame frame--screen"; }
+      return path === "/m" ? "frame frame--mobile" : "frame";
+    },
+    // the phone view: a tapped incident's course is drawn at the top; bring it into view
+    showCourse: function (title) {
+      const box = document.getElementById("m-course-box");
+      if (title && box && !box.hidden) { box.scrollIntoView({block: "start"}); }
+      return window.dash_clientside.no_update;
     },
     // the tick advances the board on show; a click on a tab shows that board
     rotateBoards: function (tick, c0, c1, c2, c3, active) {
@@ -24,10 +38,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 });
 
 (function () {
-  // Scale the 1920×1080 canvas to the window, keeping its proportions.
+  // Scale the 1920×1080 canvas to the window, keeping its proportions. A wall much wider than
+  // 16:9 (32:9, 48:9 LED walls) gets a canvas as wide as the wall at 1080 px high and a layout with
+  // more columns (cockpit.css, html[data-wall]), rather than a 16:9 canvas in its left third.
+  const WIDE = 2.4;        // from this aspect ratio on (21:9 is 2.33): the wide layouts
+  const WIDER = 4.2;       // 48:9 (5.33) and beyond: the left column's charts side by side too
   function scaleScreen() {
-    const s = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
-    document.documentElement.style.setProperty("--screen-scale", String(s));
+    const w = window.innerWidth, h = window.innerHeight, ratio = w / h, root = document.documentElement;
+    if (ratio >= WIDE) {
+      root.dataset.wall = ratio >= WIDER ? "wider" : "wide";
+      root.style.setProperty("--screen-width", Math.round(1080 * ratio) + "px");
+      root.style.setProperty("--screen-scale", String(h / 1080));
+    } else {
+      delete root.dataset.wall;
+      root.style.setProperty("--screen-width", "1920px");
+      root.style.setProperty("--screen-scale", String(Math.min(w / 1920, h / 1080)));
+    }
   }
   window.addEventListener("resize", scaleScreen);
   scaleScreen();

@@ -268,8 +268,21 @@ def record(numbers: dict) -> dict:
     of NUMBERS_MIME, read by tests/notebooks and by anyone running it with papermill)."""
     from IPython.display import display
     plain = json.loads(json.dumps(numbers, ensure_ascii=False, allow_nan=False, default=_plain))
-    display({NUMBERS_MIME: plain, "text/plain": json.dumps(plain, ensure_ascii=False, indent=1)}, raw=True)
+    # what a person reads: rates and medians to one decimal (93.2, not 93.22185727082712);
+    # the machine-readable copy keeps every digit
+    shown = json.dumps(_rounded(plain), ensure_ascii=False, indent=1)
+    display({NUMBERS_MIME: plain, "text/plain": shown}, raw=True)
     return plain
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _plain(value):

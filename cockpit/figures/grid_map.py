@@ -73,9 +73,14 @@ def color_axis(values: pd.Series, metric: str) -> tuple[dict, list[float]]:
     m = METRICS[metric]
     v = pd.to_numeric(values, errors="coerce").astype(float)
     real = v.dropna()
-    lo, hi = (float(real.min()), float(real.max())) if len(real) else (0.0, 1.0)
-    if hi <= lo:
-        hi = lo + 1.0
+    if not theme.varies(real):
+        # one area, or all alike: one colour (grey where undefined) and no colour bar, never a
+        # bar spanning a single value (the 50–51 scale a one-grid map drew)
+        colour = theme.HEAT_SCALE[2][1]
+        axis = dict(colorscale=[[0, NO_DATA], [0.5, NO_DATA], [0.5, colour], [1, colour]],
+                    cmin=0, cmax=1, showscale=False)
+        return axis, v.notna().astype(float).tolist()
+    lo, hi = float(real.min()), float(real.max())
     scale = theme.HEAT_SCALE
     if m.higher_is_better:     # low satisfaction is the hot spot
         scale = [[1 - p, c] for p, c in reversed(scale)]

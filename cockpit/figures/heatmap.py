@@ -59,6 +59,7 @@ def hex_map(bins: pd.DataFrame, hexagons: dict | str, outlines: dict, width_m: f
         geojson=hexagons, locations=ids, z=np.log10(counts),
         zmin=0, zmax=max(math.log10(top), 0.3), customdata=counts,
         colorscale=theme.HEAT_SCALE, marker_line_width=0,
+        showscale=theme.varies(counts),                # hexagons all alike: no colour bar
         hovertemplate="该六边形内事件：%{customdata:,} 件<extra></extra>",
         colorbar=dict(title=dict(text="事件数", font=dict(color=theme.TEXT)), tickvals=tickvals,
                       ticktext=ticktext, tickfont=dict(color=theme.TEXT), thickness=12, len=0.6,

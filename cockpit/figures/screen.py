@@ -9,7 +9,8 @@ from cockpit.figures import theme
 SMALL = dict(l=8, r=12, t=8, b=24)
 
 
-def _empty(fig: go.Figure, text: str = "无数据") -> go.Figure:
+def _empty(fig: go.Figure, text: str) -> go.Figure:
+    """A chart with nothing to draw says what it lacks."""
     fig.add_annotation(text=text, showarrow=False, font=dict(size=16, color="#4f7fa6"),
                        xref="paper", yref="paper", x=0.5, y=0.5)
     fig.update_xaxes(visible=False)
@@ -27,7 +28,7 @@ def sources_bar(df: pd.DataFrame) -> go.Figure:
     theme.dark(fig, legend=False, margin=dict(l=8, r=48, t=8, b=8))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(automargin=True, ticksuffix=" ")
-    return _empty(fig) if df.empty else fig
+    return _empty(fig, "近期无上报事件") if df.empty else fig
 
 
 def daily_lines(df: pd.DataFrame) -> go.Figure:
@@ -54,10 +55,10 @@ def top_bar(df: pd.DataFrame, label: str, value: str = "events", color: str = "#
     theme.dark(fig, legend=False, margin=dict(l=8, r=48, t=8, b=8))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(automargin=True, ticksuffix=" ")
-    return _empty(fig) if df.empty else fig
+    return _empty(fig, "近期无上报事件") if df.empty else fig
 
 
-def stacked_days(df: pd.DataFrame) -> go.Figure:
+def stacked_days(df: pd.DataFrame, empty_text: str = "近期无事件") -> go.Figure:
     """A board's events per day, stacked by class."""
     fig = go.Figure([go.Bar(x=g["day"], y=g["events"], name=name,
                             hovertemplate=f"{name} " "%{x|%m月%d日}：%{y:,} 件<extra></extra>")
@@ -65,10 +66,10 @@ def stacked_days(df: pd.DataFrame) -> go.Figure:
     theme.dark(fig, margin=dict(l=32, r=8, t=28, b=24))
     fig.update_layout(barmode="stack", bargap=0.15, legend=dict(font=dict(size=11)))
     fig.update_xaxes(tickformat="%m-%d", nticks=6)
-    return _empty(fig) if df.empty else fig
+    return _empty(fig, empty_text) if df.empty else fig
 
 
-def stacked_months(df: pd.DataFrame) -> go.Figure:
+def stacked_months(df: pd.DataFrame, empty_text: str = "近12个月无服务活动") -> go.Figure:
     """Service activities per month, stacked by project type."""
     fig = go.Figure([go.Bar(x=g["month"], y=g["activities"], name=name,
                             hovertemplate=f"{name} " "%{x|%Y年%m月}：%{y:,} 场<extra></extra>")
@@ -76,4 +77,4 @@ def stacked_months(df: pd.DataFrame) -> go.Figure:
     theme.dark(fig, margin=dict(l=32, r=8, t=28, b=24))
     fig.update_layout(barmode="stack", bargap=0.2, legend=dict(font=dict(size=11)))
     fig.update_xaxes(tickformat="%y-%m", dtick="M2")
-    return _empty(fig) if df.empty else fig
+    return _empty(fig, empty_text) if df.empty else fig

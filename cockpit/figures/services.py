@@ -10,7 +10,13 @@ from cockpit.figures import theme
 STATE_COLOURS = {"在办超期": "#ff4d4f", "在办": "#f5c542", "超期办结": "#ff7a45", "按期办结": "#29d3ff"}
 
 
-def empty(message: str = "无数据") -> go.Figure:
+NO_ACTIVITIES = "所选时段本辖区无服务活动（服务项目与活动按社区登记）"
+NO_NEEDS = "所选时段本辖区无需求登记"
+NO_TEAMS = "本辖区无志愿服务队（按社区登记）"
+NO_VOLUNTEERS = "本辖区无注册志愿者（按社区登记）"
+
+
+def empty(message: str) -> go.Figure:
     """A chart with nothing to show says so, instead of drawing empty axes."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
@@ -23,7 +29,7 @@ def empty(message: str = "无数据") -> go.Figure:
 def activities_monthly(frame: pd.DataFrame) -> go.Figure:
     """Stacked bars: activities per month, one colour per project type."""
     if frame.empty:
-        return empty()
+        return empty(NO_ACTIVITIES)
     months = sorted(frame["month"].unique())
     labels = [f"{pd.Timestamp(m):%Y-%m}" for m in months]
     fig = go.Figure()
@@ -53,7 +59,7 @@ def _hbar(names, values, *, colour: str, hover: str, customdata=None, title: str
 
 def top_communities(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
-        return empty()
+        return empty(NO_ACTIVITIES)
     return _hbar(frame["community_name"], frame["activities"], colour=theme.ACCENT,
                  customdata=frame[["participants", "volunteer_turnout"]].to_numpy(),
                  hover="%{y}：%{x} 场<br>服务 %{customdata[0]:,} 人次<br>志愿者 %{customdata[1]:,} 人次"
@@ -64,7 +70,7 @@ def needs_breakdown(frame: pd.DataFrame, dimension: str, order: tuple[str, ...] 
     """Needs of one dimension (domain, target group, …) as horizontal bars stacked by state."""
     rows = frame[frame["dimension"] == dimension]
     if rows.empty:
-        return empty()
+        return empty(NO_NEEDS)
     table = rows.groupby(["value", "state"])["needs"].sum().unstack(fill_value=0)
     if order:
         table = table.reindex([v for v in order if v in table.index]
@@ -86,7 +92,7 @@ def needs_breakdown(frame: pd.DataFrame, dimension: str, order: tuple[str, ...] 
 def team_types(frame: pd.DataFrame) -> go.Figure:
     """Per team type: teams' members (bars) with their service hours in the hover."""
     if frame.empty:
-        return empty()
+        return empty(NO_TEAMS)
     by_type = (frame.groupby("team_type")
                .agg(teams=("team_id", "count"), members=("members", "sum"), hours=("service_hours", "sum"))
                .sort_values(["members", "hours"], ascending=False))
@@ -98,7 +104,7 @@ def team_types(frame: pd.DataFrame) -> go.Figure:
 
 def volunteers_by_community(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
-        return empty()
+        return empty(NO_VOLUNTEERS)
     return _hbar(frame["community_name"], frame["volunteers"], colour="#9f7aea",
                  customdata=frame["service_hours"],
                  hover="%{y}：%{x} 人<br>累计服务 %{customdata:,.1f} 小时<extra></extra>",
@@ -107,7 +113,7 @@ def volunteers_by_community(frame: pd.DataFrame) -> go.Figure:
 
 def volunteers_by_skill(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
-        return empty()
+        return empty(NO_VOLUNTEERS)
     return _hbar(frame["skill"], frame["volunteers"], colour="#f5c542",
                  customdata=frame["service_hours"],
                  hover="%{y}：%{x} 人<br>累计服务 %{customdata:,.1f} 小时<extra></extra>",

@@ -1,4 +1,6 @@
 """The command-centre look: dark background, cyan accents, CJK fonts that are on the machine."""
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -11,7 +13,8 @@ HEAT_SCALE = [[0.0, "#0b3d6b"], [0.35, "#1f8fbf"], [0.6, "#45d1c5"], [0.8, "#f5c
               [1.0, "#ff4d4f"]]
 GRID = "rgba(79, 127, 166, 0.25)"
 # categorical colours for series on a dark screen (the first is the accent)
-SERIES = ["#29d3ff", "#f5c542", "#45d1c5", "#ff7a45", "#9f7aea", "#5cdb95", "#ff4d4f", "#7fa7ff"]
+SERIES = ["#29d3ff", "#f5c542", "#45d1c5", "#ff7a45", "#9f7aea", "#5cdb95", "#ff4d4f", "#7fa7ff",
+          "#ff9ec7", "#b8e986", "#d4a373", "#e6e6e6"]     # 12: a board stacks up to 12 project types
 
 
 _AXIS = dict(automargin=True, ticks="", title=dict(standoff=15), zerolinewidth=2,
@@ -39,6 +42,14 @@ def dark(fig, *, legend: bool = True, margin: dict | None = None):
     """A chart's own margins and legend on the shared look (TEMPLATE). Returns the figure."""
     fig.update_layout(margin=margin or dict(l=48, r=16, t=16, b=36), showlegend=legend)
     return fig
+
+
+def varies(values) -> bool:
+    """Whether a colour scale over these values says anything: at least two distinct finite
+    values. One area, or areas all alike, get one colour and no colour bar (a bar over a single
+    value drew a 50–51 scale for a one-grid map)."""
+    v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
+    return v[np.isfinite(v)].nunique() >= 2
 
 
 def empty(message: str = "无数据"):

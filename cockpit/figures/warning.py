@@ -57,6 +57,7 @@ def alert_map(areas: pd.DataFrame, area_shapes: dict | str, hot: pd.DataFrame, h
         geojson=area_shapes, featureidkey="properties.code", locations=areas["code"],
         z=areas["alerts"], zmin=0, zmax=max(1, int(areas["alerts"].max())), colorscale=ALERT_SCALE,
         marker_line_color="#7fd8ff", marker_line_width=0.6, name="区域",
+        showscale=theme.varies(areas["alerts"]),      # one area or all alike: no colour bar
         colorbar=dict(title=dict(text="生效告警（条）"), thickness=12, len=0.6, x=0.98),
         customdata=np.stack([areas["name"], areas["top_subclass"].map(lambda s: fmt(s))], axis=-1),
         hovertemplate="%{customdata[0]}<br>生效告警：%{z:,} 条<br>最强：%{customdata[1]}<extra></extra>"))

@@ -3,7 +3,11 @@
 The drill position lives in the browser (a dcc.Store) but is only a request: every callback
 narrows it with viewer_scope().narrow, so a forged code can never widen the view. The figure
 names its polygons by URL (cockpit/geometry.py, fetched and kept by the browser); a change of
-metric or period sends a Patch with values only."""
+metric or period sends a Patch with values only.
+
+A grid is the last level of areas: drilled into (or signed in as its grid worker) the map shows the
+period's events as points on the grid's own polygon, with the grid's numbers and its open items,
+overdue first, beside it (what a grid worker works with)."""
 from __future__ import annotations
 
 import dash
@@ -17,7 +21,10 @@ from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import grid_map as fig
+from cockpit.figures.area_map import event_points
+from cockpit.pages.screen import deadline_text
 from cockpit.queries import grid_map as q
+from cockpit.queries import screen as screen_q
 from cockpit.queries.areas import LEVEL_NAMES
 from cockpit.scope import Scope
 
@@ -38,6 +45,7 @@ GRID_MAP_RANKING = "grid-map-ranking"
 PERIODS = {"7": ("近7日", 7), "30": ("近30日", 30), "90": ("近90日", 90), "365": ("近一年", 365)}
 DEFAULT_METRIC, DEFAULT_PERIOD = "events", "30"
 RANKING_ROWS = 15
+OPEN_ROWS = 12            # a grid's open items listed beside its map
 
 
 def _chips(component_id: str, options: dict, value: str) -> dcc.RadioItems:
@@ -69,7 +77,7 @@ def layout(**_query):
 
 def default_position(wh: Snapshot, scope: Scope) -> Scope:
     """Open at the first level with more than one area (a city scope over one district opens on
-    that district's streets); never below the community (whose grids are the last level)."""
+    that district's streets); never below the community (whose grids are drawn as areas)."""
     counts = q.child_counts(wh, scope)
     code = scope.code
     while len(code) < 12 and counts.get(code, (0, ""))[0] == 1:
@@ -114,8 +122,8 @@ def drill(click, _crumb_clicks, requested):
         raise PreventUpdate
     wh, scope = warehouse(), viewer_scope()
     position, _ = resolve_position(wh, scope, requested)
-    if len(code) == 15 or len(code) != q.child_len(position) or not code.startswith(position.code):
-        raise PreventUpdate                  # grids are the last level; stale clicks are ignored
+    if len(position.code) == 15 or len(code) != q.child_len(position) or not code.startswith(position.code):
+        raise PreventUpdate                  # a grid shows its events; stale clicks are ignored
     return code
 
 
@@ -186,6 +194,9 @@ def render(requested, metric, period, _generation, drawn):
     v = map_view(wh, scope, requested, metric, period)
     if v["key"] is None:
         return fig.empty_map(), None, v["crumbs"], v["title"], "无数据", v["ranking"]
+    if v["points"]:                   # one grid: its events; a metric change redraws nothing
+        figure = no_update if drawn == v["key"] else map_figure(wh, scope, requested, metric, period)
+        return figure, v["key"], v["crumbs"], v["title"], v["note"], v["ranking"]
     if drawn == v["key"]:             # same geometry on screen: recolour only
         patch = fig.recolour(v["frame"], v["metric"], v["period_label"])
         return patch, no_update, no_update, v["title"], v["note"], v["ranking"]
@@ -201,9 +212,11 @@ def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     position, crumbs = resolve_position(wh, scope, requested)
     level = q.LEVEL_OF_LEN[q.child_len(position)]
     frame = q.metrics(wh, position, days)
+    if len(position.code) == 15:
+        return grid_view(wh, position, crumbs, frame, metric, period_label, days)
     m = fig.METRICS[metric]
     v = {"metric": metric, "period_label": period_label, "level": level, "position": position.code,
-         "frame": frame, "crumbs": _crumb_buttons(crumbs), "key": None,
+         "frame": frame, "crumbs": _crumb_buttons(crumbs), "key": None, "points": False,
          "title": f"{position.name} · 各{LEVEL_NAMES[level]}{m.label}"
                   f"（{period_label if m.periodic else '当前登记'}）",
          "ranking": _ranking(frame, metric, period_label)}
@@ -215,8 +228,42 @@ def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
             "note": _note(frame, level, as_of, period_label)}
 
 
+def grid_view(wh: Snapshot, grid: Scope, crumbs, frame, metric: str, period_label: str, days: int) -> dict:
+    """A grid's own page of the map: its events as points, its numbers and its open items."""
+    points = screen_q.event_points(wh, grid, days)
+    open_items = screen_q.open_items(wh, grid, OPEN_ROWS)
+    row = frame[~frame["retired"]].head(1)
+    facts = [html.Tr([html.Td(m.label + ("" if m.periodic else "（当前）")),
+                      html.Td(fig.fmt(row[key].iloc[0] if len(row) else None, m.digits) + " " + m.unit,
+                              className="value")],
+                     className="is-chosen" if key == metric else "")
+             for key, m in fig.METRICS.items()]
+    items = [html.Tr([html.Td(r.subclass_name), html.Td(r.department or "待派遣"),
+                      html.Td(deadline_text(r.minutes_to_deadline),
+                              className="value overdue" if r.overdue_open else "value")])
+             for r in open_items.itertuples()]
+    ranking = [
+        html.Div(f"{grid.name} · 本网格指标（{period_label}）", className="panel-title"),
+        html.Table(html.Tbody(facts), className="grid-map-table grid-map-facts"),
+        html.Div("在办事项（超期在前）", className="panel-title grid-map-subtitle"),
+        html.Table(html.Tbody(items), className="grid-map-table") if items
+        else html.Div("本网格当前无在办事件", className="empty-note"),
+    ]
+    note = (f"{period_label}本网格上报事件 {len(points):,} 件，按办理状态着色；悬停查看事件"
+            "（地址中的身份证号、手机号已脱敏）")
+    return {"metric": metric, "period_label": period_label, "level": "grid", "position": grid.code,
+            "frame": frame, "crumbs": _crumb_buttons(crumbs), "points": True,
+            "key": f"{wh.generation}|{grid.code}|points|{days}",
+            "title": f"{grid.name} · 事件分布（{period_label}）", "ranking": ranking, "note": note,
+            "days": days}
+
+
 @view
 def map_figure(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     v = map_view(wh, scope, requested, metric, period)
+    if v["points"]:
+        return event_points(screen_q.event_points(wh, Scope(v["position"], v["position"]), v["days"]),
+                            [v["position"]], geometry.url(wh, "grid", v["position"]), v["days"],
+                            marker_size=13)
     return fig.grid_map(v["frame"], geometry.url(wh, v["level"], v["position"]), v["metric"],
                         v["period_label"])

@@ -129,9 +129,9 @@ def _rate(value) -> str:
 
 def table(frame: pd.DataFrame, columns: dict[str, str], class_name: str = "services-table",
           row_class=None) -> html.Div | html.Table:
-    """A plain table of the given columns (id → Chinese header), or a 无数据 note."""
+    """A plain table of the given columns (id → Chinese header), or a note that there is none."""
     if frame.empty:
-        return html.Div("无数据", className="empty-note")
+        return html.Div("本辖区无相关记录", className="empty-note")
     head = html.Thead(html.Tr([html.Th(label) for label in columns.values()]))
     body = html.Tbody([html.Tr([html.Td(row[c]) for c in columns],
                                className=row_class(row) if row_class else None)

@@ -30,8 +30,34 @@ def workload(wh: Snapshot, scope: Scope) -> dict:
     return {k: int(v) for k, v in run(wh, "screen__workload", scope).iloc[0].items()}
 
 
-def community_metrics(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
-    return run(wh, "screen__community_metrics", scope, days=days)
+# the map's level → the code length of its areas
+AREA_LEN = {"community": 12, "grid": 15}
+
+
+def map_level(wh: Snapshot, scope: Scope) -> str:
+    """What the screen's map draws for a jurisdiction: its communities when it holds more than
+    one, else its grids when more than one, else ("points") the events on its one grid."""
+    row = run(wh, "screen__map_level", scope).iloc[0]
+    return "community" if row["communities"] > 1 else "grid" if row["grids"] > 1 else "points"
+
+
+def area_metrics(wh: Snapshot, scope: Scope, level: str, days: int = 30) -> pd.DataFrame:
+    """One row per community or grid (AREA_LEN) in the jurisdiction, in force at as-of."""
+    return run(wh, "screen__area_metrics", scope, child_len=AREA_LEN[level], days=days)
+
+
+def event_points(wh: Snapshot, scope: Scope, days: int = 30, limit: int = 5000) -> pd.DataFrame:
+    """The period's events with their coordinates, newest first (address not yet scrubbed)."""
+    return run(wh, "screen__event_points", scope, days=days, limit=limit)
+
+
+CARE_GROUPS = {"elderly_alone": "独居老人", "low_income": "低保", "disabled": "残疾人"}
+
+
+def care_groups(wh: Snapshot, scope: Scope) -> dict[str, int]:
+    """重点关爱对象 by group (CARE_GROUPS, as notebook 02 defines them: counted per tag)."""
+    row = run(wh, "screen__care_groups", scope).iloc[0]
+    return {k: int(row[k]) for k in CARE_GROUPS}
 
 
 def sources(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
@@ -46,8 +72,9 @@ def top_subclasses(wh: Snapshot, scope: Scope, days: int = 30, limit: int = 8) -
     return run(wh, "screen__top_subclasses", scope, days=days, limit=limit)
 
 
-def overdue_top(wh: Snapshot, scope: Scope, limit: int = 6) -> pd.DataFrame:
-    return run(wh, "screen__overdue_top", scope, limit=limit)
+def open_items(wh: Snapshot, scope: Scope, limit: int = 6, overdue_only: bool = False) -> pd.DataFrame:
+    """Open cases, overdue first (longest past its deadline on top), then nearest their deadline."""
+    return run(wh, "screen__open_items", scope, limit=int(limit), overdue_only=bool(overdue_only))
 
 
 def board_events(wh: Snapshot, scope: Scope, days: int = 30) -> dict[str, dict]:

@@ -23,15 +23,21 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 @pytest.fixture(scope="session")
 def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
-    """Accounts beside the administrator: a grid worker on the first grid, a department's
-    handler on the busiest department, an analyst of the district. {account: (role, area)}"""
+    """Accounts beside the city-wide administrator, one per kind: a grid worker on the grid with
+    the most open items past their deadline (a grid worker's views then have something to show),
+    its community's secretary, its street's administrator and its district's commander; a
+    department's handler on the busiest department; an analyst of the district. {account: (role, area)}"""
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        grid = con.execute("SELECT min(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL").fetchall()[0][0]
-        district = con.execute("SELECT min(code) FROM areas WHERE level = 'district'").fetchall()[0][0]
+        grid = con.execute("SELECT a.code FROM areas a JOIN mart_event_sla s ON s.grid_code = a.code "
+                           "WHERE a.level = 'grid' AND a.valid_to IS NULL GROUP BY 1 ORDER BY "
+                           "count(*) FILTER (s.overdue_open) DESC, count(*) FILTER (s.is_open) DESC, 1 "
+                           "LIMIT 1").fetchall()[0][0]
         dept = con.execute("SELECT department FROM events WHERE department IS NOT NULL "
                            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
-    return {"T-GRID": ("专职网格员", grid), "T-DEPT": ("部门处置员", dept), "T-ANALYST": ("分析研判员", district)}
+    return {"T-GRID": ("专职网格员", grid), "T-COMMUNITY": ("社区书记", grid[:12]),
+            "T-STREET": ("街道管理员", grid[:9]), "T-DISTRICT": ("指挥长", grid[:6]),
+            "T-DEPT": ("部门处置员", dept), "T-ANALYST": ("分析研判员", grid[:6])}
 
 
 @pytest.fixture(scope="session")

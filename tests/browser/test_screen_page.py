@@ -158,3 +158,43 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
 def generations_path(warehouse, generation_id):
     from etl import generations
     return generations.generation_path(warehouse, generation_id)
+
+
+# the union of the panels' and counters' extents across the window, and whether the canvas fits it
+COVERAGE = """() => {
+  const spans = Array.from(document.querySelectorAll('.screen .panel, .screen .counter'))
+    .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0)
+    .map(r => [Math.max(0, r.left), Math.min(window.innerWidth, r.right)]).sort((a, b) => a[0] - b[0]);
+  let covered = 0, end = -1;
+  spans.forEach(([a, b]) => { if (b > end) { covered += b - Math.max(a, end); end = b; } });
+  const box = document.querySelector('.screen').getBoundingClientRect();
+  return {share: covered / window.innerWidth, right: box.right, bottom: box.bottom,
+          scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+          innerHeight: window.innerHeight, wall: document.documentElement.dataset.wall || ''};
+}"""
+
+
+@pytest.mark.parametrize("width, height, wall", [(1920, 1080, ""), (3840, 2160, ""),
+                                                 (5760, 1080, "wider"), (7680, 2160, "wide")])
+def test_the_screen_fills_the_wall(browser, cockpit_url, width, height, wall):
+    """16:9 walls scale the 1920×1080 canvas; 32:9 and 48:9 walls get a canvas as wide as the wall
+    with more columns: the panels span at least 90 % of the wall's width, nothing scrolls, and every
+    panel still draws its data."""
+    from tests.browser.panels import wait_drawn
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(120_000)
+        sign_in(pg, cockpit_url)
+        pg.goto(cockpit_url)
+        pg.wait_for_selector("path.choroplethlocation", state="attached")
+        found = wait_drawn(pg)
+        assert found["empty"] == [] and found["degenerate"] == []
+        pg.wait_for_timeout(1000)             # graphs resize to their columns
+        m = pg.evaluate(COVERAGE)
+        assert m["wall"] == wall
+        assert m["share"] >= 0.9, m
+        assert m["scrollWidth"] <= width and abs(m["right"] - width) < 2 and abs(m["bottom"] - height) < 2, m
+        screenshot(pg, f"screen_wall_{width}x{height}")
+    finally:
+        context.close()

@@ -142,8 +142,9 @@ def test_drill_by_click_and_back_by_breadcrumb(page, app, data):
         assert page.drill(click(community), [], street) == community
         figure, *_, crumbs, title, _note, _ranking = as_figures(page.render(community, "events", "30", 0, None))
         grid = figure.data[0].locations[0]
-        with pytest.raises(PreventUpdate):       # grids are the last level
-            page.drill(click(grid), [], community)
+        assert page.drill(click(grid), [], community) == grid     # a grid shows its own events
+        with pytest.raises(PreventUpdate):       # and is the last level
+            page.drill(click(grid), [], grid)
         with pytest.raises(PreventUpdate):       # a click not below the position is stale
             page.drill(click(codes(data, "community", street)[1]), [], street[:6])
         trigger(json.dumps({"code": street, "type": "grid-map-crumb"}) + ".n_clicks", 1)

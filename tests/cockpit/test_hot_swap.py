@@ -16,7 +16,8 @@ CLIENTS = 3
 OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),
            (ids.KPI_GRIDS, "children"), (ids.KPI_EVENTS_30D, "children"),
            (ids.KPI_CLOSURE_RATE, "children"), (ids.KPI_CLOSURE_DETAIL, "children"),
-           (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")]
+           (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.MAP_TITLE, "children"),
+           (ids.KPI_GRIDS_DETAIL, "children"), (ids.OVERVIEW_GENERATION, "children")]
 
 
 def _overview_request(opener, url: str) -> dict:

@@ -40,7 +40,8 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview   # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with signed_in(app):
-        residents, households, grids, events, rate, detail, on_time, fig, stamp = as_figures(refresh_overview(0))
+        (residents, households, grids, events, rate, detail, on_time, fig, title, grids_detail,
+         stamp) = as_figures(refresh_overview(0))
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
@@ -54,6 +55,7 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     shapes = fetched(app, trace.geojson)           # the polygons travel apart, by URL
     assert list(trace.locations) == [f["properties"]["code"] for f in shapes["features"]]
     assert len(trace.locations) == n_comm
+    assert title.startswith("社区事件密度") and grids_detail == ""
 
 
 def test_scope_limits_every_number(app, tiny_db):
@@ -64,7 +66,7 @@ def test_scope_limits_every_number(app, tiny_db):
     with signed_in(app):
         from cockpit.context import warehouse
         k = q.kpis(warehouse(), scope)
-        metrics = q.community_metrics(warehouse(), scope)
+        metrics = q.area_metrics(warehouse(), scope, "community")
     assert k["residents"] == exp["residents"] < _expected(tiny_db, CITY.code)["residents"]
     assert k["events"] == exp["events"] and k["due"] == exp["due"]
     assert metrics["code"].str.startswith(street).all() and len(metrics) > 0
@@ -104,7 +106,9 @@ def test_columns_equal_sql(app, tiny_db):
     top_sql = _sql(tiny_db, "SELECT subclass_name, count(*) n FROM events WHERE reported_at BETWEEN ? AND ? "
                             "GROUP BY 1 ORDER BY n DESC, subclass_name LIMIT 8", [start, as_of])
     assert list(zip(top.data[0].y, top.data[0].x))[::-1] == top_sql
-    assert len(overdue_rows) == min(6, exp_overdue)
+    # open items, overdue first (longest past its deadline on top), then nearest their deadline
+    shown = [r.children[3].children for r in overdue_rows]
+    assert len(overdue_rows) == min(24, exp_open) and all(t.startswith("超期") for t in shown[:min(24, exp_overdue)])
 
 
 def test_boards_equal_sql(app, tiny_db):

@@ -160,7 +160,8 @@ def test_no_volunteer_identity_in_any_output(app, tables):
 
 
 def test_empty_area_renders_no_data(app, tables):
-    """A community with no activity and no need in the last 30 days: zero counters, 无数据 charts."""
+    """A community with no activity and no need in the last 30 days: zero counters, charts that
+    say what they lack."""
     as_of = tables["as_of"]
     start = as_of - dt.timedelta(days=29)
     recent = lambda f, col: set(f.loc[pd.to_datetime(f[col]).dt.date >= start, "community_code"])  # noqa: E731
@@ -169,9 +170,10 @@ def test_empty_area_renders_no_data(app, tables):
     assert quiet, "the tiny data should have a community without recent services"
     out = _call(app, quiet[0], "30")
     assert out["activities"][2] == "0" and out["needs"][0] == "0" and out["needs"][1] == "—"
-    assert out["activities"][7].layout.annotations[0].text == "无数据"
-    assert out["activities"][8].layout.annotations[0].text == "无数据"
-    assert all(f.layout.annotations[0].text == "无数据" for f in out["needs"][7:11])
+    from cockpit.figures.services import NO_ACTIVITIES, NO_NEEDS
+    assert out["activities"][7].layout.annotations[0].text == NO_ACTIVITIES
+    assert out["activities"][8].layout.annotations[0].text == NO_ACTIVITIES
+    assert all(f.layout.annotations[0].text == NO_NEEDS for f in out["needs"][7:11])
 
 
 def test_the_area_choices_are_the_accounts_areas(world, tiny_warehouse):

@@ -50,6 +50,7 @@ def execute(kernel):
         recorded = [out["data"][NUMBERS_MIME] for cell in nb.cells for out in cell.get("outputs", [])
                     if NUMBERS_MIME in out.get("data", {})]
         assert len(recorded) == 1, "a notebook records its key numbers once, in its last cell"
+        run.last = nb          # the executed notebook, for tests of what it shows
         return recorded[0]
     return run
 

@@ -1,7 +1,8 @@
 -- Register figures for the boards: special groups (mart_area_population, per grid), organisations by
 -- kind, volunteers and teams registered by the as-of day, needs open and overdue (open = registered
 -- and not resolved by the as-of day; overdue = open past its deadline, the time_limit_days-th
--- working day after registration), as on the 服务与需求 page.
+-- working day after registration), as on the 服务与需求 page; by their grid, so a grid sees its own.
+-- Teams, volunteers and service activities are registered per community: a grid has none of its own.
 -- Property firms carry no area: their red list is district-wide information about firms, shown to every viewer.
 WITH m AS (SELECT as_of::DATE AS today FROM meta),
 pop AS (SELECT sum(party_members) AS party_members, sum(elderly_alone) AS elderly_alone,
@@ -22,10 +23,10 @@ SELECT
      AND starts_with(grid_code, $scope))                                             AS businesses,
     (SELECT count(*) FROM needs, m WHERE reported_date <= m.today
      AND (resolved_date IS NULL OR resolved_date > m.today)
-     AND starts_with(community_code, $scope))                                        AS needs_open,
+     AND starts_with(grid_code, $scope))                                             AS needs_open,
     (SELECT count(*) FROM needs, m WHERE reported_date <= m.today
      AND (resolved_date IS NULL OR resolved_date > m.today) AND deadline_date < m.today
-     AND starts_with(community_code, $scope))                                        AS needs_overdue,
+     AND starts_with(grid_code, $scope))                                             AS needs_overdue,
     (SELECT count(*) FROM property_firms WHERE red_black_list = '红榜')              AS firms_red,
     (SELECT count(*) FROM property_firms WHERE red_black_list = '黑榜')              AS firms_black
 FROM pop

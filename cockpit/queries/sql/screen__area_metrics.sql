@@ -1,21 +1,22 @@
--- Per community in the viewer's jurisdiction: residents, events in the last $days days, events
--- per 1,000 residents and 应结案 / 结案 (same definitions as screen__kpis.sql).
+-- Per area one level down the big screen's map ($child_len: 12 = communities, 15 = grids) in the
+-- viewer's jurisdiction: residents, events in the last $days days, events per 1,000 residents and
+-- 应结案 / 结案 (same definitions as screen__kpis.sql), with the parent's name for the hover.
 WITH win AS (
     SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
 ), scoped AS (
-    SELECT e.community_code, e.reported_at, e.is_closed, w.as_of, w.start_day,
+    SELECT left(e.grid_code, $child_len) AS code, e.reported_at, e.is_closed, w.as_of, w.start_day,
            e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
     FROM mart_event_sla e, win w           -- every event reported by as-of, lifecycle included
     WHERE starts_with(e.grid_code, $scope)
 ), ev AS (
-    SELECT community_code,
+    SELECT code,
            count(*) FILTER (reported_at >= start_day AND reported_at <= as_of) AS events,
            count(*) FILTER (due)                                               AS due,
            count(*) FILTER (due AND is_closed)                                 AS closed
     FROM scoped
-    GROUP BY community_code
+    GROUP BY code
 )
-SELECT c.code, c.name, c.kind, s.name AS street_name,
+SELECT c.code, c.name, c.kind, s.name AS parent_name,
        coalesce(p.residents, 0)  AS residents,
        coalesce(p.households, 0) AS households,
        coalesce(ev.events, 0)    AS events,
@@ -25,6 +26,6 @@ SELECT c.code, c.name, c.kind, s.name AS street_name,
 FROM areas c
 JOIN areas s ON s.code = c.parent_code AND s.valid_to IS NULL
 LEFT JOIN mart_area_population p ON p.code = c.code
-LEFT JOIN ev ON ev.community_code = c.code
-WHERE c.level = 'community' AND starts_with(c.code, $scope) AND c.valid_to IS NULL
+LEFT JOIN ev ON ev.code = c.code
+WHERE length(c.code) = $child_len AND starts_with(c.code, $scope) AND c.valid_to IS NULL
 ORDER BY c.code

@@ -1,0 +1,8 @@
+-- How many communities and grids in force the viewer's jurisdiction holds: the big screen's map
+-- shows the finest level with more than one area (communities, else grids), else the events as
+-- points on the one grid.
+SELECT count(*) FILTER (level = 'community') AS communities,
+       count(*) FILTER (level = 'grid')      AS grids
+FROM areas a, meta m
+WHERE starts_with(a.code, $scope) AND length(a.code) > length($scope)
+  AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
