@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import LOCAL_HOSTS, screenshot
+from tests.browser.conftest import LOCAL_HOSTS, screenshot, under_csp
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port
 
 pytestmark = pytest.mark.browser
@@ -190,8 +190,7 @@ def test_sign_in_pages_and_polygons_through_nginx(behind, browser, personal):
             blocked.append(route.request.url)
             route.abort()
     context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
+    page = under_csp(context.new_page())
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
 
