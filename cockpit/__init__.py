@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dash
 
+from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
 from cockpit.config import ROOT, Settings, normal_prefix
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
     install_ops(app, settings)         # before the gate: its routes answer without a session
+    install_api(app, settings)         # before the gate too: token only, a session opens nothing
     install_auth(app, settings)
     install_geometry(app.server)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
