@@ -7,16 +7,17 @@ its before_request hook answers every /api/ request itself, so the gate never se
 browser's session cookie opens nothing here (the API reads no session: a token or nothing, and
 no CSRF question arises for a read-only, cookie-less API). In order, each request:
 
-1. is refused if a token appears in its URL (query or path: URLs end up in proxies' logs);
-2. must be a GET (or HEAD) of a route of the blueprint (cockpit/api/routes.py);
-3. must carry `Authorization: Bearer <token>` of a token that is neither revoked nor expired
-   (cockpit/api/tokens.py). Failures count per client address: past FAILURES_PER_MINUTE the
-   address is answered 429 without a look-up (or an audit record);
-4. is rate-limited per token (COCKPIT_API_PER_MINUTE; cockpit/api/limits.py);
-5. runs its view with the token's Scope, the one path to data (cockpit.queries.run);
-6. is audited (action `api`: the client, its address, the route, the status, the rows and the
+1. is answered 429 (without a look-up or an audit record) when its client address has failed
+   FAILURES_PER_MINUTE times within about a minute (failures: the two refusals below);
+2. is refused if a token appears in its URL (query or path: URLs end up in proxies' logs);
+3. must be a GET (or HEAD) of a route of the blueprint (cockpit/api/routes.py);
+4. must carry `Authorization: Bearer <token>` of a token that is neither revoked nor expired
+   (cockpit/api/tokens.py);
+5. is rate-limited per token (COCKPIT_API_PER_MINUTE; cockpit/api/limits.py);
+6. runs its view with the token's Scope, the one path to data (cockpit.queries.run);
+7. is audited (action `api`: the client, its address, the route, the status, the rows and the
    checked parameters; never the token), 429s excepted (the limiter exists to bound volume);
-7. leaves with every string scrubbed of ID and mobile numbers (warehouse.personal.scrub, a last
+8. leaves with every string scrubbed of ID and mobile numbers (warehouse.personal.scrub, a last
    guard: the queries already leave out free text and addresses), no-store and nosniff."""
 from __future__ import annotations
 
@@ -99,7 +100,13 @@ def answer():
 
 def _answer(rule):
     target = rule.rule if rule else "-"
+    config = current_app.config
+    address = request.remote_addr or ""
+    failures = config["COCKPIT_API_FAILURES"]
+    if not failures.peek(address).allowed:
+        return _too_many(failures.peek(address))
     if _token_in_url():
+        failures.take(address)
         _audit(UNKNOWN, target, 400, "网址中带令牌，已拒绝（令牌未记录）")
         return _error(400, "令牌只能放在 Authorization: Bearer 请求头中，不能放在网址里"
                            "（网址会进入代理和浏览器的日志）；该令牌应视为已泄露，请吊销后重新申请")
@@ -107,11 +114,6 @@ def _answer(rule):
         return _error(405, "只读接口，只接受 GET", {"Allow": "GET, HEAD"})
     if rule is None:
         return _error(404, "没有这个接口（见 docs/api/openapi.yaml）")
-    config = current_app.config
-    address = request.remote_addr or ""
-    failures = config["COCKPIT_API_FAILURES"]
-    if not failures.peek(address).allowed:
-        return _too_many(failures.peek(address))
     presented = _bearer()
     verdict = config["COCKPIT_API_TOKENS"].verify(presented) if presented else None
     if verdict is None or verdict.token is None:

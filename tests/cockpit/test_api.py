@@ -112,6 +112,9 @@ def test_every_route_is_in_the_openapi_file_and_every_path_there_is_served(api):
     described = {(path, method) for path, method, _ in _operations()}
     assert served == described
     assert all(path.startswith(API) for path, _ in served)
+    assert OPENAPI["openapi"].startswith("3.1")
+    for schema in OPENAPI["components"]["schemas"].values():      # JSON Schema 2020-12, as 3.1 says
+        jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def test_every_parameter_the_code_takes_is_described_and_no_other(api):
