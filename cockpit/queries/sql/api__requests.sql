@@ -1,7 +1,8 @@
--- Open311 GeoReport v2 service requests (cockpit/api/open311.py names the fields): the events in
--- the client's jurisdiction ($scope; for a department token only those assigned to $department),
--- either exactly the events $ids, or those reported in [$start, $end] of the subclasses
--- $service_codes with the Open311 status $status ('open' | 'closed'); NULL = any. One page:
+-- Open311 GeoReport v2 service requests (cockpit/api/routes.py names the fields): the events in
+-- the client's jurisdiction ($scope; for a department token only those assigned to $department)
+-- among the events $ids, reported in [$start, $end], of the subclasses $service_codes, with the
+-- Open311 status $status ('open' | 'closed'); NULL = any (with ids, the caller leaves the other
+-- filters NULL, as Open311 says). One page:
 -- $limit rows from $offset in a stable order (reported time, then id), and on every row `total`,
 -- the number of all matching events (one row of NULLs beside it when the page is empty).
 --
@@ -14,23 +15,20 @@
 --   description  nothing: residents' free text may name people, which no scrubber can find (the
 --                cockpit's own event explorer leaves it out too);
 --   updated_at   the latest workflow instant the event has reached.
-WITH matching AS (
-    SELECT e.event_id, e.reported_at, e.grid_code
-    FROM events e
-    JOIN mart_event_sla s USING (event_id)
-    WHERE starts_with(e.grid_code, $scope)
-      AND ($department IS NULL OR e.department = $department)
-      AND CASE WHEN CAST($ids AS VARCHAR[]) IS NOT NULL
-               THEN list_contains(CAST($ids AS VARCHAR[]), e.event_id)
-               ELSE (CAST($start AS TIMESTAMP) IS NULL OR e.reported_at >= CAST($start AS TIMESTAMP))
-                AND (CAST($end AS TIMESTAMP) IS NULL OR e.reported_at <= CAST($end AS TIMESTAMP))
-                AND (CAST($service_codes AS VARCHAR[]) IS NULL
-                     OR list_contains(CAST($service_codes AS VARCHAR[]), e.subclass_code))
-                AND (CAST($status AS VARCHAR) IS NULL
-                     OR CAST($status AS VARCHAR) = CASE WHEN s.is_open THEN 'open' ELSE 'closed' END)
-          END
+WITH matching AS (                -- the SLA mart carries every column a filter needs
+    SELECT event_id, reported_at
+    FROM mart_event_sla
+    WHERE starts_with(grid_code, $scope)
+      AND ($department IS NULL OR department = $department)
+      AND (CAST($ids AS VARCHAR[]) IS NULL OR list_contains(CAST($ids AS VARCHAR[]), event_id))
+      AND (CAST($start AS TIMESTAMP) IS NULL OR reported_at >= CAST($start AS TIMESTAMP))
+      AND (CAST($end AS TIMESTAMP) IS NULL OR reported_at <= CAST($end AS TIMESTAMP))
+      AND (CAST($service_codes AS VARCHAR[]) IS NULL
+           OR list_contains(CAST($service_codes AS VARCHAR[]), subclass_code))
+      AND (CAST($status AS VARCHAR) IS NULL
+           OR CAST($status AS VARCHAR) = CASE WHEN is_open THEN 'open' ELSE 'closed' END)
 ), page AS (
-    SELECT event_id FROM matching ORDER BY reported_at, event_id LIMIT $limit OFFSET $offset
+    SELECT event_id, reported_at FROM matching ORDER BY reported_at, event_id LIMIT $limit OFFSET $offset
 ), names AS (
     SELECT code, first(name ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST) AS name
     FROM areas GROUP BY code
@@ -44,9 +42,9 @@ WITH matching AS (
            concat_ws('', d.name, st.name,
                      CASE WHEN starts_with(g.name, c.name) THEN NULL ELSE c.name END, g.name) AS area_address,
            round(e.lat, 3) AS lat, round(e.lon, 3) AS lon
-    FROM page p
-    JOIN events e USING (event_id)
-    JOIN mart_event_sla s USING (event_id)
+    FROM page p       -- joined on the report time too: its range prunes both scans to the page's
+    JOIN events e ON e.event_id = p.event_id AND e.reported_at = p.reported_at
+    JOIN mart_event_sla s ON s.event_id = p.event_id AND s.reported_at = p.reported_at
     LEFT JOIN names d ON d.code = e.district_code
     LEFT JOIN names st ON st.code = e.street_code
     LEFT JOIN names c ON c.code = e.community_code
