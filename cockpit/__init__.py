@@ -8,6 +8,7 @@ from pathlib import Path
 import dash
 from dash import _callback
 
+from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
 from cockpit.config import ROOT, Settings, normal_prefix
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.config["COCKPIT_SETTINGS"] = settings
     init_cache(app.server, settings)
     install_ops(app, settings)         # before the gate: its routes answer without a session
+    install_api(app, settings)         # before the gate too: token only, a session opens nothing
     install_auth(app, settings)
     install_headers(app, settings.frame_ancestors)
     install_geometry(app.server)

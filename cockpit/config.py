@@ -17,6 +17,7 @@ LOOPBACK = ("127.0.0.1", "::1")
 def _paths(env) -> dict:
     found = state.locate(env)
     return {"warehouse": found["warehouse"], "accounts": found["accounts"], "audit": found["audit"],
+            "api_tokens": found["api_tokens"],
             "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"]}
 
 
@@ -58,6 +59,9 @@ class Settings:
     access_log_max_mb: float = 50
     access_log_backups: int = 10
     people_pages_per_hour: int = 120  # pages of the resident register one account may list in an hour
+    # the open read API (/api/v1/…): its clients' tokens (stored hashed), requests per minute each
+    api_tokens: Path = _DEFAULT_PATHS["api_tokens"]
+    api_per_minute: int = 120
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -89,6 +93,8 @@ class Settings:
             s = replace(s, access_log_max_mb=float(env["COCKPIT_ACCESS_LOG_MAX_MB"]))
         if env.get("COCKPIT_ACCESS_LOG_BACKUPS"):
             s = replace(s, access_log_backups=int(env["COCKPIT_ACCESS_LOG_BACKUPS"]))
+        if env.get("COCKPIT_API_PER_MINUTE"):
+            s = replace(s, api_per_minute=int(env["COCKPIT_API_PER_MINUTE"]))
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         return replace(s, url_prefix=normal_prefix(s.url_prefix))
 

@@ -47,6 +47,7 @@ KEPT: tuple[Kept, ...] = (
          "会话签名密钥 (session cookies)"),
     Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)"),
     Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)"),
+    Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)"),
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),

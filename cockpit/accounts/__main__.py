@@ -6,6 +6,7 @@
     python -m cockpit.accounts disable ZH000001
     python -m cockpit.accounts demo                                            # the README's demo accounts
     python -m cockpit.accounts list
+    python -m cockpit.accounts token add yiwangtongguan --area 220204         # a token for another system
 
 The store is COCKPIT_ACCOUNTS (default data/accounts.sqlite)."""
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from cockpit.accounts import KINDS
 from cockpit.accounts.store import AccountStore
+from cockpit.api import tokens
 from cockpit.config import Settings
 
 DEMO_PASSWORD = "demo-2026"
@@ -59,8 +61,11 @@ def main(argv=None) -> int:
     imp.add_argument("csv", type=Path)
     sub.add_parser("demo", help="建立演示账号（密码 %s）" % DEMO_PASSWORD)
     sub.add_parser("list", help="列出账号")
+    tokens.add_parser(sub)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.command == "token":               # its own store (cockpit/api/tokens.py)
+        return tokens.command(args, settings)
     store = AccountStore(settings.accounts)
     try:
         if args.command == "add":
