@@ -79,6 +79,9 @@ class NoSessionUnderApi(SessionInterface):
     def save_session(self, app, session, response) -> None:
         self.inner.save_session(app, session, response)
 
+    def __getattr__(self, name):          # everything else is the cockpit's own interface's
+        return getattr(self.inner, name)
+
 
 def answer():
     """before_request: every /api/ request is answered here (see the module doc); others pass."""

@@ -4,7 +4,7 @@ chart included), the numbers equal SQL, and one tap from an incident to its cour
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, under_csp
 from tests.browser.panels import wait_drawn
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ MEASURE = """() => {
 def _phone(browser, cockpit_url, account):
     from tests.cockpit_process import sign_in
     context = browser.new_context(locale="zh-CN", **PHONE)
-    page = context.new_page()
+    page = under_csp(context.new_page())
     page.set_default_timeout(120_000)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -60,7 +60,8 @@ def _numbers(url: str) -> dict:
     status, out = post_callback(http_session(url), url, [
         (ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"), (ids.KPI_GRIDS, "children"),
         (ids.KPI_EVENTS_30D, "children"), (ids.KPI_CLOSURE_RATE, "children"), (ids.KPI_CLOSURE_DETAIL, "children"),
-        (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.OVERVIEW_GENERATION, "children")],
+        (ids.KPI_ON_TIME_RATE, "children"), (ids.COMMUNITY_MAP, "figure"), (ids.MAP_TITLE, "children"),
+        (ids.KPI_GRIDS_DETAIL, "children"), (ids.OVERVIEW_GENERATION, "children")],
         [(ids.GENERATION, "data", None)])
     assert status == 200 and out[ids.KPI_RESIDENTS]["children"]
     return out
