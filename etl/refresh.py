@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import contract, generations, models, runlog, vault
+from etl import contract, generations, models, runlog, values, vault
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
@@ -27,7 +27,7 @@ from etl.geo import map_shapes
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
-from etl.privacy import hmac_pads, load_or_create_key, masking_sql
+from etl.privacy import hmac_pads, load_or_create_key, masking_sql, scrub_text_sql, shown_line
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.warning import build as warning
@@ -86,6 +86,7 @@ def _connect(memory_limit: str, spill: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(spill)])
     con.execute(f"SET enable_progress_bar = {str(sys.stdout.isatty()).lower()}")
+    values.register(con)
     return con
 
 
@@ -371,7 +372,7 @@ def _create_bookkeeping(con):
                    column_name VARCHAR, repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)""")
     con.execute("""CREATE TABLE wh.load_log (run_id VARCHAR, file VARCHAR, sha256 VARCHAR,
                    encoding VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-                   rows_repaired BIGINT)""")
+                   rows_repaired BIGINT, lines_in BIGINT)""")
     con.execute("CREATE TABLE wh.vault (source_table VARCHAR, bucket BIGINT, sealed BLOB)")
     con.execute("CREATE TABLE wh.vault_index (source_table VARCHAR, record_id VARCHAR, bucket BIGINT)")
 
@@ -421,23 +422,24 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
     log.info("读取 %s …", label)
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
-    text, malformed = load_csv(con, path, spec.headers, raw, personal, sniffed)
-    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label)
+    text, malformed = load_csv(con, path, spec.headers, raw, sniffed)
+    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label, text.python_lines)
     if spec.crs == "GCJ-02":
         log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
     if personal and vault_key is not None:
-        clear = ", ".join(f"trim({c.name}) AS {c.name}" for c in spec.columns if c.personal)
+        clear = ", ".join(c.name for c in spec.columns if c.personal)
         con.execute(f"CREATE OR REPLACE TABLE memory.clear_{spec.table} AS "
-                    f"SELECT line, trim({spec.key}) AS record_id, {clear} FROM memory.{raw}")
+                    f"SELECT line, {spec.key} AS record_id, {clear} FROM memory.{raw}")
+    for sql in scrub_text_sql(spec, f"memory.{raw}"):    # ID and mobile numbers in free text
+        con.execute(sql)
     if personal:          # the clear values go no further than this in-memory table (and the vault)
-        sql = (models.model_sql("privacy", "pseudonymise_persons")
-               if spec.table == "persons" else masking_sql(spec, f"memory.{raw}"))
+        sql = masking_sql(spec, f"memory.{raw}")
         params = hmac_pads(key) if "$ipad" in sql else None
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", params)
         con.execute(f"DROP TABLE memory.{raw}")
         raw += "_pseudonymised"
     if has_points(spec):
-        version_date = (f"TRY_CAST(trim({spec.grid_version_date}) AS TIMESTAMP)"
+        version_date = (f"TRY_CAST({spec.grid_version_date} AS TIMESTAMP)"
                         if spec.grid_version_date else None)
         check_points(con, f"memory.{raw}", version_date)
     suspects, detail = failures_sql(spec, f"memory.{raw}")
@@ -447,7 +449,8 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
                 [report.run_id, label])
     if malformed:
         con.executemany("INSERT INTO wh.quarantine VALUES (?, ?, ?, '*', ?, ?)",
-                        [[report.run_id, label, *m] for m in malformed])
+                        [[report.run_id, label, m.line, m.rule, shown_line(spec, text.header, m.fields, m.text)]
+                         for m in malformed])
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS
                     SELECT * FROM memory.{raw} WHERE line NOT IN (SELECT line FROM memory.fail_{spec.table})""")
     n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchall()[0][0]
@@ -461,15 +464,21 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
         + len(malformed)
     if text.rows_in != n_ok + n_bad:
         raise AssertionError(f"{label}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
-    _log_file(con, report, label, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired)
+    _log_file(con, report, label, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired,
+              text.lines_in)
 
 
-def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0):
-    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [report.run_id, file, sha, enc, n_in, n_ok, n_bad, n_repaired])
+def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0, lines_in=None):
+    """`lines_in`: physical lines after the header (a record may span several); for a layer, its
+    features."""
+    lines_in = n_in if lines_in is None else lines_in
+    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [report.run_id, file, sha, enc, n_in, n_ok, n_bad, n_repaired, lines_in])
     report.files.append({"file": file, "sha256": sha, "encoding": enc, "rows_in": n_in,
-                         "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired})
-    log.info("  %s: %d 行, 入库 %d, 隔离 %d, 修复 %d", file, n_in, n_ok, n_bad, n_repaired)
+                         "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired,
+                         "lines_in": lines_in})
+    log.info("  %s: %d 行 (%d 物理行), 入库 %d, 隔离 %d, 修复 %d", file, n_in, lines_in, n_ok, n_bad,
+             n_repaired)
 
 
 def _write_meta(con, report: RunReport, source: Path, digest: str):

@@ -9,7 +9,7 @@ HEADERS = {"户编号": "household_id", "名称": "name"}
 
 def _load(path):
     con = duckdb.connect()
-    text, malformed = load_csv(con, path, HEADERS, "t", personal=False)
+    text, malformed = load_csv(con, path, HEADERS, "t")
     return text, malformed, con.execute("SELECT * FROM t ORDER BY line").fetchall()
 
 
@@ -28,7 +28,7 @@ def test_a_bad_utf8_line_is_quarantined_not_the_file(tmp_path):
     p.write_bytes(("户编号,名称\n" + body).encode() + b"X,\xff\xfe\n3,ok\n")
     text, malformed, rows = _load(p)
     assert text.encoding == "utf-8" and text.rows_in == 3002 and len(rows) == 3001
-    assert malformed[0][:2] == (3002, "malformed_line:INVALID ENCODING")
+    assert (malformed[0].line, malformed[0].rule) == (3002, "malformed_line:invalid_encoding")
     assert rows[-1] == (3003, "3", "ok")      # lines after the bad one keep their numbers
 
 
