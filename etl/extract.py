@@ -4,26 +4,26 @@ Every cell arrives as VARCHAR (types are the checks' business). Row accounting i
 line (header = line 1): each line is part of exactly one record, and each record is either
 loaded or quarantined, so `rows_in` (records) = loaded + quarantined and nothing is dropped.
 
-How a file is split into records (RFC 4180: comma, double quotes, "" inside quotes):
-- a line that is a well-formed record by itself (the header's number of fields, quotes only
-  around whole fields) is a record; it is never read as the continuation of a quoted field;
-- a quoted field may run over several lines (a line break inside 事件描述): such a record is
-  read across lines that are not well-formed by themselves, up to MAX_LINES_IN_RECORD;
-- anything else is quarantined one line at a time, with why (`malformed_line:<reason>`):
-  blank_line, invalid_encoding, unclosed_quote, bad_quote, too_few_fields, too_many_fields.
-  Reading goes on at the next line, so an unclosed quote costs its own line, never the rows
-  after it, and line numbers stay those of the file.
+How a file is split into records (RFC 4180: comma, double quotes, "" inside quotes), in order:
+- a record starts on a line and ends where its last field ends; a quoted field may run over
+  several lines (a line break inside 事件描述), up to MAX_LINES_IN_RECORD lines;
+- where no record with the header's number of fields starts (a blank line, bytes that are not
+  UTF-8, a quote that is never closed or stands inside a field, too few or too many fields),
+  that one line is quarantined with why (`malformed_line:<reason>`: blank_line,
+  invalid_encoding, unclosed_quote, bad_quote, too_few_fields, too_many_fields) and reading goes
+  on at the next line. So an unclosed quote costs its own line, not the rows after it (unless
+  they happen to close it into a well-formed record: then they are that record), and line
+  numbers stay those of the file.
 
-Speed: the lines are classified in numpy, a chunk at a time; the well-formed single-line
-records (nearly all of them) go to DuckDB's CSV reader in one piece, either the file itself or a
-copy without the other lines; only the rest are read in Python."""
+Speed: see _Lines. A clean export is classified in numpy and read by DuckDB's CSV reader in one
+piece; only lines holding quotes, control characters or defects are read in Python."""
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +34,6 @@ import pyarrow as pa
 CHUNK = 16 << 20
 HEAD_BYTES = 4 << 20
 MAX_LINES_IN_RECORD = 50     # a quoted field running longer is an unclosed quote
-MAX_RAW = 500                # characters of a malformed line kept in quarantine
-# one line holding a well-formed record: fields quoted whole ("" inside) or without quotes
-_QUOTED_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^",]*)(?:,(?:"(?:[^"]|"")*"|[^",]*))*')
 # bytes that make a line need reading in Python: C0 controls but tab, and DEL (a CR at the very
 # end of a line is its CRLF and is dropped)
 _CONTROL = np.zeros(256, bool)
@@ -81,10 +78,24 @@ def sniff(path: Path) -> tuple[str, str]:
             digest.update(chunk)
     if path.suffix.lower() == ".xlsx":
         return digest.hexdigest(), "xlsx"
-    head = head[: len(head) - 3] if len(head) == HEAD_BYTES else head   # may end mid-character
-    invalid = head.decode("utf-8", errors="replace").count("\ufffd")
+    for encoding in ("utf-8", "gb18030"):
+        if _decodes(head, encoding):
+            return digest.hexdigest(), encoding
+    # neither decodes all of it: the one with a few bad bytes (their lines are quarantined), or
+    # none ("unknown": the file is refused)
     non_ascii = len(head) - len(head.translate(None, bytes(range(128))))
-    return digest.hexdigest(), "utf-8" if invalid <= max(1, non_ascii // 1000) else "gb18030"
+    errors = {e: head.decode(e, errors="replace").count("\ufffd") for e in ("utf-8", "gb18030")}
+    best = min(errors, key=errors.get)
+    return digest.hexdigest(), best if errors[best] <= max(16, non_ascii // 100) else "unknown"
+
+
+def _decodes(head: bytes, encoding: str) -> bool:
+    """`head` (the start of a file, which may end inside a character) decodes strictly."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _undecodable(path: Path, detail: str) -> SourceError:
@@ -99,16 +110,13 @@ def _readable(path: Path, encoding: str, workdir: Path) -> tuple[Path, str]:
         head = f.read(HEAD_BYTES)
     if not head:
         raise SourceError(f"{path.name}: 文件为空 (0 字节), 至少应有表头 (empty file: no header)")
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00\x00" in head[:4096]:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head.split(b"\n", 1)[0]:
         raise _undecodable(path, "UTF-16/UTF-32")
     cr_only = b"\n" not in head and b"\r" in head
     if encoding == "utf-8" and not cr_only:
         return path, encoding
-    if encoding == "gb18030":
-        try:          # the head strictly: a file in another encoding is refused, not quarantined
-            head[: len(head) - 4 if len(head) == HEAD_BYTES else len(head)].decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise _undecodable(path, f"undecodable: {exc.reason} at byte {exc.start}") from None
+    if encoding == "unknown":
+        raise _undecodable(path, "neither decodes its first megabytes")
     out = workdir / (path.stem + ".utf8.csv")
     with open(path, encoding=encoding, errors="surrogateescape", newline="") as src, \
             open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as dst:
@@ -159,30 +167,39 @@ def _xlsx_as_csv(path: Path, workdir: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Splitting records
 
-def parse_record(lines: list[str | None], start: int, n_fields: int | None,
-                 max_lines: int = MAX_LINES_IN_RECORD) -> tuple[list[str] | None, int, str]:
-    """RFC 4180 from lines[start]: (fields, index of its last line, "") or (None, start, reason).
-    A quoted field open at a line's end continues on the next line while that line exists, is
-    decodable (not None) and is not a record by itself (`n_fields` given); a line break inside a
-    field is read as "\\n"."""
+_EOF = object()
+
+
+def _eol(text: str) -> tuple[str, str]:
+    """A line as (content, its line break: "\r\n", "\n" or "" for the file's last line)."""
+    if text.endswith("\r\n"):
+        return text[:-2], "\r\n"
+    if text.endswith("\n"):
+        return text[:-1], "\n"
+    return text, ""
+
+
+def parse_record(first: str, more=lambda: _EOF, max_lines: int = MAX_LINES_IN_RECORD
+                 ) -> tuple[list[str] | None, int, str]:
+    """RFC 4180 from the line `first` (its line break included): (fields, lines used, "") or
+    (None, lines used, reason). A quoted field open at a line's end keeps the line break and
+    continues on the next line, `more()` (its text, None if undecodable, _EOF at the end), for at
+    most `max_lines` lines."""
     fields: list[str] = []
     field: list[str] = []
     state = "start"                  # start | plain | quoted | quote (a quote inside quotes)
-    j = start
-    text = lines[j]
-    pos = 0
+    (text, eol), used, pos = _eol(first), 1, 0
     while True:
         if pos == len(text):
             if state != "quoted":
                 fields.append("".join(field))
-                return fields, j, ""
-            nxt = j + 1
-            if (nxt < len(lines) and lines[nxt] is not None and nxt - start < max_lines
-                    and (n_fields is None or not _single_record(lines[nxt], n_fields))):
-                field.append("\n")
-                j, text, pos = nxt, lines[nxt], 0
-                continue
-            return None, start, "unclosed_quote"
+                return fields, used, ""
+            nxt = more() if used < max_lines and eol else _EOF
+            if nxt is _EOF or nxt is None:
+                return None, used, "unclosed_quote"
+            field.append(eol)
+            (text, eol), used, pos = _eol(nxt), used + 1, 0
+            continue
         ch = text[pos]
         pos += 1
         if state == "quoted":
@@ -200,26 +217,21 @@ def parse_record(lines: list[str | None], start: int, n_fields: int | None,
                 field.append('"')
                 state = "quoted"
             else:
-                return None, start, "bad_quote"
+                return None, used, "bad_quote"
         elif state == "quote":
-            return None, start, "bad_quote"
+            return None, used, "bad_quote"
         else:
             field.append(ch)
             state = "plain"
-
-
-def _single_record(text: str, n_fields: int) -> bool:
-    fields, _, _ = parse_record([text], 0, None)
-    return fields is not None and len(fields) == n_fields
 
 
 def _line_problem(text: str | None, n_fields: int) -> str:
     """Why one line is no record by itself."""
     if text is None:
         return "invalid_encoding"
-    if text == "":
+    if _eol(text)[0] == "":
         return "blank_line"
-    fields, _, reason = parse_record([text], 0, None)
+    fields, _, reason = parse_record(text)
     if fields is None:
         return reason
     return "too_few_fields" if len(fields) < n_fields else "too_many_fields"
@@ -227,7 +239,16 @@ def _line_problem(text: str | None, n_fields: int) -> str:
 
 def _split_loosely(text: str) -> tuple[str, ...]:
     """A malformed line's fields as far as commas outside quotes tell (for masking by column)."""
-    return tuple(next(csv.reader([text.replace("\0", "")], strict=False), []))
+    fields, field, quoted = [], [], False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            fields.append("".join(field))
+            field = []
+        else:
+            field.append(ch)
+    return tuple(fields + ["".join(field)])
 
 
 def _decode(raw: bytes) -> str | None:
@@ -237,134 +258,138 @@ def _decode(raw: bytes) -> str | None:
         return None
 
 
+def _valid_utf8(buf: bytes) -> bool:
+    return _decode(buf) is not None
+
+
 class _Lines:
-    """Pass over the file's data lines in chunks: classify them, copy the well-formed single-line
-    records to `clean` (opened only once a line must be left out), keep the others in Python."""
+    """A file's data lines, read in three steps:
 
-    def __init__(self, path: Path, data_start: int, n_fields: int, clean: Path):
-        self.path, self.data_start, self.n_fields, self.clean_path = path, data_start, n_fields, clean
-        self.clean = None
-        self.good_lines: list[np.ndarray] = []        # physical line numbers of the copied records
-        self.special: list[tuple[int, bytes]] = []    # (line, bytes) of every other line
+    1. classify every line in numpy, a chunk at a time: a "simple" line has no quote, no
+       control character, the header's number of commas, and decodes (the only kind a clean
+       export has); the others are listed with their byte offsets;
+    2. read the records in order from each listed line, in Python (RFC 4180): a record may run
+       over the lines after it, simple or not; a line where no record starts is malformed, and
+       reading goes on at the next line;
+    3. the records that fit on one line and need no Python (no control character) are left to
+       DuckDB's reader: the file itself when that is all of them and its line ends are alike,
+       else a copy holding just those lines."""
+
+    def __init__(self, path: Path, data_start: int, n_fields: int, header_crlf: bool):
+        self.path, self.data_start, self.n_fields = path, data_start, n_fields
         self.lines = 0
-        self.crlf: bool | None = None     # the line ends so far, while they are all alike
+        self.crlf: set[bool] = {header_crlf}            # line ends seen: CRLF, LF
+        self.listed: list[tuple[int, int]] = []         # (line, byte offset) of non-simple lines
+        self.good = np.zeros(0, bool)                   # per line: read by DuckDB
+        self.records: list[tuple[int, list[str]]] = []  # read in Python: (first line, fields)
+        self.malformed: list[Malformed] = []
 
-    def _open_clean(self, upto: int) -> None:
-        """Start the copy: the records before byte `upto` (all good so far) go in, with LF line
-        ends (DuckDB reads LF, or CRLF, but not both in one file)."""
-        self.clean = open(self.clean_path, "wb")
-        with open(self.path, "rb") as src:
-            src.seek(self.data_start)
-            left, carry = upto - self.data_start, b""
-            while left > 0:
-                block = carry + src.read(min(CHUNK, left))
-                left -= len(block) - len(carry)
-                carry = b"\r" if block.endswith(b"\r") and left > 0 else b""
-                self.clean.write((block[:-1] if carry else block).replace(b"\r\n", b"\n"))
-
-    def run(self) -> None:
-        offset = self.data_start
+    def scan(self) -> None:
+        good, offset = [], self.data_start
         with open(self.path, "rb") as f:
             f.seek(offset)
             rest = b""
             while True:
                 chunk = f.read(CHUNK)
                 data = rest + chunk
-                if not chunk:
-                    if data:
-                        self._chunk(data, offset, final=True)
-                    break
-                end = data.rfind(b"\n") + 1
+                end = len(data) if not chunk else data.rfind(b"\n") + 1
                 if end:
-                    self._chunk(data[:end], offset, final=False)
+                    good.append(self._classify(data[:end], offset))
                     offset += end
+                if not chunk:
+                    break
                 rest = data[end:]
-        if self.clean is not None:
-            self.clean.close()
+        self.good = np.concatenate(good) if good else np.zeros(0, bool)
 
-    def _chunk(self, buf: bytes, offset: int, final: bool) -> None:
+    def _classify(self, buf: bytes, offset: int) -> np.ndarray:
         a = np.frombuffer(buf, np.uint8)
         ends = np.flatnonzero(a == 10)
-        if final and (not len(ends) or ends[-1] != len(a) - 1):
+        if not len(ends) or ends[-1] != len(a) - 1:
             ends = np.append(ends, len(a))                  # the last line has no line break
         starts = np.concatenate([[0], ends[:-1] + 1])
         n = len(ends)
-        first = self.lines + 2
-        numbers = np.arange(first, first + n, dtype=np.int64)
-        self.lines += n
         has_cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == 13)
         stop = ends - has_cr                                # end of the line's content
         commas = np.concatenate([[0], np.cumsum(a == 44, dtype=np.int64)])
-        n_commas = commas[stop] - commas[starts]
 
         def per_line(positions: np.ndarray) -> np.ndarray:
             return np.bincount(np.searchsorted(starts, positions, side="right") - 1, minlength=n)
-        quotes = per_line(np.flatnonzero(a == 34))
         control = _CONTROL[a]
         control[ends[has_cr] - 1] = False                   # a CRLF's CR
-        controls = per_line(np.flatnonzero(control))
-        good = (quotes == 0) & (controls == 0) & (n_commas == self.n_fields - 1) & (stop > starts)
+        simple = ((per_line(np.flatnonzero(a == 34)) == 0) & (per_line(np.flatnonzero(control)) == 0)
+                  & (commas[stop] - commas[starts] == self.n_fields - 1) & (stop > starts))
         if not _valid_utf8(buf):
-            for k in np.flatnonzero(good):
-                if _decode(buf[starts[k]:stop[k]]) is None:
-                    good[k] = False
-        for k in np.flatnonzero((quotes > 0) & (controls == 0)):   # quoted fields on one line
-            text = _decode(buf[starts[k]:stop[k]])
-            if text is not None and _QUOTED_LINE.fullmatch(text) and _single_record(text, self.n_fields):
-                good[k] = True
-        terminated = has_cr[: n - 1] if ends[-1] == len(a) else has_cr
-        if self.crlf is None and len(terminated):
-            self.crlf = bool(terminated[0])
-        alike = bool((terminated == self.crlf).all()) if len(terminated) else True
-        if good.all() and alike and self.clean is None:
-            self.good_lines.append(numbers)
+            for k in np.flatnonzero(simple):
+                simple[k] = _decode(buf[starts[k]:stop[k]]) is not None
+        self.crlf.update(has_cr[:-1].tolist() if ends[-1] == len(a) else has_cr.tolist())
+        self.listed += [(self.lines + 2 + int(k), offset + int(starts[k])) for k in np.flatnonzero(~simple)]
+        self.lines += n
+        return simple
+
+    def resolve(self) -> None:
+        """Step 2: the records starting on listed lines, and the lines holding none."""
+        if not self.listed:
             return
-        if self.clean is None:
-            self._open_clean(offset)
-        keep = np.repeat(good, ends - starts + 1)[: len(a)]  # each good line with its line break
-        keep[ends[has_cr] - 1] = False                       # CRLF → LF
-        self.clean.write(a[keep].tobytes())
-        if final and ends[-1] == len(a) and good[-1]:
-            self.clean.write(b"\n")
-        self.good_lines.append(numbers[good])
-        self.special += [(int(numbers[k]), buf[starts[k]:stop[k]]) for k in np.flatnonzero(~good)]
+        with open(self.path, "rb") as f:
+            free = 0                                        # the first line not yet read
+            for line, offset in self.listed:
+                if line < free:
+                    continue                                # inside a record read before
+                f.seek(offset)
+                raw = f.readline()
+                text = _decode(raw)
 
+                def more():
+                    nxt = f.readline()
+                    return _EOF if not nxt else _decode(nxt)
+                fields, used, _ = (parse_record(text, more) if text is not None and _eol(text)[0]
+                                   else (None, 1, ""))
+                if fields is not None and len(fields) == self.n_fields:
+                    self.good[line - 2: line - 2 + used] = False
+                    if used == 1 and not _CONTROL[np.frombuffer(_eol(text)[0].encode(), np.uint8)].any():
+                        self.good[line - 2] = True          # quoted fields on one line: DuckDB's
+                    else:
+                        self.records.append((line, fields))
+                    free = line + used
+                    continue
+                shown = _eol(text if text is not None else raw.decode("utf-8", errors="replace"))[0]
+                self.malformed.append(Malformed(line, f"malformed_line:{_line_problem(text, self.n_fields)}",
+                                                shown, _split_loosely(shown)))
+                self.good[line - 2] = False
+                free = line + 1
 
-def _valid_utf8(buf: bytes) -> bool:
-    try:
-        buf.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _records(special: list[tuple[int, bytes]], n_fields: int) -> tuple[list[tuple], list[Malformed]]:
-    """The lines that are not well-formed single-line records, in order: the records they hold
-    ((first line, fields)) and the lines that hold none."""
-    records, malformed = [], []
-    i = 0
-    while i < len(special):
-        # a run of consecutive line numbers: a quoted field can only continue within it
-        j = i
-        while j + 1 < len(special) and special[j + 1][0] == special[j][0] + 1:
-            j += 1
-        run = special[i:j + 1]
-        texts = [_decode(raw) for _, raw in run]
-        k = 0
-        while k < len(run):
-            line, raw = run[k]
-            fields, last, _ = (parse_record(texts, k, n_fields) if texts[k] not in (None, "")
-                               else (None, k, ""))
-            if fields is not None and len(fields) == n_fields:
-                records.append((line, fields))
-                k = last + 1
-                continue
-            text = texts[k] if texts[k] is not None else raw.decode("utf-8", errors="replace")
-            malformed.append(Malformed(line, f"malformed_line:{_line_problem(texts[k], n_fields)}",
-                                       text, _split_loosely(text)))
-            k += 1
-        i = j + 1
-    return records, malformed
+    def for_duckdb(self, clean: Path) -> tuple[Path, bool] | None:
+        """Step 3: (file, has a header line) holding exactly the good lines, one per line; None
+        when there is none."""
+        if not self.good.any():
+            return None
+        if self.good.all() and len(self.crlf) <= 1:
+            return self.path, True
+        with open(self.path, "rb") as src, open(clean, "wb") as dst:
+            src.seek(self.data_start)
+            rest, first = b"", 0
+            while True:
+                chunk = src.read(CHUNK)
+                data = rest + chunk
+                end = len(data) if not chunk else data.rfind(b"\n") + 1
+                if end:
+                    a = np.frombuffer(data[:end], np.uint8)
+                    ends = np.flatnonzero(a == 10)
+                    if not len(ends) or ends[-1] != len(a) - 1:
+                        ends = np.append(ends, len(a))
+                    starts = np.concatenate([[0], ends[:-1] + 1])
+                    good = self.good[first:first + len(ends)]
+                    keep = np.repeat(good, ends - starts + 1)[: len(a)]   # with its line break
+                    cr = ends[(ends > starts) & (a[np.maximum(ends - 1, 0)] == 13)] - 1
+                    keep[cr] = False                                      # CRLF → LF
+                    dst.write(a[keep].tobytes())
+                    if ends[-1] == len(a) and good[-1]:
+                        dst.write(b"\n")
+                    first += len(ends)
+                if not chunk:
+                    break
+                rest = data[end:]
+        return clean, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,36 +408,34 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str,
             readable = _xlsx_as_csv(path, Path(work))
         else:
             readable, encoding = _readable(path, encoding, Path(work))
-        found, data_start = _header(readable, path)
+        found, data_start, header_crlf = _header(readable, path)
         missing = [h for h in headers if h not in found]
         if missing:
             raise SourceError(f"{path.name}: 缺少列 {', '.join(missing)} (missing columns; "
                               f"表头为 {', '.join(found) or '空'})")
-        lines = _Lines(readable, data_start, len(found), Path(work) / "records.csv")
-        lines.run()
-        records, malformed = _records(lines.special, len(found))
-        good = np.concatenate(lines.good_lines) if lines.good_lines else np.zeros(0, np.int64)
+        lines = _Lines(readable, data_start, len(found), header_crlf)
+        lines.scan()
+        lines.resolve()
         columns = {f"c{i}": "VARCHAR" for i in range(len(found))}
         select = ", ".join(f"coalesce(s.c{found.index(h)}, '') AS {name}" for h, name in headers.items())
         con.execute(f"CREATE OR REPLACE TABLE memory.{table} AS SELECT 0::BIGINT AS line, "
                     + ", ".join(f"''::VARCHAR AS {name}" for name in headers.values()) + " WHERE false")
-        if len(good):
-            source, header = ((str(lines.clean_path), False) if lines.clean is not None
-                              else (str(readable), True))
+        good = np.flatnonzero(lines.good) + 2
+        if (duck := lines.for_duckdb(Path(work) / "records.csv")) is not None:
             # the dialect is fixed (RFC 4180), never sniffed; every line here is a record
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE scanned AS SELECT * FROM read_csv(?, auto_detect = false, "
                 "columns = ?, header = ?, delim = ',', quote = '\"', escape = '\"', "
-                "null_padding = false, strict_mode = true)",
-                [source, columns, header])
+                "null_padding = false, strict_mode = true)", [str(duck[0]), columns, duck[1]])
+            n_scanned = con.execute("SELECT count(*) FROM scanned").fetchall()[0][0]
+            if n_scanned != len(good):
+                raise AssertionError(f"{path.name}: DuckDB read {n_scanned} records of {len(good)}")
             con.register("good_lines", pa.table({"line": good}))
             con.execute(f"INSERT INTO memory.{table} SELECT g.line, {select} "
                         f"FROM scanned s POSITIONAL JOIN good_lines g")
             con.unregister("good_lines")
-            n_scanned = con.execute("SELECT count(*) FROM scanned").fetchone()[0]
             con.execute("DROP TABLE scanned")
-            if n_scanned != len(good):
-                raise AssertionError(f"{path.name}: DuckDB read {n_scanned} records of {len(good)}")
+        records, malformed = lines.records, lines.malformed
         if records:
             cols = {"line": pa.array([r[0] for r in records], pa.int64())}
             cols.update({f"c{i}": pa.array([r[1][i] for r in records], pa.string())
@@ -424,8 +447,9 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str,
     return TextFile(path, sha, encoding, rows_in, lines.lines, found, [r[0] for r in records]), malformed
 
 
-def _header(path: Path, original: Path) -> tuple[list[str], int]:
-    """The header's column names and the byte offset where the data lines start."""
+def _header(path: Path, original: Path) -> tuple[list[str], int, bool]:
+    """The header's column names, the byte offset where the data lines start, and whether the
+    header line ends with CRLF."""
     with open(path, "rb") as f:
         first = f.readline()
     text = first.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r\n")
@@ -434,4 +458,4 @@ def _header(path: Path, original: Path) -> tuple[list[str], int]:
     names = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
     if not any(names):
         raise SourceError(f"{original.name}: 第 1 行应为表头, 却为空 (the first line should be the header)")
-    return names, len(first)
+    return names, len(first), first.endswith(b"\r\n")

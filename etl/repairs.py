@@ -3,7 +3,7 @@ the column's kind (etl/contract KINDS), in this order:
 
 | repair              | kinds                           | what                                        |
 | ------------------- | ------------------------------- | ------------------------------------------- |
-| control_characters  | all                             | NUL and other control characters removed (line breaks and tabs kept in free text) |
+| control_characters  | all                             | NUL and other control characters removed (line breaks kept in free text) |
 | whitespace          | all                             | leading/trailing space, tab, U+00A0, U+3000 removed |
 | fullwidth_digits    | all but free text (`text`)      | ０-９ written as 0-9                         |
 | number_format       | id_number, phone                | separators, +86 / 0086 removed              |
@@ -24,8 +24,9 @@ from etl.values import DATE, ID_NUMBER, PHONE, TIMESTAMP
 
 WHITESPACE = " \t\u00a0\u3000"
 FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
-# control characters: every C0 character and DEL; free text keeps its tabs and line breaks
-CONTROL = "[\\x00-\\x1f\\x7f]"
+# control characters: C0 and DEL; free text keeps its line breaks, and a tab is whitespace (trimmed
+# at either end)
+CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
 TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 # the reader (etl/extract.py) reads every line holding a control character in Python: only the
 # records it lists there can hold one

@@ -61,6 +61,9 @@ _MOBILE = re.compile(MOBILE)
 # digits, each at most three characters from the next. Rows that fail it need no scrubbing.
 CANDIDATE = f"(?:[{_DIGIT}].{{0,3}}){{10}}[{_DIGIT}]"
 _CANDIDATE = re.compile(CANDIDATE, re.S)
+# a word of ASCII letters and digits that starts with a letter (a key such as SJ2202…) holds no
+# personal number: every run of digits in it is glued to a letter (see find)
+KEY_SHAPED = "[A-Za-z][0-9A-Za-z]*"
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,13 @@ def mask_sql(kind: str, expr: str) -> str:
     if kind == "mobile":
         return f"CASE WHEN length({v}) = 11 THEN {shape('mobile')} ELSE {shape('phone')} END"
     return shape(kind)
+
+
+def candidate_sql(expr: str) -> str:
+    """SQL, true where `expr` may hold a personal number: where it is false, scrub leaves the
+    value as it is (tested), so only the rest need the Python call."""
+    return (f"(regexp_matches({expr}, {_sql_literal(CANDIDATE)}, 's') "
+            f"AND NOT regexp_full_match({expr}, {_sql_literal(KEY_SHAPED)}))")
 
 
 def check_digit_sql(expr: str) -> str:
