@@ -5,8 +5,10 @@ One module for the ETL (free text, addresses, quarantine and repair values) and 
 either is a leak. What counts as personal here:
 
 - a resident ID number (GB 11643-1999): 17 digits and a check digit (0-9 or X), or the
-  first-generation 15-digit form; recognised when its check digit is right *or* its birth date is
-  a real date, so a mistyped ID is still masked. A 15-digit number counts only with a birth year
+  first-generation 15-digit form, starting with a province code; recognised when its check digit
+  is right *or* its birth date is a real date, so a mistyped ID is still masked. (Foreigners'
+  permanent-residence numbers of 2023, 9 + province + …, are not: unified social credit codes of
+  digits, 9 + category + region + …, have their shape.) A 15-digit number counts only with a birth year
   1930-1999: an area code (county + 3-digit street/town 001-299 + community + grid, the 15-digit
   grid codes) reads as a "birth date" in 1900-1929, and nobody born then still holds a
   first-generation card;
@@ -92,15 +94,22 @@ def _real_date(year: int, month: int, day: int) -> bool:
     return 1880 <= year <= 2100
 
 
+# the provinces (GB/T 2260) an ID number's first two digits name: a number starting otherwise (a
+# credit code 91…, an order number) is not one
+PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
+                       46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83})
+
+
 def is_id_number(value: str) -> bool:
-    """An 18-character ID number (right check digit, or a real birth date) or a 15-digit one."""
+    """An 18-character ID number (its province, and a right check digit or a real birth date) or
+    a 15-digit one."""
     value = normalise_digits(value).upper()
     if len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X"):
-        if value[0] == "0":
+        if int(value[:2]) not in PROVINCES:
             return False
         return (id_check_digit(value[:17]) == value[17]
                 or _real_date(int(value[6:10]), int(value[10:12]), int(value[12:14])))
-    if len(value) == 15 and value.isdigit() and value[0] != "0":
+    if len(value) == 15 and value.isdigit() and int(value[:2]) in PROVINCES:
         return int(value[6:8]) >= 30 and _real_date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
     return False
 

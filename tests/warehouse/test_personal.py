@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from warehouse.personal import (
     candidate_sql, check_digit_sql, find, holds_personal, id_check_digit, is_id_number, mask_id_number, mask_mobile,
-    mask_name, mask_sql, scrub)
+    PROVINCES, mask_name, mask_sql, scrub)
 
 # Chinese text around a number; not the numerals themselves (一三九… followed by 一 is ambiguous)
 CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5, exclude_characters="〇零一二三四五六七八九幺"),
@@ -23,7 +23,7 @@ SEPARATORS = [" ", "-", "－", "—", ".", "·", "\u3000", "\u200b", " - ", "/",
 
 @st.composite
 def id_numbers(draw) -> str:
-    area = draw(st.integers(110000, 659999))
+    area = draw(st.sampled_from(sorted(PROVINCES))) * 10000 + draw(st.integers(0, 9999))
     born = draw(st.dates(dt.date(1900, 1, 1), dt.date(2025, 12, 31)))
     seq = draw(st.integers(0, 999))
     first17 = f"{area}{born:%Y%m%d}{seq:03d}"
@@ -174,3 +174,13 @@ def test_the_sql_check_digit_is_the_python_one(first17):
 def test_what_the_sql_prefilter_passes_over_needs_no_scrubbing(text):
     if not _DB.cursor().execute(f"SELECT {candidate_sql('$v')}", {"v": text}).fetchone()[0]:
         assert scrub(text) == text
+
+
+@given(st.sampled_from(["91", "92", "93"]), st.from_regex(r"[0-9]{6}", fullmatch=True),
+       st.from_regex(r"[0-9]{10}", fullmatch=True))
+def test_enterprise_credit_codes_of_digits_are_not_id_numbers(head, region, rest):
+    """A firm's unified social credit code made of digits (an old organisation code inside) may
+    pass an ID's check digit; it starts with 9 (市场监管), never a province. (Codes of other
+    authorities, 1x and 5x, can be read as IDs: their prefixes are province codes.)"""
+    code = head + region + rest
+    assert scrub(code) == code and scrub(f"信用代码{code}") == f"信用代码{code}"
