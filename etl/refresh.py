@@ -475,10 +475,13 @@ def _check_topology(con, areas, report: RunReport, rules: PublishRules):
     """wh.grid_topology: where grids overlap, leave gaps in or leave their community beyond the
     tolerance; refused or reported by rules.topology."""
     found = topology.check(areas, rules.topology_tolerance_m2)
-    con.register("topology_df", found)
-    con.execute("CREATE TABLE wh.grid_topology AS SELECT check_date::DATE AS check_date, community_code, "
-                "problem, grid_codes, area_m2 FROM topology_df")
-    con.unregister("topology_df")
+    con.execute("CREATE TABLE wh.grid_topology (check_date DATE, community_code VARCHAR, problem VARCHAR, "
+                "grid_codes VARCHAR, area_m2 DOUBLE)")
+    if len(found):
+        con.register("topology_df", found)
+        con.execute("INSERT INTO wh.grid_topology SELECT check_date, community_code, problem, grid_codes, "
+                    "area_m2 FROM topology_df")
+        con.unregister("topology_df")
     if found.empty:
         return
     summary = "; ".join(f"{r.community_code} {r.problem} {r.grid_codes} {r.area_m2:,.0f} m²"

@@ -25,10 +25,16 @@ def start_token(pid: int | None = None) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]     # field 22; the name in () may hold spaces
 
 
+def _known(value):
+    """None for a missing value as a reader may hand it over (None, NaN, "")."""
+    return None if value is None or value != value or value == "" else value
+
+
 def still_running(pid, run_host, token) -> bool:
     """True while the process that started a run is alive (or when that cannot be told: another
     host's run, no process id)."""
-    if not pid or (run_host and run_host != host()):
+    pid, run_host, token = _known(pid), _known(run_host), _known(token)
+    if pid is None or (run_host is not None and run_host != host()):
         return True
     try:
         os.kill(int(pid), 0)
@@ -37,4 +43,4 @@ def still_running(pid, run_host, token) -> bool:
     except PermissionError:
         pass                                        # exists, another user's
     now = start_token(int(pid))
-    return token is None or now is None or now == token
+    return token is None or now is None or now == str(token)
