@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from etl.contract import SourceFile, enumeration, references
 from etl.points import TABLE as POINT_PROBLEMS
 from etl.privacy import shown_sql
-from etl.values import DATE, TIMESTAMP, scrubbed_sql as scrubbed
+from etl.values import canonical_sql, scrubbed_sql as scrubbed
 from warehouse.personal import candidate_sql
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 # source times are local (UTC+8) and naive
 NOW_LOCAL = "(now() AT TIME ZONE 'Asia/Shanghai')"
-# the canonical form of each typed kind, and the rule a value out of it fails
-TYPED = {"timestamp": (TIMESTAMP, "TIMESTAMP", "type_timestamp"),
-         "date": (DATE, "DATE", "type_date"),
-         "integer": ("[+-]?[0-9]+", "INTEGER", "type_integer"),
-         "decimal": (r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", "DOUBLE", "type_double")}
+# the rule a value of a typed kind fails out of its canonical form (etl/values.canonical_sql), and
+# the warehouse type it must then cast to
+TYPED = {"timestamp": ("TIMESTAMP", "type_timestamp"), "date": ("DATE", "type_date"),
+         "integer": ("INTEGER", "type_integer"), "decimal": ("DOUBLE", "type_double")}
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,8 @@ def _kind_rules(c) -> list[Rule]:
     v, shown = c.name, shown_sql(c, c.name)
     present = f"{v} <> ''"
     if c.kind in TYPED:
-        pattern, sql_type, name = TYPED[c.kind]
-        out = [Rule(v, name, f"{present} AND (NOT regexp_full_match({v}, '{pattern}') "
+        sql_type, name = TYPED[c.kind]
+        out = [Rule(v, name, f"{present} AND (NOT {canonical_sql(c.kind, v)} "
                              f"OR TRY_CAST({v} AS {sql_type}) IS NULL)", shown)]
         if c.past:   # nothing can have happened after the build: a typo in the future would move "as of"
             out.append(Rule(v, "in_future", f"TRY_CAST({v} AS {sql_type}) > {NOW_LOCAL}", shown))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from etl.contract import SourceFile
 from etl.privacy import shown_sql
-from etl.values import DATE, ID_NUMBER, PHONE, TIMESTAMP
+from etl.values import ID_NUMBER, PHONE, canonical_sql
 
 WHITESPACE = " \t\u00a0\u3000"
 FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
@@ -60,13 +60,13 @@ def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str]]]:
             step("lowercase_x", f"right({v}, 1) = 'x'",
                  f"CASE WHEN right({v}, 1) = 'x' THEN left({v}, -1) || 'X' ELSE {v} END")
         if c.kind == "date":
-            step("excel_date_serial", f"regexp_full_match({v}, '[0-9]{{5}}')",
+            step("excel_date_serial", f"length({v}) = 5 AND regexp_full_match({v}, '[0-9]{{5}}')",
                  f"CASE WHEN regexp_full_match({v}, '[0-9]{{5}}') THEN strftime(DATE '1899-12-30' "
                  f"+ CAST({v} AS INTEGER), '%Y-%m-%d') ELSE {v} END")
-        for kind, name, pattern, fn in (("date", "date_format", DATE, "etl_date"),
-                                        ("timestamp", "timestamp_format", TIMESTAMP, "etl_timestamp")):
+        for kind, name, fn in (("date", "date_format", "etl_date"),
+                               ("timestamp", "timestamp_format", "etl_timestamp")):
             if c.kind == kind:
-                odd = f"{v} <> '' AND NOT regexp_full_match({v}, '{pattern}')"
+                odd = f"{v} <> '' AND NOT {canonical_sql(kind, v)}"
                 step(name, f"{odd} AND {fn}({v}) IS NOT NULL",
                      f"CASE WHEN {odd} THEN coalesce({fn}({v}), {v}) ELSE {v} END")
         out[c.name] = steps

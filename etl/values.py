@@ -147,6 +147,29 @@ def register(con) -> None:
                         null_handling="special", side_effects=False)
 
 
+INTEGER = "[+-]?[0-9]+"
+DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+_SHAPES = {"timestamp": (TIMESTAMP, "____-__-__ __:__:__", "TIMESTAMP"),
+           "date": (DATE, "____-__-__", "DATE")}
+_NUMBERS = {"integer": (INTEGER, "BIGINT"), "decimal": (DECIMAL, "DOUBLE")}
+
+
+def canonical_sql(kind: str, v: str) -> str:
+    """SQL, true where the VARCHAR `v` is in its kind's canonical form and a value of it
+    ("timestamp", "date", "integer", "decimal"). The usual value is recognised without a regular
+    expression (its shape and a cast; a number that casts back to itself), the rest with the
+    pattern above: a regex over every cell of ten million rows costs seconds per column."""
+    if kind in _SHAPES:
+        pattern, shape, cast = _SHAPES[kind]
+        return (f"(CASE WHEN length({v}) = {len(shape)} THEN {v} LIKE '{shape}' "
+                f"ELSE regexp_full_match({v}, '{pattern}') END AND TRY_CAST({v} AS {cast}) IS NOT NULL)")
+    pattern, cast = _NUMBERS[kind]
+    back = f"CAST(TRY_CAST({v} AS {cast}) AS VARCHAR) = {v}" + \
+        (f" AND isfinite(TRY_CAST({v} AS {cast}))" if cast == "DOUBLE" else "")      # not nan, inf
+    return (f"(CASE WHEN {back} THEN true "
+            f"ELSE regexp_full_match({v}, '{pattern}') AND TRY_CAST({v} AS {cast}) IS NOT NULL END)")
+
+
 def scrubbed_sql(expr: str) -> str:
     """SQL: `expr` with ID and mobile numbers masked (a Python call only for candidates)."""
     return f"CASE WHEN {personal.candidate_sql(expr)} THEN etl_scrub({expr}) ELSE {expr} END"

@@ -87,3 +87,20 @@ def test_credit_codes():
     good = "91350100M000100Y43"
     assert is_valid_credit_code(good) and credit_check_char(good[:17]) == good[17]
     assert not is_valid_credit_code("91350100M000100Y44") and not is_valid_credit_code(None)
+
+
+@pytest.mark.parametrize("kind, good, bad", [
+    ("timestamp", ["2026-08-25 17:15:00", "2026-08-25 17:15:00.5"],
+     ["2026-8-25 5:15 PM", "2026-02-30 10:00:00", "2026-08-25 17:15:0x", "2026-08-25 17:15:00 PM"]),
+    ("date", ["1980-01-01"], ["1980/1/1", "1980-02-30", "80-01-01"]),
+    ("integer", ["1", "+1", "007", "-12"], ["1.5", "1e3", " 2", "1,000", ""]),
+    ("decimal", ["126.549812", "43.8437210", ".5", "3", "-0.25"], ["1,2", "nan", "inf", "-inf", "1e3", "1.2.3"]),
+])
+def test_canonical_forms_in_sql(kind, good, bad):
+    """DuckDB casts '1.5' to an INTEGER (2), 'nan' to a DOUBLE and '2026-8-25 5:15 PM' to 05:15: the
+    type checks hold values to their canonical form."""
+    import duckdb
+    from etl.values import canonical_sql
+    con = duckdb.connect()
+    for value, want in [(v, True) for v in good] + [(v, False) for v in bad]:
+        assert con.execute(f"SELECT {canonical_sql(kind, '$v')}", {"v": value}).fetchone()[0] is want, value
