@@ -430,10 +430,13 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str,
             n_scanned = con.execute("SELECT count(*) FROM scanned").fetchall()[0][0]
             if n_scanned != len(good):
                 raise AssertionError(f"{path.name}: DuckDB read {n_scanned} records of {len(good)}")
-            con.register("good_lines", pa.table({"line": good}))
-            con.execute(f"INSERT INTO memory.{table} SELECT g.line, {select} "
-                        f"FROM scanned s POSITIONAL JOIN good_lines g")
-            con.unregister("good_lines")
+            if len(good) == lines.lines:       # every line a record: record k is on line k + 2
+                con.execute(f"INSERT INTO memory.{table} SELECT (s.rowid + 2)::BIGINT, {select} FROM scanned s")
+            else:
+                con.register("good_lines", pa.table({"line": good}))
+                con.execute(f"INSERT INTO memory.{table} SELECT g.line, {select} "
+                            f"FROM scanned s POSITIONAL JOIN good_lines g")
+                con.unregister("good_lines")
             con.execute("DROP TABLE scanned")
         records, malformed = lines.records, lines.malformed
         if records:

@@ -226,7 +226,8 @@ def mask_sql(kind: str, expr: str) -> str:
 def candidate_sql(expr: str) -> str:
     """SQL, true where `expr` may hold a personal number: where it is false, scrub leaves the
     value as it is (tested), so only the rest need the Python call."""
-    return (f"(regexp_matches({expr}, {_sql_literal(CANDIDATE)}, 's') "
+    # eleven digits take eleven bytes at least: shorter values (house numbers, codes) need no regex
+    return (f"(strlen({expr}) >= 11 AND regexp_matches({expr}, {_sql_literal(CANDIDATE)}, 's') "
             f"AND NOT regexp_full_match({expr}, {_sql_literal(KEY_SHAPED)}))")
 
 
