@@ -186,8 +186,9 @@ def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.
         r = runs.iloc[0]
         last = STATUS_NAMES.get(r["status"], r["status"])
         last_detail = f"开始 {_time(r['started_at'])} · 结束 {_time(r['ended_at'])}"
+        # refused: another run held the warehouse, which is no fault of the data
         state = "ok" if r["status"] in ("published", "unchanged", "rolled_back") else (
-            "running" if r["status"] == "running" else "bad")
+            "running" if r["status"] in ("running", "refused") else "bad")
     n_in, n_bad = int(load["rows_in"].sum()), int(load["rows_quarantined"].sum())
     share = f"{100 * n_bad / n_in:.2f}%" if n_in else "—"
     return [
