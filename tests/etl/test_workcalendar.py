@@ -145,7 +145,7 @@ def test_a_changed_calendar_recomputes_deadlines_on_the_next_refresh(tiny_source
     # a year of data that no calendar covers
     monkeypatch.setattr(workcalendar, "_library_knows", lambda year: False)
     path.write_text("", encoding="utf-8")
-    refresh(tiny_source, wh, key_file)
+    assert refresh(tiny_source, wh, key_file, incremental=True).status == "published"
     capsys.readouterr()
     main(["status", "--warehouse", str(wh)])
     out = capsys.readouterr().out
