@@ -33,42 +33,49 @@ TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 CONTROL_LINES = "memory.control_lines"
 
 
-def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str]]]:
-    """Per column: (repair, SQL detecting it on the value so far, SQL of the value after it)."""
+def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Per column: (repair, SQL detecting it on the value so far, SQL of the value after it, SQL
+    detecting it on the cell as read). A cell needs some repair exactly when one of them detects
+    it on the cell as read (the first repair that changes a cell sees it as read), so finding the
+    cells to repair takes one cheap pass; the chain of repairs runs on those cells only."""
     out = {}
     for c in spec.columns:
         v, steps = c.name, []
 
         def step(name, detect, after):
             nonlocal v
-            steps.append((name, detect, after))
-            v = after
+            steps.append((name, detect(v), after(v), detect(c.name)))
+            v = after(v)
         control = TEXT_CONTROL if c.text else CONTROL
         step("control_characters",
-             f"line IN (SELECT line FROM {CONTROL_LINES}) AND regexp_matches({v}, '{control}')",
-             f"regexp_replace({v}, '{control}', '', 'g')")
-        step("whitespace", f"{v} <> trim({v}, '{WHITESPACE}')", f"trim({v}, '{WHITESPACE}')")
+             lambda x: f"line IN (SELECT line FROM {CONTROL_LINES}) AND regexp_matches({x}, '{control}')",
+             lambda x: f"regexp_replace({x}, '{control}', '', 'g')")
+        step("whitespace", lambda x: f"{x} <> trim({x}, '{WHITESPACE}')", lambda x: f"trim({x}, '{WHITESPACE}')")
         if not c.text:
-            step("fullwidth_digits", f"regexp_matches({v}, '[{FULLWIDTH}]')",
-                 f"translate({v}, '{FULLWIDTH}', '{ASCII_DIGITS}')")
+            step("fullwidth_digits", lambda x: f"regexp_matches({x}, '[{FULLWIDTH}]')",
+                 lambda x: f"translate({x}, '{FULLWIDTH}', '{ASCII_DIGITS}')")
         if c.kind in ("id_number", "phone"):
             canonical = ID_NUMBER.replace("X]", "Xx]") if c.kind == "id_number" else PHONE
-            odd = f"{v} <> '' AND NOT regexp_full_match({v}, '{canonical}')"
-            step("number_format", f"{odd} AND etl_number({v}) IS NOT NULL",
-                 f"CASE WHEN {odd} THEN coalesce(etl_number({v}), {v}) ELSE {v} END")
+
+            def odd(x):
+                return f"{x} <> '' AND NOT regexp_full_match({x}, '{canonical}')"
+            step("number_format", lambda x: f"CASE WHEN {odd(x)} THEN etl_number({x}) IS NOT NULL ELSE false END",
+                 lambda x: f"CASE WHEN {odd(x)} THEN coalesce(etl_number({x}), {x}) ELSE {x} END")
         if c.kind == "id_number":
-            step("lowercase_x", f"right({v}, 1) = 'x'",
-                 f"CASE WHEN right({v}, 1) = 'x' THEN left({v}, -1) || 'X' ELSE {v} END")
+            step("lowercase_x", lambda x: f"right({x}, 1) = 'x'",
+                 lambda x: f"CASE WHEN right({x}, 1) = 'x' THEN left({x}, -1) || 'X' ELSE {x} END")
         if c.kind == "date":
-            step("excel_date_serial", f"length({v}) = 5 AND regexp_full_match({v}, '[0-9]{{5}}')",
-                 f"CASE WHEN regexp_full_match({v}, '[0-9]{{5}}') THEN strftime(DATE '1899-12-30' "
-                 f"+ CAST({v} AS INTEGER), '%Y-%m-%d') ELSE {v} END")
+            step("excel_date_serial", lambda x: f"length({x}) = 5 AND regexp_full_match({x}, '[0-9]{{5}}')",
+                 lambda x: f"CASE WHEN length({x}) = 5 AND regexp_full_match({x}, '[0-9]{{5}}') THEN "
+                           f"strftime(DATE '1899-12-30' + CAST({x} AS INTEGER), '%Y-%m-%d') ELSE {x} END")
         for kind, name, fn in (("date", "date_format", "etl_date"),
                                ("timestamp", "timestamp_format", "etl_timestamp")):
             if c.kind == kind:
-                odd = f"{v} <> '' AND NOT {canonical_sql(kind, v)}"
-                step(name, f"{odd} AND {fn}({v}) IS NOT NULL",
-                     f"CASE WHEN {odd} THEN coalesce({fn}({v}), {v}) ELSE {v} END")
+                def odd(x, kind=kind):
+                    return f"{x} <> '' AND NOT {canonical_sql(kind, x)}"
+                # a CASE, which DuckDB evaluates lazily: the Python call for odd values only
+                step(name, lambda x, odd=odd, fn=fn: f"CASE WHEN {odd(x)} THEN {fn}({x}) IS NOT NULL ELSE false END",
+                     lambda x, odd=odd, fn=fn: f"CASE WHEN {odd(x)} THEN coalesce({fn}({x}), {x}) ELSE {x} END")
         out[c.name] = steps
     return out
 
@@ -82,8 +89,9 @@ def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = N
     con.execute(f"CREATE OR REPLACE TABLE {CONTROL_LINES} AS SELECT unnest(?::BIGINT[]) AS line",
                 [list(control_lines)])
     steps = _steps(spec)
-    any_change = " OR ".join(f"coalesce({detect}, false)" for col in steps.values()
-                             for _, detect, _ in col)
+    any_change = " OR ".join([f"line IN (SELECT line FROM {CONTROL_LINES})"] + [
+        f"coalesce({as_read}, false)" for col in steps.values()
+        for name, _, _, as_read in col if name != "control_characters"])
     con.execute(f"CREATE OR REPLACE TEMP TABLE to_repair AS SELECT * FROM {table} WHERE {any_change}")
     n = con.execute("SELECT count(*) FROM to_repair").fetchall()[0][0]
     if n == 0:
@@ -92,7 +100,7 @@ def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = N
     detail = []
     for column, col_steps in steps.items():
         before = column
-        for name, detect, after in col_steps:
+        for name, detect, after, _ in col_steps:
             detail.append(f"SELECT line, '{column}', '{name}', {shown_sql(kinds[column], before)}, "
                           f"{shown_sql(kinds[column], after)} FROM to_repair WHERE coalesce({detect}, false)")
             before = after

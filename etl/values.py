@@ -9,8 +9,9 @@
 - The unified social credit code's check character (GB 32100-2015).
 - The personal-data scrubber (warehouse/personal.py).
 
-SQL calls a function only for the values that are not already canonical (a CASE, which DuckDB
-evaluates lazily), so a clean file costs no Python call per value."""
+SQL calls a function only for the values that are not already canonical, inside a CASE, which
+DuckDB evaluates lazily (an AND is evaluated whole: a Python call on every value), so a clean
+file costs no Python call per value."""
 from __future__ import annotations
 
 import datetime as dt
