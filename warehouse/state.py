@@ -51,6 +51,8 @@ KEPT: tuple[Kept, ...] = (
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
+    Kept("work_calendar", "file", "ETL_WORK_CALENDAR", lambda _: DATA / "work_calendar.toml",
+         "工作日历：法定节假日与调休 (working days of every deadline)"),
     Kept("warning_settings", "file", "COCKPIT_WARNING_SETTINGS", lambda _: None, "预警设置 (early-warning settings)"),
     Kept("mapping", "file", "COCKPIT_MAPPING", lambda _: None, "文件名和列名映射 (the site's mapping)"),
     Kept("environment", "file", "COCKPIT_ENV_FILE", lambda _: None, "环境变量文件 (the services' settings)"),
