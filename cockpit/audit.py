@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 ACTIONS = {"login": "登录成功", "login_failed": "登录失败", "logout": "退出", "page_view": "访问页面",
-           "export": "导出", "unmask": "查看完整信息", "denied": "拒绝访问"}
+           "export": "导出", "unmask": "查看完整信息", "denied": "拒绝访问",
+           "warning_label": "预警研判标记"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (

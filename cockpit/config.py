@@ -23,6 +23,8 @@ class Settings:
     accounts: Path = ROOT / "data" / "accounts.sqlite"
     audit: Path = ROOT / "data" / "audit.sqlite"
     audit_retention_days: int = 180
+    # 研判 labels on early-warning incidents (确认 / 误报 / 已处置), beside accounts and the audit log
+    labels: Path = ROOT / "data" / "warning_labels.sqlite"
     secret_key_file: Path = ROOT / "data" / "secrets" / "session.key"   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
     session_hours: int = 8
@@ -42,7 +44,7 @@ class Settings:
             s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
         if env.get("COCKPIT_HOST"):
             s = replace(s, host=env["COCKPIT_HOST"])
-        for name in ("accounts", "audit", "secret_key_file", "vault_key_file"):
+        for name in ("accounts", "audit", "labels", "secret_key_file", "vault_key_file"):
             if env.get(f"COCKPIT_{name.upper()}"):
                 s = replace(s, **{name: Path(env[f"COCKPIT_{name.upper()}"])})
         if env.get("COCKPIT_AUDIT_RETENTION_DAYS"):

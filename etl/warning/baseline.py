@@ -4,7 +4,8 @@ Small areas have too few reports for a model of their own (a grid sees a subclas
 year), so the baseline is split in two, as regional surveillance systems do:
 
 - the **city's** daily count of the subclass follows a log-linear model in the Farrington-flexible
-  / Noufaily style: trend, annual harmonics, day of week, public holidays and working weekends,
+  / Noufaily style: trend, a level per month and per settings period (the heating season and its
+  first weeks), day of week, public holidays, working weekends and long holidays,
   refitted every 4 weeks on up to three years before, past outbreaks down-weighted (Anscombe
   residuals over 2.58 get weight s⁻²);
 - each area's **share** of it is its share of the subclass over the 52 weeks before the model's
@@ -31,6 +32,8 @@ GUARD_WEEKS = 1      # between the share window and the block it serves
 KAPPA = 10.0         # prior weight (in reports) of the all-subclass share
 MIN_EXPOSURE = 28    # days an area must have existed in the window
 WARMUP, BLOCK = 7 * WARMUP_WEEKS, 7 * BLOCK_WEEKS
+LEVEL_DAYS = 14      # the local level: the city's reports of the last 14 days against the model
+LEVEL_PRIOR = 10.0   # its weight towards 1, in reports
 
 
 class Blocks:
@@ -90,16 +93,20 @@ class Model:
         return mu, self.phi[self.areas.level_of[area], np.maximum(k, 0)]
 
 
-def design(cal: Calendar, idx: np.ndarray, harmonics: int, trend: bool) -> np.ndarray:
+def design(cal: Calendar, idx: np.ndarray, months: bool, trend: bool) -> np.ndarray:
+    """Intercept, trend, a level per month (seasons in Jilin are steps: construction stops when the
+    ground freezes, snow comes in December), day of week, holidays, working weekends, long
+    holidays, and each settings period (in it; in its first days)."""
     cols = [np.ones(len(idx))]
     if trend:
         cols.append(idx / 365.25)
-    doy = (cal.days[idx] - cal.days[idx].astype("datetime64[Y]")).astype(int)
-    for k in range(1, harmonics + 1):
-        angle = 2 * np.pi * k * doy / 365.25
-        cols += [np.sin(angle), np.cos(angle)]
+    if months:
+        month = cal.days[idx].astype("datetime64[M]").astype(int) % 12
+        cols += [(month == m).astype(float) for m in range(1, 12)]
     cols += [(cal.dow[idx] == d).astype(float) for d in range(1, 7)]
-    cols += [cal.off_weekday[idx].astype(float), cal.on_weekend[idx].astype(float)]
+    cols += [cal.off_weekday[idx].astype(float), cal.on_weekend[idx].astype(float),
+             cal.long_holiday[idx].astype(float)]
+    cols += list(cal.periods[idx].T)
     return np.column_stack(cols)
 
 
@@ -124,10 +131,10 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 30) ->
 
 
 def _fit_window(cal, y, lo, hi):
-    """Terms the window can carry: a year for one harmonic, two for a second and a trend."""
+    """Terms the window can carry: a year for the months, two for a trend."""
     span = hi - lo
-    harmonics, trend = (2, True) if span >= 730 else (1, False) if span >= 365 else (0, False)
-    X = design(cal, np.arange(lo, hi), harmonics, trend)
+    months, trend = span >= 365, span >= 730
+    X = design(cal, np.arange(lo, hi), months, trend)
     yy = y[:, lo:hi].astype(float)
     beta = fit_poisson(X, yy, np.ones(yy.shape))
     mu = np.exp(np.clip(beta @ X.T, -20, 20))
@@ -135,7 +142,7 @@ def _fit_window(cal, y, lo, hi):
     dispersion = np.maximum(1.0, ((yy - mu) ** 2 / mu).sum(axis=1, keepdims=True) / dof)
     anscombe = 1.5 * (yy ** (2 / 3) - mu ** (2 / 3)) / (mu ** (1 / 6) * np.sqrt(dispersion))
     w = np.where(anscombe > 2.58, np.maximum(anscombe, 1e-9) ** -2.0, 1.0)
-    return fit_poisson(X, yy, w), harmonics, trend
+    return fit_poisson(X, yy, w), months, trend
 
 
 def city_expectation(y: np.ndarray, cal: Calendar) -> np.ndarray:
@@ -149,8 +156,8 @@ def city_expectation(y: np.ndarray, cal: Calendar) -> np.ndarray:
         rare = y[:, lo:b].sum(axis=1) < 5            # too rare to model: the plain mean
         mu[rare, b:e] = np.maximum(y[rare, lo:b].mean(axis=1), 0.5 / (b - lo))[:, None]
         if (~rare).any():
-            beta, harmonics, trend = _fit_window(cal, y[~rare], lo, b)
-            X = design(cal, np.arange(b, e), harmonics, trend)
+            beta, months, trend = _fit_window(cal, y[~rare], lo, b)
+            X = design(cal, np.arange(b, e), months, trend)
             mu[~rare, b:e] = np.exp(np.clip(beta @ X.T, -20, 20))
     return mu
 
@@ -220,4 +227,27 @@ def fit(areas: Areas, blocks: Blocks, cells: Cells, city: np.ndarray, prior: np.
     cap = np.maximum(np.ceil(mu + 3 * np.sqrt(mu * (1 + phi_cells * mu))), 1)
     capped = np.where(np.isfinite(mu), np.minimum(n, cap), n)
     share = _shares(areas, blocks, cells, capped, prior, exposure)
+    city = city * local_level(areas, cells, capped, city)
     return Model(share, _dispersion(areas, blocks, cells, capped, share, city), city, blocks, areas)
+
+
+def local_level(areas: Areas, cells: Cells, capped: np.ndarray, city: np.ndarray) -> np.ndarray:
+    """Per day, how far the city's reports of the last LEVEL_DAYS days ran above or below the
+    model's expectation: (Σ reports + κ) / (Σ expected + κ), κ = LEVEL_PRIOR reports. A season
+    that starts on a date (heating), or a year unlike the last, moves the expectation of every
+    area within days instead of weeks of alarms. The reports are the grids' counts capped at the
+    model's bound (`capped`), so an outbreak in a few grids hardly moves it; a change everywhere
+    does. It only ever raises the expectation: a level below the model's would come from the day a
+    season the model knows starts a day later than its date, and then under-predict the surge
+    that follows (a too-high expectation costs a late find; a too-low one, false items on the
+    screen). Days before it has LEVEL_DAYS days of expectation: 1."""
+    grid = cells.area < areas.n_grids
+    T = len(city)
+    y = np.bincount(cells.day[grid], capped[grid], T)
+    m = np.nan_to_num(city)
+    cy, cm = np.r_[0, np.cumsum(y)], np.r_[0, np.cumsum(m)]
+    t = np.arange(T)
+    lo = np.maximum(t - LEVEL_DAYS, 0)
+    ys, ms = cy[t] - cy[lo], cm[t] - cm[lo]
+    whole = (t >= LEVEL_DAYS) & np.isfinite(city) & np.r_[np.zeros(LEVEL_DAYS, bool), np.isfinite(city[:-LEVEL_DAYS])]
+    return np.where(whole, np.maximum((ys + LEVEL_PRIOR) / (ms + LEVEL_PRIOR), 1.0), 1.0)
