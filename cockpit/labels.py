@@ -3,9 +3,10 @@ incident), 误报 (a false alarm) or 已处置 (real, and dealt with), with a no
 
 A small SQLite file beside the accounts and the audit log, never inside a swapped generation:
 labels outlive generations, and incident and alert ids are stable across refreshes (the same
-first alarm gives the same id, etl/warning/screen.py). Each label carries the area of the
-incident it is about, taken from the warehouse on the server, so a label is visible exactly to
-the accounts whose jurisdiction holds that area. The note is scrubbed of ID and mobile numbers
+first alarm gives the same id, etl/warning/screen.py). Each label carries the areas its incident
+is seen from (warning_incident_areas: its main area, and its grids for an incident of grids or a
+community), taken from the warehouse on the server, so a label is visible exactly to the
+accounts that see the incident. The note is scrubbed of ID and mobile numbers
 before it is stored. Labels are only added, never changed: the latest label of a target counts,
 the earlier ones are its history.
 
@@ -27,20 +28,25 @@ TRUE_LABELS = ("确认", "已处置")
 TARGETS = ("incident", "alert")
 NOTE_CHARS = 500
 SCHEMA_VERSION = 1
+SEEN = ("EXISTS (SELECT 1 FROM label_areas s WHERE s.label_id = l.id "
+        "AND substr(s.area_code, 1, length(?)) = ?)")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS labels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,                 -- UTC, ISO 8601 to the second
     account TEXT NOT NULL,
-    area_code TEXT NOT NULL,          -- the incident's area: who may see the label
+    area_code TEXT NOT NULL,          -- the incident's main area
     incident_id TEXT NOT NULL,
     target_kind TEXT NOT NULL CHECK (target_kind IN ('incident', 'alert')),
     target_id TEXT NOT NULL,
     label TEXT NOT NULL CHECK (label IN ('确认', '误报', '已处置')),
     note TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS label_areas (  -- the areas whose accounts see the label
+    label_id INTEGER NOT NULL REFERENCES labels (id), area_code TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS labels_by_incident ON labels (incident_id, id);
-CREATE INDEX IF NOT EXISTS labels_by_area ON labels (area_code, at);
+CREATE INDEX IF NOT EXISTS label_areas_by_area ON label_areas (area_code, label_id);
 CREATE TRIGGER IF NOT EXISTS labels_no_update BEFORE UPDATE ON labels
 BEGIN SELECT RAISE(ABORT, 'labels are only added'); END;
 """
@@ -77,14 +83,16 @@ class LabelStore:
             return pd.read_sql_query(sql, con, params=params)
 
     def add(self, account: str, area_code: str, incident_id: str, label: str, note: str = "",
-            target_kind: str = "incident", target_id: str | None = None) -> dict:
-        """Store a label; returns it as stored (the note scrubbed and cut to NOTE_CHARS)."""
+            target_kind: str = "incident", target_id: str | None = None, seen_from=()) -> dict:
+        """Store a label; returns it as stored (the note scrubbed and cut to NOTE_CHARS).
+        `seen_from`: the areas whose accounts see it (the main area always does)."""
         if label not in LABELS:
             raise LabelError(f"研判结论须为 {'、'.join(LABELS)}")
         if target_kind not in TARGETS:
             raise LabelError(f"标记对象须为 {TARGETS}")
-        if not (isinstance(area_code, str) and area_code.isdigit()):
-            raise LabelError("area_code must be an area code")
+        areas = sorted({area_code, *seen_from})
+        if not all(isinstance(a, str) and a.isascii() and a.isdigit() for a in areas):
+            raise LabelError("areas must be area codes")
         row = {"at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "account": account,
                "area_code": area_code, "incident_id": incident_id, "target_kind": target_kind,
                "target_id": target_id or incident_id, "label": label,
@@ -94,20 +102,20 @@ class LabelStore:
                               "label, note) VALUES (:at, :account, :area_code, :incident_id, :target_kind, "
                               ":target_id, :label, :note)", row)
             row["id"] = cur.lastrowid
+            con.executemany("INSERT INTO label_areas VALUES (?, ?)", [(row["id"], a) for a in areas])
         return row
 
     def history(self, scope_code: str, incident_id: str) -> pd.DataFrame:
         """Every label of one incident and its alerts, newest first, if its area is in scope."""
-        found = self._read("SELECT id, at, account, target_kind, target_id, label, note FROM labels "
-                           "WHERE incident_id = ? AND substr(area_code, 1, length(?)) = ? ORDER BY id DESC",
-                           [incident_id, scope_code, scope_code])
+        found = self._read("SELECT id, at, account, target_kind, target_id, label, note FROM labels l "
+                           f"WHERE incident_id = ? AND {SEEN} ORDER BY id DESC", [incident_id, scope_code, scope_code])
         return found if found is not None else pd.DataFrame(
             columns=["id", "at", "account", "target_kind", "target_id", "label", "note"])
 
     def latest(self, scope_code: str) -> pd.DataFrame:
         """The latest label of each incident (as a whole) in scope: incident_id, label, at, account."""
-        found = self._read("SELECT incident_id, label, at, account FROM labels l WHERE target_kind = 'incident' "
-                           "AND substr(area_code, 1, length(?)) = ? AND id = (SELECT max(id) FROM labels m "
+        found = self._read(f"SELECT incident_id, label, at, account FROM labels l WHERE target_kind = 'incident' "
+                           f"AND {SEEN} AND id = (SELECT max(id) FROM labels m "
                            "WHERE m.target_kind = 'incident' AND m.target_id = l.target_id)",
                            [scope_code, scope_code])
         return found if found is not None else pd.DataFrame(columns=["incident_id", "label", "at", "account"])
@@ -115,7 +123,7 @@ class LabelStore:
     def precision_by_week(self, scope_code: str) -> pd.DataFrame:
         """Per week (Monday) of the latest label of each target in scope: how many were marked,
         how many real (确认 or 已处置), false (误报), and the precision real / marked."""
-        frame = self._read("SELECT at, label FROM labels l WHERE substr(area_code, 1, length(?)) = ? AND id = "
+        frame = self._read(f"SELECT at, label FROM labels l WHERE {SEEN} AND id = "
                            "(SELECT max(id) FROM labels m WHERE m.target_kind = l.target_kind "
                            "AND m.target_id = l.target_id)", [scope_code, scope_code])
         columns = ["week", "marked", "real", "false", "precision"]

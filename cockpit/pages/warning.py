@@ -171,7 +171,7 @@ def _subject(text) -> str:
 def with_labels(incidents: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
     """Each incident's latest 研判 label (as a whole), or 待研判."""
     label = latest.set_index("incident_id")["label"] if len(latest) else pd.Series(dtype=object)
-    return incidents.assign(label=incidents["incident_id"].map(label).fillna("待研判"))
+    return incidents.assign(label=incidents["incident_id"].map(label).astype(object).fillna("待研判"))
 
 
 def _screen_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -399,7 +399,8 @@ def label_incident(wh: Snapshot, scope: Scope, account_id: str, incident_id, tar
             return "该告警不属于所选事件或不在本辖区", False
         kind, target_id = "alert", target
     try:
-        row = store().add(account_id, str(hit.iloc[0]["area_code"]), incident_id, label, note or "", kind, target_id)
+        row = store().add(account_id, str(hit.iloc[0]["area_code"]), incident_id, label, note or "", kind, target_id,
+                          q.incident_areas(wh, scope, incident_id))
     except LabelError as exc:
         return str(exc), False
     audit("warning_label", target_id, f"{label}：{row['note'][:100]}")

@@ -44,6 +44,11 @@ def incident_alerts(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFram
     return run(wh, "warning__incident_alerts", scope, incident_id=str(incident_id or ""))
 
 
+def incident_areas(wh: Snapshot, scope: Scope, incident_id: str) -> list[str]:
+    """The areas an incident is seen from (empty when the viewer does not see it)."""
+    return list(run(wh, "warning__incident_areas", scope, incident_id=str(incident_id or ""))["area_code"])
+
+
 def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
     return run(wh, "warning__incident_days", scope, incident_id=str(incident_id or ""))
 

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from etl.checks import NOW_LOCAL
-from etl.warning import backlog, baseline, incidents, screen
-from etl.warning.prepare import ALL, LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
+from etl.warning import backlog, detect, incidents, screen, track
+from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -69,13 +69,13 @@ def reason(p: Prepared, s: Settings, a) -> str:
     where, what = area_text(p, int(a.row)), tier_text(p, int(a.tier), a.members)
     w = int(a.window)
     span = "今日" if w == 1 else f"近 {w} 天"
-    if a.kind == screen.RULE:
+    if a.kind == detect.RULE:
         rule = next((r for r in s.rules if r.name == a.rule), None)
         ref = (f"，为本区域前 {rule.history_days} 天中位数 {a.expected:.0f} 的 {a.observed / a.expected:.1f} 倍"
                if rule is not None and rule.ratio is not None and a.expected > 0 else "")
         return f"规则「{a.rule}」：{where} {what} {a.observed:.0f} 件，达到阈值 {rule.threshold:.0f}{ref}" \
             if rule is not None else f"规则「{a.rule}」：{where} {a.observed:.0f} 件"
-    if a.kind == screen.DROP:
+    if a.kind == detect.DROP:
         fall = 100 * (1 - a.observed / a.expected) if a.expected > 0 else 0
         source = "网格员巡查上报" if p.tiers[int(a.tier)].code == PATROL else "全部上报"
         return (f"{where}{span}{source} {a.observed:.0f} 件，按以往应有 {a.expected:.1f} 件，少了 {fall:.0f}%"
@@ -86,7 +86,7 @@ def reason(p: Prepared, s: Settings, a) -> str:
             f"（{_ratio(a.observed, a.expected)}）{today}")
 
 
-def _subject(p: Prepared, inc: screen.Incident) -> tuple:
+def _subject(p: Prepared, inc: track.Incident) -> tuple:
     """The subclasses an incident is about (PATROL for a patrol drop)."""
     codes = set()
     for k in inc.focus:
@@ -140,14 +140,14 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
         latest = mine[mine["day"] == mine["day"].max()].sort_values("score", ascending=False).iloc[0]
         subject = _subject(p, inc)
         lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
-        codes = subject if subject else (PATROL,) if inc.kind == screen.DROP else tuple(sorted(p.cells))
+        codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
         y, mu, var = incidents.series(p, codes, main, lo, hi)
         res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
         on = today.loc[key] if key in today.index else None
         level = rows.levels[main] if main < rows.n_areas else "grid"
         main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
         incident_rows.append({
-            "incident_id": key, "kind": inc.kind, "kind_name": screen.KIND_NAMES[inc.kind],
+            "incident_id": key, "kind": inc.kind, "kind_name": detect.KIND_NAMES[inc.kind],
             "status": "进行中" if inc.last >= T - s.hold_days else "已结束",
             "on_screen": bool(on is not None and on["on_screen"]), "new": bool(on is not None and on["new"]),
             "rank": int(on["rank"]) if on is not None else None,
@@ -210,11 +210,11 @@ def _alerts(p: Prepared, s: Settings, alarms: pd.DataFrame) -> pd.DataFrame:
     r = alarms["row"].to_numpy()
     codes = np.array([rows.codes[i] if i < rows.n_areas else rows.codes[rows.footprint(i)[0]] for i in r], object)
     tiers = [p.tiers[t] for t in alarms["tier"]]
-    ids = [screen.incident_id(k, p.cal.days[d], rows.codes[i], (rl or "") + t.code).replace("YJ", "GJ", 1)
+    ids = [track.incident_id(k, p.cal.days[d], rows.codes[i], (rl or "") + t.code).replace("YJ", "GJ", 1)
            for k, d, i, rl, t in zip(alarms["kind"], alarms["day"], r, alarms["rule"], tiers)]
     return pd.DataFrame({
         "alert_id": ids, "day": _day(p, alarms["day"]), "kind": alarms["kind"],
-        "kind_name": alarms["kind"].map(screen.KIND_NAMES), "level": rows.levels[r] if len(r) else [],
+        "kind_name": alarms["kind"].map(detect.KIND_NAMES), "level": rows.levels[r] if len(r) else [],
         "level_name": [LEVEL_NAMES[lv] for lv in rows.levels[r]], "area_code": codes,
         "area_name": [area_text(p, i) for i in r],
         "subclass_code": [t.code if t.kind == "subclass" else None for t in tiers],

@@ -34,9 +34,9 @@ import pandas as pd
 from scipy import stats
 
 from etl import generations
-from etl.warning import backlog, baseline, detectors, screen, simulate, truth as truthmod
+from etl.warning import backlog, baseline, detect, detectors, screen, simulate, truth as truthmod
 from etl.warning.build import QUALITY_FILE
-from etl.warning.prepare import LEVELS, LEVEL_NAMES, Prepared, prepare
+from etl.warning.prepare import LEVELS, Prepared, prepare
 from etl.warning.settings import Settings, load
 from etl.warning.truth import TruthError
 
@@ -52,7 +52,7 @@ def first_replay_day(s: Settings) -> int:
 
 
 class EarsItems:
-    """A screen.detect hook: EARS C2 and C3 on every excess series, the day's `cap` strongest
+    """A detect.detect hook: EARS C2 and C3 on every excess series, the day's `cap` strongest
     alarms of each (enough for any threshold that shows at most `cap` items a day)."""
 
     def __init__(self, p: Prepared, cap: int, first: int, seed: int = 3):
@@ -150,7 +150,7 @@ def replay(p: Prepared, s: Settings, truth: pd.DataFrame, name: str, backlog_of=
     shown = sc.shown[sc.shown["on_screen"]].copy()
     shown["level"] = shown["incident_id"].map(level_of)
     items = {"product": shown}
-    target = float((shown["kind"] != screen.DROP).sum()) / (last - first + 1)
+    target = float((shown["kind"] != detect.DROP).sum()) / (last - first + 1)
     tag = truthmod.tagger(p, effects)
     for m in ("c2", "c3"):
         it = ears.items(m, target, last - first + 1)
@@ -158,7 +158,6 @@ def replay(p: Prepared, s: Settings, truth: pd.DataFrame, name: str, backlog_of=
                              incident_id=np.arange(len(it)).astype(str))
     described = _describe(p, located, effects)
     described.attrs["skipped"] = located.attrs.get("skipped", {})
-    described["n_series"] = sc.n_series
     return Replay(name, p, described, sc, items, first, last, seconds)
 
 
@@ -216,7 +215,13 @@ def operating(r: Replay) -> pd.DataFrame:
                "items_per_day_mean": per_day.mean(), "items_per_day_median": per_day.median(),
                "items_per_day_p95": per_day.quantile(0.95), "false_items_per_day": false.mean(),
                "precision_items": 1 - false.sum() / max(per_day.sum(), 1),
-               "drop_items_per_day": float((items["kind"] == screen.DROP).sum()) / n_days}
+               "drop_items_per_day": float((items["kind"] == detect.DROP).sum()) / n_days,
+               **{f"false_{k}_per_day": float(((items["kind"] == k) & (items["tags"].map(len) == 0)).sum()) / n_days
+                  for k in (detect.EXCESS, detect.DROP, detect.RULE)}}
+        # one incident, one row: how many rows a truth incident took on a day it was on the screen
+        per_truth = items[["day", "tags"]].explode("tags").dropna().groupby(["day", "tags"]).size()
+        row["rows_per_incident_day_max"] = int(per_truth.max()) if len(per_truth) else 0
+        row["share_incident_days_split"] = float((per_truth > 1).mean()) if len(per_truth) else 0.0
         if m == "product":
             inc = items.groupby("incident_id")["tags"].agg(lambda t: any(len(x) for x in t))
             row["precision_incidents"] = float(inc.mean()) if len(inc) else np.nan
@@ -228,12 +233,23 @@ def operating(r: Replay) -> pd.DataFrame:
 
 
 def per_incident(r: Replay) -> pd.DataFrame:
+    """Per truth incident: its measured description and each method's delay to the screen. The
+    ceiling is held to the false-alarm rate per series and day that the product's false items
+    of the same direction amount to (at least 0.1 a day)."""
     p, t = r.p, r.truth.copy()
     for m, items in r.items.items():
         t[f"delay_{m}"] = delays(items, t).to_numpy()
-    false_rate = operating(r).set_index("method").loc["product", "false_items_per_day"]
-    alpha = max(false_rate, 0.1) / max(int(t["n_series"].iloc[0]) if len(t) else 1, 1)
-    t["delay_ceiling"] = ceiling(p, t, truthmod.effects(p, t), alpha).to_numpy() if len(t) else []
+    shown = r.items["product"]
+    n_days = r.last - r.first + 1
+    false = shown[shown["tags"].map(len) == 0]
+    t["delay_ceiling"] = np.nan
+    for direction, kinds, n_series in (("excess", ("excess", "rule"), r.screen.n_series),
+                                       ("drop", ("drop",), r.screen.n_drop_series)):
+        mine = (t["direction"] == direction).to_numpy()
+        if mine.any():
+            rate = max(float(false["kind"].isin(kinds).sum()) / n_days, 0.1)
+            at = t[mine]
+            t.loc[mine, "delay_ceiling"] = ceiling(p, at, truthmod.effects(p, at), rate / max(n_series, 1)).to_numpy()
     t["replay"] = r.name
     return t
 
@@ -378,6 +394,8 @@ def _print(report: Report, out=sys.stdout) -> None:
 
 def evaluate_command(source: Path, warehouse: Path, truth: Path | None, save: bool, trials: int = 0,
                      seed: int = 5, out: Path | None = None) -> int:
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     try:
         report = evaluate(warehouse, truth or Path(source) / "incidents_truth.csv", trials, seed,
                           trials_out=(out / "trials_truth.csv") if out else None)
@@ -386,7 +404,6 @@ def evaluate_command(source: Path, warehouse: Path, truth: Path | None, save: bo
         return 2
     _print(report)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         for name in ("operating", "detection", "targets", "paired", "incidents", "seconds"):
             getattr(report, name).to_csv(out / f"{name}.csv", index=False)
         print(f"已写入 {out}")

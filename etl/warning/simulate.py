@@ -247,7 +247,9 @@ def plant(p: Prepared, s: Settings, truth: pd.DataFrame, n: int, rng, prefix: st
     rows = []
     k = 0
     while len(rows) < n and k < n * 60:
-        shape = SHAPES[len(rows) % len(SHAPES)]
+        # round the shapes by attempt: a shape the data cannot hold (no grid with a report a day
+        # to fall silent) is tried in its turn and the others still come
+        shape = SHAPES[k % len(SHAPES)]
         k += 1
         if shape == "season_step":
             got = _season(plan, rng)

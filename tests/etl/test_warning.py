@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from etl.warning import baseline, detectors, incidents, panel, screen, truth
+from etl.warning import baseline, detect, detectors, incidents, panel, screen, track, truth
 from etl.warning.series import Calendar, period_columns
 from etl.warning.settings import DEFAULT_FILE, Period, Settings, SettingsError, load
 
@@ -149,9 +149,9 @@ def test_a_spike_alarms_once_and_its_reports_never_alarm_again():
     y[40:43] = 4
     y[[50, 55, 61, 66]] = 1                          # ordinary single reports afterwards
     a = _arrays(y, np.full(T, 0.1))
-    found, _ = screen.excess_records(a, 0, np.array([True]), 30, np.arange(T), s, s.threshold)
+    found, _ = detect.excess_records(a, 0, np.array([True]), 30, np.arange(T), s, s.threshold)
     assert set(found["day"]) >= {41, 42} and found["day"].max() > 42      # without a reset: later too
-    alarms = screen.reset(found)
+    alarms = detect.reset(found)
     assert list(alarms["day"]) == [41]
     # no alarm on a day with no report, whatever the window holds
     assert (y[found["day"]] >= 1).all()
@@ -164,7 +164,7 @@ def test_a_silent_grid_is_a_drop_and_a_quiet_one_is_not():
     y = np.random.default_rng(4).poisson(mu).astype(float)
     y[0, 40:] = 0                                    # grid 0: its worker stops patrolling
     y[1, 40:] = np.where(np.arange(20) % 2, 1, 2)    # grid 1: a quieter fortnight, not a silence
-    found = screen.drop_records(_arrays(y, mu), 0, np.array([True, True]), 30, np.arange(T), s, s.drop_threshold)
+    found = detect.drop_records(_arrays(y, mu), 0, np.array([True, True]), 30, np.arange(T), s, s.drop_threshold)
     assert set(found["row"]) == {0}
     assert found["day"].min() <= 40 + max(s.drop_windows)
     assert (found["observed"] <= s.drop_max_ratio * found["expected"]).all()
@@ -180,15 +180,15 @@ def test_several_subclasses_up_together_are_one_storm():
     for tier in range(3):
         y = np.zeros(T)
         y[35:37] = 2 + (tier == 0)
-        strong, light = screen.excess_records(_arrays(y, mu), tier, np.array([True]), 30, np.arange(T), s,
+        strong, light = detect.excess_records(_arrays(y, mu), tier, np.array([True]), 30, np.arange(T), s,
                                               s.threshold, storm_rows=np.array([True]))
         assert strong[strong["day"] == 35].empty            # no subclass alarms on its own on day 1
         weak.append(light)
-    storm = screen.storms(pd.concat(weak, ignore_index=True), 9, s)
+    storm = detect.storms(pd.concat(weak, ignore_index=True), 9, s)
     best = storm.loc[storm["score"].idxmax()]
     assert best["members"] == (0, 1, 2) or set(best["members"]) == {0, 1, 2}
     assert best["score"] >= s.storm_threshold and best["tier"] == 9
-    assert screen.storms(weak[0], 9, s).empty
+    assert detect.storms(weak[0], 9, s).empty
 
 
 # --- incidents and the screen ---------------------------------------------------------------------
@@ -227,7 +227,7 @@ def _alarm(day, row, tier, score=7.0, observed=5.0, expected=0.5, kind="excess",
 def _track(alarms, s=None, first=0, last=None):
     s = s or _settings()
     frame = pd.DataFrame(alarms).sort_values(["day", "kind", "tier", "row"], kind="stable").reset_index(drop=True)
-    tracker = screen.Tracker(_p(), s)
+    tracker = track.Tracker(_p(), s)
     ids = []
     shown = []
     last = frame["day"].max() if last is None else last
@@ -265,9 +265,14 @@ def test_a_long_incident_does_not_swallow_a_new_one_of_another_subclass_next_doo
 
 
 def test_a_storm_of_several_subclasses_in_neighbouring_grids_is_one_incident():
-    alarms = [_alarm(20, 0, 0), _alarm(20, 1, 1, score=6.1), _alarm(21, 2, 1, score=6.3)]
-    frame, _ = _track(alarms)
-    assert frame["incident"].nunique() == 1
+    """Subclass A in grid 0 and B in grid 1 on the same day are two incidents, unless the storm
+    test finds them rising together in one place (a MULTI alarm on their community): then one."""
+    apart = [_alarm(20, 0, 0), _alarm(20, 1, 1, score=6.1), _alarm(21, 2, 1, score=6.3)]
+    frame, _ = _track(apart)
+    assert frame["incident"].nunique() == 2
+    storm = apart + [_alarm(20, 3, 4, score=6.5, observed=9, expected=1, window=2, members=(0, 1))]
+    frame, shown = _track(storm)
+    assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
 
 
 def test_incident_ids_are_stable_whatever_day_tracking_starts():
@@ -279,8 +284,8 @@ def test_incident_ids_are_stable_whatever_day_tracking_starts():
 
 def test_the_screen_keeps_its_budget_drops_apart_new_first():
     s = _settings(max_items=5, max_drop_items=2)
-    shown = [screen.Incident(f"E{i}", "excess", True, first=10 - i, last=10, peak=5 + i) for i in range(6)]
-    shown += [screen.Incident(f"D{i}", "drop", True, first=1, last=10, peak=4 + i) for i in range(4)]
+    shown = [track.Incident(f"E{i}", "excess", True, first=10 - i, last=10, peak=5 + i) for i in range(6)]
+    shown += [track.Incident(f"D{i}", "drop", True, first=1, last=10, peak=4 + i) for i in range(4)]
     for inc in shown:
         inc.scores[10] = inc.peak
     rows = screen.show(shown, 10, s)
@@ -303,8 +308,8 @@ def test_a_relative_rule_does_not_fire_on_a_steady_backlog():
     history = pd.DataFrame({"area_code": "220204001", "subclass_code": None, "day": days,
                             "value": value, "reference": reference})
     tier_of, row_of = {"ALL": 3}, {"220204001": 0}
-    absolute = screen.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30), tier_of, row_of, s)
-    relative = screen.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30, 1.5), tier_of,
+    absolute = detect.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30), tier_of, row_of, s)
+    relative = detect.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30, 1.5), tier_of,
                                            row_of, s)
     assert len(absolute) == len(days)
     assert list(relative["day"]) == list(days[-3:])
