@@ -97,6 +97,14 @@ def _subject(p: Prepared, inc: track.Incident) -> tuple:
     return tuple(sorted(codes))
 
 
+def _subject_text(p: Prepared, kind: str, subject: tuple) -> str:
+    if PATROL in subject:
+        return "网格员巡查上报"
+    if kind == detect.DROP or len(subject) == len(p.cells):
+        return "全部上报"
+    return "、".join(str(p.categories["subclass_name"].get(c, c)) for c in subject)
+
+
 def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
     p = prepare(con, s)
@@ -154,8 +162,7 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
             "first_day": inc.first, "last_day": inc.last, "alarm_days": len(inc.scores), "alerts": len(mine),
             "peak_score": float(inc.peak), "level": level,
             "area_code": main_code, "area_name": area_text(p, main),
-            "subject": "、".join(p.categories["subclass_name"].get(c, c) for c in subject if c != PATROL)
-                       or ("网格员巡查上报" if PATROL in subject else "全部事件"),
+            "subject": _subject_text(p, inc.kind, subject),
             "n_grids": len(inc.grids), "reason": reason(p, s, latest), "first_reason": reason(p, s, strongest),
             **{k: v for k, v in res.items() if k != "change_points"},
             "change_points": ";".join(str(p.cal.days[lo + i]) for i in res["change_points"])})

@@ -86,8 +86,8 @@ def fit_models(areas, cal, blocks, cells: dict[str, series.Cells]) -> dict[str, 
     exposure = baseline.exposure_factor(areas, blocks)
     prior = baseline.prior_shares(areas, blocks, [c for k, c in cells.items() if k != PATROL], exposure)
     codes = sorted(cells)
-    city = baseline.city_expectation(np.array([city_counts(areas, cells[c], len(cal.days)) for c in codes]), cal)
-    return {c: baseline.fit(areas, blocks, cells[c], city[i], prior, exposure) for i, c in enumerate(codes)}
+    city, back = baseline.city_expectation(np.array([city_counts(areas, cells[c], len(cal.days)) for c in codes]), cal)
+    return {c: baseline.fit(areas, blocks, cells[c], city[i], prior, exposure, back[i]) for i, c in enumerate(codes)}
 
 
 def neighbourhoods(areas: series.Areas, k: int) -> sparse.csr_matrix:

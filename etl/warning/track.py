@@ -159,6 +159,10 @@ class Tracker:
     def _same(self, one: Incident, other: Incident) -> bool:
         return any(self.related[m, k] for m in one.focus for k in other.focus)
 
+    def _within(self, one: Incident, other: Incident) -> bool:
+        """Whether every subject of `one` is one of `other`'s."""
+        return all(any(self.related[m, k] for k in other.focus) for m in one.focus)
+
     def _recent_excess(self, inc: Incident, since: int) -> float:
         return max((abs(v) for d, v in inc.excess.items() if d >= since), default=0.0)
 
@@ -202,9 +206,12 @@ class Tracker:
                 keep = min(found, key=lambda inc: (inc.first, inc.id))
                 storm = isinstance(a.members, tuple)
                 for other in found:
-                    # the same subject, or a storm test that found both rising together while forming
-                    if self._related(a, other) and (self._same(keep, other)
-                                                    or storm and min(keep.first, other.first) >= young):
+                    # two become one when the alarm relates them and either both are forming (a
+                    # storm test that found them rising together, or the same subject) or the other
+                    # is about nothing the first is not: an old incident never takes in new subjects
+                    if self._related(a, other) and other is not keep and (
+                            min(keep.first, other.first) >= young and (storm or self._same(keep, other))
+                            or self._within(other, keep)):
                         self._merge(keep, other)
                 self._attach(keep, a, tags, grow=keep.first >= young)
                 return keep
@@ -226,7 +233,7 @@ class Tracker:
         if coarse:
             keep = min(coarse, key=lambda inc: (inc.first, inc.id))
             for other in coarse:
-                if self._same(keep, other):
+                if other is not keep and self._within(other, keep):
                     self._merge(keep, other)
             self._attach(keep, a, tags, grow=keep.first >= t - s.link_days)
             return keep

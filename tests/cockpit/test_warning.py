@@ -118,7 +118,7 @@ def test_incident_course_equals_sql(app, db):
 
 def _map_expected(db, prefix, area_len):
     """The map's layers by pandas over plain SQL: areas with today's incidents that have a grid in
-    them (or whose coarse main area holds them), and the grids of today's fine incidents."""
+    them (or whose main area is inside them), and the grids of today's fine incidents."""
     areas = db.execute("SELECT code FROM areas WHERE length(code) = ? AND valid_to IS NULL "
                        "AND starts_with(code, ?) ORDER BY code", [area_len, prefix]).df()
     today = db.execute("SELECT incident_id, level, area_code FROM warning_incidents WHERE on_screen").df()
@@ -127,8 +127,7 @@ def _map_expected(db, prefix, area_len):
     places = pd.concat([grids[grids["incident_id"].isin(fine["incident_id"])].rename(columns={"grid_code": "code"}),
                         today[~today["level"].isin(["grid", "community"])][["incident_id", "area_code"]]
                         .rename(columns={"area_code": "code"})])
-    inside = [int(places.loc[places["code"].str.startswith(c) | places["code"].map(c.startswith),
-                             "incident_id"].nunique()) for c in areas["code"]]
+    inside = [int(places.loc[places["code"].str.startswith(c), "incident_id"].nunique()) for c in areas["code"]]
     current = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
     hot = {g for g in grids.loc[grids["incident_id"].isin(fine["incident_id"]), "grid_code"]
            if g in current and g.startswith(prefix)}

@@ -103,30 +103,45 @@ def test_the_city_baseline_follows_a_step_shaped_season():
     heating = cal.periods[:, 0].astype(bool)
     rate = np.where(heating, 60.0, 20.0)
     y = np.random.default_rng(1).poisson(rate)[None].astype(float)
-    mu = baseline.city_expectation(y, cal)[0]
+    mu = baseline.city_expectation(y, cal)[0][0]
     last = days >= np.datetime64("2026-10-01")
     ratio = mu[last] / rate[last]
     assert np.all((ratio > 0.75) & (ratio < 1.33)), ratio.round(2)
 
 
-def test_the_local_level_raises_the_expectation_after_a_change_everywhere_not_for_a_few_grids():
+def test_the_local_level_follows_a_change_everywhere_not_a_few_grids_nor_one_stray_day():
     class Areas:
         n_grids = 10
     T = 60
-    city = np.full(T, 10.0)
-    # every grid's count doubles from day 30 (a change everywhere): the level follows
+    back = np.full((T, baseline.LEVEL_DAYS), 10.0)            # the model expects 10 a day
     day = np.repeat(np.arange(T), 10)
     area = np.tile(np.arange(10), T)
-    n = np.where(day >= 30, 2.0, 1.0)
     cells = type("C", (), {"area": area, "day": day})
-    level = baseline.local_level(Areas, cells, n, city)
+    # every grid's count doubles from day 30 (a change everywhere): the level follows
+    level = baseline.local_level(Areas, cells, np.where(day >= 30, 2.0, 1.0), back)
     assert level[25] == pytest.approx(1.0, abs=0.05) and level[50] > 1.7
     # the same extra reports in one grid, capped at its bound as the fit does: hardly any change
-    capped = np.where((day >= 30) & (area == 0), 3.0, 1.0)
-    assert baseline.local_level(Areas, cells, capped, city)[50] < 1.25
-    # and it never lowers the expectation (a season the model knows may start a day late)
-    low = np.where(day >= 30, 0.2, 1.0)
-    assert baseline.local_level(Areas, cells, low, city).min() == pytest.approx(1.0)
+    assert baseline.local_level(Areas, cells, np.where((day >= 30) & (area == 0), 3.0, 1.0), back)[50] < 1.25
+    # a fall everywhere lowers it; one stray day (a season starting a day late) does not
+    assert baseline.local_level(Areas, cells, np.where(day >= 30, 0.3, 1.0), back)[50] < 0.45
+    assert baseline.local_level(Areas, cells, np.where(day == 40, 0.0, 1.0), back)[45] == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_local_level_compares_reports_with_the_model_in_force():
+    """The expectation of the days before a block is the block's own model's: across a refit it
+    is never another model's (a level learnt from the old model's misses, applied to a new model
+    that no longer misses, counted the first heating season twice)."""
+    days = np.arange(np.datetime64("2024-01-01"), np.datetime64("2024-12-31"))
+    cal = _calendar(days)
+    y = np.random.default_rng(2).poisson(np.linspace(5, 40, len(days)))[None].astype(float)
+    mu, back = baseline.city_expectation(y, cal)
+    L = baseline.LEVEL_DAYS
+    differ = 0
+    for b in range(baseline.WARMUP + baseline.BLOCK, len(days) - L, baseline.BLOCK):
+        np.testing.assert_allclose(back[0, b + L], mu[0, b:b + L])          # inside the block: its own days
+        np.testing.assert_allclose(back[0, b + 3, -3:], mu[0, b:b + 3])
+        differ += not np.allclose(back[0, b + 3, :-3], mu[0, b + 3 - L:b])  # before it: the new model's
+    assert differ >= 3
 
 
 # --- detection on hand-made arrays ----------------------------------------------------------------
@@ -211,7 +226,8 @@ def _p():
     from etl.warning.prepare import Tier
     tiers = [Tier("0101", "subclass", ("0101",), "A"), Tier("0102", "subclass", ("0102",), "B"),
              Tier("01", "class", ("0101", "0102"), "A+B"), Tier("ALL", "all", ("0101", "0102"), "全部"),
-             Tier("MULTI", "multi", ("0101", "0102"), "多类"), Tier("PATROL", "patrol", (), "巡查")]
+             Tier("MULTI", "multi", ("0101", "0102"), "多类"), Tier("PATROL", "patrol", (), "巡查"),
+             Tier("0103", "subclass", ("0103",), "C")]
     cal = type("Cal", (), {"days": np.arange(np.datetime64("2026-01-01"), np.datetime64("2026-12-31"))})
     areas = type("Areas", (), {"n_grids": 3})
     return type("P", (), {"rows": _Rows(), "tiers": tiers, "cal": cal, "areas": areas,
@@ -262,6 +278,19 @@ def test_a_long_incident_does_not_swallow_a_new_one_of_another_subclass_next_doo
     assert frame["incident"].nunique() == 2
     today = shown[31]
     assert [r["new"] for r in today] == [True, False] and today[0]["incident_id"] == frame.loc[frame["tier"] == 1, "incident"].iloc[0]
+
+
+def test_an_old_incident_never_takes_in_a_new_subject():
+    """Subclass A alarms in grid 0 for a month. A storm of A and C starts in grid 2 (not next to
+    grid 0): its own incident. An alarm of A in grid 1, between them, joins the old incident; the
+    storm's incident stays its own (a long incident that merged whatever shared a subclass with it
+    grew to 36 subclasses and five months)."""
+    alarms = [_alarm(d, 0, 0) for d in range(10, 41)]
+    alarms += [_alarm(35, 2, 4, score=6.5, observed=9, expected=1, window=2, members=(0, 6)),
+               _alarm(36, 1, 0, score=6.2)]
+    frame, _ = _track(alarms)
+    assert frame["incident"].nunique() == 2
+    assert frame.loc[frame["tier"] == 4, "incident"].iloc[0] != frame.loc[frame["day"] == 10, "incident"].iloc[0]
 
 
 def test_a_storm_of_several_subclasses_in_neighbouring_grids_is_one_incident():

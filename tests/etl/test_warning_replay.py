@@ -137,3 +137,21 @@ def test_the_replay_holds_ears_to_the_products_items_a_day(tiny_source, tiny_war
     assert truth.read(out / "trials_truth.csv")["incident_id"].str.startswith(simulate.PREFIX).all()
     assert set(pd.read_csv(out / "targets.csv")["class"]) == set(evaluate.targets(inc.assign(
         slow_ramp=inc["slow_ramp"].astype(bool)))["class"])
+
+
+def test_a_full_build_carries_over_only_warnings_of_its_own_format(tmp_path):
+    """An older release's warning tables (another shape) would break the page until the new ones
+    come: they are not carried over; this release's are."""
+    from etl.warning import build
+    for fmt, carried in ((None, False), ("an older format", False), (build.FORMAT, True)):
+        served = tmp_path / f"served-{carried}-{fmt is None}.duckdb"
+        with duckdb.connect(str(served)) as con:
+            con.execute("CREATE TABLE warning_alerts AS SELECT 1 AS x")
+            con.execute("CREATE TABLE warning_meta AS SELECT 'run' AS data_run"
+                        + ("" if fmt is None else f", '{fmt}' AS format"))
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{tmp_path / f'build-{carried}-{fmt is None}.duckdb'}' AS wh")
+        build.carry_over(con, f"'{served}'")
+        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+        con.close()
+        assert (present == {"warning_alerts", "warning_meta"}) is carried and (carried or not present), fmt

@@ -1,6 +1,7 @@
 -- 预警研判 map, base layer: the current areas of one level ($area_len digits: streets, communities, or
 -- grids) inside the viewer's jurisdiction, each with the incidents on today's screen that have a grid
--- in it (or whose main area it is inside), and the strongest one's subject.
+-- in it (an incident of a street or the district shades no single area: it is in the lists), and
+-- the strongest one's subject.
 -- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
     SELECT a.code, a.name
@@ -17,7 +18,7 @@ WITH shown AS (
 ), inside AS (
     SELECT s.code, count(DISTINCT p.incident_id) AS incidents, arg_max(p.subject, p.peak_score) AS top_subject
     FROM shown s
-    JOIN places p ON starts_with(p.code, s.code) OR starts_with(s.code, p.code)
+    JOIN places p ON starts_with(p.code, s.code)
     GROUP BY s.code
 )
 SELECT s.code, s.name, coalesce(i.incidents, 0) AS incidents, i.top_subject
