@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from etl.warning.detect import DROP, RULE
+from etl.warning.detect import RULE
 from etl.warning.prepare import ALL, FINE, LEVELS, PATROL, Prepared
 from etl.warning.settings import Settings
 
@@ -35,7 +35,7 @@ class Incident:
     series: set = field(default_factory=set)
     peak: float = 0.0
     scores: dict = field(default_factory=dict)       # day → strongest alarm that day
-    excess: dict = field(default_factory=dict)       # day → largest excess (observed − expected) that day
+    excess: list = field(default_factory=list)       # (day, series, |observed − expected|) of each alarm
     tags: dict = field(default_factory=dict)         # day → tags of its alarms that day (evaluation)
 
 
@@ -108,10 +108,9 @@ class Tracker:
             keep.recent[day] = keep.recent.get(day, set()) | g
         keep.series |= other.series
         keep.peak = max(keep.peak, other.peak)
-        for d in (keep.scores, keep.excess):
-            src = other.scores if d is keep.scores else other.excess
-            for day, v in src.items():
-                d[day] = max(d.get(day, v), v)
+        for day, v in other.scores.items():
+            keep.scores[day] = max(keep.scores.get(day, v), v)
+        keep.excess += other.excess
         for day, v in other.tags.items():
             keep.tags[day] = keep.tags.get(day, frozenset()) | v
         for key in other.series:
@@ -143,7 +142,7 @@ class Tracker:
         inc.peak = max(inc.peak, a.score)
         inc.scores[a.day] = max(inc.scores.get(a.day, a.score), a.score)
         e = a.observed - a.expected
-        inc.excess[a.day] = max(inc.excess.get(a.day, e), e) if a.kind != DROP else min(inc.excess.get(a.day, e), e)
+        inc.excess.append((a.day, key, abs(e)))
         if tags:
             inc.tags[a.day] = inc.tags.get(a.day, frozenset()) | tags
 
@@ -164,7 +163,13 @@ class Tracker:
         return all(any(self.related[m, k] for k in other.focus) for m in one.focus)
 
     def _recent_excess(self, inc: Incident, since: int) -> float:
-        return max((abs(v) for d, v in inc.excess.items() if d >= since), default=0.0)
+        """The incident's excess since `since`: per series the sum of its alarms' (after a reset a
+        series' windows do not overlap, so their excesses add up), the largest series'."""
+        per: dict = {}
+        for day, key, e in inc.excess:
+            if day >= since:
+                per[key] = per.get(key, 0.0) + e
+        return max(per.values(), default=0.0)
 
     def day(self, t: int, alarms: pd.DataFrame, tags=None) -> list[str]:
         """Process the alarms of day t; returns each alarm's incident id."""

@@ -269,6 +269,17 @@ def test_a_district_alarm_a_grid_outbreak_explains_joins_it():
     assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
 
 
+def test_a_street_alarm_over_a_week_is_explained_by_a_step_that_reset_three_times():
+    """A grid's step alarms every other day (each alarm a 2-day window after the reset, 4 reports
+    above expectation). The street's 7-day window sees 14 above: the grid's three alarms in that
+    week hold 12 of them, so it is the grid's incident, not a second row (the largest single
+    alarm holds 4)."""
+    alarms = [_alarm(d, 0, 0, observed=4.4, expected=0.4, window=2) for d in (10, 12, 14)]
+    alarms.append(_alarm(14, 4, 0, score=5.8, observed=64, expected=50, window=7))
+    frame, shown = _track(alarms)
+    assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
+
+
 def test_a_long_incident_does_not_swallow_a_new_one_of_another_subclass_next_door():
     """Subclass A alarms in grid 0 for weeks; subclass B starts in grid 1 on day 30: two rows,
     the new one first."""
