@@ -17,7 +17,7 @@ LOOPBACK = ("127.0.0.1", "::1")
 def _paths(env) -> dict:
     found = state.locate(env)
     return {"warehouse": found["warehouse"], "accounts": found["accounts"], "audit": found["audit"],
-            "api_tokens": found["api_tokens"],
+            "api_tokens": found["api_tokens"], "labels": found["warning_labels"],
             "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"]}
 
 
@@ -39,6 +39,8 @@ class Settings:
     accounts: Path = _DEFAULT_PATHS["accounts"]
     audit: Path = _DEFAULT_PATHS["audit"]
     audit_retention_days: int = 180
+    # 研判 labels on early-warning incidents (确认 / 误报 / 已处置), beside accounts and the audit log
+    labels: Path = _DEFAULT_PATHS["labels"]
     secret_key_file: Path = _DEFAULT_PATHS["secret_key_file"]   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
     # a session ends after this long without a request, and in any case this long after signing

@@ -83,18 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
-    ev = sub.add_parser("evaluate-warnings", help="用注入事件的真值评估预警方法 (detection quality "
-                                                  "against a truth file)")
+    ev = sub.add_parser("evaluate-warnings", help="回放每日预警屏幕, 用真值文件评估 (replay the daily "
+                                                  "screen over the history and judge it against a truth file)")
     ev.add_argument("--source", type=Path, required=True,
                     help="源文件目录, 含 incidents_truth.csv (source folder with the truth file)")
     _warehouse_arg(ev)
-    ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv)")
-    ev.add_argument("--false-alarm-rate", type=float, default=0.01,
-                    help="比较各方法时的误报率 (false-alarm days per series; default 0.01)")
+    ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv; format: docs/data-contract.md)")
+    ev.add_argument("--replay", action="store_true",
+                    help="逐日回放屏幕 (the replay; it is what this command does, the flag only says so)")
     ev.add_argument("--trials", type=int, default=0,
-                    help="每种方法注入的模拟事件数 (synthetic outbreaks per method, by size; e.g. 200)")
-    ev.add_argument("--cluster-trials", type=int, default=0,
-                    help="注入的模拟空间聚集数 (synthetic clusters for the scan; e.g. 50)")
+                    help="注入生成器不产生的形状的模拟事件数 (incidents of other shapes planted and replayed; e.g. 56)")
+    ev.add_argument("--seed", type=int, default=5, help="模拟事件的随机种子 (seed of the planted trials)")
+    ev.add_argument("--out", type=Path, help="写出各表与每个事件的结果 (write the tables and per-incident CSV here)")
     ev.add_argument("--save", action="store_true",
                     help="保存结果, 下次刷新时驾驶舱显示 (save for the cockpit: WAREHOUSE/warning_quality.csv)")
     from etl.backup import add_commands as add_backup_commands
@@ -164,8 +164,8 @@ def _run(args) -> int:
                         parse_clock(args.full_at) if args.full_at else None)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
-        return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save,
-                                args.trials, args.cluster_trials)
+        return evaluate_command(args.source, args.warehouse, args.truth, args.save, args.trials, args.seed,
+                                args.out)
     elif args.command == "rollback":
         from etl.refresh import rollback
         was, now = rollback(args.warehouse)

@@ -46,7 +46,8 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
     for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
         store.add(account_id, role, area, TEST_PASSWORD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
-           "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
+           "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_LABELS": str(home / "labels.sqlite"),
+           "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
            **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port),
                              *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -48,6 +48,8 @@ KEPT: tuple[Kept, ...] = (
     Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)"),
     Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)"),
     Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)"),
+    Kept("warning_labels", "sqlite", "COCKPIT_LABELS", lambda _: DATA / "warning_labels.sqlite",
+         "预警研判标记 (确认 / 误报 / 已处置)"),
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from etl.contract import AREA_LAYERS, KINDS, load_contract
+from etl.warning.truth import TRUTH_DOC as TRUTH     # the truth file is early warning's: documented there
 
 INTRO = """\
 # Data contract
@@ -213,25 +214,3 @@ def render() -> str:
     out.append(TRUTH)
     return "\n".join(out)
 
-
-TRUTH = """\
-## Not read by the ETL: `incidents_truth.csv`
-
-The generator injects incidents into the event stream and writes their ground truth beside the
-sources, for measuring early warning (`python -m etl evaluate-warnings`). Any dataset that
-follows this contract can be evaluated if it comes with a truth file of this form (UTF-8 CSV,
-one row per incident):
-
-| column | meaning | example |
-| --- | --- | --- |
-| incident_id | unique id | `INC001` |
-| type | `spike` (1–3 days), `ramp` (rising over 7–14 days) or `step` (a new level for 30–90 days) | `spike` |
-| start_date, end_date | first and last day with extra reports, inclusive | `2026-05-23` |
-| grid_codes | the 15-digit grid codes affected, separated by `;` | `220204002002004;220204002002005` |
-| n_grids | how many grids | `2` |
-| class_code, subclass_code | the category of the extra reports | `01`, `0101` |
-| size_sd | size in multiples of the baseline standard deviation | `5.0` |
-| baseline_mean_per_day, baseline_sd_per_day | the cluster × subclass daily count in the 8 weeks before | `0.25`, `0.5` |
-| extra_events | extra reports in all | `12` |
-| extra_per_day | extra reports on each day from start to end, separated by `;` | `4;4;4` |
-"""

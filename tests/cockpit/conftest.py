@@ -21,7 +21,8 @@ def world(tiny_warehouse, key_file, tmp_path_factory):
     """The app, and one account per kind of role on real areas of the tiny warehouse."""
     home = tmp_path_factory.mktemp("auth")
     app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
-                              audit=home / "audit.sqlite", secret_key_file=home / "session.key",
+                              audit=home / "audit.sqlite", labels=home / "labels.sqlite",
+                              secret_key_file=home / "session.key",
                               vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR))
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
     first = {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
