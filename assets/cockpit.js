@@ -102,7 +102,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   // a page that silently stops updating. While the server cannot be reached (a restart, a network
   // cut: a failed fetch or a proxy's 5xx), nothing changes: the page keeps its last data, and
   // its next poll that gets an answer redraws it.
-  const state = {down: false, rendered: null};
+  const state = {down: false, rendered: null, leaving: false};
   window.cockpitServer = state;            // read by the tests and by the wall's rotation below
   const realFetch = window.fetch;
   function sameServer(url) {
@@ -113,6 +113,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     return !!(init && typeof init.body === "string" && init.body.indexOf("_pages_content.children") >= 0);
   }
   function toLogin() {
+    if (state.leaving) { return; }                  // several answers at once: one navigation
+    state.leaving = true;
     const prefix = dashPrefix(), path = window.location.pathname;
     const here = (path.indexOf(prefix) === 0 ? path.slice(prefix.length) : path) || "/";
     window.location.assign(prefix + "/login?next=" + encodeURIComponent(here + window.location.search));
@@ -129,14 +131,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     const url = typeof input === "string" ? input : (input && input.url) || "";
     const render = isPageRender(init), path = window.location.pathname;
     return realFetch.apply(this, arguments).then(function (response) {
-      if (sameServer(url)) {
-        if (response.status === 401) { toLogin(); }
-        state.down = response.status >= 500;
-        if (render) { if (response.ok) { state.rendered = path; } else { backToRendered(); } }
+      if (sameServer(url) && !state.leaving) {
+        if (response.status === 401) {
+          toLogin();
+        } else {
+          state.down = response.status >= 500;
+          if (render) { if (response.ok) { state.rendered = path; } else { backToRendered(); } }
+        }
       }
       return response;
     }, function (error) {
-      if (sameServer(url)) {
+      if (sameServer(url) && !state.leaving) {
         state.down = true;
         if (render) { backToRendered(); }
       }
@@ -155,7 +160,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   // not fit glides into view during the page's turn, with no scrollbar.
   const FLOOR = 0.6;
   const root = document.documentElement;
-  let visit = null;             // {path, since, zoom, shift}
+  let visit = null;             // the page on show: {path, since, shift}
 
   function normal(path) { return (path || "/").replace(/\/+$/, "") || "/"; }
 
@@ -173,26 +178,26 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
   function style(name, value) { root.style.setProperty(name, value); }
 
-  function fit(frame, slot) {
-    const w = window.innerWidth, h = window.innerHeight;
-    if (frame.classList.contains("frame--screen")) {     // the big screen scales itself
+  // the page's scale, worked out afresh on every tick from what is drawn now (a page is drawn in
+  // steps, and for a moment after a turn the last page's content is still there): the same
+  // content gives the same scale, so nothing moves once the page is drawn
+  function fit(frame, slot, screen) {
+    if (screen) {                                        // the big screen scales itself
       root.classList.remove("kiosk-page");
       return;
     }
     root.classList.add("kiosk-page");
-    const base = Math.min(w / 1920, h / 1080);
-    let zoom = visit.zoom || base;
-    for (let i = 0; i < 3; i += 1) {                    // wider reflows shorter: settle in a few steps
+    const w = window.innerWidth, h = window.innerHeight, base = Math.min(w / 1920, h / 1080);
+    let zoom = base;
+    for (let i = 0; i < 4; i += 1) {                    // wider reflows shorter: settle in a few steps
       style("--kiosk-zoom", String(zoom));
       style("--kiosk-width", (w / zoom) + "px");
       style("--kiosk-height", (h / zoom) + "px");
       const tall = frame.offsetHeight * zoom;
-      if (tall <= h + 1) { break; }
       const next = Math.max(base * FLOOR, zoom * h / tall);
-      if (next >= zoom) { break; }
-      zoom = next;                                       // only ever smaller during a visit
+      if (tall <= h + 1 || next >= zoom - 0.001) { break; }
+      zoom = next;
     }
-    visit.zoom = zoom;
     const overflow = Math.max(0, frame.offsetHeight * zoom - h);
     const phase = ((Date.now() - visit.since) / 1000) % slot;
     const shift = overflow > 0 && phase >= slot * 0.2 ? overflow : 0;
@@ -212,14 +217,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
     root.classList.add("kiosk");
     const here = normal(window.location.pathname);
-    if (!visit || visit.path !== here) { visit = {path: here, since: Date.now(), zoom: 0, shift: null}; }
-    fit(frame, config.seconds);
+    if (!visit || visit.path !== here) { visit = {path: here, since: Date.now(), shift: null}; }
+    fit(frame, config.seconds, here === normal(dashPrefix() + "/"));
     const pages = config.pages.map(normal);
-    if (pages.length < 2 || Date.now() - visit.since < config.seconds * 1000 || window.cockpitServer.down) {
+    const server = window.cockpitServer;
+    if (pages.length < 2 || Date.now() - visit.since < config.seconds * 1000 || server.down || server.leaving) {
       return;
     }
     const at = pages.indexOf(here);
     go(config.pages[(at + 1) % pages.length]);       // a page not in the list: the first one
+    tick();                                          // the new page's frame at once, not a second later
   }
   window.setInterval(tick, 1000);
 })();

@@ -52,6 +52,11 @@ DRAWN = """() => { const p = location.pathname;
   return graphs.length > 0 && graphs.every(g => (g._fullData || []).length > 0); }"""
 
 
+# the page's path and its counters' texts
+SHOWN = """() => ({path: location.pathname,
+  counters: Array.from(document.querySelectorAll('.counter-value')).map(e => e.innerText)})"""
+
+
 def _wall_page(browser, width=1920, height=1080):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     pg = under_csp(context.new_page())
@@ -174,12 +179,14 @@ def test_a_wall_turns_through_its_pages_and_shows_a_new_generation_without_a_rel
             before = pg.inner_text("#frame-as-of")
             new_id, stamp = _publish_later(warehouse)
             assert stamp != before
-            pg.wait_for_function("(s) => document.getElementById('frame-as-of').innerText === s",
+            pg.wait_for_function("(s) => document.getElementById('frame-as-of').innerText === s && "
+                                 "location.pathname !== '/'",
                                  arg=stamp, timeout=(6 * SECONDS + 120) * 1000, polling=300)
             # and the big screen, on its next turn, draws the new generation's numbers
-            _wait_path(pg, "/", 3 * SECONDS + 60)
-            pg.wait_for_function("(g) => document.getElementById('overview-generation').innerText.includes(g)",
-                                 arg=new_id, timeout=(3 * SECONDS + 60) * 1000, polling=300)
+            pg.wait_for_function("(g) => location.pathname === '/' && "
+                                 "(document.getElementById('overview-generation') || {innerText: ''}).innerText"
+                                 ".includes(g)", arg=new_id, timeout=(6 * SECONDS + 60) * 1000, polling=300)
+            wait_drawn(pg, (SECONDS - 2) * 1000)         # for the screenshot, within the page's turn
             screenshot(pg, "kiosk_turn_new_generation")
             assert len(pg.documents) == loads, pg.documents[loads:]          # never reloaded
             assert pg.blocked == [] and pg.errors == []
@@ -200,12 +207,18 @@ def test_a_wall_rides_out_a_server_restart_and_shows_the_login_page_when_its_ses
             pg.evaluate(RECORD)
             loads = len(pg.documents)
             pg.wait_for_function(DRAWN, polling=500)
+            drawn = wait_drawn(pg, (SECONDS - 3) * 1000)
+            shown = pg.evaluate(SHOWN)
         # the server is gone: the screen keeps its page and its data, and stops turning
         pg.wait_for_function("window.cockpitServer.down", timeout=60_000, polling=300)
-        held = pg.evaluate("location.pathname")
-        pg.wait_for_timeout(2 * SECONDS * 1000)
-        assert pg.evaluate("location.pathname") == held
-        assert pg.evaluate(DRAWN) and "/login" not in pg.url
+        held, since = pg.evaluate("window.visits[window.visits.length - 1]")
+        pg.wait_for_function("(t) => Date.now() > t", arg=since + 2 * SECONDS * 1000,
+                             timeout=(2 * SECONDS + 10) * 1000, polling=500)
+        assert pg.evaluate("location.pathname") == held and "/login" not in pg.url
+        if held == shown["path"]:                         # it had not turned before the server went
+            still = inspect(pg)
+            assert set(drawn["graphs"]) <= set(still["graphs"]) and still["empty"] == [], (drawn, still)
+            assert pg.evaluate(SHOWN) == shown
         screenshot(pg, "kiosk_server_down")
         turned = len(pg.evaluate("window.visits"))
         # the same cockpit again (its stores and key kept): the screen carries on by itself
@@ -215,6 +228,7 @@ def test_a_wall_rides_out_a_server_restart_and_shows_the_login_page_when_its_ses
             pg.wait_for_function(DRAWN, polling=500)
             assert not pg.evaluate("window.cockpitServer.down")
             assert len(pg.documents) == loads and "/login" not in pg.url         # no reload, still signed in
+            wait_drawn(pg, (SECONDS - 3) * 1000)         # for the screenshot, within the page's turn
             screenshot(pg, "kiosk_after_restart")
             # an administrator ends the wall's session: the login page comes up, not a dead page
             assert AccountStore(home / "accounts.sqlite").sessions.end_of(WALL) == 1
