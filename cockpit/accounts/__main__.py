@@ -33,7 +33,7 @@ DEMO_PASSWORD = "demo-2026"
 DEMO = [("admin", "区级管理员", "district"), ("leader", "指挥长", "district"),
         ("analyst", "分析研判员", "district"), ("street", "街道管理员", "street"),
         ("community", "社区书记", "community"), ("grid", "专职网格员", "grid"),
-        ("department", "部门处置员", "department")]
+        ("department", "部门处置员", "department"), ("wall", "大屏终端", "district")]
 
 
 def demo_accounts(store: AccountStore, warehouse: Path) -> list[tuple[str, str, str]]:
