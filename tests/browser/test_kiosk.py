@@ -220,6 +220,15 @@ def test_a_wall_rides_out_a_server_restart_and_shows_the_login_page_when_its_ses
             assert set(drawn["graphs"]) <= set(still["graphs"]) and still["empty"] == [], (drawn, still)
             assert pg.evaluate(SHOWN) == shown
         screenshot(pg, "kiosk_server_down")
+        # a turn tried anyway (as if a poll had just been answered): its page cannot be drawn, and
+        # the address goes back to the page on show, so address, frame and content agree
+        pg.evaluate("""() => { const replace = history.replaceState.bind(history); window.replaced = [];
+            history.replaceState = (s, t, u) => { window.replaced.push(u); return replace(s, t, u); };
+            window.cockpitServer.down = false; }""")
+        pg.wait_for_function("window.replaced.length >= 2 && window.cockpitServer.down", timeout=30_000, polling=200)
+        turned_to, back = pg.evaluate("window.replaced")[:2]
+        assert turned_to != held and back == held and pg.evaluate("location.pathname") == held
+        assert pg.evaluate("document.getElementById('frame').classList.contains('frame--screen')") == (held == "/")
         turned = len(pg.evaluate("window.visits"))
         # the same cockpit again (its stores and key kept): the screen carries on by itself
         with cockpit_process(tiny_warehouse, env=ENV, home=home, port=port, accounts=accounts):
