@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     settings = Settings.from_env()
     if args.command == "token":               # its own store (cockpit/api/tokens.py)
         return tokens.command(args, settings)
-    store = AccountStore(settings.accounts)
+    store = AccountStore(settings.store("accounts"))
     try:
         if args.command == "add":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")

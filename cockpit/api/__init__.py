@@ -51,7 +51,7 @@ AREA_CODES = {"area_code"}
 
 def install(app: dash.Dash, settings) -> None:
     server = app.server
-    server.config.update(COCKPIT_API_TOKENS=TokenStore(settings.api_tokens),
+    server.config.update(COCKPIT_API_TOKENS=TokenStore(settings.store("api_tokens")),
                          COCKPIT_API_LIMITER=InProcessLimiter(settings.api_per_minute),
                          COCKPIT_API_FAILURES=InProcessLimiter(FAILURES_PER_MINUTE))
     server.register_blueprint(blueprint)
