@@ -4,7 +4,12 @@ A page's callbacks call *views*: pure functions of (snapshot, scope, *filters) t
 callback's outputs. `@view` memoizes them; the snapshot's repr names its generation and the
 scope's repr its code, so both are in every key and a new generation simply misses. Figures are
 stored as plain dicts: unpickling a plotly Figure re-validates it, which costs more than the
-queries it saved."""
+queries it saved.
+
+The cache is each process's memory (a bounded SimpleCache), or Redis when COCKPIT_CACHE_URL is
+set: then every web process and server shares one cache, so a view computed on one is served by
+all (Redis bounds the memory: maxmemory with allkeys-lru, docs/operations.md). A Redis that does
+not answer costs only the cache: flask-caching logs it and computes the view."""
 from __future__ import annotations
 
 import functools
@@ -13,13 +18,18 @@ import plotly.graph_objects as go
 from flask_caching import Cache
 
 cache = Cache()
+KEY_PREFIX = "cockpit:cache:"
 
 
 def init_cache(server, settings) -> None:
-    cache.init_app(server, config={"CACHE_TYPE": "SimpleCache",
-                                   "CACHE_DEFAULT_TIMEOUT": settings.cache_seconds,
-                                   "CACHE_THRESHOLD": settings.cache_entries,
-                                   "CACHE_ENABLE_SIGNALS": True})     # counted by cockpit/ops
+    config = {"CACHE_DEFAULT_TIMEOUT": settings.cache_seconds,
+              "CACHE_ENABLE_SIGNALS": True}                            # counted by cockpit/ops
+    if settings.cache_url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=settings.cache_url, CACHE_KEY_PREFIX=KEY_PREFIX,
+                      CACHE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2})
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=settings.cache_entries)
+    cache.init_app(server, config=config)
 
 
 def plain(value):

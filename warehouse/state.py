@@ -28,6 +28,7 @@ class Kept:
     env: str | None                                    # the variable that moves it
     default: Callable[[dict], Path | None]             # from what is already located
     what: str
+    in_database: bool = False                          # in COCKPIT_DATABASE_URL's database when that is set
 
 
 def _in_warehouse(name: str) -> Callable[[dict], Path | None]:
@@ -45,9 +46,9 @@ KEPT: tuple[Kept, ...] = (
          "加密库密钥：丢失则无法查看完整信息 (every sealed record)"),
     Kept("session_key", "key", "COCKPIT_SECRET_KEY_FILE", lambda _: DATA / "secrets" / "session.key",
          "会话签名密钥 (session cookies)"),
-    Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)"),
-    Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)"),
-    Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)"),
+    Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)", True),
+    Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)", True),
+    Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)", True),
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),

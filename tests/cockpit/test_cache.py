@@ -103,3 +103,28 @@ def test_filter_choices_and_polygons_are_read_once(tiny_warehouse, counted):
             first = geometry._layer(wh, layer, CITY.code, variant)
             asked = len(counted)
             assert geometry._layer(wh, layer, CITY.code, variant) == first and len(counted) == asked
+
+
+def test_with_redis_a_view_computed_on_one_server_is_served_by_another(tiny_warehouse, redis_url, tmp_path,
+                                                                      counted):
+    """COCKPIT_CACHE_URL: two apps (as two web servers) on one Redis; what one computed, the other
+    serves without asking the warehouse; another scope or generation still misses."""
+    import redis
+    from cockpit.cache import KEY_PREFIX
+    from cockpit.pages import screen
+
+    def server(name):
+        return create_app(Settings(warehouse=tiny_warehouse, cache_url=redis_url, accounts=tmp_path / f"{name}.a",
+                                   audit=tmp_path / f"{name}.audit", secret_key_file=tmp_path / "session.key"))
+    one, other = server("one"), server("other")
+    try:
+        with one.server.app_context():
+            cache.clear()
+        first = _call(one, screen.refresh_overview, 0)
+        asked = len(counted)
+        assert asked > 0 and redis.Redis.from_url(redis_url).keys(KEY_PREFIX + "*")
+        again = _call(other, screen.refresh_overview, 1)
+        assert len(counted) == asked and repr(again) == repr(first)
+    finally:
+        with one.server.app_context():
+            cache.clear()
