@@ -1,5 +1,6 @@
 """A real cockpit process (`python app.py`) on a free loopback port, for browser and HTTP tests,
-with its own account store, audit log and session key in a temporary folder."""
+with its own account store, audit log and session key in a temporary folder (or the state `env`
+names: COCKPIT_DATABASE_URL, COCKPIT_SECRET_KEY_FILE, … for several servers sharing it)."""
 from __future__ import annotations
 
 import functools
@@ -42,9 +43,10 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
     from cockpit.config import normal_prefix
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix="cockpit-"))
-    store = AccountStore(home / "accounts.sqlite")
+    store = AccountStore((env or {}).get("COCKPIT_DATABASE_URL") or home / "accounts.sqlite")
     for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
-        store.add(account_id, role, area, TEST_PASSWORD)
+        if store.get(account_id) is None:               # a second server on the same database
+            store.add(account_id, role, area, TEST_PASSWORD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
            "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
            **(env or {})}
