@@ -13,6 +13,8 @@ not answer costs only the cache: flask-caching logs it and computes the view."""
 from __future__ import annotations
 
 import functools
+import threading
+from contextlib import contextmanager
 
 import plotly.graph_objects as go
 from flask_caching import Cache
@@ -45,4 +47,30 @@ def view(func):
     @functools.wraps(func)
     def computed(*args, **kwargs):
         return plain(func(*args, **kwargs))
-    return cache.memoize()(computed)
+    memoized = cache.memoize()(computed)
+
+    @functools.wraps(func)
+    def one_at_a_time(*args, **kwargs):
+        with _flight((func.__module__, func.__qualname__, repr(args), repr(sorted(kwargs.items())))):
+            return memoized(*args, **kwargs)
+    return one_at_a_time
+
+
+# Single flight: a view asked for by many requests at once (every screen polls just after a
+# publish, when every key is new) is computed by one of them per process; the others wait for it
+# and then read the cache. Without this each of 100 waiting requests ran the same queries.
+_flights: dict[tuple, threading.Lock] = {}
+_flights_lock = threading.Lock()
+
+
+@contextmanager
+def _flight(key: tuple):
+    with _flights_lock:
+        lock = _flights.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            yield
+        finally:
+            with _flights_lock:
+                if _flights.get(key) is lock:
+                    del _flights[key]          # those still waiting hold it; latecomers hit the cache

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -52,6 +53,11 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
            **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port),
                              *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # read as it comes: a pipe nobody reads fills (64 KB of waitress' queue warnings under load)
+    # and then blocks every thread of the server that logs
+    printed: list[bytes] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, b"")), daemon=True)
+    reader.start()
     url = f"http://127.0.0.1:{port}{normal_prefix(env.get('COCKPIT_URL_PREFIX', ''))}/"
     deadline = time.monotonic() + timeout
     while True:
@@ -61,15 +67,17 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("cockpit did not start:\n" + proc.stdout.read().decode())
+                reader.join(10)
+                raise RuntimeError("cockpit did not start:\n" + b"".join(printed).decode(errors="replace"))
             time.sleep(0.3)
     try:
         yield url
     finally:
         proc.terminate()
-        printed = proc.communicate(timeout=10)[0]
+        proc.wait(10)
+        reader.join(10)
         if output is not None:
-            output.append(printed.decode(errors="replace"))
+            output.append(b"".join(printed).decode(errors="replace"))
 
 
 def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD,

@@ -47,6 +47,31 @@ def test_a_repeat_is_served_from_the_cache(tiny_warehouse, counted):
     assert len(counted) > asked
 
 
+def test_requests_asking_at_once_compute_a_view_once(tiny_warehouse, counted):
+    """Every screen asks at once (just after a publish every key is new): one request computes,
+    the others wait for it and read the cache."""
+    import threading
+    app = create_app(Settings(warehouse=tiny_warehouse))
+    from cockpit.pages import screen
+    cache.clear()
+    _call(app, screen.refresh_overview, 0)
+    alone = len(counted)
+    cache.clear()
+    counted.clear()
+    start, answers = threading.Barrier(8), []
+
+    def ask(tick):
+        start.wait()
+        answers.append(repr(_call(app, screen.refresh_overview, tick)))
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 8 and len(set(answers)) == 1
+    assert 0 < len(counted) == alone
+
+
 def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, counted, monkeypatch):
     db = tmp_path / "one.duckdb"
     shutil.copy(served_db(tiny_warehouse), db)
