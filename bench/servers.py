@@ -6,6 +6,7 @@ on the other.
 
     python bench/servers.py                                  # demo, 2 servers, 200 clients, 3 visits each
     python bench/servers.py --scale city --clients 200 --visits 3
+    python bench/servers.py --pace 10 --visits 6     # each screen refreshing every 10 s instead
 
 The big screen's requests (its callbacks and polygon layers, as Chromium makes them on opening
 it) are recorded once from a cockpit of their own, then each client signs in through nginx (its
@@ -21,6 +22,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import random
 import re
 import resource
 import ssl
@@ -93,8 +95,10 @@ class Browser:
         return self.request("POST", PREFIX + "/login", body.encode(), "application/x-www-form-urlencoded")[0]
 
 
-def _client_process(base, ca, bodies, clients, visits, account, password, go, ready, out) -> None:
-    """`clients` threads: each signs in, waits for `go`, then opens the big screen `visits` times."""
+def _client_process(base, ca, bodies, clients, visits, pace, account, password, go, ready, out) -> None:
+    """`clients` threads: each signs in, waits for `go`, then opens the big screen `visits` times:
+    back to back, or (`pace` seconds) first at a random moment within `pace` and then every
+    `pace` seconds, as a screen refreshing on its timer."""
     results, lock = [], threading.Lock()
 
     def client():
@@ -107,7 +111,9 @@ def _client_process(base, ca, bodies, clients, visits, account, password, go, re
         mine.append(("sign-in", -1, time.perf_counter() - t, signed))
         ready.put(1)
         go.wait()
+        began = time.monotonic() + random.uniform(0, pace)
         for visit in range(visits):
+            time.sleep(max(0.0, began + visit * pace - time.monotonic()))
             for body in bodies:
                 t = time.perf_counter()
                 try:
@@ -137,7 +143,7 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, processes: int,
+def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, pace: float, processes: int,
            roots: dict[str, list[str]]):
     """Returns (results, seconds for every client to sign in, seconds of the visits, CPU seconds
     by component during the visits)."""
@@ -146,8 +152,8 @@ def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, pro
     go, ready, out = ctx.Event(), ctx.Queue(), ctx.Queue()
     shares = [clients // processes + (i < clients % processes) for i in range(processes)]
     started = time.perf_counter()
-    procs = [ctx.Process(target=_client_process, args=(base, ca, bodies, n, visits, "T-ADMIN", TEST_PASSWORD,
-                                                       go, ready, out)) for n in shares if n]
+    procs = [ctx.Process(target=_client_process, args=(base, ca, bodies, n, visits, pace, "T-ADMIN",
+                                                       TEST_PASSWORD, go, ready, out)) for n in shares if n]
     for p in procs:
         p.start()
     for _ in range(clients):
@@ -223,6 +229,9 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--visits", type=int, default=3, help="big-screen openings per client")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between a client's visits (its first at random within them), as screens "
+                             "refreshing on a timer; 0 (default): back to back, every client at once")
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--state", choices=["shared", "embedded"], default="shared",
                         help="shared: PostgreSQL and Redis; embedded: SQLite and each process's memory "
@@ -257,7 +266,7 @@ def main() -> None:
         shared = sign_out_elsewhere(urls[0], urls[-1]) if len(urls) > 1 else None
         load = os.getloadavg()
         results, signing_in, ran, cpu = hammer(https, str(home / "cockpit.crt"), bodies, args.clients,
-                                               args.visits, args.processes, roots)
+                                               args.visits, args.pace, args.processes, roots)
         served = [sum(1 for _ in open(home / f"access-{i}.log", encoding="utf-8")) for i in range(args.servers)]
     report(args, results, signing_in, ran, served, shared, load, cpu)
 
@@ -268,8 +277,9 @@ def report(args, results, signing_in, ran, served, shared, load, cpu) -> None:
     ms = [1000 * r[2] for r in calls]
     errors = sum(not r[3] for r in calls)
     state = "PostgreSQL + Redis" if args.state == "shared" else "SQLite + in-process cache"
+    paced = f"one every {args.pace:g} s" if args.pace else "back to back"
     print(f"\n== {args.scale}: {args.servers} server(s) behind nginx, {state}; {args.clients} clients × "
-          f"{args.visits} big-screen visits (load average before: {load[0]:.1f})")
+          f"{args.visits} big-screen visits, {paced} (load average before: {load[0]:.1f})")
     print(f"sign-in through nginx: {len(sign_ins)} clients in {signing_in:,.1f} s, "
           f"{sum(not r[3] for r in sign_ins)} refused or failed")
     print(f"requests: {len(calls):,} in {ran:,.1f} s ({len(calls) / ran:,.0f}/s), errors {errors}; "

@@ -7,8 +7,13 @@
     python -m cockpit.accounts demo                                            # the README's demo accounts
     python -m cockpit.accounts list
     python -m cockpit.accounts token add yiwangtongguan --area 220204         # a token for another system
+    python -m cockpit.accounts migrate [--grant cockpit_web]                  # every store's schema (owner)
 
-The store is COCKPIT_ACCOUNTS (default data/accounts.sqlite)."""
+The store is in COCKPIT_DATABASE_URL's database when that is set, else the file COCKPIT_ACCOUNTS
+(default data/accounts.sqlite). `migrate` brings the account store, the audit log and the token
+store up to this release's schema (the web server does it too when it starts, if its role may);
+with --grant, run as the database's owner, it gives the web servers' role the rights they need
+and no more (docs/operations.md, "PostgreSQL roles")."""
 from __future__ import annotations
 
 import argparse
@@ -62,10 +67,14 @@ def main(argv=None) -> int:
     sub.add_parser("demo", help="建立演示账号（密码 %s）" % DEMO_PASSWORD)
     sub.add_parser("list", help="列出账号")
     tokens.add_parser(sub)
+    migrate = sub.add_parser("migrate", help="升级账号库、审计日志、令牌库的结构（PostgreSQL：以属主角色运行）")
+    migrate.add_argument("--grant", metavar="ROLE", help="并授予 Web 服务器的数据库角色所需的最小权限")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "token":               # its own store (cockpit/api/tokens.py)
         return tokens.command(args, settings)
+    if args.command == "migrate":
+        return migrate_stores(settings, args.grant)
     store = AccountStore(settings.store("accounts"))
     try:
         if args.command == "add":
@@ -87,6 +96,32 @@ def main(argv=None) -> int:
             for row in store.list():
                 print("\t".join(str(v) for v in row))
     except (ValueError, KeyError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def migrate_stores(settings, grant_to: str | None = None) -> int:
+    """Every store's schema brought up to this release's (the audit log's retention set as
+    configured); with `grant_to`, that role given the web servers' rights."""
+    from cockpit.audit import SCHEMA as AUDIT, AuditLog
+    from cockpit.accounts.store import SCHEMA as ACCOUNTS
+    if grant_to and not settings.database_url:
+        print("错误：--grant 只用于 PostgreSQL（COCKPIT_DATABASE_URL）", file=sys.stderr)
+        return 2
+    try:
+        opened = [(ACCOUNTS, AccountStore(settings.store("accounts")).db),
+                  (AUDIT, AuditLog(settings.store("audit"), settings.audit_retention_days).db)]
+        token_store = tokens.TokenStore(settings.store("api_tokens"))
+        if settings.database_url or token_store.db.exists():      # a SQLite file only once a token is made
+            token_store.db.migrate(tokens.SCHEMA)
+            opened.append((tokens.SCHEMA, token_store.db))
+        for schema, db in opened:
+            print(f"{schema.store}: {db.label}：结构已是本版本")
+            if grant_to:
+                db.grant(schema, grant_to)
+                print(f"  已授予 {grant_to}：" + "；".join(f"{t} {r}" for t, r in schema.rights.items()))
+    except RuntimeError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0

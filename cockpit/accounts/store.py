@@ -52,7 +52,9 @@ PG_STEPS = [
     CREATE INDEX failures_by_address ON failures (address, at);
     """ + PG_SESSIONS,
 ]
-SCHEMA = stores.Schema("accounts", STEPS, PG_STEPS)
+SCHEMA = stores.Schema("accounts", STEPS, PG_STEPS, rights={
+    "accounts": "SELECT, INSERT, UPDATE", "failures": "SELECT, INSERT, DELETE",
+    "sessions": "SELECT, INSERT, UPDATE, DELETE"})
 
 
 @dataclass(frozen=True)

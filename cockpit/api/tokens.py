@@ -35,7 +35,7 @@ CREATE TABLE tokens (
     created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT, last_used_at TEXT
 );
 """
-SCHEMA = stores.Schema("api_tokens", [TABLE], [TABLE])
+SCHEMA = stores.Schema("api_tokens", [TABLE], [TABLE], rights={"tokens": "SELECT, INSERT, UPDATE"})
 SCHEMA_VERSION = len(SCHEMA.sqlite)
 
 

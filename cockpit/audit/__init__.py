@@ -195,7 +195,11 @@ CREATE TABLE chain_anchor (one INTEGER PRIMARY KEY CHECK (one = 1), last_id BIGI
     f"CREATE TRIGGER {name} {when} ON {table} FOR EACH {level} EXECUTE FUNCTION {name}();\n"
     for name, (table, when, level, body) in PG_TRIGGERS.items())
 
-SCHEMA = stores.Schema("audit", STEPS, [PG_SCHEMA])
+# the web role appends and reads; it deletes and moves the anchor only as the triggers allow (what
+# retention released); it cannot update a record, truncate, or touch the triggers (not the owner)
+SCHEMA = stores.Schema("audit", STEPS, [PG_SCHEMA], rights={
+    "audit": "SELECT, INSERT, DELETE", "retention": "SELECT, INSERT, UPDATE",
+    "chain_anchor": "SELECT, INSERT, UPDATE"})
 
 
 def chain_hash(prev_hash: str, record: dict) -> str:

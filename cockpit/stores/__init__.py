@@ -21,9 +21,9 @@ release's schema. A new store (another table set, e.g. early warning's labels) d
 opens `stores.open(where)` and calls `migrate` once: docs/scaling.md, "Adding a store"."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ class Schema:
     store: str                          # its name (PostgreSQL: its row in cockpit_schema)
     sqlite: Sequence[Step]
     postgresql: Sequence[Step]
+    # PostgreSQL: what the web servers' role may do to each table (`grant`), when it is not the
+    # owner; nothing more than the cockpit needs, and never TRUNCATE, ALTER or DROP
+    rights: Mapping[str, str] = field(default_factory=dict)
 
     def steps(self, dialect: str) -> Sequence[Step]:
         return self.sqlite if dialect == "sqlite" else self.postgresql

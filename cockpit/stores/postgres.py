@@ -96,6 +96,21 @@ class PostgreSQL(Database):
             return _version(con, schema.store)
 
 
+    def grant(self, schema: Schema, role: str) -> None:
+        """Give `role` (the web servers', not the owner) the store's `rights` and nothing else:
+        run as the owner after each migration (python -m cockpit.accounts migrate --grant)."""
+        from psycopg import sql
+        who = sql.Identifier(role)
+        with self.transaction() as con:
+            con.raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+                sql.Identifier(con.execute("SELECT current_schema()").fetchone()[0]), who))
+            con.raw.execute(sql.SQL("GRANT SELECT ON cockpit_schema TO {}").format(who))
+            for table, rights in schema.rights.items():
+                if not set(rights.replace(",", " ").split()) <= {"SELECT", "INSERT", "UPDATE", "DELETE"}:
+                    raise ValueError(f"{schema.store}: {table}: {rights}")
+                con.raw.execute(sql.SQL(f"GRANT {rights} ON {{}} TO {{}}").format(sql.Identifier(table), who))
+
+
 def _version(con: Connection, store: str) -> int:
     if con.execute("SELECT to_regclass('cockpit_schema')").fetchone()[0] is None:
         return 0
