@@ -1,7 +1,8 @@
 """`python -m etl backup` and `restore`: a backup restored into an empty folder serves the same
 numbers to the same accounts; checksums are checked before anything is written; nothing that
 exists is overwritten without --force; SQLite stores are copied consistently while written; a
-store registered in warehouse/state.py is backed up with no other change."""
+store registered in warehouse/state.py is backed up with no other change; the state in
+PostgreSQL is dumped and restored with its audit chain and its protections."""
 import http.cookiejar
 import json
 import os
@@ -212,3 +213,65 @@ def test_only_the_newest_backups_stay_and_a_killed_one_never_counts(origin, tmp_
     made = [bk.backup(tmp_path / "backups", found, keep=2) for _ in range(3)]
     assert sorted((tmp_path / "backups").iterdir()) == made[1:]
     assert bk.backup_folder(tmp_path / "backups") == made[-1]
+
+
+def test_the_state_database_is_dumped_and_restored_with_its_chain(origin, tmp_path, postgres_url):
+    """COCKPIT_DATABASE_URL: the accounts, audit log and tokens go into the backup as one pg_dump
+    (not the unused SQLite files, never the password); restored into another database, the chain
+    and its head are the same and its triggers guard it again; a database that holds a cockpit's
+    state is replaced only with --force."""
+    import psycopg
+    from cockpit.api.tokens import TokenStore
+    from tests.servers import fresh_database
+    home, env = origin
+    with fresh_database(postgres_url) as source, fresh_database(postgres_url) as target:
+        store = AccountStore(source)
+        store.add("T-ADMIN", "区级管理员", "2202", TEST_PASSWORD)
+        log = AuditLog(source)
+        for action in ("login", "page_view", "logout"):
+            log.record("T-ADMIN", "10.0.0.5", action)
+        head = log.verify().head
+        TokenStore(source).add("client", "220204")
+        folder = bk.backup(tmp_path / "backups", state.locate({**env, "COCKPIT_DATABASE_URL": source}))
+        manifest = (folder / bk.MANIFEST).read_text(encoding="utf-8")
+        entries = {e["name"]: e for e in json.loads(manifest)["entries"]}
+        assert entries["database"]["file"] == "postgresql/database.dump"
+        assert all(entries[n].get("absent") for n in ("accounts", "audit", "api_tokens"))
+        assert not (folder / "sqlite" / "accounts.sqlite").exists()
+        password = psycopg.conninfo.conninfo_to_dict(postgres_url)["password"]
+        assert password not in manifest and source not in manifest
+
+        elsewhere = {**_env(tmp_path / "t", tmp_path / "t" / "warehouse", tmp_path / "t" / "p.key"),
+                     "COCKPIT_DATABASE_URL": target}
+        bk.restore(folder, state.locate(elsewhere))
+        restored = AuditLog(target).verify()
+        assert restored.ok and restored.head == head and restored.records == 3, restored
+        assert AccountStore(target).sign_in("T-ADMIN", TEST_PASSWORD, "10.0.0.6").account is not None
+        assert [t["name"] for t in TokenStore(target).list()] == ["client"]
+        with psycopg.connect(target, autocommit=True) as con, pytest.raises(psycopg.errors.IntegrityError):
+            con.execute("UPDATE audit SET account = 'someone else'")
+        AuditLog(target).record("T-ADMIN", "10.0.0.6", "login")          # the chain goes on
+        assert AuditLog(target).verify().records == 4
+
+        again = {**_env(tmp_path / "t2", tmp_path / "t2" / "warehouse", tmp_path / "t2" / "p.key"),
+                 "COCKPIT_DATABASE_URL": target}
+        with pytest.raises(bk.BackupError, match="database"):
+            bk.restore(folder, state.locate(again))
+        bk.restore(folder, state.locate(again), force=True)
+        assert AuditLog(target).verify().records == 3 and AuditLog(target).verify().head == head
+
+
+def test_a_backup_without_pg_dump_fails_rather_than_leave_the_database_out(origin, tmp_path, monkeypatch):
+    from etl import backup_database
+
+    def missing(name):
+        raise backup_database.DatabaseError(f"找不到 {name}")
+    monkeypatch.setattr(backup_database, "program", missing)
+    home, env = origin
+    found = state.locate({**env, "COCKPIT_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    with pytest.raises(bk.BackupError, match="pg_dump"):
+        bk.backup(tmp_path / "backups", found)
+    assert not list((tmp_path / "backups").glob(bk.PREFIX + "*"))
+    folder = bk.backup(tmp_path / "backups", found, database=False)      # the DBA backs it up
+    entry = next(e for e in json.loads((folder / bk.MANIFEST).read_text())["entries"] if e["name"] == "database")
+    assert entry["absent"] and "DBA" in entry["note"]
