@@ -95,3 +95,138 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     });
   }).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
 })();
+
+(function () {
+  // Every page: when the server answers a request "not signed in" (401: the session ended or was
+  // ended), show the login page, which brings the browser back here once signed in, rather than
+  // a page that silently stops updating. While the server cannot be reached (a restart, a network
+  // cut: a failed fetch or a proxy's 5xx), nothing changes: the page keeps its last data, and
+  // its next poll that gets an answer redraws it.
+  const state = {down: false, rendered: null, leaving: false};
+  window.cockpitServer = state;            // read by the tests and by the wall's rotation below
+  const realFetch = window.fetch;
+  function sameServer(url) {
+    try { return new URL(url, window.location.href).origin === window.location.origin; }
+    catch (e) { return false; }
+  }
+  function isPageRender(init) {
+    return !!(init && typeof init.body === "string" && init.body.indexOf("_pages_content.children") >= 0);
+  }
+  function toLogin() {
+    if (state.leaving) { return; }                  // several answers at once: one navigation
+    state.leaving = true;
+    const prefix = dashPrefix(), path = window.location.pathname;
+    const here = (path.indexOf(prefix) === 0 ? path.slice(prefix.length) : path) || "/";
+    window.location.assign(prefix + "/login?next=" + encodeURIComponent(here + window.location.search));
+  }
+  // a page whose drawing failed (no answer): back to the path of the page still on show, so
+  // the address, the frame's class and the content agree
+  function backToRendered() {
+    if (state.rendered && state.rendered !== window.location.pathname) {
+      window.history.replaceState(null, "", state.rendered);
+      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    }
+  }
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    const render = isPageRender(init), path = window.location.pathname;
+    return realFetch.apply(this, arguments).then(function (response) {
+      if (sameServer(url) && !state.leaving) {
+        if (response.status === 401) {
+          toLogin();
+        } else {
+          state.down = response.status >= 500;
+          if (render) { if (response.ok) { state.rendered = path; } else { backToRendered(); } }
+        }
+      }
+      return response;
+    }, function (error) {
+      if (sameServer(url) && !state.leaving) {
+        state.down = true;
+        if (render) { backToRendered(); }
+      }
+      throw error;
+    });
+  };
+})();
+
+(function () {
+  // A wall screen (an account of kind kiosk: the frame carries #frame-kiosk with its pages and
+  // seconds): full screen without navigation, turning through the centre's pages in the
+  // browser (the next page is drawn as a link would draw it: no reload, no request of its own
+  // beyond the page's data). While the server does not answer it stays on the page on show.
+  // Pages other than the big screen are drawn as at 1920×1080 and scaled to the wall, made
+  // wider and smaller (down to FLOOR of that scale) when taller than the wall; what still does
+  // not fit glides into view during the page's turn, with no scrollbar.
+  const FLOOR = 0.6;
+  const root = document.documentElement;
+  let visit = null;             // the page on show: {path, since, shift}
+
+  function normal(path) { return (path || "/").replace(/\/+$/, "") || "/"; }
+
+  function settings() {
+    const el = document.getElementById("frame-kiosk");
+    if (!el) { return null; }
+    return {pages: (el.dataset.pages || "").split(" ").filter(Boolean),
+            seconds: Math.max(5, parseInt(el.dataset.seconds, 10) || 60)};
+  }
+
+  function go(page) {
+    window.history.replaceState(null, "", page);      // no history to grow over weeks
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+  }
+
+  function style(name, value) { root.style.setProperty(name, value); }
+
+  // the page's scale, worked out afresh on every tick from what is drawn now (a page is drawn in
+  // steps, and for a moment after a turn the last page's content is still there): the same
+  // content gives the same scale, so nothing moves once the page is drawn
+  function fit(frame, slot, screen) {
+    if (screen) {                                        // the big screen scales itself
+      root.classList.remove("kiosk-page");
+      return;
+    }
+    root.classList.add("kiosk-page");
+    const w = window.innerWidth, h = window.innerHeight, base = Math.min(w / 1920, h / 1080);
+    let zoom = base;
+    for (let i = 0; i < 4; i += 1) {                    // wider reflows shorter: settle in a few steps
+      style("--kiosk-zoom", String(zoom));
+      style("--kiosk-width", (w / zoom) + "px");
+      style("--kiosk-height", (h / zoom) + "px");
+      const tall = frame.offsetHeight * zoom;
+      const next = Math.max(base * FLOOR, zoom * h / tall);
+      if (tall <= h + 1 || next >= zoom - 0.001) { break; }
+      zoom = next;
+    }
+    const overflow = Math.max(0, frame.offsetHeight * zoom - h);
+    const phase = ((Date.now() - visit.since) / 1000) % slot;
+    const shift = overflow > 0 && phase >= slot * 0.2 ? overflow : 0;
+    if (shift !== visit.shift) {
+      style("--kiosk-glide", (visit.shift === null ? 0 : slot * 0.35) + "s");
+      style("--kiosk-shift", -shift + "px");
+      visit.shift = shift;
+    }
+  }
+
+  function tick() {
+    const config = settings(), frame = document.getElementById("frame");
+    if (!config || !frame) {
+      root.classList.remove("kiosk", "kiosk-page");
+      visit = null;
+      return;
+    }
+    root.classList.add("kiosk");
+    const here = normal(window.location.pathname);
+    if (!visit || visit.path !== here) { visit = {path: here, since: Date.now(), shift: null}; }
+    fit(frame, config.seconds, here === normal(dashPrefix() + "/"));
+    const pages = config.pages.map(normal);
+    const server = window.cockpitServer;
+    if (pages.length < 2 || Date.now() - visit.since < config.seconds * 1000 || server.down || server.leaving) {
+      return;
+    }
+    const at = pages.indexOf(here);
+    go(config.pages[(at + 1) % pages.length]);       // a page not in the list: the first one
+    tick();                                          // the new page's frame at once, not a second later
+  }
+  window.setInterval(tick, 1000);
+})();

@@ -13,7 +13,8 @@ run log's data_seconds), the other column the whole run. The floor reads
 each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv(…, all_varchar
 = true)` (text, as the refresh reads it first: type sniffing fails on real-sized files; nothing
 checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
-read the ratio beside the seconds."""
+read the ratio beside the seconds, and the full refresh's CPU seconds ("cpu s"), which another
+process's load changes far less than its wall time."""
 from __future__ import annotations
 
 import argparse
@@ -87,7 +88,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; {args.runs} run(s) per scale; medians (min–max)\n")
-    print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'ratio':>6} "
+    print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'cpu s':>7} {'ratio':>6} "
           f"{'data s':>15} {'floor MB':>9} {'refresh MB':>11} {'rows/s':>9} {'day rows':>9} {'data s':>15} "
           f"{'incremental s':>15}")
     for scale in args.scales:
@@ -112,10 +113,11 @@ def main() -> None:
             n = rows_in(work)
         f_med, f_range, f_peak = _summary(floor)
         r_med, r_range, r_peak = _summary(full)
+        r_cpu = statistics.median(r["cpu"] for r in full)
         i_med, i_range, _ = _summary(incremental)
         d_med, d_range, _ = _summary(data)
         fd_med, fd_range, _ = _summary(full_data)
-        print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} "
+        print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} {r_cpu:>7.0f} "
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
               f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7}")
 

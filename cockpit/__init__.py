@@ -8,6 +8,7 @@ from pathlib import Path
 import dash
 from dash import _callback
 
+from cockpit.accounts import check_wall_pages
 from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
@@ -21,7 +22,8 @@ from cockpit.headers import install as install_headers
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
-    settings = replace(settings, url_prefix=normal_prefix(settings.url_prefix))
+    settings = replace(settings, url_prefix=normal_prefix(settings.url_prefix),
+                       kiosk_pages=check_wall_pages(settings.kiosk_pages))
     app = dash.Dash(
         __name__,
         use_pages=True,

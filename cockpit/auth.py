@@ -4,15 +4,18 @@ Only /login answers without a session. The session cookie (signed with the confi
 HttpOnly, SameSite=Lax, Secure when served over HTTPS) carries only a random token; the session
 itself lives in the account store (accounts/sessions.py) and is looked up on every request, so
 signing out, disabling the account or changing its password ends it wherever the cookie was
-copied, and it ends after an idle time and an absolute lifetime. Dash callbacks are checked
+copied, and it ends after an idle time and an absolute lifetime (its account kind's:
+accounts/sessions.py `lifetime`; a wall screen's is pinned to its address). Dash callbacks are checked
 before Dash runs them (callback_check.py: exactly the shape the renderer sends, or 400), and
 against the page that declares them; the page renderer against the page Dash will draw. Every
 refusal of a signed-in account is audited."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import secrets
+from dataclasses import replace
 from urllib.parse import urlparse
 
 import dash
@@ -20,7 +23,7 @@ from flask import Response, current_app, g, redirect, request, session
 
 from cockpit import callback_check
 from cockpit.accounts import Account
-from cockpit.accounts.sessions import Lifetime
+from cockpit.accounts import sessions
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.callback_check import BadCallback, UnknownCallback
@@ -38,10 +41,11 @@ def install(app: dash.Dash, settings) -> None:
     server.config.update(
         SESSION_COOKIE_NAME="cockpit_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies,
-        # the cookie only names a server-side session, which decides when it ends
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        # the cookie only names a server-side session, which decides when it ends: the cookie
+        # lasts as long as the longest session (a wall screen's), the server ends the others sooner
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=sessions.longest(settings)),
         SESSION_REFRESH_EACH_REQUEST=False,
-        COCKPIT_LIFETIME=Lifetime(settings.session_idle_minutes * 60, settings.session_hours * 3600),
+        COCKPIT_LIFETIME=functools.partial(sessions.lifetime, settings=settings),
         COCKPIT_ACCOUNTS=AccountStore(settings.store("accounts")), COCKPIT_AUDIT=audit_log,
         COCKPIT_DASH=app)        # this app's callbacks (dash.get_app() is the process's latest)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
@@ -71,7 +75,15 @@ def audit_refusal(response: Response) -> Response:
 
 
 def signed_in() -> Account | None:
-    return accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"])
+    return _as_set_up(accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"],
+                                           address=request.remote_addr or ""))
+
+
+def _as_set_up(account: Account | None) -> Account | None:
+    """A wall screen's account with the pages the centre rotates on its walls (settings)."""
+    if account is None or account.kind != "kiosk":
+        return account
+    return replace(account, wall_pages=current_app.config["COCKPIT_SETTINGS"].kiosk_pages)
 
 
 def gate():
@@ -112,7 +124,8 @@ def _check_callback(account: Account):
         if page is not None and not account.may_open(page):
             audit("denied", page, "页面")
             return Response("无权访问该页面", status=403, mimetype="text/plain")
-        audit("page_view", page or "（无此页面）")
+        if account.views_audited:
+            audit("page_view", page or "（无此页面）")
         return None
     module = getattr(spec["callback"], "__module__", None)
     page = next((p["path"] for p in dash.page_registry.values() if p["module"] == module), None)
@@ -142,16 +155,16 @@ def login():
         else:
             result = accounts().sign_in(account_id, request.form.get("password", ""),
                                         request.remote_addr or "")
-            if result.account is not None:
+            account = _as_set_up(result.account)
+            if account is not None:
                 session.clear()
                 session.permanent = True
-                session["sid"] = accounts().sessions.start(result.account.account_id,
-                                                           current_app.config["COCKPIT_LIFETIME"])
-                audit("login", account=result.account.account_id)
-                home = result.account.home
+                session["sid"] = accounts().sessions.start(account.account_id, current_app.config["COCKPIT_LIFETIME"],
+                                                           address=request.remote_addr or "")
+                audit("login", account=account.account_id)
                 page = _page_of_path(target)
                 return redirect(request.script_root
-                                + (target if page is None or result.account.may_open(page) else home))
+                                + (target if page is None or account.may_open(page) else account.home))
             error = result.refused
             # an unknown name may be a password typed in the wrong box: never log it
             known = accounts().get(account_id) is not None

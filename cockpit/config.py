@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cockpit.accounts import check_wall_pages
 from warehouse import state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ LOOPBACK = ("127.0.0.1", "::1")
 def _paths(env) -> dict:
     found = state.locate(env)
     return {"warehouse": found["warehouse"], "accounts": found["accounts"], "audit": found["audit"],
-            "api_tokens": found["api_tokens"],
+            "api_tokens": found["api_tokens"], "labels": found["warning_labels"],
             "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"]}
 
 
@@ -39,12 +40,21 @@ class Settings:
     accounts: Path = _DEFAULT_PATHS["accounts"]
     audit: Path = _DEFAULT_PATHS["audit"]
     audit_retention_days: int = 180
+    # 研判 labels on early-warning incidents (确认 / 误报 / 已处置), beside accounts and the audit log
+    labels: Path = _DEFAULT_PATHS["labels"]
     secret_key_file: Path = _DEFAULT_PATHS["secret_key_file"]   # signs session cookies (0600)
     secure_cookies: bool = False     # set when served over HTTPS (a reverse proxy)
     # a session ends after this long without a request, and in any case this long after signing
     # in (an open page polls every refresh_seconds, so idleness alone would never end it)
     session_idle_minutes: int = 30
     session_hours: int = 8
+    # wall screens (role 大屏终端): the pages they rotate through and how long each shows; their
+    # sessions last days (pinned to the screen's address: accounts/sessions.py) and end when
+    # no request came for kiosk_idle_hours (a screen switched off over a weekend survives it)
+    kiosk_pages: tuple[str, ...] = ("/",)
+    kiosk_seconds: int = 60
+    kiosk_session_days: int = 30
+    kiosk_idle_hours: int = 72
     # who may show the cockpit in a frame (CSP frame-ancestors): 'none', 'self' or origins
     frame_ancestors: str = "'none'"
     # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
@@ -81,9 +91,12 @@ class Settings:
             s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
         if env.get("COCKPIT_SECURE_COOKIES"):
             s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
-        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour"):
+        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour",
+                     "kiosk_seconds", "kiosk_session_days", "kiosk_idle_hours"):
             if env.get(f"COCKPIT_{name.upper()}"):
                 s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
+        if env.get("COCKPIT_KIOSK_PAGES"):
+            s = replace(s, kiosk_pages=_list(env["COCKPIT_KIOSK_PAGES"]))
         if env.get("COCKPIT_FRAME_ANCESTORS"):
             s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
         if env.get("COCKPIT_TRUSTED_PROXIES"):
@@ -105,7 +118,9 @@ class Settings:
         if env.get("COCKPIT_CACHE_URL"):
             s = replace(s, cache_url=env["COCKPIT_CACHE_URL"])
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
-        return replace(s, url_prefix=normal_prefix(s.url_prefix))
+        if s.kiosk_seconds < 5:
+            raise ValueError(f"COCKPIT_KIOSK_SECONDS 至少 5 秒：{s.kiosk_seconds}")
+        return replace(s, url_prefix=normal_prefix(s.url_prefix), kiosk_pages=check_wall_pages(s.kiosk_pages))
 
     def __post_init__(self):
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):

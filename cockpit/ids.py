@@ -8,6 +8,7 @@ FRAME_TICK = "frame-tick"               # asks the server, now and then, which g
 GENERATION = "frame-generation"          # the generation this page shows; pages redraw when it changes
 AS_OF = "frame-as-of"
 SCOPE_NAME = "frame-scope"
+KIOSK = "frame-kiosk"                    # a wall screen's rotation (data-pages, data-seconds), read by cockpit.js
 
 # the big screen (/)
 SCREEN_SCOPE = "screen-scope"

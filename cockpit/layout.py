@@ -1,12 +1,14 @@
 """The frame around every page: title, jurisdiction, data-as-of stamp, navigation.
 
 The big screen (`/`) draws its own title bar on a 1920×1080 canvas; there the frame's header
-and navigation step aside (a class on the frame, set in the browser from the URL)."""
+and navigation step aside (a class on the frame, set in the browser from the URL). A wall
+screen's account (kind `kiosk`) gets no navigation but its rotation: the pages and seconds per
+page, which assets/cockpit.js turns through in the browser, full screen."""
 from __future__ import annotations
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
 from cockpit import ids
 from cockpit.context import viewer_scope, warehouse
@@ -23,8 +25,19 @@ def navigation(account) -> html.Nav:
     return html.Nav(links + who, className="nav")
 
 
+def rotation(account) -> html.Div:
+    """A wall screen's rotation, for the browser: its pages (as the browser's paths, under the
+    URL prefix) and the seconds each shows."""
+    settings = current_app.config["COCKPIT_SETTINGS"]
+    pages = [request.script_root + page for page in account.wall_pages if account.may_open(page)]
+    return html.Div(id=ids.KIOSK, hidden=True,
+                    **{"data-pages": " ".join(pages), "data-seconds": str(settings.kiosk_seconds)})
+
+
 def frame(refresh_ms: int) -> html.Div:
     """The page frame for the signed-in account (Dash calls this for every page load)."""
+    account = g.get("account") if has_request_context() else None
+    wall = account is not None and account.kind == "kiosk"
     return html.Div([
         dcc.Location(id=ids.URL),
         dcc.Interval(id=ids.FRAME_TICK, interval=refresh_ms, n_intervals=0),
@@ -34,7 +47,7 @@ def frame(refresh_ms: int) -> html.Div:
             html.H1("网格治理数字驾驶舱", className="header-title"),
             html.Div(id=ids.AS_OF, className="header-as-of"),
         ], className="header"),
-        navigation(g.get("account") if has_request_context() else None),
+        rotation(account) if wall else navigation(account),
         html.Main(dash.page_container, className="page"),
     ], id=ids.FRAME, className="frame")
 

@@ -42,6 +42,11 @@ def _refresh_args(parser):
                         help=f"行数不得低于当前版本的比例 (default {d.min_row_ratio})")
     parser.add_argument("--max-quarantine-share", type=float, default=d.max_quarantine_share,
                         help=f"单个文件隔离行的最大比例 (default {d.max_quarantine_share})")
+    parser.add_argument("--topology", choices=["warn", "refuse"], default=d.topology,
+                        help="网格未铺满社区 (重叠、缝隙、越界) 时: warn 报告并发布, refuse 拒绝发布 "
+                             f"(grids that do not tile their community; default {d.topology})")
+    parser.add_argument("--topology-tolerance", type=float, default=d.topology_tolerance_m2,
+                        help=f"不报告的重叠与缝隙面积上限, 平方米 (default {d.topology_tolerance_m2:g})")
     parser.add_argument("--force", action="store_true", help="源文件未变也重建 (rebuild unchanged files)")
     parser.add_argument("--memory-limit", default=d.memory_limit,
                         help=f"构建时 DuckDB 内存上限, 超出部分写入临时文件 (env ETL_MEMORY_LIMIT, default {d.memory_limit})")
@@ -78,18 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
-    ev = sub.add_parser("evaluate-warnings", help="用注入事件的真值评估预警方法 (detection quality "
-                                                  "against a truth file)")
+    ev = sub.add_parser("evaluate-warnings", help="回放每日预警屏幕, 用真值文件评估 (replay the daily "
+                                                  "screen over the history and judge it against a truth file)")
     ev.add_argument("--source", type=Path, required=True,
                     help="源文件目录, 含 incidents_truth.csv (source folder with the truth file)")
     _warehouse_arg(ev)
-    ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv)")
-    ev.add_argument("--false-alarm-rate", type=float, default=0.01,
-                    help="比较各方法时的误报率 (false-alarm days per series; default 0.01)")
+    ev.add_argument("--truth", type=Path, help="真值文件 (default SOURCE/incidents_truth.csv; format: docs/data-contract.md)")
+    ev.add_argument("--replay", action="store_true",
+                    help="逐日回放屏幕 (the replay; it is what this command does, the flag only says so)")
     ev.add_argument("--trials", type=int, default=0,
-                    help="每种方法注入的模拟事件数 (synthetic outbreaks per method, by size; e.g. 200)")
-    ev.add_argument("--cluster-trials", type=int, default=0,
-                    help="注入的模拟空间聚集数 (synthetic clusters for the scan; e.g. 50)")
+                    help="注入生成器不产生的形状的模拟事件数 (incidents of other shapes planted and replayed; e.g. 56)")
+    ev.add_argument("--seed", type=int, default=5, help="模拟事件的随机种子 (seed of the planted trials)")
+    ev.add_argument("--out", type=Path, help="写出各表与每个事件的结果 (write the tables and per-incident CSV here)")
     ev.add_argument("--save", action="store_true",
                     help="保存结果, 下次刷新时驾驶舱显示 (save for the cockpit: WAREHOUSE/warning_quality.csv)")
     from etl.backup import add_commands as add_backup_commands
@@ -103,7 +108,8 @@ def _refresh_argv(args) -> list[str]:
     """The refresh options of a `schedule` command, for its child runs."""
     argv = ["--source", str(args.source), "--warehouse", str(args.warehouse), "--key-file",
             str(args.key_file), "--keep", str(args.keep), "--min-row-ratio", str(args.min_row_ratio),
-            "--max-quarantine-share", str(args.max_quarantine_share), "--memory-limit", args.memory_limit]
+            "--max-quarantine-share", str(args.max_quarantine_share), "--memory-limit", args.memory_limit,
+            "--topology", args.topology, "--topology-tolerance", str(args.topology_tolerance)]
     return argv + (["--mapping", str(args.mapping)] if args.mapping else []) \
         + (["--force"] if args.force else []) + (["--incremental"] if args.incremental else []) \
         + (["--warning-settings", str(args.warning_settings)] if args.warning_settings else [])
@@ -145,7 +151,8 @@ def _run(args) -> int:
         from etl.refresh import PublishRules, refresh
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
                              max_quarantine_share=args.max_quarantine_share, force=args.force,
-                             memory_limit=args.memory_limit)
+                             memory_limit=args.memory_limit, topology=args.topology,
+                             topology_tolerance_m2=args.topology_tolerance)
         report = refresh(args.source, args.warehouse, args.key_file, args.mapping, rules,
                          incremental=args.incremental, warning_settings=args.warning_settings)
         quarantined = sum(f["quarantined"] for f in report.files)
@@ -157,8 +164,8 @@ def _run(args) -> int:
                         parse_clock(args.full_at) if args.full_at else None)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
-        return evaluate_command(args.source, args.warehouse, args.truth, args.false_alarm_rate, args.save,
-                                args.trials, args.cluster_trials)
+        return evaluate_command(args.source, args.warehouse, args.truth, args.save, args.trials, args.seed,
+                                args.out)
     elif args.command == "rollback":
         from etl.refresh import rollback
         was, now = rollback(args.warehouse)
@@ -168,15 +175,57 @@ def _run(args) -> int:
     return 0
 
 
+STATUS_NAMES = {"running": "运行中", "published": "已发布", "unchanged": "无变化", "rejected": "未通过检查",
+                "failed": "失败", "interrupted": "中断", "rolled_back": "已回滚", "refused": "被拒绝 (锁被占用)"}
+
+
 def _print_status(warehouse: Path) -> None:
+    from contextlib import closing
+
     from etl import generations, runlog
     served = generations.current(warehouse)
     print(f"当前版本 (served): {served.id if served else '无 (none)'}")
     print("保留版本 (kept):", ", ".join(g.id for g in generations.published(warehouse)) or "无")
+    for line in _served_warnings(served):
+        print(f"警告 (warning): {line}")
+    if (Path(warehouse) / runlog.FILE).exists():
+        with closing(runlog.connect(warehouse)) as con:
+            if n := runlog.mark_gone(con):
+                print(f"{n} 次运行的进程已不在, 标记为中断 (runs whose process is gone: interrupted)")
     for r in runlog.runs(warehouse, limit=10):
-        print(f"  {r['started_at']}  {r['command']:<8} {r['status']:<12} exit={r['exit_code']}  "
+        status = STATUS_NAMES.get(r["status"], r["status"])
+        print(f"  {r['started_at']}  {r['command']:<8} {status} ({r['status']})  exit={r['exit_code']}  "
               f"in={r['rows_in']} loaded={r['rows_loaded']} quarantined={r['rows_quarantined']}  "
               f"{r['error'] or ''}")
+
+
+def _served_warnings(served) -> list[str]:
+    """What the served generation says a steward should fix: grids that do not tile their
+    community, years the work calendar does not cover."""
+    if served is None:
+        return []
+    import duckdb
+
+    from etl import workcalendar
+    out = []
+    with duckdb.connect(str(served.path), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "grid_topology" in tables:
+            for day, community, problem, grids, area in con.execute(
+                    "SELECT check_date, community_code, problem, grid_codes, area_m2 FROM grid_topology "
+                    "ORDER BY area_m2 DESC").fetchall():
+                out.append(f"网格拓扑 {TOPOLOGY_NAMES.get(problem, problem)}: 社区 {community}, 网格 "
+                           f"{grids.replace(';', '、')}, {area:,.0f} m² ({day} 起)")
+        if "calendar_coverage" in tables:
+            for year, events, needs in con.execute(
+                    "SELECT year, events, needs FROM calendar_coverage WHERE source IS NULL ORDER BY year").fetchall():
+                out.append(f"工作日历未覆盖 {year} 年" + (f" (事件 {events}, 需求 {needs})" if events or needs else "")
+                           + f": 其工作日按周一至周五计算, 法定节假日与调休不计; 请在 {workcalendar.calendar_path()} "
+                           "中添加该年国务院放假安排")
+    return out
+
+
+TOPOLOGY_NAMES = {"overlap": "重叠", "gap": "缝隙", "outside_community": "越出社区"}
 
 
 if __name__ == "__main__":

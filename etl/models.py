@@ -76,6 +76,30 @@ def update_marts(con) -> dict[str, int]:
     return done
 
 
+def rebuild_from(con, *tables: str) -> list[str]:
+    """After wh.<tables> changed in a copy of a generation (the work calendar: wh.workdays): every
+    core model reading them computed again from its own rows (its `-- derived:` columns dropped,
+    the rest being its staging input), then every mart reading any of those. Returns the models
+    rebuilt, as layer/name."""
+    changed, done = set(tables), []
+    for layer in ("core", "marts"):
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            if not any(re.search(rf"\bwh\.{t}\b", sql) for t in changed):
+                continue
+            if layer == "core":
+                derived = re.search(r"^-- derived: (.+)$", sql, re.M)
+                if derived is None:
+                    raise ValueError(f"{path.name} reads {sorted(changed)} but names no -- derived: columns")
+                con.execute(f"CREATE OR REPLACE TABLE memory.stg_{path.stem} AS "
+                            f"SELECT * EXCLUDE ({derived.group(1)}) FROM wh.{path.stem}")
+                changed.add(path.stem)
+            run_file(con, layer, path.stem)
+            done.append(f"{layer}/{path.stem}")
+    log.info("重建 (rebuilt): %s", ", ".join(done))
+    return done
+
+
 def _update_rows(con, name: str, model: str, scope: str) -> int:
     con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
     (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]

@@ -19,27 +19,27 @@ from pathlib import Path
 
 import duckdb
 
-from etl import contract, generations, models, runlog, vault
+from etl import contract, generations, models, runlog, values, vault, workcalendar
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
 from etl.extract import SourceError, load_csv, sniff
-from etl.geo import map_shapes
+from etl.geo import map_shapes, topology
 from etl.lock import Locked, refresh_lock
 from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
-from etl.privacy import hmac_pads, load_or_create_key, masking_sql
+from etl.privacy import hmac_pads, load_or_create_key, masking_sql, scrub_text_sql, shown_line
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.warning import build as warning
 from etl.warning.settings import SettingsError
-from etl.workcalendar import workdays
 from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
 # tables whose row counts must not collapse from one generation to the next
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
-WAREHOUSE_FORMAT = "2026-11-28 warning_meta, meta.warehouse_format, minutes_to_deadline of the unhandled"
+WAREHOUSE_FORMAT = ("2026-12-06 column kinds: shared masks, scrubbed text, load_log.lines_in, "
+                    "meta.calendar_digest, calendar_coverage, grid_topology")
 GUARDED_TABLES = ("areas", "households", "persons", "events")
 
 
@@ -49,6 +49,10 @@ class PublishRules:
     keep: int = 3                       # generations kept on disk, the served one included
     min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
     max_quarantine_share: float = 0.05  # of any one file's rows
+    # grids that do not tile their community (etl/geo/topology.py): "warn" (report and publish)
+    # or "refuse" (exit 4); overlaps and gaps up to this many square metres are not reported
+    topology: str = "warn"
+    topology_tolerance_m2: float = 100.0
     force: bool = False                 # build and publish even when the files are unchanged
     # DuckDB's memory during a build (read when the rules are made, so a test can set it)
     memory_limit: str = field(default_factory=lambda: os.environ.get("ETL_MEMORY_LIMIT", "2GB"))
@@ -86,6 +90,7 @@ def _connect(memory_limit: str, spill: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(spill)])
     con.execute(f"SET enable_progress_bar = {str(sys.stdout.isatty()).lower()}")
+    values.register(con)
     return con
 
 
@@ -101,12 +106,12 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
     served generation and merge only the event update files it has not seen (etl/updates.py).
     `warning_settings`: a site's early-warning settings file (etl/warning/settings.toml)."""
     warehouse = Path(warehouse)
-    with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
+    command = "refresh --incremental" if incremental else "refresh"
+    with _locked(warehouse, command, str(source)), closing(runlog.connect(warehouse)) as runs:
         if runlog.mark_interrupted(runs):
             log.warning("上次运行被中断 (the previous run was killed); its build is discarded")
         report = RunReport(new_run_id())
-        runlog.start(runs, report.run_id, "refresh --incremental" if incremental else "refresh",
-                     str(source))
+        runlog.start(runs, report.run_id, command, str(source))
         try:
             _refresh_locked(Path(source), warehouse, key_file, mapping, rules, report, incremental,
                             warning_settings)
@@ -127,9 +132,24 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
     return report
 
 
+@contextmanager
+def _locked(warehouse: Path, command: str, source: str | None):
+    """The warehouse's lock; a run refused for want of it is recorded in the run log."""
+    try:
+        lock = refresh_lock(warehouse)
+        lock.__enter__()
+    except Locked as exc:
+        runlog.refused(warehouse, new_run_id(), command, source, str(exc))
+        raise
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def exit_code(exc: BaseException) -> int:
     """The process exit code for a run that ended with `exc` (README: exit codes)."""
-    if isinstance(exc, (SourceError, SettingsError, tomllib.TOMLDecodeError)):
+    if isinstance(exc, (SourceError, SettingsError, tomllib.TOMLDecodeError, workcalendar.CalendarError)):
         return 2
     if isinstance(exc, Locked):
         return 3
@@ -172,6 +192,7 @@ class ServedState(NamedTuple):
     warnings_stale: bool              # its warnings are not those of its data and settings
     built_by: str | None              # the WAREHOUSE_FORMAT of the release that built it
     digest: str | None                # its source files' fingerprint
+    calendar: str | None = None       # the work calendar its deadlines were counted on
 
 
 def _served_state(served, warning_settings) -> ServedState:
@@ -182,7 +203,8 @@ def _served_state(served, warning_settings) -> ServedState:
         except duckdb.Error:            # unreadable: a full build replaces it
             return ServedState(set(), False, None, None)
         return ServedState(applied(con), warning.stale(con, warning_settings),
-                           meta.get("warehouse_format"), meta.get("source_digest"))
+                           meta.get("warehouse_format"), meta.get("source_digest"),
+                           meta.get("calendar_digest"))
 
 
 def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, report, state, warning_settings,
@@ -215,27 +237,37 @@ def _check_and_publish(warehouse, building, served, rules, report, generation_id
 
 def _refresh_incremental(source, warehouse, served, key_file, specs, rules, report, state, warning_settings):
     """The served generation with the update files it has not merged (etl/updates.py), its marts
-    brought up to date (etl/models.py); None when there is no such file."""
+    brought up to date (etl/models.py), and its deadlines counted again if the work calendar
+    changed; None when there is neither."""
     new = {p: sniff(p) for p in update_files(source)}
     new = {p: v for p, v in new.items() if v[0] not in state.applied}
-    if not new:
+    recalendar = state.calendar != workcalendar.digest()
+    if not new and not recalendar:
         report.status, report.generation = "unchanged", served.id
         log.info("没有新的事件增量文件 (no new update files); 仍为 %s", served.id)
         return None
-    return _merge_updates(source, warehouse, served, key_file, specs, rules, report, new, warning_settings)
+    return _merge_updates(source, warehouse, served, key_file, specs, rules, report, new, warning_settings,
+                          recalendar)
 
 
 def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new,
-                   warning_settings) -> generations.Generation:
+                   warning_settings, recalendar=False) -> generations.Generation:
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
     with _copy_of(served, building, rules) as con:
         con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
+        con.execute("CREATE TABLE memory.merged_events (event_id VARCHAR)")
         key = load_or_create_key(key_file)
         for path, sniffed in new.items():
             _apply_update(con, source, path, events, key, report, sniffed)
+        if recalendar:
+            log.info("工作日历已变更: 重算办理时限 (work calendar changed: deadlines counted again)")
+            _write_workdays(con)
+            models.rebuild_from(con, "needs", "workdays")
+        _write_calendar_coverage(con)
         served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
-        digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())).encode()).hexdigest()
+        digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())
+                                 + (workcalendar.digest() if recalendar else "")).encode()).hexdigest()
         _write_meta(con, report, source, digest)
         (before,) = con.execute("SELECT as_of FROM memory.previous_meta").fetchone()
         if map_shapes.stale(con, before):           # an area started or ended since
@@ -290,9 +322,10 @@ def _source_files(source: Path, specs) -> list[Path]:
 
 
 def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
-    """One digest of what a build reads: every file's name and content, the mapping, and the
-    warehouse's format (so a release that builds new tables rebuilds unchanged files once)."""
-    h = hashlib.sha256(f"format:{WAREHOUSE_FORMAT}\n".encode())
+    """One digest of what a build reads: every file's name and content, the mapping, the work
+    calendar (a changed calendar counts deadlines again), and the warehouse's format (so a
+    release that builds new tables rebuilds unchanged files once)."""
+    h = hashlib.sha256(f"format:{WAREHOUSE_FORMAT}\ncalendar:{workcalendar.digest()}\n".encode())
     for path, (sha, _) in sorted(sniffed.items(), key=lambda kv: kv[0].name):
         h.update(f"{path.name}:{sha}\n".encode())
     if mapping is not None:
@@ -307,7 +340,7 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, ca
         con.execute(f"ATTACH {_literal(building)} AS wh")
         _create_bookkeeping(con)
         _load_reference(con)
-        _load_areas(con, source, report)
+        _load_areas(con, source, report, rules)
         _refuse_early(report, rules)
         for spec in specs:            # persons reference households: order matters
             _load_source(con, source, spec, key, report, sniffed[source / spec.file], vault_key)
@@ -318,6 +351,7 @@ def _build(source, building, key_file, specs, sniffed, digest, report, rules, ca
             _apply_update(con, source, path, events, key, report, sniffed[path])
             _refuse_early(report, rules)
         models.run(con, ("staging", "core"))
+        _write_calendar_coverage(con)
         _write_meta(con, report, source, digest)    # marts read the as-of instant from meta
         map_shapes.write(con)                       # the polygons in force at as-of, simplified
         models.run(con, ("marts",))
@@ -371,7 +405,7 @@ def _create_bookkeeping(con):
                    column_name VARCHAR, repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)""")
     con.execute("""CREATE TABLE wh.load_log (run_id VARCHAR, file VARCHAR, sha256 VARCHAR,
                    encoding VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-                   rows_repaired BIGINT)""")
+                   rows_repaired BIGINT, lines_in BIGINT)""")
     con.execute("CREATE TABLE wh.vault (source_table VARCHAR, bucket BIGINT, sealed BLOB)")
     con.execute("CREATE TABLE wh.vault_index (source_table VARCHAR, record_id VARCHAR, bucket BIGINT)")
 
@@ -384,18 +418,50 @@ def _load_reference(con):
     con.register("cats", cats)
     con.execute("CREATE TABLE wh.event_categories AS SELECT * FROM cats")
     con.unregister("cats")
-    # working days numbered in order: a limit of N working days from a date is one join (needs)
-    days = workdays(WORKDAYS_FROM, dt.date.today() + dt.timedelta(days=3 * 366))
-    con.execute("CREATE TABLE wh.workdays AS SELECT day, row_number() OVER (ORDER BY day) AS n "
+    _write_workdays(con)
+
+
+def _write_workdays(con):
+    """Working days numbered in order: a limit of N working days from a date is one join (needs)."""
+    days = workcalendar.workdays(WORKDAYS_FROM, dt.date.today() + dt.timedelta(days=3 * 366))
+    con.execute("CREATE OR REPLACE TABLE wh.workdays AS SELECT day, row_number() OVER (ORDER BY day) AS n "
                 "FROM (SELECT unnest(?::DATE[]) AS day)", [days])
 
 
-def _load_areas(con, source: Path, report: RunReport):
+def _write_calendar_coverage(con):
+    """wh.calendar_coverage: per year with events or needs (reported, or due), which calendar
+    decides its working days (NULL: none, Monday–Friday counted) and how many events and needs
+    it holds; and next year from November on, before it has any, so a missing notice shows up
+    while there is time to add it."""
+    rows = con.execute("""
+        WITH y AS (
+            SELECT year(reported_at) AS year, 1 AS events, 0 AS needs FROM wh.events
+            UNION ALL SELECT year(deadline), 0, 0 FROM wh.events WHERE deadline IS NOT NULL
+            UNION ALL SELECT year(reported_date), 0, 1 FROM wh.needs
+            UNION ALL SELECT year(deadline_date), 0, 0 FROM wh.needs WHERE deadline_date IS NOT NULL)
+        SELECT year, sum(events)::BIGINT, sum(needs)::BIGINT FROM y GROUP BY year ORDER BY year""").fetchall()
+    today = dt.date.today()
+    if today.month >= 11 and today.year + 1 not in {r[0] for r in rows}:
+        rows.append((today.year + 1, 0, 0))
+    cal = workcalendar.load_calendar()
+    table = [(year, workcalendar.source_of(year, cal), events, needs) for year, events, needs in rows]
+    con.execute("CREATE OR REPLACE TABLE wh.calendar_coverage (year INTEGER, source VARCHAR, "
+                "events BIGINT, needs BIGINT)")
+    if table:
+        con.executemany("INSERT INTO wh.calendar_coverage VALUES (?, ?, ?, ?)", table)
+    for year, source_, events, needs in table:
+        if source_ is None:
+            log.warning("工作日历未覆盖 %d 年 (事件 %d, 需求 %d): 按周一至周五计算; 请在 %s 中添加该年",
+                        year, events, needs, workcalendar.calendar_path())
+
+
+def _load_areas(con, source: Path, report: RunReport, rules: PublishRules):
     log.info("读取网格图层 …")
     areas, bad, counts = read_area_layers(source)
     con.register("areas_df", areas)
     con.execute("CREATE TABLE wh.areas AS SELECT * FROM areas_df")
     con.unregister("areas_df")
+    _check_topology(con, areas, report, rules)
     if len(bad):
         bad.insert(0, "run_id", report.run_id)
         con.register("bad", bad)
@@ -403,6 +469,30 @@ def _load_areas(con, source: Path, report: RunReport):
         con.unregister("bad")
     for file, (sha, n_in, n_ok, n_bad) in counts.items():
         _log_file(con, report, file, sha, "utf-8", n_in, n_ok, n_bad)
+
+
+def _check_topology(con, areas, report: RunReport, rules: PublishRules):
+    """wh.grid_topology: where grids overlap, leave gaps in or leave their community beyond the
+    tolerance; refused or reported by rules.topology."""
+    found = topology.check(areas, rules.topology_tolerance_m2)
+    con.execute("CREATE TABLE wh.grid_topology (check_date DATE, community_code VARCHAR, problem VARCHAR, "
+                "grid_codes VARCHAR, area_m2 DOUBLE)")
+    if len(found):
+        con.register("topology_df", found)
+        con.execute("INSERT INTO wh.grid_topology SELECT check_date, community_code, problem, grid_codes, "
+                    "area_m2 FROM topology_df")
+        con.unregister("topology_df")
+    if found.empty:
+        return
+    summary = "; ".join(f"{r.community_code} {r.problem} {r.grid_codes} {r.area_m2:,.0f} m²"
+                        for r in found.head(5).itertuples())
+    message = (f"网格拓扑: {len(found)} 处重叠、缝隙或越出社区超过 {rules.topology_tolerance_m2:g} m² "
+               f"(grids do not tile their community): {summary}" + (" …" if len(found) > 5 else ""))
+    report.detail["topology_problems"] = len(found)
+    if rules.topology == "refuse":
+        report.problems = [message]
+        raise PublishRefused(message)
+    log.warning(message)
 
 
 def _load_source(con, source: Path, spec: contract.SourceFile, key: bytes, report: RunReport,
@@ -421,23 +511,24 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
     log.info("读取 %s …", label)
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
-    text, malformed = load_csv(con, path, spec.headers, raw, personal, sniffed)
-    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label)
+    text, malformed = load_csv(con, path, spec.headers, raw, sniffed)
+    n_repaired = repair(con, spec, f"memory.{raw}", report.run_id, label, text.python_lines)
     if spec.crs == "GCJ-02":
         log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
     if personal and vault_key is not None:
-        clear = ", ".join(f"trim({c.name}) AS {c.name}" for c in spec.columns if c.personal)
+        clear = ", ".join(c.name for c in spec.columns if c.personal)
         con.execute(f"CREATE OR REPLACE TABLE memory.clear_{spec.table} AS "
-                    f"SELECT line, trim({spec.key}) AS record_id, {clear} FROM memory.{raw}")
+                    f"SELECT line, {spec.key} AS record_id, {clear} FROM memory.{raw}")
+    for sql in scrub_text_sql(spec, f"memory.{raw}"):    # ID and mobile numbers in free text
+        con.execute(sql)
     if personal:          # the clear values go no further than this in-memory table (and the vault)
-        sql = (models.model_sql("privacy", "pseudonymise_persons")
-               if spec.table == "persons" else masking_sql(spec, f"memory.{raw}"))
+        sql = masking_sql(spec, f"memory.{raw}")
         params = hmac_pads(key) if "$ipad" in sql else None
         con.execute(f"CREATE OR REPLACE TABLE memory.{raw}_pseudonymised AS {sql}", params)
         con.execute(f"DROP TABLE memory.{raw}")
         raw += "_pseudonymised"
     if has_points(spec):
-        version_date = (f"TRY_CAST(trim({spec.grid_version_date}) AS TIMESTAMP)"
+        version_date = (f"TRY_CAST({spec.grid_version_date} AS TIMESTAMP)"
                         if spec.grid_version_date else None)
         check_points(con, f"memory.{raw}", version_date)
     suspects, detail = failures_sql(spec, f"memory.{raw}")
@@ -447,7 +538,8 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
                 [report.run_id, label])
     if malformed:
         con.executemany("INSERT INTO wh.quarantine VALUES (?, ?, ?, '*', ?, ?)",
-                        [[report.run_id, label, *m] for m in malformed])
+                        [[report.run_id, label, m.line, m.rule, shown_line(spec, text.header, m.fields, m.text)]
+                         for m in malformed])
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS
                     SELECT * FROM memory.{raw} WHERE line NOT IN (SELECT line FROM memory.fail_{spec.table})""")
     n_ok = con.execute(f"SELECT count(*) FROM memory.checked_{spec.table}").fetchall()[0][0]
@@ -461,15 +553,21 @@ def _check_file(con, path: Path, label: str, spec: contract.SourceFile, key: byt
         + len(malformed)
     if text.rows_in != n_ok + n_bad:
         raise AssertionError(f"{label}: {text.rows_in} in ≠ {n_ok} loaded + {n_bad} quarantined")
-    _log_file(con, report, label, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired)
+    _log_file(con, report, label, text.sha256, text.encoding, text.rows_in, n_ok, n_bad, n_repaired,
+              text.lines_in)
 
 
-def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0):
-    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [report.run_id, file, sha, enc, n_in, n_ok, n_bad, n_repaired])
+def _log_file(con, report, file, sha, enc, n_in, n_ok, n_bad, n_repaired=0, lines_in=None):
+    """`lines_in`: physical lines after the header (a record may span several); for a layer, its
+    features."""
+    lines_in = n_in if lines_in is None else lines_in
+    con.execute("INSERT INTO wh.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [report.run_id, file, sha, enc, n_in, n_ok, n_bad, n_repaired, lines_in])
     report.files.append({"file": file, "sha256": sha, "encoding": enc, "rows_in": n_in,
-                         "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired})
-    log.info("  %s: %d 行, 入库 %d, 隔离 %d, 修复 %d", file, n_in, n_ok, n_bad, n_repaired)
+                         "loaded": n_ok, "quarantined": n_bad, "repaired": n_repaired,
+                         "lines_in": lines_in})
+    log.info("  %s: %d 行 (%d 物理行), 入库 %d, 隔离 %d, 修复 %d", file, n_in, lines_in, n_ok, n_bad,
+             n_repaired)
 
 
 def _write_meta(con, report: RunReport, source: Path, digest: str):
@@ -481,15 +579,15 @@ def _write_meta(con, report: RunReport, source: Path, digest: str):
     con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
                                         FROM wh.events)) AS as_of, ? AS source, ? AS source_digest,
-                    ? AS warehouse_format""",
-                [report.run_id, shown, digest, WAREHOUSE_FORMAT])
+                    ? AS warehouse_format, ? AS calendar_digest""",
+                [report.run_id, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])
 
 
 def rollback(warehouse: Path) -> tuple[generations.Generation, generations.Generation]:
     """Serve the generation before the served one (`python -m etl rollback`), logged as a run."""
     warehouse = Path(warehouse)
     t0 = time.perf_counter()
-    with refresh_lock(warehouse), closing(runlog.connect(warehouse)) as runs:
+    with _locked(warehouse, "rollback", None), closing(runlog.connect(warehouse)) as runs:
         runlog.mark_interrupted(runs)
         run_id = new_run_id()
         runlog.start(runs, run_id, "rollback", None)

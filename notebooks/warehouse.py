@@ -44,8 +44,9 @@ from etl.area_levels import CITY_CODE, CITY_NAME, CODE_LENGTH, LEVEL_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# rows of a table keyed by incident: those of incidents whose area is in scope
-INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.main.warning_incidents "
+# rows of a table keyed by incident: those of incidents the area sees (warning_incident_areas: an
+# incident's main area, and its grids for an incident of grids or a community)
+INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.main.warning_incident_areas "
                      "WHERE starts_with(area_code, getvariable('scope')))")
 # view → (area column it is limited by, or a predicate; None for reference data; its columns).
 # Default deny: a column the ETL adds later stays hidden until it is listed here.
@@ -103,21 +104,24 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "volunteers": ("community_code", ("volunteer_id", "team_id", "skills", "registered_date",
                                       "service_hours", "community_code", "street_code",
                                       "district_code")),
-    # early warning (etl/warning): alerts and incidents by their area; an incident's days and
-    # reports with the incident (its reports are read through `events`, itself limited)
-    "warning_alerts": ("area_code", ("alert_id", "day", "level", "level_name", "area_code", "area_name",
-                                     "subclass_code", "subclass_name", "class_name", "observed",
-                                     "expected", "p_value", "cusum", "method", "score", "since",
-                                     "reason", "incident_id", "active")),
-    "warning_incidents": ("area_code", ("incident_id", "subclass_code", "subclass_name", "class_name",
-                                        "areas", "level", "area_code", "area_name", "first_day",
-                                        "last_day", "alerts", "peak_score", "status", "excess",
-                                        "excess_low", "excess_high", "peak_ratio", "peak_offset",
-                                        "days_to_baseline", "level_before", "slope_before",
-                                        "level_after", "slope_after", "change_points", "recur_30",
-                                        "recur_90", "events", "open", "overdue", "oldest_open_hours",
-                                        "dispatch_median_minutes", "departments", "satisfied_share",
-                                        "rework_share")),
+    # early warning (etl/warning): incidents the area sees, with their bridges, days and reports
+    # (read through `events`, itself limited); alerts by their own area
+    "warning_incidents": (INCIDENT_IN_SCOPE, ("incident_id", "kind", "kind_name", "status", "on_screen", "new",
+                                              "rank", "first_day", "last_day", "alarm_days", "alerts",
+                                              "peak_score", "level", "area_code", "area_name", "subject",
+                                              "n_grids", "reason", "first_reason", "excess", "excess_low",
+                                              "excess_high", "peak_ratio", "peak_offset", "days_to_baseline",
+                                              "level_before", "slope_before", "level_after", "slope_after",
+                                              "change_points", "recur_30", "recur_90", "events", "open",
+                                              "overdue", "oldest_open_hours", "dispatch_median_minutes",
+                                              "departments", "satisfied_share", "rework_share")),
+    "warning_incident_subclasses": (INCIDENT_IN_SCOPE, ("incident_id", "subclass_code")),
+    "warning_incident_grids": (INCIDENT_IN_SCOPE, ("incident_id", "grid_code")),
+    "warning_incident_areas": (INCIDENT_IN_SCOPE, ("incident_id", "area_code")),
+    "warning_alerts": ("area_code", ("alert_id", "day", "kind", "kind_name", "level", "level_name", "area_code",
+                                     "area_name", "subclass_code", "tier", "tier_name", "window_days",
+                                     "observed", "expected", "today", "score", "rule", "reason",
+                                     "incident_id")),
     "warning_incident_days": (INCIDENT_IN_SCOPE, ("incident_id", "day", "reported", "expected", "upper",
                                                   "closed", "open_end", "overdue_end")),
     "warning_incident_events": (INCIDENT_IN_SCOPE, ("incident_id", "event_id")),

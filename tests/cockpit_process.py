@@ -35,21 +35,24 @@ TEST_ACCOUNTS = [("T-ADMIN", "区级管理员", "2202")]
 @contextmanager
 def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None,
                     accounts: list[tuple[str, str, str]] = (), test_accounts: bool = True,
-                    output: list[str] | None = None, args: list[str] = ()):
+                    output: list[str] | None = None, args: list[str] = (), home: Path | None = None,
+                    port: int | None = None):
     """Yields the cockpit's base URL once it answers (under COCKPIT_URL_PREFIX when `env` sets
     one); stops it afterwards. Every account in TEST_ACCOUNTS (unless `test_accounts` is false)
     and `accounts` signs in with TEST_PASSWORD. `output`, if given, receives what the process
-    printed, once it has stopped."""
+    printed, once it has stopped. `home` and `port`: the folder of its stores and key, and its
+    port, to start the same cockpit again (a restart)."""
     from cockpit.accounts.store import AccountStore
     from cockpit.config import normal_prefix
-    port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="cockpit-"))
+    port = port or free_port()
+    home = home or Path(tempfile.mkdtemp(prefix="cockpit-"))
     store = AccountStore((env or {}).get("COCKPIT_DATABASE_URL") or home / "accounts.sqlite")
     for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
-        if store.get(account_id) is None:               # a second server on the same database
+        if store.get(account_id) is None:               # a second server on the same database, or a restart
             store.add(account_id, role, area, TEST_PASSWORD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
-           "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
+           "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_LABELS": str(home / "labels.sqlite"),
+           "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
            **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port),
                              *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

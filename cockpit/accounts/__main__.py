@@ -6,6 +6,10 @@
     python -m cockpit.accounts disable ZH000001
     python -m cockpit.accounts demo                                            # the README's demo accounts
     python -m cockpit.accounts list
+    python -m cockpit.accounts add WALL01 --role 大屏终端 --area 220204         # a wall screen's account
+    python -m cockpit.accounts sessions                                        # who is signed in, where, until when
+    python -m cockpit.accounts sessions end WALL01                             # every session of an account
+    python -m cockpit.accounts sessions end --id 3f9a0c1b2d4e                  # one session, by its listed id
     python -m cockpit.accounts token add yiwangtongguan --area 220204         # a token for another system
     python -m cockpit.accounts migrate [--grant cockpit_web]                  # every store's schema (owner)
 
@@ -17,11 +21,14 @@ and no more (docs/operations.md, "PostgreSQL roles")."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import functools
 import getpass
 import sys
 from pathlib import Path
 
 from cockpit.accounts import KINDS
+from cockpit.accounts.sessions import lifetime
 from cockpit.accounts.store import AccountStore
 from cockpit.api import tokens
 from cockpit.config import Settings
@@ -31,7 +38,7 @@ DEMO_PASSWORD = "demo-2026"
 DEMO = [("admin", "区级管理员", "district"), ("leader", "指挥长", "district"),
         ("analyst", "分析研判员", "district"), ("street", "街道管理员", "street"),
         ("community", "社区书记", "community"), ("grid", "专职网格员", "grid"),
-        ("department", "部门处置员", "department")]
+        ("department", "部门处置员", "department"), ("wall", "大屏终端", "district")]
 
 
 def demo_accounts(store: AccountStore, warehouse: Path) -> list[tuple[str, str, str]]:
@@ -66,6 +73,10 @@ def main(argv=None) -> int:
     imp.add_argument("csv", type=Path)
     sub.add_parser("demo", help="建立演示账号（密码 %s）" % DEMO_PASSWORD)
     sub.add_parser("list", help="列出账号")
+    sessions = sub.add_parser("sessions", help="列出在线会话；sessions end 账号 / --id 会话编号：结束会话")
+    sessions.add_argument("action", nargs="?", choices=["list", "end"], default="list")
+    sessions.add_argument("account", nargs="?", help="结束该账号的全部会话")
+    sessions.add_argument("--id", help="结束列表中该编号的会话")
     tokens.add_parser(sub)
     migrate = sub.add_parser("migrate", help="升级账号库、审计日志、令牌库的结构（PostgreSQL：以属主角色运行）")
     migrate.add_argument("--grant", metavar="ROLE", help="并授予 Web 服务器的数据库角色所需的最小权限")
@@ -89,6 +100,8 @@ def main(argv=None) -> int:
         elif args.command == "import":
             added, kept = store.import_csv(args.csv)
             print(f"新增 {added} 个账号，已存在 {kept} 个（新账号需 reset 后才能登录）")
+        elif args.command == "sessions":
+            return _sessions(store, args, settings)
         elif args.command == "demo":
             for account_id, role, area in demo_accounts(store, settings.warehouse):
                 print(f"{account_id:<11} {role:<6} {area}  密码 {DEMO_PASSWORD}")
@@ -125,6 +138,27 @@ def migrate_stores(settings, grant_to: str | None = None) -> int:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _sessions(store: AccountStore, args, settings: Settings) -> int:
+    lifetime_of = functools.partial(lifetime, settings=settings)
+    if args.action == "end":
+        if bool(args.account) == bool(args.id):
+            raise ValueError("请给出账号，或 --id 会话编号（二者之一）")
+        ended = store.sessions.end_of(args.account) if args.account else store.sessions.end_by_id(args.id)
+        print(f"已结束 {ended} 个会话")
+        return 0 if ended else 1
+    live = store.sessions.live(lifetime_of)
+    print("会话编号\t账号\t角色\t登录时间\t最近请求\t登录地址\t到期（若此后无请求）")
+    for s in live:
+        print("\t".join([s.session_id, s.account_id, s.role, _time(s.started), _time(s.last_seen),
+                         s.address or "—", _time(s.ends)]))
+    print(f"共 {len(live)} 个在线会话")
+    return 0
+
+
+def _time(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from pathlib import Path
 from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
 from cockpit.accounts.passwords import hash_password, random_password, verify_password
-from cockpit.accounts.sessions import PG_SCHEMA as PG_SESSIONS, SCHEMA as SESSIONS_SCHEMA, Lifetime, SessionStore
+from cockpit.accounts.sessions import ADDRESS as SESSION_ADDRESS, PG_SCHEMA as PG_SESSIONS, \
+    SCHEMA as SESSIONS_SCHEMA, LifetimeOf, SessionStore
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -39,6 +40,8 @@ STEPS = [
     """,
     # server-side sessions replace the password stamp a signed cookie carried
     SESSIONS_SCHEMA + "ALTER TABLE accounts DROP COLUMN password_stamp;",
+    # each session keeps the address it signed in from (a wall screen's is pinned to it)
+    SESSION_ADDRESS,
 ]
 # PostgreSQL's, from this release's schema (times are seconds since the epoch, as in SQLite)
 PG_STEPS = [
@@ -51,6 +54,8 @@ PG_STEPS = [
     CREATE TABLE failures (address TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);
     CREATE INDEX failures_by_address ON failures (address, at);
     """ + PG_SESSIONS,
+    # each session keeps the address it signed in from (a wall screen's is pinned to it)
+    SESSION_ADDRESS,
 ]
 SCHEMA = stores.Schema("accounts", STEPS, PG_STEPS, rights={
     "accounts": "SELECT, INSERT, UPDATE", "failures": "SELECT, INSERT, DELETE",
@@ -129,11 +134,11 @@ class AccountStore:
         with self.db.connection() as con:
             return self._get(con, account_id)
 
-    def signed_in(self, token, lifetime: Lifetime) -> Account | None:
-        """The account of a live session (sessions.py) that may sign in now, or None: what
-        every request asks, on one connection."""
+    def signed_in(self, token, lifetime_of: LifetimeOf, address: str = "") -> Account | None:
+        """The account of a live session (sessions.py) that may sign in now, asked from
+        `address`, or None: what every request asks, on one connection."""
         with self.db.connection() as con:
-            account_id = self.sessions.account_of(token, lifetime, con=con)
+            account_id = self.sessions.account_of(token, lifetime_of, con=con, address=address)
             account = self._get(con, account_id) if account_id else None
         return account if account is not None and account.status == "正常" else None
 

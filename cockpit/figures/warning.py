@@ -1,6 +1,6 @@
-"""预警研判 figures: the alert map (areas shaded by their active alerts, hot grids on top, the
-chosen incident's area outlined) and one incident's course, reported against the baseline and
-its upper bound, with the open backlog at each day's end."""
+"""预警研判 figures: the map (areas shaded by today's incidents, their grids on top, the chosen
+incident outlined) and one incident's course, reported against the baseline and its upper
+bound, with the open backlog at each day's end."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from cockpit.figures import theme
 
 HOT = "rgba(255, 77, 79, 0.78)"
+DROP = "rgba(159, 122, 234, 0.85)"
 OUTLINE = "#f5c542"
 QUIET = "#16324f"       # an area with no active alert
 ALERT_SCALE = [[0.0, QUIET], [0.001, "#1f6f9f"], [0.5, "#45d1c5"], [1.0, "#f5c542"]]
@@ -47,44 +48,37 @@ def timeline(days: pd.DataFrame, first_day=None, last_day=None) -> go.Figure:
 
 def alert_map(areas: pd.DataFrame, area_shapes: dict | str, hot: pd.DataFrame, hot_shapes: dict,
               outline: pd.DataFrame, outline_shapes: dict) -> go.Figure:
-    """Trace 0: the areas (warning__map_areas.sql) coloured by the active alerts on or inside
-    each; trace 1: hot grids (warning__map_grids.sql) in red; trace 2: the chosen incident's
-    area (warning__incident_area.sql), outlined. Shapes: GeoJSON or its URL (cockpit/geometry.py)."""
+    """Trace 0: the areas (warning__map_areas.sql) coloured by today's incidents on or inside
+    each; trace 1: the grids of today's incidents (warning__map_grids.sql), red for an excess,
+    violet for a drop; trace 2: the chosen incident's grids or area (warning__incident_area.sql),
+    outlined. Shapes: GeoJSON or its URL (cockpit/geometry.py)."""
     if areas.empty:
         return theme.empty("本辖区没有可绘制的区域")
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=area_shapes, featureidkey="properties.code", locations=areas["code"],
-        z=areas["alerts"], zmin=0, zmax=max(1, int(areas["alerts"].max())), colorscale=ALERT_SCALE,
+        z=areas["incidents"], zmin=0, zmax=max(1, int(areas["incidents"].max())), colorscale=ALERT_SCALE,
         marker_line_color="#7fd8ff", marker_line_width=0.6, name="区域",
-        showscale=theme.varies(areas["alerts"]),      # one area or all alike: no colour bar
-        colorbar=dict(title=dict(text="生效告警（条）"), thickness=12, len=0.6, x=0.98),
-        customdata=np.stack([areas["name"], areas["top_subclass"].map(lambda s: fmt(s))], axis=-1),
-        hovertemplate="%{customdata[0]}<br>生效告警：%{z:,} 条<br>最强：%{customdata[1]}<extra></extra>"))
-    reasons = [_hot_reason(r) for r in hot.itertuples()]
+        showscale=theme.varies(areas["incidents"]),      # one area or all alike: no colour bar
+        colorbar=dict(title=dict(text="今日事件（起）"), thickness=12, len=0.6, x=0.98),
+        customdata=np.stack([areas["name"], areas["top_subject"].map(lambda s: fmt(s))], axis=-1),
+        hovertemplate="%{customdata[0]}<br>今日事件：%{z:,} 起<br>最强：%{customdata[1]}<extra></extra>"))
+    reasons = [f"{r.kind_name}：{fmt(r.top_subject)}（{r.incidents:,} 起）" for r in hot.itertuples()]
+    drop = hot["has_drop"].astype(bool).to_numpy() if len(hot) else np.zeros(0, bool)
     fig.add_trace(go.Choropleth(
-        geojson=hot_shapes, featureidkey="properties.code", locations=hot["code"], z=np.ones(len(hot)),
-        colorscale=[[0, HOT], [1, HOT]], showscale=False, marker_line_color="#ffd6d6",
-        marker_line_width=1.2, name="预警网格",
+        geojson=hot_shapes, featureidkey="properties.code", locations=hot["code"], z=drop.astype(float),
+        zmin=0, zmax=1, colorscale=[[0, HOT], [1, DROP]], showscale=False, marker_line_color="#ffd6d6",
+        marker_line_width=1.2, name="事件网格",
         customdata=np.column_stack([hot["name"].to_numpy(dtype=object), np.array(reasons, dtype=object)]),
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     fig.add_trace(go.Choropleth(
         geojson=outline_shapes, featureidkey="properties.code", locations=outline["code"],
         z=np.ones(len(outline)), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-        marker_line_color=OUTLINE, marker_line_width=3, name="所选事件区域", hoverinfo="skip"))
+        marker_line_color=OUTLINE, marker_line_width=3, name="所选事件", hoverinfo="skip"))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
                     bgcolor=theme.BACKGROUND)
     theme.dark(fig, legend=False, margin=dict(l=0, r=0, t=0, b=0))
     return fig
-
-
-def _hot_reason(row) -> str:
-    parts = []
-    if row.alerts:
-        parts.append(f"网格告警 {row.alerts:,} 条（最强：{fmt(row.top_subclass)}）")
-    if row.clusters:
-        parts.append(f"近期时空聚集 {row.clusters:,} 处，相对风险 {fmt(row.rate_ratio, 1)}")
-    return "<br>".join(parts)
 
 
 def fmt(value, digits: int = 0, unit: str = "") -> str:
@@ -109,9 +103,10 @@ def day(value) -> str:
 def review_line(row) -> str:
     """One ended incident's after-analysis in a sentence (事后评估)."""
     back = ("未回落至基线" if pd.isna(row["days_to_baseline"])
-            else f"{fmt(row['days_to_baseline'])} 天回落至基线")
-    return (f"{row['area_name']} · {row['subclass_name']}（{day(row['first_day'])} 至 {day(row['last_day'])}，"
-            f"{fmt(row['duration_days'])} 天）：超出基线 {fmt(row['excess'], 1)} 件"
-            f"（95% 区间 {fmt(row['excess_low'], 1)}–{fmt(row['excess_high'], 1)}），"
-            f"峰值为基线的 {fmt(row['peak_ratio'], 1)} 倍，{back}；"
-            f"30 日内复发 {fmt(row['recur_30'])} 次，90 日内 {fmt(row['recur_90'])} 次。")
+            else f"{fmt(row['days_to_baseline'])} 天回到基线")
+    size = (f"少于基线 {fmt(-row['excess'], 1)} 件" if row["kind"] == "drop"
+            else f"超出基线 {fmt(row['excess'], 1)} 件（95% 区间 {fmt(row['excess_low'], 1)}–{fmt(row['excess_high'], 1)}），"
+                 f"峰值为基线的 {fmt(row['peak_ratio'], 1)} 倍")
+    return (f"{row['area_name']} · {row['subject']}（{row['kind_name']}，{day(row['first_day'])} 至 {day(row['last_day'])}，"
+            f"{fmt(row['duration_days'])} 天）：{size}，{back}；"
+            f"30 日内复发 {fmt(row['recur_30'])} 天，90 日内 {fmt(row['recur_90'])} 天。")

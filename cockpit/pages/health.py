@@ -33,10 +33,16 @@ HEALTH_REPAIRS = "health-repairs"
 HEALTH_REPAIRS_NOTE = "health-repairs-note"
 HEALTH_RUNS = "health-runs"
 HEALTH_RUNS_NOTE = "health-runs-note"
+HEALTH_TOPOLOGY = "health-topology"
+HEALTH_TOPOLOGY_NOTE = "health-topology-note"
+HEALTH_CALENDAR = "health-calendar"
+HEALTH_CALENDAR_NOTE = "health-calendar-note"
 
 RUN_LIMIT = 20
 STATUS_NAMES = {"published": "已发布", "unchanged": "无变化", "rejected": "未通过检查", "failed": "失败",
-                "interrupted": "被中断", "rolled_back": "已回滚", "running": "运行中"}
+                "interrupted": "中断", "rolled_back": "已回滚", "running": "运行中",
+                "refused": "被拒绝（另一运行持有锁）"}
+TOPOLOGY_NAMES = {"overlap": "重叠", "gap": "缝隙", "outside_community": "越出社区"}
 LOCAL_TZ = "Asia/Shanghai"
 _INT = Format().group(True)
 _HIDDEN, _SHOWN = {"display": "none"}, {"display": "block"}
@@ -57,6 +63,11 @@ QUARANTINE_COLUMNS = [_col("file", "文件"), _col("column_name", "列"), _col("
                       _col("first_lines", "行号（前5）")]
 REPAIR_COLUMNS = [_col("repair", "修复规则"), _col("file", "文件"), _col("column_name", "列"),
                   _col("cells", "单元格", True), _col("lines", "行数", True)]
+TOPOLOGY_COLUMNS = [_col("community_code", "社区编码"), _col("problem", "问题"), _col("grid_codes", "涉及网格"),
+                    {"id": "area_m2", "name": "面积（平方米）", "type": "numeric", "format": _INT},
+                    _col("check_date", "自何日起")]
+CALENDAR_COLUMNS = [_col("year", "年份"), _col("source", "工作日历来源"), _col("events", "事件", True),
+                    _col("needs", "需求", True)]
 RUN_TABLE_COLUMNS = [_col("started_at", "开始"), _col("ended_at", "结束"), _col("command", "命令"),
                      _col("status", "状态"), _col("exit_code", "退出码"), _col("seconds", "耗时（秒）"),
                      _col("generation", "数据版本"), _col("rows_in", "读入行", True),
@@ -94,6 +105,14 @@ def layout(**_query):
                       _note(HEALTH_REPAIRS_NOTE)),
             ], className="health-side"),
         ], className="health-grid"),
+        html.Div([
+            panel("网格拓扑：同一社区的网格重叠、缝隙、越出社区", _table(HEALTH_TOPOLOGY, TOPOLOGY_COLUMNS,
+                                                         maxHeight="300px", overflowY="auto"),
+                  _note(HEALTH_TOPOLOGY_NOTE)),
+            panel("工作日历：各年份的节假日来源", _table(HEALTH_CALENDAR, CALENDAR_COLUMNS,
+                                                maxHeight="300px", overflowY="auto"),
+                  _note(HEALTH_CALENDAR_NOTE)),
+        ], className="health-grid"),
         panel(f"最近 {RUN_LIMIT} 次运行（runs.sqlite）", _table(HEALTH_RUNS, RUN_TABLE_COLUMNS),
               _note(HEALTH_RUNS_NOTE), class_name="health-runs"),
     ], className="health")
@@ -129,6 +148,34 @@ def _runs_view(runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _calendar_view(calendar: pd.DataFrame) -> pd.DataFrame:
+    out = calendar.copy()
+    out["source"] = out["source"].map(lambda v: "工作日历文件" if v == "file" else v if isinstance(v, str)
+                                      else "未覆盖：按周一至周五计算")
+    return out
+
+
+def _topology_view(found: pd.DataFrame) -> pd.DataFrame:
+    out = found.copy()
+    out["problem"] = out["problem"].map(lambda v: TOPOLOGY_NAMES.get(v, v))
+    out["grid_codes"] = out["grid_codes"].str.replace(";", "、")
+    out["check_date"] = out["check_date"].astype(str)
+    return out
+
+
+def _warning_cards(found: pd.DataFrame, calendar: pd.DataFrame) -> list[html.Div]:
+    """A card per thing to fix that is not a row: the grid layer, the work calendar."""
+    cards = []
+    if len(found):
+        cards.append(_card("网格拓扑", f"{len(found)} 处", "网格未铺满所属社区：见下方网格拓扑表", "bad"))
+    uncovered = calendar[calendar["source"].isna()]
+    if len(uncovered):
+        years = "、".join(str(y) for y in uncovered["year"])
+        cards.append(_card("工作日历未覆盖", years, "这些年份按周一至周五计算工作日；请在工作日历文件中"
+                           "添加国务院放假安排", "bad"))
+    return cards
+
+
 def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.Div]:
     published = _time(s["published_at"]) if s["published_at"] else "—"
     if runs is None:
@@ -139,8 +186,9 @@ def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.
         r = runs.iloc[0]
         last = STATUS_NAMES.get(r["status"], r["status"])
         last_detail = f"开始 {_time(r['started_at'])} · 结束 {_time(r['ended_at'])}"
+        # refused: another run held the warehouse, which is no fault of the data
         state = "ok" if r["status"] in ("published", "unchanged", "rolled_back") else (
-            "running" if r["status"] == "running" else "bad")
+            "running" if r["status"] in ("running", "refused") else "bad")
     n_in, n_bad = int(load["rows_in"].sum()), int(load["rows_quarantined"].sum())
     share = f"{100 * n_bad / n_in:.2f}%" if n_in else "—"
     return [
@@ -163,6 +211,7 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     """Everything the page shows, for one snapshot and the warehouse's folder (or file)."""
     s = q.served(wh, warehouse_path)
     load, quarantine, repairs = q.load_log(wh), q.quarantine_by_rule(wh), q.repairs_by_rule(wh)
+    found, calendar = q.topology(wh), q.calendar(wh)
     runs = q.runs(warehouse_path, RUN_LIMIT)
     total = (f"合计：读入 {int(load['rows_in'].sum()):,} 行 = 入库 {int(load['rows_loaded'].sum()):,}"
              f" + 隔离 {int(load['rows_quarantined'].sum()):,}；其中修复 {int(load['rows_repaired'].sum()):,} 行")
@@ -173,9 +222,13 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     else:
         runs_data, runs_note = records(_runs_view(runs)), ("", _HIDDEN)
     return (
-        _cards(s, runs, load), records(load), total,
+        _cards(s, runs, load) + _warning_cards(found, calendar), records(load), total,
         records(quarantine), "无数据：本版本没有隔离的行", _SHOWN if quarantine.empty else _HIDDEN,
         records(repairs), "无数据：本版本没有修复的单元格", _SHOWN if repairs.empty else _HIDDEN,
+        records(_topology_view(found)), "网格铺满各自社区：没有超过容差的重叠或缝隙",
+        _SHOWN if found.empty else _HIDDEN,
+        records(_calendar_view(calendar)), "本版本没有工作日历记录（旧版本生成）",
+        _SHOWN if calendar.empty else _HIDDEN,
         runs_data, *runs_note,
     )
 
@@ -187,6 +240,10 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     Output(HEALTH_QUARANTINE_NOTE, "style"),
     Output(HEALTH_REPAIRS, "data"), Output(HEALTH_REPAIRS_NOTE, "children"),
     Output(HEALTH_REPAIRS_NOTE, "style"),
+    Output(HEALTH_TOPOLOGY, "data"), Output(HEALTH_TOPOLOGY_NOTE, "children"),
+    Output(HEALTH_TOPOLOGY_NOTE, "style"),
+    Output(HEALTH_CALENDAR, "data"), Output(HEALTH_CALENDAR_NOTE, "children"),
+    Output(HEALTH_CALENDAR_NOTE, "style"),
     Output(HEALTH_RUNS, "data"), Output(HEALTH_RUNS_NOTE, "children"), Output(HEALTH_RUNS_NOTE, "style"),
     Input(ids.FRAME_TICK, "n_intervals"),   # asked on every tick: runs land between publishes
 )

@@ -158,29 +158,29 @@ def _link(text: str) -> dcc.Link:
 
 @view
 def warning_summary_view(wh: Snapshot, viewer: Scope, area) -> tuple:
-    """事前预警: the active alerts in the area and the reasons of the strongest; 事后评估: the most
-    recent ended incident's after-analysis. The area only narrows the viewer's scope."""
+    """事前预警: today's early-warning screen in the area and the reasons of its first rows; 事后评估:
+    the most recent ended incident's after-analysis. The area only narrows the viewer's scope."""
     scope = viewer.narrow(area)
     if not wq.available(wh, scope):
-        return (_not_connected("本数据版本没有预警结果；下一次数据刷新后在此显示按区域 × 类别的异常升高告警。"),
+        return (_not_connected("本数据版本没有预警结果；下一次数据刷新后在此显示按区域 × 类别的异常升高与骤减。"),
                 _not_connected("本数据版本没有预警结果；下一次数据刷新后在此显示事件高发过程的超出基线量、持续时间与复发情况。"))
-    alerts = wq.alerts(wh, scope)
-    top = alerts.sort_values(["score", "day"], ascending=False, kind="stable").head(TOP_REASONS)
+    incidents = wq.incidents(wh, scope)
+    today = incidents[incidents["on_screen"].astype(bool)]
+    top = today.head(TOP_REASONS)
     early = html.Div([
-        html.Div([html.Span(f"{len(alerts):,}", className="incident-warning-count"),
-                  html.Span(" 条生效告警", className="incident-warning-unit")]),
-        html.Ol([html.Li(f"{r.area_name} · {r.subclass_name}：{r.reason}") for r in top.itertuples()],
+        html.Div([html.Span(f"{len(today):,}", className="incident-warning-count"),
+                  html.Span(" 起今日预警事件", className="incident-warning-unit")]),
+        html.Ol([html.Li(f"{'新发' if r.new else '持续'} · {r.reason}") for r in top.itertuples()],
                 className="incident-warning-reasons") if len(top) else
-        html.Div("本辖区当前没有生效告警", className="empty-note"),
+        html.Div("本辖区今日没有预警事件", className="empty-note"),
         _link("查看预警研判 →"),
     ])
-    incidents = wq.incidents(wh, scope)
     ended = incidents[incidents["status"] == "已结束"].sort_values(
         ["last_day", "incident_id"], ascending=False, kind="stable")
     review = html.Div([
-        html.Div(f"最近结束的研判事件 {ended.iloc[0]['incident_id']}", className="incident-warning-title"),
+        html.Div(f"最近结束的预警事件 {ended.iloc[0]['incident_id']}", className="incident-warning-title"),
         html.Div(review_line(ended.iloc[0]), className="incident-warning-line"),
         _link("查看事件过程与事后评估 →"),
-    ]) if len(ended) else html.Div([html.Div("本辖区没有已结束的研判事件", className="empty-note"),
+    ]) if len(ended) else html.Div([html.Div("本辖区没有已结束的预警事件", className="empty-note"),
                                      _link("查看预警研判 →")])
     return early, review

@@ -1,16 +1,28 @@
-"""预警研判: the early-warning module's output for the viewer's jurisdiction — a map of where
-alerts are active (the chosen incident's area outlined), the alerts active
-at the data's as-of day, the space-time clusters of the last 30 days with their grids, the
-incidents (runs of alerts) with one incident's course and after-analysis, and how well each
-method finds injected outbreaks. All of it is read from the warning tables the ETL writes into
-each generation (etl/warning/build.py); nothing is computed in the browser."""
+"""预警研判: what the early warning shows a duty officer today, and the loop back from them.
+
+- Today's screen, as the ETL ranked it (etl/warning/screen.py): one row per incident (a persistent
+  alarm is one row with its "since"), new ones first; drops (上报骤减 / 网格静默) in their own list;
+  each with its reason in words and the latest 研判 label.
+- A map of the jurisdiction (areas shaded by today's incidents, their grids in red, the chosen
+  incident outlined), and every incident of the warning window.
+- One incident: its course against the baseline, the after-analysis, its alerts, and the 研判 form:
+  确认 / 误报 / 已处置 with a note, on the incident or one of its alerts. The server checks that the
+  incident is in the viewer's jurisdiction, stores the label with the incident's area (taken from
+  the warehouse, never the browser), scrubs the note and writes the audit record; others in scope
+  see it.
+- 方法质量: the replay's measured figures (evaluate-warnings --save) beside the precision the
+  duty officers' own labels give, week by week.
+Warehouse answers are cached per generation and scope; labels are read on every answer (they
+change without a new generation)."""
 from __future__ import annotations
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html, no_update
+from flask import g
 
 from cockpit import geometry, ids
+from cockpit.auth import audit
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
@@ -21,85 +33,115 @@ from cockpit.db import Snapshot
 from cockpit.figures import theme
 from cockpit.figures import warning as fig
 from cockpit.figures.warning import day, fmt, share
+from cockpit.labels import LABELS, LabelError, store
 from cockpit.queries import warning as q
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/warning", name="预警研判", title="网格治理数字驾驶舱 · 预警研判",
                    order=4.5)
 
-KPI_ALERTS = "warning-kpi-alerts"
-KPI_AREAS = "warning-kpi-areas"
-KPI_CLUSTERS = "warning-kpi-clusters"
+KPI_SHOWN = "warning-kpi-shown"
+KPI_NEW = "warning-kpi-new"
 KPI_ONGOING = "warning-kpi-ongoing"
-KPI_ENDED = "warning-kpi-ended"
+KPI_DROPS = "warning-kpi-drops"
+KPI_MARKED = "warning-kpi-marked"
 MAP = "warning-map"
-ALERTS_TABLE = "warning-alerts"
-CLUSTERS_TABLE = "warning-clusters"
+SCREEN_TABLE = "warning-screen"
+DROPS_TABLE = "warning-drops"
 INCIDENTS_TABLE = "warning-incidents"
 INCIDENT = "warning-incident"
 TIMELINE = "warning-timeline"
 REVIEW = "warning-review"
+ALERTS_TABLE = "warning-alerts"
 QUALITY = "warning-quality"
+PRECISION = "warning-precision"
 NOTE = "warning-note"
+LABEL_TARGET = "warning-label-target"
+LABEL_CHOICE = "warning-label-choice"
+LABEL_NOTE = "warning-label-note"
+LABEL_SAVE = "warning-label-save"
+LABEL_MESSAGE = "warning-label-message"
+LABEL_HISTORY = "warning-label-history"
+LABELS_VERSION = "warning-labels-version"
 
-CLUSTER_DAYS = 30
 SHOWN_ROWS = 50           # rows per table sent to the browser; the counters count them all
 NOT_BUILT = ("本数据版本没有预警结果：预警表由数据刷新生成（etl refresh），"
              "下一次刷新发布后在此显示。")
-NO_QUALITY = ("暂无方法评估结果：运行 python -m etl evaluate-warnings --save 后，"
-              "下一次数据刷新将在此显示各方法的检出率、检出延迟与误报率。")
+NO_QUALITY = ("暂无回放评估结果：运行 python -m etl evaluate-warnings --replay --save 后，"
+              "下一次数据刷新将在此显示屏幕每日条数、误报条数与各类暴发的检出率。")
+WHOLE = "__incident__"
 
-ALERT_COLUMNS = {"day": "日期", "area": "区域", "subclass": "事件小类", "observed_expected": "观测 / 预期",
-                 "method": "方法", "reason": "依据", "since": "持续自"}
-CLUSTER_COLUMNS = {"day": "日期", "subclass_name": "事件小类", "grids": "网格", "grid_names": "本辖区网格",
-                   "window": "时间窗", "observed_expected": "观测 / 预期", "rate_ratio": "相对风险",
-                   "p_value": "p 值"}
-INCIDENT_COLUMNS = {"incident_id": "编号", "status": "状态", "area_name": "区域", "subclass_name": "事件小类",
-                    "span": "起止", "alerts": "告警数", "excess": "超出基线（件）", "peak_ratio": "峰值倍数"}
-QUALITY_COLUMNS = {"source": "评估方式", "方法": "方法", "outbreak_size": "暴发规模", "incidents": "真值事件",
-                   "trials": "模拟次数", "detected": "检出",
-                   "pod": "检出率", "median_delay_days": "检出延迟中位数（天）",
-                   "false_alarm_rate": "误报率", "generation": "评估数据版本"}
+SCREEN_COLUMNS = {"state": "状态", "since": "持续自", "area_name": "区域", "subject": "事件类别",
+                  "reason": "依据", "label": "研判"}
+INCIDENT_COLUMNS = {"incident_id": "编号", "status": "状态", "kind_name": "类型", "area_name": "区域",
+                    "subject": "事件类别", "span": "起止", "alarm_days": "告警天数", "excess": "超出基线（件）",
+                    "label": "研判"}
+ALERT_COLUMNS = {"day": "日期", "area": "区域", "tier_name": "序列", "window": "窗口", "observed_expected": "观测 / 预期",
+                 "score": "得分", "reason": "依据"}
+HISTORY_COLUMNS = {"at": "时间", "account": "账号", "target": "对象", "label": "结论", "note": "说明"}
+QUALITY_COLUMNS = {"方法": "方法", "class": "暴发类别", "incidents": "事件数", "pod": "屏幕检出率",
+                   "target": "目标", "items_per_day": "每日条数", "false_items_per_day": "每日误报条数",
+                   "precision": "精确率", "generation": "评估数据版本"}
+PRECISION_COLUMNS = {"week": "周（起）", "marked": "已研判", "real": "确认 / 已处置", "false": "误报",
+                     "precision": "精确率（研判）"}
 
 
 def layout(**_query):
     return html.Div([
+        dcc.Store(id=LABELS_VERSION, data=0),
         html.Div([
-            counter("生效告警", KPI_ALERTS, "条"),
-            counter("涉及区域", KPI_AREAS, "个"),
-            counter(f"近{CLUSTER_DAYS}日聚集", KPI_CLUSTERS, "处"),
-            counter("进行中事件", KPI_ONGOING, "起"),
-            counter("已结束事件", KPI_ENDED, "起"),
+            counter("今日屏幕", KPI_SHOWN, "条"),
+            counter("新发事件", KPI_NEW, "起"),
+            counter("持续事件", KPI_ONGOING, "起"),
+            counter("上报骤减", KPI_DROPS, "处"),
+            counter("近 7 日已研判", KPI_MARKED, "条"),
         ], className="counter-row"),
         html.Div(id=NOTE, className="warning-note"),
         html.Div([
-            panel(f"预警地图（颜色：生效告警数；红色：网格告警或近{CLUSTER_DAYS}日时空聚集；黄框：所选事件区域）",
+            panel("预警地图（颜色：今日事件数；红色：事件所在网格；黄框：所选事件）",
                   graph(MAP, "预警地图", class_name="chart warning-map")),
-            panel("生效告警（本辖区，最新、最强在前）",
-                  html.Div(id=ALERTS_TABLE, className="warning-table-wrap")),
+            panel("今日预警事件（新发在前，每起一行）", html.Div(id=SCREEN_TABLE, className="warning-table-wrap")),
         ], className="grid-2"),
         html.Div([
-            panel(f"时空聚集（近{CLUSTER_DAYS}日，涉及本辖区的网格）",
-                  html.Div(id=CLUSTERS_TABLE, className="warning-table-wrap")),
-            panel("研判事件", html.Div(id=INCIDENTS_TABLE, className="warning-table-wrap")),
+            panel("上报骤减 / 网格静默", html.Div(id=DROPS_TABLE, className="warning-table-wrap")),
+            panel("近期全部事件", html.Div(id=INCIDENTS_TABLE, className="warning-table-wrap")),
         ], className="grid-2"),
         html.Div([
-            panel("事件过程（上报与基线、日末在办）",
-                  labelled("选择事件", dcc.Dropdown(id=INCIDENT, clearable=False, placeholder="选择研判事件",
+            panel("事件过程与研判",
+                  labelled("选择事件", dcc.Dropdown(id=INCIDENT, clearable=False, placeholder="选择预警事件",
                                                     className="warning-dropdown")),
                   graph(TIMELINE, "预警事件过程"),
-                  html.Div(id=REVIEW, className="warning-review")),
+                  html.Div(id=REVIEW, className="warning-review"),
+                  html.Div(id=ALERTS_TABLE, className="warning-table-wrap"),
+                  html.Div([
+                      html.Div("研判", className="warning-review-title"),
+                      html.Div([
+                          labelled("对象", dcc.Dropdown(id=LABEL_TARGET, clearable=False, value=WHOLE,
+                                                        className="warning-dropdown")),
+                          labelled("结论", dcc.RadioItems(id=LABEL_CHOICE, options=list(LABELS), inline=True,
+                                                          className="warning-label-choice")),
+                      ], className="warning-label-row"),
+                      dcc.Textarea(id=LABEL_NOTE, placeholder="说明（如处置情况、误报原因；勿填写身份证号、手机号）",
+                                   maxLength=500, className="warning-label-note"),
+                      html.Button("提交研判", id=LABEL_SAVE, n_clicks=0, className="warning-label-save"),
+                      html.Div(id=LABEL_MESSAGE, className="warning-label-message"),
+                      html.Div(id=LABEL_HISTORY, className="warning-table-wrap"),
+                  ], className="warning-label-form"),
+                  ),
         ]),
-        panel("预警方法评估（注入暴发的检出情况）", html.Div(id=QUALITY, className="warning-table-wrap")),
-        html.Div("日期为数据时点（最新事件时间）所在日；告警按区域 × 事件小类逐日检验。",
+        html.Div([
+            panel("方法质量：回放评估（注入暴发，屏幕同等条数下比较）", html.Div(id=QUALITY, className="warning-table-wrap")),
+            panel("方法质量：值班研判给出的精确率（按周）", html.Div(id=PRECISION, className="warning-table-wrap")),
+        ], className="grid-2"),
+        html.Div("日期为数据时点（最新事件时间）所在日。每起事件是同一地点、相近日期的一组告警："
+                 "网格、片区（网格及其最近的网格）、社区、街道、区县 × 小类、大类、全部上报逐日检验。",
                  className="incident-note"),
     ], className="warning-page")
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无数据",
-           highlight: tuple[str, str] | None = None):
-    """The first SHOWN_ROWS rows as a DataTable fed records (as HTML cells they were thousands of
-    components to serialise on every answer, cached or not); `highlight` = (column, value)
+           highlight: tuple[str, str] | None = None, table_id: str | None = None):
+    """The first SHOWN_ROWS rows as a DataTable fed records; `highlight` = (column, value)
     colours the rows holding that value."""
     if frame.empty:
         return html.Div(empty_text, className="empty-note")
@@ -107,94 +149,91 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无�
     rows = [{"if": {"filter_query": f'{{{highlight[0]}}} = "{highlight[1]}"'}, "color": "#ffb38a"}] \
         if highlight else []
     table = dash_table.DataTable(
-        data=records(shown),
+        data=records(shown), **({"id": table_id} if table_id else {}),
         columns=[{"name": label, "id": cid} for cid, label in columns.items()],
         page_action="none", style_table={"overflowX": "auto"}, style_data_conditional=rows,
         style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
                     "fontSize": "14px", "whiteSpace": "normal", "height": "auto"},
         style_cell_conditional=[
-            {"if": {"column_id": "reason"}, "minWidth": "280px", "fontSize": "13px", "color": "#a9cbe6"},
-            {"if": {"column_id": "grid_names"}, "minWidth": "220px", "fontSize": "13px"}])
+            {"if": {"column_id": "reason"}, "minWidth": "300px", "fontSize": "13px", "color": "#a9cbe6"},
+            {"if": {"column_id": "note"}, "minWidth": "220px", "fontSize": "13px"}])
     more = ([html.Div(f"仅显示前 {SHOWN_ROWS:,} 条，共 {len(frame):,} 条", className="warning-more")]
             if len(frame) > SHOWN_ROWS else [])
     return html.Div([table, *more], className="warning-table")
 
 
-def _alerts_shown(alerts: pd.DataFrame) -> pd.DataFrame:
-    return alerts.assign(
-        day=alerts["day"].map(day), since=alerts["since"].map(day),
-        area=alerts["level_name"] + " · " + alerts["area_name"],
-        subclass=alerts["class_name"] + " / " + alerts["subclass_name"],
-        observed_expected=[f"{fmt(o)} / {fmt(e, 2)}" for o, e in zip(alerts["observed"], alerts["expected"])])
+def _subject(text) -> str:
+    """At most four subclasses by name, then how many more."""
+    names = [n for n in str(text or "").split("、") if n]
+    return "、".join(names[:4]) + (f" 等 {len(names)} 类" if len(names) > 4 else "")
 
 
-def _clusters_shown(clusters: pd.DataFrame) -> pd.DataFrame:
-    return clusters.assign(
-        day=clusters["day"].map(day),
-        grids=[f"{h} / {n}" for h, n in zip(clusters["grids_in_scope"], clusters["n_grids"])],
-        window=clusters["window_days"].map(lambda d: f"{fmt(d)} 天"),
-        observed_expected=[f"{fmt(o)} / {fmt(e, 2)}" for o, e in zip(clusters["observed"], clusters["expected"])],
-        rate_ratio=clusters["rate_ratio"].map(lambda v: fmt(v, 1)),
-        p_value=clusters["p_value"].map(lambda v: f"{v:.1e}" if pd.notna(v) else "—"))
+def with_labels(incidents: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """Each incident's latest 研判 label (as a whole), or 待研判."""
+    label = latest.set_index("incident_id")["label"] if len(latest) else pd.Series(dtype=object)
+    return incidents.assign(label=incidents["incident_id"].map(label).astype(object).fillna("待研判"))
 
 
-def _incidents_shown(incidents: pd.DataFrame) -> pd.DataFrame:
-    return incidents.assign(
-        span=[f"{day(a)} 至 {day(b)}" for a, b in zip(incidents["first_day"], incidents["last_day"])],
-        excess=incidents["excess"].map(lambda v: fmt(v, 1)),
-        peak_ratio=incidents["peak_ratio"].map(lambda v: fmt(v, 1, " 倍")))
+def _screen_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(state=frame["new"].map({True: "新发", False: "持续"}), since=frame["first_day"].map(day),
+                        subject=frame["subject"].map(_subject))
 
 
-def _quality(frame: pd.DataFrame | None):
-    if frame is None:
-        return html.Div(NO_QUALITY, className="empty-note warning-no-quality")
-    shown = frame.copy()
-    if "方法" not in shown.columns:
-        shown["方法"] = shown.get("method", "")
-    for col in ("pod", "false_alarm_rate"):
-        if col in shown.columns:
-            shown[col] = shown[col].map(share)
-    if "median_delay_days" in shown.columns:
-        shown["median_delay_days"] = shown["median_delay_days"].map(lambda v: fmt(v, 1))
-    columns = {c: label for c, label in QUALITY_COLUMNS.items() if c in shown.columns}
-    return _table(shown.fillna("—"), columns, "评估结果为空")
+def _incident_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(span=[f"{day(a)} 至 {day(b)}" for a, b in zip(frame["first_day"], frame["last_day"])],
+                        excess=frame["excess"].map(lambda v: fmt(v, 1)), subject=frame["subject"].map(_subject))
 
 
 def incident_options(incidents: pd.DataFrame) -> list[dict]:
-    return [{"label": f"{r.incident_id} · {r.area_name} · {r.subclass_name} · {r.status}",
-             "value": r.incident_id} for r in incidents.itertuples()]
+    return [{"label": f"{r.incident_id} · {r.area_name} · {_subject(r.subject)} · "
+                      f"{'今日屏幕' if r.on_screen else r.status}", "value": r.incident_id}
+            for r in incidents.itertuples()]
+
+
+@view
+def warning_data(wh: Snapshot, scope: Scope) -> dict | None:
+    """What the page reads from the generation (cached per generation and scope)."""
+    if not q.available(wh, scope):
+        return None
+    return {"incidents": q.incidents(wh, scope), "lag": _lag_note(q.lag(wh, scope)),
+            "quality": q.quality(wh, scope)}
 
 
 @callback(
-    Output(KPI_ALERTS, "children"), Output(KPI_AREAS, "children"), Output(KPI_CLUSTERS, "children"),
-    Output(KPI_ONGOING, "children"), Output(KPI_ENDED, "children"), Output(NOTE, "children"),
-    Output(ALERTS_TABLE, "children"), Output(CLUSTERS_TABLE, "children"),
-    Output(INCIDENTS_TABLE, "children"), Output(QUALITY, "children"),
+    Output(KPI_SHOWN, "children"), Output(KPI_NEW, "children"), Output(KPI_ONGOING, "children"),
+    Output(KPI_DROPS, "children"), Output(KPI_MARKED, "children"), Output(NOTE, "children"),
+    Output(SCREEN_TABLE, "children"), Output(DROPS_TABLE, "children"), Output(INCIDENTS_TABLE, "children"),
+    Output(QUALITY, "children"), Output(PRECISION, "children"),
     Output(INCIDENT, "options"), Output(INCIDENT, "value"),
-    Input(ids.GENERATION, "data"), State(INCIDENT, "value"),
+    Input(ids.GENERATION, "data"), Input(LABELS_VERSION, "data"), State(INCIDENT, "value"),
 )
-def refresh_warning(_generation, selected):
-    out = warning_view(warehouse(), viewer_scope())
+def refresh_warning(_generation, _labels, selected):
+    scope = viewer_scope()
+    out = warning_view(warehouse(), scope, store().latest(scope.code), store().precision_by_week(scope.code))
     options = out[-1]
     known = [o["value"] for o in options]
     value = selected if selected in known else (known[0] if known else None)
     return (*out, no_update if value == selected else value)
 
 
-@view
-def warning_view(wh: Snapshot, scope: Scope) -> tuple:
-    if not q.available(wh, scope):
+def warning_view(wh: Snapshot, scope: Scope, latest: pd.DataFrame, weekly: pd.DataFrame) -> tuple:
+    data = warning_data(wh, scope)
+    precision = _precision(weekly)
+    if data is None:
         empty = html.Div(NOT_BUILT, className="empty-note")
-        return ("0", "0", "0", "0", "0", NOT_BUILT, empty, empty, empty, _quality(None), [])
-    alerts, clusters, incidents = q.alerts(wh, scope), q.clusters(wh, scope, CLUSTER_DAYS), q.incidents(wh, scope)
-    ongoing = int((incidents["status"] == "进行中").sum())
-    return (f"{len(alerts):,}", f"{alerts['area_code'].nunique():,}", f"{len(clusters):,}",
-            f"{ongoing:,}", f"{len(incidents) - ongoing:,}", _lag_note(q.lag(wh, scope)),
-            _table(_alerts_shown(alerts), ALERT_COLUMNS, "本辖区当前没有生效告警"),
-            _table(_clusters_shown(clusters), CLUSTER_COLUMNS, f"近{CLUSTER_DAYS}日本辖区没有时空聚集"),
-            _table(_incidents_shown(incidents), INCIDENT_COLUMNS, "本辖区没有研判事件",
-                   highlight=("status", "进行中")),
-            _quality(q.quality(wh, scope)), incident_options(incidents))
+        return ("0", "0", "0", "0", "0", NOT_BUILT, empty, empty, empty, _quality(None), precision, [])
+    incidents = with_labels(data["incidents"], latest)
+    today = incidents[incidents["on_screen"].astype(bool)]
+    drops = today[today["kind"] == "drop"]
+    others = today[today["kind"] != "drop"]
+    recent = weekly[pd.to_datetime(weekly["week"]) >= pd.Timestamp.now().normalize() - pd.Timedelta(days=13)] \
+        if len(weekly) else weekly
+    return (f"{len(today):,}", f"{int(others['new'].sum()):,}", f"{int((~others['new'].astype(bool)).sum()):,}",
+            f"{len(drops):,}", f"{int(recent['marked'].sum()) if len(recent) else 0:,}", data["lag"],
+            _table(_screen_rows(others), SCREEN_COLUMNS, "本辖区今日没有预警事件", ("state", "新发")),
+            _table(_screen_rows(drops), SCREEN_COLUMNS, "本辖区今日没有上报骤减"),
+            _table(_incident_rows(incidents), INCIDENT_COLUMNS, "本辖区近期没有预警事件", ("status", "进行中")),
+            _quality(data["quality"]), precision, incident_options(incidents))
 
 
 def _lag_note(lag) -> str | None:
@@ -205,10 +244,48 @@ def _lag_note(lag) -> str | None:
             "新数据的预警计算完成后自动替换（通常在数据发布后几分钟内）。")
 
 
-@callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"),
-          Input(INCIDENT, "value"), Input(ids.GENERATION, "data"))
-def refresh_incident(incident_id, _generation):
-    return incident_view(warehouse(), viewer_scope(), incident_id)
+def _quality(frame: pd.DataFrame | None):
+    if frame is None:
+        return html.Div(NO_QUALITY, className="empty-note warning-no-quality")
+    shown = frame.copy()
+    for col in ("pod", "target", "precision"):
+        if col in shown.columns:
+            shown[col] = shown[col].map(share)
+    for col in ("items_per_day", "false_items_per_day"):
+        if col in shown.columns:
+            shown[col] = shown[col].map(lambda v: fmt(v, 2))
+    columns = {c: label for c, label in QUALITY_COLUMNS.items() if c in shown.columns}
+    return _table(shown.fillna("—"), columns, "评估结果为空")
+
+
+def _precision(weekly: pd.DataFrame):
+    if weekly.empty:
+        return html.Div("尚无研判标记：在下方“事件过程与研判”中标记事件为确认、误报或已处置后，"
+                        "此处按周显示屏幕事件的实际精确率。", className="empty-note")
+    shown = weekly.sort_values("week", ascending=False).assign(
+        week=weekly["week"].map(day), precision=weekly["precision"].map(share))
+    return _table(shown, PRECISION_COLUMNS)
+
+
+@callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"), Output(ALERTS_TABLE, "children"),
+          Output(LABEL_TARGET, "options"), Output(LABEL_TARGET, "value"), Output(LABEL_HISTORY, "children"),
+          Input(INCIDENT, "value"), Input(ids.GENERATION, "data"), Input(LABELS_VERSION, "data"))
+def refresh_incident(incident_id, _generation, _labels):
+    scope = viewer_scope()
+    figure, review, alerts, options = incident_view(warehouse(), scope, incident_id)
+    history = store().history(scope.code, incident_id) if isinstance(incident_id, str) and options else None
+    return figure, review, alerts, options, WHOLE, _history(history)
+
+
+def _history(history: pd.DataFrame | None):
+    if history is None:
+        return None
+    if history.empty:
+        return html.Div("该事件尚无研判记录", className="empty-note")
+    at = pd.to_datetime(history["at"], utc=True).dt.tz_convert("Asia/Shanghai")
+    shown = history.assign(at=at.dt.strftime("%Y-%m-%d %H:%M"),
+                           target=history["target_kind"].map({"incident": "整个事件"}).fillna(history["target_id"]))
+    return _table(shown, HISTORY_COLUMNS)
 
 
 @callback(Output(MAP, "figure"), Input(INCIDENT, "value"), Input(ids.GENERATION, "data"))
@@ -229,7 +306,7 @@ def _map_layers(wh: Snapshot, scope: Scope) -> tuple:
     """The map's two fixed layers, once per generation and scope (choosing another incident
     changes only the outline): the base areas with their polygons' URL (cockpit/geometry.py), and
     the few hot grids with their polygons inline."""
-    areas, hot = q.map_areas(wh, scope), q.map_grids(wh, scope, CLUSTER_DAYS)
+    areas, hot = q.map_areas(wh, scope), q.map_grids(wh, scope)
     return (areas, geometry.url(wh, q.base_level(scope), scope.code),
             hot, geometry.inline(wh, scope, hot["code"]))
 
@@ -241,16 +318,20 @@ def _fact(label: str, value: str) -> html.Div:
 
 def review_facts(row) -> list[tuple[str, str]]:
     """The after-analysis numbers of one incident, as (label, text)."""
+    drop = row["kind"] == "drop"
     back = ("尚在进行" if row["status"] == "进行中" and pd.isna(row["days_to_baseline"])
             else "未回落" if pd.isna(row["days_to_baseline"]) else fmt(row["days_to_baseline"], 0, " 天"))
     return [
-        ("状态", row["status"]),
-        ("起止", f"{day(row['first_day'])} 至 {day(row['last_day'])}（{fmt(row['duration_days'])} 天）"),
-        ("超出基线", f"{fmt(row['excess'], 1)} 件（95% 区间 {fmt(row['excess_low'], 1)}–{fmt(row['excess_high'], 1)}）"),
-        ("峰值倍数", f"{fmt(row['peak_ratio'], 1)} 倍（第 {fmt(row['peak_offset'])} 天）"),
-        ("回落至基线", back),
+        ("状态", f"{row['status']}（{'今日屏幕第 ' + fmt(row['rank']) + ' 位' if row['on_screen'] else '不在今日屏幕'}）"),
+        ("类型", row["kind_name"]),
+        ("起止", f"{day(row['first_day'])} 至 {day(row['last_day'])}（{fmt(row['duration_days'])} 天，告警 {fmt(row['alarm_days'])} 天）"),
+        ("依据（最新）", row["reason"]),
+        ("少于基线" if drop else "超出基线",
+         f"{fmt(abs(row['excess']), 1)} 件（95% 区间 {fmt(row['excess_low'], 1)}–{fmt(row['excess_high'], 1)}）"),
+        ("最低比例" if drop else "峰值倍数", f"{fmt(row['peak_ratio'], 2 if drop else 1)} 倍（第 {fmt(row['peak_offset'])} 天）"),
+        ("回到基线", back),
         ("变点", fmt(row["change_points"])),
-        ("复发（30 / 90 日）", f"{fmt(row['recur_30'])} / {fmt(row['recur_90'])} 次"),
+        ("复发（30 / 90 日）", f"{fmt(row['recur_30'])} / {fmt(row['recur_90'])} 天"),
         ("事件 / 在办 / 超期", f"{fmt(row['events'])} / {fmt(row['open'])} / {fmt(row['overdue'])} 件"),
         ("派遣时长中位数", fmt(row["dispatch_median_minutes"], 1, " 分钟")),
         ("满意率", share(row["satisfied_share"])),
@@ -261,18 +342,66 @@ def review_facts(row) -> list[tuple[str, str]]:
 
 @view
 def incident_view(wh: Snapshot, scope: Scope, incident_id) -> tuple:
+    """(timeline, facts, alerts table, label targets) of one incident the viewer sees."""
     if not q.available(wh, scope):
-        return fig.theme.empty(NOT_BUILT), None
+        return fig.theme.empty(NOT_BUILT), None, None, []
     incidents = q.incidents(wh, scope)
     if incident_id is None and len(incidents):              # none chosen yet: the list's first
         incident_id = incidents["incident_id"].iloc[0]
     hit = incidents[incidents["incident_id"] == incident_id]
     if not isinstance(incident_id, str) or hit.empty:       # not one of the scope's incidents
-        return fig.theme.empty(fig.NO_INCIDENT), None
+        return fig.theme.empty(fig.NO_INCIDENT), None, None, []
     row = hit.iloc[0]
     days = q.incident_days(wh, scope, incident_id)
-    title = html.Div(f"{row['incident_id']} · {row['area_name']} · {row['class_name']} / {row['subclass_name']}",
+    alerts = q.incident_alerts(wh, scope, incident_id)
+    title = html.Div(f"{row['incident_id']} · {row['area_name']} · {_subject(row['subject'])}",
                      className="warning-review-title")
+    shown = alerts.assign(day=alerts["day"].map(day), area=alerts["level_name"] + " · " + alerts["area_name"],
+                          window=alerts["window_days"].map(lambda w: f"{w} 天"),
+                          observed_expected=[f"{fmt(o)} / {fmt(e, 1)}" for o, e in zip(alerts["observed"], alerts["expected"])],
+                          score=alerts["score"].map(lambda v: fmt(v, 1)))
+    targets = [{"label": "整个事件", "value": WHOLE}] + [
+        {"label": f"告警 {a.alert_id}（{day(a.day)} {a.area_name}）", "value": a.alert_id} for a in alerts.itertuples()]
     return (fig.timeline(days, row["first_day"], row["last_day"]),
-            html.Div([title, html.Div([_fact(k, v) for k, v in review_facts(row)],
-                                      className="warning-facts")]))
+            html.Div([title, html.Div([_fact(k, v) for k, v in review_facts(row)], className="warning-facts")]),
+            _table(shown, ALERT_COLUMNS, "本辖区内没有该事件的告警"), targets)
+
+
+@callback(Output(LABEL_MESSAGE, "children"), Output(LABELS_VERSION, "data"), Output(LABEL_NOTE, "value"),
+          Input(LABEL_SAVE, "n_clicks"),
+          State(INCIDENT, "value"), State(LABEL_TARGET, "value"), State(LABEL_CHOICE, "value"),
+          State(LABEL_NOTE, "value"), State(LABELS_VERSION, "data"), prevent_initial_call=True)
+def save_label(clicks, incident_id, target, label, note, version):
+    if not clicks:
+        return no_update, no_update, no_update
+    message, saved = label_incident(warehouse(), viewer_scope(), g.account.account_id, incident_id, target, label, note)
+    return message, (version or 0) + 1 if saved else no_update, "" if saved else no_update
+
+
+def label_incident(wh: Snapshot, scope: Scope, account_id: str, incident_id, target, label, note) -> tuple[str, bool]:
+    """Check, store and audit one label; (message, saved). The incident must be one the viewer
+    sees and the alert one of its own in the viewer's area: whatever the browser sends, a label
+    lands only on what the jurisdiction holds, with the area the warehouse gives."""
+    if label not in LABELS:
+        return "请选择研判结论：确认、误报或已处置", False
+    if not isinstance(incident_id, str) or not q.available(wh, scope):
+        return "请先选择预警事件", False
+    incidents = q.incidents(wh, scope)
+    hit = incidents[incidents["incident_id"] == incident_id]
+    if hit.empty:
+        audit("denied", incident_id[:64], "预警研判标记：不在本辖区")
+        return "该事件不在本辖区，不能标记", False
+    kind, target_id = "incident", incident_id
+    if target != WHOLE:
+        alerts = q.incident_alerts(wh, scope, incident_id)
+        if not isinstance(target, str) or target not in set(alerts["alert_id"]):
+            audit("denied", str(target)[:64], "预警研判标记：告警不属于该事件或不在本辖区")
+            return "该告警不属于所选事件或不在本辖区", False
+        kind, target_id = "alert", target
+    try:
+        row = store().add(account_id, str(hit.iloc[0]["area_code"]), incident_id, label, note or "", kind, target_id,
+                          q.incident_areas(wh, scope, incident_id))
+    except LabelError as exc:
+        return str(exc), False
+    audit("warning_label", target_id, f"{label}：{row['note'][:100]}")
+    return f"已记录：{'整个事件' if kind == 'incident' else '告警 ' + target_id} → {label}", True

@@ -16,10 +16,14 @@ from cockpit.db import Snapshot
 from cockpit.queries import scrub_frame, sql
 from cockpit.queries.meta import generation
 from etl import generations
+from warehouse.runs import still_running
 
 RUN_LOG = "runs.sqlite"            # etl/runlog.py FILE
 RUN_COLUMNS = ("run_id", "command", "status", "exit_code", "started_at", "ended_at", "seconds",
                "generation", "rows_in", "rows_loaded", "rows_quarantined", "rows_repaired", "error")
+# a run's process, to tell a killed run ("running" in the log until the next run) from a live one;
+# a run log from before they were kept has none of them
+PROCESS_COLUMNS = ("pid", "host", "pid_start")
 ERROR_CHARS = 300
 
 
@@ -38,6 +42,24 @@ def quarantine_by_rule(wh: Snapshot) -> pd.DataFrame:
 
 def repairs_by_rule(wh: Snapshot) -> pd.DataFrame:
     return _query(wh, "health__repairs")
+
+
+def _has(wh: Snapshot, table: str) -> bool:
+    return bool(len(wh.query("SELECT 1 FROM duckdb_tables() WHERE table_name = $t", {"t": table})))
+
+
+def topology(wh: Snapshot) -> pd.DataFrame:
+    """Grids that do not tile their community; empty for a generation built before the check."""
+    if not _has(wh, "grid_topology"):
+        return pd.DataFrame(columns=["community_code", "problem", "grid_codes", "area_m2", "check_date"])
+    return _query(wh, "health__topology")
+
+
+def calendar(wh: Snapshot) -> pd.DataFrame:
+    """Years of data and the work calendar deciding them; empty for an older generation."""
+    if not _has(wh, "calendar_coverage"):
+        return pd.DataFrame(columns=["year", "source", "events", "needs"])
+    return _query(wh, "health__calendar")
 
 
 def pointer(warehouse_path: Path) -> dict | None:
@@ -94,8 +116,16 @@ def runs(warehouse_path: Path, limit: int = 20) -> pd.DataFrame | None:
         return pd.DataFrame(columns=list(RUN_COLUMNS))
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
-        cur = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs "
+        present = {r[1] for r in con.execute("PRAGMA table_info(runs)").fetchall()}
+        process = [c for c in PROCESS_COLUMNS if c in present]
+        cur = con.execute(f"SELECT {', '.join(RUN_COLUMNS + tuple(process))} FROM runs "
                           "ORDER BY started_at DESC, run_id DESC LIMIT ?", [int(limit)])
-        return pd.DataFrame(cur.fetchall(), columns=list(RUN_COLUMNS))
+        out = pd.DataFrame(cur.fetchall(), columns=list(RUN_COLUMNS) + process)
     finally:
         con.close()
+    # "running" with its process gone: killed (the next run or `etl status` will record it)
+    gone = [r.status == "running" and not still_running(getattr(r, "pid", None), getattr(r, "host", None),
+                                                         getattr(r, "pid_start", None))
+            for r in out.itertuples()]
+    out.loc[gone, "status"] = "interrupted"
+    return out[list(RUN_COLUMNS)]

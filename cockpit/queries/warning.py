@@ -1,8 +1,10 @@
 """预警研判: the early-warning tables the ETL writes into each generation (etl/warning/build.py):
-active alerts, space-time clusters, incidents with their after-analysis, method quality. Every
-row is limited to the viewer's jurisdiction (the area code inside the scope), except the method
-quality, which has no area. A generation built before the module has no warning tables: the
-page then says so instead of failing."""
+the incidents of the warning window with today's screen among them, their alerts and course, the
+screen's history and the replay's measured quality. An incident is seen from the areas
+warning_incident_areas names (its main area, and its grids for an incident of grids or a
+community): every query checks it there. The method quality has no area. A generation built
+before the module (or by an older release) has no such tables: the page then says so instead of
+failing."""
 from __future__ import annotations
 
 import pandas as pd
@@ -12,7 +14,8 @@ from cockpit.queries import run
 from cockpit.scope import Scope
 from etl.area_levels import CODE_LENGTH
 
-REQUIRED = {"warning_alerts", "warning_clusters", "warning_incidents", "warning_incident_days"}
+REQUIRED = {"warning_incidents", "warning_incident_areas", "warning_incident_grids", "warning_alerts",
+            "warning_incident_days", "warning_screen"}
 QUALITY = "warning_quality"
 
 
@@ -25,28 +28,33 @@ def available(wh: Snapshot, scope: Scope) -> bool:
 
 
 def lag(wh: Snapshot, scope: Scope) -> tuple | None:
-    """(the warnings' as-of, the data's) while the warnings are those of earlier data, else None
-    (a generation built before warning_meta has its own warnings)."""
+    """(the warnings' as-of, the data's) while the warnings are those of earlier data, else None."""
     if "warning_meta" not in tables(wh, scope):
         return None
     rows = run(wh, "warning__lag", scope)
     return None if rows.empty else (rows["warning_as_of"].iloc[0], rows["data_as_of"].iloc[0])
 
 
-def alerts(wh: Snapshot, scope: Scope) -> pd.DataFrame:
-    return run(wh, "warning__alerts", scope)
-
-
-def clusters(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
-    return run(wh, "warning__clusters", scope, days=int(days))
-
-
 def incidents(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Every incident of the window the viewer sees; today's screen first (on_screen)."""
     return run(wh, "warning__incidents", scope)
+
+
+def incident_alerts(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
+    return run(wh, "warning__incident_alerts", scope, incident_id=str(incident_id or ""))
+
+
+def incident_areas(wh: Snapshot, scope: Scope, incident_id: str) -> list[str]:
+    """The areas an incident is seen from (empty when the viewer does not see it)."""
+    return list(run(wh, "warning__incident_areas", scope, incident_id=str(incident_id or ""))["area_code"])
 
 
 def incident_days(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
     return run(wh, "warning__incident_days", scope, incident_id=str(incident_id or ""))
+
+
+def screen_days(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    return run(wh, "warning__screen_days", scope)
 
 
 # the map's base layer by the viewer's scope (code length): streets for the whole city (its 1,764
@@ -61,13 +69,13 @@ def base_level(scope: Scope) -> str:
 
 
 def map_areas(wh: Snapshot, scope: Scope) -> pd.DataFrame:
-    """The map's base layer (BASE_LEVEL_LENGTH) with the active alerts on or inside each area."""
+    """The map's base layer (BASE_LEVEL_LENGTH) with the incidents on today's screen in each area."""
     return run(wh, "warning__map_areas", scope, area_len=BASE_LEVEL_LENGTH[len(scope.code)])
 
 
-def map_grids(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
-    """Grids a grid-level alert or a recent space-time cluster names."""
-    return run(wh, "warning__map_grids", scope, days=int(days))
+def map_grids(wh: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Grids an incident on today's screen covers."""
+    return run(wh, "warning__map_grids", scope)
 
 
 def incident_area(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
@@ -75,7 +83,7 @@ def incident_area(wh: Snapshot, scope: Scope, incident_id: str) -> pd.DataFrame:
 
 
 def quality(wh: Snapshot, scope: Scope) -> pd.DataFrame | None:
-    """The method-quality table, or None when this generation has none."""
+    """The replay's measured quality, or None when this generation has none."""
     if QUALITY not in tables(wh, scope):
         return None
     return run(wh, "warning__quality", scope)

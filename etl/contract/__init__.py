@@ -15,16 +15,82 @@ from pathlib import Path
 CONTRACT_DIR = Path(__file__).parent
 
 
+# What a column holds: every column of every file with a kind gets that kind's repairs
+# (etl/repairs.py), checks (etl/checks.py) and display (etl/privacy.py). The descriptions are the
+# data contract's (docs/data-contract.md, "Column types").
+KINDS = {
+    "identifier": "a record's key or a reference to one: kept as written (surrounding whitespace, "
+                  "full-width digits and control characters repaired), never masked; a value that "
+                  "is itself an ID or mobile number fails `personal_in_key`",
+    "id_number": "personal: a resident ID number (GB 11643-1999), 18 characters; separators, "
+                 "full-width digits and a lower-case x repaired; `id_format`, `id_check_digit`, and "
+                 "where the file has 出生日期 and 性别 `id_birth_mismatch`, `id_sex_mismatch`; stored "
+                 "only as a keyed hash and the mask `220204************`",
+    "phone": "personal: a mobile (`1[3-9]` + 9 digits) or a fixed line (0 + area code + number); "
+             "separators, full-width digits and +86 / 0086 repaired; `phone_format`; stored only "
+             "as the mask `138****1234`",
+    "person_name": "personal: a person's name; stored only as the mask `张*`",
+    "credit_code": "统一社会信用代码 (GB 32100-2015): 18 characters of 0-9 and A-Y without I O S V Z, "
+                   "the last a check character; `credit_code`",
+    "area_code": "an area code of exactly `digits` digits (6 district, 9 street, 12 community, 15 "
+                 "grid); `code_format`",
+    "code": "a code of exactly `digits` digits (a leading zero lost on the way fails); `code_format`",
+    "enum": "one of the values the rule lists (an optional column may be empty); `not_in_list`",
+    "text": "free text, kept as written (surrounding whitespace and control characters other than "
+            "line breaks and tabs repaired); any ID or mobile number in it, however written, is "
+            "masked on load",
+    "string": "short text (names of places, departments, skills); repaired like an identifier; "
+              "any ID or mobile number in it is masked on load",
+    "timestamp": "`YYYY-MM-DD HH:MM:SS`, local time; other unambiguous forms repaired "
+                 "(`timestamp_format`), ambiguous ones fail `type_timestamp`",
+    "date": "`YYYY-MM-DD`; other unambiguous forms repaired (`date_format`, `excel_date_serial`), "
+            "ambiguous ones fail `type_date`",
+    "integer": "digits with an optional sign; anything else (`1.5`, `1e3`) fails `type_integer`",
+    "decimal": "a decimal number (`-12.5`, `3`); anything else (`1,2`, `nan`) fails `type_double`",
+}
+PERSONAL_KINDS = frozenset({"id_number", "phone", "person_name"})
+_KIND_OF_TYPE = {"TIMESTAMP": "timestamp", "DATE": "date", "INTEGER": "integer", "DOUBLE": "decimal"}
+
+
+def enumeration(rule: str) -> tuple[set[str], bool] | None:
+    """The allowed values of a rule written "A | B | C[; note]" (or "zero or more of A | B,
+    joined by 、"), and whether several may be joined; None for a rule of another form. "empty"
+    in the list means the cell may be empty."""
+    multi = rule.startswith("zero or more of ")
+    body = rule.removeprefix("zero or more of ").split(";")[0].split(", joined by")[0]
+    body = re.sub(r"\s*\([^)]*\)", "", body)
+    values = [v.strip() for v in body.split(" | ")]
+    if len(values) < 2 or any(" " in v or "+" in v for v in values):
+        return None
+    return set(values) - {"empty"}, multi
+
+
 @dataclass(frozen=True)
 class Column:
     name: str          # canonical, English
     header: str        # as exported by the source system
     type: str          # DuckDB type after checking
     required: bool = True
-    personal: bool = False   # personal data: never stored or shown in clear
-    text: bool = False       # free text: kept as written (only surrounding whitespace is trimmed)
+    kind: str = "string"     # what it holds: one of KINDS
+    digits: int = 0          # the exact length of a code or area_code
+    past: bool = False       # a time that cannot lie after the refresh (`in_future`)
     rule: str = ""
     example: str = ""
+
+    @property
+    def personal(self) -> bool:
+        """Personal data: never stored or shown in clear."""
+        return self.kind in PERSONAL_KINDS
+
+    @property
+    def text(self) -> bool:
+        """Free text: kept as written."""
+        return self.kind == "text"
+
+    @property
+    def values(self) -> set[str]:
+        """An enum's allowed values."""
+        return enumeration(self.rule)[0]
 
 
 @dataclass(frozen=True)
@@ -51,8 +117,16 @@ def _load(path: Path) -> SourceFile:
     with open(path, "rb") as f:
         d = tomllib.load(f)
     title = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
-    columns = tuple(Column(**c) for c in d.pop("columns"))
-    return SourceFile(columns=columns, title=title, **d)
+    columns = []
+    for c in d.pop("columns"):
+        c.setdefault("kind", "identifier" if c["name"] == d["key"] else _KIND_OF_TYPE.get(c["type"], "string"))
+        column = Column(**c)
+        if column.kind not in KINDS or (column.kind in ("code", "area_code")) != (column.digits > 0) \
+                or (column.kind == "enum" and enumeration(column.rule) is None):
+            raise ValueError(f"{path.name}: column {column.name}: kind {column.kind!r} needs "
+                             "digits (code, area_code) or a rule listing values (enum)")
+        columns.append(column)
+    return SourceFile(columns=tuple(columns), title=title, **d)
 
 
 def load_contract(mapping: Path | None = None, *, loaded_only: bool = True) -> tuple[SourceFile, ...]:

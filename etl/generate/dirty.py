@@ -13,41 +13,60 @@ The manifest:
     {"seed", "end" (the clean data's end date), "encodings" {file: encoding},
      "counts" {defect: number}, "defects": [entry, ...]}
 
-Each entry: `file`; `line` (1-based physical line, header = 1; null for a file-level defect);
-`column` (the Chinese header; "经度,纬度" for coordinate defects, whose values are then
-"lon,lat"; for truncated_last_line the field the cut falls in; null for whole-row
-(duplicate_row) and file-level defects); `defect`; `original` (the clean value);
-`injected` (the value now in the file); `expect` ("quarantine", "repair" or "undetectable");
-`key` (the row's clean key value, e.g. 事件编号); for rows not at their clean position
-(appended duplicates, the moved truncated last line) `source_line`, the line the row comes from
-in the clean file. Personal columns (姓名, 公民身份号码, 联系电话) are stored masked, see
-`mask_personal`. For whole-row defects (duplicate_row) `original` and `injected` are the key.
-One entry is one defect: `counts` is the number of entries per defect.
+Each entry: `file`; `line` (1-based physical line in the dirty file, header = 1; null for a
+file-level defect); `column` (the Chinese header; "经度,纬度" for coordinate defects, whose values
+are then "lon,lat"; for truncated_last_line the field the cut falls in; null for whole-row and
+line-level defects); `defect`; `original` (the clean value); `injected` (the value now in the
+file); `expect` (what the ETL must do: "quarantine", "repair", "load" (the row loads with the value
+as injected), "masked" (the row loads, the personal number in the text masked), "topology" (the
+grid is reported in grid_topology) or "undetectable"); `key` (the row's clean key value, e.g.
+事件编号; null for an inserted line); `source_line`, the row's line in the clean file (lines move:
+blank lines and multi-line records come before them, duplicates are appended). Every value is
+stored as the ETL shows it: personal columns masked, any ID or mobile number in other text masked
+(warehouse/personal.py), so the manifest holds nothing in clear. For whole-row defects
+(duplicate_row) `original` and `injected` are the key. One entry is one defect: `counts` is the
+number of entries per defect.
 
 Defects, per file (at least `MIN_PER_KIND` each, one per `ROWS_PER_DEFECT` data rows, never two
-on the same line; duplicates copy untouched rows):
+on the same row; duplicates copy untouched rows). They are classes, not examples: each draws its
+form (which written form of a number, which 12-hour spelling, which control character) at random.
 
 | defect                 | files          | what                                      | expect     |
 | ---------------------- | -------------- | ----------------------------------------- | ---------- |
-| id_bad_check_digit     | persons        | last ID character changed                 | quarantine |
+| id_bad_check_digit     | persons, volunteers | last ID character changed            | quarantine |
 | id_excel_scientific    | persons        | ID as Excel prints it: 2.20204E+17        | quarantine |
-| duplicate_row          | all three      | exact copy of a row appended              | quarantine |
-| duplicate_key_conflict | all three      | copy with one other value appended        | quarantine |
+| duplicate_row          | events, households, persons | exact copy of a row appended | quarantine |
+| duplicate_key_conflict | events, households, persons | copy with one other value appended | quarantine |
 | latlon_swapped         | events, househ.| 经度/纬度 exchanged                        | quarantine |
 | point_outside_grid     | events         | moved 1.5–6 km into another grid          | quarantine |
 | point_outside_city     | events, househ.| near another Chinese city                 | quarantine |
 | gcj02_coordinates      | events         | WGS-84 -> GCJ-02 (a few hundred metres)   | quarantine if it left its grid version (beyond the ETL's tolerance), else undetectable |
 | future_timestamp       | events         | 上报时间's year mistyped: 2025 → 2052      | quarantine |
 | closed_before_reported | events         | 结案时间 before 上报时间                    | quarantine |
-| unknown_grid_code      | all three      | 网格编码 not in grids.geojson              | quarantine |
+| unknown_grid_code      | events, households, persons | 网格编码 not in grids.geojson | quarantine |
 | unknown_category_code  | events         | 小类代码 not in the category reference      | quarantine |
-| empty_mandatory        | all three      | a required field blanked                  | quarantine |
-| fullwidth_digits       | all three      | digits written ０-９ (NFKC repairs)         | repair     |
-| stray_spaces           | all three      | leading/trailing " ", U+00A0 or U+3000    | repair     |
+| code_lost_zero         | events         | 大类代码 0x written x (a spreadsheet's number) | quarantine |
+| ambiguous_time         | events         | 上报时间 as M/D/YYYY H:MM (which is the month?) | quarantine |
+| twelve_hour_time       | events         | 上报时间 in a 12-hour or other unambiguous form (下午5:15, 5:15 PM, 17时15分) | repair |
+| nonstandard_date       | persons, needs, volunteers, organisations | a date as 1980/1/1, 1980年1月1日, 19800101 | repair |
+| phone_separators       | persons, volunteers, organisations | a phone as 139-1234-5678, +86 139 1234 5678 | repair |
+| bad_phone              | organisations  | 负责人电话 a digit short                   | quarantine |
+| credit_code_check      | organisations  | 统一社会信用代码's check character changed | quarantine |
+| personal_in_text       | events, households, needs, organisations | an ID or mobile number, in one of many written forms, inside free text or an address | masked |
+| control_character      | events, needs  | NUL, BEL or ESC inside a value            | repair     |
+| empty_mandatory        | events, households, persons | a required field blanked     | quarantine |
+| fullwidth_digits       | events, households, persons | digits written ０-９ (NFKC repairs) | repair |
+| stray_spaces           | events, households, persons | leading/trailing " ", U+00A0 or U+3000 | repair |
 | lowercase_x            | persons        | ID check character X written x            | repair     |
 | excel_date_serial      | persons        | 出生日期 as Excel serial (days from 1899-12-30) | repair |
+| quoted_field           | events, needs  | a text with a comma, legally quoted       | load       |
+| multiline_text         | events         | a text with a line break, legally quoted: the row takes two lines | load |
+| unclosed_quote         | events, needs  | a quote opened in a text and never closed (a legally quoted field follows a few rows later) | quarantine |
+| blank_line             | events, persons, needs | an empty line between two rows    | quarantine |
+| invalid_encoding       | events         | a byte that is not UTF-8 inside a text    | quarantine |
 | gb18030_file           | households     | whole file encoded GB18030 (file-level)   | repair     |
 | truncated_last_line    | events         | last line cut inside a field, no newline  | quarantine |
+| grid_overlap           | grids.geojson  | one grid grown 40 m over its neighbours (file-level) | topology |
 
 The appended rows of events.csv come before its (truncated) last line, which therefore has a
 `source_line`. A duplicate's source row is left clean; an ETL that keeps the first of a
@@ -70,9 +89,12 @@ import shapely
 from shapely.geometry import shape
 
 from etl import contract
+from etl.generate.identity import make_id_numbers, make_mobiles
 from etl.geo.crs import wgs84_to_gcj02
 from etl.geo.inside import inside, metric_geometries
 from etl.paths import EVENT_CATEGORIES_CSV
+from etl.values import CREDIT_CHARS
+from warehouse import personal
 
 MANIFEST = "dirty_manifest.json"
 ROWS_PER_DEFECT = 4000
@@ -82,6 +104,8 @@ TS = "%Y-%m-%d %H:%M:%S"
 CHUNK = 1 << 24          # bytes read at a time when rewriting a file
 
 QUARANTINE, REPAIR, UNDETECTABLE = "quarantine", "repair", "undetectable"
+LOAD, MASKED, TOPOLOGY = "load", "masked", "topology"
+NEEDS, VOLUNTEERS, ORGANISATIONS = (contract.BY_TABLE[t].file for t in ("needs", "volunteers", "organisations"))
 
 # Which defects go into which file, in the (fixed) order lines are drawn for them.
 PLAN: dict[str, tuple[str, ...]] = {
@@ -89,14 +113,21 @@ PLAN: dict[str, tuple[str, ...]] = {
         "duplicate_row", "duplicate_key_conflict", "latlon_swapped", "point_outside_grid",
         "point_outside_city", "gcj02_coordinates", "future_timestamp", "closed_before_reported",
         "unknown_grid_code", "unknown_category_code", "empty_mandatory", "fullwidth_digits",
-        "stray_spaces"),
+        "stray_spaces", "code_lost_zero", "ambiguous_time", "twelve_hour_time", "personal_in_text",
+        "control_character", "quoted_field", "multiline_text", "unclosed_quote", "blank_line",
+        "invalid_encoding"),
     contract.HOUSEHOLDS.file: (
         "duplicate_row", "duplicate_key_conflict", "latlon_swapped", "point_outside_city",
-        "unknown_grid_code", "empty_mandatory", "fullwidth_digits", "stray_spaces"),
+        "unknown_grid_code", "empty_mandatory", "fullwidth_digits", "stray_spaces", "personal_in_text"),
     contract.PERSONS.file: (
         "id_bad_check_digit", "id_excel_scientific", "lowercase_x", "excel_date_serial",
         "duplicate_row", "duplicate_key_conflict", "unknown_grid_code", "empty_mandatory",
-        "fullwidth_digits", "stray_spaces"),
+        "fullwidth_digits", "stray_spaces", "nonstandard_date", "phone_separators", "blank_line"),
+    NEEDS: ("nonstandard_date", "personal_in_text", "control_character", "quoted_field",
+            "unclosed_quote", "blank_line"),
+    VOLUNTEERS: ("id_bad_check_digit", "nonstandard_date", "phone_separators"),
+    ORGANISATIONS: ("bad_phone", "credit_code_check", "nonstandard_date", "phone_separators",
+                    "personal_in_text"),
 }
 EXPECT = {
     "id_bad_check_digit": QUARANTINE, "id_excel_scientific": QUARANTINE,
@@ -105,12 +136,22 @@ EXPECT = {
     "point_outside_city": QUARANTINE, "gcj02_coordinates": QUARANTINE,
     "future_timestamp": QUARANTINE, "closed_before_reported": QUARANTINE,
     "unknown_grid_code": QUARANTINE, "unknown_category_code": QUARANTINE,
+    "code_lost_zero": QUARANTINE, "ambiguous_time": QUARANTINE, "twelve_hour_time": REPAIR,
+    "nonstandard_date": REPAIR, "phone_separators": REPAIR, "bad_phone": QUARANTINE,
+    "credit_code_check": QUARANTINE, "personal_in_text": MASKED, "control_character": REPAIR,
     "empty_mandatory": QUARANTINE, "fullwidth_digits": REPAIR, "stray_spaces": REPAIR,
-    "lowercase_x": REPAIR, "excel_date_serial": REPAIR, "gb18030_file": REPAIR,
-    "truncated_last_line": QUARANTINE,
+    "lowercase_x": REPAIR, "excel_date_serial": REPAIR, "quoted_field": LOAD, "multiline_text": LOAD,
+    "unclosed_quote": QUARANTINE, "blank_line": QUARANTINE, "invalid_encoding": QUARANTINE,
+    "gb18030_file": REPAIR, "truncated_last_line": QUARANTINE, "grid_overlap": TOPOLOGY,
 }
+# the repair the ETL records for a defect of kind REPAIR (etl/repairs.py), where it is named otherwise
+REPAIR_NAMES = {"stray_spaces": "whitespace", "twelve_hour_time": "timestamp_format",
+                "nonstandard_date": "date_format", "phone_separators": "number_format",
+                "control_character": "control_characters"}
 KINDS = tuple(EXPECT)
 DUPLICATES = ("duplicate_row", "duplicate_key_conflict")
+LINE_KINDS = ("blank_line",)        # a line inserted before the row; the row itself is untouched
+GROWN_M = 40.0                      # how far grid_overlap grows a grid
 
 # Columns each column-level defect may hit, per file.
 EMPTY_COLUMNS = {
@@ -133,6 +174,19 @@ CONFLICT_COLUMNS = {
     contract.HOUSEHOLDS.file: ("户内人数", "户类型"),
     contract.PERSONS.file: ("人口类型", "联系电话"),
 }
+TEXT_COLUMNS = {           # free text and addresses: where numbers hide and quotes break
+    contract.EVENTS.file: ("事件描述", "事件地址"),
+    contract.HOUSEHOLDS.file: ("地址",),
+    NEEDS: ("需求内容",),
+    ORGANISATIONS: ("单位名称",),
+}
+CONTROL_COLUMNS = {        # any kind: a control character in a key is removed and recorded too
+    contract.EVENTS.file: ("事件描述", "事件编号", "处置部门"),
+    NEEDS: ("需求内容", "需求编号"),
+}
+DATE_COLUMNS = {contract.PERSONS.file: ("出生日期",), NEEDS: ("登记日期",), VOLUNTEERS: ("注册日期",),
+                ORGANISATIONS: ("登记日期",)}
+PHONE_COLUMNS = {contract.PERSONS.file: "联系电话", VOLUNTEERS: "联系电话", ORGANISATIONS: "负责人电话"}
 SPACES = ((" ", ""), ("", " "), ("", "\u00a0"), ("\u00a0", ""), ("  ", " "), ("", "\u3000"))
 EVENT_STATUSES = ("已结案", "处置中", "待派遣", "待立案", "不予立案")
 LIFECYCLE = ("立案时间", "派遣时间", "处置时间", "核查时间", "结案时间")
@@ -142,7 +196,9 @@ FAR_CITIES = ((116.397, 39.909), (121.473, 31.230), (113.264, 23.129), (104.066,
               (103.834, 36.061), (117.200, 39.084))
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-PERSONAL = {c.header for spec in contract.CSV_SOURCES for c in spec.columns if c.personal}
+KIND_OF = {c.header: c.kind for spec in contract.CSV_SOURCES for c in spec.columns}
+_MASKS = {"id_number": personal.mask_id_number, "phone": personal.mask_mobile,
+          "person_name": personal.mask_name}
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E[+-]\d+")
 
 
@@ -150,27 +206,23 @@ _SCIENTIFIC = re.compile(r"\d(\.\d+)?E[+-]\d+")
 # Masks and CSV tokens
 
 def mask_personal(header: str | None, value: str | None) -> str | None:
-    """The form in which the manifest stores a value of `header`: personal columns masked as the
-    display masks do (ID 220204********1234, phone 138****1234, name 张**), surrounding
-    whitespace kept; an ID already in scientific notation (no longer identifying) as it is."""
-    if value is None or header not in PERSONAL:
+    """The form in which the manifest stores a value of `header`: personal columns masked as every
+    layer masks them (warehouse/personal.py: ID 220204************, phone 138****1234, name 张*),
+    surrounding whitespace kept; an ID already in scientific notation (no longer identifying) as
+    it is; any other value with its ID and mobile numbers masked; bytes that are not UTF-8 as
+    U+FFFD."""
+    if value is None:
         return value
+    value = value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    kind = KIND_OF.get(header)
+    if kind not in _MASKS:
+        return personal.scrub(value)
     core = value.strip()
     if not core:
         return value
     lead = value[:len(value) - len(value.lstrip())]
     trail = value[len(value.rstrip()):]
-    if header == "公民身份号码":
-        if _SCIENTIFIC.fullmatch(core):
-            masked = core
-        elif len(core) > 10:
-            masked = core[:6] + "*" * (len(core) - 10) + core[-4:]
-        else:
-            masked = "*" * len(core)
-    elif header == "联系电话":
-        masked = core[:3] + "*" * (len(core) - 7) + core[-4:] if len(core) > 7 else "*" * len(core)
-    else:
-        masked = core[:1] + "*" * (len(core) - 1)
+    masked = core if kind == "id_number" and _SCIENTIFIC.fullmatch(core) else _MASKS[kind](core)
     return lead + masked + trail
 
 
@@ -387,6 +439,126 @@ def _conflict(v, rng, ctx, file):
     return {col: options[rng.integers(len(options))]}, None
 
 
+def _code_lost_zero(v, rng, ctx, file):
+    return {"大类代码": v["大类代码"].lstrip("0") or "0"}, None
+
+
+def _ambiguous_time(v, rng, ctx, file):
+    t = dt.datetime.strptime(v["上报时间"], TS)
+    return {"上报时间": f"{t.month}/{t.day}/{t.year} {t.hour}:{t:%M}"}, None
+
+
+def _twelve_hour_time(v, rng, ctx, file):
+    """上报时间 in one of the unambiguous forms exports use: 12-hour with AM/PM or 上午/下午,
+    unpadded, slashes, 年月日 and 时分, ISO with T and +08:00."""
+    t = dt.datetime.strptime(v["上报时间"], TS)
+    h12 = t.hour % 12 or 12
+    ampm, half = ("AM", "上午") if t.hour < 12 else ("PM", "下午")
+    forms = (f"{t.year}-{t.month}-{t.day} {h12}:{t:%M} {ampm}", f"{t:%Y/%m/%d} {half}{h12}:{t:%M:%S}",
+             f"{t.year}年{t.month}月{t.day}日 {t.hour}时{t.minute}分", f"{t:%Y-%m-%dT%H:%M:%S}+08:00",
+             f"{t:%Y-%m-%d} {h12}:{t:%M:%S}{ampm.lower()}", f"{t.year}/{t.month}/{t.day} {t.hour}:{t:%M}")
+    return {"上报时间": forms[rng.integers(len(forms))]}, None
+
+
+def _nonstandard_date(v, rng, ctx, file):
+    col = _pick(DATE_COLUMNS[file], rng)
+    d = dt.date.fromisoformat(v[col])
+    forms = (f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日", f"{d:%Y%m%d}",
+             f"{d.year}-{d.month}-{d.day}", f"{d:%Y.%m.%d}", f"{d:%Y-%m-%d} 00:00:00")
+    return {col: forms[rng.integers(len(forms))]}, None
+
+
+def _phone_separators(v, rng, ctx, file):
+    col = PHONE_COLUMNS[file]
+    n = v[col]
+    forms = (f"{n[:3]}-{n[3:7]}-{n[7:]}", f"{n[:3]} {n[3:7]} {n[7:]}", f"+86 {n}", f"0086-{n}",
+             f"+86 {n[:3]} {n[3:7]} {n[7:]}", f"{n[:3]}.{n[3:7]}.{n[7:]}")
+    return {col: forms[rng.integers(len(forms))]}, None
+
+
+def _bad_phone(v, rng, ctx, file):
+    col = PHONE_COLUMNS[file]
+    return {col: v[col][:-1]}, None
+
+
+def _credit_code_check(v, rng, ctx, file):
+    code = v["统一社会信用代码"]
+    choices = [c for c in CREDIT_CHARS if c != code[-1]]
+    return {"统一社会信用代码": code[:-1] + choices[rng.integers(len(choices))]}, None
+
+
+CN_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
+NUMBER_LEADS = ("联系电话", "电话", "手机", "身份证号", "身份证", "来电人", "反映人电话", "联系人")
+
+
+def _written(number: str, rng) -> str:
+    """A number as people type it: plain, grouped with spaces or hyphens, full-width, in Chinese
+    numerals, with +86 before a mobile, or an ID cut in its 6-8-4 groups."""
+    form = int(rng.integers(7))
+    if form == 1:
+        cuts = (3, 7) if len(number) == 11 else (6, 14)
+        return " ".join((number[:cuts[0]], number[cuts[0]:cuts[1]], number[cuts[1]:]))
+    if form == 2:
+        cuts = (3, 7) if len(number) == 11 else (6, 14)
+        return "-".join((number[:cuts[0]], number[cuts[0]:cuts[1]], number[cuts[1]:]))
+    if form == 3:
+        return number.translate(FULLWIDTH)
+    if form == 4 and number.isdigit():
+        return number.translate(CN_DIGITS)
+    if form == 5 and len(number) == 11:
+        return "+86 " + number
+    if form == 6:
+        return "".join(c + ("\u00a0" if i % 4 == 3 else "") for i, c in enumerate(number)).strip()
+    return number
+
+
+def _personal_in_text(v, rng, ctx, file):
+    """An ID or mobile number written into free text or an address (a hotline transcript names
+    its caller; an address field carries the contact)."""
+    col = _pick(TEXT_COLUMNS[file], rng)
+    if rng.random() < 0.5:
+        number = str(make_mobiles(1, rng)[0])
+    else:
+        born = np.array([np.datetime64("1950-01-01") + np.timedelta64(int(rng.integers(0, 25_000)), "D")])
+        number = str(make_id_numbers(np.array(["220204"]), born, np.array([bool(rng.integers(2))]), rng)[0])
+    lead = NUMBER_LEADS[rng.integers(len(NUMBER_LEADS))]
+    sep = ("：", ":", "", " ")[rng.integers(4)]
+    text = f"{lead}{sep}{_written(number, rng)}"
+    old = v[col]
+    at = int(rng.integers(0, len(old) + 1))
+    return {col: old[:at] + ("，" if at else "") + text + ("，" if at < len(old) else "") + old[at:]}, None
+
+
+def _control_character(v, rng, ctx, file):
+    col = _pick(CONTROL_COLUMNS[file], rng)
+    old = v[col]
+    at = int(rng.integers(1, max(len(old), 2)))
+    return {col: old[:at] + ("\x00", "\x07", "\x1b", "\x0b")[rng.integers(4)] + old[at:]}, None
+
+
+def _quoted_field(v, rng, ctx, file):
+    col = TEXT_COLUMNS[file][0]
+    extra = ("详见附件1,2", "位置:东门,北侧", "已电话联系, 待回访", "涉及\"三无\"小区")[rng.integers(4)]
+    return {col: v[col] + "," + extra}, None
+
+
+def _multiline_text(v, rng, ctx, file):
+    col = TEXT_COLUMNS[file][0]
+    return {col: v[col] + "\n补充：" + ("现场已拍照", "请尽快处理", "居民多次反映")[rng.integers(3)]}, None
+
+
+def _unclosed_quote(v, rng, ctx, file):
+    col = TEXT_COLUMNS[file][0]
+    return {col: '"' + v[col]}, None           # written raw: a quote that is never closed
+
+
+def _invalid_encoding(v, rng, ctx, file):
+    col = TEXT_COLUMNS[file][0]
+    old = v[col]
+    at = int(rng.integers(0, len(old) + 1))
+    return {col: old[:at] + ("\udcff", "\udcfe", "\udcc0")[rng.integers(3)] + old[at:]}, None
+
+
 TRANSFORMS = {
     "id_bad_check_digit": _id_bad_check_digit, "id_excel_scientific": _id_excel_scientific,
     "lowercase_x": _lowercase_x, "excel_date_serial": _excel_date_serial,
@@ -396,7 +568,15 @@ TRANSFORMS = {
     "unknown_grid_code": _unknown_grid_code, "unknown_category_code": _unknown_category_code,
     "empty_mandatory": _empty_mandatory, "fullwidth_digits": _fullwidth_digits,
     "stray_spaces": _stray_spaces, "duplicate_key_conflict": _conflict,
+    "code_lost_zero": _code_lost_zero, "ambiguous_time": _ambiguous_time,
+    "twelve_hour_time": _twelve_hour_time, "nonstandard_date": _nonstandard_date,
+    "phone_separators": _phone_separators, "bad_phone": _bad_phone,
+    "credit_code_check": _credit_code_check, "personal_in_text": _personal_in_text,
+    "control_character": _control_character, "quoted_field": _quoted_field,
+    "multiline_text": _multiline_text, "unclosed_quote": _unclosed_quote,
+    "invalid_encoding": _invalid_encoding,
 }
+RAW_KINDS = ("unclosed_quote",)             # the value goes into the line as it is, unquoted
 
 # Which rows a defect can hit (a row that allows it without touching a second column), as SQL
 # conditions on the file's columns read as text.
@@ -405,6 +585,9 @@ def _blank(h: str) -> str:
 
 
 ELIGIBLE = {
+    "code_lost_zero": "starts_with(coalesce(\"大类代码\", ''), '0')",
+    "phone_separators": lambda file: f"length(coalesce(\"{PHONE_COLUMNS[file]}\", '')) = 11",
+    "bad_phone": lambda file: f"length(coalesce(\"{PHONE_COLUMNS[file]}\", '')) = 11",
     "id_excel_scientific": "regexp_matches(coalesce(\"公民身份号码\", ''), '[0-9]$')",
     "lowercase_x": "ends_with(coalesce(\"公民身份号码\", ''), 'X')",
     "future_timestamp": " AND ".join(_blank(h) for h in LIFECYCLE + ("处置时限",)),
@@ -426,7 +609,8 @@ def _scan(path: Path, headers: list[str], kinds) -> tuple[int, dict[str, np.ndar
     with open(path, encoding="utf-8", newline="") as f:
         if next(csv.reader([f.readline()])) != headers:
             raise ValueError(f"{path.name}: unexpected header")
-    tests = [(k, ELIGIBLE[k]) for k in kinds if k in ELIGIBLE]
+    tests = [(k, ELIGIBLE[k](path.name) if callable(ELIGIBLE[k]) else ELIGIBLE[k])
+             for k in kinds if k in ELIGIBLE]
     source = ("read_csv('{}', header = true, delim = ',', quote = '\"', escape = '\"', "
               "all_varchar = true)").format(str(path).replace("'", "''"))
     con = duckdb.connect()
@@ -468,20 +652,25 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
             sources += [(int(i), kind) for i in pick]
         else:
             targets.update((int(i), kind) for i in pick)
+    # an unclosed quote followed a few rows later by a legally quoted field, which a reader that
+    # does not re-synchronise reads as the quote's end, swallowing the rows between
+    for i in sorted(i for i, kind in targets.items() if kind == "unclosed_quote"):
+        later = [j for j in range(i + 2, min(i + 6, n)) if not taken[j]]
+        if later:
+            targets[later[0]] = "quoted_field"
+            taken[later[0]] = True
     sources = [sources[i] for i in rng.permutation(len(sources))]
     wanted = {i for i, _ in sources}
 
     entries: list[dict] = []
     kept: dict[int, str] = {}
     last_line = None
+    extra = 0                             # lines written so far beyond one per clean row
 
-    def entry(line, column, kind, original, injected, expect, key_value, source_line=None):
-        e = {"file": file, "line": line, "column": column, "defect": kind,
-             "original": original, "injected": injected, "expect": expect or EXPECT[kind],
-             "key": key_value}
-        if source_line is not None:
-            e["source_line"] = source_line
-        return e
+    def entry(line, column, kind, original, injected, expect, key_value, source_line):
+        return {"file": file, "line": line, "column": column, "defect": kind,
+                "original": original, "injected": injected, "expect": expect or EXPECT[kind],
+                "key": key_value, "source_line": source_line}
 
     def apply(text: str, kind: str):
         tokens = split_raw(text)
@@ -489,7 +678,7 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
         changes, expect = TRANSFORMS[kind](values, rng, ctx, file)
         cols = [h for h in headers if h in changes]
         for h in cols:
-            tokens[col[h]] = quote(changes[h])
+            tokens[col[h]] = changes[h] if kind in RAW_KINDS else quote(changes[h])
         original = ",".join(mask_personal(h, values[h]) for h in cols)
         injected = ",".join(mask_personal(h, changes[h]) for h in cols)
         return ",".join(tokens), ",".join(cols), original, injected, expect, values[key]
@@ -497,7 +686,8 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
     tmp = path.with_name(path.name + ".dirty-tmp")
     with open(path, "rb") as src, open(tmp, "wb") as dst:
         def write(text: str, newline: bool = True):
-            dst.write((text + ("\n" if newline else "")).encode(encoding))
+            """`text` as bytes (a lone surrogate is the byte it escapes: not UTF-8 on purpose)."""
+            dst.write((text + ("\n" if newline else "")).encode(encoding, errors="surrogateescape"))
 
         def copy(block: bytes):
             dst.write(block if encoding == "utf-8" else block.decode("utf-8").encode(encoding))
@@ -530,15 +720,22 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
                 if kind is None:
                     copy(block[start:pos])
                     continue
-                text, column, original, injected, expect, kv = apply(text, kind)
-                write(text)
-                entries.append(entry(i + 2, column, kind, original, injected, expect, kv))
+                if kind in LINE_KINDS:                         # a blank line before the row
+                    write("")
+                    entries.append(entry(i + 2 + extra, None, kind, "", "", None, None, None))
+                    extra += 1
+                    copy(block[start:pos])
+                    continue
+                new, column, original, injected, expect, kv = apply(text, kind)
+                write(new)
+                entries.append(entry(i + 2 + extra, column, kind, original, injected, expect, kv, i + 2))
+                extra += new.count("\n")                       # a line break inside a quoted field
             copy(block[pos:])
             base += len(ends)
         if base != n or rest:
             raise ValueError(f"{file}: lines do not match its {n} rows (newlines inside values?)")
 
-        line = n + 1 if truncate else n + 2       # the first appended line
+        line = (n + 1 if truncate else n + 2) + extra     # the first appended line
         for i, kind in sources:
             text = kept[i]
             if kind == "duplicate_row":
@@ -570,8 +767,46 @@ def _inject_file(out_dir: Path, spec: contract.SourceFile, ctx: _Context,
     if encoding != "utf-8":
         entries.append({"file": file, "line": None, "column": None, "defect": "gb18030_file",
                         "original": "utf-8", "injected": encoding, "expect": EXPECT["gb18030_file"],
-                        "key": None})
+                        "key": None, "source_line": None})
     return entries
+
+
+def _grow_a_grid(out_dir: Path, ctx: _Context, rng: np.random.Generator) -> list[dict]:
+    """grid_overlap: one current grid with at least three neighbours in its community grown by
+    GROWN_M metres over them (the grid layer's contract: grids tile their community)."""
+    from pyproj import Transformer
+
+    from etl.geo.crs import CANONICAL_CRS, METRIC_CRS
+    path = out_dir / contract.AREA_LAYERS["grid"]
+    layer = json.loads(path.read_text(encoding="utf-8"))
+    current = [k for k, f in enumerate(layer["features"]) if not f["properties"].get("valid_to")]
+    by_community: dict[str, list[int]] = {}
+    for k in current:
+        by_community.setdefault(layer["features"][k]["properties"]["code"][:12], []).append(k)
+    candidates = []
+    for k in current:
+        code = layer["features"][k]["properties"]["code"]
+        geom = shape(layer["features"][k]["geometry"])
+        near = [m for m in by_community[code[:12]] if m != k
+                and shape(layer["features"][m]["geometry"]).distance(geom) < 1e-6]
+        if len(near) >= 3:
+            candidates.append(k)
+    if not candidates:
+        return []
+    k = candidates[int(rng.integers(len(candidates)))]
+    feature = layer["features"][k]
+    to_m = Transformer.from_crs(CANONICAL_CRS, METRIC_CRS, always_xy=True)
+    back = Transformer.from_crs(METRIC_CRS, CANONICAL_CRS, always_xy=True)
+    geom = shapely.transform(shape(feature["geometry"]), lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+    grown = shapely.transform(geom.buffer(GROWN_M, join_style="mitre"),
+                              lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    grown = shapely.set_precision(grown, 1e-7)
+    feature["geometry"] = shapely.geometry.mapping(grown)
+    path.write_text(json.dumps(layer, ensure_ascii=False), encoding="utf-8")
+    code = feature["properties"]["code"]
+    return [{"file": path.name, "line": None, "column": None, "defect": "grid_overlap",
+             "original": code, "injected": f"{code} +{GROWN_M:g} m", "expect": TOPOLOGY, "key": code,
+             "source_line": None}]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,6 +829,7 @@ def make_dirty(out_dir: Path, seed: int) -> dict:
     for spec in contract.CSV_SOURCES:      # in load order, as planned
         if spec.file in PLAN:
             entries += _inject_file(out_dir, spec, ctx, rng)
+    entries += _grow_a_grid(out_dir, ctx, rng)
 
     counts = Counter(e["defect"] for e in entries)
     manifest = {

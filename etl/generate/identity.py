@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from etl.generate.arrays import ymd
+from warehouse.personal import ID_CHECK as CHECK_CHARS, ID_WEIGHTS as _WEIGHTS, id_check_digit
 
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-CHECK_CHARS = "10X98765432"
+# the rule is warehouse/personal.py's; here vectorised for drawing millions of numbers
+ID_WEIGHTS = np.array(_WEIGHTS)
 
 
 def id_check_char(first17: str) -> str:
     """Check character of an ID number from its first 17 digits (GB 11643-1999)."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError(f"need 17 digits, got {first17!r}")
-    s = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
-    return CHECK_CHARS[s % 11]
+    return id_check_digit(first17)
 
 
 def is_valid_id(number: str) -> bool:

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from etl import contract
 from etl.generate.identity import make_mobiles, make_names, unique_id_numbers
+from etl.values import CREDIT_CHARS, CREDIT_WEIGHTS as _CREDIT_WEIGHTS, credit_check_char, is_valid_credit_code  # noqa: F401
 from etl.workcalendar import WorkCalendar
 
 CITY_RESIDENTS = 3_620_000        # 吉林市, 2020 census (domain brief)
@@ -63,26 +64,9 @@ def service_targets(residents: int) -> dict[str, int]:
 
 # --- unified social credit code (GB 32100-2015) and organisation code (GB 11714-1997) ---------
 
-CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"          # 31 characters: no I, O, S, V, Z
-CREDIT_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)])   # 1 3 9 27 19 26 16 17 20 29 …
+# the code's definition is the ETL's check (etl/values.py); here vectorised for drawing codes
+CREDIT_WEIGHTS = np.array(_CREDIT_WEIGHTS)
 ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
-
-
-def credit_check_char(first17: str) -> str:
-    """Check character (18th) of a unified social credit code from its first 17 characters."""
-    if len(first17) != 17 or any(c not in CREDIT_CHARS for c in first17):
-        raise ValueError(f"need 17 characters of {CREDIT_CHARS}, got {first17!r}")
-    s = sum(CREDIT_CHARS.index(c) * int(w) for c, w in zip(first17, CREDIT_WEIGHTS))
-    return CREDIT_CHARS[(31 - s % 31) % 31]
-
-
-def is_valid_credit_code(code: str) -> bool:
-    """True for an 18-character unified social credit code with a valid check character."""
-    if not isinstance(code, str) or len(code) != 18:
-        return False
-    if any(c not in CREDIT_CHARS for c in code):
-        return False
-    return credit_check_char(code[:17]) == code[17]
 
 
 def org_check_char(body8: str) -> str:

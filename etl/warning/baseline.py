@@ -4,13 +4,17 @@ Small areas have too few reports for a model of their own (a grid sees a subclas
 year), so the baseline is split in two, as regional surveillance systems do:
 
 - the **city's** daily count of the subclass follows a log-linear model in the Farrington-flexible
-  / Noufaily style: trend, annual harmonics, day of week, public holidays and working weekends,
+  / Noufaily style: trend, a level per month and per settings period (the heating season and its
+  first weeks), day of week, public holidays, working weekends and long holidays,
   refitted every 4 weeks on up to three years before, past outbreaks down-weighted (Anscombe
   residuals over 2.58 get weight s⁻²);
 - each area's **share** of it is its share of the subclass over the 52 weeks before the model's
   4-week block, ending a week before it, shrunk towards the area's share of all reports and
   corrected for the days a redrawn grid existed. Counts far above their expectation are capped
-  before they enter a share, so past outbreaks are down-weighted there too.
+  before they enter a share, so past outbreaks are down-weighted there too;
+- a **local level** on the city's expectation: how far the last 14 days' reports ran from what
+  the model in force expected of them (`local_level`), so a season the model does not know yet,
+  or a year unlike the last, moves every area's expectation within days.
 
 Counts are negative binomial around the expectation, Var = μ + φμ², with φ estimated by moments
 per level over the same trailing window. All of it works on the non-zero counts and on
@@ -31,6 +35,8 @@ GUARD_WEEKS = 1      # between the share window and the block it serves
 KAPPA = 10.0         # prior weight (in reports) of the all-subclass share
 MIN_EXPOSURE = 28    # days an area must have existed in the window
 WARMUP, BLOCK = 7 * WARMUP_WEEKS, 7 * BLOCK_WEEKS
+LEVEL_DAYS = 14      # the local level: the city's reports of the last 14 days against the model
+LEVEL_PRIOR = 10.0   # its weight towards 1, in reports
 
 
 class Blocks:
@@ -90,16 +96,20 @@ class Model:
         return mu, self.phi[self.areas.level_of[area], np.maximum(k, 0)]
 
 
-def design(cal: Calendar, idx: np.ndarray, harmonics: int, trend: bool) -> np.ndarray:
+def design(cal: Calendar, idx: np.ndarray, months: bool, trend: bool) -> np.ndarray:
+    """Intercept, trend, a level per month (seasons in Jilin are steps: construction stops when the
+    ground freezes, snow comes in December), day of week, holidays, working weekends, long
+    holidays, and each settings period (in it; in its first days)."""
     cols = [np.ones(len(idx))]
     if trend:
         cols.append(idx / 365.25)
-    doy = (cal.days[idx] - cal.days[idx].astype("datetime64[Y]")).astype(int)
-    for k in range(1, harmonics + 1):
-        angle = 2 * np.pi * k * doy / 365.25
-        cols += [np.sin(angle), np.cos(angle)]
+    if months:
+        month = cal.days[idx].astype("datetime64[M]").astype(int) % 12
+        cols += [(month == m).astype(float) for m in range(1, 12)]
     cols += [(cal.dow[idx] == d).astype(float) for d in range(1, 7)]
-    cols += [cal.off_weekday[idx].astype(float), cal.on_weekend[idx].astype(float)]
+    cols += [cal.off_weekday[idx].astype(float), cal.on_weekend[idx].astype(float),
+             cal.long_holiday[idx].astype(float)]
+    cols += list(cal.periods[idx].T)
     return np.column_stack(cols)
 
 
@@ -124,10 +134,10 @@ def fit_poisson(X: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 30) ->
 
 
 def _fit_window(cal, y, lo, hi):
-    """Terms the window can carry: a year for one harmonic, two for a second and a trend."""
+    """Terms the window can carry: a year for the months, two for a trend."""
     span = hi - lo
-    harmonics, trend = (2, True) if span >= 730 else (1, False) if span >= 365 else (0, False)
-    X = design(cal, np.arange(lo, hi), harmonics, trend)
+    months, trend = span >= 365, span >= 730
+    X = design(cal, np.arange(lo, hi), months, trend)
     yy = y[:, lo:hi].astype(float)
     beta = fit_poisson(X, yy, np.ones(yy.shape))
     mu = np.exp(np.clip(beta @ X.T, -20, 20))
@@ -135,24 +145,32 @@ def _fit_window(cal, y, lo, hi):
     dispersion = np.maximum(1.0, ((yy - mu) ** 2 / mu).sum(axis=1, keepdims=True) / dof)
     anscombe = 1.5 * (yy ** (2 / 3) - mu ** (2 / 3)) / (mu ** (1 / 6) * np.sqrt(dispersion))
     w = np.where(anscombe > 2.58, np.maximum(anscombe, 1e-9) ** -2.0, 1.0)
-    return fit_poisson(X, yy, w), harmonics, trend
+    return fit_poisson(X, yy, w), months, trend
 
 
-def city_expectation(y: np.ndarray, cal: Calendar) -> np.ndarray:
-    """(subclasses × days) city counts → expectations. Prospective: the block [b, b + BLOCK) is
-    predicted by models fitted on the days before b."""
+def city_expectation(y: np.ndarray, cal: Calendar) -> tuple[np.ndarray, np.ndarray]:
+    """(subclasses × days) city counts → (expectations, and for each day the same model's
+    expectation of the LEVEL_DAYS days before it: subclasses × days × LEVEL_DAYS, for the local
+    level). Prospective: the block [b, b + BLOCK) is predicted by models fitted on the days
+    before b."""
     S, T = y.shape
     mu = np.full((S, T), np.nan)
+    back = np.full((S, T, LEVEL_DAYS), np.nan)
     for b in range(WARMUP, T, BLOCK):
         e = min(b + BLOCK, T)
         lo = max(0, b - 3 * 365) if b >= 365 else max(0, b - WARMUP)
+        span = np.arange(b - LEVEL_DAYS, e)                   # the block, and the days its level reads
+        pred = np.full((S, len(span)), np.nan)
         rare = y[:, lo:b].sum(axis=1) < 5            # too rare to model: the plain mean
-        mu[rare, b:e] = np.maximum(y[rare, lo:b].mean(axis=1), 0.5 / (b - lo))[:, None]
+        pred[rare] = np.maximum(y[rare, lo:b].mean(axis=1), 0.5 / (b - lo))[:, None]
         if (~rare).any():
-            beta, harmonics, trend = _fit_window(cal, y[~rare], lo, b)
-            X = design(cal, np.arange(b, e), harmonics, trend)
-            mu[~rare, b:e] = np.exp(np.clip(beta @ X.T, -20, 20))
-    return mu
+            beta, months, trend = _fit_window(cal, y[~rare], lo, b)
+            X = design(cal, span, months, trend)
+            pred[~rare] = np.exp(np.clip(beta @ X.T, -20, 20))
+        pred[:, span < 0] = np.nan
+        mu[:, b:e] = pred[:, LEVEL_DAYS:]
+        back[:, b:e] = np.lib.stride_tricks.sliding_window_view(pred[:, :-1], LEVEL_DAYS, axis=1)[:, :e - b]
+    return mu, back
 
 
 def _level_totals(areas: Areas, a: np.ndarray) -> np.ndarray:
@@ -207,9 +225,10 @@ def _dispersion(areas, blocks, cells, n, share, city):
 
 
 def fit(areas: Areas, blocks: Blocks, cells: Cells, city: np.ndarray, prior: np.ndarray,
-        exposure: np.ndarray) -> Model:
-    """One subclass: `city` is its row of city_expectation. Two passes: the second caps counts
-    far above the first pass's expectation before they enter the shares and φ."""
+        exposure: np.ndarray, back: np.ndarray | None = None) -> Model:
+    """One subclass: `city` and `back` are its rows of city_expectation. Two passes: the second
+    caps counts far above the first pass's expectation before they enter the shares, the local
+    level and φ."""
     if blocks.n_blocks == 0:            # under WARMUP_WEEKS of data: no baseline yet
         return Model(np.full((len(areas.codes), 1), np.nan), np.full((len(LEVELS), 1), 0.01),
                      city, blocks, areas)
@@ -220,4 +239,34 @@ def fit(areas: Areas, blocks: Blocks, cells: Cells, city: np.ndarray, prior: np.
     cap = np.maximum(np.ceil(mu + 3 * np.sqrt(mu * (1 + phi_cells * mu))), 1)
     capped = np.where(np.isfinite(mu), np.minimum(n, cap), n)
     share = _shares(areas, blocks, cells, capped, prior, exposure)
+    if back is not None:
+        city = city * local_level(areas, cells, capped, back)
     return Model(share, _dispersion(areas, blocks, cells, capped, share, city), city, blocks, areas)
+
+
+def local_level(areas: Areas, cells: Cells, capped: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """Per day, how far the city's reports of the last LEVEL_DAYS days ran above or below what the
+    model in force that day expects of them (`back`: city_expectation's): (Σ reports + κ) /
+    (Σ expected + κ), κ = LEVEL_PRIOR reports, the one day that strays most left out. A season
+    that starts on a date the model does not know yet (its first heating season), or a year
+    unlike the last, moves every area's expectation within days instead of weeks of alarms. The
+    reports are the grids' counts capped at the model's bound (`capped`), so an outbreak in a few
+    grids hardly moves it; a change everywhere does. The same model on both sides: a level carried
+    from the residuals of the block before would count a season twice once the new block's model
+    knows it (the first heating season was expected at 1,300 complaints a day, 213 came). The day
+    left out is the one a season the model knows starts a day later than its date (3 complaints
+    against an expected 117): it would pull the level down just before the surge. 1 where the
+    window has no expectation."""
+    grid = cells.area < areas.n_grids
+    T = back.shape[0]
+    y = np.bincount(cells.day[grid], capped[grid], T)
+    ys = np.full((T, LEVEL_DAYS), np.nan)
+    ys[LEVEL_DAYS:] = np.lib.stride_tricks.sliding_window_view(y[:-1], LEVEL_DAYS)[:T - LEVEL_DAYS]
+    whole = np.isfinite(back).all(axis=1) & np.isfinite(ys).all(axis=1)
+    m = np.nan_to_num(back)
+    yy = np.nan_to_num(ys)
+    stray = np.argmax(np.abs(yy - m) / np.sqrt(m + 1), axis=1)
+    keep = np.ones((T, LEVEL_DAYS), bool)
+    keep[np.arange(T), stray] = False
+    level = ((yy * keep).sum(axis=1) + LEVEL_PRIOR) / ((m * keep).sum(axis=1) + LEVEL_PRIOR)
+    return np.where(whole, level, 1.0)

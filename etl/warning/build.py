@@ -1,16 +1,25 @@
 """The warning tables of a generation, computed by the ETL after its marts (docs/design.md):
 
-    warning_alerts          alerts kept by the daily budget, with their reason and incident
-    warning_budget          per day: series that alarmed, alerts shown
-    warning_clusters        space-time clusters from the Poisson scan (recent window)
-    warning_incidents       incidents: span, areas, the live backlog and SLA state, after-analysis
-    warning_incident_days   per incident and day: reports, expected, upper bound, open, overdue
-    warning_quality         the methods' measured quality, when `evaluate-warnings` has saved it
-    warning_meta            the data run (meta.run_id) and as-of instant they were computed for,
-                            and the settings' digest: a refresh serves its data before its
-                            warnings, and until then the warnings are those of the data before
-                            (etl/refresh.py)
-"""
+    warning_incidents           one row per incident (a persistent alarm is one incident with its
+                                "since"): kind, status, whether today's screen shows it and where,
+                                its reason in words, main area, the live backlog, after-analysis
+    warning_incident_subclasses the subclasses an incident is about (bridge)
+    warning_incident_grids      the grids its alarms cover (bridge)
+    warning_incident_areas      the areas whose accounts see it (bridge): its main area and, for an
+                                incident of grids or a community, each of its grids
+    warning_alerts              the alarms (series × day) behind the incidents of the recent window
+    warning_screen              per day × incident: what each day's screen showed, and where
+    warning_budget              per day: alarms, incidents, rows shown, drops, new, capped
+    warning_incident_days       per incident and day: reports, expected, upper bound, open, overdue
+    warning_incident_events     the reports of an excess incident (its subclasses in its grids)
+    warning_quality             the replay's measured quality, when `evaluate-warnings --save` saved it
+    warning_meta                the data run (meta.run_id) and as-of instant they were computed for,
+                                the settings' digest and the tables' format: a refresh serves its data
+                                before its warnings, and until then the warnings are those of the data
+                                before (etl/refresh.py)
+
+The daily step is the replay's computation (screen.run) over the recent window, started
+TRACK_LEAD days earlier so an incident that began before it keeps its "since"."""
 from __future__ import annotations
 
 import hashlib
@@ -22,106 +31,221 @@ import numpy as np
 import pandas as pd
 
 from etl.checks import NOW_LOCAL
-from etl.warning import alerts as alerting
-from etl.warning import incidents, scan
-from etl.warning.prepare import prepare
-from etl.warning.series import LEVEL_NAMES
+from etl.warning import backlog, detect, incidents, screen, track
+from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
 log = logging.getLogger(__name__)
 QUALITY_FILE = "warning_quality.csv"
+FORMAT = "2026-12 incidents with bridges, drops, screen"   # carry_over copies only tables of this format
+TRACK_LEAD = 60
 
 
-def _backlog(con) -> pd.DataFrame:
-    """Open and overdue-open items now, per area of every level and subclass."""
-    parts = [con.execute(f"""
-        SELECT '{level}' AS level, {col} AS area_code, subclass_code,
-               count(*) FILTER (is_open)::INTEGER AS open, count(*) FILTER (overdue_open)::INTEGER AS overdue
-        FROM wh.mart_event_sla GROUP BY ALL""").df()
-        for level, col in (("grid", "grid_code"), ("community", "community_code"),
-                           ("street", "street_code"), ("district", "district_code"), ("city", "'220200'"))]
-    return pd.concat(parts, ignore_index=True)
+def _day(p: Prepared, i):
+    return pd.to_datetime(p.cal.days[np.asarray(i, int)]).date
 
 
-def _reason(row, s: Settings) -> str:
-    if isinstance(row["rule"], str):
-        return f"规则「{row['rule']}」: {row['rule_value']:.0f} ≥ 阈值 {row['threshold']:.0f}"
-    bits = [f"报告 {row['observed']} 件, 预期 {row['expected']:.2f} 件"]
-    if row["p_value"] < s.nb_alpha:
-        bits.append(f"负二项检验 p = {row['p_value']:.1e} < {s.nb_alpha:g}")
-    if row.get("cusum", 0) > s.cusum_h:
-        bits.append(f"CUSUM {row['cusum']:.1f} > {s.cusum_h:g}")
-    if row.get("scan_p") is not None and row.get("scan_p") == row.get("scan_p"):
-        bits.append(f"时空扫描 p = {row['scan_p']:.2f}")
-    return "; ".join(bits)
+def _ratio(o, e) -> str:
+    return f"{o / e:.1f} 倍" if e > 0 else "预期近零"
+
+
+def tier_text(p: Prepared, tier: int, members=None) -> str:
+    t = p.tiers[tier]
+    if t.kind == "multi" and isinstance(members, tuple):
+        return "、".join(p.tiers[m].name for m in members)
+    return t.name
+
+
+def area_text(p: Prepared, row: int) -> str:
+    """An area by its name (names say what they are: 第3网格, 社区, 街道, 区); a 片区 by its central
+    grid and how many around it."""
+    if p.rows.levels[row] == NBHD:
+        return f"{p.rows.names[row][:-2]}及周边 {len(p.rows.footprint(row)) - 1} 个网格"
+    return str(p.rows.names[row])
+
+
+def reason(p: Prepared, s: Settings, a) -> str:
+    """One alarm in words: where, what, over which days, against what was expected."""
+    where, what = area_text(p, int(a.row)), tier_text(p, int(a.tier), a.members)
+    w = int(a.window)
+    span = "今日" if w == 1 else f"近 {w} 天"
+    if a.kind == detect.RULE:
+        rule = next((r for r in s.rules if r.name == a.rule), None)
+        ref = (f"，为本区域前 {rule.history_days} 天中位数 {a.expected:.0f} 的 {a.observed / a.expected:.1f} 倍"
+               if rule is not None and rule.ratio is not None and a.expected > 0 else "")
+        return f"规则「{a.rule}」：{where} {what} {a.observed:.0f} 件，达到阈值 {rule.threshold:.0f}{ref}" \
+            if rule is not None else f"规则「{a.rule}」：{where} {a.observed:.0f} 件"
+    if a.kind == detect.DROP:
+        fall = 100 * (1 - a.observed / a.expected) if a.expected > 0 else 0
+        source = "网格员巡查上报" if p.tiers[int(a.tier)].code == PATROL else "全部上报"
+        return (f"{where}{span}{source} {a.observed:.0f} 件，按以往应有 {a.expected:.1f} 件，少了 {fall:.0f}%"
+                f"（网格员未巡查、终端故障或网格调整？）")
+    several = "同时上升" if p.tiers[int(a.tier)].code == MULTI else ""
+    today = f"；今日 {a.today:.0f} 件" if w > 1 and a.today == a.today else ""
+    return (f"{where}{span}{what}{several}报告 {a.observed:.0f} 件，预期 {a.expected:.1f} 件"
+            f"（{_ratio(a.observed, a.expected)}）{today}")
+
+
+def _subject(p: Prepared, inc: track.Incident) -> tuple:
+    """The subclasses an incident is about (PATROL for a patrol drop)."""
+    codes = set()
+    for k in inc.focus:
+        t = p.tiers[k]
+        if t.kind == "patrol":
+            return (PATROL,)
+        codes |= set(t.members)
+    return tuple(sorted(codes))
+
+
+def _subject_text(p: Prepared, kind: str, subject: tuple) -> str:
+    if PATROL in subject:
+        return "网格员巡查上报"
+    if kind == detect.DROP or len(subject) == len(p.cells):
+        return "全部上报"
+    return "、".join(str(p.categories["subclass_name"].get(c, c)) for c in subject)
 
 
 def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
-    p = prepare(con)
-    log.info("预警基线 %d 个小类, %.1f s", len(p.models), time.perf_counter() - t0)
-    nb, cu = alerting.negative_binomial(p, s), alerting.cusum(p, s)
-    found = alerting.combine(nb, cu, s)
-    found = pd.concat([found, alerting.rules(p, s, _backlog(con))], ignore_index=True)
-    found = alerting.drop_repeats(found, p.areas.repeats)
-    found = alerting.add_since(found)
-    kept, per_day = alerting.budget(found, s)
-    kept["incident_id"] = incidents.link(p, kept, s)
-    inc, timeline = incidents.summarise(p, kept, s)
-    clusters = scan.recent_clusters(p, s)
-    log.info("预警 %d 条 (预算内 %d), 事件群 %d, 聚集 %d, %.1f s", len(found), len(kept), len(inc),
-             len(clusters), time.perf_counter() - t0)
-    return _tables(p, s, kept, per_day, inc, timeline, clusters)
+    p = prepare(con, s)
+    log.info("预警基线 %d 个小类, %d 个区域与片区, %.1f s", len(p.models), len(p.rows.codes), time.perf_counter() - t0)
+    T = p.n_days
+    shown_from = max(0, T - s.recent_days)
+    first = max(0, shown_from - TRACK_LEAD)
+    histories = {rule: backlog.history(con, p.cal, rule, first) for rule in s.rules if rule.metric != "reported"}
+    sc = screen.run(p, s, first, T - 1, histories.get)
+    log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
+             int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
+    return tables(p, s, sc, shown_from)
 
 
-def _tables(p, s, kept, per_day, inc, timeline, clusters) -> dict[str, pd.DataFrame]:
-    day = lambda i: pd.to_datetime(p.cal.days[np.asarray(i, int)])           # noqa: E731
-    areas = p.areas
-    kept = kept.copy()
-    kept["reason"] = [_reason(r, s) for r in kept.to_dict("records")]
-    a = kept["area"].astype(int).to_numpy()
-    methods = np.where(kept["rule"].notna(), "规则",
-                       np.where(kept["p_value"] < s.nb_alpha,
-                                np.where(kept["cusum"].fillna(0) > s.cusum_h, "负二项基线+CUSUM", "负二项基线"),
-                                "CUSUM"))
-    cats = p.categories
-    alerts = pd.DataFrame({
-        "alert_id": [f"YJ-{i + 1:06d}" for i in range(len(kept))],
-        "day": day(kept["day"]).date, "level": areas.levels[a],
-        "level_name": [LEVEL_NAMES[x] for x in areas.levels[a]],
-        "area_code": areas.codes[a], "area_name": areas.names[a],
-        "subclass_code": kept["subclass_code"],
-        "subclass_name": kept["subclass_code"].map(cats["subclass_name"]).fillna("全部小类"),
-        "class_name": kept["subclass_code"].map(cats["class_name"]).fillna("全部"),
-        "observed": kept["observed"].astype(int), "expected": kept["expected"].astype(float),
-        "p_value": kept["p_value"].astype(float), "cusum": kept["cusum"].astype(float),
-        "method": methods, "score": kept["score"].astype(float), "since": day(kept["since"]).date,
-        "reason": kept["reason"], "incident_id": kept["incident_id"],
-        "active": kept["day"].to_numpy() >= p.n_days - s.active_days})
-    budget = pd.DataFrame({"day": day(per_day["day"]).date, "alarms": per_day["alarms"],
-                           "shown": per_day["shown"]})
+INCIDENT_COLUMNS = ["incident_id", "kind", "kind_name", "status", "on_screen", "new", "rank", "first_day",
+                    "last_day", "alarm_days", "alerts", "peak_score", "level", "area_code", "area_name",
+                    "subject", "n_grids", "reason", "first_reason", "excess", "excess_low", "excess_high",
+                    "peak_ratio", "peak_offset", "days_to_baseline", "level_before", "slope_before",
+                    "level_after", "slope_after", "change_points", "recur_30", "recur_90"]
+
+
+def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict[str, pd.DataFrame]:
+    T = p.n_days
+    keep = {k for k, inc in sc.incidents.items() if inc.last >= shown_from}
+    alarms = sc.alarms[sc.alarms["incident_id"].isin(keep)].reset_index(drop=True)
+    screens = sc.shown[sc.shown["day"] >= shown_from]
+    # an incident merged into another later keeps the id it had on the screens before; their rows
+    # name the incident it became
+    today = screens[screens["day"] == T - 1].set_index("incident_id")
+    rows = p.rows
+    level_rank = np.array([LEVELS.index(lv) for lv in rows.levels])
+    incident_rows, subs, grids, areas, timeline = [], [], [], [], []
+    later = alarms.groupby("incident_id")
+    for key in sorted(keep):
+        inc = sc.incidents[key]
+        mine = later.get_group(key)
+        r = mine["row"].to_numpy()
+        main = incidents.main_area(r, level_rank[r], (mine["observed"] - mine["expected"].fillna(0)).to_numpy(),
+                                   mine["score"].to_numpy())
+        strongest = mine.loc[mine["score"].idxmax()]
+        latest = mine[mine["day"] == mine["day"].max()].sort_values("score", ascending=False).iloc[0]
+        subject = _subject(p, inc)
+        lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
+        codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
+        y, mu, var = incidents.series(p, codes, main, lo, hi)
+        res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
+        on = today.loc[key] if key in today.index else None
+        level = rows.levels[main] if main < rows.n_areas else "grid"
+        main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
+        incident_rows.append({
+            "incident_id": key, "kind": inc.kind, "kind_name": detect.KIND_NAMES[inc.kind],
+            "status": "进行中" if inc.last >= T - s.hold_days else "已结束",
+            "on_screen": bool(on is not None and on["on_screen"]), "new": bool(on is not None and on["new"]),
+            "rank": int(on["rank"]) if on is not None else None,
+            "first_day": inc.first, "last_day": inc.last, "alarm_days": len(inc.scores), "alerts": len(mine),
+            "peak_score": float(inc.peak), "level": level,
+            "area_code": main_code, "area_name": area_text(p, main),
+            "subject": _subject_text(p, inc.kind, subject),
+            "n_grids": len(inc.grids), "reason": reason(p, s, latest), "first_reason": reason(p, s, strongest),
+            **{k: v for k, v in res.items() if k != "change_points"},
+            "change_points": ";".join(str(p.cal.days[lo + i]) for i in res["change_points"])})
+        subs += [(key, c) for c in subject if c != PATROL]
+        grids += [(key, str(rows.codes[g])) for g in sorted(inc.grids)]
+        areas += [(key, str(main_code))] + ([(key, str(rows.codes[g])) for g in inc.grids]
+                                            if level in ("grid", "community") else [])
+        upper = incidents.upper_bound(mu, var)
+        timeline.append(pd.DataFrame({"incident_id": key, "day": np.arange(lo, hi), "reported": y,
+                                      "expected": mu, "upper": upper}))
+    inc = pd.DataFrame(incident_rows, columns=INCIDENT_COLUMNS)
     if len(inc):
-        m = inc["area"].astype(int).to_numpy()
-        inc = inc.assign(first_day=day(inc["first_day"]).date, last_day=day(inc["last_day"]).date,
-                         level=areas.levels[m], area_code=areas.codes[m], area_name=areas.names[m],
-                         subclass_name=inc["subclass_code"].map(cats["subclass_name"]),
-                         class_name=inc["subclass_code"].map(cats["class_name"])).drop(columns="area")
-    timeline = timeline.assign(day=day(timeline["day"]).date) if len(timeline) else timeline
-    return {"warning_alerts": alerts, "warning_budget": budget, "warning_incidents": inc,
-            "warning_incident_days": timeline, "warning_clusters": clusters}
+        inc = _recurrences(p, s, sc, inc)
+        inc["first_day"], inc["last_day"] = _day(p, inc["first_day"]), _day(p, inc["last_day"])
+    else:
+        inc = inc.astype({"first_day": "datetime64[s]", "last_day": "datetime64[s]", "rank": "float"})
+    alert_frame = _alerts(p, s, alarms)
+    screen_frame = screens.assign(day=_day(p, screens["day"]), since=_day(p, screens["since"])).drop(columns="tags")
+    per_day = sc.per_day[sc.per_day["day"] >= shown_from]
+    budget = per_day.assign(day=_day(p, per_day["day"]))
+    days = pd.concat(timeline, ignore_index=True) if timeline else \
+        pd.DataFrame(columns=["incident_id", "day", "reported", "expected", "upper"])
+    if len(days):
+        days["day"] = _day(p, days["day"])
+    pairs = lambda rows_, cols: pd.DataFrame(sorted(set(rows_)), columns=cols)  # noqa: E731
+    return {"warning_incidents": inc, "warning_incident_subclasses": pairs(subs, ["incident_id", "subclass_code"]),
+            "warning_incident_grids": pairs(grids, ["incident_id", "grid_code"]),
+            "warning_incident_areas": pairs(areas, ["incident_id", "area_code"]),
+            "warning_alerts": alert_frame, "warning_screen": screen_frame, "warning_budget": budget,
+            "warning_incident_days": days}
 
 
-# the during-incident state, from the reports themselves: appended to the incident tables in SQL
+def _recurrences(p: Prepared, s: Settings, sc: screen.Screen, inc: pd.DataFrame) -> pd.DataFrame:
+    """recur_30 / recur_90: later alarm days of an incident's subject near its grids."""
+    a = sc.alarms
+    fp = [set(p.rows.footprint(int(r)).tolist()) for r in a["row"]]
+    out30, out90 = [], []
+    for row in inc.itertuples():
+        me = sc.incidents[row.incident_id]
+        later = (a["incident_id"] != row.incident_id).to_numpy() & (a["day"] > me.last).to_numpy() \
+            & np.isin(a["tier"].to_numpy(), list(me.focus)) & (a["kind"] == me.kind).to_numpy()
+        idx = np.flatnonzero(later)
+        r30, r90 = incidents.recurrences(p, me.grids, a["day"].to_numpy()[idx], [fp[i] for i in idx], me.last,
+                                         s.link_km)
+        out30.append(r30)
+        out90.append(r90)
+    return inc.assign(recur_30=out30, recur_90=out90)
+
+
+def _alerts(p: Prepared, s: Settings, alarms: pd.DataFrame) -> pd.DataFrame:
+    rows = p.rows
+    r = alarms["row"].to_numpy()
+    codes = np.array([rows.codes[i] if i < rows.n_areas else rows.codes[rows.footprint(i)[0]] for i in r], object)
+    tiers = [p.tiers[t] for t in alarms["tier"]]
+    ids = [track.incident_id(k, p.cal.days[d], rows.codes[i], (rl or "") + t.code).replace("YJ", "GJ", 1)
+           for k, d, i, rl, t in zip(alarms["kind"], alarms["day"], r, alarms["rule"], tiers)]
+    return pd.DataFrame({
+        "alert_id": ids, "day": _day(p, alarms["day"]), "kind": alarms["kind"],
+        "kind_name": alarms["kind"].map(detect.KIND_NAMES), "level": rows.levels[r] if len(r) else [],
+        "level_name": [LEVEL_NAMES[lv] for lv in rows.levels[r]], "area_code": codes,
+        "area_name": [area_text(p, i) for i in r],
+        "subclass_code": [t.code if t.kind == "subclass" else None for t in tiers],
+        "tier": [t.code for t in tiers], "tier_name": [tier_text(p, int(t), m) for t, m in zip(alarms["tier"], alarms["members"])],
+        "window_days": alarms["window"].astype(int), "observed": alarms["observed"].astype(float),
+        "expected": alarms["expected"].astype(float), "today": alarms["today"].astype(float),
+        "score": alarms["score"].astype(float), "rule": alarms["rule"],
+        "reason": [reason(p, s, a) for a in alarms.itertuples()], "incident_id": alarms["incident_id"]})
+
+
+# the during-incident state, from the reports themselves: appended to the incident tables in SQL.
+# An excess incident's reports are those of its subclasses in its grids; a drop's, whatever its
+# grids still reported.
 _DURING_SQL = """
 CREATE OR REPLACE TABLE wh.warning_incident_events AS
 SELECT DISTINCT i.incident_id, e.event_id
 FROM wh.warning_incidents i
-JOIN (SELECT incident_id, unnest(string_split(areas, ';')) AS area_code FROM wh.warning_incidents) ia
-  USING (incident_id)
-JOIN wh.events e ON e.subclass_code = i.subclass_code
+JOIN wh.warning_incident_grids g USING (incident_id)
+JOIN wh.events e ON e.grid_code = g.grid_code
  AND e.reported_at::DATE BETWEEN i.first_day - INTERVAL (? || ' days') AND i.last_day
- AND (ia.area_code = '220200' OR starts_with(e.grid_code, ia.area_code));
-
+WHERE i.kind = 'drop'
+   OR e.subclass_code IN (SELECT s.subclass_code FROM wh.warning_incident_subclasses s
+                          WHERE s.incident_id = i.incident_id)
+   OR NOT EXISTS (SELECT 1 FROM wh.warning_incident_subclasses s WHERE s.incident_id = i.incident_id);
 --
 CREATE OR REPLACE TABLE wh.warning_incidents AS
 SELECT i.*, coalesce(d.events, 0) AS events, coalesce(d.open, 0) AS open,
@@ -159,7 +283,7 @@ FROM wh.warning_incident_days t LEFT JOIN (
 
 
 def _digest(s: Settings) -> str:
-    return hashlib.sha256(repr(s).encode()).hexdigest()[:16]
+    return hashlib.sha256((repr(s) + FORMAT).encode()).hexdigest()[:16]
 
 
 def _present(con, database: str = "wh") -> list[str]:
@@ -207,11 +331,14 @@ def stale(con, settings_file: Path | None = None) -> bool:
 def carry_over(con, served_path_literal: str) -> None:
     """Copy the served generation's warning tables into the build `wh`, which then shows them,
     labelled by warning_meta as the warnings of earlier data, until its own are computed. A
-    generation whose warnings have no label (an older release's) passes none on."""
+    generation whose warnings have no label or another format (an older release's) passes none on."""
     con.execute(f"ATTACH {served_path_literal} AS served (READ_ONLY)")
     try:
         tables = _present(con, "served")
-        for table in tables if "warning_meta" in tables else ():
+        same = "warning_meta" in tables and "format" in {c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'served' AND table_name = 'warning_meta'"
+        ).fetchall()} and con.execute("SELECT format FROM served.warning_meta").fetchone()[0] == FORMAT
+        for table in tables if same else ():
             con.execute(f"CREATE OR REPLACE TABLE wh.{table} AS SELECT * FROM served.{table}")
     finally:
         con.execute("DETACH served")
@@ -225,6 +352,8 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)
+    for table in set(_present(con)) - set(tables) - {"warning_meta", "warning_quality"}:
+        con.execute(f"DROP TABLE wh.{table}")          # a table an older release wrote (warning_clusters)
     for name, frame in tables.items():
         con.register("warning_frame", frame)
         con.execute(f"CREATE OR REPLACE TABLE wh.{name} AS SELECT * FROM warning_frame")
@@ -235,8 +364,9 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
     else:
         con.execute("CREATE OR REPLACE TABLE wh.warning_incident_events (incident_id VARCHAR, event_id VARCHAR)")
     con.execute(f"""CREATE OR REPLACE TABLE wh.warning_meta AS
-                    SELECT run_id AS data_run, as_of, {NOW_LOCAL} AS computed_at, ? AS settings FROM wh.meta""",
-                [_digest(s)])
+                    SELECT run_id AS data_run, as_of, {NOW_LOCAL} AS computed_at, ? AS settings,
+                           ? AS format FROM wh.meta""",
+                [_digest(s), FORMAT])
     quality = Path(warehouse) / QUALITY_FILE if warehouse else None
     if quality and quality.exists():
         con.execute("CREATE OR REPLACE TABLE wh.warning_quality AS SELECT * FROM read_csv(?, header = true)",

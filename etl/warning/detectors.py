@@ -1,19 +1,17 @@
-"""Temporal aberration detectors on (series × days) arrays (domain brief §4).
+"""Aberration tests on counts against a negative-binomial baseline (domain brief §4).
 
-- `nb_tail`: P(Y ≥ y) under the negative-binomial baseline; an alarm when it is below α.
-- `cusum`: a one-sided CUSUM on the baseline's standardised residuals. Counts this sparse are far
-  from normal, so the residual is the normal quantile of the count's mid-p value under the
-  baseline (a randomisation-free PIT residual): N(0, 1)-like when the baseline is right.
-- `ears`: CDC's EARS C1, C2 and C3 on the raw counts, the usual comparators.
-Scores grow with the evidence of an excess, so methods can be compared at equal false-alarm rate
-by a threshold on their score."""
+- `nb_tail` / `nb_lower`: P(Y ≥ y) / P(Y ≤ y) under the baseline: on a window's sum of reports
+  (`window_sums`, its φ from `sum_dispersion`) they are the excess and drop tests of screen.py.
+  Testing the last w days for several w is what a CUSUM does with a window it picks itself;
+  spelt out, every window's evidence is on one scale (−log10 p) and a reset after an alarm
+  is "only windows that start after it".
+- `nb_upper`: the count a single day exceeds with probability α (the timeline's upper bound).
+- `ears`: CDC's EARS C1, C2 and C3 on the raw counts, the comparators of the evaluation."""
 from __future__ import annotations
 
 import numpy as np
 from scipy import special
 
-CUSUM_K = 0.5
-CUSUM_CAP = 10.0
 EARS_MIN_SD = 0.2     # a flat baseline week has sd 0; EARS implementations floor it
 
 
@@ -57,36 +55,14 @@ def nb_upper(mu: np.ndarray, phi: np.ndarray, alpha: float) -> np.ndarray:
     return hi
 
 
-def pit_residual(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Φ⁻¹(F(y − 1) + f(y)/2); 0 where there is no baseline."""
-    ok = np.isfinite(mu)
-    n, q = _size_prob(np.where(ok, mu, 1.0), phi)
-    mid = 0.5 * q ** n                                   # y = 0: half of P(Y = 0)
-    hit = (y > 0) & ok
-    if hit.any():
-        k, nh, qh = y[hit].astype(float), n[hit], q[hit]
-        mid[hit] = _cdf(k - 1, nh, qh) + 0.5 * _pmf(k, nh, qh)
-    return np.where(ok, special.ndtri(np.clip(mid, 1e-12, 1 - 1e-12)), 0.0)
-
-
-def cusum(z: np.ndarray, k: float = CUSUM_K, cap: float = CUSUM_CAP) -> np.ndarray:
-    """S_t = min(cap, max(0, S_{t−1} + z_t − k)) along the last axis. No reset after an alarm:
-    the statistic stays up while the excess lasts; the cap lets it come down within days after."""
-    s = np.zeros(z.shape)
-    prev = np.zeros(z.shape[:-1])
-    for t in range(z.shape[-1]):
-        prev = np.minimum(cap, np.maximum(0.0, prev + z[..., t] - k))
-        s[..., t] = prev
-    return s
-
-
 def _rolling(cum: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
     return cum[..., t1] - cum[..., t0]
 
 
 def ears(y: np.ndarray) -> dict[str, np.ndarray]:
     """C1: 7-day baseline ending yesterday; C2: the same ending three days ago (2-day guard);
-    C3: the sum of C2's excess over 1 on the last three days. NaN for the first 9 days."""
+    C3: the sum of C2's excess over 1 on the last three days. NaN for the first 9 days. Also
+    each one's baseline mean (mean_c1, mean_c2)."""
     T = y.shape[-1]
     yf = y.astype(float)
     c = np.zeros(y.shape[:-1] + (T + 1,))
@@ -104,6 +80,7 @@ def ears(y: np.ndarray) -> dict[str, np.ndarray]:
         score = (yf - mean) / np.maximum(sd, EARS_MIN_SD)
         score[..., : lag + 6] = np.nan
         out[name] = score
+        out[f"mean_{name}"] = mean
     excess = np.nan_to_num(np.maximum(out["c2"] - 1, 0))
     c3 = excess.copy()
     c3[..., 1:] += excess[..., :-1]
@@ -111,3 +88,25 @@ def ears(y: np.ndarray) -> dict[str, np.ndarray]:
     c3[..., :11] = np.nan
     out["c3"] = c3
     return out
+
+
+def nb_lower(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """P(Y ≤ y) under the negative binomial with mean mu and Var = mu + phi·mu²."""
+    n, q = _size_prob(mu, phi)
+    return _cdf(np.asarray(y, float), n, q)
+
+
+def window_sums(x: np.ndarray, w: int) -> np.ndarray:
+    """(rows × days) → the sum over the last w days up to and including each day (days before
+    the array count as nothing)."""
+    c = np.cumsum(x, axis=-1)
+    out = c.copy()
+    out[..., w:] -= c[..., :-w]
+    return out
+
+
+def sum_dispersion(total_mu: np.ndarray, total_var: np.ndarray) -> np.ndarray:
+    """φ of a sum of independent negative-binomial counts from Σμ and Σ(μ + φμ²); where nothing
+    is expected φ is unused."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_mu > 0, np.maximum((total_var - total_mu) / total_mu ** 2, 1e-6), 1e-6)

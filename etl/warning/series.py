@@ -43,16 +43,55 @@ class Calendar:
     dow: np.ndarray            # 0 = Monday
     off_weekday: np.ndarray    # a public holiday on a weekday
     on_weekend: np.ndarray     # a working weekend day (调休)
+    long_holiday: np.ndarray   # a rest day in a run of 3 or more (春节, 国庆, 劳动节 weeks)
+    periods: np.ndarray        # (days × 2·periods): in each season, and in its first days
 
 
-def read_calendar(con, first: np.datetime64, last: np.datetime64, schema: str = "wh") -> Calendar:
+def _runs_of(flag: np.ndarray, at_least: int) -> np.ndarray:
+    """Where `flag` is True in a run of at least `at_least` days."""
+    edges = np.diff(np.r_[0, flag.astype(int), 0])
+    out = np.zeros(len(flag), bool)
+    for lo, hi in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if hi - lo >= at_least:
+            out[lo:hi] = True
+    return out
+
+
+ONSET_WEEK = 7
+
+
+def period_columns(days: np.ndarray, periods) -> np.ndarray:
+    """(days × 3·len(periods)) 0/1: inside the period; in its first week; in the rest of its first
+    onset_days days (a season's surge when it starts fades over weeks)."""
+    month = days.astype("datetime64[M]").astype(int) % 12 + 1
+    dom = (days - days.astype("datetime64[M]")).astype(int) + 1
+    md = month * 100 + dom
+    cols = []
+    for q in periods:
+        lo, hi = q.start[0] * 100 + q.start[1], q.end[0] * 100 + q.end[1]
+        inside = (md >= lo) & (md <= hi) if lo <= hi else (md >= lo) | (md <= hi)
+        since = np.full(len(days), -1)
+        starts = np.flatnonzero(inside & ~np.r_[False, inside[:-1]])
+        if len(inside) and inside[0]:
+            starts = starts[1:]          # a span that opens inside a period has no visible start
+        for start in starts:
+            run = np.flatnonzero(~inside[start:])
+            end = start + (run[0] if len(run) else len(days) - start)
+            since[start:end] = np.arange(end - start)
+        cols += [inside, (since >= 0) & (since < ONSET_WEEK),
+                 (since >= ONSET_WEEK) & (since < max(q.onset_days, ONSET_WEEK))]
+    return np.column_stack(cols).astype(float) if cols else np.zeros((len(days), 0))
+
+
+def read_calendar(con, first: np.datetime64, last: np.datetime64, schema: str = "wh", periods=()) -> Calendar:
     days = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
     work = con.execute(f"SELECT day FROM {schema}.workdays WHERE day BETWEEN ? AND ?",
                        [pd.Timestamp(first).date(), pd.Timestamp(last).date()]).fetchnumpy()["day"]
     is_work = np.isin(days, np.asarray(work, dtype="datetime64[D]"))
     dow = (days.astype("int64") - 4) % 7            # 1970-01-01 was a Thursday
     weekend = dow >= 5
-    return Calendar(days, dow, ~weekend & ~is_work, weekend & is_work)
+    return Calendar(days, dow, ~weekend & ~is_work, weekend & is_work, _runs_of(~is_work, 3),
+                    period_columns(days, periods))
 
 
 def read_areas(con, days: np.ndarray, schema: str = "wh") -> Areas:
@@ -146,15 +185,18 @@ class Cells:
         return Cells(np.r_[self.area, area], np.r_[self.day, day], np.r_[self.n, n])
 
 
+def _ancestors(areas: Areas) -> pd.DataFrame:
+    grid_of, area_of = areas.members.T.tocoo().coords
+    return pd.DataFrame({"grid_code": areas.codes[grid_of], "area_row": area_of.astype(np.int32)})
+
+
 def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Cells]:
     """{subclass_code: Cells} for every subclass with a report, summed up every level in DuckDB
     (a grid's row counts towards itself and each area above it)."""
-    grid_of, area_of = areas.members.T.tocoo().coords
-    ancestors = pd.DataFrame({"grid_code": areas.codes[grid_of], "area_row": area_of.astype(np.int32)})
     codes = [c for (c,) in con.execute(f"SELECT DISTINCT subclass_code FROM {schema}.mart_events_daily "
                                        "ORDER BY 1").fetchall()]
     numbered = pd.DataFrame({"subclass_code": codes, "k": np.arange(len(codes), dtype=np.int16)})
-    con.register("warning_ancestors", ancestors)
+    con.register("warning_ancestors", _ancestors(areas))
     con.register("warning_subclasses", numbered)
     try:
         # numbers, not strings: at city scale the cells are tens of millions of rows
@@ -177,3 +219,18 @@ def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Ce
             out[code] = Cells(np.asarray(cols["area_row"][lo:hi]), np.asarray(cols["t"][lo:hi]),
                               np.asarray(cols["n"][lo:hi]))
     return out
+
+
+def source_counts(con, areas: Areas, cal: Calendar, source: str, schema: str = "wh") -> Cells:
+    """The reports of one source (网格员巡查: what a grid's worker finds on patrol), every level."""
+    con.register("warning_ancestors", _ancestors(areas))
+    try:
+        cols = con.execute(f"""
+            SELECT a.area_row, date_diff('day', ?::DATE, e.reported_at::DATE)::INTEGER AS t,
+                   count(*)::INTEGER AS n
+            FROM {schema}.events e JOIN warning_ancestors a USING (grid_code)
+            WHERE e.source = ? AND e.reported_at::DATE BETWEEN ? AND ?
+            GROUP BY ALL""", [str(cal.days[0]), source, str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
+    finally:
+        con.unregister("warning_ancestors")
+    return Cells(np.asarray(cols["area_row"]), np.asarray(cols["t"]), np.asarray(cols["n"]))

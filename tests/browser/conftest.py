@@ -26,7 +26,8 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
     """Accounts beside the city-wide administrator, one per kind: a grid worker on the grid with
     the most open items past their deadline (a grid worker's views then have something to show),
     its community's secretary, its street's administrator and its district's commander; a
-    department's handler on the busiest department; an analyst of the district. {account: (role, area)}"""
+    department's handler on the busiest department; an analyst of the district; a wall screen of
+    the district. {account: (role, area)}"""
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         grid = con.execute("SELECT a.code FROM areas a JOIN mart_event_sla s ON s.grid_code = a.code "
@@ -37,7 +38,8 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
                            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
     return {"T-GRID": ("专职网格员", grid), "T-COMMUNITY": ("社区书记", grid[:12]),
             "T-STREET": ("街道管理员", grid[:9]), "T-DISTRICT": ("指挥长", grid[:6]),
-            "T-DEPT": ("部门处置员", dept), "T-ANALYST": ("分析研判员", grid[:6])}
+            "T-DEPT": ("部门处置员", dept), "T-ANALYST": ("分析研判员", grid[:6]),
+            "T-WALL": ("大屏终端", grid[:6])}
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +50,9 @@ def cockpit_url(tiny_warehouse, key_file, role_accounts):
     # loaded machine a page asked every minute can spend the minute redrawing what it had)
     with cockpit_process(tiny_warehouse, accounts=accounts,
                          env={"COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file)),
-                              "COCKPIT_REFRESH_SECONDS": "3600"}) as url:
+                              "COCKPIT_REFRESH_SECONDS": "3600",
+                              # the wall's pages (tests/browser/test_kiosk.py), turning once an hour
+                              "COCKPIT_KIOSK_PAGES": "/ /warning /incident", "COCKPIT_KIOSK_SECONDS": "3600"}) as url:
         yield url
 
 

@@ -1,5 +1,6 @@
-"""预警研判 in headless Chromium: loads offline, its numbers equal SQL, the alert map draws every
-area and hot grid and outlines the chosen incident's area, one incident's course."""
+"""预警研判 in headless Chromium: loads offline, today's screen equals SQL, the map draws every
+area and today's grids, one incident's course, and a duty officer marks the incident 误报 with a
+note: the label is stored (its note masked) and shown in the incident's history and on the list."""
 import duckdb
 import pytest
 
@@ -9,25 +10,41 @@ from tests.cockpit.test_warning import _map_expected
 pytestmark = pytest.mark.browser
 
 
-def test_warning_page(page, cockpit_url, tiny_db):
+def test_warning_page_and_marking_an_incident(page, cockpit_url, tiny_db):
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        alerts = con.execute("SELECT count(*) FROM warning_alerts WHERE active").fetchall()[0][0]
-        ongoing, ended = con.execute("SELECT count(*) FILTER (status = '进行中'), "
-                                     "count(*) FILTER (status = '已结束') FROM warning_incidents").fetchall()[0]
-        first_area = con.execute("SELECT area_code FROM warning_incidents ORDER BY status = '进行中' DESC, "
-                                 "last_day DESC, peak_score DESC, incident_id LIMIT 1").fetchall()[0][0]
-        outlined = con.execute("SELECT count(*) FROM areas WHERE code = ? AND valid_to IS NULL",
-                               [first_area]).fetchall()[0][0]
+        shown, drops, incidents = con.execute(
+            "SELECT count(*) FILTER (on_screen), count(*) FILTER (on_screen AND kind = 'drop'), count(*) "
+            "FROM warning_incidents").fetchall()[0]
+        first = con.execute("""SELECT incident_id FROM warning_incidents
+                               ORDER BY on_screen DESC, kind = 'drop', new DESC, rank NULLS LAST, last_day DESC,
+                                        peak_score DESC, incident_id LIMIT 1""").fetchall()[0][0]
         streets, _inside, hot = _map_expected(con, "2202", 9)
+    assert incidents > 0 and shown > 0, "the tiny data should have today's incidents"
     page.goto(cockpit_url.rstrip("/") + "/warning")
-    wait_text(page, "#warning-kpi-alerts", f"{alerts:,}")
-    wait_text(page, "#warning-kpi-ongoing", f"{ongoing:,}")
-    wait_text(page, "#warning-kpi-ended", f"{ended:,}")
-    wait_count(page, "#warning-alerts td[data-dash-column='reason']", min(alerts, 50))    # SHOWN_ROWS
+    wait_text(page, "#warning-kpi-shown", f"{shown:,}")
+    wait_text(page, "#warning-kpi-drops", f"{drops:,}")
+    wait_count(page, "#warning-screen td[data-dash-column='reason']", shown - drops)
+    wait_count(page, "#warning-incidents td[data-dash-column='incident_id']", min(incidents, 50))   # SHOWN_ROWS
     page.wait_for_selector("#warning-timeline .main-svg", state="attached")
-    wait_count(page, "#warning-map path.choroplethlocation", len(streets) + len(hot) + outlined)
+    page.wait_for_selector("#warning-map path.choroplethlocation", state="attached")
+    assert page.locator("#warning-map path.choroplethlocation").count() >= len(streets) + len(hot)
     page.wait_for_selector("#warning-review .warning-facts")
-    assert "超出基线" in page.inner_text("#warning-review")
+    assert first in page.inner_text("#warning-review")
+    assert "依据（最新）" in page.inner_text("#warning-review")
+    page.wait_for_selector("#warning-label-history .empty-note")
+    # 研判: the first incident is a false alarm, says the officer (with a phone number in the note)
+    page.click("#warning-label-choice label:has-text('误报')")
+    page.fill("#warning-label-note", "已到现场核实：重复上报，来电 13812345678")
+    page.click("#warning-label-save")
+    page.wait_for_function("document.querySelector('#warning-label-message').innerText.startsWith('已记录')")
+    page.wait_for_selector("#warning-label-history td[data-dash-column='label']")
+    history = page.inner_text("#warning-label-history")
+    assert "误报" in history and "138****5678" in history and "13812345678" not in history
+    page.wait_for_function(
+        "[...document.querySelectorAll(\"#warning-incidents td[data-dash-column='label']\")]"
+        ".some(td => td.innerText === '误报')")
+    page.wait_for_selector("#warning-precision td[data-dash-column='precision']")
+    assert "0.0%" in page.inner_text("#warning-precision")
     page.mouse.move(5, 5)
     page.wait_for_timeout(500)
     screenshot(page, "warning")

@@ -28,7 +28,8 @@ def page(app):
 
 def _unpack(out):
     keys = ("cards", "load", "total", "quarantine", "q_note", "q_style", "repairs", "r_note",
-            "r_style", "runs", "runs_note", "runs_style")
+            "r_style", "topology", "t_note", "t_style", "calendar", "c_note", "c_style",
+            "runs", "runs_note", "runs_style")
     return dict(zip(keys, out, strict=True))
 
 
@@ -160,3 +161,42 @@ def test_a_new_run_shows_on_the_next_tick_and_nothing_else_rereads(tiny_warehous
         again = _unpack(page.refresh_health(2))
     assert again["runs"][0]["run_id"] == "29990101T000000-feed01" and len(asked) > n
     app.server.config["COCKPIT_WAREHOUSE"].close()
+
+
+def test_topology_and_calendar_warnings_show(page, dirty_file):
+    """Grids that do not tile their community and years no work calendar covers: a card each,
+    and their rows (area codes and years, no resident's data)."""
+    con = duckdb.connect(str(dirty_file))
+    con.execute("INSERT INTO grid_topology VALUES ('2026-01-01', '220204001001', 'overlap', "
+                "'220204001001001;220204001001002', 4321.5)")
+    con.execute("INSERT INTO calendar_coverage VALUES (2027, NULL, 12, 3)")
+    con.close()
+    warehouse = Warehouse(dirty_file)
+    with warehouse.snapshot() as snap:
+        v = _unpack(page.health_view(snap, dirty_file))
+    warehouse.close()
+    cards = str(v["cards"])
+    assert "网格拓扑" in cards and "工作日历未覆盖" in cards and "2027" in cards
+    assert v["topology"][0]["problem"] == "重叠" and v["topology"][0]["area_m2"] == 4321.5
+    assert v["topology"][0]["grid_codes"] == "220204001001001、220204001001002"
+    assert [r for r in v["calendar"] if r["year"] == 2027][0]["source"].startswith("未覆盖")
+    assert v["t_style"] == {"display": "none"}
+
+
+def test_a_run_whose_process_is_gone_shows_as_interrupted(page, tiny_warehouse, tmp_path):
+    import subprocess
+    import sys
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    wh_dir = tmp_path / "wh"
+    shutil.copytree(tiny_warehouse, wh_dir, ignore=shutil.ignore_patterns("refresh.lock", "building"))
+    con = sqlite3.connect(wh_dir / "runs.sqlite")
+    with con:
+        con.execute("INSERT INTO runs (run_id, command, pid, started_at, status) "
+                    "VALUES ('29990101T000000-dead00', 'refresh', ?, '2999-01-01T00:00:00+00:00', 'running')", [gone])
+    con.close()
+    warehouse = Warehouse(wh_dir)
+    with warehouse.snapshot() as snap:
+        v = _unpack(page.health_view(snap, wh_dir))
+    warehouse.close()
+    assert v["runs"][0]["status"] == "中断" and "中断" in str(v["cards"])

@@ -1,7 +1,10 @@
-"""预警研判 callbacks without a browser: their numbers equal SQL on the tiny warehouse's warning
-tables, and an area account sees only its area's alerts and incidents."""
+"""预警研判 callbacks without a browser: the screen, incidents, map and course equal SQL on the
+tiny warehouse's warning tables; an area account sees only what its jurisdiction holds; and the
+研判 loop: a label is checked against the jurisdiction on the server, stored with the incident's
+area, scrubbed, audited, seen by others in scope and counted in the precision by week."""
 import datetime as dt
 import shutil
+import sqlite3
 
 import duckdb
 import pandas as pd
@@ -10,6 +13,7 @@ import pytest
 from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
+from cockpit.labels import LabelError, LabelStore
 from etl import generations
 from etl.refresh import new_run_id
 from cockpit.scope import CITY, Scope
@@ -20,8 +24,10 @@ GENERATION = (ids.GENERATION, "data")
 
 
 @pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
+def app(tiny_warehouse, tmp_path_factory):
+    home = tmp_path_factory.mktemp("warning")
+    return create_app(Settings(warehouse=tiny_warehouse, audit=home / "audit.sqlite",
+                               labels=home / "labels.sqlite", accounts=home / "accounts.sqlite"))
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +37,11 @@ def db(tiny_db):
     con.close()
 
 
-def _alerts(db, prefix):
-    return db.execute("SELECT * FROM warning_alerts WHERE active AND area_code LIKE ? || '%' "
-                      "ORDER BY day DESC, score DESC, alert_id", [prefix]).df()
-
-
 def _incidents(db, prefix):
-    return db.execute("SELECT * FROM warning_incidents WHERE area_code LIKE ? || '%'", [prefix]).df()
-
-
-def _clusters(db, prefix, days=30):
-    frame = db.execute("SELECT c.* FROM warning_clusters c, meta m "
-                       "WHERE c.day > CAST(m.as_of AS DATE) - ?::INTEGER", [days]).df()
-    return frame[frame["grid_codes"].map(lambda g: any(x.startswith(prefix) for x in g.split(";")))]
+    """The incidents a scope sees, by plain SQL on the bridge."""
+    return db.execute("""SELECT * FROM warning_incidents i WHERE incident_id IN
+                           (SELECT incident_id FROM warning_incident_areas WHERE starts_with(area_code, ?))""",
+                      [prefix]).df()
 
 
 def _has_quality(db):
@@ -56,26 +54,42 @@ def _rows(table) -> tuple[list[dict], list[str]]:
     return data_table.data, [c["id"] for c in data_table.columns]
 
 
-def test_city_numbers_equal_sql(app, db):
+def _screen(incidents):
+    today = incidents[incidents["on_screen"]]
+    return today[today["kind"] != "drop"], today[today["kind"] == "drop"]
+
+
+def test_city_screen_equals_sql(app, db):
     from cockpit.pages import warning as page
-    alerts, incidents, clusters = _alerts(db, CITY.code), _incidents(db, CITY.code), _clusters(db, CITY.code)
-    assert len(alerts) > 0 and len(incidents) > 0
+    incidents = _incidents(db, CITY.code)
+    others, drops = _screen(incidents)
+    assert len(incidents) > 0 and len(others) + len(drops) > 0, "the tiny data should have today's incidents"
     with signed_in(app):
-        out = page.refresh_warning(0, None)
-    n_alerts, n_areas, n_clusters, ongoing, ended, note, alert_table, _c, _i, quality, options, value = out
-    assert n_alerts == f"{len(alerts):,}" and n_areas == f"{alerts['area_code'].nunique():,}"
-    assert n_clusters == f"{len(clusters):,}" and note is None
-    assert ongoing == f"{(incidents['status'] == '进行中').sum():,}"
-    assert ended == f"{(incidents['status'] == '已结束').sum():,}"
-    rows, columns = _rows(alert_table)
-    assert len(rows) == min(len(alerts), page.SHOWN_ROWS)
-    assert rows[0]["reason"] == alerts["reason"].iloc[0]                   # strongest of the newest day first
-    assert columns.index("reason") < columns.index("since")
-    ordered = incidents.sort_values(["last_day", "peak_score", "incident_id"], ascending=[False, False, True])
-    ordered = pd.concat([ordered[ordered["status"] == "进行中"], ordered[ordered["status"] != "进行中"]])
-    assert [o["value"] for o in options] == list(ordered["incident_id"])
-    assert value == ordered["incident_id"].iloc[0]
+        out = page.refresh_warning(0, 0, None)
+    shown, new, ongoing, n_drops, marked, note, screen, drop_table, all_table, quality, precision, options, value = out
+    assert shown == f"{len(others) + len(drops):,}" and n_drops == f"{len(drops):,}"
+    assert new == f"{int(others['new'].sum()):,}" and ongoing == f"{int((~others['new']).sum()):,}"
+    assert note is None and marked == "0"
+    rows, columns = _rows(screen)
+    ordered = others.sort_values(["new", "rank"], ascending=[False, True])
+    assert [r["reason"] for r in rows] == list(ordered["reason"])          # new first, then by rank
+    assert columns.index("state") < columns.index("reason") and "label" in columns
+    assert {r["label"] for r in rows} == {"待研判"}
+    assert len(_rows(all_table)[0]) == min(len(incidents), page.SHOWN_ROWS)
+    assert {o["value"] for o in options} == set(incidents["incident_id"])
+    assert value == options[0]["value"]
     assert (page.NO_QUALITY in str(quality)) != _has_quality(db)
+
+
+def test_no_row_of_the_screen_repeats_an_incident_or_breaks_the_budget(db):
+    from etl.warning.settings import DEFAULT_FILE, load
+    s = load(DEFAULT_FILE)
+    per_day = db.execute("""SELECT day, count(*) FILTER (on_screen) AS shown,
+                                   count(*) FILTER (on_screen AND kind = 'drop') AS drops,
+                                   count(*) - count(DISTINCT incident_id) AS repeated
+                            FROM warning_screen GROUP BY day""").df()
+    assert per_day["shown"].max() <= s.max_items and per_day["drops"].max() <= s.max_drop_items
+    assert per_day["repeated"].max() == 0
 
 
 def test_incident_course_equals_sql(app, db):
@@ -83,110 +97,199 @@ def test_incident_course_equals_sql(app, db):
     row = _incidents(db, CITY.code).sort_values("alerts", ascending=False).iloc[0]
     days = db.execute("SELECT * FROM warning_incident_days WHERE incident_id = ? ORDER BY day",
                       [row["incident_id"]]).df()
+    alerts = db.execute("SELECT * FROM warning_alerts WHERE incident_id = ?", [row["incident_id"]]).df()
     with signed_in(app):
-        figure, review = as_figures(page.refresh_incident(row["incident_id"], 0))
+        figure, review, alert_table, targets, target, history = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
     traces = {t.name: t for t in figure.data}
     assert list(traces["上报"].y) == pytest.approx(list(days["reported"]))
     assert list(traces["基线预期"].y) == pytest.approx(list(days["expected"]))
-    assert list(traces["预期上限"].y) == pytest.approx(list(days["upper"]))
     assert list(traces["日末在办"].y) == list(days["open_end"])
     text = str(review)
-    assert f"{row['excess']:,.1f} 件（95% 区间 {row['excess_low']:,.1f}–{row['excess_high']:,.1f}）" in text
-    assert f"{row['peak_ratio']:,.1f} 倍" in text and f"{row['recur_30']} / {row['recur_90']} 次" in text
+    assert f"{abs(row['excess']):,.1f} 件（95% 区间 {row['excess_low']:,.1f}–{row['excess_high']:,.1f}）" in text
+    assert row["reason"] in text
+    assert len(_rows(alert_table)[0]) == min(len(alerts), page.SHOWN_ROWS)
+    assert [t["value"] for t in targets] == [page.WHOLE] + list(
+        alerts.sort_values(["day", "score", "alert_id"], ascending=[False, False, True])["alert_id"])
+    assert target == page.WHOLE and "尚无研判记录" in str(history)
     with signed_in(app):
-        forged, nothing = as_figures(page.refresh_incident("YJ' OR '1'='1", 0))
-    assert nothing is None and forged.layout.annotations[0].text == page.fig.NO_INCIDENT
+        forged = as_figures(page.refresh_incident("YJ' OR '1'='1", 0, 0))
+    assert forged[1] is None and forged[3] == [] and forged[0].layout.annotations[0].text == page.fig.NO_INCIDENT
 
 
 def _map_expected(db, prefix, area_len):
-    """The map's layers by pandas over plain SQL: areas with the active alerts on or inside each,
-    and the grids a grid-level alert or a recent cluster names."""
+    """The map's layers by pandas over plain SQL: areas with today's incidents that have a grid in
+    them (or whose main area is inside them), and the grids of today's fine incidents."""
     areas = db.execute("SELECT code FROM areas WHERE length(code) = ? AND valid_to IS NULL "
                        "AND starts_with(code, ?) ORDER BY code", [area_len, prefix]).df()
-    active = db.execute("SELECT area_code, level FROM warning_alerts WHERE active").df()
-    inside = [int(active["area_code"].str.startswith(code).sum()) for code in areas["code"]]
-    grids = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
-    clustered = {g.strip() for codes in _clusters(db, prefix)["grid_codes"] for g in codes.split(";")}
-    alerted = set(active.loc[active["level"] == "grid", "area_code"])
-    hot = {g for g in (clustered | alerted) & grids if g.startswith(prefix)}
+    today = db.execute("SELECT incident_id, level, area_code FROM warning_incidents WHERE on_screen").df()
+    grids = db.execute("SELECT * FROM warning_incident_grids").df()
+    fine = today[today["level"].isin(["grid", "community"])]
+    places = pd.concat([grids[grids["incident_id"].isin(fine["incident_id"])].rename(columns={"grid_code": "code"}),
+                        today[~today["level"].isin(["grid", "community"])][["incident_id", "area_code"]]
+                        .rename(columns={"area_code": "code"})])
+    inside = [int(places.loc[places["code"].str.startswith(c), "incident_id"].nunique()) for c in areas["code"]]
+    current = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
+    hot = {g for g in grids.loc[grids["incident_id"].isin(fine["incident_id"]), "grid_code"]
+           if g in current and g.startswith(prefix)}
     return list(areas["code"]), inside, hot
 
 
-def test_map_shades_areas_and_marks_hot_grids_as_sql(app, db):
+def test_map_shades_areas_and_marks_todays_grids_as_sql(app, db):
     from cockpit.pages import warning as page
     incidents = _incidents(db, CITY.code)
-    incident = incidents.loc[incidents["area_code"].str.len().idxmax()]        # a finest-level area
     codes, inside, hot = _map_expected(db, CITY.code, 9)         # streets for the whole city
-    assert sum(inside) > 0 and hot, "the tiny data should have alerts below the district and hot grids"
+    incident = incidents.sort_values(["on_screen", "alerts"], ascending=False).iloc[0]
+    grids = set(db.execute("SELECT grid_code FROM warning_incident_grids WHERE incident_id = ?",
+                           [incident["incident_id"]]).df()["grid_code"])
     with signed_in(app):
         figure = as_figures(page.refresh_map(incident["incident_id"], None))
-    base, grids, outline = figure.data
+    base, hot_grids, outline = figure.data
     assert list(base.locations) == codes and list(base.z) == inside
-    assert set(grids.locations) == hot
-    assert {f["properties"]["code"] for f in grids.geojson["features"]} == hot   # only their shapes travel
-    assert list(outline.locations) == [incident["area_code"]]
+    assert set(hot_grids.locations) == hot
+    assert {f["properties"]["code"] for f in hot_grids.geojson["features"]} == hot   # only their shapes travel
+    if incident["level"] in ("grid", "community"):
+        drawn = set(db.execute("SELECT code FROM areas WHERE valid_to IS NULL").df()["code"])
+        assert set(outline.locations) == grids & drawn
+    else:
+        assert list(outline.locations) in ([incident["area_code"]], [])
 
 
-def test_map_of_an_area_account_stays_in_its_area(app, db, monkeypatch):
-    from cockpit.pages import warning as page
-    active = _alerts(db, CITY.code)
-    street = next(c for c in active["area_code"] if len(c) >= 9)[:9]
-    drawn = set(db.execute("SELECT code FROM areas").df()["code"])
-    outside = _incidents(db, CITY.code)
-    outside = outside[~outside["area_code"].str.startswith(street) & outside["area_code"].isin(drawn)]
-    assert len(outside), "another area's incident with a polygon: else the outline check tests nothing"
-    codes, inside, hot = _map_expected(db, street, 12)
-    monkeypatch.setattr(page, "viewer_scope", lambda: Scope(street, "本街道"))
-    with signed_in(app):
-        figure = as_figures(page.refresh_map(outside["incident_id"].iloc[0], None))
-    base, grids, outline = figure.data
-    assert list(base.locations) == codes and list(base.z) == inside
-    assert set(grids.locations) == hot and all(g.startswith(street) for g in grids.locations)
-    assert len(outline.locations) == 0                        # another area's incident: no outline
+def _a_street_with_incidents(db):
+    seen = db.execute("SELECT DISTINCT substr(area_code, 1, 9) AS street FROM warning_incident_areas "
+                      "WHERE length(area_code) >= 9 ORDER BY 1").df()["street"]
+    assert len(seen), "the tiny data should have incidents below the district"
+    return seen.iloc[0]
 
 
 def test_an_area_account_sees_only_its_area(app, db, monkeypatch):
     from cockpit.pages import warning as page
-    active = _alerts(db, CITY.code)
-    codes = [c for c in active["area_code"] if len(c) >= 9]
-    assert codes, "the tiny data should have an active alert below the district"
-    street = codes[0][:9]
-    mine = _alerts(db, street)
-    assert 0 < len(mine) < len(active)
-    incidents = _incidents(db, street)
+    street = _a_street_with_incidents(db)
+    mine = _incidents(db, street)
     outside = _incidents(db, CITY.code)
-    outside = outside[~outside["area_code"].str.startswith(street)]
+    outside = outside[~outside["incident_id"].isin(mine["incident_id"])]
+    assert 0 < len(mine) and len(outside), "another area's incident: else the forged request tests nothing"
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope(street, "本街道"))
     with signed_in(app):
-        out = page.refresh_warning(0, None)
-        forged = page.refresh_incident(outside["incident_id"].iloc[0], 0)
-    assert out[0] == f"{len(mine):,}"
-    assert len(_rows(out[6])[0]) == len(mine)
-    assert {o["value"] for o in out[10]} == set(incidents["incident_id"])
-    assert forged[1] is None                                   # another area's incident: nothing
+        out = page.refresh_warning(0, 0, None)
+        forged = page.refresh_incident(outside["incident_id"].iloc[0], 0, 0)
+        figure = as_figures(page.refresh_map(outside["incident_id"].iloc[0], None))
+    assert {o["value"] for o in out[11]} == set(mine["incident_id"])
+    others, drops = _screen(mine)
+    assert out[0] == f"{len(others) + len(drops):,}"
+    assert forged[1] is None and forged[3] == []                  # another area's incident: nothing
+    base, grids, outline = figure.data
+    assert all(c.startswith(street) for c in base.locations) and all(g.startswith(street) for g in grids.locations)
+    assert not any(not c.startswith(street) for c in outline.locations)
 
 
 def test_signed_in_street_account_through_the_gate(world, tiny_db):
     """The street account's own session, posting as any script could: its area's numbers only."""
     street = world["roles"]["street"][1]
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        mine = len(_alerts(con, street))
-    status, out = post(client(world, "street"), world, "warning-kpi-alerts", {GENERATION: None})
-    assert status == 200 and out["warning-kpi-alerts.children"] == f"{mine:,}"
+        others, drops = _screen(_incidents(con, street))
+    status, out = post(client(world, "street"), world, "warning-kpi-shown", {GENERATION: None})
+    assert status == 200 and out["warning-kpi-shown.children"] == f"{len(others) + len(drops):,}"
 
 
 def test_incident_page_summaries(app, db):
     from cockpit.pages import incident as page
-    alerts, incidents = _alerts(db, CITY.code), _incidents(db, CITY.code)
+    incidents = _incidents(db, CITY.code)
+    today = incidents[incidents["on_screen"]].sort_values(["kind", "new", "rank"], ascending=[True, False, True])
     ended = incidents[incidents["status"] == "已结束"].sort_values(["last_day", "incident_id"], ascending=False)
     with signed_in(app):
         early, review = page.refresh_warning_summary(CITY.code, 0)
     early, review = str(early), str(review)
-    assert f"'{len(alerts):,}'" in early and early.count("Li(") == min(5, len(alerts))
-    for reason in alerts.sort_values("score", ascending=False)["reason"].head(5):
+    assert f"'{len(today):,}'" in early and early.count("Li(") == min(5, len(today))
+    for reason in today["reason"].head(5):
         assert reason in early
-    assert ended["incident_id"].iloc[0] in review and f"{ended['excess'].iloc[0]:,.1f} 件" in review
+    if len(ended):
+        assert ended["incident_id"].iloc[0] in review
     assert early.count("/warning") == 1 and review.count("/warning") == 1
+
+
+# --- 研判 labels ------------------------------------------------------------------------------
+
+def _label(world, account, incident_id, label, note="", target=None):
+    from cockpit.pages import warning as page
+    return post(client(world, account), world, "warning-label-message",
+                {("warning-label-save", "n_clicks"): 1, ("warning-incident", "value"): incident_id,
+                 ("warning-label-target", "value"): target or page.WHOLE, ("warning-label-choice", "value"): label,
+                 ("warning-label-note", "value"): note, ("warning-labels-version", "data"): 0})
+
+
+def test_a_label_is_stored_with_the_warehouse_area_scrubbed_audited_and_seen_in_scope(world, tiny_db):
+    street = world["roles"]["street"][1]
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        mine = _incidents(con, street)
+        elsewhere = _incidents(con, CITY.code)
+    assert len(mine), "the street account's area should have incidents"
+    incident = mine.iloc[0]
+    note = "已派人核实，联系电话 13812345678，身份证 11010519491231002X"
+    status, out = _label(world, "street", incident["incident_id"], "确认", note)
+    assert status == 200 and out["warning-label-message.children"].startswith("已记录")
+    assert out["warning-labels-version.data"] == 1 and out["warning-label-note.value"] == ""
+    store = world["app"].server.config["COCKPIT_LABEL_STORE"]
+    history = store.history(street, incident["incident_id"])
+    assert list(history["label"]) == ["确认"] and history["account"].iloc[0] == "street"
+    assert "13812345678" not in history["note"].iloc[0] and "11010519491231002X" not in history["note"].iloc[0]
+    with sqlite3.connect(store.path) as con:
+        stored_area = con.execute("SELECT area_code FROM labels WHERE incident_id = ?",
+                                  [incident["incident_id"]]).fetchone()[0]
+    assert stored_area == incident["area_code"]                    # from the warehouse, not the browser
+    audit = world["app"].server.config["COCKPIT_AUDIT"].recent(5, "warning_label", "street")
+    assert len(audit) >= 1 and audit["target"].iloc[0] == incident["incident_id"]
+    assert "13812345678" not in audit["detail"].iloc[0]
+    # seen by the district's accounts (their scope holds the street), not by another street's
+    assert incident["incident_id"] in set(store.latest(world["roles"]["leader"][1])["incident_id"])
+    assert store.latest(world["other_street"]).empty or \
+        incident["incident_id"] not in set(store.latest(world["other_street"])["incident_id"])
+    # the screen shows it to the street's own accounts
+    status, out = post(client(world, "street"), world, "warning-screen", {GENERATION: None})
+    assert status == 200 and ("确认" in str(out["warning-incidents.children"]))
+    weekly = store.precision_by_week(street)
+    assert weekly["marked"].sum() >= 1 and weekly["precision"].iloc[-1] == 1.0
+    assert len(elsewhere) >= len(mine)
+
+
+def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refused(world, tiny_db):
+    street = world["roles"]["street"][1]
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        mine = _incidents(con, street)
+        outside = _incidents(con, CITY.code)
+        outside = outside[~outside["incident_id"].isin(mine["incident_id"])]
+        other_alert = con.execute("SELECT alert_id FROM warning_alerts WHERE incident_id <> ? LIMIT 1",
+                                  [mine["incident_id"].iloc[0]]).fetchone()[0]
+    store = world["app"].server.config.get("COCKPIT_LABEL_STORE")
+    before = 0 if store is None else len(store.history(CITY.code, outside["incident_id"].iloc[0]))
+    status, out = _label(world, "street", outside["incident_id"].iloc[0], "误报", "forged")
+    assert status == 200 and "不在本辖区" in out["warning-label-message.children"]
+    status, out = _label(world, "street", mine["incident_id"].iloc[0], "误报", "x", target=other_alert)
+    assert "不属于" in out["warning-label-message.children"]
+    status, out = _label(world, "street", mine["incident_id"].iloc[0], "不知道")
+    assert "请选择" in out["warning-label-message.children"]
+    store = world["app"].server.config["COCKPIT_LABEL_STORE"]
+    assert len(store.history(CITY.code, outside["incident_id"].iloc[0])) == before
+    denied = world["app"].server.config["COCKPIT_AUDIT"].recent(10, "denied", "street")
+    assert any("预警研判标记" in d for d in denied["detail"])
+    # a department account cannot even reach the page's callbacks
+    status, _ = _label(world, "department", mine["incident_id"].iloc[0], "确认")
+    assert status == 403
+
+
+def test_the_label_store_knows_its_schema_version(tmp_path):
+    store = LabelStore(tmp_path / "labels.sqlite")
+    assert store.latest("2202").empty and not (tmp_path / "labels.sqlite").exists()   # reading creates nothing
+    store.add("a", "220204001", "YJ1", "已处置", "done")
+    with sqlite3.connect(tmp_path / "labels.sqlite") as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        con.execute("PRAGMA user_version = 99")
+    with pytest.raises(LabelError, match="版本"):
+        LabelStore(tmp_path / "labels.sqlite").latest("2202")
+    with pytest.raises(LabelError):
+        LabelStore(tmp_path / "other.sqlite").add("a", "220204001", "YJ1", "maybe")
+    with pytest.raises(sqlite3.DatabaseError):                        # labels are only added
+        with sqlite3.connect(tmp_path / "labels.sqlite") as con:
+            con.execute("UPDATE labels SET label = '误报'")
 
 
 def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
@@ -202,11 +305,13 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
         con.execute("UPDATE warning_meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
     generations.publish(wh_dir, copy, new_run_id(), keep=3)
     warehouse = Warehouse(wh_dir)
-    with warehouse.snapshot() as snap:
-        note = page.warning_view(snap, CITY)[5]
-        alerts = page.warning_view(snap, CITY)[6]
+    empty = pd.DataFrame(columns=["incident_id", "label", "at", "account"])
+    weekly = pd.DataFrame(columns=["week", "marked", "real", "false", "precision"])
+    with warehouse.snapshot() as snap, signed_in(app):
+        out = page.warning_view(snap, CITY, empty, weekly)
     warehouse.close()
+    note, incidents = out[5], out[8]
     earlier = as_of - dt.timedelta(days=1)
     assert note.startswith("预警尚未更新") and f"{as_of:%Y-%m-%d %H:%M}" in note
     assert f"{earlier:%Y-%m-%d %H:%M}" in note
-    assert _rows(alerts)[0]                  # the earlier warnings are still shown
+    assert _rows(incidents)[0]                 # the earlier warnings are still shown

@@ -11,6 +11,10 @@ from tests.conftest import file_digests
 
 from etl import contract
 from etl.generate.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
+from etl.values import canonical_date, canonical_timestamp
+from warehouse.personal import holds_personal
+
+FILE_LEVEL = ("gb18030_file", "truncated_last_line", "grid_overlap")
 
 HEADERS = {spec.file: [c.header for c in spec.columns] for spec in contract.CSV_SOURCES if spec.file in PLAN}
 
@@ -21,8 +25,9 @@ def dirty(tiny_dirty):
 
 
 def _lines(path, encoding="utf-8"):
-    """Physical lines, 1-based (index 0 unused), and whether the file ends with a newline."""
-    text = path.read_bytes().decode(encoding)
+    """Physical lines, 1-based (index 0 unused), and whether the file ends with a newline (bytes
+    that are not text, injected on purpose, as lone surrogates)."""
+    text = path.read_bytes().decode(encoding, errors="surrogateescape")
     lines = text.split("\n")
     ends_with_newline = lines[-1] == ""
     if ends_with_newline:
@@ -30,9 +35,19 @@ def _lines(path, encoding="utf-8"):
     return [None] + lines, ends_with_newline
 
 
-def _value(line, file, column):
-    """The value of `column` ("经度,纬度" joins two) in a CSV line, masked like the manifest."""
-    row = next(csv.reader([line]))
+def _record(lines, n, file):
+    """The record starting on line n (a quoted field may run over the next lines), as fields."""
+    text = lines[n]
+    while True:
+        row = next(csv.reader([text]))
+        if len(row) >= len(HEADERS[file]) or n + 1 >= len(lines) or '"' not in text:
+            return row
+        n += 1
+        text += "\n" + lines[n]
+
+
+def _value(row, file, column, raw=False):
+    """The value of `column` ("经度,纬度" joins two) in a record's fields, masked like the manifest."""
     heads = HEADERS[file]
     return ",".join(mask_personal(h, row[heads.index(h)]) for h in column.split(","))
 
@@ -56,9 +71,9 @@ def test_every_kind_appears_and_counts_match(dirty):
     assert manifest["counts"] == dict(counts)
     assert set(counts) == set(KINDS)
     for kind in KINDS:
-        if kind not in ("gb18030_file", "truncated_last_line"):
+        if kind not in FILE_LEVEL:
             assert counts[kind] >= 3, kind
-    assert counts["gb18030_file"] == counts["truncated_last_line"] == 1
+    assert counts["gb18030_file"] == counts["truncated_last_line"] == counts["grid_overlap"] == 1
     for e in entries:
         if e["defect"] == "gcj02_coordinates":
             assert e["expect"] in ("quarantine", "undetectable")
@@ -73,7 +88,13 @@ def test_one_defect_per_line(dirty):
     # duplicates copy rows that carry no defect of their own
     sources = {(e["file"], e["source_line"]) for e in manifest["defects"]
                if e["defect"] in ("duplicate_row", "duplicate_key_conflict")}
-    assert not sources & set(lines)
+    touched = {(e["file"], e["source_line"]) for e in manifest["defects"]
+               if e["defect"] not in ("duplicate_row", "duplicate_key_conflict")}
+    assert not sources & touched
+
+
+def _unquoted_token(line, file, column):
+    return line.split(",")[HEADERS[file].index(column)]      # the clean values hold no comma
 
 
 def test_entries_hold_their_values(dirty, files):
@@ -82,8 +103,11 @@ def test_entries_hold_their_values(dirty, files):
         if e["line"] is None:
             continue
         (dirty_lines, _), (clean_lines, _) = files[e["file"]]
+        if e["defect"] == "blank_line":                  # an inserted line, no row of its own
+            assert dirty_lines[e["line"]] == "" and e["key"] is None
+            continue
         line = dirty_lines[e["line"]]
-        source = clean_lines[e.get("source_line", e["line"])]
+        source = clean_lines[e["source_line"]]
         key = HEADERS[e["file"]].index(next(c.header for s in contract.CSV_SOURCES
                                              if s.file == e["file"] for c in s.columns
                                              if c.name == s.key))
@@ -93,11 +117,19 @@ def test_entries_hold_their_values(dirty, files):
             assert line == source
             assert e["original"] == e["injected"] == e["key"]
             continue
-        assert _value(line, e["file"], e["column"]) == e["injected"], e
-        assert _value(source, e["file"], e["column"]) == e["original"], e
-        assert e["injected"] != e["original"], e
-        if e["file"] == contract.PERSONS.file and e["column"] in ("姓名", "公民身份号码", "联系电话"):
+        if e["defect"] == "unclosed_quote":                # the value written raw, quote unclosed
+            token = _unquoted_token(line, e["file"], e["column"])
+            assert token.startswith('"') and mask_personal(e["column"], token) == e["injected"], e
+        else:
+            assert _value(_record(dirty_lines, e["line"], e["file"]), e["file"], e["column"]) \
+                == e["injected"], e
+        assert _value(next(csv.reader([source])), e["file"], e["column"]) == e["original"], e
+        # a masked value may hide the change (x for X is behind the ID's stars)
+        assert e["injected"] != e["original"] or e["defect"] == "personal_in_text" \
+            or e["column"] in ("公民身份号码", "联系电话", "负责人电话"), e
+        if e["column"] in ("姓名", "公民身份号码", "联系电话", "负责人", "负责人电话"):
             assert "*" in e["original"] or e["original"] == "", e   # never in clear
+        assert not holds_personal(e["original"]) and not holds_personal(e["injected"]), e
         if e["defect"] == "duplicate_key_conflict":       # everything else as in the source row
             a, b = next(csv.reader([line])), next(csv.reader([source]))
             i = HEADERS[e["file"]].index(e["column"])
@@ -105,25 +137,30 @@ def test_entries_hold_their_values(dirty, files):
 
 
 def test_other_lines_are_untouched(dirty, files):
+    """Walking the dirty file against the clean one: every line is an entry's (a changed row, an
+    inserted blank line, an appended copy) or the next clean line, byte for byte."""
     _, manifest = dirty
     for file, ((dirty_lines, _), (clean_lines, _)) in files.items():
-        touched = {e["line"] for e in manifest["defects"] if e["file"] == file}
-        appended = {e["line"] for e in manifest["defects"]
-                    if e["file"] == file and "source_line" in e}
-        assert appended == set(range(min(appended), len(dirty_lines)))   # all at the end
-        for n in range(1, min(appended)):
-            if n not in touched:
-                assert dirty_lines[n] == clean_lines[n], (file, n)
-        expected_rows = len(clean_lines) - 1 + sum(
-            1 for e in manifest["defects"] if e["file"] == file
-            and e["defect"] in ("duplicate_row", "duplicate_key_conflict"))
-        assert len(dirty_lines) - 1 == expected_rows
+        at = {e["line"]: e for e in manifest["defects"] if e["file"] == file and e["line"] is not None}
+        clean, d = 1, 1
+        while d < len(dirty_lines):
+            e = at.get(d)
+            if e is None:
+                assert dirty_lines[d] == clean_lines[clean], (file, d, clean)
+                clean, d = clean + 1, d + 1
+            elif e["defect"] == "blank_line":
+                d += 1
+            else:
+                if e["source_line"] == clean:             # in place: the clean row moves on
+                    clean += 1
+                d += 1 + (e["defect"] == "multiline_text")
+        assert clean == len(clean_lines), file
 
 
 def test_defect_kinds_land_in_their_planned_files(dirty):
     _, manifest = dirty
     for e in manifest["defects"]:
-        if e["defect"] not in ("gb18030_file", "truncated_last_line"):
+        if e["defect"] not in FILE_LEVEL:
             assert e["defect"] in PLAN[e["file"]], e
 
 
@@ -153,7 +190,7 @@ def test_truncated_last_line(dirty, files):
     assert fields[-1] == e["injected"] and e["original"].startswith(e["injected"])
 
 
-def test_realistic_values(dirty):
+def test_realistic_values(dirty, files):
     _, manifest = dirty
     by_kind = {}
     for e in manifest["defects"]:
@@ -162,12 +199,17 @@ def test_realistic_values(dirty):
         assert "E+17" in e["injected"]
     for e in by_kind["future_timestamp"]:
         assert e["injected"][:10] > max(manifest["end"], dt.date.today().isoformat())
-    for e in by_kind["lowercase_x"]:
-        assert e["injected"].endswith("x") and e["original"].endswith("X")
+    for e in by_kind["lowercase_x"]:              # masked in the manifest: look in the files
+        (dirty_lines, _), (clean_lines, _) = files[e["file"]]
+        i = HEADERS[e["file"]].index("公民身份号码")
+        assert next(csv.reader([dirty_lines[e["line"]]]))[i].endswith("x")
+        assert next(csv.reader([clean_lines[e["source_line"]]]))[i].endswith("X")
     for e in by_kind["excel_date_serial"]:
         assert e["injected"].isdigit()
-    for e in by_kind["fullwidth_digits"]:
-        assert any("０" <= ch <= "９" for ch in e["injected"])
+    for e in by_kind["fullwidth_digits"]:          # an ID's mask reads them: look in the file
+        (dirty_lines, _), _ = files[e["file"]]
+        value = next(csv.reader([dirty_lines[e["line"]]]))[HEADERS[e["file"]].index(e["column"])]
+        assert any("０" <= ch <= "９" for ch in value)
     for e in by_kind["stray_spaces"]:
         assert e["injected"] != e["injected"].strip() and e["injected"].strip() == e["original"]
     for e in by_kind["latlon_swapped"]:
@@ -176,6 +218,32 @@ def test_realistic_values(dirty):
     for e in by_kind["point_outside_city"]:
         lon, lat = map(float, e["injected"].split(","))
         assert 73 < lon < 136 and 18 < lat < 54 and abs(lon - 126.5) + abs(lat - 43.8) > 3
+    for e in by_kind["twelve_hour_time"]:
+        assert canonical_timestamp(e["injected"]) == e["original"] != e["injected"]
+    for e in by_kind["ambiguous_time"]:
+        assert canonical_timestamp(e["injected"]) is None
+    for e in by_kind["nonstandard_date"]:
+        assert canonical_date(e["injected"]) == e["original"] != e["injected"]
+    for e in by_kind["code_lost_zero"]:
+        assert e["original"].startswith("0") and e["injected"] == e["original"].lstrip("0")
+    for e in by_kind["control_character"]:
+        assert any(ord(c) < 32 for c in e["injected"]), e
+    for e in by_kind["personal_in_text"]:          # stored masked; in the file, in clear
+        assert "*" in e["injected"] and len(e["injected"]) > len(e["original"])
+    for e in by_kind["multiline_text"]:
+        assert "\n" in e["injected"]
+    for e in by_kind["quoted_field"]:
+        assert "," in e["injected"]
+
+
+def test_personal_numbers_are_in_the_files_in_clear(dirty, files):
+    """What the manifest stores masked is in clear in the file: the ETL has something to mask."""
+    _, manifest = dirty
+    for e in manifest["defects"]:
+        if e["defect"] == "personal_in_text":
+            (dirty_lines, _), _ = files[e["file"]]
+            row = _record(dirty_lines, e["line"], e["file"])
+            assert holds_personal(row[HEADERS[e["file"]].index(e["column"])]), e
 
 
 def test_same_seed_same_dirty_files(dirty, tiny_source, tmp_path):

@@ -9,7 +9,7 @@ HEADERS = {"户编号": "household_id", "名称": "name"}
 
 def _load(path):
     con = duckdb.connect()
-    text, malformed = load_csv(con, path, HEADERS, "t", personal=False)
+    text, malformed = load_csv(con, path, HEADERS, "t")
     return text, malformed, con.execute("SELECT * FROM t ORDER BY line").fetchall()
 
 
@@ -28,7 +28,7 @@ def test_a_bad_utf8_line_is_quarantined_not_the_file(tmp_path):
     p.write_bytes(("户编号,名称\n" + body).encode() + b"X,\xff\xfe\n3,ok\n")
     text, malformed, rows = _load(p)
     assert text.encoding == "utf-8" and text.rows_in == 3002 and len(rows) == 3001
-    assert malformed[0][:2] == (3002, "malformed_line:INVALID ENCODING")
+    assert (malformed[0].line, malformed[0].rule) == (3002, "malformed_line:invalid_encoding")
     assert rows[-1] == (3003, "3", "ok")      # lines after the bad one keep their numbers
 
 
@@ -44,3 +44,52 @@ def test_missing_columns_are_named(tmp_path):
     p.write_text("户编号,别的\n1,甲\n", encoding="utf-8")
     with pytest.raises(SourceError, match="缺少列 名称"):
         _load(p)
+
+
+def test_an_empty_file_says_it_is_empty(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_bytes(b"")
+    with pytest.raises(SourceError, match="文件为空"):
+        _load(p)
+    p.write_bytes(b"\n\n")
+    with pytest.raises(SourceError, match="表头"):
+        _load(p)
+
+
+def test_utf16_is_refused_by_name(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_bytes("户编号,名称\n1,甲\n".encode("utf-16"))
+    with pytest.raises(SourceError, match="UTF-16"):
+        _load(p)
+
+
+def test_missing_columns_name_what_was_found(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("户编号,别的\n1,甲\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="缺少列 名称.*表头为 户编号, 别的"):
+        _load(p)
+
+
+def test_a_header_alone_is_an_empty_file_of_rows(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("户编号,名称\n", encoding="utf-8")
+    text, malformed, rows = _load(p)
+    assert (text.rows_in, text.lines_in, malformed, rows) == (0, 0, [], [])
+
+
+def test_only_the_line_with_bad_bytes_is_invalid_encoding(tmp_path):
+    """Its neighbours, valid UTF-8 with CJK, load; line numbers after a blank line stay right."""
+    p = tmp_path / "h.csv"
+    p.write_bytes("户编号,名称\n1,甲乙\n".encode() + b"2,\xe7\x94\n" + "3,丙丁\n\n4,戊\n".encode())
+    text, malformed, rows = _load(p)
+    assert [(m.line, m.rule) for m in malformed] == [(3, "malformed_line:invalid_encoding"),
+                                                    (5, "malformed_line:blank_line")]
+    assert rows == [(2, "1", "甲乙"), (4, "3", "丙丁"), (6, "4", "戊")]
+    assert (text.rows_in, text.lines_in) == (5, 5)
+
+
+def test_old_mac_line_ends_are_read(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_bytes("户编号,名称\r1,甲\r2,乙\r".encode())
+    text, malformed, rows = _load(p)
+    assert rows == [(2, "1", "甲"), (3, "2", "乙")] and malformed == []

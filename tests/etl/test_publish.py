@@ -111,13 +111,19 @@ def test_runs_never_overlap(warehouse, tiny_source, key_file):
             refresh(tiny_source, warehouse, key_file)
         assert main(["refresh", "--source", str(tiny_source), "--warehouse", str(warehouse),
                      "--key-file", str(key_file)]) == 3
+        assert main(["rollback", "--warehouse", str(warehouse)]) == 3
+    # each refused run is in the run log, with why
+    refused = runlog.runs(warehouse)[:3]
+    assert [(r["status"], r["exit_code"]) for r in refused] == [("refused", 3)] * 3
+    assert [r["command"] for r in refused] == ["rollback", "refresh", "refresh"]
+    assert all("另一次刷新正在运行" in r["error"] for r in refused)
 
 
 # log lines of the refresh; a run is killed as soon as it prints one
 KILL_AT = ["读取网格图层", "读取 persons.csv", "模型 marts/"]      # first step, loading, modelling
 
 
-def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source, key_file, tmp_path):
+def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source, key_file, tmp_path, capsys):
     # a third of the events: the steps are the same, each run is shorter
     source = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
     before = generations.current(warehouse)
@@ -141,7 +147,12 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
         with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
             assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == data_run
-    # the next run clears the leftovers, records the kills and publishes
+        # before any next run, `etl status` sees the process is gone: interrupted (中断)
+        capsys.readouterr()
+        assert main(["status", "--warehouse", str(warehouse)]) == 0
+        assert "中断 (interrupted)" in capsys.readouterr().out.split("\n  ")[1], marker
+        assert runlog.runs(warehouse)[0]["status"] == "interrupted"
+    # the next run clears the leftovers and publishes
     report = refresh(source, warehouse, key_file, rules=PublishRules(force=True, min_row_ratio=0))
     assert report.status == "published"
     assert not any((warehouse / generations.BUILDING).glob("*"))

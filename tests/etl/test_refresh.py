@@ -159,14 +159,26 @@ def test_failed_refresh_keeps_the_served_generation(tiny_source, tiny_warehouse,
     assert (last["status"], last["exit_code"]) == ("failed", 2) and "缺少列" in last["error"]
 
 
-def test_an_unclosed_quote_stops_the_run_instead_of_eating_rows(tiny_source, key_file, tmp_path):
+def test_an_unclosed_quote_costs_its_own_line_only(tiny_source, key_file, tmp_path):
+    """An open quote on line 12, a legally quoted field on line 16: line 12 is quarantined, every
+    other line loads (the reader re-synchronises on the next well-formed record)."""
     src = tmp_path / "src"
     shutil.copytree(tiny_source, src)
     lines = (src / "households.csv").read_text(encoding="utf-8").split("\n")
     lines[11] = lines[11].replace(",", ',"', 1)          # an open quote on line 12
+    fields = lines[15].split(",")
+    fields[3] = '"' + fields[3] + ',东门"'                # a quoted field with a comma on line 16
+    lines[15] = ",".join(fields)
     (src / "households.csv").write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(SourceError, match="第 12 行起引号未闭合"):
-        refresh(src, tmp_path / "wh", key_file)
+    refresh(src, tmp_path / "wh", key_file)
+    con = duckdb.connect(str(served_db(tmp_path / "wh")), read_only=True)
+    q = con.execute("SELECT line, rule FROM quarantine WHERE file = 'households.csv'").fetchall()
+    assert q == [(12, "malformed_line:unclosed_quote")]
+    n = _csv_rows(tiny_source / "households.csv")
+    assert con.execute("SELECT rows_in, rows_loaded, lines_in FROM load_log WHERE file = 'households.csv'"
+                       ).fetchone() == (n, n - 1, n)
+    assert con.execute("SELECT address FROM households WHERE household_id = ?",
+                       [fields[0]]).fetchone()[0].endswith(",东门")
 
 
 def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_path):

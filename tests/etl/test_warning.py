@@ -1,15 +1,18 @@
-"""Early warning: the detectors against reference implementations, the warning tables of the tiny
-warehouse against SQL on it, and the evaluation command on the generator's truth file."""
+"""Early warning, the parts: the tests against reference implementations and hand-made series
+(detectors, seasons, the local level, resets, drops, storms, incidents, the screen's budget,
+rules against the area's own history), the truth format, and that nothing looks ahead."""
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from etl.warning import detectors, evaluate, incidents, scan, simulate
-from etl.warning.settings import SettingsError, load
-from tests.conftest import served_db
+from etl.warning import baseline, detect, detectors, incidents, panel, screen, track, truth
+from etl.warning.series import Calendar, period_columns
+from etl.warning.settings import DEFAULT_FILE, Period, Settings, SettingsError, load
 
 
 def _nb(mu, phi):
@@ -17,26 +20,23 @@ def _nb(mu, phi):
     return stats.nbinom(n, n / (n + mu))
 
 
-def test_negative_binomial_tail_and_bound_match_scipy():
+def test_negative_binomial_tails_and_bound_match_scipy():
     mu = np.array([0.02, 0.3, 1.0, 7.3, 50.0, 400.0])
     phi = np.array([0.01, 0.5, 0.2, 0.05, 1.0, 0.02])
     y = np.array([1, 2, 5, 20, 300, 500])
     np.testing.assert_allclose(detectors.nb_tail(y, mu, phi), _nb(mu, phi).sf(y - 1), rtol=1e-8)
+    np.testing.assert_allclose(detectors.nb_lower(y, mu, phi), _nb(mu, phi).cdf(y), rtol=1e-8)
     for alpha in (0.01, 0.001):
         np.testing.assert_array_equal(detectors.nb_upper(mu, phi, alpha), _nb(mu, phi).ppf(1 - alpha))
     assert detectors.nb_tail(np.array([0]), np.array([1.0]), np.array([0.1]))[0] == 1.0
 
 
-def test_pit_residual_is_the_mid_p_quantile():
-    mu, phi, y = np.array([0.4, 3.0]), np.array([0.3, 0.1]), np.array([0, 4])
-    d = _nb(mu, phi)
-    mid = np.where(y > 0, d.cdf(y - 1), 0) + 0.5 * d.pmf(y)
-    np.testing.assert_allclose(detectors.pit_residual(y, mu, phi), stats.norm.ppf(mid), rtol=1e-8)
-
-
-def test_cusum_accumulates_and_is_capped():
-    z = np.array([[0.0, 2.0, 2.0, -5.0, 30.0]])
-    np.testing.assert_allclose(detectors.cusum(z, k=0.5, cap=10), [[0, 1.5, 3.0, 0, 10]])
+def test_window_sums_and_the_dispersion_of_a_sum():
+    x = np.array([[1.0, 2, 3, 4, 5]])
+    np.testing.assert_array_equal(detectors.window_sums(x, 2), [[1, 3, 5, 7, 9]])
+    np.testing.assert_array_equal(detectors.window_sums(x, 9), [[1, 3, 6, 10, 15]])
+    # three days of NB(μ=2, φ=0.5): Σμ = 6, Σvar = 3·(2 + 0.5·4) = 12 → φ = (12 − 6) / 36
+    assert detectors.sum_dispersion(np.array([6.0]), np.array([12.0]))[0] == pytest.approx(6 / 36)
 
 
 def test_ears_c1_c2_c3_by_hand():
@@ -46,7 +46,7 @@ def test_ears_c1_c2_c3_by_hand():
     assert out["c1"][0, 10] == pytest.approx((9 - base.mean()) / base.std(ddof=1))
     base2 = y[1:8]                       # C2 on day 10: 7 days ending 3 days before
     c2 = (9 - base2.mean()) / base2.std(ddof=1)
-    assert out["c2"][0, 10] == pytest.approx(c2)
+    assert out["c2"][0, 10] == pytest.approx(c2) and out["mean_c2"][0, 10] == pytest.approx(base2.mean())
     assert np.isnan(out["c1"][0, 6]) and np.isnan(out["c3"][0, 10])
     c2s = out["c2"][0, 10:13]
     assert out["c3"][0, 12] == pytest.approx(np.maximum(c2s - 1, 0).sum())
@@ -66,209 +66,344 @@ def test_an_incident_is_reviewed_where_its_excess_is():
     local = incidents.main_area(area, level, np.array([6.0, 1.0, 6.5, 3.5, 3.5]),
                                 np.array([4.0, 5.0, 3.0, 2.0, 2.5]))
     assert local == 10                   # grid 11 scores higher but holds little of the excess
-    # the same alerts of a surge spread thin: no grid holds half the district's excess (22)
     spread = incidents.main_area(area, level, np.array([2.0, 1.0, 12.0, 10.0, 12.0]),
                                  np.array([4.0, 5.0, 3.0, 2.0, 2.5]))
-    assert spread == 20                  # the street holds 12 of it
-    assert incidents.main_area(area, level, np.array([2.0, 1.0, 9.0, 10.0, 12.0]),
-                               np.ones(5)) == 30
-    # rule alerts on the backlog hold no excess (observed under expected): the finest level, and
-    # there the strongest alert (this failed on an empty choice once)
-    assert incidents.main_area(area, level, np.array([-2.0, -1.0, -0.5, -3.0, -1.0]),
-                               np.array([4.0, 5.0, 3.0, 2.0, 2.5])) == 11
+    assert spread == 20                  # no grid holds half the district's excess: the street
+    # a drop's deficit counts like an excess (its size, not its sign)
+    assert incidents.main_area(area, level, np.array([-6.0, -1.0, -6.5, -3.5, -3.5]), np.ones(5)) == 10
 
 
-def test_recurrence_counts_later_alerts_where_it_was_or_next_door():
-    """Three grids (0, 1 at 1 km, 2 at 5 km; link 1.5 km) and a street (3). The incident was in
-    grid 0 and the street, its last day 100."""
-    from types import SimpleNamespace
-    areas = SimpleNamespace(n_grids=3, xy=np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0]]))
-    area = np.array([0, 1, 2, 3, 0, 1, 0])
-    day = np.array([110, 120, 110, 160, 100, 95, 191])
-    # grid 0 at +10 and the street at +60 (same areas), grid 1 at +20 (next door); grid 2 is far,
-    # day 100 is not after, day 95 before, +91 beyond 90 days
-    assert incidents.recurrences(areas, area, day, np.array([0, 3]), 100, 1.5) == (2, 3)
-    assert incidents.recurrences(areas, area, day, np.array([3]), 100, 1.5) == (0, 1)   # no grid: no neighbours
+# --- seasons and the local level -----------------------------------------------------------------
+
+def test_period_columns_run_over_the_new_year_and_know_their_first_days():
+    days = np.arange(np.datetime64("2024-10-20"), np.datetime64("2025-04-10"))
+    cols = period_columns(days, [Period("供暖期", (10, 25), (4, 5), 21)])
+    inside, week, rest = cols.T.astype(bool)
+    assert days[inside][0] == np.datetime64("2024-10-25") and days[inside][-1] == np.datetime64("2025-04-05")
+    assert inside[days == np.datetime64("2025-01-01")].all()
+    assert week.sum() == 7 and days[week][0] == np.datetime64("2024-10-25")
+    assert rest.sum() == 14 and days[rest][-1] == np.datetime64("2024-11-14")
+    # a span that opens inside the season cannot see its start: no onset days
+    later = period_columns(days[30:], [Period("供暖期", (10, 25), (4, 5), 21)])
+    assert later[:, 1:].sum() == 0 and later[:, 0].sum() == inside[30:].sum()
 
 
-class _Fixed:
-    """A baseline with given μ and φ (areas × days), whatever the days asked for."""
-    def __init__(self, mu, phi):
-        self._mu, self._phi = mu, phi
-
-    def mu(self, days):
-        return self._mu[:, :len(days)]
-
-    def dispersion(self, days):
-        return self._phi[:, :len(days)]
+def _calendar(days, periods=()):
+    dow = (days.astype("int64") - 4) % 7
+    none = np.zeros(len(days), bool)
+    return Calendar(days, dow, none, none, none, period_columns(days, periods))
 
 
-def test_a_summed_baseline_adds_means_and_variances():
-    a = _Fixed(np.array([[1.0, 2.0], [0.0, 0.5]]), np.full((2, 2), 0.5))
-    b = _Fixed(np.array([[3.0, np.nan], [0.0, 0.5]]), np.full((2, 2), 0.1))
-    total = scan.Summed([a, b])
-    days = np.arange(2)
-    mu, phi = total.mu(days), total.dispersion(days)
-    assert mu.tolist() == [[4.0, 2.0], [0.0, 1.0]]                      # no expectation counts 0
-    var = (1 + 0.5 * 1) + (3 + 0.1 * 9)
-    assert mu[0, 0] + phi[0, 0] * mu[0, 0] ** 2 == pytest.approx(var)
-    assert phi[1, 0] > 0                                                # nothing expected: any φ, finite
+def test_the_city_baseline_follows_a_step_shaped_season():
+    """Three years of a subclass at 20 a day that jumps to 60 from 25 Oct to 5 Apr (heating): in
+    the third season the expectation is on the step, not on a sine through it (two harmonics
+    missed such a step by half for weeks)."""
+    days = np.arange(np.datetime64("2023-11-01"), np.datetime64("2026-11-30"))
+    cal = _calendar(days, [Period("供暖期", (10, 25), (4, 5), 21)])
+    heating = cal.periods[:, 0].astype(bool)
+    rate = np.where(heating, 60.0, 20.0)
+    y = np.random.default_rng(1).poisson(rate)[None].astype(float)
+    mu = baseline.city_expectation(y, cal)[0][0]
+    last = days >= np.datetime64("2026-10-01")
+    ratio = mu[last] / rate[last]
+    assert np.all((ratio > 0.75) & (ratio < 1.33)), ratio.round(2)
 
 
-def test_the_scan_finds_a_planted_cluster_on_its_first_day_and_nothing_in_noise():
-    from etl.warning.settings import Settings
-    rng = np.random.default_rng(3)
-    xy = np.column_stack([np.arange(60) % 10, np.arange(60) // 10]).astype(float)
-    nbr = scan.neighbours(xy, 7)
-    mu = np.full((60, 10), 0.3)
-    phi = np.full((60, 10), 1e-3)
-    y = rng.poisson(mu).astype(float)
-    s = Settings(scan_replicates=99)
-    planted = set(nbr[22, :5].tolist())
-    assert scan.first_detection(y, mu, phi, 7, planted, nbr, s, rng) is None
-    y[list(planted), 7] += 4                                           # 20 reports where 1.5 were expected
-    assert scan.first_detection(y, mu, phi, 7, planted, nbr, s, rng) == 0
+def test_the_local_level_follows_a_change_everywhere_not_a_few_grids_nor_one_stray_day():
+    class Areas:
+        n_grids = 10
+    T = 60
+    back = np.full((T, baseline.LEVEL_DAYS), 10.0)            # the model expects 10 a day
+    day = np.repeat(np.arange(T), 10)
+    area = np.tile(np.arange(10), T)
+    cells = type("C", (), {"area": area, "day": day})
+    # every grid's count doubles from day 30 (a change everywhere): the level follows
+    level = baseline.local_level(Areas, cells, np.where(day >= 30, 2.0, 1.0), back)
+    assert level[25] == pytest.approx(1.0, abs=0.05) and level[50] > 1.7
+    # the same extra reports in one grid, capped at its bound as the fit does: hardly any change
+    assert baseline.local_level(Areas, cells, np.where((day >= 30) & (area == 0), 3.0, 1.0), back)[50] < 1.25
+    # a fall everywhere lowers it; one stray day (a season starting a day late) does not
+    assert baseline.local_level(Areas, cells, np.where(day >= 30, 0.3, 1.0), back)[50] < 0.45
+    assert baseline.local_level(Areas, cells, np.where(day == 40, 0.0, 1.0), back)[45] == pytest.approx(1.0, abs=0.01)
 
 
-def test_settings_refuse_an_unknown_rule_metric(tmp_path):
+def test_the_local_level_compares_reports_with_the_model_in_force():
+    """The expectation of the days before a block is the block's own model's: across a refit it
+    is never another model's (a level learnt from the old model's misses, applied to a new model
+    that no longer misses, counted the first heating season twice)."""
+    days = np.arange(np.datetime64("2024-01-01"), np.datetime64("2024-12-31"))
+    cal = _calendar(days)
+    y = np.random.default_rng(2).poisson(np.linspace(5, 40, len(days)))[None].astype(float)
+    mu, back = baseline.city_expectation(y, cal)
+    L = baseline.LEVEL_DAYS
+    differ = 0
+    for b in range(baseline.WARMUP + baseline.BLOCK, len(days) - L, baseline.BLOCK):
+        np.testing.assert_allclose(back[0, b + L], mu[0, b:b + L])          # inside the block: its own days
+        np.testing.assert_allclose(back[0, b + 3, -3:], mu[0, b:b + 3])
+        differ += not np.allclose(back[0, b + 3, :-3], mu[0, b + 3 - L:b])  # before it: the new model's
+    assert differ >= 3
+
+
+# --- detection on hand-made arrays ----------------------------------------------------------------
+
+def _settings(**kw) -> Settings:
+    return dataclasses.replace(load(DEFAULT_FILE), **kw)
+
+
+def _arrays(y, mu, phi=0.01):
+    y, mu = np.atleast_2d(np.asarray(y, float)), np.atleast_2d(np.asarray(mu, float))
+    return panel.Arrays(y, mu, mu + phi * mu ** 2)
+
+
+def test_a_spike_alarms_once_and_its_reports_never_alarm_again():
+    """A grid expecting 0.1 a day gets 4, 4, 4, then its usual: without the reset its 14- and
+    28-day windows would keep alarming on every later report for four weeks."""
+    s = _settings()
+    T = 80
+    y = np.zeros(T)
+    y[40:43] = 4
+    y[[50, 55, 61, 66]] = 1                          # ordinary single reports afterwards
+    a = _arrays(y, np.full(T, 0.1))
+    found, _ = detect.excess_records(a, 0, np.array([True]), 30, np.arange(T), s, s.threshold)
+    assert set(found["day"]) >= {41, 42} and found["day"].max() > 42      # without a reset: later too
+    alarms = detect.reset(found)
+    assert list(alarms["day"]) == [41]
+    # no alarm on a day with no report, whatever the window holds
+    assert (y[found["day"]] >= 1).all()
+
+
+def test_a_silent_grid_is_a_drop_and_a_quiet_one_is_not():
+    s = _settings()
+    T = 60
+    mu = np.full((2, T), 2.0)
+    y = np.random.default_rng(4).poisson(mu).astype(float)
+    y[0, 40:] = 0                                    # grid 0: its worker stops patrolling
+    y[1, 40:] = np.where(np.arange(20) % 2, 1, 2)    # grid 1: a quieter fortnight, not a silence
+    found = detect.drop_records(_arrays(y, mu), 0, np.array([True, True]), 30, np.arange(T), s, s.drop_threshold)
+    assert set(found["row"]) == {0}
+    assert found["day"].min() <= 40 + max(s.drop_windows)
+    assert (found["observed"] <= s.drop_max_ratio * found["expected"]).all()
+
+
+def test_several_subclasses_up_together_are_one_storm():
+    """Three subclasses in one 片区, each a little up (none enough alone), make a storm record; one
+    subclass alone does not."""
+    s = _settings()
+    T = 40
+    mu = np.full(T, 0.3)
+    weak = []
+    for tier in range(3):
+        y = np.zeros(T)
+        y[35:37] = 2 + (tier == 0)
+        strong, light = detect.excess_records(_arrays(y, mu), tier, np.array([True]), 30, np.arange(T), s,
+                                              s.threshold, storm_rows=np.array([True]))
+        assert strong[strong["day"] == 35].empty            # no subclass alarms on its own on day 1
+        weak.append(light)
+    storm = detect.storms(pd.concat(weak, ignore_index=True), 9, s)
+    best = storm.loc[storm["score"].idxmax()]
+    assert best["members"] == (0, 1, 2) or set(best["members"]) == {0, 1, 2}
+    assert best["score"] >= s.storm_threshold and best["tier"] == 9
+    assert detect.storms(weak[0], 9, s).empty
+
+
+# --- incidents and the screen ---------------------------------------------------------------------
+
+class _Rows:
+    """Three grids in a row 1 km apart, their community and the district."""
+    levels = np.array(["grid", "grid", "grid", "community", "district"], dtype=object)
+    codes = np.array(["220204001001001", "220204001001002", "220204001001003", "220204001001", "220204"],
+                     dtype=object)
+    names = codes
+    n_areas = 5
+    skip = np.zeros(5, bool)
+    grids = [[0], [1], [2], [0, 1, 2], [0, 1, 2]]
+
+    def footprint(self, row):
+        return np.array(self.grids[row])
+
+
+def _p():
+    from etl.warning.prepare import Tier
+    tiers = [Tier("0101", "subclass", ("0101",), "A"), Tier("0102", "subclass", ("0102",), "B"),
+             Tier("01", "class", ("0101", "0102"), "A+B"), Tier("ALL", "all", ("0101", "0102"), "全部"),
+             Tier("MULTI", "multi", ("0101", "0102"), "多类"), Tier("PATROL", "patrol", (), "巡查"),
+             Tier("0103", "subclass", ("0103",), "C")]
+    cal = type("Cal", (), {"days": np.arange(np.datetime64("2026-01-01"), np.datetime64("2026-12-31"))})
+    areas = type("Areas", (), {"n_grids": 3})
+    return type("P", (), {"rows": _Rows(), "tiers": tiers, "cal": cal, "areas": areas,
+                          "near": [np.array([0, 1]), np.array([0, 1, 2]), np.array([1, 2])]})()
+
+
+def _alarm(day, row, tier, score=7.0, observed=5.0, expected=0.5, kind="excess", window=1, members=None):
+    return {"kind": kind, "tier": tier, "row": row, "day": day, "window": window, "observed": observed,
+            "expected": expected, "score": score, "rule": None, "today": observed, "today_expected": expected,
+            "members": members}
+
+
+def _track(alarms, s=None, first=0, last=None):
+    s = s or _settings()
+    frame = pd.DataFrame(alarms).sort_values(["day", "kind", "tier", "row"], kind="stable").reset_index(drop=True)
+    tracker = track.Tracker(_p(), s)
+    ids = []
+    shown = []
+    last = frame["day"].max() if last is None else last
+    for t in range(first, last + 1):
+        today = frame[frame["day"] == t]
+        if len(today):
+            ids += tracker.day(t, today)
+        shown.append(screen.show(tracker.shown(t), t, s))
+    return frame.assign(incident=[tracker.find(i) for i in ids]), shown
+
+
+def test_one_long_misfit_is_one_row_a_day():
+    alarms = [_alarm(d, 4, 3, observed=300, expected=200, window=7) for d in range(10, 70)]
+    frame, shown = _track(alarms)
+    assert frame["incident"].nunique() == 1
+    assert max(len(day) for day in shown) == 1
+
+
+def test_a_district_alarm_a_grid_outbreak_explains_joins_it():
+    alarms = [_alarm(5, 0, 0, observed=8, expected=0.4),
+              _alarm(5, 4, 0, score=6.5, observed=60, expected=50)]        # excess 10, the grid holds 7.6
+    frame, shown = _track(alarms)
+    assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
+
+
+def test_a_street_alarm_over_a_week_is_explained_by_a_step_that_reset_three_times():
+    """A grid's step alarms every other day (each alarm a 2-day window after the reset, 4 reports
+    above expectation). The street's 7-day window sees 14 above: the grid's three alarms in that
+    week hold 12 of them, so it is the grid's incident, not a second row (the largest single
+    alarm holds 4)."""
+    alarms = [_alarm(d, 0, 0, observed=4.4, expected=0.4, window=2) for d in (10, 12, 14)]
+    alarms.append(_alarm(14, 4, 0, score=5.8, observed=64, expected=50, window=7))
+    frame, shown = _track(alarms)
+    assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
+
+
+def test_a_long_incident_does_not_swallow_a_new_one_of_another_subclass_next_door():
+    """Subclass A alarms in grid 0 for weeks; subclass B starts in grid 1 on day 30: two rows,
+    the new one first."""
+    alarms = [_alarm(d, 0, 0) for d in range(5, 40)] + [_alarm(d, 1, 1, score=6.2) for d in (30, 31)]
+    frame, shown = _track(alarms)
+    assert frame.groupby("tier")["incident"].nunique().tolist() == [1, 1]
+    assert frame["incident"].nunique() == 2
+    today = shown[31]
+    assert [r["new"] for r in today] == [True, False] and today[0]["incident_id"] == frame.loc[frame["tier"] == 1, "incident"].iloc[0]
+
+
+def test_an_old_incident_never_takes_in_a_new_subject():
+    """Subclass A alarms in grid 0 for a month. A storm of A and C starts in grid 2 (not next to
+    grid 0): its own incident. An alarm of A in grid 1, between them, joins the old incident; the
+    storm's incident stays its own (a long incident that merged whatever shared a subclass with it
+    grew to 36 subclasses and five months)."""
+    alarms = [_alarm(d, 0, 0) for d in range(10, 41)]
+    alarms += [_alarm(35, 2, 4, score=6.5, observed=9, expected=1, window=2, members=(0, 6)),
+               _alarm(36, 1, 0, score=6.2)]
+    frame, _ = _track(alarms)
+    assert frame["incident"].nunique() == 2
+    assert frame.loc[frame["tier"] == 4, "incident"].iloc[0] != frame.loc[frame["day"] == 10, "incident"].iloc[0]
+
+
+def test_a_storm_of_several_subclasses_in_neighbouring_grids_is_one_incident():
+    """Subclass A in grid 0 and B in grid 1 on the same day are two incidents, unless the storm
+    test finds them rising together in one place (a MULTI alarm on their community): then one."""
+    apart = [_alarm(20, 0, 0), _alarm(20, 1, 1, score=6.1), _alarm(21, 2, 1, score=6.3)]
+    frame, _ = _track(apart)
+    assert frame["incident"].nunique() == 2
+    storm = apart + [_alarm(20, 3, 4, score=6.5, observed=9, expected=1, window=2, members=(0, 1))]
+    frame, shown = _track(storm)
+    assert frame["incident"].nunique() == 1 and len(shown[-1]) == 1
+
+
+def test_incident_ids_are_stable_whatever_day_tracking_starts():
+    alarms = [_alarm(d, 0, 0) for d in (50, 51, 52)]
+    a, _ = _track(alarms, first=0)
+    b, _ = _track(alarms, first=45)
+    assert a["incident"].iloc[0] == b["incident"].iloc[0]
+
+
+def test_the_screen_keeps_its_budget_drops_apart_new_first():
+    s = _settings(max_items=5, max_drop_items=2)
+    shown = [track.Incident(f"E{i}", "excess", True, first=10 - i, last=10, peak=5 + i) for i in range(6)]
+    shown += [track.Incident(f"D{i}", "drop", True, first=1, last=10, peak=4 + i) for i in range(4)]
+    for inc in shown:
+        inc.scores[10] = inc.peak
+    rows = screen.show(shown, 10, s)
+    on = [r for r in rows if r["on_screen"]]
+    assert len(on) == 5 and sum(r["kind"] == "drop" for r in on) == 2
+    excess = [r for r in on if r["kind"] != "drop"]
+    assert [r["new"] for r in excess] == sorted([r["new"] for r in excess], reverse=True)
+    assert excess[0]["incident_id"] in {"E0", "E1", "E2"}          # new (first within 3 days) first
+
+
+def test_a_relative_rule_does_not_fire_on_a_steady_backlog():
+    """街道超期积压 ≥ 30 fired on every street every day; against the street's own history (1.5 ×
+    its median of the 8 weeks before) a steady 40 never fires and a jump does."""
+    from etl.warning.settings import Rule
+    s = _settings()
+    days = np.arange(100, 160)
+    value = np.full(len(days), 40.0)
+    value[-3:] = 75.0
+    reference = np.r_[np.full(len(days) - 3, 40.0), [40.0, 40.0, 40.0]]
+    history = pd.DataFrame({"area_code": "220204001", "subclass_code": None, "day": days,
+                            "value": value, "reference": reference})
+    tier_of, row_of = {"ALL": 3}, {"220204001": 0}
+    absolute = detect.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30), tier_of, row_of, s)
+    relative = detect.backlog_rule_records(history, Rule("超期积压", "overdue", "street", "all", 30, 1.5), tier_of,
+                                           row_of, s)
+    assert len(absolute) == len(days)
+    assert list(relative["day"]) == list(days[-3:])
+
+
+def test_settings_refuse_what_does_not_exist(tmp_path):
     bad = tmp_path / "s.toml"
-    bad.write_text('[[rule]]\nname = "x"\nmetric = "weather"\nlevel = "grid"\nthreshold = 1\n', encoding="utf-8")
+    bad.write_text('[[rule]]\nname = "x"\nmetric = "nonsense"\nlevel = "street"\nthreshold = 3\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="metric"):
         load(bad)
-    assert load().nb_alpha > 0
+    bad.write_text('[excess.level_thresholds]\nplanet = 3.0\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="level_thresholds"):
+        load(bad)
+    bad.write_text('[[period]]\nname = "供暖期"\nstart = "25 Oct"\nend = "04-05"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="月-日"):
+        load(bad)
+    s = load(DEFAULT_FILE)
+    assert s.periods and s.periods[0].start == (10, 25) and s.max_drop_items < s.max_items
 
 
-@pytest.fixture(scope="module")
-def wh(tiny_warehouse):
-    import duckdb
-    con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
-    yield con
-    con.close()
+# --- the truth format -----------------------------------------------------------------------------
+
+def test_a_truth_file_this_project_did_not_write(tmp_path):
+    path = tmp_path / "truth.csv"
+    path.write_text("\ufeffgrid_codes,type,end_date,start_date,incident_id,direction,subclass_code,source\n"
+                    "220204001001001|220204001001002,storm,2026-05-03,2026-05-01,X1,,0501;0502 0602,\n"
+                    "220204001001003,silence,2026-06-20,2026-06-01,X2,drop,,网格员巡查\n", encoding="utf-8")
+    t = truth.read(path)
+    assert list(t["incident_id"]) == ["X1", "X2"]
+    assert t.loc[0, "grid_codes"] == ("220204001001001", "220204001001002")
+    assert t.loc[0, "subclasses"] == ("0501", "0502", "0602") and t.loc[0, "direction"] == "excess"
+    assert t.loc[1, "direction"] == "drop" and t.loc[1, "source"] == "网格员巡查"
+    path.write_text("incident_id,type,start_date,end_date\nX,spike,2026-01-01,2026-01-02\n", encoding="utf-8")
+    with pytest.raises(truth.TruthError, match="grid_codes"):
+        truth.read(path)
+    path.write_text("incident_id,type,start_date,end_date,grid_codes,direction\n"
+                    "X,spike,2026-01-05,2026-01-02,220204001001001,\n", encoding="utf-8")
+    with pytest.raises(truth.TruthError, match="end_date"):
+        truth.read(path)
+    path.write_text("incident_id,type,start_date,end_date,grid_codes,direction\n"
+                    "X,spike,2026-01-01,2026-01-02,220204001001001,sideways\n", encoding="utf-8")
+    with pytest.raises(truth.TruthError, match="direction"):
+        truth.read(path)
 
 
-def test_alerts_report_the_counts_in_the_warehouse(wh):
-    alerts = wh.execute("""SELECT * FROM warning_alerts WHERE subclass_code IS NOT NULL
-                           ORDER BY score DESC LIMIT 20""").df()
-    assert len(alerts)
-    for a in alerts.itertuples():
-        n = wh.execute("""SELECT coalesce(sum(reported), 0) FROM mart_events_daily
-                          WHERE subclass_code = ? AND day = ?
-                            AND (? = '220200' OR starts_with(grid_code, ?))""",
-                       [a.subclass_code, a.day, a.area_code, a.area_code]).fetchone()[0]
-        assert n == a.observed, a
-        assert a.reason and a.since <= a.day
-    per_day = wh.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM warning_alerts GROUP BY day)").fetchone()[0]
-    assert per_day <= load().max_alerts_per_day
-    budget = wh.execute("SELECT sum(shown), count(*) FILTER (alarms > shown) FROM warning_budget").fetchone()
-    assert budget[0] == wh.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
-
-
-def test_an_area_with_the_same_grids_as_a_finer_one_is_not_alarmed_twice(wh):
-    """The tiny city is one district: its series is the district's, and only the district alarms."""
-    assert wh.execute("SELECT count(*) FROM areas WHERE level = 'district'").fetchone()[0] == 1
-    levels = dict(wh.execute("SELECT level, count(*) FROM warning_alerts GROUP BY level").fetchall())
-    assert levels.get("district", 0) > 0 and "city" not in levels
-
-
-def test_model_alerts_on_a_repeated_area_are_dropped_and_rules_stay():
-    from etl.warning import alerts
-    found = pd.DataFrame({"area": [0, 2, 2, 3], "rule": [None, None, "社区单日同类事件过多", None]})
-    kept = alerts.drop_repeats(found, np.array([False, False, True, False]))
-    assert kept["area"].tolist() == [0, 2, 3] and kept["rule"].tolist()[1] == "社区单日同类事件过多"
-
-
-def test_repeats_are_the_coarser_rows_with_the_same_grids():
-    from scipy import sparse
-    from etl.warning.series import _repeats
-    # rows: grid 0, grid 1, community {0}, community {0, 1}, street {0, 1}, city {0, 1}
-    members = sparse.csr_matrix(np.array([[1, 0], [0, 1], [1, 0], [1, 1], [1, 1], [1, 1]], np.float32))
-    assert list(_repeats(members)) == [False, False, True, False, True, True]
-
-
-def test_scan_tiers_are_subclasses_classes_and_all(tiny_warehouse):
-    import duckdb
-    from etl.warning.prepare import prepare
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{served_db(tiny_warehouse)}' AS wh (READ_ONLY)")
-    p = prepare(con)
-    con.close()
-    tiers = {code: (cells, model) for code, cells, model in scan.tiers(p)}
-    classes = p.categories["class_code"].reindex(list(p.cells))
-    several = {c for c in classes if (classes == c).sum() > 1}
-    assert set(tiers) == set(p.cells) | several | {scan.ALL}
-    G, T = p.areas.n_grids, p.n_days
-    everything = sum(c.dense(G, 0, T) for c in p.cells.values())
-    assert np.array_equal(tiers[scan.ALL][0].dense(G, 0, T), everything)
-    one = sorted(several)[0]
-    days = np.arange(T - 7, T)
-    parts = [np.nan_to_num(p.models[c].mu(days)) for c in classes.index[classes == one]]
-    assert np.allclose(tiers[one][1].mu(days), sum(parts))
-
-
-def test_incidents_count_their_reports(wh):
-    inc = wh.execute("SELECT * FROM warning_incidents ORDER BY peak_score DESC LIMIT 5").df()
-    assert len(inc)
-    for i in inc.itertuples():
-        linked = wh.execute("SELECT count(*) FROM warning_incident_events WHERE incident_id = ?",
-                            [i.incident_id]).fetchone()[0]
-        assert linked == i.events
-        days = wh.execute("SELECT sum(reported), count(*) FROM warning_incident_days WHERE incident_id = ?",
-                          [i.incident_id]).fetchone()
-        assert days[1] > 0
-        assert i.excess_low <= i.excess <= i.excess_high
-        assert i.first_day <= i.last_day
-
-
-def test_expectations_add_up_to_what_was_reported(wh):
-    """The baseline is calibrated: over an incident's whole timeline window, outside the
-    incident days, reports and expectations agree on the whole."""
-    frame = wh.execute("""SELECT sum(t.reported) AS y, sum(t.expected) AS mu
-                          FROM warning_incident_days t JOIN warning_incidents i USING (incident_id)
-                          WHERE t.day < i.first_day AND t.expected IS NOT NULL""").df()
-    assert 0.5 < frame["y"][0] / frame["mu"][0] < 2.0
-
-
-def test_evaluation_holds_methods_to_one_false_alarm_rate(tiny_source, tiny_warehouse, tmp_path):
-    table, simulated = evaluate.evaluate(tiny_warehouse, tiny_source / "incidents_truth.csv", far=0.01,
-                                         trials=40, cluster_trials=3, cluster_bands=((0.02, np.inf),))
-    overall = table[table["outbreak_size"] == "全部"].set_index("method")
-    for m in evaluate.METHODS:    # EARS's discrete scores too: their ties are broken at random
-        assert overall.loc[m, "false_alarm_rate"] == pytest.approx(0.01, abs=0.0005)
-    assert overall.loc["nb", "pod"] >= 0.8 and overall.loc["cusum", "pod"] >= 0.8
-    assert overall.loc["cusum", "pod"] >= overall.loc["c2", "pod"]
-    # synthetic outbreaks: bigger ones are found at least as often, by every method
-    sim = simulated.set_index(["method", "outbreak_size"])
-    for m in ("nb", "cusum"):
-        assert sim.loc[(m, "8 SD"), "pod"] >= sim.loc[(m, "2 SD"), "pod"]
-        assert sim.loc[(m, "8 SD"), "pod"] >= 0.8
-    assert ("scan", simulate.band_label(0.02, np.inf)) in sim.index and ("pelt", "阶跃") in sim.index
-    assert ("oracle", simulate.band_label(0.02, np.inf)) in sim.index
-    assert overall.loc["oracle", "incidents"] == overall.loc["scan", "incidents"] > 0   # the truth file's too
-    # a truth file this project did not write: only the documented columns, another order
-    truth = pd.read_csv(tiny_source / "incidents_truth.csv", dtype=str)
-    own = tmp_path / "truth.csv"
-    truth[["subclass_code", "grid_codes", "end_date", "start_date", "type", "size_sd", "incident_id"]].to_csv(own, index=False)
-    assert len(evaluate.read_truth(own)) == len(truth)
-    truth.drop(columns=["grid_codes"]).to_csv(own, index=False)
-    with pytest.raises(evaluate.TruthError, match="grid_codes"):
-        evaluate.evaluate(tiny_warehouse, own)
-
-
-def test_the_evaluation_keeps_the_largest_scores():
-    """The false-alarm threshold needs only the highest scores: _largest keeps exactly those."""
-    values = np.random.default_rng(3).normal(size=10_000).astype(np.float32)
-    for k in (1, 100, 9_999, 10_000, 20_000):
-        kept = np.sort(evaluate._largest(values, k))
-        assert np.array_equal(kept, np.sort(values)[-min(k, len(values)):])
-
-
-def test_the_detection_ceiling_knows_where_and_when():
-    """scan.oracle_detection tests the planted cluster's count since its first day. Five grids
-    expecting 1 report a day between them, 3 a day reported: 3, 6, 9 against 1, 2, 3 expected
-    (Poisson tails 0.080, 0.017, 0.0038): found on the third day at p 0.01, the second at 0.05."""
-    mu, phi = np.full((5, 3), 0.2), np.full((5, 3), 1e-9)
-    y = np.zeros((5, 3), int)
-    y[:3] = 1
-    assert scan.oracle_detection(y, mu, phi, 0.01) == 2
-    assert scan.oracle_detection(y, mu, phi, 0.05) == 1
-    assert scan.oracle_detection(np.zeros((5, 3), int), mu, phi, 0.05) is None
+def test_an_alarm_belongs_to_a_truth_incident_only_if_it_explains_half_of_it():
+    """One grid with 6 extra reports: its grid alarm is its own; a district alarm whose excess is
+    60 (a season misfit) is not, though it holds the grid; a drop alarm never is."""
+    e = truth.Effect("K", "excess", 10, 12, np.array([0]), ("0101",), False, 0,
+                     {"0101": np.r_[np.zeros(10), [2, 2, 2], np.zeros(5)][None]},
+                     {"0101": np.full((1, 18), 0.05)}, {"0101": np.full((1, 18), 0.05)})
+    mask = np.ones(3, bool)
+    own = e.contribution(["0101"], mask, 10, 12)
+    assert own == pytest.approx(6 - 0.15)
+    assert own >= truth.EXPLAINED * (6 - 0.3)
+    assert own < truth.EXPLAINED * 60
+    assert e.contribution(["0102"], mask, 10, 12) == 0 and e.contribution(["0101"], mask, 20, 25) == 0

@@ -7,15 +7,18 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 
+SEEN = "incident_id IN (SELECT incident_id FROM warning_incident_areas WHERE starts_with(area_code, $area))"
+
+
 def expected(con, area: str, start: dt.date, end: dt.date, incident: str | None = None) -> dict:
-    found = con.execute("""
+    found = con.execute(f"""
         SELECT incident_id FROM warning_incidents
-        WHERE starts_with(area_code, $area) AND first_day <= $end AND last_day >= $start
-        ORDER BY peak_score DESC, incident_id
+        WHERE {SEEN} AND first_day <= $end AND last_day >= $start
+        ORDER BY kind = 'drop', CASE WHEN kind = 'drop' THEN excess_high ELSE -excess_low END, incident_id
     """, {"area": area, "start": start, "end": end}).fetchall()
     incident = incident or found[0][0]
     alerts = con.execute("""
-        SELECT count(*), min(day), list(DISTINCT method ORDER BY method) FROM warning_alerts
+        SELECT count(*), min(day), list(DISTINCT tier_name ORDER BY tier_name) FROM warning_alerts
         WHERE incident_id = $id AND starts_with(area_code, $area)
     """, {"id": incident, "area": area}).fetchone()
     days = con.execute("SELECT min(day), max(day) FROM warning_incident_days WHERE incident_id = $id",
@@ -31,7 +34,7 @@ def expected(con, area: str, start: dt.date, end: dt.date, incident: str | None 
     """, {"id": incident}).fetchone()
     return {
         "incidents": len(found), "incident_id": incident, "incident_area": row[0], "alerts": row[1],
-        "alerts_here": alerts[0], "first_alert": alerts[1].isoformat(), "methods": alerts[2],
+        "alerts_here": alerts[0], "first_alert": alerts[1].isoformat(), "tiers": alerts[2],
         "days": [d.isoformat() for d in days],
         "reports": len(reports), "open": int(reports["is_open"].sum()),
         "overdue": int(reports["overdue_open"].sum()),
@@ -40,14 +43,20 @@ def expected(con, area: str, start: dt.date, end: dt.date, incident: str | None 
     }
 
 
-def test_defaults_review_the_strongest_incident_of_the_last_year(execute, tiny_warehouse, base):
+def test_defaults_review_the_most_certain_excess_of_the_last_year(execute, tiny_warehouse, base):
+    """Not a one-grid blip of 2 reports against an expected 0.00 (its 95 % lower bound is about 2):
+    the excess incident whose lower bound is highest, with a review that says something."""
     district, as_of = base.execute(
         "SELECT (SELECT code FROM areas WHERE level = 'district'), as_of::DATE FROM meta").fetchone()
     got = execute("04_incident_review.ipynb", warehouse=str(tiny_warehouse))
     want = expected(base, district, as_of - dt.timedelta(days=364), as_of)
     assert want["reports"] > 0 and want["alerts_here"] > 0      # the tiny data has an incident worth reviewing
     assert {k: got[k] for k in want} == want
-    assert got["reported_during"] >= got["expected_during"]     # it alarmed: more reports than expected
+    assert got["kind"] == "excess" and got["reported_during"] >= got["expected_during"]
+    blips = base.execute("""SELECT max(excess_low) FROM warning_incidents
+                            WHERE kind = 'excess' AND alarm_days = 1""").fetchone()[0]
+    assert got["excess"][1] > 2 and got["excess"][1] >= (blips or 0)
+    assert got["excess"][2] > got["excess"][1]                  # an interval, not 2.0 ~ 2.0
 
 
 def test_a_named_incident_of_one_street(execute, tiny_db, base):
@@ -68,7 +77,8 @@ def test_a_named_incident_of_one_street(execute, tiny_db, base):
 def test_an_incident_outside_the_area_or_a_quiet_period_is_a_clear_error(execute, tiny_db, base):
     outside, street = base.execute("""
         SELECT i.incident_id, a.code FROM warning_incidents i, areas a
-        WHERE a.level = 'street' AND NOT starts_with(i.area_code, a.code) LIMIT 1
+        WHERE a.level = 'street' AND NOT EXISTS (SELECT 1 FROM warning_incident_areas v
+              WHERE v.incident_id = i.incident_id AND starts_with(v.area_code, a.code)) LIMIT 1
     """).fetchone()
     with pytest.raises(CellExecutionError, match=f"内没有预警事件 {outside}"):
         execute("04_incident_review.ipynb", warehouse=str(tiny_db), area_code=street, incident_id=outside)

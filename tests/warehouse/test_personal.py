@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
+
 from hypothesis import given, settings, strategies as st
 
 from warehouse.personal import (
-    find, holds_personal, id_check_digit, is_id_number, mask_id_number, mask_mobile, mask_name,
-    scrub)
+    candidate_sql, check_digit_sql, find, holds_personal, id_check_digit, is_id_number, mask_id_number, mask_mobile,
+    PROVINCES, mask_name, mask_sql, scrub)
 
 # Chinese text around a number; not the numerals themselves (一三九… followed by 一 is ambiguous)
 CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5, exclude_characters="〇零一二三四五六七八九幺"),
@@ -21,7 +23,7 @@ SEPARATORS = [" ", "-", "－", "—", ".", "·", "\u3000", "\u200b", " - ", "/",
 
 @st.composite
 def id_numbers(draw) -> str:
-    area = draw(st.integers(110000, 659999))
+    area = draw(st.sampled_from(sorted(PROVINCES))) * 10000 + draw(st.integers(0, 9999))
     born = draw(st.dates(dt.date(1900, 1, 1), dt.date(2025, 12, 31)))
     seq = draw(st.integers(0, 999))
     first17 = f"{area}{born:%Y%m%d}{seq:03d}"
@@ -130,3 +132,55 @@ def test_masks():
     assert mask_mobile("13912345678") == "139****5678"
     assert mask_name("欧阳修") == "欧**"
     assert scrub(None) is None and scrub(12) == 12
+
+
+@given(st.integers(110000, 659999), st.integers(1, 299), st.integers(1, 999), st.integers(1, 999))
+def test_area_codes_are_not_first_generation_id_numbers(county, street, community, grid):
+    """A grid code (county + street/town 001-299 + community + grid) has the shape of a 15-digit
+    ID number with a birth year 1900-1929: it is a code, and a steward must be able to read it."""
+    code = f"{county}{street:03d}{community:03d}{grid:03d}"
+    assert scrub(code) == code and scrub(f"网格{code}，社区{code[:12]}") == f"网格{code}，社区{code[:12]}"
+    assert is_id_number("220204500101123")          # born 1950: still a first-generation ID
+
+
+# any text, and text shaped like the values a personal column holds
+VALUES = st.one_of(st.text(max_size=24), id_numbers(), mobiles(), mobiles().flatmap(written),
+                   id_numbers().flatmap(written), st.text("　 ０１２３４５６７８９X一二〇", max_size=20))
+
+
+_DB = duckdb.connect()
+
+
+@settings(max_examples=300)
+@given(VALUES)
+def test_the_sql_masks_are_the_python_masks(value):
+    con = _DB.cursor()
+    got = con.execute("SELECT " + ", ".join(mask_sql(k, "$v") for k in ("id_number", "mobile", "name")),
+                      {"v": value}).fetchone()
+    assert got == (mask_id_number(value), mask_mobile(value), mask_name(value))
+    assert con.execute(f"SELECT {mask_sql('name', 'NULL::VARCHAR')}").fetchone() == (None,)
+
+
+@given(st.from_regex(r"[0-9]{17}", fullmatch=True))
+def test_the_sql_check_digit_is_the_python_one(first17):
+    assert _DB.cursor().execute(f"SELECT {check_digit_sql('$v')}", {"v": first17}).fetchone()[0] \
+        == id_check_digit(first17)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=40), id_numbers().flatmap(written), mobiles().flatmap(written),
+                 st.from_regex(r"[A-Z]{1,3}[0-9]{8,24}", fullmatch=True),
+                 st.from_regex(r"[0-9]{6,24}", fullmatch=True)))
+def test_what_the_sql_prefilter_passes_over_needs_no_scrubbing(text):
+    if not _DB.cursor().execute(f"SELECT {candidate_sql('$v')}", {"v": text}).fetchone()[0]:
+        assert scrub(text) == text
+
+
+@given(st.sampled_from(["91", "92", "93"]), st.from_regex(r"[0-9]{6}", fullmatch=True),
+       st.from_regex(r"[0-9]{10}", fullmatch=True))
+def test_enterprise_credit_codes_of_digits_are_not_id_numbers(head, region, rest):
+    """A firm's unified social credit code made of digits (an old organisation code inside) may
+    pass an ID's check digit; it starts with 9 (市场监管), never a province. (Codes of other
+    authorities, 1x and 5x, can be read as IDs: their prefixes are province codes.)"""
+    code = head + region + rest
+    assert scrub(code) == code and scrub(f"信用代码{code}") == f"信用代码{code}"

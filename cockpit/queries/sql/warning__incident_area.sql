@@ -1,9 +1,12 @@
--- 预警研判 map: the code of one incident's area (its version in force at as-of), if the
--- incident's area is inside the viewer's jurisdiction; none for a city-wide incident (the city
--- has no polygon).
-SELECT a.code
+-- 预警研判 map: the areas to outline for one incident the viewer sees: its grids inside the
+-- jurisdiction (the versions in force at as-of), or its main area when that is coarser than a grid
+-- and inside it; none for a city-wide incident (the city has no polygon).
+SELECT DISTINCT a.code
 FROM warning_incidents i
-JOIN areas a ON a.code = i.area_code
+JOIN (SELECT incident_id, grid_code AS code FROM warning_incident_grids
+      UNION ALL SELECT incident_id, area_code FROM warning_incidents WHERE level <> 'grid') c USING (incident_id)
+JOIN areas a ON a.code = c.code
 CROSS JOIN meta m
-WHERE i.incident_id = $incident_id AND starts_with(i.area_code, $scope)
+WHERE i.incident_id = $incident_id AND starts_with(c.code, $scope)
+  AND (i.level IN ('grid', 'community') OR c.code = i.area_code)
   AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)

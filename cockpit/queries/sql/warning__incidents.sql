@@ -1,11 +1,10 @@
--- 预警研判: early-warning incidents (runs of alerts of one subclass) whose area is inside the
--- viewer's jurisdiction; ongoing first, then the most recent, then the strongest.
-SELECT incident_id, subclass_code, subclass_name, class_name, areas, level, area_code, area_name,
-       first_day, last_day, alerts, peak_score, status, excess, excess_low, excess_high,
-       peak_ratio, peak_offset, days_to_baseline, level_before, slope_before, level_after,
-       slope_after, change_points, recur_30, recur_90, events, open, overdue, oldest_open_hours,
-       dispatch_median_minutes, departments, satisfied_share, rework_share,
-       date_diff('day', first_day, last_day) + 1 AS duration_days
-FROM warning_incidents
-WHERE starts_with(area_code, $scope)
-ORDER BY status = '进行中' DESC, last_day DESC, peak_score DESC, incident_id
+-- 预警研判: the incidents of the warning window the viewer's jurisdiction sees (warning_incident_areas:
+-- an incident's main area, and for an incident of grids or a community each of its grids, so one that
+-- straddles a boundary is seen from both sides). Today's screen first (new, then by its rank; drops
+-- after), then the most recent.
+SELECT i.*, date_diff('day', i.first_day, i.last_day) + 1 AS duration_days
+FROM warning_incidents i
+WHERE EXISTS (SELECT 1 FROM warning_incident_areas a
+              WHERE a.incident_id = i.incident_id AND starts_with(a.area_code, $scope))
+ORDER BY i.on_screen DESC, i.kind = 'drop', i.new DESC, i.rank NULLS LAST, i.last_day DESC,
+         i.peak_score DESC, i.incident_id

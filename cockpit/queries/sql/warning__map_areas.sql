@@ -1,19 +1,27 @@
--- 预警研判 map, base layer: the current areas of one level ($area_len digits: communities, or grids
--- for a community or grid account) inside the viewer's jurisdiction, each with the active alerts
--- on it or inside it (an alert's area code starts with the area's), and the strongest one's subclass.
+-- 预警研判 map, base layer: the current areas of one level ($area_len digits: streets, communities, or
+-- grids) inside the viewer's jurisdiction, each with the incidents on today's screen that have a grid
+-- in it (an incident of a street or the district shades no single area: it is in the lists), and
+-- the strongest one's subject.
 -- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
     SELECT a.code, a.name
     FROM areas a, meta m                 -- the versions in force at as-of, as map_shapes holds
     WHERE length(a.code) = $area_len AND starts_with(a.code, $scope)
       AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
+), places AS (
+    SELECT i.incident_id, i.subject, i.peak_score, g.grid_code AS code
+    FROM warning_incidents i JOIN warning_incident_grids g USING (incident_id)
+    WHERE i.on_screen AND i.level IN ('grid', 'community')
+    UNION ALL
+    SELECT incident_id, subject, peak_score, area_code FROM warning_incidents
+    WHERE on_screen AND level NOT IN ('grid', 'community')
 ), inside AS (
-    SELECT s.code, count(*) AS alerts, arg_max(a.subclass_name, a.score) AS top_subclass
+    SELECT s.code, count(DISTINCT p.incident_id) AS incidents, arg_max(p.subject, p.peak_score) AS top_subject
     FROM shown s
-    JOIN warning_alerts a ON a.active AND starts_with(a.area_code, s.code)
+    JOIN places p ON starts_with(p.code, s.code)
     GROUP BY s.code
 )
-SELECT s.code, s.name, coalesce(i.alerts, 0) AS alerts, i.top_subclass
+SELECT s.code, s.name, coalesce(i.incidents, 0) AS incidents, i.top_subject
 FROM shown s
 LEFT JOIN inside i USING (code)
 ORDER BY s.code

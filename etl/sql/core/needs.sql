@@ -1,3 +1,4 @@
+-- derived: deadline_date, street_code, district_code
 -- 需求清单 (needs ledger) with their place in the area hierarchy and their deadline: the
 -- time_limit_days-th working day after the registration date (办理时限 is in working days on
 -- the Chinese holiday calendar, docs/data-contract.md; wh.workdays numbers the working days).

@@ -1,5 +1,5 @@
--- Typed events with every workflow timestamp; empty cells become NULL. Free text is scrubbed of
--- ID and mobile numbers (hotline transcripts name their callers).
+-- Typed events with every workflow timestamp; empty cells become NULL. Free text arrives scrubbed of
+-- ID and mobile numbers (hotline transcripts name their callers; etl/privacy.py).
 SELECT
     trim(event_id)                                         AS event_id,
     trim(source)                                           AS source,
@@ -9,10 +9,8 @@ SELECT
     CAST(trim(lon) AS DOUBLE)                              AS lon,
     CAST(trim(lat) AS DOUBLE)                              AS lat,
     trim(grid_code)                                        AS grid_code,
-    regexp_replace(regexp_replace(trim(address), '([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])', '\1********\2', 'g'),
-                   '(1[3-9][0-9])[0-9]{4}([0-9]{4})', '\1****\2', 'g')   AS address,
-    regexp_replace(regexp_replace(description, '([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])', '\1********\2', 'g'),
-                   '(1[3-9][0-9])[0-9]{4}([0-9]{4})', '\1****\2', 'g')   AS description,
+    address                                                AS address,
+    description                                            AS description,
     TRY_CAST(nullif(trim(accepted_at), '') AS TIMESTAMP)   AS accepted_at,
     TRY_CAST(nullif(trim(dispatched_at), '') AS TIMESTAMP) AS dispatched_at,
     TRY_CAST(nullif(trim(handled_at), '') AS TIMESTAMP)    AS handled_at,

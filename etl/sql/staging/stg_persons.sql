@@ -1,5 +1,5 @@
--- Typed persons. Name, ID number and phone arrive already pseudonymised and the birth date cut to
--- its year (etl/sql/privacy/pseudonymise_persons.sql). Tags (sensitive under PIPL) become flags
+-- Typed persons. Name, ID number and phone arrive already pseudonymised (etl/privacy.py); the birth
+-- date is kept as its year only (data minimisation). Tags (sensitive under PIPL) become flags
 -- that marts count per area; no page shows them per person.
 SELECT
     trim(person_id)                  AS person_id,
@@ -7,7 +7,7 @@ SELECT
     name_masked,
     id_number_masked,
     trim(sex)                        AS sex,
-    CAST(birth_year AS INTEGER)      AS birth_year,
+    year(CAST(birth_date AS DATE))   AS birth_year,
     nullif(phone_masked, '')         AS phone_masked,
     trim(household_id)               AS household_id,
     trim(relation)                   AS relation,

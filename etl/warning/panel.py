@@ -1,0 +1,91 @@
+"""Dense (rows × days) counts, expectations and variances of every tier, one tier at a time.
+
+Every subclass's arrays are made once and added into its class's and into all reports' (a city's
+rows × a few months stay in memory; a demo's three years too). A 片区's row is the sum of its
+grids'. Where a row has no expectation (before the warm-up, a grid not yet drawn or redrawn away)
+μ is NaN."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from etl.warning.prepare import PATROL, Prepared, Tier
+
+
+@dataclass
+class Arrays:
+    y: np.ndarray        # reports
+    mu: np.ndarray       # expectation, NaN where none
+    var: np.ndarray      # μ + φμ² (0 where no expectation)
+
+    def __iadd__(self, other: "Arrays") -> "Arrays":
+        self.y += other.y
+        self.var += other.var
+        self.mu = np.where(np.isnan(self.mu), other.mu, self.mu + np.nan_to_num(other.mu))
+        return self
+
+    def copy(self) -> "Arrays":
+        return Arrays(self.y.copy(), self.mu.copy(), self.var.copy())
+
+
+def _one(p: Prepared, cells, model, days: np.ndarray) -> Arrays:
+    n = p.rows.n_areas
+    y = cells.dense(n, int(days[0]), int(days[-1]) + 1)
+    mu = model.mu(days)
+    var = np.nan_to_num(mu + model.dispersion(days) * mu ** 2)
+    return _with_nbhd(p, Arrays(y, mu, var))
+
+
+def _with_nbhd(p: Prepared, a: Arrays) -> Arrays:
+    """The 片区 rows appended: sums of their grids' rows (no expectation where none of its grids has)."""
+    nb = p.rows.grids[p.rows.n_areas:]
+    if nb.shape[0] == 0:
+        return a
+    G = p.areas.n_grids
+    defined = np.isfinite(a.mu[:G])
+    mu_nb = nb @ np.nan_to_num(a.mu[:G])
+    mu_nb[(nb @ defined.astype(np.float32)) == 0] = np.nan
+    return Arrays(np.vstack([a.y, nb @ a.y[:G]]), np.vstack([a.mu, mu_nb]), np.vstack([a.var, nb @ a.var[:G]]))
+
+
+def tier_arrays(p: Prepared, days: np.ndarray) -> Iterator[tuple[Tier, Arrays]]:
+    """(tier, arrays) in the order of p.tiers: each subclass, its class after its last subclass,
+    all reports, then the patrol reports. The arrays yielded must not be changed."""
+    total = klass = current = None
+    for tier in p.tiers:
+        if tier.kind == "subclass" and tier.code in p.cells:
+            a = _one(p, p.cells[tier.code], p.models[tier.code], days)
+            yield tier, a
+            cls = p.categories["class_code"].get(tier.code)
+            if klass is None or cls != current:
+                klass, current = a.copy(), cls
+            else:
+                klass += a
+            if total is None:
+                total = a.copy()
+            else:
+                total += a
+        elif tier.kind == "class" and klass is not None and current == tier.code:
+            yield tier, klass
+            klass = None
+        elif tier.kind == "all" and total is not None:
+            yield tier, total
+        elif tier.kind == "patrol":
+            yield tier, _one(p, p.patrol, p.patrol_model, days)
+
+
+def arrays_of(p: Prepared, tier: Tier, days: np.ndarray) -> Arrays:
+    """One tier's arrays (sums of its subclasses'), for the few series a review needs."""
+    if tier.code == PATROL:
+        return _one(p, p.patrol, p.patrol_model, days)
+    out = None
+    for code in tier.members:
+        if code in p.cells:
+            a = _one(p, p.cells[code], p.models[code], days)
+            if out is None:
+                out = a
+            else:
+                out += a
+    return out

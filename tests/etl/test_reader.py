@@ -1,0 +1,223 @@
+"""The reader over random files: random valid CSV files, then random mutations (quotes added or
+dropped, line breaks changed or removed, blank lines, bytes that are not UTF-8, a truncated end,
+a stray comma), in UTF-8, UTF-8 with BOM or GB18030. For every file: each physical line is part
+of exactly one record, loaded or quarantined, in file order; rows_in = loaded + quarantined;
+line numbers are physical lines; and every record the mutations did not touch loads exactly as
+written, unless a broken record before it read it into itself (its lines are then inside that
+record's span)."""
+from __future__ import annotations
+
+import duckdb
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from etl.extract import load_csv
+
+# field values: quotes, commas, line breaks inside fields, control characters, CJK, spaces
+ALPHABET = st.sampled_from(list('ab甲乙丙１ ,"\n\r\t\x00\x07;') + ["𠀀", "é"])
+VALUE = st.text(ALPHABET, max_size=6)
+
+
+@st.composite
+def valid_files(draw):
+    """(header, records): each record = (values, its text with its line break)."""
+    n = draw(st.integers(2, 5))
+    header = [f"c{i}" for i in range(n)]
+    records = []
+    for values in draw(st.lists(st.lists(VALUE, min_size=n, max_size=n), max_size=12)):
+        quote_all = draw(st.booleans())
+        fields = ['"' + v.replace('"', '""') + '"' if quote_all or any(c in v for c in ',"\r\n') else v
+                  for v in values]
+        records.append((values, ",".join(fields) + draw(st.sampled_from(["\n", "\r\n"]))))
+    return header, records
+
+
+MUTATIONS = ("stray_quote", "drop_quote", "blank_line", "swap_line_break", "invalid_bytes",
+             "truncate", "stray_comma", "join_lines")
+
+
+def _mutate(draw, records):
+    """Apply random mutations; returns [(values or None, text, touched)] (None: a line that was
+    never a record, such as an inserted blank line) and the file's tail bytes to append raw."""
+    recs = [[values, text, False] for values, text in records]
+    tail = b""
+    for kind in draw(st.lists(st.sampled_from(MUTATIONS), max_size=4)):
+        if not recs:
+            break
+        k = draw(st.integers(0, len(recs) - 1))
+        values, text, _ = recs[k]
+        body = len(text.rstrip("\r\n"))               # positions before the record's line break
+        if kind == "stray_quote":
+            at = draw(st.integers(0, body))
+            recs[k] = [values, text[:at] + '"' + text[at:], True]
+        elif kind == "drop_quote" and '"' in text:
+            at = draw(st.sampled_from([i for i, c in enumerate(text) if c == '"']))
+            recs[k] = [values, text[:at] + text[at + 1:], True]
+        elif kind == "blank_line":
+            recs.insert(k, [None, draw(st.sampled_from(["\n", "\r\n"])), True])
+        elif kind == "swap_line_break":
+            # the record's own line break: CRLF and LF both end a record, so nothing changes
+            body = text[:-2] if text.endswith("\r\n") else text[:-1]
+            recs[k] = [values, body + ("\n" if text.endswith("\r\n") else "\r\n"), recs[k][2]]
+        elif kind == "invalid_bytes":
+            at = draw(st.integers(0, max(len(text) - 1, 0)))
+            recs[k] = [values, text[:at] + "\udcff" + text[at:], True]      # written as byte 0xFF
+        elif kind == "truncate":
+            at = draw(st.integers(0, max(len(text) - 2, 0)))
+            recs = recs[:k] + [[values, text[:at], True]]
+        elif kind == "stray_comma":
+            at = draw(st.integers(0, body))
+            recs[k] = [values, text[:at] + "," + text[at:], True]
+        elif kind == "join_lines" and k + 1 < len(recs):
+            body = text[:-2] if text.endswith("\r\n") else text[:-1]
+            recs[k] = [values, body, True]
+            recs[k + 1][2] = True
+    return recs, tail
+
+
+def _layout(recs) -> tuple[list[tuple[int, int]], int]:
+    """Each record's (first line, last line) in the file (header = 1; a record that lost its line
+    break shares its last line with the next), and the number of lines after the header."""
+    data = "".join(t for _, t, _ in recs)
+    lines_in = data.count("\n") + (1 if data and not data.endswith("\n") else 0)
+    out, line = [], 2
+    for _, t, _ in recs:
+        out.append((line, line + max(t.count("\n") - (1 if t.endswith("\n") else 0), 0)))
+        line += t.count("\n")
+    return out, lines_in
+
+
+def _write(path, header, recs, encoding):
+    text = ",".join(header) + "\n" + "".join(t for _, t, _ in recs)
+    if encoding == "gb18030":
+        data = text.encode("gb18030", errors="surrogateescape")
+    else:
+        data = (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + \
+            text.encode("utf-8", errors="surrogateescape")
+    path.write_bytes(data)
+
+
+def _read(path, header):
+    con = duckdb.connect()
+    text, malformed = load_csv(con, path, {h: h for h in header}, "t")
+    rows = {r[0]: list(r[1:]) for r in con.execute(
+        f"SELECT line, {', '.join(header)} FROM t").fetchall()}
+    return text, malformed, rows
+
+
+def _check(header, recs, text, malformed, rows):
+    layout, lines_in = _layout(recs)
+    assert text.lines_in == lines_in
+    assert text.rows_in == len(rows) + len(malformed)
+    bad = {m.line: m for m in malformed}
+    assert not set(bad) & set(rows)
+    # every physical line in exactly one item, in order: item k spans from its line to the next's
+    starts = sorted(set(rows) | set(bad))
+    assert not starts or starts[0] == 2
+    ends = starts[1:] + [lines_in + 2]
+    for first, after in zip(starts, ends):
+        span = after - first
+        if first in bad:
+            assert span == 1, (first, bad[first])
+        else:       # a loaded record spans its own line breaks: one line more than it holds
+            breaks = sum(v.count("\n") for v in rows[first])
+            assert span == breaks + 1, (first, rows[first])
+    # untouched records load as written, unless a record starting inside a touched one read
+    # them in
+    touched = [span for span, (_, _, t) in zip(layout, recs) if t]
+    for (first, _), (values, t, was_touched) in zip(layout, recs):
+        if values is None or was_touched:
+            continue
+        if first in rows:
+            assert rows[first] == values, (first, rows[first], values)
+        else:
+            holder = max(s for s in starts if s <= first)
+            assert holder in rows and holder < first, (first, values, holder)
+            assert any(a <= holder <= b for a, b in touched), (first, holder, touched)
+
+
+SETTINGS = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(valid_files(), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]), st.booleans())
+def test_a_valid_file_loads_exactly(tmp_path, file, encoding, final_newline):
+    header, records = file
+    recs = [[v, t, False] for v, t in records]
+    if recs and not final_newline:
+        v, t, _ = recs[-1]
+        recs[-1] = [v, t[:-2] if t.endswith("\r\n") else t[:-1], False]
+    path = tmp_path / f"{encoding}.csv"
+    _write(path, header, recs, encoding)
+    text, malformed, rows = _read(path, header)
+    assert malformed == []
+    layout, _ = _layout(recs)
+    assert rows == {first: values for (first, _), (values, _, _) in zip(layout, recs)}
+    _check(header, recs, text, malformed, rows)
+
+
+@SETTINGS
+@given(valid_files(), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]), st.data())
+def test_a_damaged_file_loses_no_line_and_no_untouched_row(tmp_path, file, encoding, data):
+    header, records = file
+    recs, _ = _mutate(data.draw, records)
+    path = tmp_path / f"{encoding}.csv"
+    _write(path, header, recs, encoding)
+    text, malformed, rows = _read(path, header)
+    _check(header, recs, text, malformed, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Read and repaired: every loaded cell equals its source cell unless a repair is recorded for it
+
+from etl.contract import Column, SourceFile  # noqa: E402
+from etl.repairs import repair  # noqa: E402
+from etl.values import register  # noqa: E402
+
+SPEC = SourceFile(table="t", file="t.csv", key="k", columns=(
+    Column("k", "k", "VARCHAR", kind="identifier"), Column("txt", "txt", "VARCHAR", kind="text"),
+    Column("s", "s", "VARCHAR"), Column("ts", "ts", "TIMESTAMP", kind="timestamp"),
+    Column("d", "d", "DATE", kind="date"), Column("ph", "ph", "VARCHAR", kind="phone"),
+    Column("idn", "idn", "VARCHAR", kind="id_number"), Column("n", "n", "INTEGER", kind="integer")))
+NOISE = st.sampled_from(["", " ", "\u3000", "\t", "\u00a0", "\x00", "\x07"])
+CELLS = {
+    "k": st.from_regex(r"SJ[0-9]{4}", fullmatch=True),
+    "txt": st.text(ALPHABET, max_size=8),
+    "s": st.text(st.sampled_from(list("甲乙１２ab")), max_size=5),
+    "ts": st.sampled_from(["2026-08-25 17:15:00", "2026-8-25 5:15 PM", "2026/08/25 下午5:15",
+                           "2026年8月25日 17时15分", "3/4/2026 10:00", "2026-08-25T17:15:00+08:00", ""]),
+    "d": st.sampled_from(["1980-01-01", "1980/1/1", "1980年1月1日", "29221", "19800101", "1/2/1980", ""]),
+    "ph": st.sampled_from(["13912345678", "139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "12345", ""]),
+    "idn": st.sampled_from(["11010519491231002X", "11010519491231002x", "110105 19491231 002X", "2.20204E+17", ""]),
+    "n": st.sampled_from(["1", "１", "1.5", " 2", ""]),
+}
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({c: st.tuples(NOISE, v, NOISE) for c, v in CELLS.items()}),
+                min_size=1, max_size=8))
+def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_path, rows):
+    header = [c.name for c in SPEC.columns]
+    source = [{c: "".join(parts) for c, parts in row.items()} for row in rows]
+    text = ",".join(header) + "\n" + "".join(
+        ",".join('"' + v.replace('"', '""') + '"' for v in (r[c] for c in header)) + "\n" for r in source)
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    first, line = {}, 2                        # a value's line breaks move the next row down
+    for i, r in enumerate(source):
+        first[line] = i
+        line += 1 + sum(v.count("\n") for v in r.values())
+    con = duckdb.connect()
+    register(con)
+    con.execute("ATTACH ':memory:' AS wh")
+    con.execute("CREATE TABLE wh.repairs (run_id VARCHAR, file VARCHAR, line BIGINT, column_name VARCHAR, "
+                "repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)")
+    read, malformed = load_csv(con, path, {h: h for h in header}, "t")
+    assert malformed == [] and read.rows_in == len(source)
+    repair(con, SPEC, "memory.t", "run", "t.csv", read.python_lines)
+    repaired = {(line, column) for line, column in con.execute("SELECT line, column_name FROM wh.repairs").fetchall()}
+    got = con.execute(f"SELECT line, {', '.join(header)} FROM memory.t").fetchall()
+    assert len(got) == len(source)
+    for line, *values in got:
+        for column, value in zip(header, values):
+            changed = value != source[first[line]][column]
+            assert changed == ((line, column) in repaired), (line, column, source[first[line]][column], value)
