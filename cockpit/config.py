@@ -72,8 +72,8 @@ class Settings:
     # the open read API (/api/v1/…): its clients' tokens (stored hashed), requests per minute each
     api_tokens: Path = _DEFAULT_PATHS["api_tokens"]
     api_per_minute: int = 120
-    # several web processes or servers: the accounts, sessions, audit log and API tokens in one
-    # PostgreSQL database instead of the SQLite files above (postgresql://…), and the cache and
+    # several web processes or servers: the accounts, sessions, audit log, API tokens and labels in
+    # one PostgreSQL database instead of the SQLite files above (postgresql://…), and the cache and
     # the API's rate limits in Redis (redis://…) instead of each process's memory
     database_url: str = field(default="", repr=False)     # may carry a password
     cache_url: str = field(default="", repr=False)
@@ -129,7 +129,7 @@ class Settings:
             raise ValueError("COCKPIT_CACHE_URL 须为 redis://主机:端口/库号")
 
     def store(self, name: str) -> Path | str:
-        """Where the store `name` (accounts, audit, api_tokens) lives: the shared database when
+        """Where the store `name` (accounts, audit, api_tokens, labels) lives: the shared database when
         one is set, else its own SQLite file (cockpit.stores.open takes either)."""
         return self.database_url or getattr(self, name)
 

@@ -2,7 +2,8 @@
 
 What is kept is listed once, in warehouse/state.py: the keys, the SQLite stores (accounts, audit,
 the run log, any store registered there), the served generation and the settings files; with
-COCKPIT_DATABASE_URL set, the state database instead of the accounts, audit and token files. A
+COCKPIT_DATABASE_URL set, the state database instead of the accounts, audit, token and label
+files (the entries `in_database`). A
 backup is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file's SHA-256:
 
     keys/<name>.key          the pseudonymisation, vault and session keys (mode 0600)

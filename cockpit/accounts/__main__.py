@@ -14,9 +14,9 @@
     python -m cockpit.accounts migrate [--grant cockpit_web]                  # every store's schema (owner)
 
 The store is in COCKPIT_DATABASE_URL's database when that is set, else the file COCKPIT_ACCOUNTS
-(default data/accounts.sqlite). `migrate` brings the account store, the audit log and the token
-store up to this release's schema (the web server does it too when it starts, if its role may);
-with --grant, run as the database's owner, it gives the web servers' role the rights they need
+(default data/accounts.sqlite). `migrate` brings the account store, the audit log, the token
+store and the 研判 label store up to this release's schema (the web server does it too when it
+starts, if its role may); with --grant, run as the database's owner, it gives the web servers' role the rights they need
 and no more (docs/operations.md, "PostgreSQL roles")."""
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from cockpit.accounts import KINDS
 from cockpit.accounts.sessions import lifetime
 from cockpit.accounts.store import AccountStore
+from cockpit import labels, stores
 from cockpit.api import tokens
 from cockpit.config import Settings
 
@@ -78,7 +79,7 @@ def main(argv=None) -> int:
     sessions.add_argument("account", nargs="?", help="结束该账号的全部会话")
     sessions.add_argument("--id", help="结束列表中该编号的会话")
     tokens.add_parser(sub)
-    migrate = sub.add_parser("migrate", help="升级账号库、审计日志、令牌库的结构（PostgreSQL：以属主角色运行）")
+    migrate = sub.add_parser("migrate", help="升级账号库、审计日志、令牌库、研判标记库的结构（PostgreSQL：以属主角色运行）")
     migrate.add_argument("--grant", metavar="ROLE", help="并授予 Web 服务器的数据库角色所需的最小权限")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -125,10 +126,12 @@ def migrate_stores(settings, grant_to: str | None = None) -> int:
     try:
         opened = [(ACCOUNTS, AccountStore(settings.store("accounts")).db),
                   (AUDIT, AuditLog(settings.store("audit"), settings.audit_retention_days).db)]
-        token_store = tokens.TokenStore(settings.store("api_tokens"))
-        if settings.database_url or token_store.db.exists():      # a SQLite file only once a token is made
-            token_store.db.migrate(tokens.SCHEMA)
-            opened.append((tokens.SCHEMA, token_store.db))
+        # a SQLite file only once a token or a label is made
+        for schema, db in ((tokens.SCHEMA, stores.open(settings.store("api_tokens"))),
+                           (labels.SCHEMA, stores.open(settings.store("labels")))):
+            if settings.database_url or db.exists():
+                db.migrate(schema)
+                opened.append((schema, db))
         for schema, db in opened:
             print(f"{schema.store}: {db.label}：结构已是本版本")
             if grant_to:

@@ -1,5 +1,5 @@
-"""The cockpit's own state (accounts and sessions, the audit log, the open API's tokens): one small
-interface over two backends, so that every store writes its queries once.
+"""The cockpit's own state (accounts and sessions, the audit log, the open API's tokens, 研判
+labels): one small interface over two backends, so that every store writes its queries once.
 
 - SQLite, the embedded default: a file per store beside the warehouse (COCKPIT_ACCOUNTS, …), for
   one web process (cockpit/stores/sqlite.py);
@@ -17,8 +17,8 @@ Schemas are versioned per backend (`Schema`): SQLite keeps the version in the fi
 version n-1 into version n; each runs in its own transaction with the version check inside it,
 under a lock, so two processes starting at once upgrade once and a failed step changes nothing.
 SQLite's step 1 is the schema of the releases before versions; PostgreSQL's starts at this
-release's schema. A new store (another table set, e.g. early warning's labels) declares a Schema,
-opens `stores.open(where)` and calls `migrate` once: docs/scaling.md, "Adding a store"."""
+release's schema. A new store (another table set, as early warning's labels, cockpit/labels.py)
+declares a Schema, opens `stores.open(where)` and calls `migrate` once: docs/scaling.md, "Adding a store"."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence

@@ -5,6 +5,7 @@ neither update nor truncate a record, nor drop, disable or replace a trigger, no
 off for its session; an old schema makes it stop and say who must migrate."""
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from urllib.parse import quote, urlparse
@@ -13,14 +14,17 @@ import psycopg
 import pytest
 
 from cockpit.accounts.__main__ import main
-from cockpit.accounts.sessions import Lifetime
+from cockpit.accounts.sessions import Lifetime, lifetime
 from cockpit.accounts.store import AccountStore
 from cockpit.api.tokens import TokenStore
+from cockpit.config import Settings
 from cockpit.audit import GENESIS, AuditLog
+from cockpit.labels import LabelStore
 from tests.cockpit.test_audit_log import OLD, _raw_insert
 
 PW = "a-long-password"
 LIFE = Lifetime(1800, 8 * 3600)
+LIFE_OF = functools.partial(lifetime, settings=Settings())
 
 
 @pytest.fixture
@@ -66,6 +70,16 @@ def test_the_cockpit_works_as_the_web_role(roles):
     issued = tokens.add("client", "220204")
     tokens.revoke("client")
     assert tokens.verify(issued).refused == "令牌已吊销"
+    wall = "大屏01"                                              # a wall screen's session, pinned
+    accounts.add(wall, "大屏终端", "220204", PW)
+    pinned = accounts.sessions.start(wall, LIFE_OF, address="10.0.0.9")
+    assert accounts.signed_in(pinned, LIFE_OF, address="10.0.0.9").account_id == wall
+    assert accounts.signed_in(pinned, LIFE_OF, address="10.0.0.8") is None
+    assert [s.account_id for s in accounts.sessions.live(LIFE_OF)] == [wall]
+    assert accounts.sessions.end_of(wall) == 1
+    labels = LabelStore(web)
+    labels.add("u1", "220204001", "YJ1", "确认", "核实")
+    assert list(labels.latest("220204")["label"]) == ["确认"]
 
 
 @pytest.mark.parametrize("sql", [
@@ -80,6 +94,11 @@ def test_the_cockpit_works_as_the_web_role(roles):
     "SET session_replication_role = replica",
     "DROP TABLE audit",
     "DELETE FROM accounts",
+    "UPDATE labels SET label = '误报'",
+    "DELETE FROM labels",
+    "TRUNCATE labels CASCADE",
+    "DELETE FROM label_areas",
+    "UPDATE label_areas SET area_code = '2202'",
     "UPDATE cockpit_schema SET version = 1",
     "CREATE TABLE audit_copy (x int)",
 ])
