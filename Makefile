@@ -24,12 +24,16 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 # Debian's headless browser, its driver, and CJK fonts so Chinese renders in screenshots; nginx,
 # which a test runs in front of the cockpit with the install kit's site file (deploy/nginx/), as its
-# own process (the package's service is not used).
+# own process (the package's service is not used); PostgreSQL and Redis, which the state tests
+# start as their own servers on free ports in temporary folders (tests/servers.py; the packages'
+# services are not used either).
 system-deps:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && [ -x /usr/sbin/nginx ]; then :; else \
+	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && [ -x /usr/sbin/nginx ] \
+	    && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/bin/redis-server ]; then :; else \
 	  $(SUDO) apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk nginx; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk nginx \
+	    postgresql redis-server; \
 	fi
 
 # Analysts' notebooks (notebooks/README.md): JupyterLab on this machine only (127.0.0.1), opened

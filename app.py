@@ -55,7 +55,8 @@ def first_admin_help(settings: Settings) -> str:
         area = codes.iloc[0] if len(codes) == 1 else (codes.str[:4].iloc[0] if len(codes) else area)
     except Exception:          # nothing published yet: the placeholder says what to put there
         pass
-    return (f"账号库 {settings.accounts} 为空：在建立第一个管理员账号之前，驾驶舱不提供数据。\n"
+    store = "（PostgreSQL）" if settings.database_url else settings.accounts
+    return (f"账号库 {store} 为空：在建立第一个管理员账号之前，驾驶舱不提供数据。\n"
             f"请在本机以与服务相同的环境变量运行：\n"
             f"  {sys.executable} -m cockpit.accounts add 管理员账号 --role 区级管理员 --area {area}\n"
             f"建立后刷新浏览器即可登录，无需重启。（演示数据请用 make run，或 python app.py --demo）")
@@ -92,7 +93,7 @@ def main(argv=None) -> None:
                   f"--warehouse {settings.warehouse}；发布后驾驶舱自动显示，无需重启。", flush=True)
 
     from cockpit.accounts.store import AccountStore
-    store = AccountStore(settings.accounts)
+    store = AccountStore(settings.store("accounts"))
     if not store.list():
         if args.demo or is_demo_build(settings.warehouse):
             from cockpit.accounts.__main__ import DEMO_PASSWORD, demo_accounts

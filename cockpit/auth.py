@@ -36,7 +36,7 @@ REFUSALS = {400: "bad_request", 403: "denied", 429: "throttled"}
 def install(app: dash.Dash, settings) -> None:
     server = app.server
     server.secret_key = load_or_create_key(settings.secret_key_file)
-    audit_log = AuditLog(settings.audit, settings.audit_retention_days)
+    audit_log = AuditLog(settings.store("audit"), settings.audit_retention_days)
     audit_log.purge()                  # what the retention period released since the last start
     server.config.update(
         SESSION_COOKIE_NAME="cockpit_session", SESSION_COOKIE_HTTPONLY=True,
@@ -46,7 +46,7 @@ def install(app: dash.Dash, settings) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=sessions.longest(settings)),
         SESSION_REFRESH_EACH_REQUEST=False,
         COCKPIT_LIFETIME=functools.partial(sessions.lifetime, settings=settings),
-        COCKPIT_ACCOUNTS=AccountStore(settings.accounts), COCKPIT_AUDIT=audit_log,
+        COCKPIT_ACCOUNTS=AccountStore(settings.store("accounts")), COCKPIT_AUDIT=audit_log,
         COCKPIT_DASH=app)        # this app's callbacks (dash.get_app() is the process's latest)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout)

@@ -5,7 +5,7 @@ the ETL and its backup read too."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cockpit.accounts import check_wall_pages
@@ -72,6 +72,11 @@ class Settings:
     # the open read API (/api/v1/…): its clients' tokens (stored hashed), requests per minute each
     api_tokens: Path = _DEFAULT_PATHS["api_tokens"]
     api_per_minute: int = 120
+    # several web processes or servers: the accounts, sessions, audit log, API tokens and labels in
+    # one PostgreSQL database instead of the SQLite files above (postgresql://…), and the cache and
+    # the API's rate limits in Redis (redis://…) instead of each process's memory
+    database_url: str = field(default="", repr=False)     # may carry a password
+    cache_url: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -108,10 +113,25 @@ class Settings:
             s = replace(s, access_log_backups=int(env["COCKPIT_ACCESS_LOG_BACKUPS"]))
         if env.get("COCKPIT_API_PER_MINUTE"):
             s = replace(s, api_per_minute=int(env["COCKPIT_API_PER_MINUTE"]))
+        if env.get("COCKPIT_DATABASE_URL"):
+            s = replace(s, database_url=env["COCKPIT_DATABASE_URL"])
+        if env.get("COCKPIT_CACHE_URL"):
+            s = replace(s, cache_url=env["COCKPIT_CACHE_URL"])
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         if s.kiosk_seconds < 5:
             raise ValueError(f"COCKPIT_KIOSK_SECONDS 至少 5 秒：{s.kiosk_seconds}")
         return replace(s, url_prefix=normal_prefix(s.url_prefix), kiosk_pages=check_wall_pages(s.kiosk_pages))
+
+    def __post_init__(self):
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("COCKPIT_DATABASE_URL 须为 postgresql://用户@主机:端口/数据库")
+        if self.cache_url and not self.cache_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("COCKPIT_CACHE_URL 须为 redis://主机:端口/库号")
+
+    def store(self, name: str) -> Path | str:
+        """Where the store `name` (accounts, audit, api_tokens, labels) lives: the shared database when
+        one is set, else its own SQLite file (cockpit.stores.open takes either)."""
+        return self.database_url or getattr(self, name)
 
 
 def _list(text: str) -> tuple[str, ...]:

@@ -1,38 +1,37 @@
 """研判 labels: duty officers mark an early-warning incident, or one of its alerts, 确认 (a real
 incident), 误报 (a false alarm) or 已处置 (real, and dealt with), with a note.
 
-A small SQLite file beside the accounts and the audit log, never inside a swapped generation:
-labels outlive generations, and incident and alert ids are stable across refreshes (the same
-first alarm gives the same id, etl/warning/screen.py). Each label carries the areas its incident
-is seen from (warning_incident_areas: its main area, and its grids for an incident of grids or a
-community), taken from the warehouse on the server, so a label is visible exactly to the
-accounts that see the incident. The note is scrubbed of ID and mobile numbers
-before it is stored. Labels are only added, never changed: the latest label of a target counts,
-the earlier ones are its history.
+A store of the cockpit's state (cockpit/stores): a small SQLite file beside the accounts and the
+audit log (COCKPIT_LABELS), or tables in the PostgreSQL database every web server shares
+(COCKPIT_DATABASE_URL), so a label made on one server is seen on all; never inside a swapped
+generation: labels outlive generations, and incident and alert ids are stable across refreshes
+(the same first alarm gives the same id, etl/warning/screen.py). Each label carries the areas its
+incident is seen from (warning_incident_areas: its main area, and its grids for an incident of
+grids or a community), taken from the warehouse on the server, so a label is visible exactly to
+the accounts that see the incident. The note is scrubbed of ID and mobile numbers before it is
+stored. Labels are only added, never changed (a trigger refuses an update on both backends; in
+PostgreSQL the web role may only insert and read): the latest label of a target counts, the
+earlier ones are its history.
 
-The schema's version is SQLite's user_version; a file of a newer version is refused rather than
-written to."""
+The schema is versioned per backend (cockpit/stores); a store of a newer version is refused
+rather than written to."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
 
+from cockpit import stores
 from warehouse.personal import scrub
 
 LABELS = ("确认", "误报", "已处置")
 TRUE_LABELS = ("确认", "已处置")
 TARGETS = ("incident", "alert")
 NOTE_CHARS = 500
-SCHEMA_VERSION = 1
 SEEN = ("EXISTS (SELECT 1 FROM label_areas s WHERE s.label_id = l.id "
         "AND substr(s.area_code, 1, length(?)) = ?)")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS labels (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+_COLUMNS = """
     at TEXT NOT NULL,                 -- UTC, ISO 8601 to the second
     account TEXT NOT NULL,
     area_code TEXT NOT NULL,          -- the incident's main area
@@ -41,15 +40,34 @@ CREATE TABLE IF NOT EXISTS labels (
     target_id TEXT NOT NULL,
     label TEXT NOT NULL CHECK (label IN ('确认', '误报', '已处置')),
     note TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS label_areas (  -- the areas whose accounts see the label
-    label_id INTEGER NOT NULL REFERENCES labels (id), area_code TEXT NOT NULL
-);
+);"""
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS labels_by_incident ON labels (incident_id, id);
 CREATE INDEX IF NOT EXISTS label_areas_by_area ON label_areas (area_code, label_id);
+"""
+# SQLite's step 1 is the file the release before versions per backend wrote (user_version 1)
+SQLITE = ("CREATE TABLE IF NOT EXISTS labels (\n    id INTEGER PRIMARY KEY AUTOINCREMENT," + _COLUMNS + """
+CREATE TABLE IF NOT EXISTS label_areas (  -- the areas whose accounts see the label
+    label_id INTEGER NOT NULL REFERENCES labels (id), area_code TEXT NOT NULL
+);""" + _INDEXES + """
 CREATE TRIGGER IF NOT EXISTS labels_no_update BEFORE UPDATE ON labels
 BEGIN SELECT RAISE(ABORT, 'labels are only added'); END;
-"""
+""")
+_REFUSE = ("RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', "
+           "MESSAGE = 'labels are only added';")
+POSTGRESQL = ("CREATE TABLE labels (\n    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY," + _COLUMNS + """
+CREATE TABLE label_areas (
+    label_id BIGINT NOT NULL REFERENCES labels (id), area_code TEXT NOT NULL
+);""" + _INDEXES + f"""
+CREATE FUNCTION labels_no_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$ BEGIN {_REFUSE} END $$;
+CREATE TRIGGER labels_no_update BEFORE UPDATE ON labels FOR EACH ROW EXECUTE FUNCTION labels_no_update();
+CREATE TRIGGER labels_no_truncate BEFORE TRUNCATE ON labels FOR EACH STATEMENT
+EXECUTE FUNCTION labels_no_update();
+""")
+# the web role adds and reads, nothing more
+SCHEMA = stores.Schema("warning_labels", [SQLITE], [POSTGRESQL], rights={
+    "labels": "SELECT, INSERT", "label_areas": "SELECT, INSERT"})
 
 
 class LabelError(ValueError):
@@ -57,30 +75,31 @@ class LabelError(ValueError):
 
 
 class LabelStore:
-    """The file is created by the first label: reading a store nobody has written to finds none."""
+    """A SQLite file is created by the first label: reading a store nobody has written to finds
+    none. `where`: the file, or a postgresql:// URL (cockpit.stores.open)."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, where: Path | str | stores.Database):
+        self.db = stores.open(where)
         self._ready = False
 
-    def _connect(self) -> sqlite3.Connection:
+    def _ready_or_absent(self, create: bool = False) -> bool:
+        """Whether the store is there (its schema brought up to this release's, once per process)."""
         if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=30)) as con, con:
-                version = con.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise LabelError(f"{self.path}: 研判标记库版本 {version} 高于本程序支持的 {SCHEMA_VERSION}")
-                con.execute("PRAGMA journal_mode=WAL")
-                con.executescript(SCHEMA)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if not create and not self.db.exists():
+                return False
+            try:
+                self.db.migrate(SCHEMA)
+            except RuntimeError as e:
+                raise LabelError(f"研判标记库 {self.db.label} 的结构版本不可用：{e}") from e
             self._ready = True
-        return sqlite3.connect(self.path, timeout=30)
+        return True
 
     def _read(self, sql: str, params: list) -> pd.DataFrame | None:
-        if not self._ready and not self.path.exists():
+        if not self._ready_or_absent():
             return None
-        with closing(self._connect()) as con:
-            return pd.read_sql_query(sql, con, params=params)
+        with self.db.connection() as con:
+            cur = con.execute(sql, params)
+            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
     def add(self, account: str, area_code: str, incident_id: str, label: str, note: str = "",
             target_kind: str = "incident", target_id: str | None = None, seen_from=()) -> dict:
@@ -97,12 +116,15 @@ class LabelStore:
                "area_code": area_code, "incident_id": incident_id, "target_kind": target_kind,
                "target_id": target_id or incident_id, "label": label,
                "note": scrub(str(note or "").strip())[:NOTE_CHARS]}
-        with closing(self._connect()) as con, con:
-            cur = con.execute("INSERT INTO labels (at, account, area_code, incident_id, target_kind, target_id, "
-                              "label, note) VALUES (:at, :account, :area_code, :incident_id, :target_kind, "
-                              ":target_id, :label, :note)", row)
-            row["id"] = cur.lastrowid
-            con.executemany("INSERT INTO label_areas VALUES (?, ?)", [(row["id"], a) for a in areas])
+        self._ready_or_absent(create=True)
+        with self.db.transaction() as con:
+            row["id"] = con.execute(
+                "INSERT INTO labels (at, account, area_code, incident_id, target_kind, target_id, label, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [row[k] for k in ("at", "account", "area_code", "incident_id", "target_kind", "target_id",
+                                  "label", "note")]).fetchone()[0]
+            for area in areas:
+                con.execute("INSERT INTO label_areas (label_id, area_code) VALUES (?, ?)", (row["id"], area))
         return row
 
     def history(self, scope_code: str, incident_id: str) -> pd.DataFrame:
@@ -130,7 +152,7 @@ class LabelStore:
         if frame is None or frame.empty:
             return pd.DataFrame(columns=columns)
         at = pd.to_datetime(frame["at"], utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        frame["week"] = (at - pd.to_timedelta(at.dt.weekday, unit="D")).dt.normalize()
+        frame["week"] = (at - pd.to_timedelta(at.dt.day_of_week, unit="D")).dt.normalize()
         out = frame.groupby("week").agg(marked=("label", "size"),
                                         real=("label", lambda v: int(v.isin(TRUE_LABELS).sum())),
                                         false=("label", lambda v: int((v == "误报").sum()))).reset_index()
@@ -139,9 +161,9 @@ class LabelStore:
 
 
 def store() -> LabelStore:
-    """The app's label store (COCKPIT_LABELS, cockpit/config.py)."""
+    """The app's label store (COCKPIT_LABELS, or the state database: cockpit/config.py)."""
     from flask import current_app
     config = current_app.config
     if "COCKPIT_LABEL_STORE" not in config:
-        config["COCKPIT_LABEL_STORE"] = LabelStore(config["COCKPIT_SETTINGS"].labels)
+        config["COCKPIT_LABEL_STORE"] = LabelStore(config["COCKPIT_SETTINGS"].store("labels"))
     return config["COCKPIT_LABEL_STORE"]

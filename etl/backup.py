@@ -1,12 +1,17 @@
 """`python -m etl backup --to DIR` and `python -m etl restore --from DIR --warehouse W`.
 
 What is kept is listed once, in warehouse/state.py: the keys, the SQLite stores (accounts, audit,
-the run log, any store registered there), the served generation and the settings files. A backup
-is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file's SHA-256:
+the run log, any store registered there), the served generation and the settings files; with
+COCKPIT_DATABASE_URL set, the state database instead of the accounts, audit, token and label
+files (the entries `in_database`). A
+backup is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file's SHA-256:
 
     keys/<name>.key          the pseudonymisation, vault and session keys (mode 0600)
     sqlite/<name>.sqlite     each store, copied with SQLite's online backup API: a consistent
                              copy while the cockpit and the ETL keep writing (never `cp`)
+    postgresql/database.dump the state database, by pg_dump (one consistent snapshot while the
+                             web servers write; etl/backup_database.py); left out with
+                             --without-database when the database's own backup is the DBA's
     warehouse/<id>.duckdb    the served generation (a published generation is never written
                              again, so a plain copy of the open file is consistent)
     file/<name><suffix>      settings files
@@ -31,7 +36,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from etl import generations
+from etl import backup_database, generations
 from warehouse import state
 
 FORMAT = 1
@@ -46,9 +51,10 @@ class BackupError(Exception):
 
 # -- backup -------------------------------------------------------------------------------
 
-def backup(to: Path, found: dict[str, Path | None], keep: int | None = None) -> Path:
+def backup(to: Path, found: dict[str, Path | None], keep: int | None = None, database: bool = True) -> Path:
     """Write a backup of every kept file located in `found` (state.locate) into a new folder
-    under `to`; keep the newest `keep` backups there. Returns the folder."""
+    under `to`; keep the newest `keep` backups there. Returns the folder. `database`: dump the
+    state database when one is set (else it is recorded as left to the DBA)."""
     to = Path(to)
     to.mkdir(parents=True, exist_ok=True)
     final = _new_name(to)
@@ -60,7 +66,14 @@ def backup(to: Path, found: dict[str, Path | None], keep: int | None = None) -> 
         path = found.get(kept.name)
         if path is None:
             continue
-        if kept.kind == "warehouse":
+        if kept.kind == "postgresql":
+            entries.append(_backup_database(kept, path, work) if database else
+                           {"name": kept.name, "kind": kept.kind, "path": backup_database.label(path),
+                            "absent": True, "note": "--without-database: backed up by the DBA"})
+        elif kept.in_database and found.get("database"):
+            entries.append({"name": kept.name, "kind": kept.kind, "path": str(path), "absent": True,
+                            "note": "in the state database"})
+        elif kept.kind == "warehouse":
             entries.append(_backup_warehouse(kept, Path(path), work))
         elif not Path(path).exists():
             entries.append({"name": kept.name, "kind": kept.kind, "path": str(path), "absent": True})
@@ -115,6 +128,16 @@ def _backup_warehouse(kept: state.Kept, path: Path, work: Path) -> dict:
     raise BackupError(f"数据版本在复制前被删除五次 (the served generation kept changing): {path}")
 
 
+def _backup_database(kept: state.Kept, url: str, work: Path) -> dict:
+    rel = Path("postgresql") / "database.dump"
+    try:
+        backup_database.dump(url, work / rel)
+    except backup_database.DatabaseError as exc:
+        raise BackupError(str(exc)) from exc
+    return {"name": kept.name, "kind": kept.kind, "path": backup_database.label(url), "file": str(rel),
+            "sha256": _sha256(work / rel), "bytes": (work / rel).stat().st_size}
+
+
 def _described(kept: state.Kept, path: Path, work: Path, rel: Path) -> dict:
     return {"name": kept.name, "kind": kept.kind, "path": str(path), "file": str(rel),
             "sha256": _sha256(work / rel), "bytes": (work / rel).stat().st_size}
@@ -152,15 +175,16 @@ def restore(source: Path, found: dict[str, Path | None], force: bool = False) ->
             raise BackupError(f"{entry['file']}: 校验和不符 (checksum mismatch or missing)")
         target = found.get(kept.name) or (Path(entry["path"]) if kept.kind == "file" else None)
         if target is None:
-            raise BackupError(f"{kept.name}: 未配置存放位置 (no location configured)")
-        plan.append((entry, kept, Path(target)))
+            raise BackupError(f"{kept.name}: 未配置存放位置 (no location configured"
+                              + ("; set COCKPIT_DATABASE_URL)" if kept.kind == "postgresql" else ")"))
+        plan.append((entry, kept, target if kept.kind == "postgresql" else Path(target)))
     conflicts = [f"{kept.name}: {target}" for entry, kept, target in plan
                  if _occupied(kept, target, folder / entry["file"], entry)]
     if conflicts and not force:
         raise BackupError("目标已存在, 未覆盖 (already there; --force to overwrite): " + "; ".join(conflicts))
     done = []
     for entry, kept, target in sorted(plan, key=lambda p: p[1].kind == "warehouse"):   # pointer last
-        done.append(_restore_one(entry, kept, target, folder / entry["file"]))
+        done.append(_restore_one(entry, kept, target, folder / entry["file"], force))
     return done
 
 
@@ -176,6 +200,8 @@ def backup_folder(source: Path) -> Path:
 
 
 def _occupied(kept: state.Kept, target: Path, backed_up: Path, entry: dict) -> bool:
+    if kept.kind == "postgresql":
+        return backup_database.has_state(target)
     if kept.kind == "warehouse":
         return target.exists() if entry.get("single_file") else generations.current(target) is not None
     if not target.exists():
@@ -183,9 +209,16 @@ def _occupied(kept: state.Kept, target: Path, backed_up: Path, entry: dict) -> b
     return kept.kind == "sqlite" or _sha256(target) != _sha256(backed_up)
 
 
-def _restore_one(entry: dict, kept: state.Kept, target: Path, backed_up: Path) -> str:
+def _restore_one(entry: dict, kept: state.Kept, target: Path, backed_up: Path, force: bool = False) -> str:
     if kept.kind == "warehouse":
         return _restore_warehouse(entry, target, backed_up)
+    if kept.kind == "postgresql":
+        try:
+            backup_database.restore(target, backed_up, clean=force)
+        except backup_database.DatabaseError as exc:
+            raise BackupError(str(exc)) from exc
+        return (f"database: {backup_database.label(target)} (Web 角色的权限请以属主重新授予 re-grant the web role: "
+                f"python -m cockpit.accounts migrate --grant ROLE)")
     target.parent.mkdir(parents=True, exist_ok=True)
     if kept.kind == "sqlite":                   # into the file itself: safe beside a WAL, a reader
         _sqlite_copy(backed_up, target)
@@ -272,6 +305,8 @@ def add_commands(sub, warehouse_arg) -> None:
                                       "centre keeps)")
     b.add_argument("--to", type=Path, required=True, help="备份目录, 每次一个子目录 (a folder per backup)")
     b.add_argument("--keep", type=int, default=7, help="保留最近几份备份 (newest backups kept; default 7)")
+    b.add_argument("--without-database", action="store_true",
+                   help="不转储 PostgreSQL 状态库（由数据库管理员另行备份）(the DBA backs the state database up)")
     warehouse_arg(b)
     b.set_defaults(run=_run_backup)
     r = sub.add_parser("restore", help="从备份恢复 (restore; stop the services first)")
@@ -284,13 +319,14 @@ def add_commands(sub, warehouse_arg) -> None:
 
 def _run_backup(args) -> int:
     try:
-        folder = backup(args.to, state.locate(os.environ, warehouse=args.warehouse), args.keep)
+        folder = backup(args.to, state.locate(os.environ, warehouse=args.warehouse), args.keep,
+                        database=not args.without_database)
     except BackupError as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     for e in manifest["entries"]:
-        print(f"  {e['name']:<17} {'(无 absent)' if e.get('absent') else e['file']}")
+        print(f"  {e['name']:<17} {e['file'] if not e.get('absent') else '(' + e.get('note', '无 absent') + ')'}")
     print(f"备份完成: {folder}")
     return 0
 

@@ -1,5 +1,6 @@
 """A real cockpit process (`python app.py`) on a free loopback port, for browser and HTTP tests,
-with its own account store, audit log and session key in a temporary folder."""
+with its own account store, audit log and session key in a temporary folder (or the state `env`
+names: COCKPIT_DATABASE_URL, COCKPIT_SECRET_KEY_FILE, … for several servers sharing it)."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -44,9 +46,9 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
     from cockpit.config import normal_prefix
     port = port or free_port()
     home = home or Path(tempfile.mkdtemp(prefix="cockpit-"))
-    store = AccountStore(home / "accounts.sqlite")
+    store = AccountStore((env or {}).get("COCKPIT_DATABASE_URL") or home / "accounts.sqlite")
     for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
-        if store.get(account_id) is None:
+        if store.get(account_id) is None:               # a second server on the same database, or a restart
             store.add(account_id, role, area, TEST_PASSWORD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"),
            "COCKPIT_AUDIT": str(home / "audit.sqlite"), "COCKPIT_LABELS": str(home / "labels.sqlite"),
@@ -54,6 +56,11 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
            **(env or {})}
     proc = subprocess.Popen([sys.executable, "app.py", "--warehouse", str(warehouse), "--port", str(port),
                              *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # read as it comes: a pipe nobody reads fills (64 KB of waitress' queue warnings under load)
+    # and then blocks every thread of the server that logs
+    printed: list[bytes] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, b"")), daemon=True)
+    reader.start()
     url = f"http://127.0.0.1:{port}{normal_prefix(env.get('COCKPIT_URL_PREFIX', ''))}/"
     deadline = time.monotonic() + timeout
     while True:
@@ -63,15 +70,17 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("cockpit did not start:\n" + proc.stdout.read().decode())
+                reader.join(10)
+                raise RuntimeError("cockpit did not start:\n" + b"".join(printed).decode(errors="replace"))
             time.sleep(0.3)
     try:
         yield url
     finally:
         proc.terminate()
-        printed = proc.communicate(timeout=10)[0]
+        proc.wait(10)
+        reader.join(10)
         if output is not None:
-            output.append(printed.decode(errors="replace"))
+            output.append(b"".join(printed).decode(errors="replace"))
 
 
 def http_session(url: str, account: str = "T-ADMIN", password: str = TEST_PASSWORD,

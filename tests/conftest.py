@@ -103,3 +103,51 @@ def file_digests(folder: Path) -> dict[str, str]:
     import hashlib
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- the cockpit's state on both backends (tests/servers.py) ------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL server of this test worker's own (the URL of its `postgres` database)."""
+    from tests.servers import postgres_server
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server of this test worker's own."""
+    from tests.servers import redis_server
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_database(postgres_url) -> str:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    from tests.servers import fresh_database
+    with fresh_database(postgres_url) as url:
+        yield url
+
+
+class State:
+    """Where a test's stores live: `state("accounts")` is the SQLite file tmp/accounts.sqlite, or
+    the URL of the test's own PostgreSQL database (the same for every store, as with
+    COCKPIT_DATABASE_URL)."""
+
+    def __init__(self, dialect: str, folder: Path, url: str | None = None):
+        self.dialect, self.folder, self.url = dialect, folder, url
+
+    def __call__(self, name: str):
+        return self.url if self.url else self.folder / f"{name}.sqlite"
+
+    def __repr__(self) -> str:
+        return self.dialect
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request, tmp_path) -> State:
+    if request.param == "sqlite":
+        return State("sqlite", tmp_path)
+    return State("postgresql", tmp_path, request.getfixturevalue("pg_database"))

@@ -8,8 +8,10 @@ ships with the code is not listed.
 
 Kinds: `warehouse` (the served generation and its pointer), `key` (a secret: copied with mode
 0600), `sqlite` (copied with SQLite's online backup API, never `cp` while a process writes it),
-`file` (a settings file, copied as is). A default of None means the file is kept only when its
-variable names one (a settings file the centre wrote itself)."""
+`file` (a settings file, copied as is), `postgresql` (the database of several web servers'
+state, COCKPIT_DATABASE_URL: dumped with pg_dump; a URL, not a path). A default of None means the
+file is kept only when its variable names one (a settings file the centre wrote itself). An
+entry `in_database` lives in that database instead of its file when the database is set."""
 from __future__ import annotations
 
 import os
@@ -24,10 +26,11 @@ DATA = ROOT / "data"
 @dataclass(frozen=True)
 class Kept:
     name: str
-    kind: str                                          # warehouse | key | sqlite | file
+    kind: str                                          # warehouse | key | sqlite | file | postgresql
     env: str | None                                    # the variable that moves it
     default: Callable[[dict], Path | None]             # from what is already located
     what: str
+    in_database: bool = False                          # in COCKPIT_DATABASE_URL's database when that is set
 
 
 def _in_warehouse(name: str) -> Callable[[dict], Path | None]:
@@ -45,11 +48,13 @@ KEPT: tuple[Kept, ...] = (
          "加密库密钥：丢失则无法查看完整信息 (every sealed record)"),
     Kept("session_key", "key", "COCKPIT_SECRET_KEY_FILE", lambda _: DATA / "secrets" / "session.key",
          "会话签名密钥 (session cookies)"),
-    Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)"),
-    Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)"),
-    Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)"),
+    Kept("accounts", "sqlite", "COCKPIT_ACCOUNTS", lambda _: DATA / "accounts.sqlite", "账号库 (accounts)", True),
+    Kept("audit", "sqlite", "COCKPIT_AUDIT", lambda _: DATA / "audit.sqlite", "审计日志 (audit log)", True),
+    Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)", True),
     Kept("warning_labels", "sqlite", "COCKPIT_LABELS", lambda _: DATA / "warning_labels.sqlite",
-         "预警研判标记 (确认 / 误报 / 已处置)"),
+         "预警研判标记 (确认 / 误报 / 已处置)", True),
+    Kept("database", "postgresql", "COCKPIT_DATABASE_URL", lambda _: None,
+         "状态数据库：账号、会话、审计日志、开放接口令牌、研判标记 (the shared state, PostgreSQL)"),
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
@@ -62,15 +67,17 @@ KEPT: tuple[Kept, ...] = (
 BY_NAME = {k.name: k for k in KEPT}
 
 
-def locate(env: Mapping[str, str] = os.environ, **given: Path | None) -> dict[str, Path | None]:
+def locate(env: Mapping[str, str] = os.environ, **given: Path | None) -> dict[str, Path | str | None]:
     """Where each kept file is: `given` (a command-line option), else its variable, else its
-    default. Entries are located in order, so a default may follow an earlier entry."""
-    found: dict[str, Path | None] = {}
+    default (a database: its URL). Entries are located in order, so a default may follow an
+    earlier entry."""
+    found: dict[str, Path | str | None] = {}
     for kept in KEPT:
+        as_is = str if kept.kind == "postgresql" else Path
         if given.get(kept.name) is not None:
-            found[kept.name] = Path(given[kept.name])
+            found[kept.name] = as_is(given[kept.name])
         elif kept.env and env.get(kept.env):
-            found[kept.name] = Path(env[kept.env])
+            found[kept.name] = as_is(env[kept.env])
         else:
             found[kept.name] = kept.default(found)
     return found

@@ -11,8 +11,13 @@
     python -m cockpit.accounts sessions end WALL01                             # every session of an account
     python -m cockpit.accounts sessions end --id 3f9a0c1b2d4e                  # one session, by its listed id
     python -m cockpit.accounts token add yiwangtongguan --area 220204         # a token for another system
+    python -m cockpit.accounts migrate [--grant cockpit_web]                  # every store's schema (owner)
 
-The store is COCKPIT_ACCOUNTS (default data/accounts.sqlite)."""
+The store is in COCKPIT_DATABASE_URL's database when that is set, else the file COCKPIT_ACCOUNTS
+(default data/accounts.sqlite). `migrate` brings the account store, the audit log, the token
+store and the 研判 label store up to this release's schema (the web server does it too when it
+starts, if its role may); with --grant, run as the database's owner, it gives the web servers' role the rights they need
+and no more (docs/operations.md, "PostgreSQL roles")."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +30,7 @@ from pathlib import Path
 from cockpit.accounts import KINDS
 from cockpit.accounts.sessions import lifetime
 from cockpit.accounts.store import AccountStore
+from cockpit import labels, stores
 from cockpit.api import tokens
 from cockpit.config import Settings
 
@@ -73,11 +79,15 @@ def main(argv=None) -> int:
     sessions.add_argument("account", nargs="?", help="结束该账号的全部会话")
     sessions.add_argument("--id", help="结束列表中该编号的会话")
     tokens.add_parser(sub)
+    migrate = sub.add_parser("migrate", help="升级账号库、审计日志、令牌库、研判标记库的结构（PostgreSQL：以属主角色运行）")
+    migrate.add_argument("--grant", metavar="ROLE", help="并授予 Web 服务器的数据库角色所需的最小权限")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "token":               # its own store (cockpit/api/tokens.py)
         return tokens.command(args, settings)
-    store = AccountStore(settings.accounts)
+    if args.command == "migrate":
+        return migrate_stores(settings, args.grant)
+    store = AccountStore(settings.store("accounts"))
     try:
         if args.command == "add":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
@@ -100,6 +110,34 @@ def main(argv=None) -> int:
             for row in store.list():
                 print("\t".join(str(v) for v in row))
     except (ValueError, KeyError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def migrate_stores(settings, grant_to: str | None = None) -> int:
+    """Every store's schema brought up to this release's (the audit log's retention set as
+    configured); with `grant_to`, that role given the web servers' rights."""
+    from cockpit.audit import SCHEMA as AUDIT, AuditLog
+    from cockpit.accounts.store import SCHEMA as ACCOUNTS
+    if grant_to and not settings.database_url:
+        print("错误：--grant 只用于 PostgreSQL（COCKPIT_DATABASE_URL）", file=sys.stderr)
+        return 2
+    try:
+        opened = [(ACCOUNTS, AccountStore(settings.store("accounts")).db),
+                  (AUDIT, AuditLog(settings.store("audit"), settings.audit_retention_days).db)]
+        # a SQLite file only once a token or a label is made
+        for schema, db in ((tokens.SCHEMA, stores.open(settings.store("api_tokens"))),
+                           (labels.SCHEMA, stores.open(settings.store("labels")))):
+            if settings.database_url or db.exists():
+                db.migrate(schema)
+                opened.append((schema, db))
+        for schema, db in opened:
+            print(f"{schema.store}: {db.label}：结构已是本版本")
+            if grant_to:
+                db.grant(schema, grant_to)
+                print(f"  已授予 {grant_to}：" + "；".join(f"{t} {r}" for t, r in schema.rights.items()))
+    except RuntimeError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0

@@ -5,7 +5,8 @@ So signing out ends the session for every copy of the cookie; disabling an accou
 or changing its password deletes all its sessions in the same transaction (AccountStore); and a
 session ends after an idle time *and* after an absolute lifetime from sign-in, however often
 its pages poll. The store keeps a hash of each token, never the token itself: a copy of the
-file opens no session.
+file (or of the database) opens no session. With the store in PostgreSQL (COCKPIT_DATABASE_URL)
+every web server sees the same sessions: signing out on one ends the session on all.
 
 How long a session lives depends on its account's kind, decided in one place (`lifetime`): a
 person's ends after the idle limit and a working day; a wall screen's (kind `kiosk`) lasts days,
@@ -16,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cockpit.accounts import KINDS
-from cockpit.stores import transaction
+from cockpit.stores import Connection, Database
 
 # last_seen is written at most this often per session: a page polling every few seconds costs
 # no write per request; the idle limit is kept to within this many seconds
@@ -34,7 +35,15 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account_id);
 """
-# the client address a session signed in from (a later schema step: '' for older sessions)
+PG_SCHEMA = """
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL,
+    started DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX sessions_by_account ON sessions (account_id);
+"""
+# the client address a session signed in from: a later schema step on both backends ('' for
+# older sessions)
 ADDRESS = "ALTER TABLE sessions ADD COLUMN address TEXT NOT NULL DEFAULT '';"
 ID_CHARS = 12          # a session's id for administrators: the start of its token's hash
 
@@ -87,28 +96,24 @@ def _hash(token: str) -> str:
 
 
 class SessionStore:
-    """Sessions of the accounts in one store; `connect` opens that store's file."""
+    """Sessions of the accounts in one store (its database)."""
 
-    def __init__(self, connect):
-        self._connect = connect
+    def __init__(self, db: Database):
+        self.db = db
 
     def start(self, account_id: str, lifetime_of: LifetimeOf, now: float | None = None, address: str = "") -> str:
         """A new session for the account, signed in from `address`; returns its token (for the
         cookie only)."""
         now = time.time() if now is None else now
         token = secrets.token_urlsafe(32)
-        con = self._connect()
-        try:
-            with transaction(con):
-                self._forget_expired(con, lifetime_of, now)
-                con.execute("INSERT INTO sessions (token_hash, account_id, started, last_seen, address) "
-                            "VALUES (?, ?, ?, ?, ?)", (_hash(token), account_id, now, now, address))
-        finally:
-            con.close()
+        with self.db.transaction() as con:
+            self._forget_expired(con, lifetime_of, now)
+            con.execute("INSERT INTO sessions (token_hash, account_id, started, last_seen, address) "
+                        "VALUES (?, ?, ?, ?, ?)", (_hash(token), account_id, now, now, address))
         return token
 
     def account_of(self, token, lifetime_of: LifetimeOf, now: float | None = None,
-                   con: sqlite3.Connection | None = None, address: str = "") -> str | None:
+                   con: Connection | None = None, address: str = "") -> str | None:
         """The account whose live session the token names, asked from `address`, or None
         (unknown, ended, expired: an expired session is deleted; a pinned session asked from
         elsewhere: refused, and kept for its own screen). Marks the session as seen. `con`: the
@@ -117,9 +122,7 @@ class SessionStore:
             return None
         now = time.time() if now is None else now
         key = _hash(token)
-        own = con is None
-        con = self._connect() if own else con
-        try:
+        with self._connection(con) as con:
             row = con.execute(_SESSIONS + " WHERE s.token_hash = ?", (key,)).fetchone()
             if row is None:
                 return None
@@ -133,26 +136,26 @@ class SessionStore:
             if now - last_seen >= TOUCH_SECONDS:
                 con.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, key))
             return account_id
-        finally:
-            if own:
-                con.close()
+
+    @contextmanager
+    def _connection(self, con: Connection | None) -> Iterator[Connection]:
+        """The caller's connection, or one of the store's for this call."""
+        if con is not None:
+            yield con
+        else:
+            with self.db.connection() as own:
+                yield own
 
     def end(self, token) -> None:
         if isinstance(token, str) and token:
-            con = self._connect()
-            try:
+            with self.db.connection() as con:
                 con.execute("DELETE FROM sessions WHERE token_hash = ?", (_hash(token),))
-            finally:
-                con.close()
 
     def live(self, lifetime_of: LifetimeOf, now: float | None = None) -> list[Session]:
         """Every live session, oldest first (for administrators: who is signed in, where)."""
         now = time.time() if now is None else now
-        con = self._connect()
-        try:
+        with self.db.connection() as con:
             rows = con.execute(_SESSIONS + " ORDER BY s.started").fetchall()
-        finally:
-            con.close()
         out = []
         for key, account_id, started, last_seen, address, role in rows:
             rule = _rule(lifetime_of, role)
@@ -166,37 +169,30 @@ class SessionStore:
         hash); returns how many ended (0 or 1: an id matching several ends none)."""
         if not (len(session_id) >= ID_CHARS and all(c in "0123456789abcdef" for c in session_id)):
             return 0
-        con = self._connect()
-        try:
-            with transaction(con):
-                found = con.execute("SELECT token_hash FROM sessions WHERE substr(token_hash, 1, ?) = ?",
-                                    (len(session_id), session_id)).fetchall()
-                if len(found) != 1:
-                    return 0
-                con.execute("DELETE FROM sessions WHERE token_hash = ?", found[0])
-                return 1
-        finally:
-            con.close()
+        with self.db.transaction() as con:
+            # hex only (checked above): nothing in the pattern but the prefix and its wildcard
+            found = con.execute("SELECT token_hash FROM sessions WHERE token_hash LIKE ?",
+                                (session_id + "%",)).fetchall()
+            if len(found) != 1:
+                return 0
+            con.execute("DELETE FROM sessions WHERE token_hash = ?", (found[0][0],))
+            return 1
 
     def end_of(self, account_id: str) -> int:
         """Every session of the account (e.g. a wall screen taken down); returns how many."""
-        con = self._connect()
-        try:
-            with transaction(con):
-                return self.end_all(con, account_id)
-        finally:
-            con.close()
+        with self.db.transaction() as con:
+            return self.end_all(con, account_id)
 
     @staticmethod
-    def end_all(con: sqlite3.Connection, account_id: str) -> int:
+    def end_all(con: Connection, account_id: str) -> int:
         """Every session of the account, inside the caller's transaction; returns how many."""
         return con.execute("DELETE FROM sessions WHERE account_id = ?", (account_id,)).rowcount
 
     @staticmethod
-    def _forget_expired(con: sqlite3.Connection, lifetime_of: LifetimeOf, now: float) -> None:
-        gone = [(key,) for key, _, started, last_seen, _, role in con.execute(_SESSIONS).fetchall()
-                if _expired(_rule(lifetime_of, role), started, last_seen, now)]
-        con.executemany("DELETE FROM sessions WHERE token_hash = ?", gone)
+    def _forget_expired(con: Connection, lifetime_of: LifetimeOf, now: float) -> None:
+        for key, _, started, last_seen, _, role in con.execute(_SESSIONS).fetchall():
+            if _expired(_rule(lifetime_of, role), started, last_seen, now):
+                con.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
 
 
 # a session with its account's role (NULL: the account is gone), for the role's lifetime

@@ -1,5 +1,6 @@
-"""The account store: a small SQLite file beside (never inside) the swapped warehouse, holding
-the accounts, the recent sign-in failures and the server-side sessions (sessions.py).
+"""The account store: the accounts, the recent sign-in failures and the server-side sessions
+(sessions.py), in a small SQLite file beside (never inside) the swapped warehouse, or in the
+PostgreSQL database every web server shares (COCKPIT_DATABASE_URL; cockpit/stores).
 
 Sign-in failures count per account and per client address: five wrong passwords in a row lock
 the account for LOCK_MINUTES; twenty failures from one address within that time refuse further
@@ -10,15 +11,14 @@ from __future__ import annotations
 
 import csv
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
 from cockpit.accounts.passwords import hash_password, random_password, verify_password
-from cockpit.accounts.sessions import ADDRESS as SESSION_ADDRESS, SCHEMA as SESSIONS_SCHEMA, LifetimeOf, \
-    SessionStore
+from cockpit.accounts.sessions import ADDRESS as SESSION_ADDRESS, PG_SCHEMA as PG_SESSIONS, \
+    SCHEMA as SESSIONS_SCHEMA, LifetimeOf, SessionStore
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -27,7 +27,7 @@ LOCK_MINUTES = 15
 REFUSED = f"账号或密码错误，或账号已锁定、停用（密码连续错误 {MAX_FAILURES} 次锁定 {LOCK_MINUTES} 分钟）"
 THROTTLED = f"本机登录失败次数过多，请 {LOCK_MINUTES} 分钟后再试"
 
-# schema steps (cockpit/stores.py): 1 is the schema of the releases before versions
+# SQLite's schema steps (cockpit/stores): 1 is the schema of the releases before versions
 STEPS = [
     """
     CREATE TABLE IF NOT EXISTS accounts (
@@ -43,6 +43,23 @@ STEPS = [
     # each session keeps the address it signed in from (a wall screen's is pinned to it)
     SESSION_ADDRESS,
 ]
+# PostgreSQL's, from this release's schema (times are seconds since the epoch, as in SQLite)
+PG_STEPS = [
+    """
+    CREATE TABLE accounts (
+        account_id TEXT PRIMARY KEY, role TEXT NOT NULL, area TEXT NOT NULL, holder TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT '正常', password_hash TEXT,
+        failures INTEGER NOT NULL DEFAULT 0, locked_until DOUBLE PRECISION NOT NULL DEFAULT 0
+    );
+    CREATE TABLE failures (address TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);
+    CREATE INDEX failures_by_address ON failures (address, at);
+    """ + PG_SESSIONS,
+    # each session keeps the address it signed in from (a wall screen's is pinned to it)
+    SESSION_ADDRESS,
+]
+SCHEMA = stores.Schema("accounts", STEPS, PG_STEPS, rights={
+    "accounts": "SELECT, INSERT, UPDATE", "failures": "SELECT, INSERT, DELETE",
+    "sessions": "SELECT, INSERT, UPDATE, DELETE"})
 
 
 @dataclass(frozen=True)
@@ -52,15 +69,11 @@ class SignIn:
 
 
 class AccountStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
-            stores.migrate(con, STEPS, f"account store {self.path}")
-        self.sessions = SessionStore(self._connect)
-
-    def _connect(self):
-        return stores.connect(self.path)
+    def __init__(self, where: Path | str | stores.Database):
+        """`where`: a SQLite file, or a postgresql:// URL (cockpit.stores.open)."""
+        self.db = stores.open(where)
+        self.db.migrate(SCHEMA)
+        self.sessions = SessionStore(self.db)
 
     # -- administration ---------------------------------------------------------------
     def add(self, account_id: str, role: str, area: str, password: str | None, holder: str = "",
@@ -68,7 +81,7 @@ class AccountStore:
         check_role_and_area(role, area)
         if status not in STATUSES:
             raise ValueError(f"账号状态须为 {'、'.join(STATUSES)}")
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
             con.execute("INSERT INTO accounts (account_id, role, area, holder, status, password_hash) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         (account_id, role, area, holder, status, hash_password(password) if password else None))
@@ -93,15 +106,14 @@ class AccountStore:
         """The platform's accounts.csv (data contract): new accounts are added without a password
         (they cannot sign in until `reset`); existing ones keep theirs. Returns (added, kept)."""
         added = kept = 0
-        with open(path, encoding="utf-8-sig", newline="") as f, closing(self._connect()) as con, \
-                stores.transaction(con):
+        with open(path, encoding="utf-8-sig", newline="") as f, self.db.transaction() as con:
             for row in csv.DictReader(f):
                 role, area = row["角色"].strip(), row["所属区域"].strip()
                 check_role_and_area(role, area)
                 name = row["使用人"].strip()
                 cur = con.execute(
-                    "INSERT OR IGNORE INTO accounts (account_id, role, area, holder, status) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO accounts (account_id, role, area, holder, status) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO NOTHING",
                     (row["账号编号"].strip(), role, area, name[:1] + "*" * (len(name) - 1),
                      row["账号状态"].strip() if row["账号状态"].strip() in STATUSES else "停用"))
                 added += cur.rowcount
@@ -110,7 +122,7 @@ class AccountStore:
 
     def _update(self, account_id: str, assignments: str, *params) -> None:
         """Change an account and end its sessions, in one transaction."""
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
             cur = con.execute(f"UPDATE accounts SET {assignments} WHERE account_id = ?", (*params, account_id))
             if cur.rowcount == 0:
                 raise KeyError(f"账号不存在：{account_id}")
@@ -119,13 +131,13 @@ class AccountStore:
     # -- reading ----------------------------------------------------------------------
     def get(self, account_id: str) -> Account | None:
         """The account, if it exists with a role this release knows (whatever its status)."""
-        with closing(self._connect()) as con:
+        with self.db.connection() as con:
             return self._get(con, account_id)
 
     def signed_in(self, token, lifetime_of: LifetimeOf, address: str = "") -> Account | None:
         """The account of a live session (sessions.py) that may sign in now, asked from
         `address`, or None: what every request asks, on one connection."""
-        with closing(self._connect()) as con:
+        with self.db.connection() as con:
             account_id = self.sessions.account_of(token, lifetime_of, con=con, address=address)
             account = self._get(con, account_id) if account_id else None
         return account if account is not None and account.status == "正常" else None
@@ -139,8 +151,9 @@ class AccountStore:
         return Account(*row)
 
     def list(self) -> list[tuple]:
-        with closing(self._connect()) as con:
-            return con.execute("SELECT account_id, role, area, holder, status, password_hash IS NOT NULL, "
+        with self.db.connection() as con:
+            return con.execute("SELECT account_id, role, area, holder, status, "
+                               "CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END, "
                                "failures, locked_until FROM accounts ORDER BY account_id").fetchall()
 
     # -- signing in -------------------------------------------------------------------
@@ -149,7 +162,11 @@ class AccountStore:
         case, so neither the answer nor its time tells whether the name exists or is locked."""
         now = time.time() if now is None else now
         window = now - LOCK_MINUTES * 60
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
+            # the address's count and the account's failures are read, then written: one
+            # sign-in at a time per address and per account (a burst cannot pass the count)
+            con.lock(f"sign-in address {address}")
+            con.lock(f"sign-in account {account_id}")
             con.execute("DELETE FROM failures WHERE at < ?", (window,))
             throttled = con.execute("SELECT count(*) FROM failures WHERE address = ? AND at >= ?",
                                     (address, window)).fetchone()[0] >= MAX_FAILURES_PER_ADDRESS

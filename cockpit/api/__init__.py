@@ -29,7 +29,7 @@ from flask import Response, current_app, g, request
 from flask.sessions import SessionInterface
 
 from cockpit.api import params
-from cockpit.api.limits import InProcessLimiter
+from cockpit.api.limits import limiter
 from cockpit.api.routes import NotFound, blueprint
 from cockpit.api.tokens import PREFIX as TOKEN_PREFIX, TokenStore
 from cockpit.ops.access import ENVIRON_KEY
@@ -51,9 +51,9 @@ AREA_CODES = {"area_code"}
 
 def install(app: dash.Dash, settings) -> None:
     server = app.server
-    server.config.update(COCKPIT_API_TOKENS=TokenStore(settings.api_tokens),
-                         COCKPIT_API_LIMITER=InProcessLimiter(settings.api_per_minute),
-                         COCKPIT_API_FAILURES=InProcessLimiter(FAILURES_PER_MINUTE))
+    server.config.update(COCKPIT_API_TOKENS=TokenStore(settings.store("api_tokens")),
+                         COCKPIT_API_LIMITER=limiter(settings, "api", settings.api_per_minute),
+                         COCKPIT_API_FAILURES=limiter(settings, "api-failures", FAILURES_PER_MINUTE))
     server.register_blueprint(blueprint)
     server.before_request(answer)
     server.session_interface = NoSessionUnderApi(server.session_interface)

@@ -1,5 +1,6 @@
 """The open API's client tokens: a small SQLite store of its own (COCKPIT_API_TOKENS, listed in
-warehouse/state.py, so it is backed up), beside the account store, never inside a generation.
+warehouse/state.py, so it is backed up), beside the account store, never inside a generation; or
+a table in the PostgreSQL database every web server shares (COCKPIT_DATABASE_URL).
 
 A token is shown once, when it is made, and stored only as its SHA-256: it is 256 random bits,
 so a fast hash is enough (nothing to guess from it) and a stolen store opens nothing. Each token
@@ -7,35 +8,35 @@ has a name (the client system), an area code (its jurisdiction, as an account's)
 a department (then it sees only the events assigned to that department, like a department
 account), an expiry, and once revoked it stays revoked (the row is kept: who had access when).
 
-The file is created by the first `token add`: a centre that never issues a token has none, and
-the web server only reads it (a missing file: no token is valid)."""
+The SQLite file is created by the first `token add`: a centre that never issues a token has none,
+and the web server only reads it (a missing file: no token is valid)."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from cockpit import stores
 from cockpit.scope import Scope
 
 PREFIX = "gct_"                 # 网格治理 cockpit token: recognisable in a leaked file or a URL
-SCHEMA_VERSION = 1              # PRAGMA user_version
 DEFAULT_DAYS = 365
 MAX_DAYS = 3650
 USED_EVERY = 60                 # seconds between writes of a token's last use
 
-SCHEMA = """
+TABLE = """
 CREATE TABLE tokens (
     name TEXT PRIMARY KEY, area TEXT NOT NULL, department TEXT NOT NULL DEFAULT '',
     token_hash TEXT NOT NULL UNIQUE, hint TEXT NOT NULL,
     created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT, last_used_at TEXT
 );
 """
+SCHEMA = stores.Schema("api_tokens", [TABLE], [TABLE], rights={"tokens": "SELECT, INSERT, UPDATE"})
+SCHEMA_VERSION = len(SCHEMA.sqlite)
 
 
 @dataclass(frozen=True)
@@ -76,23 +77,26 @@ def _text(at: dt.datetime) -> str:
 
 
 class TokenStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, where: Path | str | stores.Database):
+        """`where`: a SQLite file, or a postgresql:// URL (cockpit.stores.open). Nothing is
+        created until a token is made or the store is there."""
+        self.db = stores.open(where)
         self._used: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._ready = False
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            with con:
-                con.executescript(SCHEMA)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version > SCHEMA_VERSION:
-            con.close()
-            raise RuntimeError(f"令牌库 {self.path} 由更新的版本写成（格式 {version}），请升级")
-        return con
+    def _ready_or_absent(self, create: bool = False) -> bool:
+        """Whether the store is there (its schema brought up to this release's, once per
+        process); a SQLite file that does not exist yet is created only when `create`."""
+        if not self._ready:
+            if not create and not self.db.exists():
+                return False
+            try:
+                self.db.migrate(SCHEMA)
+            except RuntimeError as e:
+                raise RuntimeError(f"令牌库 {self.db.label}：{e}") from e
+            self._ready = True
+        return True
 
     # -- administration (python -m cockpit.accounts token …) ------------------------------
     def add(self, name: str, area: str, department: str = "", days: int = DEFAULT_DAYS) -> str:
@@ -106,8 +110,9 @@ class TokenStore:
             raise ValueError(f"有效期须为 1–{MAX_DAYS} 天")
         token = PREFIX + secrets.token_urlsafe(32)
         now = _now()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con, con:
+        self._ready_or_absent(create=True)
+        with self.db.transaction() as con:
+            con.lock(f"api token {name}")
             if con.execute("SELECT 1 FROM tokens WHERE name = ?", (name,)).fetchone():
                 raise ValueError(f"令牌 {name} 已存在（吊销后也保留记录），请换一个名称")
             con.execute("INSERT INTO tokens (name, area, department, token_hash, hint, created_at, expires_at) "
@@ -117,30 +122,28 @@ class TokenStore:
         return token
 
     def revoke(self, name: str) -> None:
-        if not self.path.exists():
+        if not self._ready_or_absent():
             raise KeyError(f"无此令牌：{name}")
-        with closing(self._connect()) as con, con:
+        with self.db.connection() as con:
             found = con.execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE name = ?",
                                 (_text(_now()), name)).rowcount
         if not found:
             raise KeyError(f"无此令牌：{name}")
 
     def list(self) -> list[dict]:
-        if not self.path.exists():
+        if not self._ready_or_absent():
             return []
-        with closing(self._connect()) as con:
-            con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute(
-                "SELECT name, area, department, hint, created_at, expires_at, revoked_at, last_used_at "
-                "FROM tokens ORDER BY name")]
+        with self.db.connection() as con:
+            return con.rows("SELECT name, area, department, hint, created_at, expires_at, revoked_at, last_used_at "
+                            "FROM tokens ORDER BY name")
 
     # -- the web server -------------------------------------------------------------------
     def verify(self, token: str) -> Verdict:
         """The client a presented token belongs to, or why it is refused. Read on every request,
         so a revocation takes effect at once."""
-        if not token.startswith(PREFIX) or len(token) > 200 or not self.path.exists():
+        if not token.startswith(PREFIX) or len(token) > 200 or not self._ready_or_absent():
             return Verdict(None, "令牌无效")
-        with closing(self._connect()) as con:
+        with self.db.connection() as con:
             row = con.execute("SELECT name, area, department, expires_at, revoked_at FROM tokens "
                               "WHERE token_hash = ?", (_hash(token),)).fetchone()
         if row is None:
@@ -160,7 +163,7 @@ class TokenStore:
             if now - self._used.get(name, -USED_EVERY) < USED_EVERY:
                 return
             self._used[name] = now
-        with closing(self._connect()) as con, con:
+        with self.db.connection() as con:
             con.execute("UPDATE tokens SET last_used_at = ? WHERE name = ?", (_text(_now()), name))
 
 
@@ -180,7 +183,7 @@ def add_parser(sub) -> None:
 
 def command(args, settings) -> int:
     import sys
-    store = TokenStore(settings.api_tokens)
+    store = TokenStore(settings.store("api_tokens"))
     try:
         if args.token_command == "add":
             token = store.add(args.name, args.area, args.department, args.days)

@@ -1,26 +1,29 @@
-"""The audit log: append-only and tamper-evident, in its own SQLite file outside the swapped warehouse.
+"""The audit log: append-only and tamper-evident, outside the swapped warehouse: its own SQLite
+file, or tables in the PostgreSQL database every web server shares (COCKPIT_DATABASE_URL).
 
 Each record carries the hash of the one before it (SHA-256 over the previous hash and the
 record's fields), so a record changed, inserted or removed in the middle breaks the chain from
-there on; `python -m cockpit.audit verify` walks it. Triggers refuse every UPDATE, an INSERT that
-would replace a record (INSERT OR REPLACE fires no delete trigger) or that is not chained to the
-last record, and every DELETE of a record younger than the retention period; the retention row
-cannot be deleted, replaced or shortened, and with no retention row at all nothing may be deleted.
+there on; `python -m cockpit.audit verify` walks it. Appending is serialised (the store's write
+lock in SQLite; an advisory lock taken by the writer *and* by the chaining trigger in PostgreSQL,
+so two servers appending at once cannot fork the chain). Triggers refuse every UPDATE, an INSERT
+that would replace a record or is not chained to the last record, and every DELETE of a record
+younger than the retention period (PostgreSQL: TRUNCATE too); the retention row cannot be
+deleted, replaced or shortened, and with no retention row at all nothing may be deleted.
 `purge()` removes only what retention has released, oldest first, and keeps the hash of the last
 record it removed as the chain's anchor.
 
-What this does not protect against: the web process owns the file, so it (or whoever runs code
-as its user) can drop the triggers and rewrite the whole chain consistently. Only a copy of the
-chain head kept elsewhere (`python -m cockpit.audit head`, e.g. from cron to another machine) or
-a log store the web process cannot write shows that; README, "Security"."""
+What this does not protect against: whoever owns the file or the tables (the web process, for
+SQLite) can drop the triggers and rewrite the whole chain consistently. In PostgreSQL the web
+servers can connect as a role that owns nothing and may only SELECT, INSERT and DELETE (which the
+triggers still restrict): docs/operations.md, "PostgreSQL roles". Beyond that, only a copy of the
+chain head kept elsewhere (`python -m cockpit.audit head`, e.g. from cron to another machine)
+shows a consistent rewrite; README, "Security"."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import unicodedata
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +39,7 @@ ACTIONS = {"login": "登录成功", "login_failed": "登录失败", "logout": "�
 GENESIS = "0" * 64
 TARGET_CHARS, DETAIL_CHARS, NOTE_CHARS = 200, 500, 200
 FIELDS = ("at", "account", "address", "action", "target", "detail")
+LOCK = "cockpit audit append"       # held by every writer of the chain until its transaction ends
 
 _OLD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -85,7 +89,7 @@ TRIGGERS = {
 }
 
 
-def _chain(con: sqlite3.Connection) -> None:
+def _chain(con: stores.Connection) -> None:
     """Schema 2: hashes on every record (existing ones chained in id order), a retention row
     that cannot be removed or replaced, the chain's anchor, the new triggers."""
     for name in ("audit_no_update", "audit_keep", "retention_no_shorter"):
@@ -120,6 +124,82 @@ def _chain(con: sqlite3.Connection) -> None:
 
 
 STEPS = [_OLD_SCHEMA, _chain]
+
+# PostgreSQL: the same rules as trigger functions (a function per trigger, so `verify` can check
+# each one's source), raising integrity_constraint_violation as SQLite's RAISE(ABORT) does; the
+# cut-off is computed as the SQLite triggers compute it, on the server's clock, in UTC
+_PG_CUTOFF = ("coalesce(to_char(timezone('UTC', now()) - make_interval(days => "
+              "(SELECT days FROM retention WHERE one = 1)), 'YYYY-MM-DD\"T\"HH24:MI:SS'), '0000')")
+
+
+def _refuse(message: str) -> str:
+    return f"RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', MESSAGE = '{message}';"
+
+
+# name: (table, when, row or statement, body)
+PG_TRIGGERS = {
+    "audit_no_update": ("audit", "BEFORE UPDATE", "ROW", _refuse("audit log is append-only")),
+    "audit_no_truncate": ("audit", "BEFORE TRUNCATE", "STATEMENT", _refuse("audit log is append-only")),
+    # the writers' lock again, so a writer that did not take it still cannot fork the chain; then
+    # (each statement of a trigger function sees what committed before it) the last record
+    "audit_chained": ("audit", "BEFORE INSERT", "ROW",
+                      f"PERFORM pg_advisory_xact_lock(hashtextextended('{LOCK}', 0)); "
+                      "IF EXISTS (SELECT 1 FROM audit WHERE id >= NEW.id) THEN "
+                      + _refuse("audit records cannot be replaced") + " END IF; "
+                      f"IF NEW.prev_hash IS DISTINCT FROM {_LAST_HASH} THEN "
+                      + _refuse("an audit record must chain to the last one") + " END IF; RETURN NEW;"),
+    "audit_keep": ("audit", "BEFORE DELETE", "ROW",
+                   f"IF OLD.at >= {_PG_CUTOFF} OR OLD.id > coalesce((SELECT last_id FROM chain_anchor "
+                   "WHERE one = 1), 0) THEN " + _refuse("audit records are kept for the retention period, "
+                                                       "and go oldest first behind the anchor")
+                   + " END IF; RETURN OLD;"),
+    "retention_no_delete": ("retention", "BEFORE DELETE", "ROW", _refuse("the retention period cannot be removed")),
+    "retention_no_truncate": ("retention", "BEFORE TRUNCATE", "STATEMENT",
+                              _refuse("the retention period cannot be removed")),
+    "retention_once": ("retention", "BEFORE INSERT", "ROW",
+                       "IF EXISTS (SELECT 1 FROM retention) THEN "
+                       + _refuse("the retention period cannot be replaced") + " END IF; RETURN NEW;"),
+    "retention_no_shorter": ("retention", "BEFORE UPDATE", "ROW",
+                             "IF NEW.days < OLD.days OR NEW.one IS DISTINCT FROM OLD.one THEN "
+                             + _refuse("retention can only grow here") + " END IF; RETURN NEW;"),
+    "anchor_no_delete": ("chain_anchor", "BEFORE DELETE", "ROW", _refuse("the chain anchor cannot be removed")),
+    "anchor_no_truncate": ("chain_anchor", "BEFORE TRUNCATE", "STATEMENT",
+                           _refuse("the chain anchor cannot be removed")),
+    "anchor_once": ("chain_anchor", "BEFORE INSERT", "ROW",
+                    "IF EXISTS (SELECT 1 FROM chain_anchor) OR NEW.hash IS DISTINCT FROM (SELECT hash FROM audit "
+                    f"WHERE id = NEW.last_id AND at < {_PG_CUTOFF}) THEN "
+                    + _refuse("the anchor names a released record") + " END IF; RETURN NEW;"),
+    "anchor_forward": ("chain_anchor", "BEFORE UPDATE", "ROW",
+                       "IF NEW.last_id <= OLD.last_id OR NEW.one IS DISTINCT FROM OLD.one OR NEW.hash IS DISTINCT "
+                       f"FROM (SELECT hash FROM audit WHERE id = NEW.last_id AND at < {_PG_CUTOFF}) THEN "
+                       + _refuse("the anchor only moves forward, to a released record") + " END IF; RETURN NEW;"),
+}
+
+
+def pg_function_source(body: str) -> str:
+    return f" BEGIN {body} END "
+
+
+PG_SCHEMA = """
+CREATE TABLE audit (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at TEXT COLLATE "C" NOT NULL, account TEXT NOT NULL,
+    address TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_account ON audit (account, action, at);
+CREATE TABLE retention (one INTEGER PRIMARY KEY CHECK (one = 1), days INTEGER NOT NULL CHECK (days >= 1));
+CREATE TABLE chain_anchor (one INTEGER PRIMARY KEY CHECK (one = 1), last_id BIGINT NOT NULL, hash TEXT NOT NULL);
+""" + "".join(
+    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT "
+    f"AS $${pg_function_source(body)}$$;\n"
+    f"CREATE TRIGGER {name} {when} ON {table} FOR EACH {level} EXECUTE FUNCTION {name}();\n"
+    for name, (table, when, level, body) in PG_TRIGGERS.items())
+
+# the web role appends and reads; it deletes and moves the anchor only as the triggers allow (what
+# retention released); it cannot update a record, truncate, or touch the triggers (not the owner)
+SCHEMA = stores.Schema("audit", STEPS, [PG_SCHEMA], rights={
+    "audit": "SELECT, INSERT, DELETE", "retention": "SELECT, INSERT, UPDATE",
+    "chain_anchor": "SELECT, INSERT, UPDATE"})
 
 
 def chain_hash(prev_hash: str, record: dict) -> str:
@@ -159,25 +239,26 @@ class Verdict:
 
 
 class AuditLog:
-    def __init__(self, path: Path, retention_days: int = 180):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, where: Path | str | stores.Database, retention_days: int = 180):
+        """`where`: a SQLite file, or a postgresql:// URL (cockpit.stores.open)."""
+        self.db = stores.open(where)
         self.configured_days = int(retention_days)
-        with closing(self._connect()) as con:
-            stores.migrate(con, STEPS, f"audit log {self.path}")
-            with stores.transaction(con):
+        self.db.migrate(SCHEMA)
+        with self.db.connection() as con:
+            stored = con.execute("SELECT days FROM retention").fetchone()
+            if stored is not None and stored[0] >= self.configured_days:
+                return                          # as it should be: nothing to write (a reader's role)
+            with con.transaction():
+                con.lock(LOCK)
                 stored = con.execute("SELECT days FROM retention").fetchone()
                 if stored is None:
                     con.execute("INSERT INTO retention VALUES (1, ?)", (self.configured_days,))
                 elif self.configured_days > stored[0]:
                     con.execute("UPDATE retention SET days = ?", (self.configured_days,))
 
-    def _connect(self) -> sqlite3.Connection:
-        return stores.connect(self.path)
-
     @property
     def retention_days(self) -> int:
-        with closing(self._connect()) as con:
+        with self.db.connection() as con:
             return con.execute("SELECT days FROM retention").fetchone()[0]
 
     # -- writing ----------------------------------------------------------------------
@@ -185,7 +266,7 @@ class AuditLog:
                note: str = "") -> None:
         """Append a record. `detail` is written by the server; `note` is text a person typed (a
         reason, a search) and `target` may be what a browser named: both are cleaned first."""
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
             self._append(con, account, address, action, target, detail, note)
 
     def record_capped(self, account: str, address: str, action: str, cap: int, since: dt.datetime,
@@ -194,7 +275,8 @@ class AuditLog:
         `since`; counted and written in one transaction, so a burst of parallel requests cannot
         all pass the count before any is written. Returns whether it was recorded."""
         at = since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
+            con.lock(LOCK)
             done = con.execute("SELECT count(*) FROM audit WHERE account = ? AND action = ? AND at >= ?",
                                (account, action, at)).fetchone()[0]
             if done >= cap:
@@ -210,6 +292,7 @@ class AuditLog:
         record = {"at": _now(), "account": str(account)[:64], "address": str(address)[:64], "action": action,
                   "target": clean_text(target, TARGET_CHARS),
                   "detail": _joined(str(detail), note)[:DETAIL_CHARS]}
+        con.lock(LOCK)
         prev = con.execute(f"SELECT {_LAST_HASH}").fetchone()[0]
         con.execute(f"INSERT INTO audit ({', '.join(FIELDS)}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (*(record[f] for f in FIELDS), prev, chain_hash(prev, record)))
@@ -219,10 +302,12 @@ class AuditLog:
         configured period), oldest first; returns how many records went."""
         days = max(self.retention_days, self.configured_days)
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-        with closing(self._connect()) as con, stores.transaction(con):
+        with self.db.transaction() as con:
+            con.lock(LOCK)
             young = con.execute("SELECT min(id) FROM audit WHERE at >= ?", (cutoff,)).fetchone()[0]
-            last = con.execute("SELECT id, hash FROM audit WHERE id < coalesce(?, 1e18) ORDER BY id DESC LIMIT 1",
-                               (young,)).fetchone()
+            last = (con.execute("SELECT id, hash FROM audit WHERE id < ? ORDER BY id DESC LIMIT 1", (young,))
+                    if young is not None else
+                    con.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")).fetchone()
             if last is None:
                 return 0
             if con.execute("UPDATE chain_anchor SET last_id = ?, hash = ?", last).rowcount == 0:
@@ -233,7 +318,7 @@ class AuditLog:
     def count_since(self, account: str, action: str, since: dt.datetime) -> int:
         """How many `action` records `account` has left since `since` (an aware datetime)."""
         at = since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-        with closing(self._connect()) as con:
+        with self.db.connection() as con:
             return con.execute("SELECT count(*) FROM audit WHERE account = ? AND action = ? AND at >= ?",
                                (account, action, at)).fetchone()[0]
 
@@ -247,15 +332,16 @@ class AuditLog:
             params.append(account)
         sql = ("SELECT id, at, account, address, action, target, detail FROM audit"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?")
-        with closing(self._connect()) as con:
-            return pd.read_sql_query(sql, con, params=[*params, int(limit)])
+        with self.db.connection() as con:
+            cur = con.execute(sql, [*params, int(limit)])
+            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
     def verify(self, head: str | None = None) -> Verdict:
         """Walk the chain from the anchor: every record must name the hash of the one before it
         and hash to what it carries; the triggers must be the ones this release writes; and a
         chain head exported earlier (`head`) must still be in the chain."""
-        with closing(self._connect()) as con:
-            triggers = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        with self.db.connection() as con:
+            missing = self._unprotected(con)
             anchor = con.execute("SELECT last_id, hash FROM chain_anchor").fetchone()
             rows = con.execute(f"SELECT id, {', '.join(FIELDS)}, prev_hash, hash FROM audit ORDER BY id")
             prev, prev_id, count, seen_head = (anchor[1] if anchor else GENESIS), None, 0, head is None
@@ -269,9 +355,22 @@ class AuditLog:
                     return Verdict(False, count, prev, prev_id, f"记录 {rid}：内容与其哈希不符（记录被改动）")
                 seen_head = seen_head or digest == head
                 prev, prev_id, count = digest, rid, count + 1
-        missing = [n for n, body in TRIGGERS.items() if triggers.get(n) != f"CREATE TRIGGER {n} {body}"]
         if missing:
             return Verdict(False, count, prev, prev_id, f"保护触发器缺失或被改动：{'、'.join(missing)}")
         if not seen_head:
             return Verdict(False, count, prev, prev_id, f"先前导出的链头 {head} 已不在链中（其后的记录被删除或改写）")
         return Verdict(True, count, prev, prev_id)
+
+    @staticmethod
+    def _unprotected(con: stores.Connection) -> list[str]:
+        """The guarding triggers that are missing, changed or (PostgreSQL) disabled."""
+        if con.dialect == "sqlite":
+            found = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+            return [n for n, body in TRIGGERS.items() if found.get(n) != f"CREATE TRIGGER {n} {body}"]
+        found = {name: (table, enabled, function, source) for name, table, enabled, function, source in con.execute(
+            "SELECT t.tgname, c.relname, t.tgenabled, p.proname, p.prosrc FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal AND c.relname IN ('audit', 'retention', 'chain_anchor') "
+            "AND pg_table_is_visible(c.oid)").fetchall()}
+        return [n for n, (table, _, _, body) in PG_TRIGGERS.items()
+                if found.get(n) != (table, "O", n, pg_function_source(body))]

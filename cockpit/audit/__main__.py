@@ -6,20 +6,23 @@ released.
     python -m cockpit.audit verify --head HASH   # that exported head must still be in the chain
     python -m cockpit.audit purge
 
-The log is COCKPIT_AUDIT (default data/audit.sqlite), or --audit."""
+The log is in COCKPIT_DATABASE_URL's database when that is set, else the file COCKPIT_AUDIT
+(default data/audit.sqlite); --audit names a file or a postgresql:// URL instead."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from cockpit import stores
 from cockpit.audit import AuditLog
 
 
 def main(argv=None) -> int:
     from cockpit.config import Settings
     parser = argparse.ArgumentParser(prog="python -m cockpit.audit", description="审计日志：校验、链头、清理")
-    parser.add_argument("--audit", type=Path, help="审计日志文件 (env COCKPIT_AUDIT, default data/audit.sqlite)")
+    parser.add_argument("--audit", help="审计日志文件或 postgresql:// 数据库 (env COCKPIT_DATABASE_URL, "
+                                        "else COCKPIT_AUDIT, default data/audit.sqlite)")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="校验哈希链；链断开时退出码 1 并指出位置")
     verify.add_argument("--head", help="先前导出的链头哈希：须仍在链中")
@@ -27,7 +30,8 @@ def main(argv=None) -> int:
     sub.add_parser("purge", help="删除超过保存期限的记录")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    log = AuditLog(args.audit or settings.audit, settings.audit_retention_days)
+    where = args.audit or settings.store("audit")
+    log = AuditLog(where if stores.is_url(where) else Path(where), settings.audit_retention_days)
     if args.command == "purge":
         print(f"已删除 {log.purge()} 条超过保存期限（{log.retention_days} 天）的记录")
         return 0

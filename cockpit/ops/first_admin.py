@@ -20,8 +20,9 @@ def has_accounts() -> bool:
 
 
 def setup_page() -> Response:
-    store = current_app.config["COCKPIT_ACCOUNTS"].path
-    return Response(_PAGE.format(command=html.escape(COMMAND), store=html.escape(store.name)),
+    store = current_app.config["COCKPIT_ACCOUNTS"].db
+    name = store.path.name if store.dialect == "sqlite" else "PostgreSQL"
+    return Response(_PAGE.format(command=html.escape(COMMAND), store=html.escape(name)),
                     status=503, mimetype="text/html")
 
 

@@ -6,18 +6,11 @@ counts each client, not the proxy: clients come from 127.0.0.2 and 127.0.0.3 (Li
 whole 127/8 to the loopback), nginx from 127.0.0.1."""
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import http.cookies
-import ipaddress
 import json
-import os
 import re
-import shutil
-import socket
 import ssl
-import subprocess
-import time
 import urllib.parse
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,69 +18,15 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.conftest import LOCAL_HOSTS, screenshot, under_csp
-from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port
+from tests.cockpit_process import TEST_PASSWORD, cockpit_process
+from tests.nginx import nginx_in_front
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "nginx" / "cockpit.conf"
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made here (cryptography is a requirement)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    crt, pem = folder / "cockpit.crt", folder / "cockpit.key"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-    pem.chmod(0o600)
-    return crt, pem
-
-
-def site_for_test(app_port: int, http_port: int, https_port: int, crt: Path, key: Path) -> str:
-    """The kit's site file with this test's ports and certificate: each line the kit asks a
-    centre to edit is replaced, and must be there exactly once (a changed kit fails here)."""
-    text = SITE.read_text(encoding="utf-8")
-    for old, new in (("listen 80;", f"listen 127.0.0.1:{http_port};"),
-                     ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-                     ("ssl_certificate /etc/cockpit/tls/cockpit.crt;", f"ssl_certificate {crt};"),
-                     ("ssl_certificate_key /etc/cockpit/tls/cockpit.key;", f"ssl_certificate_key {key};"),
-                     ("server 127.0.0.1:8050;", f"server 127.0.0.1:{app_port};")):
-        assert text.count(old) == 1, f"the kit's site file no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def _wait_port(port: int, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("nginx stopped:\n" + (log.read_text() if log.exists() else ""))
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("nginx did not listen:\n" + (log.read_text() if log.exists() else ""))
 
 
 @pytest.fixture(scope="module")
 def behind(tiny_warehouse, key_file, role_accounts, tmp_path_factory):
     """(https base URL, http base URL, the cockpit's folder): nginx in front of the cockpit."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        pytest.fail("Debian's nginx is not installed: run the README's test command (make test)")
     from etl.vault import vault_key_path
     home = tmp_path_factory.mktemp("behind-nginx")
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
@@ -95,42 +34,9 @@ def behind(tiny_warehouse, key_file, role_accounts, tmp_path_factory):
            "COCKPIT_SECURE_COOKIES": "1", "COCKPIT_AUDIT": str(home / "audit.sqlite"),
            "COCKPIT_ACCESS_LOG": str(home / "access.log"), "COCKPIT_REFRESH_SECONDS": "3600",
            "COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file))}
-    with cockpit_process(tiny_warehouse, accounts=accounts, env=env) as app_url:
-        app_port = urlparse(app_url).port
-        http_port, https_port = free_port(), free_port()
-        crt, key = _certificate(home)
-        (home / "site.conf").write_text(site_for_test(app_port, http_port, https_port, crt, key), encoding="utf-8")
-        temp = home / "temp"
-        temp.mkdir()
-        (home / "nginx.conf").write_text(f"""
-{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-pid {home}/nginx.pid;
-error_log {home}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {home}/nginx-access.log;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {home}/site.conf;
-}}
-""", encoding="utf-8")
-        checked = subprocess.run([nginx, "-t", "-p", str(home), "-e", str(home / "error.log"),
-                                  "-c", str(home / "nginx.conf")], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        proc = subprocess.Popen([nginx, "-p", str(home), "-e", str(home / "error.log"), "-c",
-                                 str(home / "nginx.conf"), "-g", "daemon off;"])
-        try:
-            _wait_port(https_port, proc, home / "error.log")
-            yield f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}", home
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with cockpit_process(tiny_warehouse, accounts=accounts, env=env) as app_url, \
+            nginx_in_front([urlparse(app_url).port], home) as (https, http):
+        yield https, http, home
 
 
 class Client:

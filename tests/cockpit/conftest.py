@@ -19,11 +19,23 @@ UPDATE = "/_dash-update-component"
 @pytest.fixture(scope="session")
 def world(tiny_warehouse, key_file, tmp_path_factory):
     """The app, and one account per kind of role on real areas of the tiny warehouse."""
-    home = tmp_path_factory.mktemp("auth")
+    return make_world(tiny_warehouse, key_file, tmp_path_factory.mktemp("auth"))
+
+
+@pytest.fixture(scope="session")
+def pg_world(tiny_warehouse, key_file, tmp_path_factory, postgres_url):
+    """The same with the accounts, sessions and audit log in PostgreSQL (COCKPIT_DATABASE_URL)."""
+    from tests.servers import fresh_database
+    with fresh_database(postgres_url) as url:
+        yield make_world(tiny_warehouse, key_file, tmp_path_factory.mktemp("auth-pg"), database_url=url)
+
+
+def make_world(tiny_warehouse, key_file, home, **settings):
     app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
                               audit=home / "audit.sqlite", labels=home / "labels.sqlite",
                               secret_key_file=home / "session.key",
-                              vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR))
+                              vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR,
+                              **settings))
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
     first = {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
                               [lvl]).fetchall()[0][0] for lvl in ("district", "street", "community", "grid")}

@@ -1,16 +1,18 @@
-"""The account store on its own SQLite file: passwords, lockout, one answer to every refused
-sign-in, server-side sessions, and the upgrade of a store written before schema versions."""
+"""The account store, on its own SQLite file and in PostgreSQL (`state`, tests/conftest.py):
+passwords, lockout, one answer to every refused sign-in, server-side sessions, a burst of
+parallel failures counted exactly, and the upgrade of a store written before schema versions."""
 import hashlib
 import sqlite3
+import threading
 
 import pytest
 
-from cockpit import stores
+from cockpit.stores import sqlite as sqlite_store
 from cockpit.accounts import Account
 from cockpit.accounts.passwords import hash_password, verify_password
 from cockpit.accounts.sessions import TOUCH_SECONDS, Lifetime
-from cockpit.accounts.store import (LOCK_MINUTES, MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, REFUSED, STEPS,
-                                    AccountStore)
+from cockpit.accounts.store import (LOCK_MINUTES, MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, REFUSED, SCHEMA,
+                                    STEPS, AccountStore)
 
 PW = "a-long-password"
 LIFE = Lifetime(idle_seconds=30 * 60, absolute_seconds=8 * 3600)
@@ -22,8 +24,8 @@ def test_passwords_are_salted_scrypt_hashes():
     assert verify_password(PW, a) and not verify_password("wrong", a) and not verify_password(PW, None)
 
 
-def test_lockout_ends_after_its_time(tmp_path):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_lockout_ends_after_its_time(state):
+    store = AccountStore(state("accounts"))
     store.add("u1", "专职网格员", "220204001001001", PW)
     t = 1_000_000.0
     for i in range(MAX_FAILURES):
@@ -33,8 +35,8 @@ def test_lockout_ends_after_its_time(tmp_path):
     assert later.account == Account("u1", "专职网格员", "220204001001001")
 
 
-def test_one_address_guessing_many_accounts_is_throttled(tmp_path):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_one_address_guessing_many_accounts_is_throttled(state):
+    store = AccountStore(state("accounts"))
     store.add("u1", "社区书记", "220204001001", PW)
     for i in range(MAX_FAILURES_PER_ADDRESS):
         store.sign_in(f"nobody{i}", "x", "10.0.0.9", now=2_000_000.0 + i)
@@ -42,11 +44,11 @@ def test_one_address_guessing_many_accounts_is_throttled(tmp_path):
     assert store.sign_in("u1", PW, "10.0.0.10", now=2_000_100.0).account is not None
 
 
-def test_every_refused_sign_in_gets_one_answer_after_the_same_work(tmp_path, monkeypatch):
+def test_every_refused_sign_in_gets_one_answer_after_the_same_work(state, monkeypatch):
     """Unknown name, wrong password, locked (right or wrong password), disabled, no password yet:
     the same words, and exactly one scrypt hash each, so neither the answer nor its time tells
     whether the name exists. (The work is counted, not timed: a timing test would be flaky.)"""
-    store = AccountStore(tmp_path / "a.sqlite")
+    store = AccountStore(state("accounts"))
     for account_id in ("known", "locked", "disabled"):
         store.add(account_id, "社区书记", "220204001001", PW)
     store.set_status("disabled", "停用")
@@ -67,8 +69,8 @@ def test_every_refused_sign_in_gets_one_answer_after_the_same_work(tmp_path, mon
     assert store.sign_in("known", PW, "10.0.3.1").account is not None and len(calls) == 1
 
 
-def test_disable_reset_and_import(tmp_path):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_disable_reset_and_import(state, tmp_path):
+    store = AccountStore(state("accounts"))
     store.add("u1", "街道管理员", "220204001", PW)
     store.set_status("u1", "停用")
     assert store.sign_in("u1", PW, "ip").account is None and store.get("u1").status == "停用"
@@ -87,8 +89,8 @@ def test_disable_reset_and_import(tmp_path):
 
 
 @pytest.mark.parametrize("change", ["disable", "reset", "password", "lock-status"])
-def test_an_account_change_ends_all_its_sessions(tmp_path, change):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_an_account_change_ends_all_its_sessions(state, change):
+    store = AccountStore(state("accounts"))
     store.add("u1", "街道管理员", "220204001", PW)
     store.add("u2", "街道管理员", "220204002", PW)
     tokens = [store.sessions.start("u1", LIFE) for _ in range(3)]
@@ -101,8 +103,8 @@ def test_an_account_change_ends_all_its_sessions(tmp_path, change):
     assert store.sessions.account_of(other, LIFE) == "u2"
 
 
-def test_a_session_ends_when_idle_and_at_its_absolute_lifetime(tmp_path):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_a_session_ends_when_idle_and_at_its_absolute_lifetime(state):
+    store = AccountStore(state("accounts"))
     store.add("u1", "街道管理员", "220204001", PW)
     t0 = 3_000_000.0
     idle = store.sessions.start("u1", LIFE, now=t0)
@@ -117,12 +119,39 @@ def test_a_session_ends_when_idle_and_at_its_absolute_lifetime(tmp_path):
     assert store.sessions.account_of(polled, LIFE, now=t0 + LIFE.absolute_seconds) is None
 
 
-def test_the_store_keeps_no_session_token(tmp_path):
-    store = AccountStore(tmp_path / "a.sqlite")
+def test_the_store_keeps_no_session_token(state):
+    store = AccountStore(state("accounts"))
     store.add("u1", "街道管理员", "220204001", PW)
     token = store.sessions.start("u1", LIFE)
-    assert token.encode() not in (tmp_path / "a.sqlite").read_bytes() + _wal(tmp_path / "a.sqlite")
+    with store.db.connection() as con:
+        kept = repr([con.execute(f"SELECT * FROM {t}").fetchall() for t in ("accounts", "sessions")])
+    assert store.sessions.account_of(token, LIFE) == "u1" and token not in kept
+    if state.dialect == "sqlite":                   # nor anywhere in the file (a freed page, the log)
+        assert token.encode() not in store.db.path.read_bytes() + _wal(store.db.path)
     assert store.sessions.account_of(token + "x", LIFE) is None and store.sessions.account_of(None, LIFE) is None
+
+
+def test_a_burst_of_wrong_passwords_is_counted_exactly(state):
+    """Parallel sign-ins (threads, each its own connection; in PostgreSQL as from several web
+    servers) each count: the fifth failure locks the account, the twentieth throttles the address."""
+    store = AccountStore(state("accounts"))
+    store.add("target", "街道管理员", "220204001", PW)
+    start, t = threading.Barrier(12), 5_000_000.0
+
+    def guess(i):
+        start.wait()
+        store.sign_in("target" if i < 4 else f"nobody{i}", "wrong", "10.9.9.9", now=t + i / 100)
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [r[6] for r in store.list() if r[0] == "target"] == [4]            # four failures, not fewer
+    assert store.sign_in("target", "wrong", "10.9.9.8", now=t + 1).account is None
+    assert store.sign_in("target", PW, "10.9.9.7", now=t + 2).account is None  # the fifth locked it
+    for i in range(MAX_FAILURES_PER_ADDRESS - 12):
+        store.sign_in(f"other{i}", "wrong", "10.9.9.9", now=t + 3)
+    assert "次数过多" in store.sign_in("target", PW, "10.9.9.9", now=t + 4).refused
 
 
 def _wal(path):
@@ -163,15 +192,22 @@ def test_a_store_from_before_schema_versions_is_upgraded_and_keeps_its_accounts(
     assert len(store.list()) == 2
 
 
-def test_a_store_from_a_newer_release_is_refused(tmp_path):
-    path = tmp_path / "new.sqlite"
-    AccountStore(path)
-    with sqlite3.connect(path) as con:
-        con.execute(f"PRAGMA user_version = {len(STEPS) + 1}")
+def test_a_store_from_a_newer_release_is_refused(state):
+    store = AccountStore(state("accounts"))
+    set_version(store.db, "accounts", len(SCHEMA.steps(state.dialect)) + 1)
     with pytest.raises(RuntimeError, match="newer"):
-        AccountStore(path)
+        AccountStore(state("accounts"))
+
+
+def set_version(db, store: str, version: int) -> None:
+    """What a later release would leave: the store's schema version (SQLite's in the file)."""
+    with db.connection() as con:
+        if db.dialect == "sqlite":
+            con.execute(f"PRAGMA user_version = {version}")
+        else:
+            con.execute("UPDATE cockpit_schema SET version = ? WHERE store = ?", (version, store))
 
 
 def test_statements_keep_a_trigger_whole():
     script = "CREATE TABLE t (x); CREATE TRIGGER k BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END; -- end\n"
-    assert [s.split()[1] for s in stores.statements(script)] == ["TABLE", "TRIGGER", "end"]
+    assert [s.split()[1] for s in sqlite_store.statements(script)] == ["TABLE", "TRIGGER", "end"]

@@ -62,7 +62,7 @@ def api(world, tiny_warehouse, tmp_path_factory):
               "department": store.add("department", streets[0], department),
               "revoked": store.add("revoked", "220204"), "expired": store.add("expired", "220204")}
     store.revoke("revoked")
-    with sqlite3.connect(store.path) as db:
+    with sqlite3.connect(store.db.path) as db:
         db.execute("UPDATE tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE name = 'expired'")
     yield {"app": app, "client": app.server.test_client(), "tokens": tokens, "streets": streets,
            "community": community, "department": department, "con": con, "home": home}

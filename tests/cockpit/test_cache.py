@@ -47,6 +47,31 @@ def test_a_repeat_is_served_from_the_cache(tiny_warehouse, counted):
     assert len(counted) > asked
 
 
+def test_requests_asking_at_once_compute_a_view_once(tiny_warehouse, counted):
+    """Every screen asks at once (just after a publish every key is new): one request computes,
+    the others wait for it and read the cache."""
+    import threading
+    app = create_app(Settings(warehouse=tiny_warehouse))
+    from cockpit.pages import screen
+    cache.clear()
+    _call(app, screen.refresh_overview, 0)
+    alone = len(counted)
+    cache.clear()
+    counted.clear()
+    start, answers = threading.Barrier(8), []
+
+    def ask(tick):
+        start.wait()
+        answers.append(repr(_call(app, screen.refresh_overview, tick)))
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 8 and len(set(answers)) == 1
+    assert 0 < len(counted) == alone
+
+
 def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, counted, monkeypatch):
     db = tmp_path / "one.duckdb"
     shutil.copy(served_db(tiny_warehouse), db)
@@ -103,3 +128,28 @@ def test_filter_choices_and_polygons_are_read_once(tiny_warehouse, counted):
             first = geometry._layer(wh, layer, CITY.code, variant)
             asked = len(counted)
             assert geometry._layer(wh, layer, CITY.code, variant) == first and len(counted) == asked
+
+
+def test_with_redis_a_view_computed_on_one_server_is_served_by_another(tiny_warehouse, redis_url, tmp_path,
+                                                                      counted):
+    """COCKPIT_CACHE_URL: two apps (as two web servers) on one Redis; what one computed, the other
+    serves without asking the warehouse; another scope or generation still misses."""
+    import redis
+    from cockpit.cache import KEY_PREFIX
+    from cockpit.pages import screen
+
+    def server(name):
+        return create_app(Settings(warehouse=tiny_warehouse, cache_url=redis_url, accounts=tmp_path / f"{name}.a",
+                                   audit=tmp_path / f"{name}.audit", secret_key_file=tmp_path / "session.key"))
+    one, other = server("one"), server("other")
+    try:
+        with one.server.app_context():
+            cache.clear()
+        first = _call(one, screen.refresh_overview, 0)
+        asked = len(counted)
+        assert asked > 0 and redis.Redis.from_url(redis_url).keys(KEY_PREFIX + "*")
+        again = _call(other, screen.refresh_overview, 1)
+        assert len(counted) == asked and repr(again) == repr(first)
+    finally:
+        with one.server.app_context():
+            cache.clear()

@@ -3,7 +3,6 @@ where, and what the frame gives the browser for the rotation. The rotation itsel
 a server restart under a real browser: tests/browser/test_kiosk.py."""
 import io
 import re
-import sqlite3
 import time
 
 import dash
@@ -13,7 +12,8 @@ from hypothesis import given, strategies as st
 from cockpit import create_app
 from cockpit.accounts import KINDS, WALL_PAGES, Account, check_wall_pages
 from cockpit.accounts.sessions import TOUCH_SECONDS, lifetime
-from cockpit.accounts.store import STEPS, AccountStore
+from cockpit import stores
+from cockpit.accounts.store import PG_STEPS, STEPS, AccountStore
 from cockpit.config import Settings
 from tests.cockpit.conftest import PASSWORD, login, post
 
@@ -80,7 +80,7 @@ def _pages():
     return [p["path"] for p in dash.page_registry.values()]
 
 
-# -- sessions in the store --------------------------------------------------------------------
+# -- sessions in the store, in SQLite and in PostgreSQL (`state`, tests/conftest.py) -----------
 
 SETTINGS = Settings()
 
@@ -90,8 +90,8 @@ def _life(kind):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = AccountStore(tmp_path / "a.sqlite")
+def store(state):
+    s = AccountStore(state("accounts"))
     s.add("wall", "大屏终端", "220204", PASSWORD)
     s.add("person", "街道管理员", "220204001", PASSWORD)
     return s
@@ -148,8 +148,8 @@ def test_another_sign_in_forgets_expired_sessions_by_their_own_lifetime(store):
 
 
 def _stored(store):
-    with sqlite3.connect(store.path) as con:
-        return [r[0] for r in con.execute("SELECT token_hash FROM sessions")]
+    with store.db.connection() as con:
+        return [r[0] for r in con.execute("SELECT token_hash FROM sessions").fetchall()]
 
 
 def test_live_sessions_are_listed_and_ended_by_id_or_account(store):
@@ -172,26 +172,41 @@ def test_live_sessions_are_listed_and_ended_by_id_or_account(store):
     assert store.sessions.end_of("person") == 1 and store.sessions.live(_life) == []
 
 
-def test_a_store_of_the_release_before_addresses_is_upgraded_and_keeps_its_sessions(tmp_path):
-    path = tmp_path / "a.sqlite"
-    con = sqlite3.connect(path, isolation_level=None)
-    from cockpit import stores
-    stores.migrate(con, STEPS[:2], "test")              # the file as the release before wrote it
-    con.execute("INSERT INTO accounts (account_id, role, area) VALUES ('person', '街道管理员', '220204001')")
-    con.execute("INSERT INTO sessions VALUES ('h', 'person', ?, ?)", (time.time(), time.time()))
-    con.close()
-    store = AccountStore(path)
+def test_a_store_of_the_release_before_addresses_is_upgraded_and_keeps_its_sessions(state):
+    before = stores.open(state("accounts"))             # the store as the release before wrote it
+    assert before.migrate(stores.Schema("accounts", STEPS[:2], PG_STEPS[:1])) < len(STEPS)
+    with before.transaction() as con:
+        con.execute("INSERT INTO accounts (account_id, role, area) VALUES ('person', '街道管理员', '220204001')")
+        con.execute("INSERT INTO sessions VALUES ('h', 'person', ?, ?)", (time.time(), time.time()))
+    store = AccountStore(state("accounts"))
     assert [(s.account_id, s.address) for s in store.sessions.live(_life)] == [("person", "")]
+    assert store.sessions.start("person", _life, address="10.0.0.7")
 
 
 # -- through the app: the gate, the cookie, the frame -----------------------------------------
 
 @pytest.fixture(scope="module")
 def wall_app(tiny_warehouse, tmp_path_factory):
-    home = tmp_path_factory.mktemp("kiosk")
+    return _wall_app(tiny_warehouse, tmp_path_factory.mktemp("kiosk"))
+
+
+@pytest.fixture(scope="module")
+def pg_wall_app(tiny_warehouse, tmp_path_factory, postgres_url):
+    """The same with the sessions in PostgreSQL (COCKPIT_DATABASE_URL)."""
+    from tests.servers import fresh_database
+    with fresh_database(postgres_url) as url:
+        yield _wall_app(tiny_warehouse, tmp_path_factory.mktemp("kiosk-pg"), database_url=url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_wall_app(request):
+    return request.getfixturevalue("wall_app" if request.param == "sqlite" else "pg_wall_app")
+
+
+def _wall_app(tiny_warehouse, home, **settings):
     app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
                               audit=home / "audit.sqlite", secret_key_file=home / "session.key",
-                              kiosk_pages=("/", "warning", "/incident/")))
+                              kiosk_pages=("/", "warning", "/incident/"), **settings))
     store = app.server.config["COCKPIT_ACCOUNTS"]
     store.add("wall", "大屏终端", "220204", PASSWORD)
     store.add("person", "指挥长", "220204", PASSWORD)
@@ -252,7 +267,8 @@ def test_a_wall_s_rotation_is_not_audited_page_by_page_but_a_person_s_views_are(
     assert len(audit.recent(10, "login", "wall")) >= 1          # its sign-in is
 
 
-def test_a_wall_s_cookie_copied_to_another_machine_opens_nothing(wall_app):
+def test_a_wall_s_cookie_copied_to_another_machine_opens_nothing(any_wall_app):
+    wall_app = any_wall_app
     c = _wall_client(wall_app)
     copy = wall_app.server.test_client()
     copy.environ_base["REMOTE_ADDR"] = "10.20.30.99"
@@ -271,7 +287,8 @@ def test_a_wall_s_cookie_lasts_as_long_as_its_session(wall_app):
     assert expires - time.mktime(time.gmtime()) >= Settings().kiosk_session_days * 86400 - 120
 
 
-def test_a_wall_polling_for_days_stays_signed_in_a_person_does_not(wall_app, monkeypatch):
+def test_a_wall_polling_for_days_stays_signed_in_a_person_does_not(any_wall_app, monkeypatch):
+    wall_app = any_wall_app
     wall, person = _wall_client(wall_app), wall_app.server.test_client()
     assert login(person, "person", PASSWORD).status_code == 302
     real, offset = time.time, [0.0]
@@ -352,10 +369,12 @@ def _find(node, component_id, type_name=None):
     return None
 
 
-def test_the_command_lists_and_ends_sessions(tmp_path, monkeypatch, capsys):
+def test_the_command_lists_and_ends_sessions(state, tmp_path, monkeypatch, capsys):
     from cockpit.accounts.__main__ import main
-    path = tmp_path / "accounts.sqlite"
-    monkeypatch.setenv("COCKPIT_ACCOUNTS", str(path))
+    path = state("accounts")
+    monkeypatch.setenv("COCKPIT_ACCOUNTS", str(tmp_path / "accounts.sqlite"))
+    if state.dialect == "postgresql":
+        monkeypatch.setenv("COCKPIT_DATABASE_URL", path)
     monkeypatch.setattr("sys.stdin", io.StringIO("wall-password-1\n"))
     assert main(["add", "WALL01", "--role", "大屏终端", "--area", "220204", "--password-stdin"]) == 0
     store = AccountStore(path)

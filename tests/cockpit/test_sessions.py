@@ -1,10 +1,18 @@
 """Sessions held on the server: signing out, disabling, resetting or changing a password ends a
 session for every copy of its cookie, and a session ends when idle and at its absolute lifetime
-however often its page polls."""
+however often its page polls; with the sessions in SQLite and in PostgreSQL."""
 import time
+
+import pytest
 
 from cockpit.config import Settings
 from tests.cockpit.conftest import PASSWORD, client
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, world):
+    """The shared app (tests/cockpit/conftest.py), and its twin with the state in PostgreSQL."""
+    return world if request.param == "sqlite" else request.getfixturevalue("pg_world")
+
 
 COOKIE = "cockpit_session"
 ASK = "/_dash-dependencies"          # any signed-in request

@@ -4,7 +4,6 @@ tiny warehouse's warning tables; an area account sees only what its jurisdiction
 area, scrubbed, audited, seen by others in scope and counted in the precision by week."""
 import datetime as dt
 import shutil
-import sqlite3
 
 import duckdb
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
-from cockpit.labels import LabelError, LabelStore
+from cockpit.labels import SCHEMA, LabelError, LabelStore
 from etl import generations
 from etl.refresh import new_run_id
 from cockpit.scope import CITY, Scope
@@ -209,6 +208,12 @@ def test_incident_page_summaries(app, db):
 
 # --- 研判 labels ------------------------------------------------------------------------------
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_world(request, world):
+    """The shared app (tests/cockpit/conftest.py), and its twin with the state in PostgreSQL."""
+    return world if request.param == "sqlite" else request.getfixturevalue("pg_world")
+
+
 def _label(world, account, incident_id, label, note="", target=None):
     from cockpit.pages import warning as page
     return post(client(world, account), world, "warning-label-message",
@@ -217,7 +222,8 @@ def _label(world, account, incident_id, label, note="", target=None):
                  ("warning-label-note", "value"): note, ("warning-labels-version", "data"): 0})
 
 
-def test_a_label_is_stored_with_the_warehouse_area_scrubbed_audited_and_seen_in_scope(world, tiny_db):
+def test_a_label_is_stored_with_the_warehouse_area_scrubbed_audited_and_seen_in_scope(any_world, tiny_db):
+    world = any_world
     street = world["roles"]["street"][1]
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         mine = _incidents(con, street)
@@ -232,7 +238,7 @@ def test_a_label_is_stored_with_the_warehouse_area_scrubbed_audited_and_seen_in_
     history = store.history(street, incident["incident_id"])
     assert list(history["label"]) == ["确认"] and history["account"].iloc[0] == "street"
     assert "13812345678" not in history["note"].iloc[0] and "11010519491231002X" not in history["note"].iloc[0]
-    with sqlite3.connect(store.path) as con:
+    with store.db.connection() as con:
         stored_area = con.execute("SELECT area_code FROM labels WHERE incident_id = ?",
                                   [incident["incident_id"]]).fetchone()[0]
     assert stored_area == incident["area_code"]                    # from the warehouse, not the browser
@@ -251,7 +257,8 @@ def test_a_label_is_stored_with_the_warehouse_area_scrubbed_audited_and_seen_in_
     assert len(elsewhere) >= len(mine)
 
 
-def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refused(world, tiny_db):
+def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refused(any_world, tiny_db):
+    world = any_world
     street = world["roles"]["street"][1]
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         mine = _incidents(con, street)
@@ -276,20 +283,48 @@ def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refus
     assert status == 403
 
 
-def test_the_label_store_knows_its_schema_version(tmp_path):
-    store = LabelStore(tmp_path / "labels.sqlite")
-    assert store.latest("2202").empty and not (tmp_path / "labels.sqlite").exists()   # reading creates nothing
-    store.add("a", "220204001", "YJ1", "已处置", "done")
-    with sqlite3.connect(tmp_path / "labels.sqlite") as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
-        con.execute("PRAGMA user_version = 99")
-    with pytest.raises(LabelError, match="版本"):
-        LabelStore(tmp_path / "labels.sqlite").latest("2202")
+def test_the_label_store_knows_its_schema_version(state, tmp_path):
+    """In its SQLite file and in PostgreSQL (`state`, tests/conftest.py)."""
+    from tests.cockpit.test_accounts import set_version
+    if state.dialect == "sqlite":
+        store = LabelStore(state("labels"))
+        assert store.latest("2202").empty and not state("labels").exists()   # reading creates nothing
     with pytest.raises(LabelError):
-        LabelStore(tmp_path / "other.sqlite").add("a", "220204001", "YJ1", "maybe")
-    with pytest.raises(sqlite3.DatabaseError):                        # labels are only added
-        with sqlite3.connect(tmp_path / "labels.sqlite") as con:
+        LabelStore(state("labels")).add("a", "220204001", "YJ1", "maybe")
+    store = LabelStore(state("labels"))
+    store.add("a", "220204001", "YJ1", "已处置", "done")
+    with store.db.connection() as con:
+        with pytest.raises(store.db.IntegrityError):                   # labels are only added
             con.execute("UPDATE labels SET label = '误报'")
+        if state.dialect == "postgresql":
+            with pytest.raises(store.db.IntegrityError):
+                con.execute("TRUNCATE labels CASCADE")
+    assert store.db.migrate(SCHEMA) == 1
+    set_version(store.db, "warning_labels", 99)
+    with pytest.raises(LabelError, match="版本"):
+        LabelStore(state("labels")).latest("2202")
+
+
+def test_labels_are_seen_in_scope_latest_first_and_counted_by_week(state):
+    store = LabelStore(state("labels"))
+    other = LabelStore(state("labels"))                 # another web server on the same store
+    first = store.add("a", "220204001", "YJ1", "误报", "电话 13812345678", seen_from=["220204001001001"])
+    assert "13812345678" not in first["note"] and first["id"] >= 1
+    second = other.add("b", "220204001", "YJ1", "确认")
+    store.add("c", "220205001", "YJ2", "确认")
+    store.add("a", "220204001", "YJ1", "误报", target_kind="alert", target_id="A1")
+    assert second["id"] > first["id"]
+    history = store.history("220204", "YJ1")
+    assert list(history["account"]) == ["a", "b", "a"] and list(history["target_kind"]) == ["alert", "incident",
+                                                                                        "incident"]
+    assert store.history("220205", "YJ1").empty                  # another street sees nothing of it
+    assert not store.history("220204001001001", "YJ1").empty     # its grid does
+    latest = other.latest("2202")
+    assert dict(zip(latest["incident_id"], latest["label"])) == {"YJ1": "确认", "YJ2": "确认"}
+    weekly = store.precision_by_week("220204")
+    assert (weekly["marked"].sum(), weekly["real"].sum(), weekly["false"].sum()) == (2, 1, 1)
+    with pytest.raises(LabelError):
+        store.add("a", "2202'; --", "YJ3", "确认")
 
 
 def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):

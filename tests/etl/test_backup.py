@@ -1,7 +1,8 @@
 """`python -m etl backup` and `restore`: a backup restored into an empty folder serves the same
 numbers to the same accounts; checksums are checked before anything is written; nothing that
 exists is overwritten without --force; SQLite stores are copied consistently while written; a
-store registered in warehouse/state.py is backed up with no other change."""
+store registered in warehouse/state.py is backed up with no other change; the state in
+PostgreSQL is dumped and restored with its audit chain and its protections."""
 import http.cookiejar
 import json
 import os
@@ -16,6 +17,7 @@ import pytest
 
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
+from cockpit.labels import LabelStore
 from etl import backup as bk
 from etl import generations
 from etl.vault import vault_key_path
@@ -29,7 +31,7 @@ def _env(home: Path, warehouse: Path, key_file: Path, settings: Path | None = No
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
     return {**env, "COCKPIT_WAREHOUSE": str(warehouse), "COCKPIT_PSEUDONYM_KEY_FILE": str(key_file),
             "COCKPIT_ACCOUNTS": str(home / "accounts.sqlite"), "COCKPIT_AUDIT": str(home / "audit.sqlite"),
-            "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"),
+            "COCKPIT_SECRET_KEY_FILE": str(home / "session.key"), "COCKPIT_LABELS": str(home / "warning_labels.sqlite"),
             **({"COCKPIT_WARNING_SETTINGS": str(settings)} if settings else {})}
 
 
@@ -47,6 +49,7 @@ def origin(tiny_warehouse, key_file, tmp_path):
     store.add("T-ADMIN", "区级管理员", "2202", TEST_PASSWORD)
     store.add("ZH000001", "街道管理员", "220204001", "another-password")
     AuditLog(home / "audit.sqlite").record("T-ADMIN", "10.0.0.5", "login")
+    LabelStore(home / "warning_labels.sqlite").add("T-ADMIN", "220204001", "YJ1", "确认", "核实")
     from etl.privacy import load_or_create_key
     load_or_create_key(home / "session.key")
     settings = home / "warning.toml"
@@ -83,7 +86,7 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
     manifest = json.loads((folder / bk.MANIFEST).read_text(encoding="utf-8"))
     present = {e["name"] for e in manifest["entries"] if not e.get("absent")}
     assert present == {"warehouse", "pseudonym_key", "vault_key", "session_key", "accounts", "audit", "runs",
-                       "warning_settings"}
+                       "warning_settings", "warning_labels", "work_calendar"}
     assert all((folder / e["file"]).stat().st_mode & 0o077 == 0 for e in manifest["entries"] if e["kind"] == "key")
     assert generations.current(tiny_warehouse).id in json.dumps(manifest)
 
@@ -98,6 +101,8 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
     assert (new / "warning.toml").read_bytes() == (home / "warning.toml").read_bytes()
     assert AccountStore(new / "accounts.sqlite").list() == AccountStore(home / "accounts.sqlite").list()
     assert AuditLog(new / "audit.sqlite").recent().equals(AuditLog(home / "audit.sqlite").recent())
+    assert LabelStore(new / "warning_labels.sqlite").history("2202", "YJ1").equals(
+        LabelStore(home / "warning_labels.sqlite").history("2202", "YJ1"))
     with sqlite3.connect(tiny_warehouse / "runs.sqlite") as a, sqlite3.connect(new / "warehouse" / "runs.sqlite") as b:
         assert a.execute("SELECT * FROM runs ORDER BY run_id").fetchall() \
             == b.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
@@ -184,22 +189,22 @@ def test_a_store_being_written_is_copied_consistently(tmp_path):
 
 def test_a_store_registered_in_state_is_backed_up_and_restored(origin, tmp_path, monkeypatch):
     home, env = origin
-    labels = home / "labels.sqlite"
-    with sqlite3.connect(labels) as con:
-        con.execute("CREATE TABLE labels (alert TEXT, label TEXT)")
-        con.execute("INSERT INTO labels VALUES ('a1', 'true_event')")
-    registered = state.Kept("warning_labels", "sqlite", "COCKPIT_TEST_LABELS", lambda _: None, "test")
+    future = home / "future.sqlite"   # a store a later release adds
+    with sqlite3.connect(future) as con:
+        con.execute("CREATE TABLE things (alert TEXT, label TEXT)")
+        con.execute("INSERT INTO things VALUES ('a1', 'true_event')")
+    registered = state.Kept("future_store", "sqlite", "COCKPIT_TEST_FUTURE", lambda _: None, "test")
     monkeypatch.setattr(state, "KEPT", (*state.KEPT, registered))
     monkeypatch.setattr(state, "BY_NAME", {**state.BY_NAME, registered.name: registered})
-    folder = bk.backup(tmp_path / "backups", state.locate({**env, "COCKPIT_TEST_LABELS": str(labels)}))
+    folder = bk.backup(tmp_path / "backups", state.locate({**env, "COCKPIT_TEST_FUTURE": str(future)}))
     target = tmp_path / "target"
     bk.restore(folder, state.locate({**_env(target, target / "warehouse", target / "k" / "p.key"),
-                                     "COCKPIT_TEST_LABELS": str(target / "labels.sqlite")}))
-    with sqlite3.connect(target / "labels.sqlite") as con:
-        assert con.execute("SELECT * FROM labels").fetchall() == [("a1", "true_event")]
-    monkeypatch.setattr(state, "KEPT", tuple(k for k in state.KEPT if k.name != "warning_labels"))
+                                     "COCKPIT_TEST_FUTURE": str(target / "future.sqlite")}))
+    with sqlite3.connect(target / "future.sqlite") as con:
+        assert con.execute("SELECT * FROM things").fetchall() == [("a1", "true_event")]
+    monkeypatch.setattr(state, "KEPT", tuple(k for k in state.KEPT if k.name != "future_store"))
     monkeypatch.setattr(state, "BY_NAME", {k.name: k for k in state.KEPT})
-    with pytest.raises(bk.BackupError, match="warning_labels"):   # an older release refuses, never drops it
+    with pytest.raises(bk.BackupError, match="future_store"):   # an older release refuses, never drops it
         bk.restore(folder, state.locate(_env(tmp_path / "t2", tmp_path / "t2" / "w", tmp_path / "t2" / "p.key")))
 
 
@@ -212,3 +217,71 @@ def test_only_the_newest_backups_stay_and_a_killed_one_never_counts(origin, tmp_
     made = [bk.backup(tmp_path / "backups", found, keep=2) for _ in range(3)]
     assert sorted((tmp_path / "backups").iterdir()) == made[1:]
     assert bk.backup_folder(tmp_path / "backups") == made[-1]
+
+
+def test_the_state_database_is_dumped_and_restored_with_its_chain(origin, tmp_path, postgres_url):
+    """COCKPIT_DATABASE_URL: the accounts, audit log, tokens and 研判 labels go into the backup as one pg_dump
+    (not the unused SQLite files, never the password); restored into another database, the chain
+    and its head are the same and its triggers guard it again; a database that holds a cockpit's
+    state is replaced only with --force."""
+    import psycopg
+    from cockpit.api.tokens import TokenStore
+    from tests.servers import fresh_database
+    home, env = origin
+    with fresh_database(postgres_url) as source, fresh_database(postgres_url) as target:
+        store = AccountStore(source)
+        store.add("T-ADMIN", "区级管理员", "2202", TEST_PASSWORD)
+        log = AuditLog(source)
+        for action in ("login", "page_view", "logout"):
+            log.record("T-ADMIN", "10.0.0.5", action)
+        head = log.verify().head
+        TokenStore(source).add("client", "220204")
+        LabelStore(source).add("T-ADMIN", "220204001", "YJ1", "误报", "演练")
+        folder = bk.backup(tmp_path / "backups", state.locate({**env, "COCKPIT_DATABASE_URL": source}))
+        manifest = (folder / bk.MANIFEST).read_text(encoding="utf-8")
+        entries = {e["name"]: e for e in json.loads(manifest)["entries"]}
+        assert entries["database"]["file"] == "postgresql/database.dump"
+        assert all(entries[n].get("absent") for n in ("accounts", "audit", "api_tokens", "warning_labels"))
+        assert entries["warning_labels"]["note"] == "in the state database"
+        assert not (folder / "sqlite" / "accounts.sqlite").exists()
+        password = psycopg.conninfo.conninfo_to_dict(postgres_url)["password"]
+        assert password not in manifest and source not in manifest
+
+        elsewhere = {**_env(tmp_path / "t", tmp_path / "t" / "warehouse", tmp_path / "t" / "p.key"),
+                     "COCKPIT_DATABASE_URL": target}
+        bk.restore(folder, state.locate(elsewhere))
+        restored = AuditLog(target).verify()
+        assert restored.ok and restored.head == head and restored.records == 3, restored
+        assert AccountStore(target).sign_in("T-ADMIN", TEST_PASSWORD, "10.0.0.6").account is not None
+        assert [t["name"] for t in TokenStore(target).list()] == ["client"]
+        assert list(LabelStore(target).history("2202", "YJ1")[["label", "note"]].iloc[0]) == ["误报", "演练"]
+        with psycopg.connect(target, autocommit=True) as con:
+            with pytest.raises(psycopg.errors.IntegrityError):
+                con.execute("UPDATE audit SET account = 'someone else'")
+            with pytest.raises(psycopg.errors.IntegrityError):             # labels are only added, still
+                con.execute("UPDATE labels SET label = '确认'")
+        AuditLog(target).record("T-ADMIN", "10.0.0.6", "login")          # the chain goes on
+        assert AuditLog(target).verify().records == 4
+
+        again = {**_env(tmp_path / "t2", tmp_path / "t2" / "warehouse", tmp_path / "t2" / "p.key"),
+                 "COCKPIT_DATABASE_URL": target}
+        with pytest.raises(bk.BackupError, match="database"):
+            bk.restore(folder, state.locate(again))
+        bk.restore(folder, state.locate(again), force=True)
+        assert AuditLog(target).verify().records == 3 and AuditLog(target).verify().head == head
+
+
+def test_a_backup_without_pg_dump_fails_rather_than_leave_the_database_out(origin, tmp_path, monkeypatch):
+    from etl import backup_database
+
+    def missing(name):
+        raise backup_database.DatabaseError(f"找不到 {name}")
+    monkeypatch.setattr(backup_database, "program", missing)
+    home, env = origin
+    found = state.locate({**env, "COCKPIT_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    with pytest.raises(bk.BackupError, match="pg_dump"):
+        bk.backup(tmp_path / "backups", found)
+    assert not list((tmp_path / "backups").glob(bk.PREFIX + "*"))
+    folder = bk.backup(tmp_path / "backups", found, database=False)      # the DBA backs it up
+    entry = next(e for e in json.loads((folder / bk.MANIFEST).read_text())["entries"] if e["name"] == "database")
+    assert entry["absent"] and "DBA" in entry["note"]
