@@ -81,6 +81,13 @@ def alert_map(areas: pd.DataFrame, area_shapes: dict | str, hot: pd.DataFrame, h
     return fig
 
 
+def subject(text) -> str:
+    """An incident's subject (its subclasses joined by 、) for display: at most four by name, then
+    how many there are."""
+    names = [n for n in str(text or "").split("、") if n]
+    return "、".join(names[:4]) + (f" 等 {len(names)} 类" if len(names) > 4 else "")
+
+
 def fmt(value, digits: int = 0, unit: str = "") -> str:
     """A number for display; a missing one (None, NaN, empty) as —; anything else as text."""
     if value is None:

@@ -20,7 +20,7 @@ from cockpit.components.graph import graph
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import mobile as fig
-from cockpit.figures.warning import day, fmt
+from cockpit.figures.warning import day, fmt, subject
 from cockpit.layout import as_of_stamp
 from cockpit.pages.screen import WINDOW_DAYS, deadline_text
 from cockpit.queries import screen as screen_q
@@ -127,9 +127,9 @@ def _incident_cards(incidents: pd.DataFrame | None) -> list:
         return [html.Div("本数据版本没有预警结果", className="empty-note")]
     if incidents.empty:
         return [html.Div("本辖区当前没有进行中的预警事件", className="empty-note")]
-    return [dcc.Link([html.Div(f"{r.subclass_name} · {r.area_name}", className="m-card-title"),
-                      html.Div(f"{day(r.first_day)} 起 · 峰值 {fmt(r.peak_ratio, 1, ' 倍')} · "
-                               f"在办 {fmt(r.open)} 件", className="m-card-line")],
+    return [dcc.Link([html.Div(f"{r.kind_name} · {subject(r.subject)}", className="m-card-title"),
+                      html.Div(f"{r.area_name} · {day(r.first_day)} 起 · 在办 {fmt(r.open)} 件",
+                               className="m-card-line")],
                      href=href("/m") + "?incident=" + quote(str(r.incident_id)), className="m-card")
             for r in incidents.itertuples()]
 
@@ -157,11 +157,13 @@ def course_view(wh: Snapshot, scope: Scope, incident_id) -> tuple:
     days = warning_q.incident_days(wh, scope, incident_id)
     facts = [("状态", row["status"]),
              ("起止", f"{day(row['first_day'])} 至 {day(row['last_day'])}"),
-             ("超出基线", f"{fmt(row['excess'], 1)} 件"),
-             ("峰值", f"基线的 {fmt(row['peak_ratio'], 1)} 倍"),
+             *([("少于基线", f"{fmt(-row['excess'], 1)} 件"),
+                ("最低", f"基线的 {fmt(row['peak_ratio'], 2)} 倍")] if row["kind"] == "drop" else
+               [("超出基线", f"{fmt(row['excess'], 1)} 件"),
+                ("峰值", f"基线的 {fmt(row['peak_ratio'], 1)} 倍")]),
              ("在办 / 超期", f"{fmt(row['open'])} / {fmt(row['overdue'])} 件")]
     return (fig.course(days, row["first_day"], row["last_day"]),
-            f"{row['subclass_name']} · {row['area_name']}",
+            f"{row['kind_name']} · {subject(row['subject'])} · {row['area_name']}",
             [html.Div([html.Span(k, className="m-fact-label"), html.Span(v, className="m-fact-value")],
                       className="m-fact") for k, v in facts],
             False)

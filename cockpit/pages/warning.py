@@ -162,12 +162,6 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无�
     return html.Div([table, *more], className="warning-table")
 
 
-def _subject(text) -> str:
-    """At most four subclasses by name, then how many more."""
-    names = [n for n in str(text or "").split("、") if n]
-    return "、".join(names[:4]) + (f" 等 {len(names)} 类" if len(names) > 4 else "")
-
-
 def with_labels(incidents: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
     """Each incident's latest 研判 label (as a whole), or 待研判."""
     label = latest.set_index("incident_id")["label"] if len(latest) else pd.Series(dtype=object)
@@ -176,16 +170,16 @@ def with_labels(incidents: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
 
 def _screen_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(state=frame["new"].map({True: "新发", False: "持续"}), since=frame["first_day"].map(day),
-                        subject=frame["subject"].map(_subject))
+                        subject=frame["subject"].map(fig.subject))
 
 
 def _incident_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(span=[f"{day(a)} 至 {day(b)}" for a, b in zip(frame["first_day"], frame["last_day"])],
-                        excess=frame["excess"].map(lambda v: fmt(v, 1)), subject=frame["subject"].map(_subject))
+                        excess=frame["excess"].map(lambda v: fmt(v, 1)), subject=frame["subject"].map(fig.subject))
 
 
 def incident_options(incidents: pd.DataFrame) -> list[dict]:
-    return [{"label": f"{r.incident_id} · {r.area_name} · {_subject(r.subject)} · "
+    return [{"label": f"{r.incident_id} · {r.area_name} · {fig.subject(r.subject)} · "
                       f"{'今日屏幕' if r.on_screen else r.status}", "value": r.incident_id}
             for r in incidents.itertuples()]
 
@@ -354,7 +348,7 @@ def incident_view(wh: Snapshot, scope: Scope, incident_id) -> tuple:
     row = hit.iloc[0]
     days = q.incident_days(wh, scope, incident_id)
     alerts = q.incident_alerts(wh, scope, incident_id)
-    title = html.Div(f"{row['incident_id']} · {row['area_name']} · {_subject(row['subject'])}",
+    title = html.Div(f"{row['incident_id']} · {row['area_name']} · {fig.subject(row['subject'])}",
                      className="warning-review-title")
     shown = alerts.assign(day=alerts["day"].map(day), area=alerts["level_name"] + " · " + alerts["area_name"],
                           window=alerts["window_days"].map(lambda w: f"{w} 天"),

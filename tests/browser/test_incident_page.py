@@ -37,7 +37,9 @@ def test_incident_offline_right_and_filterable(page, cockpit_url, tiny_db):
     page.wait_for_selector("#incident-dispatch-depts .main-svg", state="attached")
     assert (page.inner_text("#incident-open"), page.inner_text("#incident-overdue")) == (all_open, all_overdue)
     page.wait_for_selector("#incident-early-warning a[href='/warning']")
-    assert "条生效告警" in page.inner_text("#incident-early-warning")
+    with duckdb.connect(str(tiny_db), read_only=True) as con:      # the whole city: every incident
+        shown = con.execute("SELECT count(*) FROM warning_incidents WHERE on_screen").fetchone()[0]
+    assert page.inner_text("#incident-early-warning .incident-warning-count") == f"{shown:,}"
     page.wait_for_selector("#incident-review a[href='/warning']")
 
     # class filter: 市容环境 (01)

@@ -65,9 +65,11 @@ def _sql(db, query, params=()):
 
 def test_a_leader_on_a_phone_taps_to_an_incident(browser, cockpit_url, role_accounts, tiny_db):
     district = role_accounts["T-DISTRICT"][1]
-    ongoing = _sql(tiny_db, "SELECT incident_id, subclass_name FROM warning_incidents WHERE status = '进行中' "
-                            "AND starts_with(area_code, ?) ORDER BY last_day DESC, peak_score DESC, incident_id",
-                   [district])
+    ongoing = _sql(tiny_db, "SELECT incident_id, split_part(subject, '、', 1) FROM warning_incidents i "
+                            "WHERE status = '进行中' AND EXISTS (SELECT 1 FROM warning_incident_areas a "
+                            "WHERE a.incident_id = i.incident_id AND starts_with(a.area_code, ?)) "
+                            "ORDER BY on_screen DESC, kind = 'drop', new DESC, rank NULLS LAST, last_day DESC, "
+                            "peak_score DESC, incident_id", [district])
     overdue = _sql(tiny_db, "SELECT count(*) FROM mart_event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
                    [district])[0][0]
     assert ongoing, "the tiny data has ongoing incidents in the district"

@@ -67,10 +67,12 @@ def test_the_grid_map_shows_no_colour_bar_over_one_value(vs, metric):
 def test_one_area_on_the_warning_map_and_one_count_on_the_heatmap_have_no_colour_bar():
     from cockpit.figures.heatmap import hex_map
     from cockpit.figures.warning import alert_map
-    areas = pd.DataFrame({"code": ["220204001001001"], "name": ["某网格"], "alerts": [2], "top_subclass": ["x"]})
-    none = pd.DataFrame({"code": [], "name": [], "alerts": [], "top_subclass": [], "clusters": [], "rate_ratio": []})
+    areas = pd.DataFrame({"code": ["220204001001001"], "name": ["某网格"], "incidents": [2], "top_subject": ["x"]})
+    none = pd.DataFrame({"code": [], "name": [], "incidents": [], "top_subject": [], "kind_name": [], "has_drop": []})
     fig = alert_map(areas, {}, none, {}, pd.DataFrame({"code": []}), {})
     assert fig.data[0].showscale is False
+    two = pd.concat([areas, areas.assign(code="220204001001002", incidents=0)])
+    assert alert_map(two, {}, none, {}, pd.DataFrame({"code": []}), {}).data[0].showscale
     bins = pd.DataFrame({"q": [0, 1], "r": [0, 0], "events": [3, 3]})
     fig = hex_map(bins, {}, {"lon": [], "lat": [], "bounds": None}, 150)
     assert fig.data[0].showscale is False
