@@ -67,6 +67,7 @@ class Notice:
     attachment: Path | None = None      # a briefing's PDF (e-mail attaches it)
     change: str = ""                    # "" when first announced, else what changed (`change`)
     area_code: str = ""
+    fresh: bool = True                  # an incident first alarmed within the screen's new_days (新发)
 
     def with_change(self, what: str) -> "Notice":
         return replace(self, change=what)
@@ -168,7 +169,8 @@ def incidents(snap: Snapshot, scope: Scope, overdue: set[str], as_of: str) -> li
         headline = {"drop": _text(r.kind_name), "overdue": _text(rule) or "超期积压骤增"}.get(
             kind, f"{_text(r.kind_name)}{'（' + _text(rule) + '）' if rule else ''}")
         out.append(Notice(kind, f"incident:{r.incident_id}", st, headline, _text(r.area_name), tuple(facts),
-                          "/m?incident=" + quote(str(r.incident_id)), as_of, area_code=str(r.area_code)))
+                          "/m?incident=" + quote(str(r.incident_id)), as_of, area_code=str(r.area_code),
+                          fresh=bool(r.new)))
     return out
 
 
@@ -178,9 +180,8 @@ def refreshes(warehouse_path: Path, now: dt.datetime | None = None) -> list[Noti
     runs = health.runs(warehouse_path, limit=200)
     if runs is None or runs.empty:
         return []
-    now = now or dt.datetime.now().astimezone()
-    started = pd.to_datetime(runs["started_at"], utc=True, format="ISO8601")
-    recent = started >= pd.Timestamp(now) - pd.Timedelta(hours=REFRESH_LOOKBACK_HOURS)
+    cutoff = pd.Timestamp((now or dt.datetime.now()).astimezone()) - pd.Timedelta(hours=REFRESH_LOOKBACK_HOURS)
+    recent = pd.to_datetime(runs["started_at"], utc=True, format="ISO8601") >= cutoff
     bad = runs[recent & runs["command"].isin(REFRESH_COMMANDS) & runs["status"].isin(list(REFRESH_FAILED))]
     out = []
     for r in bad.iloc[::-1].itertuples():

@@ -16,21 +16,22 @@ WECOM_BYTES = 4096
 DINGTALK_BYTES = 5000
 FACT_CHARS = 160
 SIGNATURE = "网格治理数字驾驶舱"
+# first told (新发, or already going on when the channel first hears of it), grown, ended
 TITLES = {
-    "incident": ("新发预警", "预警升级", "预警结束"),
-    "drop": ("上报骤减", "上报骤减扩大", "上报骤减结束"),
-    "overdue": ("超期积压骤增", "超期积压加剧", "超期积压回落"),
-    "refresh": ("数据刷新未完成",) * 3,
-    "briefing": ("简报已生成",) * 3,
-    "test": ("推送测试",) * 3,
+    "incident": ("新发预警", "持续预警", "预警升级", "预警结束"),
+    "drop": ("上报骤减", "上报骤减（持续）", "上报骤减扩大", "上报骤减结束"),
+    "overdue": ("超期积压骤增", "超期积压骤增（持续）", "超期积压加剧", "超期积压回落"),
+    "refresh": ("数据刷新未完成",) * 4,
+    "briefing": ("简报已生成",) * 4,
+    "test": ("推送测试",) * 4,
 }
 _MARKUP = str.maketrans({"<": "＜", ">": "＞", "[": "【", "]": "】", "*": "＊", "_": "＿", "#": "＃",
                          "`": "'", "\n": " ", "\r": " "})
 
 
 def title(n: Notice) -> str:
-    first, grew, ended = TITLES[n.kind]
-    return first if not n.change else ended if n.change == "已结束" else grew
+    fresh, going, grew, ended = TITLES[n.kind]
+    return (fresh if n.fresh else going) if not n.change else ended if n.change == "已结束" else grew
 
 
 def absolute(public_url: str, prefix: str, path: str) -> str:

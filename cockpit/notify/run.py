@@ -60,19 +60,24 @@ class Context:
     overdue_rules: set[str]
     briefings: Path
     now: dt.datetime
+    _warehouse = None
     _snapshot = None
     _per_area: dict = field(default_factory=dict)
     _refreshes: list | None = None
 
     def snapshot(self):
         if self._snapshot is None:
-            wh = Warehouse(self.warehouse)
-            self._snapshot = wh.snapshot() if wh.exists() else False
+            self._warehouse = Warehouse(self.warehouse)
+            self._snapshot = self._warehouse.snapshot() if self._warehouse.exists() else False
         return self._snapshot or None
 
     def close(self):
+        """Let go of the generation (its file may be replaced or deleted by the next refresh)."""
         if self._snapshot:
             self._snapshot.close()
+        if self._warehouse is not None:
+            self._warehouse.close()
+        self._warehouse = self._snapshot = None
 
     def area(self, channel: Channel) -> tuple[str, str, list[Notice]]:
         """(area name, as-of, incident notices) of the channel's area, read once per area."""
