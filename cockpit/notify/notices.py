@@ -59,7 +59,7 @@ class Notice:
     kind: str                           # incident | drop | overdue | refresh | briefing | test
     key: str                            # what deduplication knows it by
     state: dict                         # what a change is judged on (stored when announced)
-    headline: str                       # 上报激增, the rule's name, 数据刷新失败, 每日简报 2026-12-06
+    headline: str                       # after the title: the area's name, 增量刷新, 每日简报 2026-12-06
     area_name: str
     facts: tuple[tuple[str, str], ...]  # (label, text) lines
     link: str                           # a path of the cockpit: /m?incident=…
@@ -151,7 +151,12 @@ def incidents(snap: Snapshot, scope: Scope, overdue: set[str], as_of: str) -> li
         level = r.level if r.level in LEVELS else "grid"
         st = {"status": r.status, "level": level, "n_grids": int(r.n_grids),
               "excess": round(float(0 if pd.isna(r.excess) else r.excess), 1)}
-        facts = [("区域", _text(r.area_name)), ("类别", subject_text(r.subject))]
+        facts = [("区域", _text(r.area_name))]
+        if kind == "overdue":
+            facts.append(("规则", _text(rule)))
+        else:
+            facts += [("类型", _text(r.kind_name) + (f"（{_text(rule)}）" if rule else "")),
+                      ("类别", subject_text(r.subject))]
         since = f"{_day(r.first_day)} 起，告警 {int(r.alarm_days)} 天"
         facts.append(("时间", since if r.status == ONGOING else f"{_day(r.first_day)} 至 {_day(r.last_day)}"))
         if kind == "drop":
@@ -166,9 +171,7 @@ def incidents(snap: Snapshot, scope: Scope, overdue: set[str], as_of: str) -> li
             facts.append(("本辖区超期在办", f"{n:,} 件"))
         if kind == "drop":
             facts.append(("请核实", "网格员是否在岗巡查、终端是否故障、网格是否调整"))
-        headline = {"drop": _text(r.kind_name), "overdue": _text(rule) or "超期积压骤增"}.get(
-            kind, f"{_text(r.kind_name)}{'（' + _text(rule) + '）' if rule else ''}")
-        out.append(Notice(kind, f"incident:{r.incident_id}", st, headline, _text(r.area_name), tuple(facts),
+        out.append(Notice(kind, f"incident:{r.incident_id}", st, _text(r.area_name), _text(r.area_name), tuple(facts),
                           "/m?incident=" + quote(str(r.incident_id)), as_of, area_code=str(r.area_code),
                           fresh=bool(r.new)))
     return out
@@ -189,7 +192,8 @@ def refreshes(warehouse_path: Path, now: dt.datetime | None = None) -> list[Noti
                  ("结束", _clock(r.ended_at) or "—"),
                  ("退出码", "—" if pd.isna(r.exit_code) else str(int(r.exit_code))),
                  ("影响", "已发布的数据不变，驾驶舱继续显示当前版本"))
-        out.append(Notice("refresh", f"refresh:{r.run_id}", {"status": r.status}, "数据刷新未完成", "", facts,
+        what = "增量刷新" if "--incremental" in r.command else "全量刷新"
+        out.append(Notice("refresh", f"refresh:{r.run_id}", {"status": r.status}, what, "", facts,
                           "/health"))
     return out
 

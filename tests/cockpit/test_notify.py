@@ -165,9 +165,10 @@ def test_a_wecom_group_hears_each_incident_once_as_markdown_without_personal_dat
         texts = contents(robot)
         titles = [t.splitlines()[0] for t in texts]
         assert sum("新发预警" in t for t in titles) == 2 and sum("持续预警" in t for t in titles) == 1
-        assert any("上报骤减" in t for t in titles) and any(f"超期积压骤增</font> {OVERDUE_RULE}" in t for t in titles)
-        overdue = next(t for t in texts if OVERDUE_RULE in t.splitlines()[0])
-        assert "本辖区超期在办" in overdue
+        assert any("上报骤减</font> " + places["name"][places["g2"]] in t for t in titles)
+        overdue = next(t for t in texts if "超期积压骤增</font> " + places["name"][places["s2"]] in t.splitlines()[0])
+        assert f"规则：<font color=\"comment\">{OVERDUE_RULE}</font>" in overdue and "本辖区超期在办" in overdue
+        assert "类别" not in overdue
         for iid in ("YJT-A", "YJT-B", "YJT-D", "YJT-O", "YJT-X"):
             assert sum(f"({PUBLIC}{PREFIX}/m?incident={iid})" in t for t in texts) == 1
         masked = next(t for t in texts if "YJT-B" in t)
@@ -480,3 +481,15 @@ def test_the_command_sends_tests_and_says_what_is_wrong(world, places, capsys):
         assert cli.main([], env={k: v for k, v in env.items() if k != "COCKPIT_PUBLIC_URL"}) == 2
         assert cli.main([], env=_env(world, COCKPIT_NOTIFY_CHANNELS=str(world.tmp / "none.toml"))) == 0
         assert "未配置推送渠道" in capsys.readouterr().out
+
+
+def test_the_kits_example_channels_file_loads():
+    secrets = {"NOTIFY_DISTRICT_WECOM_URL": "https://qyapi.example/cgi-bin/webhook/send?key=k",
+               "NOTIFY_DADONG_DINGTALK_URL": "https://oapi.example/robot/send?access_token=t",
+               "NOTIFY_DADONG_DINGTALK_SECRET": "SEC1", "NOTIFY_SMTP_PASSWORD": "pw"}
+    config = channels.load(ROOT / "deploy" / "notify.example.toml", secrets)
+    assert {c.type for c in config.channels.values()} == set(channels.TYPES)
+    assert config.public_url == "https://cockpit.example.gov.cn"
+    assert config.channels["dadong-dingtalk"].options["secret"] == "SEC1"
+    with pytest.raises(channels.ChannelError, match="NOTIFY_SMTP_PASSWORD"):
+        channels.load(ROOT / "deploy" / "notify.example.toml", {**secrets, "NOTIFY_SMTP_PASSWORD": ""})
