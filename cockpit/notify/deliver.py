@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import smtplib
-import socket
 import ssl
 import time
 import urllib.error
@@ -88,7 +87,7 @@ def post_json(url: str, payload: dict, timeout: float, robot: bool) -> str:
         if exc.code >= 500 or exc.code in TRANSIENT_STATUS:
             raise Transient(f"HTTP {exc.code}") from None
         raise Permanent(f"HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout, OSError) as exc:
+    except OSError as exc:                 # URLError, timeouts, refused and reset connections
         reason = getattr(exc, "reason", exc)
         raise Transient(f"{type(reason).__name__}") from None
     if not robot:

@@ -26,7 +26,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -71,12 +71,6 @@ class Notice:
 
     def with_change(self, what: str) -> "Notice":
         return replace(self, change=what)
-
-
-@dataclass
-class Gathered:
-    notices: list[Notice] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
 
 def change(old: dict | None, new: dict) -> str | None:

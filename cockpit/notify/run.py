@@ -103,7 +103,7 @@ class Context:
 
 def gather(ctx: Context, channel: Channel) -> list[Notice]:
     """Everything the channel's kinds and area could announce now, refresh failures first."""
-    name, as_of, found = ctx.area(channel) if ({"incident", "drop", "overdue", "briefing"} & set(channel.kinds)) \
+    name, _as_of, found = ctx.area(channel) if ({"incident", "drop", "overdue", "briefing"} & set(channel.kinds)) \
         else (channel.area, "", [])
     out = list(ctx.refreshes()) if "refresh" in channel.kinds else []
     out += [n for n in found if n.kind in channel.kinds]

@@ -108,7 +108,7 @@ class SmtpReceiver:
                     elif cmd == "HELO":
                         self.say("250 test")
                     elif cmd == "AUTH":
-                        method, _, blob = arg.partition(" ")
+                        _method, _, blob = arg.partition(" ")
                         _, user, password = base64.b64decode(blob).decode().split("\0")
                         receiver.logins.append(user)
                         ok = (user, password) == (receiver.user, receiver.password)
