@@ -145,7 +145,7 @@ def incidents(snap: Snapshot, scope: Scope, overdue: set[str], as_of: str) -> li
         level = r.level if r.level in LEVELS else "grid"
         st = {"status": r.status, "level": level, "n_grids": int(r.n_grids),
               "excess": round(float(0 if pd.isna(r.excess) else r.excess), 1)}
-        facts = [("区域", _text(r.area_name))]
+        facts = []                       # the area is the headline
         if kind == "overdue":
             facts.append(("规则", _text(rule)))
         else:
