@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--full-at", help="与 --incremental 同用: 启动后第一次及每天此时刻后的第一次为全量刷新 "
                                        "(with --incremental: the first run and the first at or after HH:MM "
                                        "each day refresh in full)")
+    sch.add_argument("--then", help="每次运行结束后（无论结果）运行的命令，退出码在 ETL_RUN_EXIT_CODE，"
+                                    "如 \"python -m cockpit.notify\" (a command after each run, whatever its outcome)")
     _refresh_args(sch)
     _warehouse_arg(sub.add_parser("rollback", help="回退到上一个数据版本 (serve the previous generation)"))
     _warehouse_arg(sub.add_parser("status", help="当前版本与最近的运行记录 (served generation, run log)"))
@@ -161,7 +163,7 @@ def _run(args) -> int:
     elif args.command == "schedule":
         from etl.schedule import parse_clock, parse_period, schedule
         return schedule(_refresh_argv(args), parse_period(args.every), args.runs,
-                        parse_clock(args.full_at) if args.full_at else None)
+                        parse_clock(args.full_at) if args.full_at else None, args.then)
     elif args.command == "evaluate-warnings":
         from etl.warning.evaluate import evaluate_command
         return evaluate_command(args.source, args.warehouse, args.truth, args.save, args.trials, args.seed,

@@ -8,12 +8,21 @@ A run that overruns its period starts the next one straight away, without a back
 With `--incremental --full-at 02:30`, the runs merge only new update files, except the first one
 after the scheduler starts and the first one at or after 02:30 each day, which refresh in full
 (a changed persons.csv or grid layer needs a full refresh; with unchanged files a full refresh
-only hashes them and ends `unchanged`)."""
+only hashes them and ends `unchanged`).
+
+With `--then "COMMAND"`, COMMAND runs after each run whatever its outcome (the install kit sends
+the push this way: `--then "python -m cockpit.notify"`), with the run's exit code in
+ETL_RUN_EXIT_CODE. It is split like a shell line but run without a shell; `python` means this
+interpreter. It may take THEN_TIMEOUT seconds, then it is stopped; its exit code is logged and
+changes nothing else: the scheduler knows nothing of what it does (the ETL imports no cockpit).
+Not after a run cut short because the scheduler itself is stopping."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -23,6 +32,7 @@ log = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 OUTCOMES = {0: "完成 (done)", 2: "源文件错误 (source error)", 3: "跳过: 另一次运行未结束 (locked)",
             4: "未发布: 检查未通过 (rejected)"}
+THEN_TIMEOUT = 600
 
 
 def parse_period(text: str) -> float:
@@ -53,11 +63,34 @@ def _now() -> dt.datetime:
     return dt.datetime.now()
 
 
+def then_argv(command: str) -> list[str]:
+    """The --then command as an argument list; a leading `python` is this interpreter."""
+    argv = shlex.split(command)
+    if not argv:
+        raise ValueError("--then 需要一条命令 (a command)")
+    return [sys.executable, *argv[1:]] if argv[0] == "python" else argv
+
+
+def run_then(argv: list[str], code: int, timeout: float = THEN_TIMEOUT) -> int | None:
+    """Run the --then command after a run that ended with `code`; its exit code (None: stopped)."""
+    try:
+        done = subprocess.run(argv, env={**os.environ, "ETL_RUN_EXIT_CODE": str(code)}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.warning("--then 超时 %d s, 已停止 (stopped)", timeout)
+        return None
+    except OSError as exc:
+        log.warning("--then 无法运行: %s", exc)
+        return None
+    log.info("--then 结束: exit %d", done.returncode)
+    return done.returncode
+
+
 def schedule(refresh_args: list[str], period: float, runs: int | None = None,
-             full_at: dt.time | None = None) -> int:
+             full_at: dt.time | None = None, then: str | None = None) -> int:
     """Run `python -m etl refresh <refresh_args>` every `period` seconds (`runs` times, or until
-    SIGTERM/SIGINT); with `full_at`, a run due then drops `--incremental` (see the module doc).
-    Returns the last run's exit code."""
+    SIGTERM/SIGINT); with `full_at`, a run due then drops `--incremental` (see the module doc);
+    with `then`, that command after each run. Returns the last run's exit code."""
+    then_args = then_argv(then) if then else None
     stop = False
     child: subprocess.Popen | None = None
 
@@ -83,6 +116,8 @@ def schedule(refresh_args: list[str], period: float, runs: int | None = None,
             child = None
             done += 1
             log.info("刷新结束: %s", OUTCOMES.get(code, f"失败 (exit {code})"))
+            if then_args is not None and not stop:
+                run_then(then_args, code)
             next_start += period
             while not stop and (runs is None or done < runs) and time.monotonic() < next_start:
                 time.sleep(min(1.0, next_start - time.monotonic()))

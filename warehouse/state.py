@@ -55,6 +55,8 @@ KEPT: tuple[Kept, ...] = (
          "预警研判标记 (确认 / 误报 / 已处置)", True),
     Kept("database", "postgresql", "COCKPIT_DATABASE_URL", lambda _: None,
          "状态数据库：账号、会话、审计日志、开放接口令牌、研判标记 (the shared state, PostgreSQL)"),
+    Kept("notify", "sqlite", "COCKPIT_NOTIFY_STORE", lambda _: DATA / "notify.sqlite",
+         "推送记录：已通知的事件与投递日志 (push: what each channel was told, deliveries)"),
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
@@ -62,6 +64,8 @@ KEPT: tuple[Kept, ...] = (
          "工作日历：法定节假日与调休 (working days of every deadline)"),
     Kept("warning_settings", "file", "COCKPIT_WARNING_SETTINGS", lambda _: None, "预警设置 (early-warning settings)"),
     Kept("mapping", "file", "COCKPIT_MAPPING", lambda _: None, "文件名和列名映射 (the site's mapping)"),
+    Kept("notify_channels", "file", "COCKPIT_NOTIFY_CHANNELS", lambda _: DATA / "notify.toml",
+         "推送渠道 (push channels: robots, webhooks, e-mail)"),
     Kept("environment", "file", "COCKPIT_ENV_FILE", lambda _: None, "环境变量文件 (the services' settings)"),
 )
 BY_NAME = {k.name: k for k in KEPT}

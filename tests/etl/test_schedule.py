@@ -41,3 +41,19 @@ def test_the_scheduler_drops_incremental_for_its_full_runs(monkeypatch):
     assert code == 0
     assert ["--incremental" in argv for argv in started] == [False, True, True, False, True]
     assert all(argv[1:4] == ["-m", "etl", "refresh"] for argv in started)
+
+
+def test_then_runs_a_command_after_each_run_whatever_its_outcome(tmp_path):
+    """Real child runs: a refresh that cannot read its source (exit 2), then the --then command,
+    which gets the run's exit code in ETL_RUN_EXIT_CODE."""
+    out = tmp_path / "codes.txt"
+    then = ("python -c \"import os, sys; open(sys.argv[1], 'a').write(os.environ['ETL_RUN_EXIT_CODE'] + '\\n')\" "
+            f"'{out}'")
+    code = sch.schedule(["--source", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "wh")],
+                        period=0.01, runs=2, then=then)
+    assert code == 2
+    assert out.read_text() == "2\n2\n"
+    assert sch.then_argv("python -m cockpit.notify")[1:] == ["-m", "cockpit.notify"]
+    with pytest.raises(ValueError):
+        sch.then_argv("  ")
+    assert sch.run_then(["/nonexistent/command"], 0) is None
