@@ -27,8 +27,9 @@ KINDS = {"daily": "每日简报", "weekly": "每周简报"}
 RATE_DAYS = 7
 COURSE_DAYS = 21          # an incident's course shown: the last three weeks up to the period's end
 MAX_INCIDENTS, MAX_DROPS, MAX_AREAS = 5, 4, 8
-# the data are taken as covering the last day when they run this close to its end
-COMPLETE_WITHIN = dt.timedelta(hours=1)
+# the data are taken as covering the last day when they run this close to its end (their as-of is
+# the last report's time: a quiet late evening is no gap; a refresh that stopped in the day is)
+COMPLETE_WITHIN = dt.timedelta(hours=4)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ WITH p AS (
            e.closed_at, p.cutoff, p.before
     FROM events e, p
     WHERE starts_with(e.grid_code, $scope) AND e.status <> '不予立案' AND e.reported_at <= p.cutoff
-      AND (e.closed_at IS NULL OR e.closed_at > p.before)
 ), flagged AS (
     SELECT *,
            deadline < cutoff AND (handled_at IS NULL OR handled_at > cutoff)        AS overdue,
