@@ -22,7 +22,7 @@ def world(tiny_warehouse, key_file, tmp_path_factory):
     home = tmp_path_factory.mktemp("auth")
     app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
                               audit=home / "audit.sqlite", labels=home / "labels.sqlite",
-                              secret_key_file=home / "session.key",
+                              secret_key_file=home / "session.key", briefings=home / "briefings",
                               vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR))
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
     first = {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",

@@ -142,6 +142,11 @@ def test_an_earlier_week_is_seen_as_long_after_its_end_as_the_briefing_s_own(tin
     wh.close()
 
 
+def _after_the_data(warehouse: Path, days: int) -> dt.date:
+    with duckdb.connect(str(served_db(warehouse)), read_only=True) as con:
+        return con.execute("SELECT as_of FROM meta").fetchone()[0].date() + dt.timedelta(days=days)
+
+
 def test_the_command_makes_one_by_hand_and_refuses_an_area_it_does_not_hold(tiny_warehouse, tmp_path):
     out = tmp_path / "out"
     run = lambda *a: subprocess.run([sys.executable, "-m", "cockpit.briefing", "--warehouse", str(tiny_warehouse),
@@ -149,7 +154,12 @@ def test_the_command_makes_one_by_hand_and_refuses_an_area_it_does_not_hold(tiny
     done = run("--area", "220204", "--date", "2026-10-20", "--weekly")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (out / "220204").iterdir()) == ["weekly-2026-10-20.pdf", "weekly-2026-10-20.png"]
+    assert len(_text(out / "220204" / "weekly-2026-10-20.pdf")) == PAGES
     assert "2026年10月13日—10月19日" in _text(out / "220204" / "weekly-2026-10-20.pdf")[0]
+    late = run("--area", "220204", "--date", (briefing_day := _after_the_data(tiny_warehouse, 3)).isoformat())
+    assert late.returncode == 0, late.stderr
+    text = _text(out / "220204" / f"daily-{briefing_day}.pdf")[0]
+    assert "数据仅截至" in text and "数据不完整" in text
     for bad in ("220299", "22020", "../220204"):
         refused = run("--area", bad, "--date", "2026-10-20")
         assert refused.returncode == 2, (bad, refused.stderr)
