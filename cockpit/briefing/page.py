@@ -22,6 +22,7 @@ POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src
 LEVEL_BELOW = {4: "区县", 6: "街道（乡镇）", 9: "社区（村）", 12: "网格"}
 MAX_SUBJECTS = 2
 MAX_DEPARTMENT_ROWS = 8
+MAX_NAMED = 3             # areas named in the summary
 
 
 def day_text(d: dt.date, weekday: bool = True) -> str:
@@ -137,8 +138,8 @@ def _summary(b: Briefing) -> list[str]:
     rising = b.areas[b.areas["outside"] == "above"]["name"].tolist() if len(b.areas) else []
     if rising:
         what = "事项" if b.areas_are_subclasses else "区域"
-        lines.append(f"上报高于{_same_period(b)}范围的{what}：{escape('、'.join(rising[:4]))}"
-                     + ("等" if len(rising) > 4 else "") + "。")
+        lines.append(f"上报高于{_same_period(b)}范围的{what}：{escape('、'.join(rising[:MAX_NAMED]))}"
+                     + (f" 等 {len(rising)} 个" if len(rising) > MAX_NAMED else "") + "。")
     return lines
 
 
@@ -178,9 +179,13 @@ def _incidents(b: Briefing) -> str:
         parts.append(f'<table class="list incidents">{head}' + "".join(_incident_row(i) for i in b.incidents) + "</table>")
     else:
         parts.append('<p class="note">本期本辖区没有上报激增的预警事件。</p>')
-    if b.incidents_left:
-        parts.append(f'<p class="note">另有 {b.incidents_left} 起预警事件未列出，详见驾驶舱“预警研判”页。</p>')
     return "".join(parts)
+
+
+def _left(b: Briefing) -> str:
+    """Beside the heading: how many incidents the page has no room for."""
+    return (f'<span class="left">另有 {b.incidents_left} 起未列出，见驾驶舱“预警研判”</span>'
+            if b.incidents_left else "")
 
 
 def _drops(b: Briefing) -> str:
@@ -243,7 +248,7 @@ def _health(b: Briefing) -> str:
              ("最近一次刷新", last_text),
              ("最近一次成功刷新", stamp(h["last_good"]) if h["last_good"] else "—"),
              ("24 小时内失败或中断的刷新", f"{h['bad_runs']} 次"),
-             ("读入行数 / 隔离行数", f"{n(h['rows_in'])} / {n(h['quarantined'])}（{share}）"),
+             ("读入 / 隔离行数", f"{n(h['rows_in'])} / {n(h['quarantined'])}（{share}）"),
              ("修复后入库行数", n(h["repaired"])),
              ("预警结果", "无" if b.incidents is None else "来自上一版本数据" if h["warning_lag"] else "与数据同一版本")]
     bad = {"24 小时内失败或中断的刷新": h["bad_runs"] > 0, "数据截至": not b.complete,
@@ -285,7 +290,7 @@ def html(b: Briefing) -> str:
     <figure><figcaption>上报量：{escape(_same_period(b))}与本期（虚线为中位数）</figcaption>{reported_chart}</figure>
     <figure><figcaption>近 7 日结案率与按期结案率（应结案 {n(b.due.value)} 件）</figcaption>{rate_chart}</figure>
   </section>
-  <section class="incidents"><h2>预警事件（上报激增）</h2>{_incidents(b)}</section>
+  <section class="incidents"><h2>预警事件（上报激增）{_left(b)}</h2>{_incidents(b)}</section>
   {_footer(b, 1)}
 </section>"""
     page2 = f"""
@@ -323,7 +328,8 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; color:
 h1 { margin: 1mm 0 0; font-size: 21pt; line-height: 1.2; color: #0d3c78; }
 h1 span { font-size: 15pt; margin-left: 4mm; color: #1f2933; font-weight: normal; }
 .sub { margin-top: 1mm; font-size: 10.5pt; color: #3e4c59; }
-h2 { font-size: 12pt; margin: 3.5mm 0 1.5mm; color: #0d3c78; border-left: 3pt solid #1565c0; padding-left: 2mm; }
+h2 .left { font-size: 9pt; font-weight: normal; color: #52606d; margin-left: 3mm; }
+h2 { font-size: 12pt; margin: 3mm 0 1.5mm; color: #0d3c78; border-left: 3pt solid #1565c0; padding-left: 2mm; }
 h3 { font-size: 10.5pt; margin: 2.5mm 0 1mm; color: #3e4c59; }
 .banner { background: #fdecea; color: #b71c1c; border: 1pt solid #f5c2c0; padding: 1.5mm 3mm; margin-bottom: 2mm;
           font-weight: bold; }
@@ -348,7 +354,7 @@ figure svg { display: block; width: 100%; height: auto; }
 table.list { width: 100%; border-collapse: collapse; font-size: 9.5pt; }
 table.list th { text-align: left; font-weight: normal; color: #6b7785; border-bottom: 0.8pt solid #9aa5b1;
                 padding: 0.8mm 1.5mm; white-space: nowrap; }
-table.list td { border-bottom: 0.5pt solid #e4e7eb; padding: 0.9mm 1.5mm; vertical-align: middle; }
+table.list td { border-bottom: 0.5pt solid #e4e7eb; padding: 0.6mm 1.5mm; vertical-align: middle; }
 table.list td svg { display: block; }
 table.incidents { table-layout: fixed; }
 table.incidents td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
