@@ -358,9 +358,9 @@ table.list td { border-bottom: 0.5pt solid #e4e7eb; padding: 0.6mm 1.5mm; vertic
 table.list td svg { display: block; }
 table.incidents { table-layout: fixed; }
 table.incidents td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-table.incidents th:nth-child(1) { width: 11mm; } table.incidents th:nth-child(2) { width: 42mm; }
-table.incidents th:nth-child(4) { width: 13mm; } table.incidents th:nth-child(5) { width: 42mm; }
-table.incidents th:nth-child(6) { width: 28mm; } table.incidents th:nth-child(7) { width: 14mm; }
+table.incidents th:nth-child(1) { width: 12.5mm; } table.incidents th:nth-child(2) { width: 38mm; }
+table.incidents th:nth-child(4) { width: 13mm; } table.incidents th:nth-child(5) { width: 36mm; }
+table.incidents th:nth-child(6) { width: 33mm; } table.incidents th:nth-child(7) { width: 14mm; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.up { color: #c62828; } td.down { color: #2e7d32; }
 .tag { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8.5pt; white-space: nowrap; }

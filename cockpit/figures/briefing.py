@@ -93,7 +93,7 @@ def lines(series, labels, label: str, width: int = 330, height: int = 136, low: 
     return _svg(width, height, body, label)
 
 
-def sparkline(reported, expected, upper, label: str, width: int = 150, height: int = 24, drop: bool = False) -> str:
+def sparkline(reported, expected, upper, label: str, width: int = 124, height: int = 24, drop: bool = False) -> str:
     """An incident's course: reports per day (line) against the baseline (dashed) and its upper
     bound (band); the last day marked."""
     values = [v for seq in (reported, expected, upper) for v in seq if v is not None and v == v]
