@@ -22,7 +22,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-# Debian's headless browser, its driver, and CJK fonts so Chinese renders in screenshots; nginx,
+# Debian's headless browser, its driver, and CJK fonts so Chinese renders in screenshots (and in
+# the briefings, which the same browser prints); poppler-utils, whose pdftotext reads them back; nginx,
 # which a test runs in front of the cockpit with the install kit's site file (deploy/nginx/), as its
 # own process (the package's service is not used); PostgreSQL and Redis, which the state tests
 # start as their own servers on free ports in temporary folders (tests/servers.py; the packages'
@@ -30,10 +31,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 system-deps:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && [ -x /usr/sbin/nginx ] \
-	    && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/bin/redis-server ]; then :; else \
+	    && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/bin/redis-server ] \
+	    && command -v pdftotext >/dev/null; then :; else \
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk nginx \
-	    postgresql redis-server; \
+	    postgresql redis-server poppler-utils; \
 	fi
 
 # Analysts' notebooks (notebooks/README.md): JupyterLab on this machine only (127.0.0.1), opened

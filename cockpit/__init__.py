@@ -11,6 +11,7 @@ from dash import _callback
 from cockpit.accounts import check_wall_pages
 from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
+from cockpit.briefing.downloads import install as install_briefings
 from cockpit.cache import init_cache
 from cockpit.config import ROOT, Settings, normal_prefix
 from cockpit.context import release_warehouse
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     install_auth(app, settings)
     install_headers(app, settings.frame_ancestors)
     install_geometry(app.server)
+    install_briefings(app, settings)
     from cockpit.layout import frame   # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account
     _take_every_callback(app)

@@ -19,7 +19,8 @@ def _paths(env) -> dict:
     found = state.locate(env)
     return {"warehouse": found["warehouse"], "accounts": found["accounts"], "audit": found["audit"],
             "api_tokens": found["api_tokens"], "labels": found["warning_labels"],
-            "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"]}
+            "secret_key_file": found["session_key"], "vault_key_file": found["vault_key"],
+            "briefings": found["briefings"]}
 
 
 _DEFAULT_PATHS = _paths({})
@@ -77,6 +78,11 @@ class Settings:
     # the API's rate limits in Redis (redis://…) instead of each process's memory
     database_url: str = field(default="", repr=False)     # may carry a password
     cache_url: str = field(default="", repr=False)
+    # the daily and weekly briefings (简报): their archive, the areas `python -m cockpit.briefing
+    # --all` makes them for (none: every district of the warehouse), the weekday of the weekly one
+    briefings: Path = _DEFAULT_PATHS["briefings"]
+    briefing_areas: tuple[str, ...] = ()
+    briefing_weekday: int = 1        # ISO weekday: 1 = Monday (the week before), 0 = never
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
@@ -117,7 +123,16 @@ class Settings:
             s = replace(s, database_url=env["COCKPIT_DATABASE_URL"])
         if env.get("COCKPIT_CACHE_URL"):
             s = replace(s, cache_url=env["COCKPIT_CACHE_URL"])
+        if env.get("COCKPIT_BRIEFING_AREAS"):
+            s = replace(s, briefing_areas=_list(env["COCKPIT_BRIEFING_AREAS"]))
+        if env.get("COCKPIT_BRIEFING_WEEKDAY"):
+            s = replace(s, briefing_weekday=int(env["COCKPIT_BRIEFING_WEEKDAY"]))
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
+        if not 0 <= s.briefing_weekday <= 7:
+            raise ValueError(f"COCKPIT_BRIEFING_WEEKDAY 须为 1–7（星期一至星期日）或 0（不生成周报）：{s.briefing_weekday}")
+        bad = [a for a in s.briefing_areas if not (a.isascii() and a.isdigit() and len(a) in (4, 6, 9, 12, 15))]
+        if bad:
+            raise ValueError(f"COCKPIT_BRIEFING_AREAS 须为区划或网格编码：{' '.join(bad)}")
         if s.kiosk_seconds < 5:
             raise ValueError(f"COCKPIT_KIOSK_SECONDS 至少 5 秒：{s.kiosk_seconds}")
         return replace(s, url_prefix=normal_prefix(s.url_prefix), kiosk_pages=check_wall_pages(s.kiosk_pages))

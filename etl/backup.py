@@ -14,6 +14,7 @@ backup is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file'
                              --without-database when the database's own backup is the DBA's
     warehouse/<id>.duckdb    the served generation (a published generation is never written
                              again, so a plain copy of the open file is consistent)
+    folder/<name>/…          a folder's files (the briefings archive), each with its checksum
     file/<name><suffix>      settings files
     manifest.json
 
@@ -75,6 +76,8 @@ def backup(to: Path, found: dict[str, Path | None], keep: int | None = None, dat
                             "note": "in the state database"})
         elif kept.kind == "warehouse":
             entries.append(_backup_warehouse(kept, Path(path), work))
+        elif kept.kind == "folder" and Path(path).is_dir():
+            entries.append(_backup_folder(kept, Path(path), work))
         elif not Path(path).exists():
             entries.append({"name": kept.name, "kind": kept.kind, "path": str(path), "absent": True})
         else:
@@ -138,6 +141,24 @@ def _backup_database(kept: state.Kept, url: str, work: Path) -> dict:
             "sha256": _sha256(work / rel), "bytes": (work / rel).stat().st_size}
 
 
+def _folder_files(folder: Path) -> list[Path]:
+    """A folder's regular files (not links), relative to it, in order."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _backup_folder(kept: state.Kept, path: Path, work: Path) -> dict:
+    rel = Path("folder") / kept.name
+    files = {}
+    for name in _folder_files(path):
+        try:
+            _copy(path / name, work / rel / name)
+        except FileNotFoundError:               # removed meanwhile: not part of this backup
+            continue
+        files[name.as_posix()] = _sha256(work / rel / name)
+    return {"name": kept.name, "kind": kept.kind, "path": str(path), "file": str(rel), "files": files,
+            "bytes": sum((work / rel / f).stat().st_size for f in files)}
+
+
 def _described(kept: state.Kept, path: Path, work: Path, rel: Path) -> dict:
     return {"name": kept.name, "kind": kept.kind, "path": str(path), "file": str(rel),
             "sha256": _sha256(work / rel), "bytes": (work / rel).stat().st_size}
@@ -170,9 +191,12 @@ def restore(source: Path, found: dict[str, Path | None], force: bool = False) ->
         kept = state.BY_NAME.get(entry["name"])
         if kept is None:
             raise BackupError(f"备份含本版本不认识的 {entry['name']} (a store this release does not know)")
-        got = _sha256(folder / entry["file"]) if (folder / entry["file"]).is_file() else None
-        if got != entry["sha256"]:
-            raise BackupError(f"{entry['file']}: 校验和不符 (checksum mismatch or missing)")
+        if kept.kind == "folder":
+            _check_folder(folder, entry)
+        else:
+            got = _sha256(folder / entry["file"]) if (folder / entry["file"]).is_file() else None
+            if got != entry["sha256"]:
+                raise BackupError(f"{entry['file']}: 校验和不符 (checksum mismatch or missing)")
         target = found.get(kept.name) or (Path(entry["path"]) if kept.kind == "file" else None)
         if target is None:
             raise BackupError(f"{kept.name}: 未配置存放位置 (no location configured"
@@ -199,9 +223,22 @@ def backup_folder(source: Path) -> Path:
     return found[-1]
 
 
+def _check_folder(folder: Path, entry: dict) -> None:
+    for name, digest in entry["files"].items():
+        rel = Path(name)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise BackupError(f"{entry['file']}/{name}: 路径不在目录内 (a path outside the folder)")
+        got = _sha256(folder / entry["file"] / rel) if (folder / entry["file"] / rel).is_file() else None
+        if got != digest:
+            raise BackupError(f"{entry['file']}/{name}: 校验和不符 (checksum mismatch or missing)")
+
+
 def _occupied(kept: state.Kept, target: Path, backed_up: Path, entry: dict) -> bool:
     if kept.kind == "postgresql":
         return backup_database.has_state(target)
+    if kept.kind == "folder":                   # a file there already with other bytes
+        return any((target / name).exists() and _sha256(target / name) != digest
+                   for name, digest in entry["files"].items())
     if kept.kind == "warehouse":
         return target.exists() if entry.get("single_file") else generations.current(target) is not None
     if not target.exists():
@@ -219,6 +256,8 @@ def _restore_one(entry: dict, kept: state.Kept, target: Path, backed_up: Path, f
             raise BackupError(str(exc)) from exc
         return (f"database: {backup_database.label(target)} (Web 角色的权限请以属主重新授予 re-grant the web role: "
                 f"python -m cockpit.accounts migrate --grant ROLE)")
+    if kept.kind == "folder":
+        return _restore_folder(entry, target, backed_up)
     target.parent.mkdir(parents=True, exist_ok=True)
     if kept.kind == "sqlite":                   # into the file itself: safe beside a WAL, a reader
         _sqlite_copy(backed_up, target)
@@ -229,6 +268,20 @@ def _restore_one(entry: dict, kept: state.Kept, target: Path, backed_up: Path, f
         _copy(backed_up, tmp, secret=kept.kind == "key")
         os.replace(tmp, target)
     return f"{kept.name}: {target}"
+
+
+def _restore_folder(entry: dict, target: Path, backed_up: Path) -> str:
+    """Every file of the backup into the folder (files it has beside them stay)."""
+    written = 0
+    for name, digest in entry["files"].items():
+        dest = target / name
+        if dest.exists() and _sha256(dest) == digest:
+            continue
+        tmp = dest.with_name(f".{dest.name}.restoring")
+        _copy(backed_up / name, tmp)
+        os.replace(tmp, dest)
+        written += 1
+    return f"{entry['name']}: {target} ({written} 个文件 files, {len(entry['files']) - written} 相同 unchanged)"
 
 
 def _restore_warehouse(entry: dict, target: Path, backed_up: Path) -> str:

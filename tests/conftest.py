@@ -151,3 +151,29 @@ def state(request, tmp_path) -> State:
     if request.param == "sqlite":
         return State("sqlite", tmp_path)
     return State("postgresql", tmp_path, request.getfixturevalue("pg_database"))
+
+
+@pytest.fixture(scope="session")
+def briefing_archive(tiny_warehouse, tmp_path_factory) -> dict:
+    """Briefings of the tiny warehouse rendered once (Chromium, as in production): the daily and
+    weekly briefing of its district, the daily of its first and of its last street, issued the day
+    after the data end. {"root", "day", "district", "street", "other_street"}"""
+    import datetime as dt
+    import duckdb
+    with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
+        as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+        district, street, other = con.execute(
+            "SELECT min(code) FILTER (level = 'district'), min(code) FILTER (level = 'street'), "
+            "max(code) FILTER (level = 'street') FROM areas WHERE valid_to IS NULL").fetchone()
+    day = as_of.date() + dt.timedelta(days=1)
+
+    def build(out):
+        from cockpit.briefing.__main__ import area_scope, make
+        from cockpit.db import Warehouse
+        wh = Warehouse(tiny_warehouse)
+        with wh.snapshot() as snap:
+            for code, kind in ((district, "daily"), (district, "weekly"), (street, "daily"), (other, "daily")):
+                make(snap, tiny_warehouse, area_scope(snap, code), kind, day, out)
+        wh.close()
+    root = built_once(tmp_path_factory, "briefings", build)
+    return {"root": root, "day": day, "district": district, "street": street, "other_street": other}

@@ -8,10 +8,7 @@ ships with the code is not listed.
 
 Kinds: `warehouse` (the served generation and its pointer), `key` (a secret: copied with mode
 0600), `sqlite` (copied with SQLite's online backup API, never `cp` while a process writes it),
-`file` (a settings file, copied as is), `postgresql` (the database of several web servers'
-state, COCKPIT_DATABASE_URL: dumped with pg_dump; a URL, not a path). A default of None means the
-file is kept only when its variable names one (a settings file the centre wrote itself). An
-entry `in_database` lives in that database instead of its file when the database is set."""
+    kind: str                                          # warehouse | key | sqlite | file | folder | postgresql
 from __future__ import annotations
 
 import os
@@ -26,7 +23,7 @@ DATA = ROOT / "data"
 @dataclass(frozen=True)
 class Kept:
     name: str
-    kind: str                                          # warehouse | key | sqlite | file | postgresql
+    kind: str                                          # warehouse | key | sqlite | file | folder | postgresql
     env: str | None                                    # the variable that moves it
     default: Callable[[dict], Path | None]             # from what is already located
     what: str
@@ -60,6 +57,8 @@ KEPT: tuple[Kept, ...] = (
     Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
+    Kept("briefings", "folder", "COCKPIT_BRIEFINGS", lambda _: DATA / "briefings",
+         "简报存档：每日与每周简报的 PDF 和 PNG (the briefings archive)"),
     Kept("work_calendar", "file", "ETL_WORK_CALENDAR", lambda _: DATA / "work_calendar.toml",
          "工作日历：法定节假日与调休 (working days of every deadline)"),
     Kept("warning_settings", "file", "COCKPIT_WARNING_SETTINGS", lambda _: None, "预警设置 (early-warning settings)"),

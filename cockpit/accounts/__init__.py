@@ -33,7 +33,7 @@ LEVEL_OF_LENGTH = {4: "市", 6: "区", 9: "街道", 12: "社区", 15: "网格"}
 # pages (by path) each kind may open: every page but some, or only some
 PAGES_DENIED = {"admin": set(), "district": {"/audit"}, "area": {"/audit", "/health"}}
 PAGES_ONLY = {"analyst": {"/map", "/heatmap", "/workflow", "/incident", "/warning", "/services",
-                          "/property", "/explorer"},
+                          "/property", "/explorer", "/briefings"},
               "department": {"/explorer"}}
 # what a wall may show: pages of counts, charts and maps that read without a hand on them; never
 # the lists of events or residents (事件查询 exports, 实有人口), data health or the audit log

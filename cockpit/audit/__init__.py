@@ -35,7 +35,8 @@ from warehouse.personal import scrub
 ACTIONS = {"login": "登录成功", "login_failed": "登录失败", "logout": "退出", "page_view": "访问页面",
            "export": "导出", "unmask": "查看完整信息", "list_people": "查看人员名单",
            "denied": "拒绝访问", "bad_request": "无效请求", "throttled": "超出次数上限",
-           "api": "开放接口调用", "warning_label": "预警研判标记"}
+           "api": "开放接口调用", "warning_label": "预警研判标记",
+           "briefing_download": "下载简报"}
 GENESIS = "0" * 64
 TARGET_CHARS, DETAIL_CHARS, NOTE_CHARS = 200, 500, 200
 FIELDS = ("at", "account", "address", "action", "target", "detail")

@@ -19,6 +19,7 @@ from cockpit.context import warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import theme
 from cockpit.queries import health as q
+from cockpit.queries.health import STATUS_NAMES
 from warehouse.personal import scrub
 
 dash.register_page(__name__, path="/health", name="数据健康", title="网格治理数字驾驶舱 · 数据健康",
@@ -39,9 +40,6 @@ HEALTH_CALENDAR = "health-calendar"
 HEALTH_CALENDAR_NOTE = "health-calendar-note"
 
 RUN_LIMIT = 20
-STATUS_NAMES = {"published": "已发布", "unchanged": "无变化", "rejected": "未通过检查", "failed": "失败",
-                "interrupted": "中断", "rolled_back": "已回滚", "running": "运行中",
-                "refused": "被拒绝（另一运行持有锁）"}
 TOPOLOGY_NAMES = {"overlap": "重叠", "gap": "缝隙", "outside_community": "越出社区"}
 LOCAL_TZ = "Asia/Shanghai"
 _INT = Format().group(True)
@@ -187,7 +185,7 @@ def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.
         last = STATUS_NAMES.get(r["status"], r["status"])
         last_detail = f"开始 {_time(r['started_at'])} · 结束 {_time(r['ended_at'])}"
         # refused: another run held the warehouse, which is no fault of the data
-        state = "ok" if r["status"] in ("published", "unchanged", "rolled_back") else (
+        state = "ok" if r["status"] in q.GOOD_STATUSES else (
             "running" if r["status"] in ("running", "refused") else "bad")
     n_in, n_bad = int(load["rows_in"].sum()), int(load["rows_quarantined"].sum())
     share = f"{100 * n_bad / n_in:.2f}%" if n_in else "—"

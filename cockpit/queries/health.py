@@ -25,6 +25,12 @@ RUN_COLUMNS = ("run_id", "command", "status", "exit_code", "started_at", "ended_
 # a run log from before they were kept has none of them
 PROCESS_COLUMNS = ("pid", "host", "pid_start")
 ERROR_CHARS = 300
+# a run's status (etl/runlog.py) in words
+STATUS_NAMES = {"published": "已发布", "unchanged": "无变化", "rejected": "未通过检查", "failed": "失败",
+                "interrupted": "中断", "rolled_back": "已回滚", "running": "运行中",
+                "refused": "被拒绝（另一运行持有锁）"}
+# a run that leaves the data as they should be (refused: another run held the warehouse)
+GOOD_STATUSES = ("published", "unchanged", "rolled_back")
 
 
 def _query(wh: Snapshot, name: str) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 #
 #   tar -xzf cockpit-<version>-offline.tar.gz && cd cockpit-<version> && sh deploy/offline/install.sh
 #
-# Needs Debian's python3 (3.11) with python3-venv, and nginx, from the installation media or the
-# intranet's mirror. Installs the release under /opt/cockpit-releases/<version>/ with its own
+# Needs Debian's python3 (3.11) with python3-venv, nginx, and chromium with fonts-noto-cjk (the
+# briefings are printed by it), from the installation media or the intranet's mirror. Installs the release under /opt/cockpit-releases/<version>/ with its own
 # .venv (pip from the bundle's wheelhouse only) and points /opt/cockpit at it, so an upgrade is
 # the same command with a newer bundle and a rollback is pointing the link back. It creates the
 # `cockpit` system user and its folders, and installs the settings, the systemd units and the
@@ -52,6 +52,6 @@ Installed $release in /opt/cockpit. Next (docs/operations.md):
   2. review /etc/cockpit/cockpit.env (COCKPIT_SOURCE: where the exports arrive)
   3. systemctl enable --now cockpit-etl         # the first full refresh starts at once
   4. /opt/cockpit/deploy/run.sh python -m cockpit.accounts add <账号> --role 区级管理员 --area <区划编码>
-  5. systemctl enable --now cockpit-web cockpit-backup.timer
+  5. systemctl enable --now cockpit-web cockpit-backup.timer cockpit-briefing.timer
      ln -s /etc/nginx/sites-available/cockpit.conf /etc/nginx/sites-enabled/ && nginx -t && systemctl reload nginx
 NEXT

@@ -43,7 +43,7 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def cockpit_url(tiny_warehouse, key_file, role_accounts):
+def cockpit_url(tiny_warehouse, key_file, role_accounts, briefing_archive):
     from etl.vault import vault_key_path
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
     # its warehouse never changes: no page need ask for new data while a test reads it (on a
@@ -51,6 +51,7 @@ def cockpit_url(tiny_warehouse, key_file, role_accounts):
     with cockpit_process(tiny_warehouse, accounts=accounts,
                          env={"COCKPIT_VAULT_KEY_FILE": str(vault_key_path(key_file)),
                               "COCKPIT_REFRESH_SECONDS": "3600",
+                              "COCKPIT_BRIEFINGS": str(briefing_archive["root"]),
                               # the wall's pages (tests/browser/test_kiosk.py), turning once an hour
                               "COCKPIT_KIOSK_PAGES": "/ /warning /incident", "COCKPIT_KIOSK_SECONDS": "3600"}) as url:
         yield url

@@ -11,7 +11,7 @@ from tests.browser.panels import wait_drawn
 pytestmark = pytest.mark.browser
 
 AREA_PAGES = ["/", "/map", "/heatmap", "/workflow", "/incident", "/warning", "/services", "/property",
-              "/explorer", "/people", "/m"]
+              "/explorer", "/people", "/briefings", "/m"]
 DISTRICT_PAGES = AREA_PAGES + ["/health"]
 
 
@@ -21,7 +21,8 @@ def _walk(page, url, paths):
     for path in paths:
         page.goto(url.rstrip("/") + path)
         # drawn: a chart, a data table, the big screen, or the warning page's tables
-        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen, .warning-table", state="attached")
+        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen, .warning-table, .briefing-table, "
+                               ".briefings .empty-note", state="attached")
         page.wait_for_load_state("networkidle")
         if path != "/":                   # the big screen draws its own header, no navigation
             shown = {h.rstrip("/") or "/" for h in page.locator(".nav a.nav-link[href^='/']")

@@ -33,7 +33,7 @@ def pg_world(tiny_warehouse, key_file, tmp_path_factory, postgres_url):
 def make_world(tiny_warehouse, key_file, home, **settings):
     app = create_app(Settings(warehouse=tiny_warehouse, accounts=home / "accounts.sqlite",
                               audit=home / "audit.sqlite", labels=home / "labels.sqlite",
-                              secret_key_file=home / "session.key",
+                              secret_key_file=home / "session.key", briefings=home / "briefings",
                               vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR,
                               **settings))
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)

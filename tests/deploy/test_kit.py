@@ -68,6 +68,9 @@ def test_each_unit_runs_a_real_command_with_real_options(unit, argv):
     if argv[0] == "app.py":
         from app import build_parser
         build_parser().parse_args(argv[1:])
+    elif argv[:2] == ["-m", "cockpit.briefing"]:
+        from cockpit.briefing.__main__ import build_parser as briefing_parser
+        briefing_parser().parse_args(argv[2:])
     else:
         assert argv[:2] == ["-m", "etl"], argv
         from etl.__main__ import build_parser

@@ -285,3 +285,32 @@ def test_a_backup_without_pg_dump_fails_rather_than_leave_the_database_out(origi
     folder = bk.backup(tmp_path / "backups", found, database=False)      # the DBA backs it up
     entry = next(e for e in json.loads((folder / bk.MANIFEST).read_text())["entries"] if e["name"] == "database")
     assert entry["absent"] and "DBA" in entry["note"]
+
+
+def test_the_briefings_archive_is_backed_up_and_restored_file_by_file(origin, tmp_path):
+    home, env = origin
+    briefings = tmp_path / "briefings"
+    (briefings / "220204").mkdir(parents=True)
+    (briefings / "220204" / "daily-2026-11-01.pdf").write_bytes(b"%PDF-1.4 one")
+    (briefings / "220204001").mkdir()
+    (briefings / "220204001" / "weekly-2026-11-02.png").write_bytes(b"\x89PNG two")
+    folder = bk.backup(tmp_path / "backups", state.locate({**env, "COCKPIT_BRIEFINGS": str(briefings)}))
+    entry = next(e for e in json.loads((folder / bk.MANIFEST).read_text(encoding="utf-8"))["entries"]
+                 if e["name"] == "briefings")
+    assert sorted(entry["files"]) == ["220204/daily-2026-11-01.pdf", "220204001/weekly-2026-11-02.png"]
+    target = tmp_path / "restored"
+    found = state.locate({**_env(target, target / "warehouse", target / "k" / "p.key"),
+                          "COCKPIT_BRIEFINGS": str(target / "briefings")})
+    (target / "briefings" / "220204").mkdir(parents=True)
+    (target / "briefings" / "220204" / "daily-2026-10-31.pdf").write_bytes(b"kept")
+    bk.restore(folder, found)
+    assert (target / "briefings" / "220204" / "daily-2026-11-01.pdf").read_bytes() == b"%PDF-1.4 one"
+    assert (target / "briefings" / "220204001" / "weekly-2026-11-02.png").read_bytes() == b"\x89PNG two"
+    assert (target / "briefings" / "220204" / "daily-2026-10-31.pdf").read_bytes() == b"kept"
+    # a damaged file in the backup: nothing is written
+    (folder / entry["file"] / "220204" / "daily-2026-11-01.pdf").write_bytes(b"changed")
+    other = tmp_path / "other"
+    with pytest.raises(bk.BackupError, match="校验和"):
+        bk.restore(folder, state.locate({**_env(other, other / "warehouse", other / "k" / "p.key"),
+                                         "COCKPIT_BRIEFINGS": str(other / "briefings")}))
+    assert not (other / "briefings").exists()
