@@ -8,7 +8,11 @@ ships with the code is not listed.
 
 Kinds: `warehouse` (the served generation and its pointer), `key` (a secret: copied with mode
 0600), `sqlite` (copied with SQLite's online backup API, never `cp` while a process writes it),
-    kind: str                                          # warehouse | key | sqlite | file | folder | postgresql
+`file` (a settings file, copied as is), `folder` (a folder of files written once each, such as the
+briefings archive: every file copied as is), `postgresql` (the database of several web servers'
+state, COCKPIT_DATABASE_URL: dumped with pg_dump; a URL, not a path). A default of None means the
+file is kept only when its variable names one (a settings file the centre wrote itself). An entry
+`in_database` lives in that database instead of its file when the database is set."""
 from __future__ import annotations
 
 import os

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cockpit.briefing.content import Briefing, Incident, Measure
 from cockpit.figures import briefing as fig
+from cockpit.figures.warning import subject
 from cockpit.queries.health import STATUS_NAMES
 from cockpit.queries.briefing import WEEKS
 
@@ -154,17 +155,12 @@ def _health_problem(b: Briefing) -> str:
     return ""
 
 
-def _subject(text: str) -> str:
-    parts = [p for p in str(text).split("、") if p]
-    return "、".join(parts[:MAX_SUBJECTS]) + (f" 等 {len(parts)} 类" if len(parts) > MAX_SUBJECTS else "")
-
-
 def _incident_row(i: Incident) -> str:
     spark = fig.sparkline(i.course["reported"].tolist(), i.course["expected"].tolist(), i.course["upper"].tolist(),
                           f"{i.area_name} 近{len(i.course)}天上报", drop=i.kind == "drop")
     ratio = f"{i.reported / i.expected:.1f} 倍" if i.expected >= 0.5 else "—"
     return (f'<tr><td><span class="tag {"new" if i.new else "on"}">{"新发" if i.new else "持续"}</span></td>'
-            f'<td>{escape(i.area_name)}</td><td>{escape(_subject(i.subject))}</td>'
+            f'<td>{escape(i.area_name)}</td><td>{escape(subject(i.subject, MAX_SUBJECTS))}</td>'
             f'<td class="num">{i.since.month}/{i.since.day}</td><td>{spark}</td>'
             f'<td class="num">{n(i.reported)} / {n(i.expected, 1)}</td><td class="num">{ratio}</td></tr>')
 

@@ -81,11 +81,11 @@ def alert_map(areas: pd.DataFrame, area_shapes: dict | str, hot: pd.DataFrame, h
     return fig
 
 
-def subject(text) -> str:
-    """An incident's subject (its subclasses joined by 、) for display: at most four by name, then
-    how many there are."""
+def subject(text, most: int = 4) -> str:
+    """An incident's subject (its subclasses joined by 、) for display: at most `most` by name,
+    then how many there are."""
     names = [n for n in str(text or "").split("、") if n]
-    return "、".join(names[:4]) + (f" 等 {len(names)} 类" if len(names) > 4 else "")
+    return "、".join(names[:most]) + (f" 等 {len(names)} 类" if len(names) > most else "")
 
 
 def fmt(value, digits: int = 0, unit: str = "") -> str:

@@ -200,7 +200,7 @@ def _clock(text) -> str:
 
 
 def briefings_root(env: Mapping[str, str] = os.environ) -> Path:
-    return Path(env.get("COCKPIT_BRIEFINGS") or state.DATA / "briefings")
+    return Path(state.locate(env)["briefings"])
 
 
 def briefings(root: Path, area: str, area_name: str, today: dt.date | None = None) -> list[Notice]:

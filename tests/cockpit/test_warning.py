@@ -13,6 +13,7 @@ from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import SCHEMA, LabelError, LabelStore
+from cockpit.labels import store as label_store
 from etl import generations
 from etl.refresh import new_run_id
 from cockpit.scope import CITY, Scope
@@ -266,15 +267,15 @@ def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refus
         outside = outside[~outside["incident_id"].isin(mine["incident_id"])]
         other_alert = con.execute("SELECT alert_id FROM warning_alerts WHERE incident_id <> ? LIMIT 1",
                                   [mine["incident_id"].iloc[0]]).fetchone()[0]
-    store = world["app"].server.config.get("COCKPIT_LABEL_STORE")
-    before = 0 if store is None else len(store.history(CITY.code, outside["incident_id"].iloc[0]))
+    with world["app"].server.app_context():        # the app's store, whichever test made it first
+        store = label_store()
+    before = len(store.history(CITY.code, outside["incident_id"].iloc[0]))
     status, out = _label(world, "street", outside["incident_id"].iloc[0], "误报", "forged")
     assert status == 200 and "不在本辖区" in out["warning-label-message.children"]
     status, out = _label(world, "street", mine["incident_id"].iloc[0], "误报", "x", target=other_alert)
     assert "不属于" in out["warning-label-message.children"]
     status, out = _label(world, "street", mine["incident_id"].iloc[0], "不知道")
     assert "请选择" in out["warning-label-message.children"]
-    store = world["app"].server.config["COCKPIT_LABEL_STORE"]
     assert len(store.history(CITY.code, outside["incident_id"].iloc[0])) == before
     denied = world["app"].server.config["COCKPIT_AUDIT"].recent(10, "denied", "street")
     assert any("预警研判标记" in d for d in denied["detail"])
