@@ -14,8 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.config import ROOT, Settings
-from etl import generations
+from cockpit.config import Settings
+from warehouse import generations
+from warehouse.paths import ROOT
 from warehouse import state
 
 DEMO_SOURCE = ROOT / "data" / "demo"

@@ -12,12 +12,13 @@ from cockpit.accounts import check_wall_pages
 from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
 from cockpit.cache import init_cache
-from cockpit.config import ROOT, Settings, normal_prefix
+from cockpit.config import Settings, normal_prefix
 from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 from cockpit.geometry import install as install_geometry
 from cockpit.ops import dash_paths, install as install_ops
 from cockpit.headers import install as install_headers
+from warehouse.paths import ROOT
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:

@@ -27,7 +27,7 @@ from cockpit.accounts import sessions
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.callback_check import BadCallback, UnknownCallback
-from etl.privacy import load_or_create_key
+from warehouse.keys import load_or_create_key
 
 UPDATE = "/_dash-update-component"
 REFUSALS = {400: "bad_request", 403: "denied", 429: "throttled"}

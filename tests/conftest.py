@@ -71,7 +71,7 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def key_file(tmp_path_factory) -> Path:
-    from etl.privacy import load_or_create_key
+    from warehouse.keys import load_or_create_key
     # shared with the warehouse built with it: later refreshes must pseudonymise alike
     folder = built_once(tmp_path_factory, "secrets", lambda out: load_or_create_key(out / "pseudonym.key"))
     return folder / "pseudonym.key"

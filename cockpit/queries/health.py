@@ -15,7 +15,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import scrub_frame, sql
 from cockpit.queries.meta import generation
-from etl import generations
+from warehouse import generations
 from warehouse.runs import still_running
 
 RUN_LOG = "runs.sqlite"            # etl/runlog.py FILE

@@ -14,7 +14,7 @@ import pytest
 from tests.browser.personal import PersonalData
 from tests.cockpit_process import cockpit_process, sign_in
 
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,7 +44,7 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 def cockpit_url(tiny_warehouse, key_file, role_accounts):
-    from etl.vault import vault_key_path
+    from warehouse.vault import vault_key_path
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
     # its warehouse never changes: no page need ask for new data while a test reads it (on a
     # loaded machine a page asked every minute can spend the minute redrawing what it had)

@@ -28,7 +28,7 @@ from tests.browser.conftest import LOCAL_HOSTS, screenshot, under_csp
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
 SITE = ROOT / "deploy" / "nginx" / "cockpit.conf"
 
 
@@ -88,7 +88,7 @@ def behind(tiny_warehouse, key_file, role_accounts, tmp_path_factory):
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if nginx is None:
         pytest.fail("Debian's nginx is not installed: run the README's test command (make test)")
-    from etl.vault import vault_key_path
+    from warehouse.vault import vault_key_path
     home = tmp_path_factory.mktemp("behind-nginx")
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
     env = {"COCKPIT_URL_PREFIX": "/cockpit", "COCKPIT_TRUSTED_PROXIES": "127.0.0.1",

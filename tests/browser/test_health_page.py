@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from etl import generations
+from warehouse import generations
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

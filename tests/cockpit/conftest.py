@@ -8,7 +8,7 @@ import pytest
 
 from cockpit import create_app
 from cockpit.config import Settings
-from etl.vault import vault_key_path
+from warehouse.vault import vault_key_path
 from tests.conftest import served_db
 
 UNMASK_PER_HOUR = 6

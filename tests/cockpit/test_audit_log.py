@@ -14,7 +14,7 @@ import pytest
 from cockpit.audit import GENESIS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
 from cockpit.audit.__main__ import main
 
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
 OLD = "2001-01-01T00:00:00"
 
 

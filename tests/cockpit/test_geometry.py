@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from etl import generations
+from warehouse import generations
 from tests.cockpit.conftest import client
 from tests.conftest import served_db
 

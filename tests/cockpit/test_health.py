@@ -9,7 +9,7 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
-from etl import generations
+from warehouse import generations
 from tests.cockpit import signed_in
 
 PHONE, ID_NUMBER = "13812345678", "22020419800101123X"

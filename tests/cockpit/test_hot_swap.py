@@ -4,7 +4,7 @@ served without a restart."""
 import shutil
 import threading
 
-from etl import generations
+from warehouse import generations
 from etl.refresh import refresh
 from tests.cockpit.test_screen import _expected
 from tests.cockpit_process import cockpit_process, http_session, post_callback

@@ -4,7 +4,7 @@ tick)."""
 import json
 
 from cockpit import ids
-from etl import generations
+from warehouse import generations
 from tests.cockpit.conftest import client, post
 
 

@@ -9,7 +9,7 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
-from etl import generations
+from warehouse import generations
 from tests.cockpit import as_figures, fetched, signed_in
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
 DEPLOY = ROOT / "deploy"
 # a name read from the environment: env.get("…"), os.environ["…"], os.getenv("…")
 ENV_READ = re.compile(r"""(?:environ|env|getenv)\s*(?:\.get\s*\(|\[|\()\s*["']((?:COCKPIT|ETL)_[A-Z0-9_]+)["']""")

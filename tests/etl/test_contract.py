@@ -8,7 +8,7 @@ import pytest
 
 from etl import contract
 from etl.contract.doc import render
-from etl.paths import ROOT
+from warehouse.paths import ROOT
 from etl.refresh import refresh
 
 

@@ -13,7 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import generations, models, runlog
+from etl import models, runlog
+from warehouse import generations
 from etl.generate.updates import split_updates
 from etl.refresh import refresh
 from etl.warning import settings

@@ -5,7 +5,7 @@ import csv
 import duckdb
 import pytest
 
-from etl import vault
+from warehouse import vault
 from etl.contract import load_contract
 from tests.conftest import served_db
 
