@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 from cockpit.config import Settings
-from warehouse import generations
+from warehouse import generations, state
 from warehouse.paths import ROOT
-from warehouse import state
 
 DEMO_SOURCE = ROOT / "data" / "demo"
 DEMO_MARKER = "demo-build.json"      # in the warehouse: the generation this script built from the generator
@@ -104,6 +103,7 @@ def main(argv=None) -> None:
             print(first_admin_help(settings), flush=True)
 
     from waitress import serve
+
     from cockpit import create_app
     app = create_app(settings)
     freeze_start_up()

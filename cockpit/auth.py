@@ -22,8 +22,7 @@ import dash
 from flask import Response, current_app, g, redirect, request, session
 
 from cockpit import callback_check
-from cockpit.accounts import Account
-from cockpit.accounts import sessions
+from cockpit.accounts import Account, sessions
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.callback_check import BadCallback, UnknownCallback

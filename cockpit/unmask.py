@@ -12,12 +12,12 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
-from warehouse import vault
 from cockpit.accounts import Account
 from cockpit.audit import AuditLog, clean_text
 from cockpit.db import Snapshot
 from cockpit.queries import people
 from cockpit.scope import Scope
+from warehouse import vault
 
 REASON_MIN_CHARS = 4          # letters or digits, once invisible characters are gone
 REASON_MAX_CHARS = 200

@@ -90,7 +90,7 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
 
 
 def _tables(path: Path) -> set[str]:
-    import duckdb                     # here: the rest of this module is plain file handling
+    import duckdb  # here: the rest of this module is plain file handling
     with duckdb.connect(str(path), read_only=True) as con:
         return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 

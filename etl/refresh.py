@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import sys
-import logging
 import time
 import tomllib
 import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -29,11 +29,11 @@ from etl.geo import map_shapes, topology
 from etl.lock import Locked, refresh_lock
 from etl.points import check_points, convert_gcj02
 from etl.privacy import hmac_pads, masking_sql, scrub_text_sql, shown_line
+from etl.reference import load_event_categories
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.warning import build as warning
 from etl.warning.settings import SettingsError
-from etl.reference import load_event_categories
 from warehouse.generations import Generation, current
 from warehouse.keys import load_or_create_key
 from warehouse.paths import ROOT

@@ -20,9 +20,8 @@ import sqlite3
 from pathlib import Path
 
 from etl.exitcodes import ExitCode
-from warehouse.runs import host, start_token, still_running
+from warehouse.runs import FILE, host, start_token, still_running
 
-FILE = "runs.sqlite"
 # step k upgrades a file of version k to version k + 1 (version 0: a new file, or one written
 # before versions were kept, which holds the first step's tables already)
 MIGRATIONS = (

@@ -3,10 +3,10 @@ with its own account store, audit log and session key in a temporary folder."""
 from __future__ import annotations
 
 import functools
-import os
-import socket
 import http.cookiejar
+import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile

@@ -60,6 +60,7 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the clean tiny data (seed 42) made dirty: (folder, manifest). Built once per run."""
     import json
     import shutil
+
     from etl.generate.dirty import MANIFEST, make_dirty
 
     def build(out):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse import runs
 from warehouse.paths import DATA
 
 
@@ -49,7 +50,7 @@ KEPT: tuple[Kept, ...] = (
     Kept("api_tokens", "sqlite", "COCKPIT_API_TOKENS", lambda _: DATA / "api_tokens.sqlite", "开放接口令牌 (API tokens)"),
     Kept("warning_labels", "sqlite", "COCKPIT_LABELS", lambda _: DATA / "warning_labels.sqlite",
          "预警研判标记 (确认 / 误报 / 已处置)"),
-    Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
+    Kept("runs", "sqlite", None, _in_warehouse(runs.FILE), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
     Kept("work_calendar", "file", "ETL_WORK_CALENDAR", lambda _: DATA / "work_calendar.toml",

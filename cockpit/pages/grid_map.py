@@ -23,8 +23,7 @@ from cockpit.db import Snapshot
 from cockpit.figures import grid_map as fig
 from cockpit.figures.area_map import event_points
 from cockpit.pages.screen import deadline_text
-from cockpit.queries import grid_map as q
-from cockpit.queries import screen as screen_q
+from cockpit.queries import grid_map as q, screen as screen_q
 from cockpit.scope import Scope
 from warehouse.areas import LEVEL_NAMES, LEVEL_OF_LENGTH
 

@@ -26,9 +26,10 @@ import pytest
 
 from tests.browser.conftest import LOCAL_HOSTS, screenshot, under_csp
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port
+from warehouse.paths import ROOT
 
 pytestmark = pytest.mark.browser
-from warehouse.paths import ROOT
+
 SITE = ROOT / "deploy" / "nginx" / "cockpit.conf"
 
 

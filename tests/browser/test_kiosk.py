@@ -130,8 +130,8 @@ def _publish_later(warehouse) -> tuple[str, str]:
     """A new generation, as the ETL publishes it: some events gone and the data an hour newer.
     Returns (its id, the frame's stamp for it)."""
     from etl.generations import publish
-    from warehouse import generations
     from etl.refresh import new_run_id
+    from warehouse import generations
     built = warehouse / "building" / "later.duckdb"
     built.parent.mkdir(exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)

@@ -9,8 +9,7 @@ from cockpit import stores
 from cockpit.accounts import Account
 from cockpit.accounts.passwords import hash_password, verify_password
 from cockpit.accounts.sessions import TOUCH_SECONDS, Lifetime
-from cockpit.accounts.store import (LOCK_MINUTES, MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, REFUSED, STEPS,
-                                    AccountStore)
+from cockpit.accounts.store import LOCK_MINUTES, MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, REFUSED, STEPS, AccountStore
 
 PW = "a-long-password"
 LIFE = Lifetime(idle_seconds=30 * 60, absolute_seconds=8 * 3600)

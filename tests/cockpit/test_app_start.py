@@ -11,8 +11,8 @@ import pytest
 
 from cockpit.accounts.store import AccountStore
 from etl.generations import point_to
-from warehouse import generations
 from tests.cockpit_process import cockpit_process, http_session
+from warehouse import generations
 
 DEMO_PASSWORD = "demo-2026"
 

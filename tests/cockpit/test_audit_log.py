@@ -7,14 +7,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from cockpit.audit import GENESIS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
 from cockpit.audit.__main__ import main
-
 from warehouse.paths import ROOT
+
 OLD = "2001-01-01T00:00:00"
 
 

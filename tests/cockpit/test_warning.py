@@ -14,12 +14,12 @@ from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import LabelError, LabelStore
-from etl.generations import publish
-from warehouse import generations
-from etl.refresh import new_run_id
 from cockpit.scope import CITY, Scope
+from etl.generations import publish
+from etl.refresh import new_run_id
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.conftest import client, post
+from warehouse import generations
 
 GENERATION = (ids.GENERATION, "data")
 

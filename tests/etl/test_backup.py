@@ -17,11 +17,8 @@ import pytest
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from etl import backup as bk
-from warehouse import generations
-from warehouse.vault import vault_key_path
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, http_session, post_callback
-from warehouse import state
-
+from warehouse import generations, state
 from warehouse.paths import ROOT
 
 
@@ -121,6 +118,7 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
 
 def _vault_opens(warehouse: Path, vault_key: Path) -> None:
     import duckdb
+
     from warehouse import vault
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
         table, record_id, bucket, sealed = con.execute(

@@ -11,12 +11,12 @@ import duckdb
 import pytest
 
 from etl import runlog
-from etl.generations import building_path, clear_building, point_to, publish
-from warehouse import generations
 from etl.__main__ import main
+from etl.generations import building_path, clear_building, point_to, publish
 from etl.lock import Locked, refresh_lock
 from etl.refresh import PublishRefused, PublishRules, new_run_id, refresh
 from tests.conftest import ROOT
+from warehouse import generations
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
 
 
 def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
-    from etl.warning.settings import DEFAULT_FILE         # the tiny warehouse's warnings stay fresh
+    from etl.warning.settings import DEFAULT_FILE  # the tiny warehouse's warnings stay fresh
     before, on_disk = generations.current(warehouse), generations.published(warehouse)
     report = refresh(tiny_source, warehouse, key_file, warning_settings=DEFAULT_FILE)
     assert (report.status, report.generation) == ("unchanged", before.id)

@@ -7,8 +7,8 @@ import duckdb
 import pytest
 
 from etl.generations import building_path, point_to, publish
-from warehouse import generations
 from notebooks.warehouse import VIEWS, open_area
+from warehouse import generations
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_a_notebook_keeps_its_generation_while_a_refresh_publishes_and_prunes_it
             for table, rows in (("meta", "SELECT * FROM meta"),
                                 ("areas", "SELECT * EXCLUDE (geometry_wkb) FROM areas"),
                                 ("mart_events_daily", "FROM mart_events_daily ORDER BY day LIMIT 1")):
-                frame = base.execute(rows).df()
+                frame = base.execute(rows).df()  # noqa: F841 (DuckDB reads it by name below)
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
             con.execute("UPDATE meta SET as_of = as_of + $later", {"later": later})
         return path
