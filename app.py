@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.config import ROOT, Settings
-from etl import generations
-from warehouse import state
+from cockpit.config import Settings
+from warehouse import generations, state
+from warehouse.paths import ROOT
 
 DEMO_SOURCE = ROOT / "data" / "demo"
 DEMO_MARKER = "demo-build.json"      # in the warehouse: the generation this script built from the generator
@@ -104,6 +104,7 @@ def main(argv=None) -> None:
             print(first_admin_help(settings), flush=True)
 
     from waitress import serve
+
     from cockpit import create_app
     app = create_app(settings)
     freeze_start_up()

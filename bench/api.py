@@ -36,7 +36,7 @@ def run(scale: str, reps: int) -> None:
 
     from cockpit import create_app
     from cockpit.config import Settings
-    from etl.generations import current
+    from warehouse.generations import current
     wh = warehouse(scale)
     with duckdb.connect(str(current(wh).path), read_only=True) as con:
         street = con.execute("SELECT min(code) FROM areas WHERE level = 'street'").fetchall()[0][0]

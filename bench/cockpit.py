@@ -64,6 +64,7 @@ def first_renders(url: str, visits: int = 2) -> list[float]:
     fresh browser contexts: the first on a server that has answered nothing yet (every cache
     cold, as after a publish), the later ones cached."""
     from playwright.sync_api import sync_playwright
+
     from tests.cockpit_process import sign_in
     out = []
     with sync_playwright() as p:
@@ -86,6 +87,7 @@ def record_pages(url: str, paths: list[str]) -> tuple[dict, dict]:
     """Open every page in Chromium (signed in as the test administrator); returns ({path:
     [request bodies: callbacks, and polygon GETs]}, {path: bytes of every response})."""
     from playwright.sync_api import sync_playwright
+
     from tests.cockpit_process import sign_in
     bodies, sizes = defaultdict(list), defaultdict(int)
     with sync_playwright() as p:
@@ -205,6 +207,7 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
     """Per district: grids, bytes of its grid polygons (fetched once by URL, cockpit/geometry.py),
     of the map figure (values, hover, names) and of a recolouring Patch, as Dash sends them."""
     from dash._utils import to_json
+
     from cockpit.db import Warehouse
     from cockpit.figures import grid_map as fig
     from cockpit.geometry import feature_collection
@@ -267,6 +270,7 @@ def main() -> None:
                             "--renders", str(args.renders)], check=True)
         return
     import dash
+
     from cockpit import create_app
     from cockpit.config import Settings
     from tests.cockpit_process import cockpit_process
@@ -303,7 +307,7 @@ def main() -> None:
             print(f"  {name:<8} {grids:>5} grids  polygons {polygons / 1024:>5,.0f} KB + figure "
                   f"{figure / 1024:>5,.0f} KB  recolour {patch / 1024:>5,.0f} KB  "
                   f"{'ok' if whole < 1.5 * 2**20 else 'OVER'}")
-        print(f"\npayload per page (every response, KB): " +
+        print("\npayload per page (every response, KB): " +
               ", ".join(f"{p} {sizes[p] / 1024:,.0f}" for p in paths))
         print(f"big screen fully drawn (target 3 s): first visit to a fresh server median "
               f"{statistics.median(cold):,.0f} ms ({min(cold):,.0f}–{max(cold):,.0f}, {len(cold)} servers); "

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
-import json
 import multiprocessing as mp
 import os
 import random

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import ROOT, measure  # noqa: E402
-from etl import generations  # noqa: E402
+from warehouse import generations  # noqa: E402
 
 STEP = ("import duckdb, shutil, sys; from etl.warning import build; "
         "shutil.copyfile(sys.argv[1], sys.argv[2]); con = duckdb.connect(); "

@@ -13,12 +13,13 @@ from cockpit.api import install as install_api
 from cockpit.auth import install as install_auth
 from cockpit.briefing.downloads import install as install_briefings
 from cockpit.cache import init_cache
-from cockpit.config import ROOT, Settings, normal_prefix
+from cockpit.config import Settings, normal_prefix
 from cockpit.context import release_warehouse
 from cockpit.db import Warehouse
 from cockpit.geometry import install as install_geometry
-from cockpit.ops import dash_paths, install as install_ops
 from cockpit.headers import install as install_headers
+from cockpit.ops import dash_paths, install as install_ops
+from warehouse.paths import ROOT
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     install_headers(app, settings.frame_ancestors)
     install_geometry(app.server)
     install_briefings(app, settings)
-    from cockpit.layout import frame   # after the app exists: page_container needs use_pages
+    from cockpit.layout import frame  # after the app exists: page_container needs use_pages
     app.layout = functools.partial(frame, settings.refresh_seconds * 1000)   # per account
     _take_every_callback(app)
     return app

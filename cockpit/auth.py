@@ -22,12 +22,11 @@ import dash
 from flask import Response, current_app, g, redirect, request, session
 
 from cockpit import callback_check
-from cockpit.accounts import Account
-from cockpit.accounts import sessions
+from cockpit.accounts import Account, sessions
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.callback_check import BadCallback, UnknownCallback
-from etl.privacy import load_or_create_key
+from warehouse.keys import load_or_create_key
 
 UPDATE = "/_dash-update-component"
 REFUSALS = {400: "bad_request", 403: "denied", 429: "throttled"}

@@ -11,7 +11,6 @@ from pathlib import Path
 from cockpit.accounts import check_wall_pages
 from warehouse import state
 
-ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = ("127.0.0.1", "::1")
 
 

@@ -2,7 +2,7 @@
 query (a connection is not thread-safe; cursors are).
 
 `Warehouse(path)` takes a warehouse directory, whose CURRENT pointer names the served generation
-(etl/generations.py), or a single DuckDB file. A request takes a `Snapshot`: the generation served
+(warehouse/generations.py), or a single DuckDB file. A request takes a `Snapshot`: the generation served
 when it began, held until it ends, so a response never mixes two generations. When the ETL
 publishes a new one, the next snapshot opens it (no restart); the old connection closes once
 its last snapshot is released."""
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import generations
+from warehouse import generations
 
 
 @dataclass

@@ -24,7 +24,7 @@ from cockpit.figures.heatmap import hex_geojson, outline_lines
 from cockpit.queries import geometry as q
 from cockpit.queries.heatmap import HexGrid
 from cockpit.scope import Scope
-from etl.area_levels import CODE_LENGTH
+from warehouse.areas import CODE_LENGTH
 
 HEX = "hex"
 LAYERS = ("district", "street", "community", "grid", HEX)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.area_levels import CITY_CODE, CITY_NAME
+from warehouse.areas import CITY_CODE, CITY_NAME, is_area_code
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,7 @@ class Scope:
     department: str = ""
 
     def __post_init__(self):
-        if not (isinstance(self.code, str) and self.code.isascii() and self.code.isdigit()
-                and len(self.code) in (4, 6, 9, 12, 15)):
+        if not is_area_code(self.code):
             raise ValueError(f"not an area code: {self.code!r}")
 
     def contains(self, code: str) -> bool:

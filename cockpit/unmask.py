@@ -2,7 +2,7 @@
 
 Every page shows only masked personal data. An account whose work is with residents
 (Account.may_unmask) may open one record at a time, inside its jurisdiction, after giving a
-reason; the record is decrypted from the ETL's sealed copy (etl/vault.py) with the vault key,
+reason; the record is decrypted from the ETL's sealed copy (warehouse/vault.py) with the vault key,
 which lives outside the warehouse, and the audit log records who opened which record, when and
 why *before* the clear values are returned. Opening is capped per account and hour, so the
 action cannot be used to copy the register."""
@@ -12,12 +12,12 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
-from etl import vault
 from cockpit.accounts import Account
 from cockpit.audit import AuditLog, clean_text
 from cockpit.db import Snapshot
 from cockpit.queries import people
 from cockpit.scope import Scope
+from warehouse import vault
 
 REASON_MIN_CHARS = 4          # letters or digits, once invisible characters are gone
 REASON_MAX_CHARS = 200

@@ -1,20 +1,20 @@
 """python -m etl generate | split-updates | refresh | rollback | schedule | status | evaluate-warnings
 | backup | restore | contract-doc
 
-Exit codes: 0 done (published or unchanged), 1 unexpected error, 2 a source file cannot be read,
-3 another run holds the warehouse, 4 the build failed its publish checks (nothing published),
-5 nothing to roll back to, 6 a backup or restore refused (checksum, existing files; etl/backup.py)."""
+Exit codes: etl/exitcodes.py (`python -m etl --help` lists them)."""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
+from etl.exitcodes import ExitCode, table
 from etl.memory import keep_freed_memory
-from etl.paths import ROOT
 from warehouse import state
+from warehouse.paths import ROOT
 
 DEFAULT_KEY_FILE = state.default("pseudonym_key")
 DEFAULT_WAREHOUSE = state.default("warehouse")
@@ -59,7 +59,9 @@ def _refresh_args(parser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m etl", description="网格治理数字驾驶舱 ETL")
+    parser = argparse.ArgumentParser(prog="python -m etl", description="网格治理数字驾驶舱 ETL",
+                                     epilog="exit codes:\n" + table(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="生成吉林市模拟数据 (write realistic demo source files)")
     gen.add_argument("--scale", choices=["tiny", "demo", "city"], default="demo")
@@ -127,9 +129,10 @@ def main(argv=None) -> int:
         return _run(args)
     except Exception as exc:
         code = exit_code(exc)
-        if code == 1:
-            raise
-        print(f"错误: {exc}", file=sys.stderr)
+        if code == ExitCode.UNEXPECTED:          # a bug: its traceback, never a code that misleads
+            traceback.print_exc()
+        else:
+            print(f"错误: {exc}", file=sys.stderr)
         return code
 
 
@@ -174,7 +177,7 @@ def _run(args) -> int:
         print(f"已回退: {was.id} → {now.id}")
     else:
         _print_status(args.warehouse)
-    return 0
+    return ExitCode.DONE
 
 
 STATUS_NAMES = {"running": "运行中", "published": "已发布", "unchanged": "无变化", "rejected": "未通过检查",
@@ -184,7 +187,8 @@ STATUS_NAMES = {"running": "运行中", "published": "已发布", "unchanged": "
 def _print_status(warehouse: Path) -> None:
     from contextlib import closing
 
-    from etl import generations, runlog
+    from etl import runlog
+    from warehouse import generations
     served = generations.current(warehouse)
     print(f"当前版本 (served): {served.id if served else '无 (none)'}")
     print("保留版本 (kept):", ", ".join(g.id for g in generations.published(warehouse)) or "无")

@@ -10,8 +10,8 @@ import shapely
 
 from etl.contract import AREA_LAYERS
 from etl.extract import SourceError
+from warehouse.areas import CODE_LENGTH
 
-CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 PARENT = {"street": "district", "community": "street", "grid": "community"}
 
 

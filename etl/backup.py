@@ -37,13 +37,14 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from etl import backup_database, generations
-from warehouse import state
+from etl import backup_database
+from etl.exitcodes import ExitCode
+from etl.generations import point_to
+from warehouse import generations, state
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 PREFIX = "cockpit-backup-"
-EXIT_REFUSED = 6
 
 
 class BackupError(Exception):
@@ -296,7 +297,7 @@ def _restore_warehouse(entry: dict, target: Path, backed_up: Path) -> str:
     tmp = path.with_name(f".{path.name}.restoring")
     _copy(backed_up, tmp)
     os.replace(tmp, path)
-    generations.point_to(target, generations.Generation(generation_id, path), entry.get("published_at"))
+    point_to(target, generations.Generation(generation_id, path), entry.get("published_at"))
     return f"warehouse: {target} → {generation_id}"
 
 
@@ -376,12 +377,12 @@ def _run_backup(args) -> int:
                         database=not args.without_database)
     except BackupError as exc:
         print(f"错误: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     for e in manifest["entries"]:
         print(f"  {e['name']:<17} {e['file'] if not e.get('absent') else '(' + e.get('note', '无 absent') + ')'}")
     print(f"备份完成: {folder}")
-    return 0
+    return ExitCode.DONE
 
 
 def _run_restore(args) -> int:
@@ -389,8 +390,8 @@ def _run_restore(args) -> int:
         done = restore(args.source, state.locate(os.environ, warehouse=args.warehouse), args.force)
     except BackupError as exc:
         print(f"错误: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     for line in done:
         print(f"  {line}")
     print("恢复完成 (restored)")
-    return 0
+    return ExitCode.DONE

@@ -1,58 +1,27 @@
-"""The served warehouse as numbered generations behind a pointer file.
-
-    <warehouse>/CURRENT                    JSON: {"generation", "file", "published_at"}
-    <warehouse>/generations/<id>.duckdb    published builds, the newest few kept
-    <warehouse>/building/<id>.duckdb       a build in progress (anything here at the start of a
-                                           run, which holds the lock, was left by a killed run)
+"""Publishing generations of the served warehouse (the layout, the pointer and how a reader finds
+the served generation: warehouse/generations.py).
 
 A refresh never writes a file that is being served: it builds under building/, moves the finished
 file into generations/ and then replaces CURRENT with os.replace, which is atomic. A run killed at
-any point leaves CURRENT naming a complete generation. Readers (the cockpit, notebooks) read
-CURRENT and open that generation's file read-only; a new file name per generation also sidesteps
-DuckDB's per-process cache of open databases (see docs/design.md).
-
-Generation ids start with the build time (YYYYmmddTHHMMSS), so they sort in build order."""
+any point leaves CURRENT naming a complete generation; anything under building/ at the start of a
+run, which holds the lock, was left by a killed run."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-POINTER = "CURRENT"
-GENERATIONS = "generations"
-BUILDING = "building"
+from warehouse.generations import BUILDING, POINTER, Generation, current, generation_path, published
 
 
-@dataclass(frozen=True)
-class Generation:
-    id: str
-    path: Path
-
-
-def generation_path(warehouse: Path, generation_id: str) -> Path:
-    return Path(warehouse) / GENERATIONS / f"{generation_id}.duckdb"
+class NothingToRollBack(Exception):
+    """`rollback` found no kept generation it may serve instead (exit code 5)."""
 
 
 def building_path(warehouse: Path, generation_id: str) -> Path:
     return Path(warehouse) / BUILDING / f"{generation_id}.duckdb"
-
-
-def current(warehouse: Path) -> Generation | None:
-    """The served generation, or None before the first publish."""
-    try:
-        pointer = json.loads((Path(warehouse) / POINTER).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    return Generation(pointer["generation"], Path(warehouse) / pointer["file"])
-
-
-def published(warehouse: Path) -> list[Generation]:
-    """Every generation on disk, oldest first."""
-    folder = Path(warehouse) / GENERATIONS
-    return [Generation(p.stem, p) for p in sorted(folder.glob("*.duckdb"))]
 
 
 def _fsync(path: Path) -> None:
@@ -106,22 +75,22 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
     """Serve the newest generation older than the served one. Returns (from, to)."""
     served = current(warehouse)
     if served is None:
-        raise LookupError("没有已发布的数据版本 (nothing has been published)")
+        raise NothingToRollBack("没有已发布的数据版本 (nothing has been published)")
     older = [g for g in published(warehouse) if g.id < served.id]
     if not older:
-        raise LookupError(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
+        raise NothingToRollBack(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
     # the cockpit shows a generation without warning tables (it says it has none); any other
     # missing table means an older release built it, and the cockpit would fail on it
     missing = sorted(t for t in _tables(served.path) - _tables(older[-1].path) if not t.startswith("warning_"))
     if missing:
-        raise LookupError(f"{older[-1].id} 缺少数据表 {', '.join(missing)}, 由旧版本程序生成, 不能回退 "
+        raise NothingToRollBack(f"{older[-1].id} 缺少数据表 {', '.join(missing)}, 由旧版本程序生成, 不能回退 "
                           "(built by an older release; refresh with --force instead)")
     point_to(warehouse, older[-1])
     return served, older[-1]
 
 
 def _tables(path: Path) -> set[str]:
-    import duckdb                     # here: the rest of this module is plain file handling
+    import duckdb  # here: the rest of this module is plain file handling
     with duckdb.connect(str(path), read_only=True) as con:
         return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 

@@ -9,13 +9,10 @@ personal kinds masked, everything else scrubbed, so keys and codes stay findable
 
 The key lives outside the database, in a file only the ETL reads; losing it breaks linkage with
 earlier runs, leaking it allows re-identification by brute force over the ID-number space, so it
-is created with mode 0600."""
+is created with mode 0600 (warehouse/keys.py)."""
 from __future__ import annotations
 
-import os
 import re
-import secrets
-from pathlib import Path
 
 from etl.values import DATE, ID_NUMBER, PHONE, scrubbed_sql
 from warehouse import personal
@@ -25,17 +22,6 @@ _PYTHON_MASK = {"id_number": personal.mask_id_number, "phone": personal.mask_mob
                 "person_name": personal.mask_name}
 MAX_SHOWN = 500                  # characters of a malformed line kept in quarantine
 _CJK = re.compile(r"[^\x00-\x7f]")
-
-
-def load_or_create_key(path: Path) -> bytes:
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key.hex() + "\n")
-    return key
 
 
 def hmac_pads(key: bytes) -> dict[str, bytes]:

@@ -5,34 +5,39 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import sys
-import logging
 import time
 import tomllib
 import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
 from etl import contract, generations, models, runlog, values, vault, workcalendar
 from etl.areas import area_layer_paths, read_area_layers
 from etl.checks import NOW_LOCAL, failures_sql, has_points
+from etl.exitcodes import ExitCode
 from etl.extract import SourceError, load_csv, sniff
+from etl.generations import NothingToRollBack
 from etl.geo import map_shapes, topology
 from etl.lock import Locked, refresh_lock
-from etl.paths import ROOT
 from etl.points import check_points, convert_gcj02
-from etl.privacy import hmac_pads, load_or_create_key, masking_sql, scrub_text_sql, shown_line
+from etl.privacy import hmac_pads, masking_sql, scrub_text_sql, shown_line
+from etl.reference import load_event_categories
 from etl.repairs import repair
 from etl.updates import applied, create_tables, merge_events, update_files
 from etl.warning import build as warning
 from etl.warning.settings import SettingsError
-from etl.reference import load_event_categories
+from warehouse.generations import Generation, current
+from warehouse.keys import load_or_create_key
+from warehouse.paths import ROOT
+from warehouse.vault import vault_key_path
 
 log = logging.getLogger(__name__)
 # tables whose row counts must not collapse from one generation to the next
@@ -127,7 +132,7 @@ def refresh(source: Path, warehouse: Path, key_file: Path, mapping: Path | None 
         finally:
             generations.clear_building(warehouse)
         report.seconds = time.perf_counter() - report.t0
-        runlog.finish(runs, report.run_id, report.status, 0, seconds=report.seconds,
+        runlog.finish(runs, report.run_id, report.status, ExitCode.DONE, seconds=report.seconds,
                       files=report.files, generation=report.generation, detail=report.detail or None)
     return report
 
@@ -147,17 +152,17 @@ def _locked(warehouse: Path, command: str, source: str | None):
         lock.__exit__(None, None, None)
 
 
-def exit_code(exc: BaseException) -> int:
-    """The process exit code for a run that ended with `exc` (README: exit codes)."""
+def exit_code(exc: BaseException) -> ExitCode:
+    """The process exit code for a run that ended with `exc` (etl/exitcodes.py)."""
     if isinstance(exc, (SourceError, SettingsError, tomllib.TOMLDecodeError, workcalendar.CalendarError)):
-        return 2
+        return ExitCode.SOURCE_ERROR
     if isinstance(exc, Locked):
-        return 3
+        return ExitCode.LOCKED
     if isinstance(exc, PublishRefused):
-        return 4
-    if isinstance(exc, LookupError):
-        return 5
-    return 1
+        return ExitCode.REJECTED
+    if isinstance(exc, NothingToRollBack):
+        return ExitCode.NOTHING_TO_ROLL_BACK
+    return ExitCode.UNEXPECTED
 
 
 def _refresh_locked(source, warehouse, key_file, mapping, rules, report, incremental, warning_settings):
@@ -169,7 +174,7 @@ def _refresh_locked(source, warehouse, key_file, mapping, rules, report, increme
     before its warnings were)."""
     generations.clear_building(warehouse)          # whatever is there, a killed run left it
     specs = contract.load_contract(mapping)
-    served = generations.current(warehouse)
+    served = current(warehouse)
     state = _served_state(served, warning_settings) if served else None
     same_release = state is not None and state.built_by == WAREHOUSE_FORMAT
     if incremental and same_release:
@@ -224,7 +229,7 @@ def _refresh_full(source, warehouse, served, key_file, specs, mapping, rules, re
     return _check_and_publish(warehouse, building, served, rules, report)
 
 
-def _check_and_publish(warehouse, building, served, rules, report, generation_id=None) -> generations.Generation:
+def _check_and_publish(warehouse, building, served, rules, report, generation_id=None) -> Generation:
     generation_id = generation_id or report.run_id
     report.problems = _publish_problems(building, served, report, rules)
     if report.problems:
@@ -251,7 +256,7 @@ def _refresh_incremental(source, warehouse, served, key_file, specs, rules, repo
 
 
 def _merge_updates(source, warehouse, served, key_file, specs, rules, report, new,
-                   warning_settings, recalendar=False) -> generations.Generation:
+                   warning_settings, recalendar=False) -> Generation:
     events = next(s for s in specs if s.table == "events")
     building = generations.building_path(warehouse, report.run_id)
     with _copy_of(served, building, rules) as con:
@@ -334,7 +339,7 @@ def _fingerprint(sniffed: dict, mapping: Path | None) -> str:
 
 
 def _build(source, building, key_file, specs, sniffed, digest, report, rules, carry_from, warning_settings):
-    key, vault_key = load_or_create_key(key_file), load_or_create_key(vault.vault_key_path(key_file))
+    key, vault_key = load_or_create_key(key_file), load_or_create_key(vault_key_path(key_file))
     con = _connect(rules.memory_limit, building.with_suffix(".spill"))
     try:
         con.execute(f"ATTACH {_literal(building)} AS wh")
@@ -583,7 +588,7 @@ def _write_meta(con, report: RunReport, source: Path, digest: str):
                 [report.run_id, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])
 
 
-def rollback(warehouse: Path) -> tuple[generations.Generation, generations.Generation]:
+def rollback(warehouse: Path) -> tuple[Generation, Generation]:
     """Serve the generation before the served one (`python -m etl rollback`), logged as a run."""
     warehouse = Path(warehouse)
     t0 = time.perf_counter()
@@ -593,9 +598,10 @@ def rollback(warehouse: Path) -> tuple[generations.Generation, generations.Gener
         runlog.start(runs, run_id, "rollback", None)
         try:
             was, now = generations.rollback(warehouse)
-        except LookupError as exc:
-            runlog.finish(runs, run_id, "failed", 5, seconds=time.perf_counter() - t0, error=str(exc))
+        except BaseException as exc:
+            runlog.finish(runs, run_id, "failed", exit_code(exc), seconds=time.perf_counter() - t0,
+                          error=f"{type(exc).__name__}: {exc}")
             raise
-        runlog.finish(runs, run_id, "rolled_back", 0, seconds=time.perf_counter() - t0,
+        runlog.finish(runs, run_id, "rolled_back", ExitCode.DONE, seconds=time.perf_counter() - t0,
                       generation=now.id, detail={"from": was.id, "to": now.id})
     return was, now

@@ -19,9 +19,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from warehouse.runs import host, start_token, still_running
+from etl.exitcodes import ExitCode
+from warehouse.runs import FILE, host, start_token, still_running
 
-FILE = "runs.sqlite"
 # step k upgrades a file of version k to version k + 1 (version 0: a new file, or one written
 # before versions were kept, which holds the first step's tables already)
 MIGRATIONS = (
@@ -117,12 +117,12 @@ def start(con: sqlite3.Connection, run_id: str, command: str, source: str | None
 
 
 def refused(warehouse: Path, run_id: str, command: str, source: str | None, error: str) -> None:
-    """Record a run that did not start because another held the warehouse (exit code 3)."""
+    """Record a run that did not start because another held the warehouse (ExitCode.LOCKED)."""
     con = connect(warehouse)
     try:
         start(con, run_id, command, source)
-        con.execute("UPDATE runs SET status = 'refused', exit_code = 3, ended_at = started_at, "
-                    "seconds = 0, error = ? WHERE run_id = ?", [error, run_id])
+        con.execute("UPDATE runs SET status = 'refused', exit_code = ?, ended_at = started_at, "
+                    "seconds = 0, error = ? WHERE run_id = ?", [ExitCode.LOCKED, error, run_id])
     finally:
         con.close()
 

@@ -2,7 +2,7 @@
 inside the web workers). Each run is a child `python -m etl refresh`, so a run that crashes or
 runs out of memory cannot take the scheduler with it, and its memory goes back to the system.
 Runs never overlap: this loop waits for one to end before the next starts, and the refresh lock
-also keeps out a cron job or a hand-started run (that run is then skipped, exit code 3).
+also keeps out a cron job or a hand-started run (that run is then skipped: ExitCode.LOCKED).
 A run that overruns its period starts the next one straight away, without a backlog.
 
 With `--incremental --full-at 02:30`, the runs merge only new update files, except the first one
@@ -28,10 +28,10 @@ import subprocess
 import sys
 import time
 
+from etl.exitcodes import ExitCode, outcome
+
 log = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-OUTCOMES = {0: "完成 (done)", 2: "源文件错误 (source error)", 3: "跳过: 另一次运行未结束 (locked)",
-            4: "未发布: 检查未通过 (rejected)"}
 THEN_TIMEOUT = 600
 
 
@@ -102,7 +102,7 @@ def schedule(refresh_args: list[str], period: float, runs: int | None = None,
             child.terminate()       # the served generation is untouched by an unfinished run
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    code, done, last_full = 0, 0, None
+    code, done, last_full = ExitCode.DONE, 0, None
     try:
         next_start = time.monotonic()
         while not stop and (runs is None or done < runs):
@@ -115,7 +115,7 @@ def schedule(refresh_args: list[str], period: float, runs: int | None = None,
             code = child.wait()
             child = None
             done += 1
-            log.info("刷新结束: %s", OUTCOMES.get(code, f"失败 (exit {code})"))
+            log.info("刷新结束: %s", outcome(code))
             if then_args is not None and not stop:
                 run_then(then_args, code)
             next_start += period

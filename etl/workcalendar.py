@@ -27,7 +27,7 @@ from pathlib import Path
 import chinese_calendar
 import numpy as np
 
-from etl.paths import WORK_CALENDAR
+from warehouse import state
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class CalendarFile:
 
 
 def calendar_path() -> Path:
-    return Path(os.environ.get("ETL_WORK_CALENDAR") or WORK_CALENDAR)
+    return state.locate(os.environ)["work_calendar"]
 
 
 def load_calendar(path: Path | None = None) -> CalendarFile:

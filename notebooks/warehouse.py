@@ -5,14 +5,16 @@
     wh.sql("SELECT count(*) AS events FROM events "
            "WHERE reported_at >= $start AND reported_at < $end + INTERVAL 1 DAY")
 
-**Which generation.** `open_area` reads the CURRENT pointer (etl/generations.py) once and keeps
+**Which generation.** `open_area` reads the CURRENT pointer (warehouse/generations.py) once and keeps
 that generation's file open read-only until `close()`, so a notebook's numbers never mix two
 generations. A refresh never writes a served file, publishes with an atomic rename and may
 delete an old generation while it is open (the file lives on until its reader lets go), so an
 open notebook neither blocks nor breaks it. Run the opening cell again for a newer generation.
 Not `cockpit.db.Warehouse`: it takes a new cursor per query, right for a threaded server, but
 cursors do not see a connection's temporary views, and the masking below rests on them. Nothing
-from `cockpit` is imported at all: the package starts Dash, seconds of every kernel's start.
+from `cockpit` is imported at all (the package starts Dash, seconds of every kernel's start), nor
+from `etl`: where the warehouse is, its served generation and the area levels come from the shared
+read package `warehouse/`, as the cockpit's do.
 
 **What SQL sees.** Only the views in VIEWS, each limited to the area (`starts_with(<area
 column>, area_code)`) and to its listed columns: what the cockpit shows, with names, ID numbers
@@ -39,10 +41,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import generations
-from etl.area_levels import CITY_CODE, CITY_NAME, CODE_LENGTH, LEVEL_NAMES
-
-ROOT = Path(__file__).resolve().parent.parent
+from warehouse import generations, state
+from warehouse.areas import CITY_CODE, CITY_NAME, LEVEL_NAMES, LEVEL_OF_LENGTH, is_area_code
 
 # rows of a table keyed by incident: those of incidents the area sees (warning_incident_areas: an
 # incident's main area, and its grids for an incident of grids or a community)
@@ -132,7 +132,7 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 # the table functions a query may use: others read files or run SQL given as a string, which the
 # check below cannot see into
 TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
-LEVELS = {CODE_LENGTH[level]: name for level, name in LEVEL_NAMES.items()}   # code length → level
+LEVELS = {n: LEVEL_NAMES[level] for n, level in LEVEL_OF_LENGTH.items()}   # code length → level's name
 CITY = (CITY_CODE, CITY_NAME)
 NUMBERS_MIME = "application/vnd.grid-cockpit.numbers+json"
 
@@ -143,15 +143,8 @@ def open_area(warehouse=None, area_code: str | None = None, start_date=None,
     COCKPIT_WAREHOUSE or data/warehouse, as the cockpit's settings) for one area and period.
     `area_code` None: the warehouse's top area. `end_date` None: the data's as-of date;
     `start_date` None: 364 days before the end (the cockpit's 近一年)."""
-    path = Path(warehouse or os.environ.get("COCKPIT_WAREHOUSE") or ROOT / "data" / "warehouse")
-    if path.is_file():
-        file, generation = path, path.name
-    else:
-        served = generations.current(path)
-        if served is None or not served.path.exists():
-            raise FileNotFoundError(f"数据仓库不存在或尚未发布: {path}")
-        file, generation = served.path, served.id
-    return AreaWarehouse(file, generation, area_code, start_date, end_date)
+    served = generations.served(Path(warehouse) if warehouse else state.locate(os.environ)["warehouse"])
+    return AreaWarehouse(served.path, served.id, area_code, start_date, end_date)
 
 
 class AreaWarehouse:
@@ -195,7 +188,7 @@ class AreaWarehouse:
                 f"QUALIFY length(code) = min(length(code)) OVER ()").fetchall()
             return top[0] if len(top) == 1 else CITY
         code = str(code).strip()
-        if not (code.isascii() and code.isdigit() and len(code) in LEVELS):
+        if not is_area_code(code):
             raise ValueError(f"不是区域代码（4/6/9/12/15 位数字）: {code!r}")
         if code == CITY[0]:
             return CITY
@@ -209,7 +202,7 @@ class AreaWarehouse:
     @property
     def child_length(self) -> int:
         """Length of the codes one level below the area (a grid is its own finest level)."""
-        return min(len(self.area_code) + (2 if len(self.area_code) == 4 else 3), 15)
+        return min((n for n in LEVELS if n > len(self.area_code)), default=len(self.area_code))
 
     def sql(self, text: str, **params) -> pd.DataFrame:
         """Run one SELECT on the views. Binds $scope, $start, $end where the SQL uses them, and

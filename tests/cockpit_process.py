@@ -4,10 +4,10 @@ names: COCKPIT_DATABASE_URL, COCKPIT_SECRET_KEY_FILE, … for several servers sh
 from __future__ import annotations
 
 import functools
-import os
-import socket
 import http.cookiejar
+import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +18,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from warehouse.paths import ROOT
 
 
 def free_port() -> int:

@@ -60,6 +60,7 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the clean tiny data (seed 42) made dirty: (folder, manifest). Built once per run."""
     import json
     import shutil
+
     from etl.generate.dirty import MANIFEST, make_dirty
 
     def build(out):
@@ -71,7 +72,7 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def key_file(tmp_path_factory) -> Path:
-    from etl.privacy import load_or_create_key
+    from warehouse.keys import load_or_create_key
     # shared with the warehouse built with it: later refreshes must pseudonymise alike
     folder = built_once(tmp_path_factory, "secrets", lambda out: load_or_create_key(out / "pseudonym.key"))
     return folder / "pseudonym.key"
@@ -159,6 +160,7 @@ def briefing_archive(tiny_warehouse, tmp_path_factory) -> dict:
     weekly briefing of its district, the daily of its first and of its last street, issued the day
     after the data end. {"root", "day", "district", "street", "other_street"}"""
     import datetime as dt
+
     import duckdb
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
         as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]

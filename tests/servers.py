@@ -90,6 +90,7 @@ def fresh_database(server_url: str):
     """A new, empty database on the server (its URL), dropped afterwards with every connection
     this process's pool kept to it."""
     import psycopg
+
     from cockpit.stores import postgres
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(server_url, autocommit=True) as admin:

@@ -11,6 +11,8 @@ import os
 import socket
 from pathlib import Path
 
+FILE = "runs.sqlite"            # the run log, beside the generations (written by etl/runlog.py)
+
 
 def host() -> str:
     return socket.gethostname()

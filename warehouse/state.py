@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+from warehouse import runs
+from warehouse.paths import DATA
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ KEPT: tuple[Kept, ...] = (
          "状态数据库：账号、会话、审计日志、开放接口令牌、研判标记 (the shared state, PostgreSQL)"),
     Kept("notify", "sqlite", "COCKPIT_NOTIFY_STORE", lambda _: DATA / "notify.sqlite",
          "推送记录：已通知的事件与投递日志 (push: what each channel was told, deliveries)"),
-    Kept("runs", "sqlite", None, _in_warehouse("runs.sqlite"), "运行记录 (the ETL's run log)"),
+    Kept("runs", "sqlite", None, _in_warehouse(runs.FILE), "运行记录 (the ETL's run log)"),
     Kept("warning_quality", "file", None, _in_warehouse("warning_quality.csv"),
          "预警评估结果 (evaluate-warnings --save)"),
     Kept("briefings", "folder", "COCKPIT_BRIEFINGS", lambda _: DATA / "briefings",

@@ -27,10 +27,10 @@ import getpass
 import sys
 from pathlib import Path
 
+from cockpit import labels, stores
 from cockpit.accounts import KINDS
 from cockpit.accounts.sessions import lifetime
 from cockpit.accounts.store import AccountStore
-from cockpit import labels, stores
 from cockpit.api import tokens
 from cockpit.config import Settings
 
@@ -118,8 +118,8 @@ def main(argv=None) -> int:
 def migrate_stores(settings, grant_to: str | None = None) -> int:
     """Every store's schema brought up to this release's (the audit log's retention set as
     configured); with `grant_to`, that role given the web servers' rights."""
-    from cockpit.audit import SCHEMA as AUDIT, AuditLog
     from cockpit.accounts.store import SCHEMA as ACCOUNTS
+    from cockpit.audit import SCHEMA as AUDIT, AuditLog
     if grant_to and not settings.database_url:
         print("错误：--grant 只用于 PostgreSQL（COCKPIT_DATABASE_URL）", file=sys.stderr)
         return 2

@@ -17,8 +17,13 @@ from pathlib import Path
 from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
 from cockpit.accounts.passwords import hash_password, random_password, verify_password
-from cockpit.accounts.sessions import ADDRESS as SESSION_ADDRESS, PG_SCHEMA as PG_SESSIONS, \
-    SCHEMA as SESSIONS_SCHEMA, LifetimeOf, SessionStore
+from cockpit.accounts.sessions import (
+    ADDRESS as SESSION_ADDRESS,
+    PG_SCHEMA as PG_SESSIONS,
+    SCHEMA as SESSIONS_SCHEMA,
+    LifetimeOf,
+    SessionStore,
+)
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20

@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Mapping
 
 from cockpit.scope import Scope
+from warehouse.areas import CODE_LENGTH, is_area_code
 
 # the warehouse's times are local, UTC+8 (docs/data-contract.md); Open311 wants an offset
 LOCAL = dt.timezone(dt.timedelta(hours=8))
-LEVELS = {"district": 6, "street": 9, "community": 12, "grid": 15}
+LEVELS = {level: n for level, n in CODE_LENGTH.items() if level != "city"}     # a client may ask for
 MAX_PAGE = 1_000_000
 MAX_LIST = 100                      # codes or ids in one comma-separated parameter
 DEFAULT_DAYS = 90                   # Open311: without dates, the last 90 days
@@ -103,7 +104,7 @@ def area(args: Mapping, scope: Scope) -> Scope:
     code = _text(args, "area_code", 20)
     if code is None:
         return scope
-    if not (code.isascii() and code.isdigit() and len(code) in (4, 6, 9, 12, 15)):
+    if not is_area_code(code):
         raise BadParameter("参数 area_code 须为 4/6/9/12/15 位区划或网格编码")
     if not scope.contains(code):
         raise OutsideScope("area_code 不在本令牌的区域内")

@@ -16,9 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from cockpit.db import Snapshot
-from cockpit.queries import briefing as q
-from cockpit.queries import health as health_q
-from cockpit.queries import warning as warning_q
+from cockpit.queries import briefing as q, health as health_q, warning as warning_q
 from cockpit.queries.meta import generation
 from cockpit.queries.screen import rate
 from cockpit.scope import Scope

@@ -14,8 +14,8 @@ import pandas as pd
 from cockpit.briefing.content import Briefing, Incident, Measure
 from cockpit.figures import briefing as fig
 from cockpit.figures.warning import subject
-from cockpit.queries.health import STATUS_NAMES
 from cockpit.queries.briefing import WEEKS
+from cockpit.queries.health import STATUS_NAMES
 
 PAGES = 2
 WEEKDAYS = "一二三四五六日"
@@ -220,7 +220,7 @@ def _areas(b: Briefing) -> str:
     a = b.areas
     what = "事项" if b.areas_are_subclasses else LEVEL_BELOW.get(len(b.area_code), "区域")
     if a.empty:
-        return f'<p class="note">本期本辖区没有上报。</p>'
+        return '<p class="note">本期本辖区没有上报。</p>'
     rows = "".join(
         f'<tr><td>{escape(str(r.name))}</td><td class="num">{n(r.reported)}</td><td class="num">{n(r.median, 1 if r.median % 1 else 0) if r.median is not None and r.median == r.median else "—"}</td>'
         f'<td class="num">{n(r.low)}–{n(r.high)}</td>'

@@ -31,7 +31,7 @@ def credit_ranking(frame: pd.DataFrame) -> go.Figure:
             continue
         part = frame[mask]
         fig.add_bar(
-            x=part["credit_score"], y=[l for l, m in zip(labels, mask) if m], orientation="h",
+            x=part["credit_score"], y=[label for label, m in zip(labels, mask) if m], orientation="h",
             name="未上榜" if kind == "无" else kind, marker_color=colour,
             marker_line=dict(color="#d9d9d9", width=1 if kind == "黑榜" else 0),
             text=part["credit_score"].map(lambda s: f"{s:.1f}"), textposition="outside",

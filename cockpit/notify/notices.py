@@ -33,8 +33,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from cockpit.db import Snapshot
-from cockpit.queries import health, run
-from cockpit.queries import warning as q
+from cockpit.queries import health, run, warning as q
 from cockpit.scope import Scope
 from warehouse import state
 from warehouse.personal import scrub

@@ -23,10 +23,9 @@ from cockpit.db import Snapshot
 from cockpit.figures import grid_map as fig
 from cockpit.figures.area_map import event_points
 from cockpit.pages.screen import deadline_text
-from cockpit.queries import grid_map as q
-from cockpit.queries import screen as screen_q
-from cockpit.queries.areas import LEVEL_NAMES
+from cockpit.queries import grid_map as q, screen as screen_q
 from cockpit.scope import Scope
+from warehouse.areas import LEVEL_NAMES, LEVEL_OF_LENGTH
 
 dash.register_page(__name__, path="/map", name="网格地图", title="网格治理数字驾驶舱 · 网格地图",
                    order=1)
@@ -210,7 +209,7 @@ def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     metric = metric if metric in fig.METRICS else DEFAULT_METRIC       # whitelist browser values
     period_label, days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])
     position, crumbs = resolve_position(wh, scope, requested)
-    level = q.LEVEL_OF_LEN[q.child_len(position)]
+    level = LEVEL_OF_LENGTH[q.child_len(position)]
     frame = q.metrics(wh, position, days)
     if len(position.code) == 15:
         return grid_view(wh, position, crumbs, frame, metric, period_label, days)

@@ -15,8 +15,7 @@ from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import heatmap as fig
 from cockpit.options import area_options
-from cockpit.queries import areas
-from cockpit.queries import heatmap as q
+from cockpit.queries import areas, heatmap as q
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/heatmap", name="事件热力", title="网格治理数字驾驶舱 · 事件热力",

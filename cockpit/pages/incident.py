@@ -8,17 +8,16 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from cockpit import ids
+from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.cache import view
 from cockpit.context import layout_area, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import incident as fig
 from cockpit.figures.warning import review_line
 from cockpit.options import area_options
-from cockpit.queries import incident as q
-from cockpit.queries import warning as wq
+from cockpit.queries import incident as q, warning as wq
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/incident", name="事中研判", title="网格治理数字驾驶舱 · 事中研判",

@@ -23,8 +23,7 @@ from cockpit.figures import mobile as fig
 from cockpit.figures.warning import day, fmt, subject
 from cockpit.layout import as_of_stamp
 from cockpit.pages.screen import WINDOW_DAYS, deadline_text
-from cockpit.queries import screen as screen_q
-from cockpit.queries import warning as warning_q
+from cockpit.queries import screen as screen_q, warning as warning_q
 from cockpit.queries.meta import generation
 from cockpit.scope import Scope
 

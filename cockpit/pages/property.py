@@ -9,14 +9,13 @@ from dash import Input, Output, callback, dash_table, dcc, html
 from dash.dash_table.Format import Format, Scheme
 
 from cockpit import ids
+from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.cache import view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import property as fig
-from cockpit.figures import theme
+from cockpit.figures import property as fig, theme
 from cockpit.queries import property as q
 from cockpit.scope import Scope
 

@@ -8,16 +8,15 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from cockpit import ids
+from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.cache import view
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import services as fig
 from cockpit.options import area_options
-from cockpit.queries import areas
-from cockpit.queries import services as q
+from cockpit.queries import areas, services as q
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/services", name="服务与需求",

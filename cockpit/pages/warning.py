@@ -23,15 +23,14 @@ from flask import g
 
 from cockpit import geometry, ids
 from cockpit.auth import audit
+from cockpit.cache import cache, view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.components.table import records
-from cockpit.cache import cache, view
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import theme
-from cockpit.figures import warning as fig
+from cockpit.figures import theme, warning as fig
 from cockpit.figures.warning import day, fmt, share
 from cockpit.labels import LABELS, LabelError, store
 from cockpit.queries import warning as q

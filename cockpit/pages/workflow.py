@@ -11,18 +11,18 @@ from dash.dash_table.Format import Format, Scheme
 from dash.exceptions import MissingCallbackContextException
 
 from cockpit import ids
+from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
 from cockpit.components.table import records
-from cockpit.cache import view
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
 from cockpit.options import area_options
-from cockpit.queries import areas
-from cockpit.queries import workflow as q
+from cockpit.queries import areas, workflow as q
 from cockpit.scope import Scope
+from warehouse.areas import CODE_LENGTH, LEVEL_NAMES
 
 dash.register_page(__name__, path="/workflow", name="流转时效", title="网格治理数字驾驶舱 · 流转时效",
                    order=3)
@@ -48,7 +48,7 @@ WORKFLOW_DEPT_TABLE = "workflow-dept-table"
 WORKFLOW_OVERDUE = "workflow-overdue"
 WORKFLOW_OVERDUE_TOTAL = "workflow-overdue-total"
 
-LEVEL_OPTIONS = [{"label": areas.LEVEL_NAMES[lv], "value": lv} for lv in q.LEVELS]
+LEVEL_OPTIONS = [{"label": LEVEL_NAMES[lv], "value": lv} for lv in q.LEVELS]
 METRIC_OPTIONS = [{"label": label, "value": key} for key, (label, _) in fig.METRICS.items()]
 DEFAULT_METRIC = "score"
 OVERDUE_PAGE_SIZE = 10
@@ -188,7 +188,7 @@ def resolve(wh, viewer: Scope, area, start, end, level, department, metric=DEFAU
     if start_m and end_m and end_m < start_m:
         start_m, end_m = end_m, start_m
     level = level if level in q.LEVELS else q.default_level(scope)
-    if areas.CODE_LENGTH[level] < len(scope.code):        # a level above the area: the area itself
+    if CODE_LENGTH[level] < len(scope.code):        # a level above the area: the area itself
         level = areas.level_of(scope.code)
     department = department if department in set(q.departments(wh, viewer)) else ""
     metric = metric if metric in fig.METRICS else DEFAULT_METRIC

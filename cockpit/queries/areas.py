@@ -6,7 +6,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
-from etl.area_levels import CODE_LENGTH, LEVEL_NAMES
+from warehouse.areas import CODE_LENGTH
 
 
 def level_of(code: str) -> str:

@@ -7,8 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit.db import Snapshot
-from cockpit.queries import run
-from cockpit.queries import warning as warning_q
+from cockpit.queries import run, warning as warning_q
 from cockpit.scope import Scope
 
 WEEKS = 8            # the periods a briefing is held against: the same period of the 8 weeks before

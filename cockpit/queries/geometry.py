@@ -6,7 +6,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
-from etl.geo.map_shapes import OVERVIEW_TOLERANCE
+from warehouse.map_shapes import OVERVIEW_TOLERANCE
 
 
 def variant(extent_deg: float, canvas_px: int | None) -> str:

@@ -10,7 +10,6 @@ from cockpit.scope import Scope
 
 # code length of a position → code length of the areas drawn below it (a grid shows itself)
 CHILD_LEN = {4: 6, 6: 9, 9: 12, 12: 15, 15: 15}
-LEVEL_OF_LEN = {6: "district", 9: "street", 12: "community", 15: "grid"}
 
 
 def child_len(position: Scope) -> int:

@@ -1,6 +1,8 @@
 """数据健康: what is served and how it was loaded. The served generation's own tables (meta,
 load_log, quarantine, repairs) and the ETL's run log, `runs.sqlite` beside the generations,
-read with sqlite3 read-only (the cockpit imports nothing from etl but etl.generations).
+read with sqlite3 read-only. Like all of the cockpit it imports nothing from `etl`: the pointer
+format comes from the shared read package (warehouse/generations.py), the run log's columns are
+named here and read as they are (docs/design.md, "Layers").
 
 Load metadata has no area code, so these queries are warehouse-wide rather than limited by a
 scope; they return counts and file/line/column/rule names only, never a value from a row."""
@@ -15,10 +17,9 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import scrub_frame, sql
 from cockpit.queries.meta import generation
-from etl import generations
-from warehouse.runs import still_running
+from warehouse import generations
+from warehouse.runs import FILE as RUN_LOG, still_running
 
-RUN_LOG = "runs.sqlite"            # etl/runlog.py FILE
 RUN_COLUMNS = ("run_id", "command", "status", "exit_code", "started_at", "ended_at", "seconds",
                "generation", "rows_in", "rows_loaded", "rows_quarantined", "rows_repaired", "error")
 # a run's process, to tell a killed run ("running" in the log until the next run) from a live one;

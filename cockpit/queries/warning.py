@@ -12,7 +12,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
-from etl.area_levels import CODE_LENGTH
+from warehouse.areas import CODE_LENGTH
 
 REQUIRED = {"warning_incidents", "warning_incident_areas", "warning_incident_grids", "warning_alerts",
             "warning_incident_days", "warning_screen"}

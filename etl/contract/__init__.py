@@ -7,9 +7,8 @@ A site whose exports use other file names or headers maps them in a mapping file
 from __future__ import annotations
 
 import re
-
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CONTRACT_DIR = Path(__file__).parent

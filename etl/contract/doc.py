@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from etl.contract import AREA_LAYERS, KINDS, load_contract
-from etl.warning.truth import TRUTH_DOC as TRUTH     # the truth file is early warning's: documented there
+from etl.warning.truth import TRUTH_DOC as TRUTH  # the truth file is early warning's: documented there
 
 INTRO = """\
 # Data contract

@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 
 from etl.generate import text
 from etl.generate.arrays import rank_within, ymd
-
 from etl.generate.incidents import incident_reports, plan_incidents, truth_table
 from etl.generate.points import sample_points
 from etl.workcalendar import DAY_WORK_MIN, WorkCalendar, is_workday

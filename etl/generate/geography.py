@@ -65,8 +65,8 @@ import shapely
 import shapely.affinity
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from etl.geo.crs import CANONICAL_CRS, METRIC_CRS, gcj02_to_wgs84, transform_geometry
 from etl.generate.names import NamePicker, grid_name
+from etl.geo.crs import CANONICAL_CRS, METRIC_CRS, gcj02_to_wgs84, transform_geometry
 
 __all__ = [
     "DistrictPlan",

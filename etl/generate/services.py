@@ -667,7 +667,7 @@ def _property_firms(c: _Context, credit_code_slot: tuple[int, int]) -> pa.Table:
 
 def _accounts(c: _Context) -> pa.Table:
     rng = c.rng
-    lvl, area, role_level = [], [], []
+    area = []
     # one block of accounts per unit: district, street, community, grid, department
     units = ([("区", code, "区") for code in c.districts["code"].astype(str)]
              + [("街道", code, kind) for code, kind in zip(c.streets["code"].astype(str), c.streets["kind"])]
@@ -789,7 +789,7 @@ def _fix_zip_times(path: Path) -> None:
 
 def write_services(tables: dict[str, pa.Table], out_dir: Path) -> dict[str, int]:
     """Write each table under its contract file name with its contract headers; row counts."""
-    from etl.generate.run import write_csv      # here, not at the top: run may import this module
+    from etl.generate.run import write_csv  # here, not at the top: run may import this module
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

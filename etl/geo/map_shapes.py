@@ -17,14 +17,13 @@ import orjson
 import pandas as pd
 import shapely
 
-from etl.area_levels import CODE_LENGTH
+from warehouse.areas import CODE_LENGTH
+from warehouse.map_shapes import OVERVIEW_TOLERANCE, VARIANTS
 
 log = logging.getLogger(__name__)
 
 # simplification tolerance in degrees (about 100 m × the number): coarser for larger areas
 TOLERANCE = {"district": 0.001, "street": 0.0005, "community": 0.0002, "grid": 0.00005}
-OVERVIEW_TOLERANCE = 0.0015      # a city or district on one screen: a pixel is 0.0005–0.002°
-VARIANTS = ("detail", "overview")
 
 COLUMNS = ("level", "variant", "tolerance", "code", "minx", "miny", "maxx", "maxy",
            "geometry_wkb", "geometry_json")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from etl.warning.series import CITY_CODE, Calendar
+from etl.warning.series import Calendar
+from warehouse.areas import CITY_CODE
 
 AREA_COLUMN = {"grid": "grid_code", "community": "community_code", "street": "street_code",
                "district": "district_code", "city": f"'{CITY_CODE}'"}

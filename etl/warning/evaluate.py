@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from etl import generations
+from etl.exitcodes import ExitCode
 from etl.warning import backlog, baseline, detect, detectors, screen, simulate, truth as truthmod
 from etl.warning.build import QUALITY_FILE
 from etl.warning.prepare import LEVELS, Prepared, prepare
 from etl.warning.settings import Settings, load
 from etl.warning.truth import TruthError
+from warehouse import generations
 
 METHODS = {"product": "本产品（预警研判屏幕）", "c2": "EARS C2（同等每日条数）",
            "c3": "EARS C3（同等每日条数）", "ceiling": "上限：已知位置、类别与起始日"}
@@ -401,7 +402,7 @@ def evaluate_command(source: Path, warehouse: Path, truth: Path | None, save: bo
                           trials_out=(out / "trials_truth.csv") if out else None)
     except TruthError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return ExitCode.SOURCE_ERROR
     _print(report)
     if out is not None:
         for name in ("operating", "detection", "targets", "paired", "incidents", "seconds"):
@@ -410,7 +411,7 @@ def evaluate_command(source: Path, warehouse: Path, truth: Path | None, save: bo
     if save:
         quality(report).to_csv(Path(warehouse) / QUALITY_FILE, index=False)
         print(f"已保存 {Path(warehouse) / QUALITY_FILE}; 下次刷新后驾驶舱显示 (shown after the next refresh)")
-    return 0
+    return ExitCode.DONE
 
 
 def quality(report: Report) -> pd.DataFrame:

@@ -18,11 +18,12 @@ from scipy.spatial import cKDTree
 
 from etl.warning import baseline, series
 from etl.warning.settings import Settings
+from warehouse.areas import SHORT_LEVEL_NAMES
 
 ALL, PATROL, MULTI = "ALL", "PATROL", "MULTI"
 NBHD = "nbhd"                         # the level of a 片区
 LEVELS = ("grid", NBHD, "community", "street", "district", "city")
-LEVEL_NAMES = {**series.LEVEL_NAMES, NBHD: "片区"}
+LEVEL_NAMES = {**SHORT_LEVEL_NAMES, NBHD: "片区"}
 FINE = {"grid", NBHD, "community"}    # a few grids: alarms here stand for themselves
 
 

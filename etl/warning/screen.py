@@ -21,6 +21,7 @@ from etl.warning.prepare import Prepared
 from etl.warning.settings import Settings
 from etl.warning.track import Incident, Tracker
 
+
 @dataclass
 class Screen:
     alarms: pd.DataFrame          # the alarms with their incident

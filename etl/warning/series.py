@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from warehouse.areas import CITY_CODE, CITY_NAME
+
 LEVELS = ("grid", "community", "street", "district", "city")
-LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
-# the warning tables' row for the whole city: six digits like a district's code, so that it sorts
-# and prefixes like one (etl/area_levels.py's "2202" is the cockpit's scope for the city)
-CITY_CODE, CITY_NAME = "220200", "吉林市"
 
 
 @dataclass

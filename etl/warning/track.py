@@ -18,6 +18,7 @@ import pandas as pd
 from etl.warning.detect import RULE
 from etl.warning.prepare import ALL, FINE, LEVELS, PATROL, Prepared
 from etl.warning.settings import Settings
+from warehouse.areas import CITY_CODE
 
 EXPLAINED = 0.5                  # a coarse alarm is the fine incidents' if they hold this share of its excess
 
@@ -39,8 +40,14 @@ class Incident:
     tags: dict = field(default_factory=dict)         # day → tags of its alarms that day (evaluation)
 
 
+# ids of the city's incidents were hashed with "220200", the warning tables' own city code until
+# they took the one of warehouse/areas.py: hashed so still, so that labels given to them attach
+_CITY_IN_IDS = "220200"
+
+
 def incident_id(kind: str, day: np.datetime64, area_code: str, tier_code: str) -> str:
     """Stable across refreshes: the same first alarm gives the same id (labels attach to it)."""
+    area_code = _CITY_IN_IDS if area_code == CITY_CODE else area_code
     digest = hashlib.sha1(f"{kind}|{day}|{area_code}|{tier_code}".encode()).hexdigest()[:6]
     return f"YJ{pd.Timestamp(day):%y%m%d}-{digest}"
 

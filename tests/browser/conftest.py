@@ -13,8 +13,8 @@ import pytest
 
 from tests.browser.personal import PersonalData
 from tests.cockpit_process import cockpit_process, sign_in
+from warehouse.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,7 +44,7 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 def cockpit_url(tiny_warehouse, key_file, role_accounts, briefing_archive):
-    from etl.vault import vault_key_path
+    from warehouse.vault import vault_key_path
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
     # its warehouse never changes: no page need ask for new data while a test reads it (on a
     # loaded machine a page asked every minute can spend the minute redrawing what it had)
@@ -148,6 +148,7 @@ def under_csp(pg):
     'unsafe-eval') refuses; on this page it polls with evaluate instead (DevTools evaluation is
     not the page's script), same arguments, same timeout error."""
     import time as _time
+
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     pg.set_default_timeout(120_000)    # a loaded 2-core machine can take this long; a hang still fails
     pg.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error("

@@ -2,8 +2,8 @@
 import duckdb
 import pytest
 
-from etl import generations
 from tests.browser.conftest import screenshot
+from warehouse import generations
 
 pytestmark = pytest.mark.browser
 

@@ -129,8 +129,9 @@ def test_a_wall_fills_the_screen_with_each_of_its_pages(browser, cockpit_url, pe
 def _publish_later(warehouse) -> tuple[str, str]:
     """A new generation, as the ETL publishes it: some events gone and the data an hour newer.
     Returns (its id, the frame's stamp for it)."""
-    from etl import generations
+    from etl.generations import publish
     from etl.refresh import new_run_id
+    from warehouse import generations
     built = warehouse / "building" / "later.duckdb"
     built.parent.mkdir(exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
@@ -140,7 +141,7 @@ def _publish_later(warehouse) -> tuple[str, str]:
         con.execute("UPDATE meta SET as_of = as_of + INTERVAL 1 HOUR")
         as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
     new_id = new_run_id()
-    generations.publish(warehouse, built, new_id, keep=3)
+    publish(warehouse, built, new_id, keep=3)
     return new_id, f"数据截至 {as_of:%Y-%m-%d %H:%M}"
 
 

@@ -104,8 +104,10 @@ def test_guard_catches_requests_leaving_the_machine(page, cockpit_url):
 def _publish_fewer_events(warehouse, share_kept: float) -> str:
     """A new generation: the served file with some events removed, published the ETL's way."""
     import shutil
-    from etl import generations
+
+    from etl.generations import publish
     from etl.refresh import new_run_id
+    from warehouse import generations
     built = warehouse / "building" / "test.duckdb"
     built.parent.mkdir(exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
@@ -116,7 +118,7 @@ def _publish_fewer_events(warehouse, share_kept: float) -> str:
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM gone)")
     con.close()
     new_id = new_run_id()
-    generations.publish(warehouse, built, new_id, keep=3)
+    publish(warehouse, built, new_id, keep=3)
     return new_id
 
 
@@ -124,6 +126,7 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
     """The ETL publishes while the screen is open: the counters roll to the new generation's
     numbers and the stamp changes, with no reload."""
     import shutil
+
     from tests.cockpit_process import cockpit_process
     warehouse = tmp_path / "wh"
     shutil.copytree(tiny_warehouse, warehouse)
@@ -156,7 +159,7 @@ def test_screen_follows_a_new_generation(browser, tiny_warehouse, tmp_path):
 
 
 def generations_path(warehouse, generation_id):
-    from etl import generations
+    from warehouse import generations
     return generations.generation_path(warehouse, generation_id)
 
 

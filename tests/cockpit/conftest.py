@@ -8,8 +8,8 @@ import pytest
 
 from cockpit import create_app
 from cockpit.config import Settings
-from etl.vault import vault_key_path
 from tests.conftest import served_db
+from warehouse.vault import vault_key_path
 
 UNMASK_PER_HOUR = 6
 PASSWORD = "role-test-password"

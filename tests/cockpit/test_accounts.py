@@ -7,12 +7,19 @@ import threading
 
 import pytest
 
-from cockpit.stores import sqlite as sqlite_store
 from cockpit.accounts import Account
 from cockpit.accounts.passwords import hash_password, verify_password
 from cockpit.accounts.sessions import TOUCH_SECONDS, Lifetime
-from cockpit.accounts.store import (LOCK_MINUTES, MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, REFUSED, SCHEMA,
-                                    STEPS, AccountStore)
+from cockpit.accounts.store import (
+    LOCK_MINUTES,
+    MAX_FAILURES,
+    MAX_FAILURES_PER_ADDRESS,
+    REFUSED,
+    SCHEMA,
+    STEPS,
+    AccountStore,
+)
+from cockpit.stores import sqlite as sqlite_store
 
 PW = "a-long-password"
 LIFE = Lifetime(idle_seconds=30 * 60, absolute_seconds=8 * 3600)

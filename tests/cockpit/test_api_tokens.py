@@ -3,7 +3,6 @@ SQLite and in PostgreSQL, and its rate limiter (cockpit/api/limits.py), in the p
 Redis."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
 

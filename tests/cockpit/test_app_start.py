@@ -10,8 +10,9 @@ import urllib.request
 import pytest
 
 from cockpit.accounts.store import AccountStore
-from etl import generations
+from etl.generations import point_to
 from tests.cockpit_process import cockpit_process, http_session
+from warehouse import generations
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -60,7 +61,7 @@ def test_demo_accounts_only_on_the_generation_the_demo_build_made(demo_copy, tmp
     # real exports refreshed into the same folder serve another generation: not the demo any more
     older = generations.published(demo_copy)[0]
     assert older.id != generations.current(demo_copy).id
-    generations.point_to(demo_copy, older)
+    point_to(demo_copy, older)
     accounts = tmp_path / "real.sqlite"
     with cockpit_process(demo_copy, test_accounts=False, env={"COCKPIT_ACCOUNTS": str(accounts)}) as url:
         assert _status(url)[0] == 503

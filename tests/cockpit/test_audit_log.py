@@ -8,14 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from cockpit.audit import GENESIS, PG_TRIGGERS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
 from cockpit.audit.__main__ import main
+from warehouse.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 OLD = "2001-01-01T00:00:00"
 
 

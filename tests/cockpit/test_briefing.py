@@ -17,8 +17,7 @@ from cockpit.briefing.content import period
 from cockpit.briefing.page import PAGES
 from cockpit.briefing.render import A4_CSS_PX, PNG_SCALE
 from cockpit.db import Warehouse
-from cockpit.queries import briefing as q
-from cockpit.queries import screen
+from cockpit.queries import briefing as q, screen
 from cockpit.scope import Scope
 from tests.conftest import served_db
 

@@ -10,8 +10,8 @@ from cockpit.cache import cache
 from cockpit.config import Settings
 from cockpit.db import Snapshot
 from cockpit.scope import CITY
-from tests.conftest import served_db
 from tests.cockpit import signed_in
+from tests.conftest import served_db
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _call(app, func, *args):
 
 def test_a_repeat_is_served_from_the_cache(tiny_warehouse, counted):
     app = create_app(Settings(warehouse=tiny_warehouse))
-    from cockpit.pages import incident, screen           # pages register once an app exists
+    from cockpit.pages import incident, screen  # pages register once an app exists
     cache.clear()
     for func, args in [(screen.refresh_boards, (0,)), (screen.refresh_overview, (0,)),
                        (incident.refresh_incident, (CITY.code, "01", 0))]:
@@ -135,6 +135,7 @@ def test_with_redis_a_view_computed_on_one_server_is_served_by_another(tiny_ware
     """COCKPIT_CACHE_URL: two apps (as two web servers) on one Redis; what one computed, the other
     serves without asking the warehouse; another scope or generation still misses."""
     import redis
+
     from cockpit.cache import KEY_PREFIX
     from cockpit.pages import screen
 

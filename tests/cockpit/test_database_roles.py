@@ -17,8 +17,8 @@ from cockpit.accounts.__main__ import main
 from cockpit.accounts.sessions import Lifetime, lifetime
 from cockpit.accounts.store import AccountStore
 from cockpit.api.tokens import TokenStore
-from cockpit.config import Settings
 from cockpit.audit import GENESIS, AuditLog
+from cockpit.config import Settings
 from cockpit.labels import LabelStore
 from tests.cockpit.test_audit_log import OLD, _raw_insert
 

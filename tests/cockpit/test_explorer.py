@@ -28,7 +28,7 @@ def app(tiny_warehouse):
 
 @pytest.fixture(scope="module")
 def page(app):
-    from cockpit.pages import explorer   # pages register once the app exists
+    from cockpit.pages import explorer  # pages register once the app exists
     return explorer
 
 
@@ -246,6 +246,7 @@ def test_query_text_is_scrubbed_but_keys_and_codes_are_not():
     """run() scrubs every text column (warehouse/personal.py) except keys: a 15-digit grid code
     has the form of a first-generation ID number and must reach the page as it is."""
     import pandas as pd
+
     from cockpit.queries import scrub_frame
     frame = pd.DataFrame({"address": ["幸福社区 联系人 139 1234 5678", None], "grid_code": ["220204001001001"] * 2,
                           "event_id": ["SJ220204001202610270019"] * 2, "name": ["身份证 220204 19800101 1232", "x"],

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
-from etl import generations
 from tests.cockpit.conftest import client
 from tests.conftest import served_db
+from warehouse import generations
 
 
 @pytest.fixture(scope="module")

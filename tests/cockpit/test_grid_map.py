@@ -24,7 +24,7 @@ def app(tiny_warehouse):
 
 @pytest.fixture(scope="module")
 def page(app):
-    from cockpit.pages import grid_map     # pages register once the app exists
+    from cockpit.pages import grid_map  # pages register once the app exists
     return grid_map
 
 

@@ -9,8 +9,8 @@ import pytest
 from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
-from etl import generations
 from tests.cockpit import signed_in
+from warehouse import generations
 
 PHONE, ID_NUMBER = "13812345678", "22020419800101123X"
 
@@ -22,7 +22,7 @@ def app(tiny_warehouse):
 
 @pytest.fixture(scope="module")
 def page(app):
-    from cockpit.pages import health   # pages register once the app exists
+    from cockpit.pages import health  # pages register once the app exists
     return health
 
 

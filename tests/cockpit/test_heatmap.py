@@ -50,7 +50,7 @@ def _count(con, *args, **kw):
 
 
 def _refresh(app, start, end, cls=None, sub=None, area=CITY.code):
-    from cockpit.pages.heatmap import refresh_heatmap   # pages register once the app exists
+    from cockpit.pages.heatmap import refresh_heatmap  # pages register once the app exists
     with signed_in(app):
         return as_figures(refresh_heatmap(start.isoformat(), end.isoformat(), cls, sub, area, 0))
 

@@ -4,13 +4,12 @@ served without a restart."""
 import shutil
 import threading
 
-from etl import generations
+from cockpit import ids
 from etl.refresh import refresh
 from tests.cockpit.test_screen import _expected
 from tests.cockpit_process import cockpit_process, http_session, post_callback
 from tests.etl.test_publish import _source_with_fewer_events
-
-from cockpit import ids
+from warehouse import generations
 
 CLIENTS = 3
 OUTPUTS = [(ids.KPI_RESIDENTS, "children"), (ids.KPI_HOUSEHOLDS, "children"),

@@ -4,8 +4,8 @@ tick)."""
 import json
 
 from cockpit import ids
-from etl import generations
 from tests.cockpit.conftest import client, post
+from warehouse import generations
 
 
 def _store(layout: dict):

@@ -13,8 +13,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from cockpit.notify import __main__ as cli
-from cockpit.notify import channels, notices, render, run
+from cockpit.notify import __main__ as cli, channels, notices, render, run
 from cockpit.notify.notices import Notice
 from cockpit.notify.store import NotifyStore
 from etl import generations, runlog

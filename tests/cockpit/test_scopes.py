@@ -9,14 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cockpit import create_app
 from cockpit.accounts import Account
 from cockpit.config import Settings
-from cockpit.figures import grid_map as grid_fig
-from cockpit.figures import theme
+from cockpit.figures import grid_map as grid_fig, theme
 from cockpit.figures.area_map import POINT_STATES, event_points
 from tests.cockpit import as_figures, signed_in
 
@@ -174,8 +172,8 @@ def test_the_phone_view_is_for_leaders_and_area_accounts():
 
 
 def test_the_phone_view_numbers_and_incidents(app, tiny_db):
+    from cockpit.context import viewer_scope, warehouse
     from cockpit.pages.mobile import course_view, mobile_view
-    from cockpit.context import warehouse, viewer_scope
     district = sql(tiny_db, "SELECT min(code) FROM areas WHERE level = 'district'")[0][0]
     ongoing = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE status = '进行中' "
                            "AND starts_with(area_code, ?)", [district])

@@ -9,8 +9,8 @@ from cockpit import create_app
 from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
-from etl import generations
 from tests.cockpit import as_figures, fetched, signed_in
+from warehouse import generations
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def _expected(tiny_db, prefix, days=30):
 
 
 def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
-    from cockpit.pages.screen import refresh_overview   # pages register once the app exists
+    from cockpit.pages.screen import refresh_overview  # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with signed_in(app):
         (residents, households, grids, events, rate, detail, on_time, fig, title, grids_detail,

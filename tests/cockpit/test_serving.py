@@ -7,7 +7,7 @@ import re
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import given, strategies as st
 
 from cockpit import create_app, ids
 from cockpit.config import Settings

@@ -8,6 +8,7 @@ import pytest
 from cockpit.config import Settings
 from tests.cockpit.conftest import PASSWORD, client
 
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, world):
     """The shared app (tests/cockpit/conftest.py), and its twin with the state in PostgreSQL."""

@@ -12,13 +12,13 @@ import pytest
 from cockpit import create_app, ids
 from cockpit.config import Settings
 from cockpit.db import Warehouse
-from cockpit.labels import SCHEMA, LabelError, LabelStore
-from cockpit.labels import store as label_store
-from etl import generations
-from etl.refresh import new_run_id
+from cockpit.labels import SCHEMA, LabelError, LabelStore, store as label_store
 from cockpit.scope import CITY, Scope
+from etl.generations import publish
+from etl.refresh import new_run_id
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.conftest import client, post
+from warehouse import generations
 
 GENERATION = (ids.GENERATION, "data")
 
@@ -339,7 +339,7 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     with duckdb.connect(str(copy)) as con:
         (as_of,) = con.execute("SELECT as_of FROM meta").fetchone()
         con.execute("UPDATE warning_meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
-    generations.publish(wh_dir, copy, new_run_id(), keep=3)
+    publish(wh_dir, copy, new_run_id(), keep=3)
     warehouse = Warehouse(wh_dir)
     empty = pd.DataFrame(columns=["incident_id", "label", "at", "account"])
     weekly = pd.DataFrame(columns=["week", "marked", "real", "false", "precision"])

@@ -1,5 +1,4 @@
 """流转时效 callbacks without a browser, against pandas of their own on the tiny warehouse."""
-import datetime as dt
 import math
 
 import duckdb
@@ -88,7 +87,8 @@ def _stage_expected(ev, as_of, lo, hi, department=None):
 
 def _counters_expected(ev, as_of, lo, hi, prefix):
     k = _kpis(ev[ev["grid_code"].str.startswith(prefix)], as_of, lo, hi, lambda d: d["district_code"]).sum()
-    pct = lambda a, b: f"{100 * a / b:.2f}"
+    def pct(a, b):
+        return f"{100 * a / b:.2f}"
     return (f"{int(k['accepted']):,}", f"{int(k['due']):,}", pct(k["closed"], k["due"]),
             pct(k["closed_on_time"], k["due"]), pct(k["reworked"], k["due"]), pct(k["extended"], k["due"]))
 
@@ -170,7 +170,7 @@ def _overdue_expected(ev, as_of, prefix, department=None):
 
 
 def test_overdue_paging(app, data):
-    from cockpit.pages.workflow import overdue_page, WORKFLOW_OVERDUE
+    from cockpit.pages.workflow import overdue_page
     ev, as_of = data["events"], data["as_of"]
     expected = _overdue_expected(ev, as_of, CITY.code)
     assert len(expected) > 25

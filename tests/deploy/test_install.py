@@ -11,7 +11,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
 
 
 def _wheel(folder: Path) -> None:

@@ -3,11 +3,11 @@ options, its settings file sets only settings the code reads, with values the co
 every setting the code reads from the environment is documented in the README."""
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse.paths import ROOT
+
 DEPLOY = ROOT / "deploy"
 # a name read from the environment: env.get("…"), os.environ["…"], os.getenv("…")
 ENV_READ = re.compile(r"""(?:environ|env|getenv)\s*(?:\.get\s*\(|\[|\()\s*["']((?:COCKPIT|ETL)_[A-Z0-9_]+)["']""")

@@ -19,12 +19,9 @@ from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.labels import LabelStore
 from etl import backup as bk
-from etl import generations
-from etl.vault import vault_key_path
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, http_session, post_callback
-from warehouse import state
-
-ROOT = Path(__file__).resolve().parents[2]
+from warehouse import generations, state
+from warehouse.paths import ROOT
 
 
 def _env(home: Path, warehouse: Path, key_file: Path, settings: Path | None = None) -> dict:
@@ -50,7 +47,7 @@ def origin(tiny_warehouse, key_file, tmp_path):
     store.add("ZH000001", "街道管理员", "220204001", "another-password")
     AuditLog(home / "audit.sqlite").record("T-ADMIN", "10.0.0.5", "login")
     LabelStore(home / "warning_labels.sqlite").add("T-ADMIN", "220204001", "YJ1", "确认", "核实")
-    from etl.privacy import load_or_create_key
+    from warehouse.keys import load_or_create_key
     load_or_create_key(home / "session.key")
     settings = home / "warning.toml"
     settings.write_text((ROOT / "tests" / "warning_off.toml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -126,7 +123,8 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
 
 def _vault_opens(warehouse: Path, vault_key: Path) -> None:
     import duckdb
-    from etl import vault
+
+    from warehouse import vault
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
         table, record_id, bucket, sealed = con.execute(
             "SELECT i.source_table, i.record_id, i.bucket, v.sealed FROM vault_index i JOIN vault v "
@@ -188,6 +186,8 @@ def test_a_store_being_written_is_copied_consistently(tmp_path):
 
 
 def test_a_store_registered_in_state_is_backed_up_and_restored(origin, tmp_path, monkeypatch):
+    """A store a later release adds (a name state.py does not list yet) is backed up and restored
+    with no other change."""
     home, env = origin
     future = home / "future.sqlite"   # a store a later release adds
     with sqlite3.connect(future) as con:
@@ -225,6 +225,7 @@ def test_the_state_database_is_dumped_and_restored_with_its_chain(origin, tmp_pa
     and its head are the same and its triggers guard it again; a database that holds a cockpit's
     state is replaced only with --force."""
     import psycopg
+
     from cockpit.api.tokens import TokenStore
     from tests.servers import fresh_database
     home, env = origin

@@ -8,8 +8,8 @@ import pytest
 
 from etl import contract
 from etl.contract.doc import render
-from etl.paths import ROOT
 from etl.refresh import refresh
+from warehouse.paths import ROOT
 
 
 def test_document_is_generated_from_the_toml_files():

@@ -7,11 +7,10 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import file_digests
-
 from etl import contract
 from etl.generate.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
 from etl.values import canonical_date, canonical_timestamp
+from tests.conftest import file_digests
 from warehouse.personal import holds_personal
 
 FILE_LEVEL = ("gb18030_file", "truncated_last_line", "grid_overlap")

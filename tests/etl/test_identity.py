@@ -3,8 +3,14 @@ import re
 import numpy as np
 import pytest
 
-from etl.generate.identity import (id_check_char, is_valid_id, make_id_numbers, make_mobiles,
-                                   make_names, unique_id_numbers)
+from etl.generate.identity import (
+    id_check_char,
+    is_valid_id,
+    make_id_numbers,
+    make_mobiles,
+    make_names,
+    unique_id_numbers,
+)
 
 
 @pytest.mark.parametrize("good", ["11010519491231002X", "440524188001010014"])

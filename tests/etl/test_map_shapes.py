@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
-from etl.geo.map_shapes import OVERVIEW_TOLERANCE, TOLERANCE, VARIANTS
+from etl.geo.map_shapes import TOLERANCE
+from warehouse.map_shapes import OVERVIEW_TOLERANCE, VARIANTS
 
 
 @pytest.fixture(scope="module")

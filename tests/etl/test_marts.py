@@ -73,6 +73,7 @@ def test_need_deadlines_count_working_days(con, as_of):
     """needs.deadline_date is the limit-th working day after registration, counted here one day at
     a time on the holiday calendar; the mart's overdue needs follow it."""
     import datetime as dt
+
     from etl.workcalendar import is_workday
 
     def deadline(day, n):

@@ -3,7 +3,8 @@ import hmac
 
 import duckdb
 
-from etl.privacy import hmac_pads, load_or_create_key
+from etl.privacy import hmac_pads
+from warehouse.keys import load_or_create_key
 
 
 def test_sql_keyed_hash_is_hmac_sha256(tmp_path):

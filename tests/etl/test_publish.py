@@ -10,11 +10,13 @@ import sys
 import duckdb
 import pytest
 
-from etl import generations, runlog
+from etl import runlog
 from etl.__main__ import main
+from etl.generations import building_path, clear_building, point_to, publish
 from etl.lock import Locked, refresh_lock
 from etl.refresh import PublishRefused, PublishRules, new_run_id, refresh
 from tests.conftest import ROOT
+from warehouse import generations
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
 
 
 def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
-    from etl.warning.settings import DEFAULT_FILE         # the tiny warehouse's warnings stay fresh
+    from etl.warning.settings import DEFAULT_FILE  # the tiny warehouse's warnings stay fresh
     before, on_disk = generations.current(warehouse), generations.published(warehouse)
     report = refresh(tiny_source, warehouse, key_file, warning_settings=DEFAULT_FILE)
     assert (report.status, report.generation) == ("unchanged", before.id)
@@ -53,12 +55,12 @@ def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
 
 def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> str:
     """A new generation without a whole build: the served file, some events deleted, published."""
-    built = generations.building_path(warehouse, new_run_id())
+    built = building_path(warehouse, new_run_id())
     built.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
     with duckdb.connect(str(built)) as con:
         con.execute("DELETE FROM events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
-    generations.publish(warehouse, built, built.stem, keep)
+    publish(warehouse, built, built.stem, keep)
     return built.stem
 
 
@@ -185,7 +187,7 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     con.close()                             # DuckDB removes its spill folder; a killed run leaves it:
     spill.mkdir(exist_ok=True)
     (spill / "duckdb_temp_storage-0.tmp").write_text("x")
-    assert spill in generations.clear_building(tmp_path) and not spill.exists()
+    assert spill in clear_building(tmp_path) and not spill.exists()
 
 
 def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path):
@@ -195,14 +197,14 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
     for g in generations.published(warehouse):      # the served one alone, then an older release's
         if g != before:
             g.path.unlink()
-    older = generations.building_path(warehouse, new_run_id())
+    older = building_path(warehouse, new_run_id())
     older.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(before.path, older)
     with duckdb.connect(str(older)) as con:
         con.execute("DROP TABLE map_shapes")
     older_id = "00000000T000000.000000-old0"       # sorts before every real generation
-    generations.publish(warehouse, older, older_id, keep=10)
-    generations.point_to(warehouse, generations.Generation(before.id, before.path))
+    publish(warehouse, older, older_id, keep=10)
+    point_to(warehouse, generations.Generation(before.id, before.path))
     assert [g.id for g in generations.published(warehouse)] == [older_id, before.id]
     assert main(["rollback", "--warehouse", str(warehouse)]) == 5
     assert generations.current(warehouse).id == before.id

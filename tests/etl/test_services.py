@@ -13,9 +13,18 @@ from etl import contract
 from etl.generate.geography import AreaLayers
 from etl.generate.identity import is_valid_id
 from etl.generate.scales import SCALES
-from etl.generate.services import (PUBLISHED, TABLES, credit_check_char, generate_services,
-                                   is_valid_credit_code, make_credit_codes, org_check_char,
-                                   service_specs, service_targets, write_services)
+from etl.generate.services import (
+    PUBLISHED,
+    TABLES,
+    credit_check_char,
+    generate_services,
+    is_valid_credit_code,
+    make_credit_codes,
+    org_check_char,
+    service_specs,
+    service_targets,
+    write_services,
+)
 
 SCALE = SCALES["tiny"]
 

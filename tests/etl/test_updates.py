@@ -13,11 +13,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import generations, models, runlog
+from etl import models, runlog
 from etl.generate.updates import split_updates
 from etl.refresh import refresh
 from etl.warning import settings
 from tests.conftest import ROOT, served_db
+from warehouse import generations
 
 DAYS = 2        # two days of updates: a merge, and a merge onto a merge
 

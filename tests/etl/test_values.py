@@ -100,6 +100,7 @@ def test_canonical_forms_in_sql(kind, good, bad):
     """DuckDB casts '1.5' to an INTEGER (2), 'nan' to a DOUBLE and '2026-8-25 5:15 PM' to 05:15: the
     type checks hold values to their canonical form."""
     import duckdb
+
     from etl.values import canonical_sql
     con = duckdb.connect()
     for value, want in [(v, True) for v in good] + [(v, False) for v in bad]:

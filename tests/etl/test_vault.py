@@ -5,9 +5,10 @@ import csv
 import duckdb
 import pytest
 
-from etl import vault
 from etl.contract import load_contract
 from tests.conftest import served_db
+from warehouse import vault
+
 
 @pytest.fixture(scope="module")
 def sealed(tiny_warehouse):

@@ -407,3 +407,12 @@ def test_an_alarm_belongs_to_a_truth_incident_only_if_it_explains_half_of_it():
     assert own >= truth.EXPLAINED * (6 - 0.3)
     assert own < truth.EXPLAINED * 60
     assert e.contribution(["0102"], mask, 10, 12) == 0 and e.contribution(["0101"], mask, 20, 25) == 0
+
+
+def test_incident_ids_did_not_change_when_the_city_took_its_one_code():
+    """Labels attach to incident ids: the city's incidents (once of area "220200", now of "2202",
+    warehouse/areas.py) keep the ids an earlier release gave them, others too (values from it)."""
+    from warehouse.areas import CITY_CODE
+    day = np.datetime64("2026-03-04")
+    assert track.incident_id("excess", day, CITY_CODE, "ALL") == "YJ260304-6da854"
+    assert track.incident_id("excess", day, "220204001", "ALL") == "YJ260304-0ffa4c"

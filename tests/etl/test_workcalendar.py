@@ -58,7 +58,9 @@ import duckdb  # noqa: E402
 import pytest  # noqa: E402
 
 from etl import workcalendar  # noqa: E402
-from etl.paths import WORK_CALENDAR  # noqa: E402
+from warehouse import state  # noqa: E402
+
+WORK_CALENDAR = state.default("work_calendar")
 
 
 def test_the_shipped_calendar_file_is_the_state_councils_2026_notice():
@@ -107,7 +109,7 @@ def test_an_unreadable_calendar_stops_the_run(tmp_path, monkeypatch):
 
 
 def _deadlines(warehouse) -> dict:
-    from etl.generations import current
+    from warehouse.generations import current
     with duckdb.connect(str(current(warehouse).path), read_only=True) as con:
         return dict(con.execute("SELECT need_id, deadline_date FROM needs").fetchall())
 

@@ -2,6 +2,7 @@
 notebook reads mart_events_daily)."""
 import datetime as dt
 
+
 def expected(con, area: str, start: dt.date, end: dt.date) -> dict:
     events = con.execute("""
         SELECT class_name, left(grid_code, $child) AS child, strftime(reported_at, '%Y-%m') AS month,

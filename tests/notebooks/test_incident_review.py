@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-
 SEEN = "incident_id IN (SELECT incident_id FROM warning_incident_areas WHERE starts_with(area_code, $area))"
 
 

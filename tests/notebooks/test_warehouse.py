@@ -6,8 +6,9 @@ import re
 import duckdb
 import pytest
 
-from etl import generations
+from etl.generations import building_path, point_to, publish
 from notebooks.warehouse import VIEWS, open_area
+from warehouse import generations
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +95,18 @@ def test_a_notebook_keeps_its_generation_while_a_refresh_publishes_and_prunes_it
             for table, rows in (("meta", "SELECT * FROM meta"),
                                 ("areas", "SELECT * EXCLUDE (geometry_wkb) FROM areas"),
                                 ("mart_events_daily", "FROM mart_events_daily ORDER BY day LIMIT 1")):
-                frame = base.execute(rows).df()
+                frame = base.execute(rows).df()  # noqa: F841 (DuckDB reads it by name below)
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
             con.execute("UPDATE meta SET as_of = as_of + $later", {"later": later})
         return path
 
     old = build(generations.generation_path(warehouse, "20260101T000000-000001"), dt.timedelta(0))
-    generations.point_to(warehouse, generations.Generation(old.stem, old))
+    point_to(warehouse, generations.Generation(old.stem, old))
     as_of = "SELECT as_of FROM meta"
     with open_area(warehouse) as pinned:
         before = pinned.sql(as_of)["as_of"].iloc[0]
-        built = build(generations.building_path(warehouse, "20260102T000000-000002"), dt.timedelta(hours=1))
-        generations.publish(warehouse, built, "20260102T000000-000002", keep=1)
+        built = build(building_path(warehouse, "20260102T000000-000002"), dt.timedelta(hours=1))
+        publish(warehouse, built, "20260102T000000-000002", keep=1)
         assert not old.exists()                                   # pruned while the notebook reads it
         assert pinned.generation == old.stem and pinned.sql(as_of)["as_of"].iloc[0] == before
     with open_area(warehouse) as fresh:

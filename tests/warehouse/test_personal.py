@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-
 from hypothesis import given, settings, strategies as st
 
 from warehouse.personal import (
-    candidate_sql, check_digit_sql, find, holds_personal, id_check_digit, is_id_number, mask_id_number, mask_mobile,
-    PROVINCES, mask_name, mask_sql, scrub)
+    PROVINCES,
+    candidate_sql,
+    check_digit_sql,
+    find,
+    holds_personal,
+    id_check_digit,
+    is_id_number,
+    mask_id_number,
+    mask_mobile,
+    mask_name,
+    mask_sql,
+    scrub,
+)
 
 # Chinese text around a number; not the numerals themselves (一三九… followed by 一 is ambiguous)
 CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5, exclude_characters="〇零一二三四五六七八九幺"),

@@ -1,0 +1,81 @@
+"""Layers look down only (docs/design.md, "Layers"), read from every module's imports with `ast`:
+the read side (the cockpit, app.py, the analysts' notebooks) never imports the write side (`etl`);
+the ETL and the shared read package `warehouse` never import the cockpit or a web framework; the
+notebooks never import the cockpit (it starts Dash); `warehouse` imports neither side.
+
+Imports anywhere in a module count (inside functions too), and so do importlib.import_module and
+__import__ with a literal name; a notebook's code cells are read like a module."""
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from warehouse.paths import ROOT
+
+WEB = {"cockpit", "dash", "flask", "plotly"}
+# layer → (where its code is, the top-level packages it must not import)
+RULES = {
+    "cockpit": (["cockpit", "app.py"], {"etl"}),
+    "notebooks": (["notebooks"], {"etl", "cockpit"}),
+    "etl": (["etl"], WEB),
+    "warehouse": (["warehouse"], WEB | {"etl"}),
+}
+
+
+def imported(source: str, package: str) -> set[str]:
+    """The top-level names of everything `source` imports (a relative import: its own package)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add(package if node.level else node.module)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")):
+            names.add(node.args[0].value)
+    return {name.split(".")[0] for name in names}
+
+
+def sources(where: list[str]):
+    """(path, source) of every module and notebook under `where`."""
+    for entry in where:
+        path = ROOT / entry
+        files = [path] if path.is_file() else sorted([*path.rglob("*.py"), *path.rglob("*.ipynb")])
+        for f in files:
+            if ".ipynb_checkpoints" in f.parts:
+                continue
+            if f.suffix == ".ipynb":
+                cells = json.loads(f.read_text(encoding="utf-8"))["cells"]
+                code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+                # IPython magics and shell lines are not Python
+                yield f, "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+            else:
+                yield f, f.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("layer", RULES)
+def test_layers_look_down_only(layer):
+    where, forbidden = RULES[layer]
+    seen, wrong = 0, []
+    for path, source in sources(where):
+        seen += 1
+        if bad := imported(source, layer) & forbidden:
+            wrong.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    assert seen >= 3, f"no code found for {layer}"          # a rule over nothing proves nothing
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_kind_of_import_is_seen():
+    source = """
+import os, etl.generations as g
+from etl.area_levels import CITY_CODE
+from . import sibling
+def later():
+    import dash
+    importlib.import_module("flask.json")
+    __import__("plotly.io")
+"""
+    assert imported(source, "cockpit") == {"os", "etl", "cockpit", "dash", "flask", "plotly"}
