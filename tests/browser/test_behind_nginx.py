@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def behind(tiny_warehouse, key_file, role_accounts, tmp_path_factory):
     """(https base URL, http base URL, the cockpit's folder): nginx in front of the cockpit."""
-    from etl.vault import vault_key_path
+    from warehouse.vault import vault_key_path
     home = tmp_path_factory.mktemp("behind-nginx")
     accounts = [(a, role, area) for a, (role, area) in role_accounts.items()]
     env = {"COCKPIT_URL_PREFIX": "/cockpit", "COCKPIT_TRUSTED_PROXIES": "127.0.0.1",
