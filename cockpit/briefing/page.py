@@ -166,16 +166,7 @@ def _incident_row(i: Incident) -> str:
 
 
 def _incidents(b: Briefing) -> str:
-    if b.incidents is None:
-        return '<p class="note">本数据版本没有预警结果（预警计算未完成或未启用）。</p>'
-    head = ('<tr><th></th><th>区域</th><th>事项</th><th>起始</th><th>近 3 周走势</th>'
-            '<th>3 周上报 / 基线</th><th>倍数</th></tr>')
-    parts = []
-    if b.incidents:
-        parts.append(f'<table class="list incidents">{head}' + "".join(_incident_row(i) for i in b.incidents) + "</table>")
-    else:
-        parts.append('<p class="note">本期本辖区没有上报激增的预警事件。</p>')
-    return "".join(parts)
+    return _incident_table(b.incidents, "本期本辖区没有上报激增的预警事件。")
 
 
 def _left(b: Briefing) -> str:
@@ -185,16 +176,18 @@ def _left(b: Briefing) -> str:
 
 
 def _drops(b: Briefing) -> str:
-    if b.drops is None:
+    return _incident_table(b.drops, "本期本辖区没有上报骤减或网格静默。")
+
+
+def _incident_table(rows: list[Incident] | None, none_text: str) -> str:
+    """Incidents or drops as one table (None: the generation has no warnings)."""
+    if rows is None:
         return '<p class="note">本数据版本没有预警结果（预警计算未完成或未启用）。</p>'
+    if not rows:
+        return f'<p class="note">{none_text}</p>'
     head = ('<tr><th></th><th>区域</th><th>事项</th><th>起始</th><th>近 3 周走势</th>'
             '<th>3 周上报 / 基线</th><th>倍数</th></tr>')
-    parts = []
-    if b.drops:
-        parts.append(f'<table class="list incidents">{head}' + "".join(_incident_row(i) for i in b.drops) + "</table>")
-    else:
-        parts.append('<p class="note">本期本辖区没有上报骤减或网格静默。</p>')
-    return "".join(parts)
+    return f'<table class="list incidents">{head}' + "".join(_incident_row(i) for i in rows) + "</table>"
 
 
 def _departments(b: Briefing) -> str:

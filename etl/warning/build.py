@@ -46,7 +46,9 @@ def _day(p: Prepared, i):
 
 
 def _ratio(o, e) -> str:
-    return f"{o / e:.1f} 倍" if e > 0 else "预期近零"
+    """Observed over expected; none below what the reason prints as 0.1 (2 against 0.0004 would
+    read 5000 倍, which says nothing the counts do not)."""
+    return f"{o / e:.1f} 倍" if e >= 0.05 else "预期近零"
 
 
 def tier_text(p: Prepared, tier: int, members=None) -> str:

@@ -75,11 +75,15 @@ def inspect(page) -> dict:
 
 def wait_drawn(page, timeout_ms: int = 60_000) -> dict:
     """Inspect until every graph holds data and every table a row (a page draws in steps), or the
-    time is up; returns the last inspection."""
+    time is up; returns the last inspection. A page with no graph at all (the briefings list, the
+    phone view) is drawn when nothing is empty and two inspections half a second apart agree."""
     import time
     deadline = time.monotonic() + timeout_ms / 1000
+    before = None
     while True:
         found = inspect(page)
-        if (found["graphs"] and not found["empty"] and not found["emptyTables"]) or time.monotonic() > deadline:
+        settled = not found["empty"] and not found["emptyTables"] and (found["graphs"] or found == before)
+        if settled or time.monotonic() > deadline:
             return found
+        before = found
         page.wait_for_timeout(500)

@@ -416,3 +416,9 @@ def test_incident_ids_did_not_change_when_the_city_took_its_one_code():
     day = np.datetime64("2026-03-04")
     assert track.incident_id("excess", day, CITY_CODE, "ALL") == "YJ260304-6da854"
     assert track.incident_id("excess", day, "220204001", "ALL") == "YJ260304-0ffa4c"
+
+
+def test_a_reason_gives_no_ratio_against_an_expectation_it_prints_as_zero():
+    from etl.warning.build import _ratio
+    assert _ratio(13, 0.0009) == _ratio(2, 0) == "预期近零"          # was 14444.4 倍 on the screen
+    assert _ratio(2, 0.05) == "40.0 倍" and _ratio(6, 2.0) == "3.0 倍"
