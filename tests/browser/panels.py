@@ -76,13 +76,14 @@ def inspect(page) -> dict:
 def wait_drawn(page, timeout_ms: int = 60_000) -> dict:
     """Inspect until every graph holds data and every table a row (a page draws in steps), or the
     time is up; returns the last inspection. A page with no graph at all (the briefings list, the
-    phone view) is drawn when nothing is empty and two inspections half a second apart agree."""
+    phone view) is drawn when nothing is empty and four inspections over two seconds agree."""
     import time
     deadline = time.monotonic() + timeout_ms / 1000
-    before = None
+    same, before = 0, None
     while True:
         found = inspect(page)
-        settled = not found["empty"] and not found["emptyTables"] and (found["graphs"] or found == before)
+        same = same + 1 if found == before else 0
+        settled = not found["empty"] and not found["emptyTables"] and (found["graphs"] or same >= 3)
         if settled or time.monotonic() > deadline:
             return found
         before = found
