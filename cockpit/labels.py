@@ -80,19 +80,13 @@ class LabelStore:
 
     def __init__(self, where: Path | str | stores.Database):
         self.db = stores.open(where)
-        self._ready = False
 
     def _ready_or_absent(self, create: bool = False) -> bool:
         """Whether the store is there (its schema brought up to this release's, once per process)."""
-        if not self._ready:
-            if not create and not self.db.exists():
-                return False
-            try:
-                self.db.migrate(SCHEMA)
-            except RuntimeError as e:
-                raise LabelError(f"研判标记库 {self.db.label} 的结构版本不可用：{e}") from e
-            self._ready = True
-        return True
+        try:
+            return self.db.ready(SCHEMA, create)
+        except RuntimeError as e:
+            raise LabelError(f"研判标记库 {self.db.label} 的结构版本不可用：{e}") from e
 
     def _read(self, sql: str, params: list) -> pd.DataFrame | None:
         if not self._ready_or_absent():

@@ -83,20 +83,14 @@ class TokenStore:
         self.db = stores.open(where)
         self._used: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._ready = False
 
     def _ready_or_absent(self, create: bool = False) -> bool:
         """Whether the store is there (its schema brought up to this release's, once per
         process); a SQLite file that does not exist yet is created only when `create`."""
-        if not self._ready:
-            if not create and not self.db.exists():
-                return False
-            try:
-                self.db.migrate(SCHEMA)
-            except RuntimeError as e:
-                raise RuntimeError(f"令牌库 {self.db.label}：{e}") from e
-            self._ready = True
-        return True
+        try:
+            return self.db.ready(SCHEMA, create)
+        except RuntimeError as e:
+            raise RuntimeError(f"令牌库 {self.db.label}：{e}") from e
 
     # -- administration (python -m cockpit.accounts token …) ------------------------------
     def add(self, name: str, area: str, department: str = "", days: int = DEFAULT_DAYS) -> str:

@@ -96,6 +96,19 @@ class Database:
         """Run the steps the store has not had yet; returns its version (the number of steps)."""
         raise NotImplementedError
 
+    def ready(self, schema: Schema, create: bool = False) -> bool:
+        """Whether the store is there, its schema brought up to this release's once per Database
+        (a store read before anything wrote it: False, and no SQLite file is made unless
+        `create`). Errors of `migrate` (RuntimeError) pass through."""
+        done = self.__dict__.setdefault("_ready_stores", set())
+        if schema.store in done:
+            return True
+        if not create and not self.exists():
+            return False
+        self.migrate(schema)
+        done.add(schema.store)
+        return True
+
     @property
     def label(self) -> str:
         """Where the store is, for messages (never a password)."""
