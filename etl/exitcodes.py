@@ -1,5 +1,5 @@
 """The exit codes of `python -m etl`, one list: what each command returns, what the scheduler logs
-of a run, what `python -m etl --help` prints and what the README's table says (a test checks it).
+of a run, what `python -m etl --help` prints and what docs/operations.md's table says (a test checks it).
 
 Only the failures a person can act on have a code of their own; anything unexpected is 1, with
 its traceback on stderr (an unexpected KeyError is a bug to report, not "nothing to roll back to")."""
@@ -13,7 +13,7 @@ class ExitCode(IntEnum):
         member = int.__new__(cls, value)
         member._value_ = value
         member.label = label            # Chinese, as the scheduler's log shows a run's outcome
-        member.meaning = meaning        # English, as the README and --help list it
+        member.meaning = meaning        # English, as docs/operations.md and --help list it
         return member
 
     DONE = 0, "完成 (done)", "done (published or unchanged)"
@@ -35,5 +35,5 @@ def outcome(code: int) -> str:
 
 
 def table() -> str:
-    """The list as the README and `--help` print it."""
+    """The list as `--help` prints it."""
     return "\n".join(f"{c.value}  {c.meaning}" for c in ExitCode)

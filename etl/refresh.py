@@ -50,7 +50,7 @@ GUARDED_TABLES = ("areas", "households", "persons", "events")
 
 @dataclass(frozen=True)
 class PublishRules:
-    """What a build must pass before it is served (README: configuration)."""
+    """What a build must pass before it is served (docs/operations.md, section 18)."""
     keep: int = 3                       # generations kept on disk, the served one included
     min_row_ratio: float = 0.5          # each guarded table keeps at least this share of its rows
     max_quarantine_share: float = 0.05  # of any one file's rows

@@ -4,7 +4,7 @@
     python -m cockpit.accounts import data/demo/accounts.csv                   # no passwords yet
     python -m cockpit.accounts reset ZH000001                                  # prints a new one
     python -m cockpit.accounts disable ZH000001
-    python -m cockpit.accounts demo                                            # the README's demo accounts
+    python -m cockpit.accounts demo                                            # the demo accounts (docs/operations.md)
     python -m cockpit.accounts list
     python -m cockpit.accounts add WALL01 --role 大屏终端 --area 220204         # a wall screen's account
     python -m cockpit.accounts sessions                                        # who is signed in, where, until when

@@ -17,7 +17,7 @@ SQLite) can drop the triggers and rewrite the whole chain consistently. In Postg
 servers can connect as a role that owns nothing and may only SELECT, INSERT and DELETE (which the
 triggers still restrict): docs/operations.md, "PostgreSQL roles". Beyond that, only a copy of the
 chain head kept elsewhere (`python -m cockpit.audit head`, e.g. from cron to another machine)
-shows a consistent rewrite; README, "Security"."""
+shows a consistent rewrite; docs/security.md, "What it does not protect against"."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,16 +1,15 @@
 """The install kit (deploy/) says what the code does: its units run real commands with real
-options, its settings file sets only settings the code reads, with values the code accepts, and
-every setting the code reads from the environment is documented in the README."""
+options, its settings file sets only settings the code reads, with values the code accepts (that
+every setting is documented: tests/test_docs.py)."""
 import re
 import shlex
 
 import pytest
 
+from tests.test_docs import variables_read_by_code
 from warehouse.paths import ROOT
 
 DEPLOY = ROOT / "deploy"
-# a name read from the environment: env.get("…"), os.environ["…"], os.getenv("…")
-ENV_READ = re.compile(r"""(?:environ|env|getenv)\s*(?:\.get\s*\(|\[|\()\s*["']((?:COCKPIT|ETL)_[A-Z0-9_]+)["']""")
 # read by the kit's units (ExecStart=… ${NAME}), not by the code
 UNIT_ONLY = {"COCKPIT_SOURCE", "COCKPIT_BACKUP_DIR"}
 
@@ -25,24 +24,9 @@ def _kit_settings(examples: bool = True) -> dict[str, str]:
     return found
 
 
-def _read_by_code() -> set[str]:
-    from warehouse import state
-    names = {k.env for k in state.KEPT if k.env}          # the kept files' locations
-    for path in [ROOT / "app.py", *ROOT.glob("cockpit/**/*.py"), *ROOT.glob("etl/**/*.py"),
-                 *ROOT.glob("warehouse/*.py"), *ROOT.glob("notebooks/*.py")]:
-        names |= set(ENV_READ.findall(path.read_text(encoding="utf-8")))
-    return names
-
-
-def test_every_setting_the_code_reads_is_documented_in_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = sorted(n for n in _read_by_code() | set(_kit_settings()) if f"`{n}`" not in readme)
-    assert missing == [], f"settings not in the README: {missing}"
-
-
 def test_the_kit_sets_only_settings_that_exist_with_values_the_code_accepts():
     from cockpit.config import Settings
-    assert set(_kit_settings()) - UNIT_ONLY <= _read_by_code(), set(_kit_settings()) - UNIT_ONLY - _read_by_code()
+    assert set(_kit_settings()) - UNIT_ONLY <= variables_read_by_code(), set(_kit_settings()) - UNIT_ONLY - variables_read_by_code()
     settings = _kit_settings(examples=False)
     s = Settings.from_env(settings)
     assert s.url_prefix == "/cockpit" and s.secure_cookies and s.access_log == "-"

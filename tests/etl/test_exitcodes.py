@@ -1,8 +1,7 @@
-"""Exit codes: one list (etl/exitcodes.py) that the README, `--help` and the scheduler's log all
-show; only the failures a person can act on have a code of their own, and an unexpected error
-is 1 with its traceback, never a code that tells the operator something false."""
+"""Exit codes: one list (etl/exitcodes.py) that docs/operations.md (tests/test_docs.py), `--help`
+and the scheduler's log all show; only the failures a person can act on have a code of their own,
+and an unexpected error is 1 with its traceback, never a code that tells the operator something false."""
 import json
-import re
 import tomllib
 
 import pytest
@@ -15,14 +14,6 @@ from etl.extract import SourceError
 from etl.generations import NothingToRollBack, rollback
 from etl.lock import Locked
 from etl.refresh import PublishRefused, exit_code
-from warehouse.paths import ROOT
-
-
-def test_the_readme_lists_every_exit_code_and_no_other():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("Exit codes of `python -m etl`", 1)[1].split("\n\n", 2)[1]
-    rows = re.findall(r"^\| (\d+) \| (.+) \|$", table, flags=re.M)
-    assert rows == [(str(c.value), c.meaning) for c in ExitCode]
 
 
 def test_help_and_the_scheduler_name_every_exit_code():
