@@ -1,4 +1,4 @@
-"""The docs' cross-references land: every relative markdown link of README.md and docs/*.md names
+"""The docs' cross-references land: every relative markdown link of the READMEs and docs/*.md names
 a file that exists and, with `#anchor`, a heading of it (GitHub's anchors); every reference in
 the code, the kit and the docs to `docs/X.md, "Title"`, the README's "Title" or operations.md's
 `section N` names a heading that exists; a link whose text says `section N` points at section N."""
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "notebooks" / "README.md", ROOT / "bench" / "README.md"]
 FENCE = re.compile(r"^\s*(```|~~~)")
 LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]+)\)")
 INLINE_CODE = re.compile(r"`[^`\n]*`")
