@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from etl.warning.series import LEVELS, Areas, Calendar, Cells
 
@@ -57,9 +58,8 @@ class Blocks:
         self.lo = np.maximum(self.hi - WINDOW_WEEKS, 0)
 
     def weekly(self, rows: np.ndarray, days: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
-        out = np.zeros((n_rows, self.n_weeks))
-        np.add.at(out, (rows, self.week_of_day[days]), values)
-        return out
+        flat = np.asarray(rows, np.int64) * self.n_weeks + self.week_of_day[days]
+        return np.bincount(flat, np.asarray(values, float), n_rows * self.n_weeks).reshape(n_rows, self.n_weeks)
 
     def window(self, weekly: np.ndarray) -> np.ndarray:
         """(rows × weeks) → (rows × blocks): the sum over each block's share window."""
@@ -116,16 +116,19 @@ def design(cal: Calendar, idx: np.ndarray, months: bool, trend: bool) -> np.ndar
 def fit_poisson(X: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 30) -> np.ndarray:
     """IRLS for weighted Poisson log-linear models sharing one design: y and w are (series × n),
     the result (series × p). A small ridge keeps columns that never vary in the window (no
-    holiday in it) from making a system singular."""
-    beta = np.zeros((y.shape[0], X.shape[1]))
+    holiday in it) from making a system singular. Every series' XᵀWX is one product, W against
+    the rows' outer products, not one small product per series."""
+    n, p = X.shape
+    beta = np.zeros((y.shape[0], p))
     beta[:, 0] = np.log(np.maximum((y * w).sum(axis=1) / w.sum(axis=1), 1e-3))
-    ridge = np.diag(np.r_[0.0, np.full(X.shape[1] - 1, 1e-4)])
+    ridge = np.diag(np.r_[0.0, np.full(p - 1, 1e-4)])
+    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
     for _ in range(iters):
         eta = np.clip(beta @ X.T, -20, 20)
         mu = np.exp(eta)
         wm = w * mu
         z = eta + (y - mu) / mu
-        lhs = np.matmul(X.T[None] * wm[:, None, :], X) + ridge
+        lhs = (wm @ outer).reshape(-1, p, p) + ridge
         new = np.linalg.solve(lhs, ((wm * z) @ X)[..., None])[..., 0]
         if np.max(np.abs(new - beta)) < 1e-6:
             return new
@@ -148,11 +151,13 @@ def _fit_window(cal, y, lo, hi):
     return fit_poisson(X, yy, w), months, trend
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def city_expectation(y: np.ndarray, cal: Calendar) -> tuple[np.ndarray, np.ndarray]:
     """(subclasses × days) city counts → (expectations, and for each day the same model's
     expectation of the LEVEL_DAYS days before it: subclasses × days × LEVEL_DAYS, for the local
     level). Prospective: the block [b, b + BLOCK) is predicted by models fitted on the days
-    before b."""
+    before b. BLAS on one thread: its products here are small, and OpenBLAS's threads spinning
+    for a busy core made the fits 30 times slower on a shared 2-core machine."""
     S, T = y.shape
     mu = np.full((S, T), np.nan)
     back = np.full((S, T, LEVEL_DAYS), np.nan)

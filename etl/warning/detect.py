@@ -5,6 +5,9 @@ reports) — storms of several subclasses, rules, and the reset that makes one s
 (docs/design.md, "Early warning")."""
 from __future__ import annotations
 
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,15 +51,12 @@ def _concat(parts: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
-def _full(defined: np.ndarray, w: int) -> np.ndarray:
-    """Days whose window of w days has an expectation on every day."""
-    return detectors.window_sums(defined.astype(np.int32), w) == w
-
-
 def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, days: np.ndarray,
                    s: Settings, floor: float, storm_rows: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (row, day ≥ first, window) whose reports exceed the baseline enough to alarm (score
-    at least `floor`), and — for a subclass, on `storm_rows` — the weaker excesses a storm adds up."""
+    at least `floor`), and — for a subclass, on `storm_rows` — the weaker excesses a storm adds up.
+    Only the cells that can alarm are summed (a report today above its expectation; for a storm,
+    two reports in the window): at a city's 20,000 rows most cells are neither."""
     defined = np.isfinite(a.mu)
     mu = np.nan_to_num(a.mu)
     today = defined & (a.y >= 1) & (a.y > mu) & rows_ok[:, None]
@@ -64,20 +64,30 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
     weak_rows = np.zeros(len(rows_ok), bool) if storm_rows is None else storm_rows & rows_ok
     if not today.any() and not weak_rows.any():
         return _empty(), _empty()
+    y_sums, mu_sums, var_sums = (detectors.Cumulative(x) for x in (a.y, mu, a.var))
+    whole = detectors.Cumulative(defined.astype(np.int32))
     out, weak = [], []
     for w in s.windows:
-        c, b = detectors.window_sums(a.y, w), detectors.window_sums(mu, w)
-        full = _full(defined, w) & (b > 0) & (c >= s.min_ratio * b)
-        strong = today & full & (c - b >= s.min_excess)
-        light = full & weak_rows[:, None] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS)
-        light[:, :first] = False
-        r, t = np.nonzero(strong | light)
-        if not len(r):
+        if weak_rows.any():
+            c_all = y_sums.full(w)
+            may_storm = weak_rows[:, None] & (c_all >= STORM_MIN_COUNT)
+            may_storm[:, :first] = False
+            r, t = np.nonzero(today | may_storm)
+            c = c_all[r, t]
+        else:
+            r, t = np.nonzero(today)
+            c = y_sums.at(r, t, w)
+        b = mu_sums.at(r, t, w)
+        full = (whole.at(r, t, w) == w) & (b > 0) & (c >= s.min_ratio * b)
+        strong = today[r, t] & full & (c - b >= s.min_excess)
+        light = full & weak_rows[r] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS) & (t >= first)
+        hit = strong | light
+        if not hit.any():
             continue
-        cc, bb = c[r, t], b[r, t]
-        v = detectors.window_sums(a.var, w)[r, t]
+        r, t, cc, bb, strong, light = r[hit], t[hit], c[hit], b[hit], strong[hit], light[hit]
+        v = var_sums.at(r, t, w)
         score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
-        for mask, cut, sink in ((strong[r, t], floor, out), (light[r, t], s.storm_floor, weak)):
+        for mask, cut, sink in ((strong, floor, out), (light, s.storm_floor, weak)):
             k = mask & (score >= cut)
             sink.append(_records(EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
                                  today=a.y[r[k], t[k]], today_expected=mu[r[k], t[k]]))
@@ -91,15 +101,19 @@ def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, da
     mu = np.nan_to_num(a.mu)
     today = defined & (a.y <= mu) & rows_ok[:, None]
     today[:, :first] = False
+    r0, t0 = np.nonzero(today)
+    if not len(r0):
+        return _empty()
+    y_sums, mu_sums, var_sums = (detectors.Cumulative(x) for x in (a.y, mu, a.var))
+    whole = detectors.Cumulative(defined.astype(np.int32))
     out = []
     for w in s.drop_windows:
-        c, b = detectors.window_sums(a.y, w), detectors.window_sums(mu, w)
-        hit = today & (b >= s.drop_min_expected) & (c <= s.drop_max_ratio * b) & _full(defined, w)
-        r, t = np.nonzero(hit)
-        if not len(r):
+        c, b = y_sums.at(r0, t0, w), mu_sums.at(r0, t0, w)
+        hit = (b >= s.drop_min_expected) & (c <= s.drop_max_ratio * b) & (whole.at(r0, t0, w) == w)
+        if not hit.any():
             continue
-        cc, bb = c[r, t], b[r, t]
-        v = detectors.window_sums(a.var, w)[r, t]
+        r, t, cc, bb = r0[hit], t0[hit], c[hit], b[hit]
+        v = var_sums.at(r, t, w)
         score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
         keep = score >= floor
         out.append(_records(DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
@@ -227,18 +241,14 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
     ok = ~rows.skip
     drop_ok = ok & np.isin(levels, DROP_LEVELS)
     storm_rows = np.isin(levels, STORM_LEVELS)
-    parts, weak, n_series = [], [], 0
     tier_index = {t.code: i for i, t in enumerate(p.tiers)}
-    for tier, a in panel.tier_arrays(p, days):
-        i = tier_index[tier.code]
-        if hook is not None:
-            hook(i, tier, a, days)
+
+    def test(i: int, tier: Tier, a: panel.Arrays) -> tuple[list, pd.DataFrame]:
+        parts, light = [], _empty()
         if tier.kind != "patrol":
             strong, light = excess_records(a, i, ok, start, days, s, floor,
                                            storm_rows if tier.kind == "subclass" else None)
             parts.append(strong)
-            weak.append(light)
-            n_series += int(ok.sum())
         if tier.kind in ("all", "patrol"):
             parts.append(drop_records(a, i, drop_ok, start, days, s, drop_floor))
         for rule in s.rules:
@@ -246,6 +256,31 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
                 # a rule is set for its level: it holds on an area with a finer one's grids too
                 parts.append(reported_rule_records(a, i, rule, np.flatnonzero(levels == rule.level),
                                                    start, days, s))
+        return parts, light
+
+    # the tiers are tested on the cores there are (numpy leaves the GIL), taken in order so that
+    # the records are the same whatever the number; at most `workers` tiers wait in memory
+    parts, weak, n_series = [], [], 0
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque = deque()
+
+        def take_oldest() -> None:
+            found, light = pending.popleft().result()
+            parts.extend(found)
+            weak.append(light)
+
+        for tier, a in panel.tier_arrays(p, days, pool):
+            i = tier_index[tier.code]
+            if hook is not None:
+                hook(i, tier, a, days)
+            if tier.kind != "patrol":
+                n_series += int(ok.sum())
+            pending.append(pool.submit(test, i, tier, a))
+            while len(pending) > workers:
+                take_oldest()
+        while pending:
+            take_oldest()
     if backlog is not None:
         row_of = {c: r for r, c in enumerate(rows.codes[:rows.n_areas])}
         for rule in s.rules:

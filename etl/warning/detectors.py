@@ -105,6 +105,25 @@ def window_sums(x: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
+class Cumulative:
+    """Window sums of one (rows × days) array from a single cumulative sum: the same sums as
+    `window_sums`, for every window length, at all cells or only at the cells asked for."""
+
+    def __init__(self, x: np.ndarray):
+        self.cum = np.cumsum(x, axis=-1)
+
+    def full(self, w: int) -> np.ndarray:
+        out = self.cum.copy()
+        out[..., w:] -= self.cum[..., :-w]
+        return out
+
+    def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:
+        out = self.cum[r, t]
+        back = t >= w
+        out[back] -= self.cum[r[back], t[back] - w]
+        return out
+
+
 def sum_dispersion(total_mu: np.ndarray, total_var: np.ndarray) -> np.ndarray:
     """φ of a sum of independent negative-binomial counts from Σμ and Σ(μ + φμ²); where nothing
     is expected φ is unused."""

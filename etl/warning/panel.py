@@ -7,11 +7,15 @@ grids'. Where a row has no expectation (before the warm-up, a grid not yet drawn
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import deque
+from concurrent.futures import Executor
 from typing import Iterator
 
 import numpy as np
 
 from etl.warning.prepare import PATROL, Prepared, Tier
+
+AHEAD = 2             # subclasses whose arrays are made ahead on a pool
 
 
 @dataclass
@@ -31,32 +35,50 @@ class Arrays:
 
 
 def _one(p: Prepared, cells, model, days: np.ndarray) -> Arrays:
-    n = p.rows.n_areas
-    y = cells.dense(n, int(days[0]), int(days[-1]) + 1)
-    mu = model.mu(days)
-    var = np.nan_to_num(mu + model.dispersion(days) * mu ** 2)
-    return _with_nbhd(p, Arrays(y, mu, var))
+    """A subclass's (or the patrol reports') arrays, the 片区 rows after the areas: made at their
+    full height at once (stacking the 片区 under the areas copied every array again)."""
+    n, total, width = p.rows.n_areas, len(p.rows.codes), len(days)
+    y = np.zeros((total, width))
+    y[:n] = cells.dense(n, int(days[0]), int(days[-1]) + 1)
+    mu = np.full((total, width), np.nan)
+    mu[:n] = model.mu(days)
+    var = np.zeros((total, width))
+    var[:n] = np.nan_to_num(mu[:n] + model.dispersion(days) * mu[:n] ** 2)
+    _fill_nbhd(p, y, mu, var)
+    return Arrays(y, mu, var)
 
 
-def _with_nbhd(p: Prepared, a: Arrays) -> Arrays:
-    """The 片区 rows appended: sums of their grids' rows (no expectation where none of its grids has)."""
+def _fill_nbhd(p: Prepared, y: np.ndarray, mu: np.ndarray, var: np.ndarray) -> None:
+    """The 片区 rows: sums of their grids' rows (no expectation where none of its grids has)."""
     nb = p.rows.grids[p.rows.n_areas:]
     if nb.shape[0] == 0:
-        return a
-    G = p.areas.n_grids
-    defined = np.isfinite(a.mu[:G])
-    mu_nb = nb @ np.nan_to_num(a.mu[:G])
-    mu_nb[(nb @ defined.astype(np.float32)) == 0] = np.nan
-    return Arrays(np.vstack([a.y, nb @ a.y[:G]]), np.vstack([a.mu, mu_nb]), np.vstack([a.var, nb @ a.var[:G]]))
+        return
+    n, G = p.rows.n_areas, p.areas.n_grids
+    y[n:] = nb @ y[:G]
+    mu[n:] = nb @ np.nan_to_num(mu[:G])
+    mu[n:][(nb @ np.isfinite(mu[:G]).astype(np.float32)) == 0] = np.nan
+    var[n:] = nb @ var[:G]
 
 
-def tier_arrays(p: Prepared, days: np.ndarray) -> Iterator[tuple[Tier, Arrays]]:
+def tier_arrays(p: Prepared, days: np.ndarray, pool: Executor | None = None) -> Iterator[tuple[Tier, Arrays]]:
     """(tier, arrays) in the order of p.tiers: each subclass, its class after its last subclass,
-    all reports, then the patrol reports. The arrays yielded must not be changed."""
+    all reports, then the patrol reports. The arrays yielded must not be changed. With a `pool`,
+    the next subclasses' arrays are made on it while the caller works on this one's."""
+    subclasses = iter([t for t in p.tiers if t.kind == "subclass" and t.code in p.cells])
+    ahead: deque = deque()
+
+    def make(tier: Tier) -> Arrays:
+        return _one(p, p.cells[tier.code], p.models[tier.code], days)
+
+    def next_subclass() -> Arrays:
+        while pool is not None and len(ahead) < AHEAD and (t := next(subclasses, None)) is not None:
+            ahead.append(pool.submit(make, t))
+        return ahead.popleft().result() if pool is not None else make(next(subclasses))
+
     total = klass = current = None
     for tier in p.tiers:
         if tier.kind == "subclass" and tier.code in p.cells:
-            a = _one(p, p.cells[tier.code], p.models[tier.code], days)
+            a = next_subclass()
             yield tier, a
             cls = p.categories["class_code"].get(tier.code)
             if klass is None or cls != current:

@@ -6,7 +6,7 @@ grid version only exists between its valid_from and valid_to: outside them its s
 expectation and never alarms."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -160,24 +160,32 @@ class Cells:
     area: np.ndarray
     day: np.ndarray
     n: np.ndarray
+    _by_area: tuple | None = field(default=None, repr=False, compare=False)
 
     def dense(self, rows: int, first_day: int, last_day: int) -> np.ndarray:
         """(rows × days) for the areas numbered below `rows` and days [first_day, last_day);
         repeated cells (an injected outbreak on top of a count) add up."""
-        out = np.zeros((rows, last_day - first_day))
+        width = last_day - first_day
         keep = (self.area < rows) & (self.day >= first_day) & (self.day < last_day)
-        np.add.at(out, (self.area[keep], self.day[keep] - first_day), self.n[keep])
-        return out
+        flat = self.area[keep].astype(np.int64) * width + (self.day[keep] - first_day)
+        return np.bincount(flat, self.n[keep].astype(float), rows * width).reshape(rows, width)
 
     def rows(self, rows: np.ndarray, first_day: int, last_day: int) -> np.ndarray:
-        """(len(rows) × days) for the given area rows."""
-        index = np.full(max(int(self.area.max(initial=0)), int(np.max(rows, initial=0))) + 1, -1)
-        index[rows] = np.arange(len(rows))
-        at = index[self.area]
-        keep = (at >= 0) & (self.day >= first_day) & (self.day < last_day)
-        out = np.zeros((len(rows), last_day - first_day))
-        np.add.at(out, (at[keep], self.day[keep] - first_day), self.n[keep])
-        return out
+        """(len(rows) × days) for the given area rows: an incident's review asks for a few rows
+        thousands of times, so the cells are indexed by area once."""
+        if self._by_area is None:
+            order = np.argsort(self.area, kind="stable")
+            self._by_area = (order, self.area[order])
+        order, sorted_area = self._by_area
+        rows = np.asarray(rows)
+        lo, hi = np.searchsorted(sorted_area, rows, "left"), np.searchsorted(sorted_area, rows, "right")
+        at = np.concatenate([order[a:b] for a, b in zip(lo, hi)]) if len(rows) else np.zeros(0, int)
+        slot = np.repeat(np.arange(len(rows)), hi - lo)
+        day = self.day[at]
+        keep = (day >= first_day) & (day < last_day)
+        width = last_day - first_day
+        flat = slot[keep] * width + (day[keep] - first_day)
+        return np.bincount(flat, self.n[at][keep].astype(float), len(rows) * width).reshape(len(rows), width)
 
     def plus(self, area: np.ndarray, day: np.ndarray, n: np.ndarray) -> "Cells":
         return Cells(np.r_[self.area, area], np.r_[self.day, day], np.r_[self.n, n])

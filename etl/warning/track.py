@@ -38,6 +38,7 @@ class Incident:
     scores: dict = field(default_factory=dict)       # day → strongest alarm that day
     excess: list = field(default_factory=list)       # (day, series, |observed − expected|) of each alarm
     tags: dict = field(default_factory=dict)         # day → tags of its alarms that day (evaluation)
+    where: tuple | None = field(default=None, repr=False, compare=False)   # (day, grids): _where's, until recent changes
 
 
 # ids of the city's incidents were hashed with "220200", the warning tables' own city code until
@@ -113,6 +114,7 @@ class Tracker:
             keep.focus -= self.broad
         for day, g in other.recent.items():
             keep.recent[day] = keep.recent.get(day, set()) | g
+        keep.where = None
         keep.series |= other.series
         keep.peak = max(keep.peak, other.peak)
         for day, v in other.scores.items():
@@ -145,6 +147,7 @@ class Tracker:
             grids = set(self.rows.footprint(a.row).tolist())
             inc.grids |= grids
             inc.recent[a.day] = inc.recent.get(a.day, set()) | grids
+            inc.where = None
         inc.last = max(inc.last, a.day)
         inc.peak = max(inc.peak, a.score)
         inc.scores[a.day] = max(inc.scores.get(a.day, a.score), a.score)
@@ -156,7 +159,10 @@ class Tracker:
     def _where(self, inc: Incident, t: int) -> set:
         """The grids of its alarms of the last link_days days: an incident is matched where it is
         now, so a long one does not grow to take in every later alarm around it."""
-        return set().union(*(g for d, g in inc.recent.items() if d >= t - self.s.link_days))
+        # asked for every open incident by every alarm of a day: made once per day and change
+        if inc.where is None or inc.where[0] != t:
+            inc.where = (t, set().union(*(g for d, g in inc.recent.items() if d >= t - self.s.link_days)))
+        return inc.where[1]
 
     def _related(self, a, inc: Incident) -> bool:
         tiers = a.members if isinstance(a.members, tuple) else (a.tier,)
