@@ -144,7 +144,7 @@ def request(client, body: str):
 
 def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     """Per callback: cold and warm latencies through the app, and its recorded SQL run bare."""
-    from cockpit import create_app
+    from cockpit.app import create_app
     from cockpit.cache import cache
     from cockpit.config import Settings
     from cockpit.db import Snapshot
@@ -271,7 +271,7 @@ def main() -> None:
         return
     import dash
 
-    from cockpit import create_app
+    from cockpit.app import create_app
     from cockpit.config import Settings
     from tests.cockpit_process import cockpit_process
     for scale in args.scales:

@@ -6,7 +6,7 @@ import re
 import duckdb
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from tests.conftest import served_db
 from warehouse.vault import vault_key_path

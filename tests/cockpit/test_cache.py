@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.cache import cache
 from cockpit.config import Settings
 from cockpit.db import Snapshot

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.queries import explorer as q
 from cockpit.scope import CITY

@@ -11,7 +11,7 @@ from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, fetched, signed_in

@@ -6,7 +6,7 @@ import sqlite3
 import duckdb
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from tests.cockpit import signed_in

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, fetched, signed_in

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, signed_in

@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from tests.cockpit import as_figures, signed_in
 

@@ -11,8 +11,8 @@ import pytest
 from dash import no_update
 from hypothesis import given, settings, strategies as st
 
-from cockpit import create_app
 from cockpit.accounts import Account
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.figures import grid_map as grid_fig, theme
 from cockpit.figures.area_map import POINT_STATES, event_points

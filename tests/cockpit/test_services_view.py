@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from etl.workcalendar import is_workday
 from tests.cockpit import as_figures, signed_in

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from hypothesis import given, strategies as st
 
-from cockpit import create_app, ids
+from cockpit import ids
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.ops.proxy import client_address, networks
 from tests.conftest import served_db

@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app, ids
+from cockpit import ids
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import SCHEMA, LabelError, LabelStore, store as label_store

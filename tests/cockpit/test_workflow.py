@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import CITY_ADMIN, as_figures, signed_in
