@@ -2,7 +2,6 @@
 paged and sorted table, events per day, and CSV / Excel export of exactly the filtered rows."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 
@@ -21,6 +20,7 @@ from cockpit.figures import theme
 from cockpit.figures.explorer import daily_bars
 from cockpit.options import area_options
 from cockpit.queries import explorer as q
+from cockpit.queries.filters import last_days
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/explorer", name="事件查询", title="网格治理数字驾驶舱 · 事件查询",
@@ -124,7 +124,8 @@ def fill_filters(_generation, area, start):
     allowed = _allowed(wh, scope)
     end_day = q.as_of_day(wh)
     if start is None:
-        period = ((end_day - dt.timedelta(days=q.DEFAULT_DAYS - 1)).isoformat(), end_day.isoformat())
+        default = last_days(end_day, q.DEFAULT_DAYS)
+        period = (default.first_day.isoformat(), default.last_day.isoformat())
     else:
         period = (no_update, no_update)
     return (area_options(wh, scope), no_update if area else scope.code,
@@ -189,7 +190,7 @@ def _table_view(wh: Snapshot, viewer: Scope, start, end, area, class_code, subcl
     pages = max(1, math.ceil(total / q.PAGE_SIZE))
     page = min(max(page_current if isinstance(page_current, int) else 0, 0), pages - 1)
     frame = q.rows(wh, scope, f, _sort(sort_by), limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
-    line = (f"{_area_name(wh, viewer, scope)} · {f.start_day:%Y-%m-%d} 至 {f.end_day:%Y-%m-%d}"
+    line = (f"{_area_name(wh, viewer, scope)} · {f.window.first_day:%Y-%m-%d} 至 {f.window.last_day:%Y-%m-%d}"
             f" · 共 {total:,} 条事件 · 第 {page + 1}/{pages} 页")
     empty_style = {"display": "block"} if total == 0 else {"display": "none"}
     return (q.display(frame).to_dict("records"), pages, page, line, daily_bars(per_day), empty_style)
@@ -239,7 +240,7 @@ def export_file(fmt, start, end, area, class_code, subclass, source, status, dep
         return no_update, (f"筛选结果 {total:,} 条，超过 Excel 导出上限 {q.XLSX_CAP:,} 条，"
                            f"请导出 CSV（上限 {q.EXPORT_CAP:,} 条）或缩小筛选范围")
     frame = q.export_rows(wh, scope, f, _sort(sort_by))
-    name = f"事件查询_{f.start_day:%Y%m%d}-{f.end_day:%Y%m%d}"
+    name = f"事件查询_{f.window.first_day:%Y%m%d}-{f.window.last_day:%Y%m%d}"
     encode = q.xlsx_bytes if fmt == "xlsx" else q.csv_bytes
     audit("export", "/explorer", f"{name}.{fmt} · {len(frame):,} 条 · {scope.code} · "
                                  f"{json.dumps(f.params(), ensure_ascii=False, default=str)}")

@@ -166,7 +166,7 @@ def test_forged_filter_values_are_dropped(page, app, data):
         from cockpit.context import warehouse
         f = q.clean_filter(warehouse(), CITY, {"start_day": "not a date", "end_day": "2026-13-40",
                                                 "class_code": "01' --"})
-    assert f.class_code is None and f.end_day == data[1].date()
+    assert f.class_code is None and f.window.last_day == data[1].date()
 
 
 def test_forged_sort_column_is_rejected(page, app, data):
@@ -263,4 +263,4 @@ def test_forged_date_range_is_clamped(app):
         from cockpit.context import warehouse
         end = q.as_of_day(warehouse())
         f = q.clean_filter(warehouse(), CITY, {"start_day": "1200-01-01", "end_day": "9999-12-31"})
-    assert f.start_day == end - dt.timedelta(days=3660) and f.end_day == end
+    assert f.window.first_day == end - dt.timedelta(days=3660) and f.window.last_day == end
