@@ -42,10 +42,10 @@ INCLUDE = re.compile(r"^([ \t]*)-- include: (\w+)[ \t]*$", re.MULTILINE)
 def sql(name: str) -> str:
     """The query's text, its `-- include:` lines replaced by their fragments (indented alike)."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return INCLUDE.sub(lambda m: _fragment(m[2], m[1]), text)
+    return INCLUDE.sub(lambda m: fragment(m[2], m[1]), text)
 
 
-def _fragment(name: str, indent: str) -> str:
+def fragment(name: str, indent: str = "") -> str:
     lines = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8").splitlines()
     return "\n".join(indent + line for line in lines if not line.startswith("--"))
 
