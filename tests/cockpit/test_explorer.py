@@ -70,7 +70,8 @@ def _ordered(frame, column="reported_at", descending=True):
 def _view(page, app, *, start=None, end=None, area=None, cls=None, sub=None, source=None,
           status=None, dept=None, page_no=0, sort_by=None, keep=False):
     with signed_in(app):
-        return as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
+        out = as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
+    return tuple(out[k] for k in ("rows", "page_count", "page", "count", "chart", "empty"))
 
 
 def _total(line: str) -> int:

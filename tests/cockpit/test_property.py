@@ -23,7 +23,10 @@ def firms(tiny_db):
 def test_counters_and_lists_equal_sql(app, firms):
     from cockpit.pages.property import refresh_lists
     with signed_in(app):
-        n, detail, red, black, avg, compounds, cdetail, red_list, black_list = as_figures(refresh_lists(0))
+        out = as_figures(refresh_lists(0))
+    n, detail, red, black, avg, compounds, cdetail, red_list, black_list = (
+        out[k] for k in ("firms", "firms_detail", "red", "black", "avg", "compounds", "compounds_detail",
+                         "red_list", "black_list"))
     reds = firms[firms["red_black_list"] == "红榜"]
     blacks = firms[firms["red_black_list"] == "黑榜"]
     assert n == f"{len(firms):,}" and len(firms) > 0

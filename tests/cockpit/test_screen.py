@@ -40,8 +40,10 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview  # pages register once the app exists
     exp = _expected(tiny_db, CITY.code)
     with signed_in(app):
-        (residents, households, grids, events, rate, detail, on_time, fig, title, grids_detail,
-         stamp) = as_figures(refresh_overview(0))
+        out = as_figures(refresh_overview(0))
+    residents, events, rate, detail, on_time = (out[k] for k in ("residents", "events", "closure_rate",
+                                                                  "closure_detail", "on_time_rate"))
+    fig, title, grids_detail, stamp = out["map"], out["map_title"], out["third_detail"], out["generation"]
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
@@ -89,7 +91,9 @@ def _sql(tiny_db, query, params=None):
 def test_columns_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_columns
     with signed_in(app):
-        open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = as_figures(refresh_columns(0))
+        out = as_figures(refresh_columns(0))
+    open_, overdue, sources, daily, top = out["open"], out["overdue"], out["sources"], out["daily"], out["top"]
+    overdue_rows = out["open_items"]
     (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
                                     "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
                                     "(SELECT as_of FROM meta)) FROM events WHERE reported_at <= (SELECT as_of FROM meta)")

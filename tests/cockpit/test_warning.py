@@ -67,7 +67,9 @@ def test_city_screen_equals_sql(app, db):
     assert len(incidents) > 0 and len(others) + len(drops) > 0, "the tiny data should have today's incidents"
     with signed_in(app):
         out = page.refresh_warning(0, 0, None)
-    shown, new, ongoing, n_drops, marked, note, screen, drop_table, all_table, quality, precision, options, value = out
+    shown, new, ongoing, n_drops, marked, note, screen, all_table, quality, options, value = (
+        out[k] for k in ("shown", "new", "ongoing", "drops", "marked", "note", "screen", "incidents", "quality",
+                         "options", "value"))
     assert shown == f"{len(others) + len(drops):,}" and n_drops == f"{len(drops):,}"
     assert new == f"{int(others['new'].sum()):,}" and ongoing == f"{int((~others['new']).sum()):,}"
     assert note is None and marked == "0"
@@ -100,7 +102,9 @@ def test_incident_course_equals_sql(app, db):
                       [row["incident_id"]]).df()
     alerts = db.execute("SELECT * FROM warning_alerts WHERE incident_id = ?", [row["incident_id"]]).df()
     with signed_in(app):
-        figure, review, alert_table, targets, target, history = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
+        out = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
+    figure, review, alert_table, targets, target, history = (
+        out[k] for k in ("timeline", "review", "alerts", "targets", "target", "history"))
     traces = {t.name: t for t in figure.data}
     assert list(traces["上报"].y) == pytest.approx(list(days["reported"]))
     assert list(traces["基线预期"].y) == pytest.approx(list(days["expected"]))
@@ -114,7 +118,8 @@ def test_incident_course_equals_sql(app, db):
     assert target == page.WHOLE and "尚无研判记录" in str(history)
     with signed_in(app):
         forged = as_figures(page.refresh_incident("YJ' OR '1'='1", 0, 0))
-    assert forged[1] is None and forged[3] == [] and forged[0].layout.annotations[0].text == page.fig.NO_INCIDENT
+    assert forged["review"] is None and forged["targets"] == []
+    assert forged["timeline"].layout.annotations[0].text == page.fig.NO_INCIDENT
 
 
 def _map_expected(db, prefix, area_len):
@@ -174,10 +179,10 @@ def test_an_area_account_sees_only_its_area(app, db, monkeypatch):
         out = page.refresh_warning(0, 0, None)
         forged = page.refresh_incident(outside["incident_id"].iloc[0], 0, 0)
         figure = as_figures(page.refresh_map(outside["incident_id"].iloc[0], None))
-    assert {o["value"] for o in out[11]} == set(mine["incident_id"])
+    assert {o["value"] for o in out["options"]} == set(mine["incident_id"])
     others, drops = _screen(mine)
-    assert out[0] == f"{len(others) + len(drops):,}"
-    assert forged[1] is None and forged[3] == []                  # another area's incident: nothing
+    assert out["shown"] == f"{len(others) + len(drops):,}"
+    assert forged["review"] is None and forged["targets"] == []                  # another area's incident: nothing
     base, grids, outline = figure.data
     assert all(c.startswith(street) for c in base.locations) and all(g.startswith(street) for g in grids.locations)
     assert not any(not c.startswith(street) for c in outline.locations)
@@ -347,7 +352,7 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     with warehouse.snapshot() as snap, signed_in(app):
         out = page.warning_view(snap, CITY, empty, weekly)
     warehouse.close()
-    note, incidents = out[5], out[8]
+    note, incidents = out["note"], out["incidents"]
     earlier = as_of - dt.timedelta(days=1)
     assert note.startswith("预警尚未更新") and f"{as_of:%Y-%m-%d %H:%M}" in note
     assert f"{earlier:%Y-%m-%d %H:%M}" in note
