@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.queries import explorer as q
 from cockpit.scope import CITY
 from tests.cockpit import as_figures, signed_in
@@ -20,10 +18,6 @@ from tests.cockpit import as_figures, signed_in
 HEADERS = ["事件编号", "上报时间", "大类", "小类", "来源", "网格", "社区", "地址", "状态", "时限状态",
            "处置部门", "处置时限", "结案时间", "满意度"]
 
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +86,8 @@ def test_default_filter_is_last_30_days_and_equals_sql(page, app, data):
     assert empty == {"display": "none"}
 
 
-def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchall()[0][0]
-    con.close()
+def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db, first_area):
+    street = first_area["street"]
     start, end = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
     expected = _select(data, start, end, street, class_code="01", source="网格员巡查")
     assert 2 * q.PAGE_SIZE < len(expected) < len(_select(data, start, end, street))

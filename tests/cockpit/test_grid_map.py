@@ -11,15 +11,8 @@ from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import fetched, grid_map_render, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")

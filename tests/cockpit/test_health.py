@@ -15,10 +15,6 @@ from warehouse import generations
 PHONE, ID_NUMBER = "13812345678", "22020419800101123X"
 
 
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
-
 
 @pytest.fixture(scope="module")
 def page(app):

@@ -4,17 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, signed_in
 
 AGE_EDGES_H = [0, 4, 24, 72, 168, 720, np.inf]
 
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from cockpit.accounts.sessions import TOUCH_SECONDS, lifetime
 from cockpit.accounts.store import PG_STEPS, STEPS, AccountStore
 from cockpit.app import create_app
 from cockpit.config import Settings
-from tests.cockpit.conftest import PASSWORD, login, post
+from tests.cockpit.web import PASSWORD, login, post
 
 ROTATION = ("/", "/warning", "/incident")
 NEVER = ("/explorer", "/people", "/audit", "/health", "/m")

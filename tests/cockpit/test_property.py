@@ -2,14 +2,7 @@
 import duckdb
 import pytest
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from tests.cockpit import as_figures, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")

@@ -12,16 +12,9 @@ from dash import no_update
 from hypothesis import given, settings, strategies as st
 
 from cockpit.accounts import Account
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.figures import grid_map as grid_fig, theme
 from cockpit.figures.area_map import POINT_STATES, event_points
 from tests.cockpit import as_figures, grid_map_render, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 def sql(db, query, params=()):
@@ -140,7 +133,7 @@ def test_open_items_overdue_first_then_nearest_deadline(app, busy_grid):
 
 @pytest.mark.parametrize("minutes, text", [(-3 * 24 * 60, "超期 3 天"), (-90, "超期 2 小时"), (-5, "超期 1 小时"),
                                            (5 * 60, "剩 5 小时"), (None, "未定时限"), (float("nan"), "未定时限")])
-def test_deadline_text(minutes, text):
+def test_deadline_text(app, minutes, text):     # the app first: a page registers once one exists
     from cockpit.pages.screen import deadline_text
     assert deadline_text(minutes) == text
 
@@ -171,10 +164,10 @@ def test_the_phone_view_is_for_leaders_and_area_accounts():
     assert not Account("T-D", "部门处置员", "城管").may_open("/m")
 
 
-def test_the_phone_view_numbers_and_incidents(app, tiny_db):
+def test_the_phone_view_numbers_and_incidents(app, tiny_db, first_area):
     from cockpit.context import viewer_scope, warehouse
     from cockpit.pages.mobile import course_view, mobile_view
-    district = sql(tiny_db, "SELECT min(code) FROM areas WHERE level = 'district'")[0][0]
+    district = first_area["district"]
     ongoing = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE status = '进行中' "
                            "AND starts_with(area_code, ?)", [district])
     outside = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE length(area_code) = 15 LIMIT 1")[0][0]

@@ -2,43 +2,18 @@
 import datetime as dt
 
 import duckdb
-import pandas as pd
 import pytest
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, fetched, signed_in
+from tests.cockpit.expected import screen_counters
 from warehouse import generations
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
-
-
-def _expected(tiny_db, prefix, days=30):
-    """The counters computed another way: pandas on whole tables."""
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
-    ev = con.execute("SELECT * FROM events").df()
-    ev = ev[ev["grid_code"].str.startswith(prefix)]
-    start = pd.Timestamp(as_of.date() - dt.timedelta(days=days - 1))
-    due = ev["accepted_at"].notna() & (ev["deadline"] >= start) & (ev["deadline"] <= as_of)
-    closed = due & ev["closed_at"].notna()
-    on_time = closed & (ev["handled_at"] <= ev["deadline"])
-    persons = con.execute("SELECT grid_code FROM persons").df()["grid_code"]
-    return {
-        "residents": int(persons.str.startswith(prefix).sum()),
-        "events": int(((ev["reported_at"] >= start) & (ev["reported_at"] <= as_of)).sum()),
-        "due": int(due.sum()), "closed": int(closed.sum()), "on_time": int(on_time.sum()),
-    }
 
 
 def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview  # pages register once the app exists
-    exp = _expected(tiny_db, CITY.code)
+    exp = screen_counters(tiny_db, CITY.code)
     with signed_in(app):
         out = as_figures(refresh_overview(0))
     residents, events, rate, detail, on_time = (out[k] for k in ("residents", "events", "closure_rate",
@@ -60,16 +35,15 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     assert title.startswith("社区事件密度") and grids_detail == ""
 
 
-def test_scope_limits_every_number(app, tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchone()[0]
+def test_scope_limits_every_number(app, tiny_db, first_area):
+    street = first_area["street"]
     scope = Scope(street, "某街道")
-    exp = _expected(tiny_db, street)
+    exp = screen_counters(tiny_db, street)
     with signed_in(app):
         from cockpit.context import warehouse
         k = q.kpis(warehouse(), scope)
         metrics = q.area_metrics(warehouse(), scope, "community")
-    assert k["residents"] == exp["residents"] < _expected(tiny_db, CITY.code)["residents"]
+    assert k["residents"] == exp["residents"] < screen_counters(tiny_db, CITY.code)["residents"]
     assert k["events"] == exp["events"] and k["due"] == exp["due"]
     assert metrics["code"].str.startswith(street).all() and len(metrics) > 0
     assert metrics["events"].sum() == exp["events"]

@@ -7,15 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from etl.workcalendar import is_workday
 from tests.cockpit import as_figures, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +176,7 @@ def test_empty_area_renders_no_data(app, tables):
 def test_the_area_choices_are_the_accounts_areas(world, tiny_warehouse):
     """As the browser asks for them on a new generation: the account's own area first, then
     the streets and communities inside it, no grids."""
-    from tests.cockpit.conftest import client, post
+    from tests.cockpit.web import client, post
     street = world["roles"]["street"][1]
     status, out = post(client(world, "street"), world, "services-area", {})
     values = [o["value"] for o in out["services-area.options"]]

@@ -18,7 +18,8 @@ from cockpit.scope import CITY, Scope
 from etl.generations import publish
 from etl.refresh import new_run_id
 from tests.cockpit import as_figures, signed_in
-from tests.cockpit.conftest import client, post
+from tests.cockpit.expected import warning_map
+from tests.cockpit.web import client, post
 from warehouse import generations
 
 GENERATION = (ids.GENERATION, "data")
@@ -122,28 +123,10 @@ def test_incident_course_equals_sql(app, db):
     assert forged["timeline"].layout.annotations[0].text == page.fig.NO_INCIDENT
 
 
-def _map_expected(db, prefix, area_len):
-    """The map's layers by pandas over plain SQL: areas with today's incidents that have a grid in
-    them (or whose main area is inside them), and the grids of today's fine incidents."""
-    areas = db.execute("SELECT code FROM areas WHERE length(code) = ? AND valid_to IS NULL "
-                       "AND starts_with(code, ?) ORDER BY code", [area_len, prefix]).df()
-    today = db.execute("SELECT incident_id, level, area_code FROM warning_incidents WHERE on_screen").df()
-    grids = db.execute("SELECT * FROM warning_incident_grids").df()
-    fine = today[today["level"].isin(["grid", "community"])]
-    places = pd.concat([grids[grids["incident_id"].isin(fine["incident_id"])].rename(columns={"grid_code": "code"}),
-                        today[~today["level"].isin(["grid", "community"])][["incident_id", "area_code"]]
-                        .rename(columns={"area_code": "code"})])
-    inside = [int(places.loc[places["code"].str.startswith(c), "incident_id"].nunique()) for c in areas["code"]]
-    current = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
-    hot = {g for g in grids.loc[grids["incident_id"].isin(fine["incident_id"]), "grid_code"]
-           if g in current and g.startswith(prefix)}
-    return list(areas["code"]), inside, hot
-
-
 def test_map_shades_areas_and_marks_todays_grids_as_sql(app, db):
     from cockpit.pages import warning as page
     incidents = _incidents(db, CITY.code)
-    codes, inside, hot = _map_expected(db, CITY.code, 9)         # streets for the whole city
+    codes, inside, hot = warning_map(db, CITY.code, 9)         # streets for the whole city
     incident = incidents.sort_values(["on_screen", "alerts"], ascending=False).iloc[0]
     grids = set(db.execute("SELECT grid_code FROM warning_incident_grids WHERE incident_id = ?",
                            [incident["incident_id"]]).df()["grid_code"])
@@ -292,7 +275,7 @@ def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refus
 
 def test_the_label_store_knows_its_schema_version(state, tmp_path):
     """In its SQLite file and in PostgreSQL (`state`, tests/conftest.py)."""
-    from tests.cockpit.test_accounts import set_version
+    from tests.cockpit.stores import set_version
     if state.dialect == "sqlite":
         store = LabelStore(state("labels"))
         assert store.latest("2202").empty and not state("labels").exists()   # reading creates nothing

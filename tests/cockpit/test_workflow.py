@@ -5,8 +5,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit.app import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import CITY_ADMIN, as_figures, signed_in
 
@@ -14,10 +12,6 @@ STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
           ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
 COUNTERS = ("accepted", "due", "closure", "on_time", "rework", "extension")     # the page's counters, in order
 
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
