@@ -93,12 +93,12 @@ def _fmt_rate(value):
     Input(ids.GENERATION, "data"),   # a new generation served: open screens re-read it
     output=dict(
         residents=Output(ids.KPI_RESIDENTS, "children"), households=Output(ids.KPI_HOUSEHOLDS, "children"),
-        third=Output(ids.KPI_GRIDS, "children"), third_detail=Output(ids.KPI_GRIDS_DETAIL, "children"),
-        events=Output(ids.KPI_EVENTS_30D, "children"),
+        third=Output(ids.KPI_GRIDS, "children"), events=Output(ids.KPI_EVENTS_30D, "children"),
         closure_rate=Output(ids.KPI_CLOSURE_RATE, "children"),
         closure_detail=Output(ids.KPI_CLOSURE_DETAIL, "children"),
         on_time_rate=Output(ids.KPI_ON_TIME_RATE, "children"),
         map=Output(ids.COMMUNITY_MAP, "figure"), map_title=Output(ids.MAP_TITLE, "children"),
+        third_detail=Output(ids.KPI_GRIDS_DETAIL, "children"),
         generation=Output(ids.OVERVIEW_GENERATION, "children"),
     ),
 )
