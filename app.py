@@ -105,7 +105,7 @@ def main(argv=None) -> None:
 
     from waitress import serve
 
-    from cockpit import create_app
+    from cockpit.app import create_app
     app = create_app(settings)
     freeze_start_up()
     prefix = app.server.config["COCKPIT_SETTINGS"].url_prefix

@@ -34,7 +34,7 @@ CALLS = [
 def run(scale: str, reps: int) -> None:
     import duckdb
 
-    from cockpit import create_app
+    from cockpit.app import create_app
     from cockpit.config import Settings
     from warehouse.generations import current
     wh = warehouse(scale)

@@ -144,7 +144,7 @@ def request(client, body: str):
 
 def replay(wh: Path, bodies: dict, reps: int) -> list[dict]:
     """Per callback: cold and warm latencies through the app, and its recorded SQL run bare."""
-    from cockpit import create_app
+    from cockpit.app import create_app
     from cockpit.cache import cache
     from cockpit.config import Settings
     from cockpit.db import Snapshot
@@ -212,13 +212,14 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
     from cockpit.figures import grid_map as fig
     from cockpit.geometry import feature_collection
     from cockpit.queries import geometry, run
+    from cockpit.queries.filters import window
     from cockpit.scope import Scope
     out = []
     with Warehouse(wh).snapshot() as snap:
         districts = snap.query("SELECT code, name FROM areas WHERE level = 'district' ORDER BY code")
         for code, name in zip(districts["code"], districts["name"]):
             scope = Scope(code, name)
-            frame = run(snap, "grid_map__metrics", scope, child_len=15, days=30)
+            frame = run(snap, "grid_map__metrics", scope, child_len=15, **window(snap, 30).params())
             shapes = feature_collection(geometry.layer(snap, scope, "grid", "detail"))
             full = fig.grid_map(frame, f"/geo/{snap.generation}/grid/{code}.json", "events", "近30日")
             patch = fig.recolour(frame, "satisfaction", "近90日")
@@ -271,7 +272,7 @@ def main() -> None:
         return
     import dash
 
-    from cockpit import create_app
+    from cockpit.app import create_app
     from cockpit.config import Settings
     from tests.cockpit_process import cockpit_process
     for scale in args.scales:

@@ -35,11 +35,15 @@ def init_cache(server, settings) -> None:
 
 
 def plain(value):
-    """Figures (also inside tuples and lists) as the dicts Dash sends anyway."""
+    """Figures (also inside tuples, lists and a callback's named outputs) as the dicts Dash sends
+    anyway. Dicts are walked one level: figures are only ever an output or in a list of them."""
     if isinstance(value, go.Figure):
         return value.to_plotly_json()
     if isinstance(value, (tuple, list)):
         return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: v.to_plotly_json() if isinstance(v, go.Figure) else plain(v) if isinstance(v, (tuple, list))
+                else v for k, v in value.items()}
     return value
 
 

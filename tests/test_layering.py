@@ -79,3 +79,21 @@ def later():
     __import__("plotly.io")
 """
     assert imported(source, "cockpit") == {"os", "etl", "cockpit", "dash", "flask", "plotly"}
+
+
+def test_the_read_side_imports_without_dash():
+    """`import cockpit` and its queries (what a script, bench or notebook-side tool needs) start no
+    web framework: only cockpit.app (create_app) imports Dash. A fresh interpreter, since this
+    one has long imported Dash."""
+    import subprocess
+    import sys
+
+    code = ("import importlib, pkgutil, sys\n"
+            "import cockpit, cockpit.scope, cockpit.queries as q\n"
+            "for m in pkgutil.iter_modules(q.__path__): importlib.import_module('cockpit.queries.' + m.name)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'dash', 'flask'}))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    app = subprocess.run([sys.executable, "-c", "import sys, cockpit.app; print('dash' in sys.modules)"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    assert app.stdout.strip() == "True"          # the check can see Dash when it is there

@@ -2,7 +2,6 @@
 paged and sorted table, events per day, and CSV / Excel export of exactly the filtered rows."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 
@@ -21,6 +20,7 @@ from cockpit.figures import theme
 from cockpit.figures.explorer import daily_bars
 from cockpit.options import area_options
 from cockpit.queries import explorer as q
+from cockpit.queries.filters import last_days
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/explorer", name="事件查询", title="网格治理数字驾驶舱 · 事件查询",
@@ -109,13 +109,15 @@ def _options(allowed, kind: str, parent: str | None = None) -> list[dict]:
 
 
 @callback(
-    Output(EXPLORER_AREA, "options"), Output(EXPLORER_AREA, "value"),
-    Output(EXPLORER_CLASS, "options"),
-    *[Output(cid, "options") for cid, _, _ in _VALUE_FILTERS],
-    Output(EXPLORER_PERIOD, "start_date"), Output(EXPLORER_PERIOD, "end_date"),
-    Output(EXPLORER_PERIOD, "max_date_allowed"),
     Input(ids.GENERATION, "data"),
     State(EXPLORER_AREA, "value"), State(EXPLORER_PERIOD, "start_date"),
+    output=dict(
+        areas=Output(EXPLORER_AREA, "options"), area=Output(EXPLORER_AREA, "value"),
+        classes=Output(EXPLORER_CLASS, "options"),
+        **{kind: Output(cid, "options") for cid, _, kind in _VALUE_FILTERS},
+        start=Output(EXPLORER_PERIOD, "start_date"), end=Output(EXPLORER_PERIOD, "end_date"),
+        last_day=Output(EXPLORER_PERIOD, "max_date_allowed"),
+    ),
 )
 def fill_filters(_generation, area, start):
     """Options from the served generation; the default period (last 30 days up to the data's
@@ -124,13 +126,14 @@ def fill_filters(_generation, area, start):
     allowed = _allowed(wh, scope)
     end_day = q.as_of_day(wh)
     if start is None:
-        period = ((end_day - dt.timedelta(days=q.DEFAULT_DAYS - 1)).isoformat(), end_day.isoformat())
+        default = last_days(end_day, q.DEFAULT_DAYS)
+        period = {"start": default.first_day.isoformat(), "end": default.last_day.isoformat()}
     else:
-        period = (no_update, no_update)
-    return (area_options(wh, scope), no_update if area else scope.code,
-            _options(allowed, "class"),
-            *[_options(allowed, kind) for _, _, kind in _VALUE_FILTERS],
-            *period, end_day.isoformat())
+        period = {"start": no_update, "end": no_update}
+    return dict(areas=area_options(wh, scope), area=no_update if area else scope.code,
+                classes=_options(allowed, "class"),
+                **{kind: _options(allowed, kind) for _, _, kind in _VALUE_FILTERS},
+                **period, last_day=end_day.isoformat())
 
 
 @callback(
@@ -174,7 +177,7 @@ def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
 
 
 def table_view(start, end, area, class_code, subclass, source, status, department,
-               page_current, sort_by, keep_page: bool):
+               page_current, sort_by, keep_page: bool) -> dict:
     """The table's page, page count, the count line, the chart and the empty note's style."""
     return _table_view(warehouse(), viewer_scope(), start, end, area, class_code, subclass, source,
                        status, department, page_current if keep_page else 0, sort_by)
@@ -182,26 +185,29 @@ def table_view(start, end, area, class_code, subclass, source, status, departmen
 
 @view
 def _table_view(wh: Snapshot, viewer: Scope, start, end, area, class_code, subclass, source, status,
-                department, page_current, sort_by) -> tuple:
+                department, page_current, sort_by) -> dict:
     scope, f = _cleaned(wh, viewer, start, end, area, class_code, subclass, source, status, department)
     per_day = q.daily(wh, scope, f)
     total = int(per_day["events"].sum())
     pages = max(1, math.ceil(total / q.PAGE_SIZE))
     page = min(max(page_current if isinstance(page_current, int) else 0, 0), pages - 1)
     frame = q.rows(wh, scope, f, _sort(sort_by), limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
-    line = (f"{_area_name(wh, viewer, scope)} · {f.start_day:%Y-%m-%d} 至 {f.end_day:%Y-%m-%d}"
+    line = (f"{_area_name(wh, viewer, scope)} · {f.window.first_day:%Y-%m-%d} 至 {f.window.last_day:%Y-%m-%d}"
             f" · 共 {total:,} 条事件 · 第 {page + 1}/{pages} 页")
     empty_style = {"display": "block"} if total == 0 else {"display": "none"}
-    return (q.display(frame).to_dict("records"), pages, page, line, daily_bars(per_day), empty_style)
+    return dict(rows=q.display(frame).to_dict("records"), page_count=pages, page=page, count=line,
+                chart=daily_bars(per_day), empty=empty_style)
 
 
 @callback(
-    Output(EXPLORER_TABLE, "data"), Output(EXPLORER_TABLE, "page_count"),
-    Output(EXPLORER_TABLE, "page_current"), Output(EXPLORER_COUNT, "children"),
-    Output(EXPLORER_CHART, "figure"), Output(EXPLORER_EMPTY, "style"),
     *_FILTER_INPUTS,
     Input(EXPLORER_TABLE, "page_current"), Input(EXPLORER_TABLE, "sort_by"),
     Input(ids.GENERATION, "data"),
+    output=dict(
+        rows=Output(EXPLORER_TABLE, "data"), page_count=Output(EXPLORER_TABLE, "page_count"),
+        page=Output(EXPLORER_TABLE, "page_current"), count=Output(EXPLORER_COUNT, "children"),
+        chart=Output(EXPLORER_CHART, "figure"), empty=Output(EXPLORER_EMPTY, "style"),
+    ),
 )
 def update_table(start, end, area, class_code, subclass, source, status, department,
                  page_current, sort_by, _generation):
@@ -239,7 +245,7 @@ def export_file(fmt, start, end, area, class_code, subclass, source, status, dep
         return no_update, (f"筛选结果 {total:,} 条，超过 Excel 导出上限 {q.XLSX_CAP:,} 条，"
                            f"请导出 CSV（上限 {q.EXPORT_CAP:,} 条）或缩小筛选范围")
     frame = q.export_rows(wh, scope, f, _sort(sort_by))
-    name = f"事件查询_{f.start_day:%Y%m%d}-{f.end_day:%Y%m%d}"
+    name = f"事件查询_{f.window.first_day:%Y%m%d}-{f.window.last_day:%Y%m%d}"
     encode = q.xlsx_bytes if fmt == "xlsx" else q.csv_bytes
     audit("export", "/explorer", f"{name}.{fmt} · {len(frame):,} 条 · {scope.code} · "
                                  f"{json.dumps(f.params(), ensure_ascii=False, default=str)}")

@@ -181,26 +181,29 @@ def _note(frame, level: str, as_of, period_label: str) -> str:
 
 
 @callback(
-    Output(GRID_MAP_GRAPH, "figure"), Output(GRID_MAP_DRAWN, "data"),
-    Output(GRID_MAP_CRUMBS, "children"), Output(GRID_MAP_TITLE, "children"),
-    Output(GRID_MAP_NOTE, "children"), Output(GRID_MAP_RANKING, "children"),
     Input(GRID_MAP_POSITION, "data"), Input(GRID_MAP_METRIC, "value"),
     Input(GRID_MAP_PERIOD, "value"), Input(ids.GENERATION, "data"),
     State(GRID_MAP_DRAWN, "data"),
+    output=dict(
+        figure=Output(GRID_MAP_GRAPH, "figure"), drawn=Output(GRID_MAP_DRAWN, "data"),
+        crumbs=Output(GRID_MAP_CRUMBS, "children"), title=Output(GRID_MAP_TITLE, "children"),
+        note=Output(GRID_MAP_NOTE, "children"), ranking=Output(GRID_MAP_RANKING, "children"),
+    ),
 )
 def render(requested, metric, period, _generation, drawn):
     wh, scope = warehouse(), viewer_scope()
     v = map_view(wh, scope, requested, metric, period)
+    out = {"drawn": v["key"], "crumbs": v["crumbs"], "title": v["title"], "note": v.get("note"),
+           "ranking": v["ranking"]}
     if v["key"] is None:
-        return fig.empty_map(), None, v["crumbs"], v["title"], "无数据", v["ranking"]
+        return {**out, "figure": fig.empty_map(), "note": "无数据"}
     if v["points"]:                   # one grid: its events; a metric change redraws nothing
         figure = no_update if drawn == v["key"] else map_figure(wh, scope, requested, metric, period)
-        return figure, v["key"], v["crumbs"], v["title"], v["note"], v["ranking"]
+        return {**out, "figure": figure}
     if drawn == v["key"]:             # same geometry on screen: recolour only
         patch = fig.recolour(v["frame"], v["metric"], v["period_label"])
-        return patch, no_update, no_update, v["title"], v["note"], v["ranking"]
-    figure = map_figure(wh, scope, requested, metric, period)
-    return figure, v["key"], v["crumbs"], v["title"], v["note"], v["ranking"]
+        return {**out, "figure": patch, "drawn": no_update, "crumbs": no_update}
+    return {**out, "figure": map_figure(wh, scope, requested, metric, period)}
 
 
 @view

@@ -199,13 +199,18 @@ def _cards(s: dict, runs: pd.DataFrame | None, load: pd.DataFrame) -> list[html.
 
 
 @view
-def cached_health_view(wh: Snapshot, warehouse_path: Path, _disk_stamp: tuple) -> tuple:
+def cached_health_view(wh: Snapshot, warehouse_path: Path, _disk_stamp: tuple) -> dict:
     """health_view, cached until the run log or the pointer changes on disk (the stamp is in the
     cache key): the tick asks every minute, a run lands a few times an hour."""
     return health_view(wh, warehouse_path)
 
 
-def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
+def _listed(name: str, rows: list, empty_note: str, empty: bool) -> dict:
+    """A table's rows, and the note shown in its place when it has none."""
+    return {name: rows, f"{name}_note": empty_note, f"{name}_style": _SHOWN if empty else _HIDDEN}
+
+
+def health_view(wh: Snapshot, warehouse_path: Path) -> dict:
     """Everything the page shows, for one snapshot and the warehouse's folder (or file)."""
     s = q.served(wh, warehouse_path)
     load, quarantine, repairs = q.load_log(wh), q.quarantine_by_rule(wh), q.repairs_by_rule(wh)
@@ -214,36 +219,39 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> tuple:
     total = (f"合计：读入 {int(load['rows_in'].sum()):,} 行 = 入库 {int(load['rows_loaded'].sum()):,}"
              f" + 隔离 {int(load['rows_quarantined'].sum()):,}；其中修复 {int(load['rows_repaired'].sum()):,} 行")
     if runs is None:
-        runs_data, runs_note = [], ("当前数据仓库是单个 DuckDB 文件，没有 ETL 运行日志（runs.sqlite）", _SHOWN)
+        run_rows = _listed("runs", [], "当前数据仓库是单个 DuckDB 文件，没有 ETL 运行日志（runs.sqlite）", True)
     elif runs.empty:
-        runs_data, runs_note = [], ("尚无运行记录", _SHOWN)
+        run_rows = _listed("runs", [], "尚无运行记录", True)
     else:
-        runs_data, runs_note = records(_runs_view(runs)), ("", _HIDDEN)
-    return (
-        _cards(s, runs, load) + _warning_cards(found, calendar), records(load), total,
-        records(quarantine), "无数据：本版本没有隔离的行", _SHOWN if quarantine.empty else _HIDDEN,
-        records(repairs), "无数据：本版本没有修复的单元格", _SHOWN if repairs.empty else _HIDDEN,
-        records(_topology_view(found)), "网格铺满各自社区：没有超过容差的重叠或缝隙",
-        _SHOWN if found.empty else _HIDDEN,
-        records(_calendar_view(calendar)), "本版本没有工作日历记录（旧版本生成）",
-        _SHOWN if calendar.empty else _HIDDEN,
-        runs_data, *runs_note,
-    )
+        run_rows = _listed("runs", records(_runs_view(runs)), "", False)
+    return {
+        "cards": _cards(s, runs, load) + _warning_cards(found, calendar), "load": records(load), "total": total,
+        **_listed("quarantine", records(quarantine), "无数据：本版本没有隔离的行", quarantine.empty),
+        **_listed("repairs", records(repairs), "无数据：本版本没有修复的单元格", repairs.empty),
+        **_listed("topology", records(_topology_view(found)), "网格铺满各自社区：没有超过容差的重叠或缝隙",
+                  found.empty),
+        **_listed("calendar", records(_calendar_view(calendar)), "本版本没有工作日历记录（旧版本生成）",
+                  calendar.empty),
+        **run_rows,
+    }
+
+
+def _listed_outputs(name: str, table: str, note: str) -> dict:
+    return {name: Output(table, "data"), f"{name}_note": Output(note, "children"),
+            f"{name}_style": Output(note, "style")}
 
 
 @callback(
-    Output(HEALTH_CARDS, "children"), Output(HEALTH_LOAD_LOG, "data"),
-    Output(HEALTH_LOAD_TOTAL, "children"),
-    Output(HEALTH_QUARANTINE, "data"), Output(HEALTH_QUARANTINE_NOTE, "children"),
-    Output(HEALTH_QUARANTINE_NOTE, "style"),
-    Output(HEALTH_REPAIRS, "data"), Output(HEALTH_REPAIRS_NOTE, "children"),
-    Output(HEALTH_REPAIRS_NOTE, "style"),
-    Output(HEALTH_TOPOLOGY, "data"), Output(HEALTH_TOPOLOGY_NOTE, "children"),
-    Output(HEALTH_TOPOLOGY_NOTE, "style"),
-    Output(HEALTH_CALENDAR, "data"), Output(HEALTH_CALENDAR_NOTE, "children"),
-    Output(HEALTH_CALENDAR_NOTE, "style"),
-    Output(HEALTH_RUNS, "data"), Output(HEALTH_RUNS_NOTE, "children"), Output(HEALTH_RUNS_NOTE, "style"),
     Input(ids.FRAME_TICK, "n_intervals"),   # asked on every tick: runs land between publishes
+    output=dict(
+        cards=Output(HEALTH_CARDS, "children"), load=Output(HEALTH_LOAD_LOG, "data"),
+        total=Output(HEALTH_LOAD_TOTAL, "children"),
+        **_listed_outputs("quarantine", HEALTH_QUARANTINE, HEALTH_QUARANTINE_NOTE),
+        **_listed_outputs("repairs", HEALTH_REPAIRS, HEALTH_REPAIRS_NOTE),
+        **_listed_outputs("topology", HEALTH_TOPOLOGY, HEALTH_TOPOLOGY_NOTE),
+        **_listed_outputs("calendar", HEALTH_CALENDAR, HEALTH_CALENDAR_NOTE),
+        **_listed_outputs("runs", HEALTH_RUNS, HEALTH_RUNS_NOTE),
+    ),
 )
 def refresh_health(_tick):
     path = current_app.config["COCKPIT_WAREHOUSE"].path

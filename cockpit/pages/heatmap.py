@@ -16,6 +16,7 @@ from cockpit.db import Snapshot
 from cockpit.figures import heatmap as fig
 from cockpit.options import area_options
 from cockpit.queries import areas, heatmap as q
+from cockpit.queries.filters import EventFilter, last_days
 from cockpit.scope import Scope
 
 dash.register_page(__name__, path="/heatmap", name="事件热力", title="网格治理数字驾驶舱 · 事件热力",
@@ -128,18 +129,20 @@ def period_update(trigger, preset, start, end):
     _first, as_of = q.span(warehouse(), viewer_scope())
     if as_of is None:
         return no_update, no_update, no_update
-    s, e = (d.isoformat() for d in q.preset_period(as_of, q.PRESETS[preset]))
+    period = last_days(as_of, q.PRESETS[preset])
+    s, e = period.first_day.isoformat(), period.last_day.isoformat()
     return no_update, (s if s != start else no_update), (e if e != end else no_update)
 
 
-def _describe(f: q.Filter, cats, area_name: str) -> str:
+def _describe(f: EventFilter, cats, area_name: str) -> str:
     if f.subclass_code:
         cat = cats.loc[cats["subclass_code"] == f.subclass_code, "subclass_name"].iloc[0]
     elif f.class_code:
         cat = cats.loc[cats["class_code"] == f.class_code, "class_name"].iloc[0] + "（全部小类）"
     else:
         cat = "全部类别"
-    return f"{f.start:%Y-%m-%d} 至 {f.end:%Y-%m-%d}（{f.days} 天）· {area_name} · {cat}"
+    w = f.window
+    return f"{w.first_day:%Y-%m-%d} 至 {w.last_day:%Y-%m-%d}（{w.days} 天）· {area_name} · {cat}"
 
 
 @callback(Output(HEATMAP_TOTAL, "children"), Output(HEATMAP_DETAIL, "children"),
@@ -168,7 +171,7 @@ def heatmap_view(wh: Snapshot, viewer: Scope, start, end, class_code, subclass_c
     if n["events"] == 0:
         return "0", f"{where} · {fig.NO_DATA}", fig.empty(), fig.empty(), fig.empty()
     unplaced = n["events"] - n["located"]
-    detail = (f"{where} · 日均 {n['events'] / f.days:,.1f} 件"
+    detail = (f"{where} · 日均 {n['events'] / f.window.days:,.1f} 件"
               + (f" · 其中 {unplaced:,} 件无坐标，未上图" if unplaced else ""))
     grid = geometry.hex_grid(wh, scope.code)      # None: the area has no polygons to bin within
     bins = q.hexbins(wh, scope, f, grid) if grid else None

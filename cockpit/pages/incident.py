@@ -117,32 +117,34 @@ def resolve(wh, scope: Scope, area, class_code) -> tuple[Scope, str]:
 
 
 @callback(
-    Output(INCIDENT_OPEN, "children"), Output(INCIDENT_OVERDUE, "children"),
-    Output(INCIDENT_DUE_SOON, "children"), Output(INCIDENT_REPORTED, "children"),
-    Output(INCIDENT_CLOSED, "children"),
-    Output(INCIDENT_FLOW, "figure"), Output(INCIDENT_DISPATCH_DAILY, "figure"),
-    Output(INCIDENT_AGE, "figure"), Output(INCIDENT_SLA, "figure"),
-    Output(INCIDENT_DISPATCH_DEPTS, "figure"),
     Input(INCIDENT_AREA, "value"), Input(INCIDENT_CLASS, "value"),
     Input(ids.GENERATION, "data"),
+    output=dict(
+        open=Output(INCIDENT_OPEN, "children"), overdue=Output(INCIDENT_OVERDUE, "children"),
+        due_soon=Output(INCIDENT_DUE_SOON, "children"), reported=Output(INCIDENT_REPORTED, "children"),
+        closed=Output(INCIDENT_CLOSED, "children"),
+        flow=Output(INCIDENT_FLOW, "figure"), dispatch_daily=Output(INCIDENT_DISPATCH_DAILY, "figure"),
+        age=Output(INCIDENT_AGE, "figure"), sla=Output(INCIDENT_SLA, "figure"),
+        dispatch_departments=Output(INCIDENT_DISPATCH_DEPTS, "figure"),
+    ),
 )
 def refresh_incident(area, class_code, _generation):
     return incident_view(warehouse(), viewer_scope(), area, class_code)
 
 
 @view
-def incident_view(wh: Snapshot, viewer: Scope, area, class_code) -> tuple:
+def incident_view(wh: Snapshot, viewer: Scope, area, class_code) -> dict:
     scope, class_code = resolve(wh, viewer, area, class_code)
     n = q.counters(wh, scope, class_code, DAYS)
     clock = q.sla_clock(wh, scope, class_code)
     due_soon = int(clock.loc[clock["bucket"] == "4小时内到期", "events"].sum())
-    return (f"{n['open']:,}", f"{n['overdue']:,}", f"{due_soon:,}", f"{n['reported']:,}",
-            f"{n['closed']:,}",
-            fig.flow(q.flow(wh, scope, class_code, DAYS)),
-            fig.dispatch_daily(q.dispatch_daily(wh, scope, class_code, DAYS)),
-            fig.backlog_age(q.backlog_age(wh, scope, class_code)),
-            fig.sla_clock(clock),
-            fig.dispatch_departments(q.dispatch_departments(wh, scope, class_code, DAYS)))
+    return dict(open=f"{n['open']:,}", overdue=f"{n['overdue']:,}", due_soon=f"{due_soon:,}",
+                reported=f"{n['reported']:,}", closed=f"{n['closed']:,}",
+                flow=fig.flow(q.flow(wh, scope, class_code, DAYS)),
+                dispatch_daily=fig.dispatch_daily(q.dispatch_daily(wh, scope, class_code, DAYS)),
+                age=fig.backlog_age(q.backlog_age(wh, scope, class_code)),
+                sla=fig.sla_clock(clock),
+                dispatch_departments=fig.dispatch_departments(q.dispatch_departments(wh, scope, class_code, DAYS)))
 
 
 @callback(Output(INCIDENT_EARLY_WARNING, "children"), Output(INCIDENT_REVIEW, "children"),

@@ -130,28 +130,32 @@ FULL_COLUMNS = {"score_rank": "排名", "name": "企业名称", "credit_code": "
 
 
 @callback(
-    Output(KPI_FIRMS, "children"), Output(KPI_FIRMS_DETAIL, "children"), Output(KPI_RED, "children"),
-    Output(KPI_BLACK, "children"), Output(KPI_AVG, "children"), Output(KPI_COMPOUNDS, "children"),
-    Output(KPI_COMPOUNDS_DETAIL, "children"), Output(RED_LIST, "children"),
-    Output(BLACK_LIST, "children"),
     Input(ids.GENERATION, "data"),
+    output=dict(
+        firms=Output(KPI_FIRMS, "children"), firms_detail=Output(KPI_FIRMS_DETAIL, "children"),
+        red=Output(KPI_RED, "children"), black=Output(KPI_BLACK, "children"), avg=Output(KPI_AVG, "children"),
+        compounds=Output(KPI_COMPOUNDS, "children"), compounds_detail=Output(KPI_COMPOUNDS_DETAIL, "children"),
+        red_list=Output(RED_LIST, "children"), black_list=Output(BLACK_LIST, "children"),
+    ),
 )
 def refresh_lists(_generation):
     return lists_view(warehouse(), viewer_scope())
 
 
 @view
-def lists_view(wh: Snapshot, scope: Scope) -> tuple:
+def lists_view(wh: Snapshot, scope: Scope) -> dict:
     s = q.summary(wh, scope)
     firms = int(s["firms"])
     latest = "—" if pd.isna(s["latest_rating"]) else f"{pd.Timestamp(s['latest_rating']):%Y-%m-%d}"
     avg = "—" if pd.isna(s["avg_score"]) else f"{s['avg_score']:.1f}"
     red = _shown(q.firms(wh, scope, "red"))
     black = _shown(q.firms(wh, scope, "black"))
-    return (f"{firms:,}", f"最近评价 {latest} · 本辖区注册 {int(s['registered_here']):,} 家",
-            f"{int(s['red']):,}", f"{int(s['black']):,}", avg, f"{int(s['compounds']):,}",
-            f"红心物业项目 {int(s['red_heart_projects']):,} 个 · 覆盖小区 {int(s['red_heart_compounds']):,} 个",
-            _table(red, LIST_COLUMNS, "本期无红榜企业"), _table(black, LIST_COLUMNS, "本期无黑榜企业"))
+    return dict(
+        firms=f"{firms:,}", firms_detail=f"最近评价 {latest} · 本辖区注册 {int(s['registered_here']):,} 家",
+        red=f"{int(s['red']):,}", black=f"{int(s['black']):,}", avg=avg, compounds=f"{int(s['compounds']):,}",
+        compounds_detail=(f"红心物业项目 {int(s['red_heart_projects']):,} 个 · "
+                          f"覆盖小区 {int(s['red_heart_compounds']):,} 个"),
+        red_list=_table(red, LIST_COLUMNS, "本期无红榜企业"), black_list=_table(black, LIST_COLUMNS, "本期无黑榜企业"))
 
 
 @callback(

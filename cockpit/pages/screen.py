@@ -90,20 +90,24 @@ def _fmt_rate(value):
 
 
 @callback(
-    Output(ids.KPI_RESIDENTS, "children"), Output(ids.KPI_HOUSEHOLDS, "children"),
-    Output(ids.KPI_GRIDS, "children"), Output(ids.KPI_EVENTS_30D, "children"),
-    Output(ids.KPI_CLOSURE_RATE, "children"), Output(ids.KPI_CLOSURE_DETAIL, "children"),
-    Output(ids.KPI_ON_TIME_RATE, "children"),
-    Output(ids.COMMUNITY_MAP, "figure"), Output(ids.MAP_TITLE, "children"),
-    Output(ids.KPI_GRIDS_DETAIL, "children"), Output(ids.OVERVIEW_GENERATION, "children"),
     Input(ids.GENERATION, "data"),   # a new generation served: open screens re-read it
+    output=dict(
+        residents=Output(ids.KPI_RESIDENTS, "children"), households=Output(ids.KPI_HOUSEHOLDS, "children"),
+        third=Output(ids.KPI_GRIDS, "children"), events=Output(ids.KPI_EVENTS_30D, "children"),
+        closure_rate=Output(ids.KPI_CLOSURE_RATE, "children"),
+        closure_detail=Output(ids.KPI_CLOSURE_DETAIL, "children"),
+        on_time_rate=Output(ids.KPI_ON_TIME_RATE, "children"),
+        map=Output(ids.COMMUNITY_MAP, "figure"), map_title=Output(ids.MAP_TITLE, "children"),
+        third_detail=Output(ids.KPI_GRIDS_DETAIL, "children"),
+        generation=Output(ids.OVERVIEW_GENERATION, "children"),
+    ),
 )
 def refresh_overview(_generation):
     return overview_view(warehouse(), viewer_scope())
 
 
 @view
-def overview_view(wh: Snapshot, scope: Scope) -> tuple:
+def overview_view(wh: Snapshot, scope: Scope) -> dict:
     n = q.counters(wh, scope, WINDOW_DAYS)
     fig_map, title = centre_map(wh, scope, MAP_CANVAS_PX)
     detail = (f"应结案 {n['due']:,} · 结案 {n['closed']:,} · "
@@ -114,9 +118,11 @@ def overview_view(wh: Snapshot, scope: Scope) -> tuple:
         third_detail = " · ".join(f"{q.CARE_GROUPS[k]} {v:,}" for k, v in care.items())
     else:
         third, third_detail = f"{n['grids']:,}", ""
-    return (f"{n['residents']:,}", f"{n['households']:,}", third, f"{n['events']:,}",
-            _fmt_rate(n["closure_rate"]), detail, _fmt_rate(n["on_time_rate"]), fig_map, title,
-            third_detail, f"数据版本 {wh.generation}")
+    return dict(residents=f"{n['residents']:,}", households=f"{n['households']:,}", third=third,
+                third_detail=third_detail, events=f"{n['events']:,}",
+                closure_rate=_fmt_rate(n["closure_rate"]), closure_detail=detail,
+                on_time_rate=_fmt_rate(n["on_time_rate"]), map=fig_map, map_title=title,
+                generation=f"数据版本 {wh.generation}")
 
 
 LEVEL_TITLES = {"community": "社区", "grid": "网格"}
@@ -136,26 +142,29 @@ def centre_map(wh: Snapshot, scope: Scope, px: int | None, days: int = WINDOW_DA
 
 
 @callback(
-    Output(ids.KPI_OPEN, "children"), Output(ids.KPI_OVERDUE, "children"), Output(ids.TODAY_LINE, "children"),
-    Output(ids.SCREEN_SCOPE, "children"), Output(ids.SCREEN_AS_OF, "children"),
-    Output(ids.SOURCES_CHART, "figure"), Output(ids.DAILY_CHART, "figure"),
-    Output(ids.TOP_CHART, "figure"), Output(ids.OVERDUE_LIST, "children"),
     Input(ids.GENERATION, "data"),
+    output=dict(
+        open=Output(ids.KPI_OPEN, "children"), overdue=Output(ids.KPI_OVERDUE, "children"),
+        today=Output(ids.TODAY_LINE, "children"), scope=Output(ids.SCREEN_SCOPE, "children"),
+        as_of=Output(ids.SCREEN_AS_OF, "children"), sources=Output(ids.SOURCES_CHART, "figure"),
+        daily=Output(ids.DAILY_CHART, "figure"), top=Output(ids.TOP_CHART, "figure"),
+        open_items=Output(ids.OVERDUE_LIST, "children"),
+    ),
 )
 def refresh_columns(_generation):
     return columns_view(warehouse(), viewer_scope())
 
 
 @view
-def columns_view(wh: Snapshot, scope: Scope) -> tuple:
+def columns_view(wh: Snapshot, scope: Scope) -> dict:
     work = q.workload(wh, scope)
     today = f"今日上报 {work['reported_today']:,} 件 · 今日结案 {work['closed_today']:,} 件"
-    return (f"{work['open']:,}", f"{work['overdue_open']:,}", today,
-            f"辖区：{scope.name}", as_of_stamp(generation(wh)["as_of"]),
-            fig.sources_bar(q.sources(wh, scope, WINDOW_DAYS)),
-            fig.daily_lines(q.daily(wh, scope, WINDOW_DAYS)),
-            fig.top_bar(q.top_subclasses(wh, scope, WINDOW_DAYS), "subclass_name"),
-            _open_rows(q.open_items(wh, scope, OPEN_ROWS), len(scope.code)))
+    return dict(open=f"{work['open']:,}", overdue=f"{work['overdue_open']:,}", today=today,
+                scope=f"辖区：{scope.name}", as_of=as_of_stamp(generation(wh)["as_of"]),
+                sources=fig.sources_bar(q.sources(wh, scope, WINDOW_DAYS)),
+                daily=fig.daily_lines(q.daily(wh, scope, WINDOW_DAYS)),
+                top=fig.top_bar(q.top_subclasses(wh, scope, WINDOW_DAYS), "subclass_name"),
+                open_items=_open_rows(q.open_items(wh, scope, OPEN_ROWS), len(scope.code)))
 
 
 OPEN_ROWS = 24        # as many as the tallest strip (an ultra-wide wall) shows; the rest is clipped

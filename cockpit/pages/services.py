@@ -145,29 +145,33 @@ def refresh_area_choices(_generation):
 
 
 @callback(
-    Output(KPI_PROJECTS, "children"), Output(KPI_PROJECTS_DETAIL, "children"),
-    Output(KPI_ACTIVITIES, "children"), Output(KPI_PARTICIPANTS, "children"),
-    Output(KPI_TURNOUT, "children"), Output(KPI_VOLUNTEERS, "children"),
-    Output(KPI_VOLUNTEERS_DETAIL, "children"), Output(MONTHLY_CHART, "figure"),
-    Output(COMMUNITY_CHART, "figure"), Output(SCOPE_NOTE, "children"),
     Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.GENERATION, "data"),
+    output=dict(
+        projects=Output(KPI_PROJECTS, "children"), projects_detail=Output(KPI_PROJECTS_DETAIL, "children"),
+        activities=Output(KPI_ACTIVITIES, "children"), participants=Output(KPI_PARTICIPANTS, "children"),
+        turnout=Output(KPI_TURNOUT, "children"), volunteers=Output(KPI_VOLUNTEERS, "children"),
+        volunteers_detail=Output(KPI_VOLUNTEERS_DETAIL, "children"),
+        monthly=Output(MONTHLY_CHART, "figure"), communities=Output(COMMUNITY_CHART, "figure"),
+        scope=Output(SCOPE_NOTE, "children"),
+    ),
 )
 def refresh_activities(area, period, _generation):
     return activities_view(warehouse(), viewer_scope(), area, period)
 
 
 @view
-def activities_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
+def activities_view(wh: Snapshot, viewer: Scope, area, period) -> dict:
     scope = _area(wh, viewer, area)
     days = q.period_days(period)
     n = q.counters(wh, scope, days)
     label = q.PERIODS[q.period_key(period)][0]
-    return (_int(n["projects"]), f"截至数据日期仍在期 {n['projects_in_force']:,} 个",
-            _int(n["activities"]), _int(n["participants"]), _int(n["volunteer_turnout"]),
-            _int(n["volunteers"]), f"服务队 {n['teams']:,} 支 · 累计服务 {n['service_hours']:,.1f} 小时",
-            fig.activities_monthly(q.monthly(wh, scope, days)),
-            fig.top_communities(q.top_communities(wh, scope, days, TOP_COMMUNITIES)),
-            f"{scope.name} · {label}")
+    return dict(projects=_int(n["projects"]), projects_detail=f"截至数据日期仍在期 {n['projects_in_force']:,} 个",
+                activities=_int(n["activities"]), participants=_int(n["participants"]),
+                turnout=_int(n["volunteer_turnout"]), volunteers=_int(n["volunteers"]),
+                volunteers_detail=f"服务队 {n['teams']:,} 支 · 累计服务 {n['service_hours']:,.1f} 小时",
+                monthly=fig.activities_monthly(q.monthly(wh, scope, days)),
+                communities=fig.top_communities(q.top_communities(wh, scope, days, TOP_COMMUNITIES)),
+                scope=f"{scope.name} · {label}")
 
 
 def _open_row_class(row) -> str:
@@ -175,27 +179,29 @@ def _open_row_class(row) -> str:
 
 
 @callback(
-    Output(KPI_NEEDS, "children"), Output(KPI_RESOLUTION, "children"),
-    Output(KPI_RESOLUTION_DETAIL, "children"), Output(KPI_OPEN, "children"),
-    Output(KPI_OPEN_OVERDUE, "children"), Output(KPI_CLOSED_LATE, "children"),
-    Output(KPI_CLOSED_LATE_DETAIL, "children"),
-    *[Output(chart, "figure") for chart in NEEDS_CHARTS.values()],
-    Output(NEEDS_OPEN_TABLE, "children"),
     Input(AREA, "value"), Input(PERIOD, "value"), Input(ids.GENERATION, "data"),
+    output=dict(
+        needs=Output(KPI_NEEDS, "children"), resolution=Output(KPI_RESOLUTION, "children"),
+        resolution_detail=Output(KPI_RESOLUTION_DETAIL, "children"), open=Output(KPI_OPEN, "children"),
+        open_overdue=Output(KPI_OPEN_OVERDUE, "children"), closed_late=Output(KPI_CLOSED_LATE, "children"),
+        closed_late_detail=Output(KPI_CLOSED_LATE_DETAIL, "children"),
+        **{f"by_{dim}": Output(chart, "figure") for dim, chart in NEEDS_CHARTS.items()},
+        open_table=Output(NEEDS_OPEN_TABLE, "children"),
+    ),
 )
 def refresh_needs(area, period, _generation):
     return needs_view(warehouse(), viewer_scope(), area, period)
 
 
 @view
-def needs_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
+def needs_view(wh: Snapshot, viewer: Scope, area, period) -> dict:
     scope = _area(wh, viewer, area)
     breakdown = q.needs_breakdown(wh, scope, q.period_days(period))
     s = q.needs_summary(breakdown)
     closed = s["按期办结"] + s["超期办结"]
     late_share = f"占办结 {100 * s['超期办结'] / closed:.1f}%" if closed else "无办结需求"
-    figures = [fig.needs_breakdown(breakdown, dim, q.CATEGORY_ORDER.get(dim, ()))
-               for dim in q.NEED_DIMENSIONS]
+    figures = {f"by_{dim}": fig.needs_breakdown(breakdown, dim, q.CATEGORY_ORDER.get(dim, ()))
+               for dim in q.NEED_DIMENSIONS}
     open_needs = q.needs_open(wh, scope, OPEN_ROWS)
     if not open_needs.empty:
         open_needs = open_needs.assign(
@@ -206,10 +212,12 @@ def needs_view(wh: Snapshot, viewer: Scope, area, period) -> tuple:
                "difficulty": "难易", "responsible_unit": "责任单位", "reported_date": "登记日期",
                "time_limit_days": "时限（工作日）", "deadline": "截止日期", "days_left": "剩余工作日",
                "overdue_label": "时限状态", "status": "办理状态"}
-    return (_int(s["needs"]), _rate(s["resolution_rate"]),
-            f"已解决 {s['resolved']:,} · 无法解决 {s['unable']:,} · 办结率 {_rate(s['closure_rate'])}%",
-            _int(s["在办"]), _int(s["在办超期"]), _int(s["超期办结"]), late_share,
-            *figures, table(open_needs, columns, row_class=_open_row_class))
+    return dict(needs=_int(s["needs"]), resolution=_rate(s["resolution_rate"]),
+                resolution_detail=(f"已解决 {s['resolved']:,} · 无法解决 {s['unable']:,} · "
+                                   f"办结率 {_rate(s['closure_rate'])}%"),
+                open=_int(s["在办"]), open_overdue=_int(s["在办超期"]), closed_late=_int(s["超期办结"]),
+                closed_late_detail=late_share, **figures,
+                open_table=table(open_needs, columns, row_class=_open_row_class))
 
 
 @callback(

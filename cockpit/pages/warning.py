@@ -193,40 +193,47 @@ def warning_data(wh: Snapshot, scope: Scope) -> dict | None:
 
 
 @callback(
-    Output(KPI_SHOWN, "children"), Output(KPI_NEW, "children"), Output(KPI_ONGOING, "children"),
-    Output(KPI_DROPS, "children"), Output(KPI_MARKED, "children"), Output(NOTE, "children"),
-    Output(SCREEN_TABLE, "children"), Output(DROPS_TABLE, "children"), Output(INCIDENTS_TABLE, "children"),
-    Output(QUALITY, "children"), Output(PRECISION, "children"),
-    Output(INCIDENT, "options"), Output(INCIDENT, "value"),
     Input(ids.GENERATION, "data"), Input(LABELS_VERSION, "data"), State(INCIDENT, "value"),
+    output=dict(
+        shown=Output(KPI_SHOWN, "children"), new=Output(KPI_NEW, "children"),
+        ongoing=Output(KPI_ONGOING, "children"), drops=Output(KPI_DROPS, "children"),
+        marked=Output(KPI_MARKED, "children"), note=Output(NOTE, "children"),
+        screen=Output(SCREEN_TABLE, "children"), drops_table=Output(DROPS_TABLE, "children"),
+        incidents=Output(INCIDENTS_TABLE, "children"), quality=Output(QUALITY, "children"),
+        precision=Output(PRECISION, "children"),
+        options=Output(INCIDENT, "options"), value=Output(INCIDENT, "value"),
+    ),
 )
 def refresh_warning(_generation, _labels, selected):
     scope = viewer_scope()
     out = warning_view(warehouse(), scope, store().latest(scope.code), store().precision_by_week(scope.code))
-    options = out[-1]
-    known = [o["value"] for o in options]
+    known = [o["value"] for o in out["options"]]
     value = selected if selected in known else (known[0] if known else None)
-    return (*out, no_update if value == selected else value)
+    return {**out, "value": no_update if value == selected else value}
 
 
-def warning_view(wh: Snapshot, scope: Scope, latest: pd.DataFrame, weekly: pd.DataFrame) -> tuple:
+def warning_view(wh: Snapshot, scope: Scope, latest: pd.DataFrame, weekly: pd.DataFrame) -> dict:
+    """Every output of refresh_warning but the selected incident."""
     data = warning_data(wh, scope)
     precision = _precision(weekly)
     if data is None:
         empty = html.Div(NOT_BUILT, className="empty-note")
-        return ("0", "0", "0", "0", "0", NOT_BUILT, empty, empty, empty, _quality(None), precision, [])
+        return dict(shown="0", new="0", ongoing="0", drops="0", marked="0", note=NOT_BUILT, screen=empty,
+                    drops_table=empty, incidents=empty, quality=_quality(None), precision=precision, options=[])
     incidents = with_labels(data["incidents"], latest)
     today = incidents[incidents["on_screen"].astype(bool)]
     drops = today[today["kind"] == "drop"]
     others = today[today["kind"] != "drop"]
     recent = weekly[pd.to_datetime(weekly["week"]) >= pd.Timestamp.now().normalize() - pd.Timedelta(days=13)] \
         if len(weekly) else weekly
-    return (f"{len(today):,}", f"{int(others['new'].sum()):,}", f"{int((~others['new'].astype(bool)).sum()):,}",
-            f"{len(drops):,}", f"{int(recent['marked'].sum()) if len(recent) else 0:,}", data["lag"],
-            _table(_screen_rows(others), SCREEN_COLUMNS, "本辖区今日没有预警事件", ("state", "新发")),
-            _table(_screen_rows(drops), SCREEN_COLUMNS, "本辖区今日没有上报骤减"),
-            _table(_incident_rows(incidents), INCIDENT_COLUMNS, "本辖区近期没有预警事件", ("status", "进行中")),
-            _quality(data["quality"]), precision, incident_options(incidents))
+    return dict(
+        shown=f"{len(today):,}", new=f"{int(others['new'].sum()):,}",
+        ongoing=f"{int((~others['new'].astype(bool)).sum()):,}", drops=f"{len(drops):,}",
+        marked=f"{int(recent['marked'].sum()) if len(recent) else 0:,}", note=data["lag"],
+        screen=_table(_screen_rows(others), SCREEN_COLUMNS, "本辖区今日没有预警事件", ("state", "新发")),
+        drops_table=_table(_screen_rows(drops), SCREEN_COLUMNS, "本辖区今日没有上报骤减"),
+        incidents=_table(_incident_rows(incidents), INCIDENT_COLUMNS, "本辖区近期没有预警事件", ("status", "进行中")),
+        quality=_quality(data["quality"]), precision=precision, options=incident_options(incidents))
 
 
 def _lag_note(lag) -> str | None:
@@ -260,14 +267,16 @@ def _precision(weekly: pd.DataFrame):
     return _table(shown, PRECISION_COLUMNS)
 
 
-@callback(Output(TIMELINE, "figure"), Output(REVIEW, "children"), Output(ALERTS_TABLE, "children"),
-          Output(LABEL_TARGET, "options"), Output(LABEL_TARGET, "value"), Output(LABEL_HISTORY, "children"),
-          Input(INCIDENT, "value"), Input(ids.GENERATION, "data"), Input(LABELS_VERSION, "data"))
+@callback(Input(INCIDENT, "value"), Input(ids.GENERATION, "data"), Input(LABELS_VERSION, "data"),
+          output=dict(timeline=Output(TIMELINE, "figure"), review=Output(REVIEW, "children"),
+                      alerts=Output(ALERTS_TABLE, "children"), targets=Output(LABEL_TARGET, "options"),
+                      target=Output(LABEL_TARGET, "value"), history=Output(LABEL_HISTORY, "children")))
 def refresh_incident(incident_id, _generation, _labels):
     scope = viewer_scope()
     figure, review, alerts, options = incident_view(warehouse(), scope, incident_id)
     history = store().history(scope.code, incident_id) if isinstance(incident_id, str) and options else None
-    return figure, review, alerts, options, WHOLE, _history(history)
+    return dict(timeline=figure, review=review, alerts=alerts, targets=options, target=WHOLE,
+                history=_history(history))
 
 
 def _history(history: pd.DataFrame | None):

@@ -201,28 +201,35 @@ def _pct_text(part: int, whole: int) -> str:
 
 
 @callback(
-    Output(WORKFLOW_PERIOD, "children"),
-    Output(WORKFLOW_ACCEPTED, "children"), Output(WORKFLOW_DUE, "children"),
-    Output(WORKFLOW_CLOSURE, "children"), Output(WORKFLOW_ON_TIME, "children"),
-    Output(WORKFLOW_REWORK, "children"), Output(WORKFLOW_EXTENSION, "children"),
-    Output(WORKFLOW_STAGES, "figure"),
-    Output(WORKFLOW_AREA_BARS, "figure"), Output(WORKFLOW_AREA_TABLE, "data"),
-    Output(WORKFLOW_DEPT_BARS, "figure"), Output(WORKFLOW_DEPT_TABLE, "data"),
     Input(WORKFLOW_AREA, "value"), Input(WORKFLOW_START, "value"), Input(WORKFLOW_END, "value"),
     Input(WORKFLOW_LEVEL, "value"), Input(WORKFLOW_DEPARTMENT, "value"),
     Input(WORKFLOW_METRIC, "value"), Input(ids.GENERATION, "data"),
+    output=dict(
+        period=Output(WORKFLOW_PERIOD, "children"),
+        accepted=Output(WORKFLOW_ACCEPTED, "children"), due=Output(WORKFLOW_DUE, "children"),
+        closure=Output(WORKFLOW_CLOSURE, "children"), on_time=Output(WORKFLOW_ON_TIME, "children"),
+        rework=Output(WORKFLOW_REWORK, "children"), extension=Output(WORKFLOW_EXTENSION, "children"),
+        stages=Output(WORKFLOW_STAGES, "figure"),
+        area_bars=Output(WORKFLOW_AREA_BARS, "figure"), area_table=Output(WORKFLOW_AREA_TABLE, "data"),
+        department_bars=Output(WORKFLOW_DEPT_BARS, "figure"),
+        department_table=Output(WORKFLOW_DEPT_TABLE, "data"),
+    ),
 )
 def refresh_workflow(area, start, end, level, department, metric, _generation):
     return workflow_view(warehouse(), viewer_scope(), area, start, end, level, department, metric)
 
 
+COUNTERS = ("accepted", "due", "closure", "on_time", "rework", "extension")
+
+
 @view
-def workflow_view(wh: Snapshot, viewer: Scope, area, start, end, level, department, metric) -> tuple:
+def workflow_view(wh: Snapshot, viewer: Scope, area, start, end, level, department, metric) -> dict:
     scope, start_m, end_m, level, department, metric = resolve(
         wh, viewer, area, start, end, level, department, metric)
     if start_m is None:                      # no case at all in the jurisdiction
         nothing = fig.empty()
-        return ("无数据", "—", "—", "—", "—", "—", "—", nothing, nothing, [], nothing, [])
+        return dict(period="无数据", **dict.fromkeys(COUNTERS, "—"), stages=nothing, area_bars=nothing,
+                    area_table=[], department_bars=nothing, department_table=[])
     t = q.totals(wh, scope, start_m, end_m)
     stages = q.stage_times(wh, scope, start_m, end_m, department)
     by_area = q.area_kpis(wh, scope, level, start_m, end_m)
@@ -230,12 +237,12 @@ def workflow_view(wh: Snapshot, viewer: Scope, area, start, end, level, departme
     span = _month_label(start_m) if start_m == end_m else f"{_month_label(start_m)}至{_month_label(end_m)}"
     period = (f"{areas.name_of(wh, viewer, scope.code)} · {span}"
               "（考核指标按处置时限所在月份统计；环节时效按结案时间统计）")
-    return (period, f"{t['accepted']:,}", f"{t['due']:,}",
-            _pct_text(t["closed"], t["due"]), _pct_text(t["closed_on_time"], t["due"]),
-            _pct_text(t["reworked"], t["due"]), _pct_text(t["extended"], t["due"]),
-            fig.stage_times(stages),
-            fig.kpi_bars(by_area, metric), records(by_area),
-            fig.kpi_bars(by_dept, metric), records(by_dept))
+    return dict(period=period, accepted=f"{t['accepted']:,}", due=f"{t['due']:,}",
+                closure=_pct_text(t["closed"], t["due"]), on_time=_pct_text(t["closed_on_time"], t["due"]),
+                rework=_pct_text(t["reworked"], t["due"]), extension=_pct_text(t["extended"], t["due"]),
+                stages=fig.stage_times(stages),
+                area_bars=fig.kpi_bars(by_area, metric), area_table=records(by_area),
+                department_bars=fig.kpi_bars(by_dept, metric), department_table=records(by_dept))
 
 
 def _triggered_id():

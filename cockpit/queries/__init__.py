@@ -5,6 +5,9 @@ department ($department) over whatever a caller passed; a query that cannot be l
 department refuses a department's scope (default deny), unless its SQL file declares
 `-- department: not applicable` (the area layer: no events, no persons).
 
+A rule several queries share is written once in a fragment, sql/_<name>.sql, and a query takes it
+with a line `-- include: <name>` (the event filter, the dates of a window: queries/filters.py).
+
 Every text column `run` returns is scrubbed (warehouse/personal.py: ID and mobile numbers masked,
 however written) except the columns that hold keys and codes, so no page, export or hover shows
 a personal number that reached the warehouse's free text, whatever the ETL's masks were when it
@@ -12,6 +15,7 @@ was built. Keys are excluded by name: a 15-digit grid code has the form of a fir
 number and would be masked."""
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -31,9 +35,19 @@ KEY_COLUMNS = frozenset({"code", "areas", "grids_here", "first_child", "value", 
 _CANDIDATE = "(?s)" + CANDIDATE
 
 
+INCLUDE = re.compile(r"^([ \t]*)-- include: (\w+)[ \t]*$", re.MULTILINE)
+
+
 @cache
 def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The query's text, its `-- include:` lines replaced by their fragments (indented alike)."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return INCLUDE.sub(lambda m: fragment(m[2], m[1]), text)
+
+
+def fragment(name: str, indent: str = "") -> str:
+    lines = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8").splitlines()
+    return "\n".join(indent + line for line in lines if not line.startswith("--"))
 
 
 def run(wh: Warehouse, name: str, scope: Scope, **params) -> pd.DataFrame:

@@ -4,13 +4,12 @@ other value against the values in the warehouse, the sort column against SORTABL
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from cockpit.db import Snapshot
 from cockpit.queries import run
-from cockpit.queries.meta import generation
+from cockpit.queries.filters import EventFilter, as_of, chosen_days
 from cockpit.scope import Scope
 
 # column id → Chinese header, in table and export order
@@ -30,40 +29,14 @@ XLSX_CAP = 50_000           # openpyxl's pure-Python XML: ~1,000-2,500 rows/s he
 DEFAULT_DAYS = 30
 FILTER_KINDS = ("class_code", "subclass_code", "source", "status", "department")
 
-@dataclass(frozen=True)
-class EventFilter:
-    """A cleaned filter: dates and whitelisted values (None = any)."""
-    start_day: dt.date
-    end_day: dt.date
-    class_code: str | None = None
-    subclass_code: str | None = None
-    source: str | None = None
-    status: str | None = None
-    department: str | None = None
-
-    def params(self) -> dict:
-        return asdict(self)
-
-
 def values(wh: Snapshot, scope: Scope) -> pd.DataFrame:
     """kind, value, label, parent of every value a filter may take in the scope."""
     return run(wh, "explorer__values", scope)
 
 
 def as_of_day(wh: Snapshot) -> dt.date:
-    as_of = generation(wh)["as_of"]
-    if as_of is None or pd.isna(as_of):       # no events yet
-        return dt.date.today()
-    return pd.Timestamp(as_of).date()
-
-
-def _day(text) -> dt.date | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+    value = as_of(wh)
+    return dt.date.today() if value is None else pd.Timestamp(value).date()    # today: no events yet
 
 
 def clean_filter(wh: Snapshot, scope: Scope, raw: dict, allowed: pd.DataFrame | None = None) -> EventFilter:
@@ -71,14 +44,7 @@ def clean_filter(wh: Snapshot, scope: Scope, raw: dict, allowed: pd.DataFrame | 
     period defaulting to the last DEFAULT_DAYS days up to the data's as-of day. Whitelist against
     the viewer's whole scope (`allowed`: values(wh, scope), which callers may cache), not the
     narrowed area: a department that does not occur in the chosen area must match nothing."""
-    end_default = as_of_day(wh)
-    start = _day(raw.get("start_day")) or end_default - dt.timedelta(days=DEFAULT_DAYS - 1)
-    end = _day(raw.get("end_day")) or end_default
-    # a forged range of centuries would make every day a row: keep dates to ten years of data
-    floor = end_default - dt.timedelta(days=3660)
-    start, end = (min(max(d, floor), end_default) for d in (start, end))
-    if start > end:
-        start, end = end, start
+    period = chosen_days(raw.get("start_day"), raw.get("end_day"), as_of_day(wh), DEFAULT_DAYS)
     allowed = values(wh, scope) if allowed is None else allowed
 
     def pick(kind: str, key: str, parent: str | None = None):
@@ -89,7 +55,7 @@ def clean_filter(wh: Snapshot, scope: Scope, raw: dict, allowed: pd.DataFrame | 
         return value if isinstance(value, str) and len(rows) else None
 
     class_code = pick("class", "class_code")
-    return EventFilter(start, end, class_code=class_code,
+    return EventFilter(period, class_code=class_code,
                        subclass_code=pick("subclass", "subclass_code", class_code),
                        source=pick("source", "source"), status=pick("status", "status"),
                        department=pick("department", "department"))
@@ -114,7 +80,7 @@ def rows(wh: Snapshot, scope: Scope, f: EventFilter, sort: tuple[str, bool] = DE
 def daily(wh: Snapshot, scope: Scope, f: EventFilter) -> pd.DataFrame:
     """Events per day over the whole period (days without events as 0)."""
     counts = run(wh, "explorer__daily", scope, **f.params())
-    days = pd.date_range(f.start_day, f.end_day, freq="D")
+    days = pd.date_range(f.window.first_day, f.window.last_day, freq="D")
     series = counts.set_index(pd.to_datetime(counts["day"]))["events"].reindex(days, fill_value=0)
     return pd.DataFrame({"day": days, "events": series.astype("int64").to_numpy()})
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from cockpit.db import Snapshot
 from cockpit.queries import run
+from cockpit.queries.filters import window
 from cockpit.scope import Scope
 
 # code length of a position → code length of the areas drawn below it (a grid shows itself)
@@ -18,7 +19,7 @@ def child_len(position: Scope) -> int:
 
 def metrics(wh: Snapshot, position: Scope, days: int) -> pd.DataFrame:
     """One row per child in force at as_of, then retired codes with events/needs in the period."""
-    return run(wh, "grid_map__metrics", position, child_len=child_len(position), days=days)
+    return run(wh, "grid_map__metrics", position, child_len=child_len(position), **window(wh, days).params())
 
 
 def lineage(wh: Snapshot, scope: Scope, position: Scope) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """事件热力: where and when events are reported, for a period, an event category and an area.
 
-Every function takes a `Filter` whose values were whitelisted by `make_filter` (category codes
-against the taxonomy, dates parsed) and a Scope already narrowed on the server."""
+Every function takes an EventFilter (queries/filters.py) whose values were whitelisted by
+`make_filter` (category codes against the taxonomy, dates parsed) and a Scope already narrowed
+on the server."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,28 +14,13 @@ import pandas as pd
 
 from cockpit.db import Snapshot
 from cockpit.queries import run
+from cockpit.queries.filters import EventFilter, chosen_days
 from cockpit.scope import Scope
 
 PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}     # 近7日/近30日/近90日/近一年
 EARTH_RADIUS_M = 6_371_008.8                          # mean radius (IUGG)
 HEXES_ACROSS = 70            # about this many hexagons across the area's longer side …
 HEX_WIDTH_MIN_M, HEX_WIDTH_MAX_M = 150, 5000          # … within these widths, in steps of 50 m
-
-
-@dataclass(frozen=True)
-class Filter:
-    start: dt.date          # first day, inclusive
-    end: dt.date            # last day, inclusive
-    class_code: str = ""    # '' = every class
-    subclass_code: str = ""
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def params(self) -> dict:
-        return {"start": self.start, "stop": self.end + dt.timedelta(days=1),
-                "class_code": self.class_code, "subclass_code": self.subclass_code}
 
 
 def span(wh: Snapshot, scope: Scope) -> tuple[dt.date | None, dt.date | None]:
@@ -44,55 +30,32 @@ def span(wh: Snapshot, scope: Scope) -> tuple[dt.date | None, dt.date | None]:
     return (None if pd.isna(first) else first.date(), None if pd.isna(as_of) else as_of.date())
 
 
-def preset_period(as_of_day: dt.date, days: int) -> tuple[dt.date, dt.date]:
-    """The last `days` days up to and including the as-of day (as 近30日 on the overview)."""
-    return as_of_day - dt.timedelta(days=days - 1), as_of_day
-
-
 def categories(wh: Snapshot, scope: Scope) -> pd.DataFrame:
     return run(wh, "heatmap__categories", scope)
 
 
-def _day(value) -> dt.date | None:
-    """A date the browser sent ('YYYY-MM-DD', maybe with a time), or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def make_filter(cats: pd.DataFrame, as_of_day: dt.date, start, end, class_code, subclass_code,
-                default_days: int = 30) -> Filter:
-    """A Filter from what the browser sent. Unknown category codes mean 'all'; a subclass must
-    belong to the chosen class; unreadable dates fall back to the default period."""
-    s, e = _day(start), _day(end)
-    if s is None or e is None:
-        s, e = preset_period(as_of_day, default_days)
-    # a forged range of centuries would make every day a row: keep dates to ten years of data
-    floor = as_of_day - dt.timedelta(days=3660)
-    s, e = (min(max(d, floor), as_of_day) for d in (s, e))
-    if s > e:
-        s, e = e, s
+                default_days: int = 30) -> EventFilter:
+    """An EventFilter from what the browser sent. Unknown category codes mean 'all'; a subclass
+    must belong to the chosen class; the dates as filters.chosen_days reads them."""
     classes = set(cats["class_code"])
-    cls = class_code if class_code in classes else ""
+    cls = class_code if class_code in classes else None
     allowed = cats if not cls else cats[cats["class_code"] == cls]
-    sub = subclass_code if subclass_code in set(allowed["subclass_code"]) else ""
-    return Filter(s, e, cls, sub)
+    sub = subclass_code if subclass_code in set(allowed["subclass_code"]) else None
+    return EventFilter(chosen_days(start, end, as_of_day, default_days), cls, sub)
 
 
-def total(wh: Snapshot, scope: Scope, f: Filter) -> dict:
+def total(wh: Snapshot, scope: Scope, f: EventFilter) -> dict:
     row = run(wh, "heatmap__total", scope, **f.params()).iloc[0]
     return {"events": int(row["events"]), "located": int(row["located"])}
 
 
-def weekday_hour(wh: Snapshot, scope: Scope, f: Filter) -> pd.DataFrame:
+def weekday_hour(wh: Snapshot, scope: Scope, f: EventFilter) -> pd.DataFrame:
     """dow (1 = 周一 … 7 = 周日), hour (0–23), events: all 168 cells."""
     return run(wh, "heatmap__weekday_hour", scope, **f.params())
 
 
-def daily(wh: Snapshot, scope: Scope, f: Filter) -> pd.DataFrame:
+def daily(wh: Snapshot, scope: Scope, f: EventFilter) -> pd.DataFrame:
     """day, events: every day of the period."""
     out = run(wh, "heatmap__daily", scope, **f.params())
     out["day"] = pd.to_datetime(out["day"])
@@ -156,6 +119,6 @@ class HexGrid:
         return np.concatenate(qs), np.concatenate(rs)
 
 
-def hexbins(wh: Snapshot, scope: Scope, f: Filter, grid: HexGrid) -> pd.DataFrame:
+def hexbins(wh: Snapshot, scope: Scope, f: EventFilter, grid: HexGrid) -> pd.DataFrame:
     """q, r, events for every non-empty hexagon."""
     return run(wh, "heatmap__hexbins", scope, **f.params(), **grid.params())

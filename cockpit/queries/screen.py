@@ -5,13 +5,14 @@ import pandas as pd
 
 from cockpit.db import Snapshot
 from cockpit.queries import run
+from cockpit.queries.filters import window
 from cockpit.scope import Scope
 
 BOARDS = ("党建", "平安", "民生", "企业")
 
 
 def kpis(wh: Snapshot, scope: Scope, days: int = 30) -> dict:
-    return run(wh, "screen__kpis", scope, days=days).iloc[0].to_dict()
+    return run(wh, "screen__kpis", scope, **window(wh, days).params()).iloc[0].to_dict()
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -43,12 +44,12 @@ def map_level(wh: Snapshot, scope: Scope) -> str:
 
 def area_metrics(wh: Snapshot, scope: Scope, level: str, days: int = 30) -> pd.DataFrame:
     """One row per community or grid (AREA_LEN) in the jurisdiction, in force at as-of."""
-    return run(wh, "screen__area_metrics", scope, child_len=AREA_LEN[level], days=days)
+    return run(wh, "screen__area_metrics", scope, child_len=AREA_LEN[level], **window(wh, days).params())
 
 
 def event_points(wh: Snapshot, scope: Scope, days: int = 30, limit: int = 5000) -> pd.DataFrame:
     """The period's events with their coordinates, newest first (address not yet scrubbed)."""
-    return run(wh, "screen__event_points", scope, days=days, limit=limit)
+    return run(wh, "screen__event_points", scope, **window(wh, days).params(), limit=limit)
 
 
 CARE_GROUPS = {"elderly_alone": "独居老人", "low_income": "低保", "disabled": "残疾人"}
@@ -61,15 +62,15 @@ def care_groups(wh: Snapshot, scope: Scope) -> dict[str, int]:
 
 
 def sources(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
-    return run(wh, "screen__sources", scope, days=days)
+    return run(wh, "screen__sources", scope, **window(wh, days).params())
 
 
 def daily(wh: Snapshot, scope: Scope, days: int = 30) -> pd.DataFrame:
-    return run(wh, "screen__daily", scope, days=days)
+    return run(wh, "screen__daily", scope, **window(wh, days).params())
 
 
 def top_subclasses(wh: Snapshot, scope: Scope, days: int = 30, limit: int = 8) -> pd.DataFrame:
-    return run(wh, "screen__top_subclasses", scope, days=days, limit=limit)
+    return run(wh, "screen__top_subclasses", scope, **window(wh, days).params(), limit=limit)
 
 
 def open_items(wh: Snapshot, scope: Scope, limit: int = 6, overdue_only: bool = False) -> pd.DataFrame:
@@ -79,7 +80,7 @@ def open_items(wh: Snapshot, scope: Scope, limit: int = 6, overdue_only: bool = 
 
 def board_events(wh: Snapshot, scope: Scope, days: int = 30) -> dict[str, dict]:
     """{board: its event counts and closure rate}, every board of BOARDS (zeros where none)."""
-    counts = run(wh, "screen__board_events", scope, days=days).set_index("board")
+    counts = run(wh, "screen__board_events", scope, **window(wh, days).params()).set_index("board")
     out = {}
     for board in BOARDS:
         row = ({k: int(v) for k, v in counts.loc[board].items()} if board in counts.index
@@ -91,7 +92,7 @@ def board_events(wh: Snapshot, scope: Scope, days: int = 30) -> dict[str, dict]:
 def board_daily(wh: Snapshot, scope: Scope, board: str, days: int = 30) -> pd.DataFrame:
     if board not in BOARDS:
         raise ValueError(f"unknown board {board!r}")
-    return run(wh, "screen__board_daily", scope, board=board, days=days)
+    return run(wh, "screen__board_daily", scope, board=board, **window(wh, days).params())
 
 
 def register(wh: Snapshot, scope: Scope) -> dict:

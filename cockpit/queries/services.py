@@ -8,6 +8,7 @@ import pandas as pd
 
 from cockpit.db import Snapshot
 from cockpit.queries import run
+from cockpit.queries.filters import window
 from cockpit.scope import Scope
 
 # period key → (label, days; None = all time). Keys come back from the browser: whitelisted.
@@ -30,20 +31,20 @@ def period_key(key: str | None) -> str:
 
 
 def counters(wh: Snapshot, scope: Scope, days: int | None) -> dict:
-    row = run(wh, "services__counters", scope, days=days).iloc[0].to_dict()
+    row = run(wh, "services__counters", scope, **window(wh, days).params()).iloc[0].to_dict()
     return {k: (float(v) if k == "service_hours" else int(v)) for k, v in row.items()}
 
 
 def monthly(wh: Snapshot, scope: Scope, days: int | None) -> pd.DataFrame:
-    return run(wh, "services__monthly", scope, days=days)
+    return run(wh, "services__monthly", scope, **window(wh, days).params())
 
 
 def top_communities(wh: Snapshot, scope: Scope, days: int | None, top: int = 10) -> pd.DataFrame:
-    return run(wh, "services__top_communities", scope, days=days, top=top)
+    return run(wh, "services__top_communities", scope, **window(wh, days).params(), top=top)
 
 
 def needs_breakdown(wh: Snapshot, scope: Scope, days: int | None) -> pd.DataFrame:
-    return run(wh, "services__needs_breakdown", scope, days=days)
+    return run(wh, "services__needs_breakdown", scope, **window(wh, days).params())
 
 
 def needs_summary(breakdown: pd.DataFrame) -> dict:

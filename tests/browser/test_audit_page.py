@@ -1,7 +1,7 @@
 """审计日志 in Chromium: the administrator sees sign-ins and page views, newest first."""
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 from tests.cockpit_process import sign_in_with_form
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import LOCAL_HOSTS, screenshot, under_csp
+from tests.browser.helpers import LOCAL_HOSTS, screenshot, under_csp
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process
 from tests.nginx import nginx_in_front
 

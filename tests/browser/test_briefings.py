@@ -12,7 +12,7 @@ from cockpit.briefing.content import MAX_AREAS, MAX_DROPS, MAX_INCIDENTS, Briefi
 from cockpit.briefing.page import PAGES, html
 from cockpit.db import Warehouse
 from cockpit.scope import Scope
-from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.helpers import SCREENSHOTS, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import io
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 

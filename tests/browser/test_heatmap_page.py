@@ -4,7 +4,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, wait_text
+from tests.browser.helpers import screenshot, wait_text
 
 pytestmark = pytest.mark.browser
 

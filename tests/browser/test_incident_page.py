@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, wait_text
+from tests.browser.helpers import screenshot, wait_text
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import time
 import duckdb
 import pytest
 
-from tests.browser.conftest import LOCAL_HOSTS, SCREENSHOTS, under_csp
+from tests.browser.helpers import LOCAL_HOSTS, SCREENSHOTS, under_csp
 from tests.browser.panels import inspect, wait_drawn
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port, sign_in, sign_in_with_form
 

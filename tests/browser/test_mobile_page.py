@@ -4,7 +4,7 @@ chart included), the numbers equal SQL, and one tap from an incident to its cour
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, under_csp
+from tests.browser.helpers import screenshot, under_csp
 from tests.browser.panels import wait_drawn
 
 pytestmark = pytest.mark.browser

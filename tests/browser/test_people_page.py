@@ -3,7 +3,7 @@ SQL, no personal data in any response), then one resident opened in full with a 
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 

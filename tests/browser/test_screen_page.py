@@ -5,7 +5,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, under_csp, wait_text
+from tests.browser.helpers import screenshot, under_csp, wait_text
 from tests.cockpit_process import sign_in
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ note: the label is stored (its note masked) and shown in the incident's history 
 import duckdb
 import pytest
 
-from tests.browser.conftest import screenshot, wait_count, wait_text
-from tests.cockpit.test_warning import _map_expected
+from tests.browser.helpers import screenshot, wait_count, wait_text
+from tests.cockpit.expected import warning_map
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def test_warning_page_and_marking_an_incident(page, cockpit_url, tiny_db):
         first = con.execute("""SELECT incident_id FROM warning_incidents
                                ORDER BY on_screen DESC, kind = 'drop', new DESC, rank NULLS LAST, last_day DESC,
                                         peak_score DESC, incident_id LIMIT 1""").fetchall()[0][0]
-        streets, _inside, hot = _map_expected(con, "2202", 9)
+        streets, _inside, hot = warning_map(con, "2202", 9)
     assert incidents > 0 and shown > 0, "the tiny data should have today's incidents"
     page.goto(cockpit_url.rstrip("/") + "/warning")
     wait_text(page, "#warning-kpi-shown", f"{shown:,}")

@@ -45,4 +45,15 @@ def as_figures(outputs):
     tests read them as attributes."""
     def one(v):
         return go.Figure(_decoded(v)) if isinstance(v, dict) and {"data", "layout"} <= set(v) else v
-    return tuple(one(v) for v in outputs) if isinstance(outputs, tuple) else one(outputs)
+    if isinstance(outputs, tuple):
+        return tuple(one(v) for v in outputs)
+    if isinstance(outputs, dict) and not {"data", "layout"} <= set(outputs):     # named outputs
+        return {k: one(v) for k, v in outputs.items()}
+    return one(outputs)
+
+
+def grid_map_render(page, *args) -> tuple:
+    """The grid map's named outputs (cockpit/pages/grid_map.py render), in the order tests unpack
+    them: figure, drawn, crumbs, title, note, ranking."""
+    out = as_figures(page.render(*args))
+    return tuple(out[k] for k in ("figure", "drawn", "crumbs", "title", "note", "ranking"))

@@ -1,19 +1,37 @@
-"""One app on the tiny warehouse for the callback tests that sign in: an account per kind of role
-on real areas, a test client signed in through the login form, and a poster of callback requests
-(as any script could post them to Dash's update endpoint)."""
-import re
-
+"""Shared fixtures of the cockpit tests: `app` (the app on the tiny warehouse, default settings:
+tests sign in with tests.cockpit.signed_in), `first_area` (the first area in force of each level),
+and `world`, one app for the callback tests that sign in through the login form: an account per
+kind of role on real areas, a test client, and a poster of callback requests (as any script could
+post them to Dash's update endpoint)."""
 import duckdb
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
+from tests.cockpit.web import PASSWORD, UNMASK_PER_HOUR
 from tests.conftest import served_db
 from warehouse.vault import vault_key_path
 
-UNMASK_PER_HOUR = 6
-PASSWORD = "role-test-password"
-UPDATE = "/_dash-update-component"
+
+@pytest.fixture(scope="module")
+def app(tiny_warehouse):
+    """The app on the tiny warehouse, one per test module (a module may override it)."""
+    return create_app(Settings(warehouse=tiny_warehouse))
+
+
+LEVELS = ("district", "street", "community", "grid")
+
+
+@pytest.fixture(scope="session")
+def first_area(tiny_warehouse) -> dict[str, str]:
+    """level → the smallest code of that level in force: a real area of each level."""
+    return first_areas(tiny_warehouse)
+
+
+def first_areas(tiny_warehouse) -> dict[str, str]:
+    with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
+        return {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
+                                 [lvl]).fetchall()[0][0] for lvl in LEVELS}
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +54,8 @@ def make_world(tiny_warehouse, key_file, home, **settings):
                               secret_key_file=home / "session.key", briefings=home / "briefings",
                               vault_key_file=vault_key_path(key_file), unmask_per_hour=UNMASK_PER_HOUR,
                               **settings))
+    first = first_areas(tiny_warehouse)
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
-    first = {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
-                              [lvl]).fetchall()[0][0] for lvl in ("district", "street", "community", "grid")}
     other_street = con.execute("SELECT max(code) FROM areas WHERE level = 'street'").fetchall()[0][0]
     dept, other_dept = [r[0] for r in con.execute(
         "SELECT department FROM events WHERE department IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 2"
@@ -53,45 +70,3 @@ def make_world(tiny_warehouse, key_file, home, **settings):
         store.add(account_id, role, area, PASSWORD)
     assert other_street != first["street"]
     return {"app": app, "roles": roles, "other_street": other_street, "other_dept": other_dept}
-
-
-def client(world, account=None, password=PASSWORD):
-    c = world["app"].server.test_client()
-    if account:
-        response = login(c, account, password)
-        assert response.status_code == 302, response.get_data(as_text=True)
-    return c
-
-
-def login(client, account, password, next_="/"):
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"account": account, "password": password, "csrf": csrf, "next": next_})
-
-
-def body(world, output_id: str, values: dict, changed: str | None = None) -> dict:
-    """The request a browser posts for the callback that outputs `output_id`, with `values`
-    ({(id, property): value}) for its inputs and states, None for the rest, as if `changed`
-    ("id.prop"; default the first input) had triggered it."""
-    cmap = world["app"].callback_map
-    key = next(k for k in cmap if f"{output_id}." in k)
-    spec = cmap[key]
-    outputs = [o for o in key.strip(".").split("...")]
-
-    def refs(items):
-        return [{"id": i["id"], "property": i["property"], "value": values.get((i["id"], i["property"]))}
-                for i in items]
-    return {"output": key, "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
-                                       for o in outputs] if key.startswith("..") else
-            {"id": outputs[0].rsplit(".", 1)[0], "property": outputs[0].rsplit(".", 1)[1]},
-            "inputs": refs(spec["inputs"]), "state": refs(spec["state"]),
-            "changedPropIds": [changed or f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"]}
-
-
-def post(client, world, output_id: str, values: dict, changed: str | None = None):
-    """Post body(...) as any script could. Returns (status, {"id.prop": value})."""
-    r = client.post(UPDATE, json=body(world, output_id, values, changed))
-    if r.status_code != 200:
-        return r.status_code, None
-    out = r.get_json()["response"]
-    return 200, {f"{i}.{p}": v for i, props in out.items() for p, v in props.items()}

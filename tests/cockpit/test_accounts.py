@@ -20,6 +20,7 @@ from cockpit.accounts.store import (
     AccountStore,
 )
 from cockpit.stores import sqlite as sqlite_store
+from tests.cockpit.stores import set_version
 
 PW = "a-long-password"
 LIFE = Lifetime(idle_seconds=30 * 60, absolute_seconds=8 * 3600)
@@ -204,15 +205,6 @@ def test_a_store_from_a_newer_release_is_refused(state):
     set_version(store.db, "accounts", len(SCHEMA.steps(state.dialect)) + 1)
     with pytest.raises(RuntimeError, match="newer"):
         AccountStore(state("accounts"))
-
-
-def set_version(db, store: str, version: int) -> None:
-    """What a later release would leave: the store's schema version (SQLite's in the file)."""
-    with db.connection() as con:
-        if db.dialect == "sqlite":
-            con.execute(f"PRAGMA user_version = {version}")
-        else:
-            con.execute("UPDATE cockpit_schema SET version = ? WHERE store = ?", (version, store))
 
 
 def test_statements_keep_a_trigger_whole():

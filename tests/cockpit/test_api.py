@@ -16,9 +16,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from cockpit import create_app
 from cockpit.api import routes
 from cockpit.api.limits import InProcessLimiter
+from cockpit.app import create_app
 from cockpit.config import Settings
 from tests.conftest import ROOT, served_db
 from warehouse import personal

@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 from cockpit.accounts.__main__ import main
 from cockpit.api.limits import InProcessLimiter, RedisLimiter, redis_client
 from cockpit.api.tokens import PREFIX, SCHEMA, SCHEMA_VERSION, ApiToken, TokenStore
-from tests.cockpit.test_accounts import set_version
+from tests.cockpit.stores import set_version
 from warehouse import state as kept_state
 
 

@@ -13,9 +13,8 @@ import pytest
 
 from cockpit.audit import GENESIS, PG_TRIGGERS, STEPS, TRIGGERS, AuditLog, chain_hash, clean_text
 from cockpit.audit.__main__ import main
+from tests.cockpit.stores import OLD, last_hash, raw_insert
 from warehouse.paths import ROOT
-
-OLD = "2001-01-01T00:00:00"
 
 
 def _log(state, days=30) -> AuditLog:
@@ -28,24 +27,6 @@ def _log(state, days=30) -> AuditLog:
 def _where(state) -> str:
     """The log as the command line names it (--audit)."""
     return str(state("audit"))
-
-
-def _last_hash(con) -> str:
-    return con.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
-
-
-def _raw_insert(con, at, account, action="login", prev=None, rid=None, verb="INSERT"):
-    """A record written with SQL, correctly chained (as code holding the store's rights could)."""
-    prev = _last_hash(con) if prev is None else prev
-    record = {"at": at, "account": account, "address": "", "action": action, "target": "", "detail": ""}
-    values = (at, account, action, prev, chain_hash(prev, record))
-    if rid is None:
-        con.execute(f"{verb} INTO audit (at, account, address, action, target, detail, prev_hash, hash) "
-                    "VALUES (?, ?, '', ?, '', '', ?, ?)", values)
-    else:                       # an id of one's choosing (PostgreSQL: overriding the identity)
-        overriding = " OVERRIDING SYSTEM VALUE" if con.dialect == "postgresql" else ""
-        con.execute(f"{verb} INTO audit (id, at, account, address, action, target, detail, prev_hash, hash)"
-                    f"{overriding} VALUES (?, ?, ?, '', ?, '', '', ?, ?)", (rid, *values))
 
 
 def _drop_trigger(con, name):
@@ -87,10 +68,10 @@ def test_sql_cannot_rewrite_or_delete_a_record(state):
                 pytest.fail(case)
         # SQLite's INSERT OR REPLACE deletes the old row without firing delete triggers
         with pytest.raises(log.db.IntegrityError, match="replaced"):
-            _raw_insert(con, "2030-01-01T00:00:00", "forger", rid=1,
+            raw_insert(con, "2030-01-01T00:00:00", "forger", rid=1,
                         verb="INSERT OR REPLACE" if state.dialect == "sqlite" else "INSERT")
         with pytest.raises(log.db.IntegrityError, match="chain"):            # not chained to the last
-            _raw_insert(con, "2030-01-01T00:00:00", "forger", prev=GENESIS)
+            raw_insert(con, "2030-01-01T00:00:00", "forger", prev=GENESIS)
     assert list(log.recent()["account"]) == ["u2", "u1"] and log.verify().ok
 
 
@@ -98,10 +79,10 @@ def test_a_record_chained_to_a_stale_head_is_refused(state):
     """A writer that read the last hash, then another appended: its record would fork the chain."""
     log = _log(state)
     with log.db.connection() as con:
-        stale = _last_hash(con)
+        stale = last_hash(con)
         log.record("u3", "127.0.0.3", "login")
         with pytest.raises(log.db.IntegrityError, match="chain"):
-            _raw_insert(con, "2030-01-01T00:00:00", "forger", prev=stale)
+            raw_insert(con, "2030-01-01T00:00:00", "forger", prev=stale)
     assert log.verify().ok and log.verify().records == 3
 
 
@@ -168,7 +149,7 @@ def test_without_a_retention_row_nothing_may_be_deleted(state):
     keeping everything: a record past retention, behind the anchor, still cannot be deleted."""
     log = AuditLog(state("audit"), retention_days=30)
     with log.db.connection() as con:
-        _raw_insert(con, OLD, "old", prev=GENESIS)
+        raw_insert(con, OLD, "old", prev=GENESIS)
         con.execute("INSERT INTO chain_anchor SELECT 1, id, hash FROM audit WHERE account = 'old'")
         _drop_trigger(con, "retention_no_delete")
         con.execute("DELETE FROM retention")
@@ -181,7 +162,7 @@ def test_purge_releases_only_old_records_oldest_first_and_the_chain_holds(state)
     log = AuditLog(state("audit"), retention_days=30)
     with log.db.connection() as con:
         for i in range(3):
-            _raw_insert(con, OLD, f"old{i}", prev=GENESIS if i == 0 else None)
+            raw_insert(con, OLD, f"old{i}", prev=GENESIS if i == 0 else None)
     log.record("u1", "127.0.0.1", "login")
     assert log.purge() == 3 and list(log.recent()["account"]) == ["u1"]
     assert log.purge() == 0

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.cockpit.conftest import PASSWORD, UPDATE, client as _client, login as _login, post as _post
+from tests.cockpit.web import PASSWORD, UPDATE, client as _client, login as _login, post as _post
 
 
 def _explorer(client, world, area=None, department=None):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cockpit.briefing import archive
-from tests.cockpit.conftest import client, post
+from tests.cockpit.web import client, post
 
 URL = "/briefings/file/{}/{}"
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.cache import cache
 from cockpit.config import Settings
 from cockpit.db import Snapshot
@@ -78,20 +78,20 @@ def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, coun
     app = create_app(Settings(warehouse=db))
     from cockpit.pages import screen
     cache.clear()
-    stamp = _call(app, screen.refresh_overview, 0)[-1]
+    stamp = _call(app, screen.refresh_overview, 0)["generation"]
     asked = len(counted)
     os.utime(db, ns=(os.stat(db).st_atime_ns, os.stat(db).st_mtime_ns + 10**9))   # "republished"
-    new_stamp = _call(app, screen.refresh_overview, 0)[-1]
+    new_stamp = _call(app, screen.refresh_overview, 0)["generation"]
     assert len(counted) > asked and new_stamp != stamp
 
     asked = len(counted)
     street = app.server.config["COCKPIT_WAREHOUSE"].query(
         "SELECT code, name FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").iloc[0]
     monkeypatch.setattr(screen, "viewer_scope", lambda: CITY.narrow(street["code"]))
-    residents_street = _call(app, screen.refresh_overview, 0)[0]
+    residents_street = _call(app, screen.refresh_overview, 0)["residents"]
     assert len(counted) > asked
     monkeypatch.setattr(screen, "viewer_scope", lambda: CITY)
-    assert _call(app, screen.refresh_overview, 0)[0] != residents_street
+    assert _call(app, screen.refresh_overview, 0)["residents"] != residents_street
 
 
 def test_area_choices_are_read_once_per_generation_and_scope(tiny_warehouse, counted):

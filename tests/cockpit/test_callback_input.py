@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cockpit.callback_check import conforms
-from tests.cockpit.conftest import UPDATE, client
+from tests.cockpit.web import UPDATE, client
 
 FORGED = [["220204"], {"code": "220204"}, 3.5, True, "x" * 5000 + "\x00"]
 _CLIENTS = {}

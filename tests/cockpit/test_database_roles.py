@@ -20,7 +20,7 @@ from cockpit.api.tokens import TokenStore
 from cockpit.audit import GENESIS, AuditLog
 from cockpit.config import Settings
 from cockpit.labels import LabelStore
-from tests.cockpit.test_audit_log import OLD, _raw_insert
+from tests.cockpit.stores import OLD, raw_insert
 
 PW = "a-long-password"
 LIFE = Lifetime(1800, 8 * 3600)
@@ -50,7 +50,7 @@ def roles(pg_database, monkeypatch, capsys):
 def test_the_cockpit_works_as_the_web_role(roles):
     owner, web = roles
     with AuditLog(owner).db.connection() as con:                # a record retention has released
-        _raw_insert(con, OLD, "old", prev=GENESIS)
+        raw_insert(con, OLD, "old", prev=GENESIS)
     accounts = AccountStore(web)
     accounts.add("u1", "街道管理员", "220204001", PW)
     assert accounts.sign_in("u1", "wrong", "10.0.0.1").account is None

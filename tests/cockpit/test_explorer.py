@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from cockpit import create_app
-from cockpit.config import Settings
 from cockpit.queries import explorer as q
 from cockpit.scope import CITY
 from tests.cockpit import as_figures, signed_in
@@ -20,10 +18,6 @@ from tests.cockpit import as_figures, signed_in
 HEADERS = ["事件编号", "上报时间", "大类", "小类", "来源", "网格", "社区", "地址", "状态", "时限状态",
            "处置部门", "处置时限", "结案时间", "满意度"]
 
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +64,8 @@ def _ordered(frame, column="reported_at", descending=True):
 def _view(page, app, *, start=None, end=None, area=None, cls=None, sub=None, source=None,
           status=None, dept=None, page_no=0, sort_by=None, keep=False):
     with signed_in(app):
-        return as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
+        out = as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
+    return tuple(out[k] for k in ("rows", "page_count", "page", "count", "chart", "empty"))
 
 
 def _total(line: str) -> int:
@@ -91,10 +86,8 @@ def test_default_filter_is_last_30_days_and_equals_sql(page, app, data):
     assert empty == {"display": "none"}
 
 
-def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchall()[0][0]
-    con.close()
+def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db, first_area):
+    street = first_area["street"]
     start, end = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
     expected = _select(data, start, end, street, class_code="01", source="网格员巡查")
     assert 2 * q.PAGE_SIZE < len(expected) < len(_select(data, start, end, street))
@@ -166,7 +159,7 @@ def test_forged_filter_values_are_dropped(page, app, data):
         from cockpit.context import warehouse
         f = q.clean_filter(warehouse(), CITY, {"start_day": "not a date", "end_day": "2026-13-40",
                                                 "class_code": "01' --"})
-    assert f.class_code is None and f.end_day == data[1].date()
+    assert f.class_code is None and f.window.last_day == data[1].date()
 
 
 def test_forged_sort_column_is_rejected(page, app, data):
@@ -263,4 +256,4 @@ def test_forged_date_range_is_clamped(app):
         from cockpit.context import warehouse
         end = q.as_of_day(warehouse())
         f = q.clean_filter(warehouse(), CITY, {"start_day": "1200-01-01", "end_day": "9999-12-31"})
-    assert f.start_day == end - dt.timedelta(days=3660) and f.end_day == end
+    assert f.window.first_day == end - dt.timedelta(days=3660) and f.window.last_day == end

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from tests.cockpit.conftest import client
+from tests.cockpit.web import client
 from tests.conftest import served_db
 from warehouse import generations
 

@@ -11,15 +11,8 @@ from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from cockpit import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
-from tests.cockpit import as_figures, fetched, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
+from tests.cockpit import fetched, grid_map_render, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +96,7 @@ def split_grid(data) -> str:
 def test_opens_on_streets_and_numbers_equal_sql(page, app, data):
     district = codes(data, "district", "")[0]
     with signed_in(app):
-        figure, drawn, crumbs, title, note, ranking = as_figures(page.render(None, "events", "30", 0, None))
+        figure, drawn, crumbs, title, note, ranking = grid_map_render(page, None, "events", "30", 0, None)
     # a city scope over one district opens on its streets; the breadcrumb starts at the scope
     assert list(figure.data[0].locations) == codes(data, "street", district)
     assert [c.children for c in crumbs if getattr(c, "id", None)] == ["吉林市", "船营区"]
@@ -140,7 +133,7 @@ def test_drill_by_click_and_back_by_breadcrumb(page, app, data):
     with signed_in(app):
         assert page.drill(click(street), [], None) == street
         assert page.drill(click(community), [], street) == community
-        figure, *_, crumbs, title, _note, _ranking = as_figures(page.render(community, "events", "30", 0, None))
+        figure, *_, crumbs, title, _note, _ranking = grid_map_render(page, community, "events", "30", 0, None)
         grid = figure.data[0].locations[0]
         assert page.drill(click(grid), [], community) == grid     # a grid shows its own events
         with pytest.raises(PreventUpdate):       # and is the last level
@@ -164,8 +157,8 @@ def test_grid_counts_sum_to_the_community_and_sql(page, app, data):
     community, street = old[:12], old[:9]
     for period, days in (("30", 30), ("365", 365)):
         with signed_in(app):
-            grids = as_figures(page.render(community, "events", period, 0, None))[0]
-            communities = as_figures(page.render(street, "events", period, 0, None))[0]
+            grids = grid_map_render(page, community, "events", period, 0, None)[0]
+            communities = grid_map_render(page, street, "events", period, 0, None)[0]
         exp = expected(data, community, 15, days)["events"]
         drawn = values_by_code(grids)
         marks = list(grids.data[1].marker.color)
@@ -179,9 +172,9 @@ def test_grid_counts_sum_to_the_community_and_sql(page, app, data):
 def test_metric_or_period_change_sends_a_patch(page, app, data):
     street = codes(data, "street", "")[2]
     with signed_in(app):
-        full = as_figures(page.render(street, "events", "30", 0, None))
-        patch = as_figures(page.render(street, "satisfaction", "90", 0, full[1]))
-        new_position = as_figures(page.render(codes(data, "street", "")[0], "satisfaction", "90", 0, full[1]))
+        full = grid_map_render(page, street, "events", "30", 0, None)
+        patch = grid_map_render(page, street, "satisfaction", "90", 0, full[1])
+        new_position = grid_map_render(page, codes(data, "street", "")[0], "satisfaction", "90", 0, full[1])
     assert isinstance(patch[0], Patch) and not isinstance(new_position[0], Patch)
     ops = {tuple(o["location"]): o["params"]["value"] for o in patch[0].to_plotly_json()["operations"]}
     assert ("data", 0, "geojson") not in ops and ("layout", "coloraxis") in ops
@@ -197,18 +190,18 @@ def test_metric_or_period_change_sends_a_patch(page, app, data):
 def test_forged_position_falls_back_to_the_viewer_scope(page, app, data, monkeypatch):
     with signed_in(app):
         for forged in ("110105", "2202' OR 1=1 --", "220204999", {"code": "1"}, 42):
-            figure, _, crumbs, title, *_ = as_figures(page.render(forged, "bogus-metric", "bogus", 0, None))
+            figure, _, crumbs, title, *_ = grid_map_render(page, forged, "bogus-metric", "bogus", 0, None)
             assert list(figure.data[0].locations) == codes(data, "district", "")
             assert title.startswith("吉林市") and "事件数（近30日）" in title
         # a viewer who may see one street cannot widen to the district or a neighbour street
         mine, other = codes(data, "street", "")[:2]
         monkeypatch.setattr(page, "viewer_scope", lambda: Scope(mine, "本街道"))
         for forged in (mine[:6], other, codes(data, "community", other)[0], CITY.code):
-            figure, *_ = as_figures(page.render(forged, "events", "30", 0, None))
+            figure, *_ = grid_map_render(page, forged, "events", "30", 0, None)
             assert list(figure.data[0].locations) == codes(data, "community", mine)
         with pytest.raises(PreventUpdate):
             page.drill(click(codes(data, "community", other)[0]), [], other)
         # a scope with no areas: a clear 无数据, not an error
         monkeypatch.setattr(page, "viewer_scope", lambda: Scope("220299", "空辖区"))
-        figure, drawn, _, _, note, _ = as_figures(page.render(None, "events", "30", 0, None))
+        figure, drawn, _, _, note, _ = grid_map_render(page, None, "events", "30", 0, None)
     assert note == "无数据" and drawn is None and figure.layout.annotations[0].text == "无数据"

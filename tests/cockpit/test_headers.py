@@ -4,7 +4,7 @@ import pytest
 from flask import Flask
 
 from cockpit.headers import check_frame_ancestors, install
-from tests.cockpit.conftest import UPDATE, body, client
+from tests.cockpit.web import UPDATE, body, client
 
 
 def _assert_secure(r, static=False):

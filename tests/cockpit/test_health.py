@@ -6,7 +6,7 @@ import sqlite3
 import duckdb
 import pytest
 
-from cockpit import create_app
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from tests.cockpit import signed_in
@@ -15,10 +15,6 @@ from warehouse import generations
 PHONE, ID_NUMBER = "13812345678", "22020419800101123X"
 
 
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
-
 
 @pytest.fixture(scope="module")
 def page(app):
@@ -26,16 +22,9 @@ def page(app):
     return health
 
 
-def _unpack(out):
-    keys = ("cards", "load", "total", "quarantine", "q_note", "q_style", "repairs", "r_note",
-            "r_style", "topology", "t_note", "t_style", "calendar", "c_note", "c_style",
-            "runs", "runs_note", "runs_style")
-    return dict(zip(keys, out, strict=True))
-
-
 def test_load_log_and_served_generation_equal_sql(page, app, tiny_warehouse, tiny_db):
     with signed_in(app):
-        v = _unpack(page.refresh_health(0))
+        v = page.refresh_health(0)
     con = duckdb.connect(str(tiny_db), read_only=True)
     want = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined, rows_repaired "
                        "FROM load_log ORDER BY run_id, rowid").fetchall()
@@ -67,7 +56,7 @@ def test_run_log_is_read_from_runs_sqlite(page, tiny_warehouse, tmp_path):
     con.close()
     warehouse = Warehouse(wh_dir)
     with warehouse.snapshot() as snap:
-        v = _unpack(page.health_view(snap, wh_dir))
+        v = page.health_view(snap, wh_dir)
     warehouse.close()
     assert [(r["run_id"], r["rows_in"]) for r in v["runs"]] == [(w[0], w[2]) for w in want]
     assert v["runs"][0]["status"] == "失败" and v["runs"][1]["status"] == "已发布"
@@ -88,7 +77,7 @@ def test_only_the_newest_20_runs(page, tiny_warehouse, tmp_path):
     con.close()
     warehouse = Warehouse(wh_dir)
     with warehouse.snapshot() as snap:
-        v = _unpack(page.health_view(snap, wh_dir))
+        v = page.health_view(snap, wh_dir)
     warehouse.close()
     assert [r["run_id"] for r in v["runs"]] == [f"2990{i:04d}" for i in range(29, 9, -1)]
 
@@ -116,7 +105,7 @@ def dirty_file(tiny_db, tmp_path):
 def test_quarantine_and_repairs_by_rule_show_counts_never_values(page, dirty_file):
     warehouse = Warehouse(dirty_file)
     with warehouse.snapshot() as snap:
-        v = _unpack(page.health_view(snap, dirty_file))
+        v = page.health_view(snap, dirty_file)
     warehouse.close()
     con = duckdb.connect(str(dirty_file), read_only=True)
     want = con.execute("SELECT file, column_name, rule, count(*), count(DISTINCT line) FROM quarantine "
@@ -130,7 +119,7 @@ def test_quarantine_and_repairs_by_rule_show_counts_never_values(page, dirty_fil
     text = str(v)
     for value in (PHONE, "1381234", ID_NUMBER, "１３８１２３４５６７８", "2999-01-01 00:00"):
         assert value not in text
-    assert v["q_style"] == {"display": "none"} and v["r_style"] == {"display": "none"}
+    assert v["quarantine_style"] == {"display": "none"} and v["repairs_style"] == {"display": "none"}
     # a single DuckDB file has no run log: the page says so
     assert v["runs"] == [] and v["runs_style"] == {"display": "block"}
     assert "没有 ETL 运行日志" in v["runs_note"] and "单文件数据仓库" in str(v["cards"])
@@ -149,16 +138,16 @@ def test_a_new_run_shows_on_the_next_tick_and_nothing_else_rereads(tiny_warehous
     monkeypatch.setattr(Snapshot, "query", lambda self, *a: asked.append(a) or query(self, *a))
     with signed_in(app, path="/health"):
         cache.clear()
-        first = _unpack(page.refresh_health(0))
+        first = page.refresh_health(0)
         n = len(asked)
-        assert n > 0 and _unpack(page.refresh_health(1))["runs"] == first["runs"] and len(asked) == n
+        assert n > 0 and page.refresh_health(1)["runs"] == first["runs"] and len(asked) == n
     con = sqlite3.connect(wh_dir / "runs.sqlite")
     with con:
         con.execute("INSERT INTO runs (run_id, command, started_at, status) "
                     "VALUES ('29990101T000000-feed01', 'refresh', '2999-01-01T00:00:00+00:00', 'running')")
     con.close()
     with signed_in(app, path="/health"):
-        again = _unpack(page.refresh_health(2))
+        again = page.refresh_health(2)
     assert again["runs"][0]["run_id"] == "29990101T000000-feed01" and len(asked) > n
     app.server.config["COCKPIT_WAREHOUSE"].close()
 
@@ -173,14 +162,14 @@ def test_topology_and_calendar_warnings_show(page, dirty_file):
     con.close()
     warehouse = Warehouse(dirty_file)
     with warehouse.snapshot() as snap:
-        v = _unpack(page.health_view(snap, dirty_file))
+        v = page.health_view(snap, dirty_file)
     warehouse.close()
     cards = str(v["cards"])
     assert "网格拓扑" in cards and "工作日历未覆盖" in cards and "2027" in cards
     assert v["topology"][0]["problem"] == "重叠" and v["topology"][0]["area_m2"] == 4321.5
     assert v["topology"][0]["grid_codes"] == "220204001001001、220204001001002"
     assert [r for r in v["calendar"] if r["year"] == 2027][0]["source"].startswith("未覆盖")
-    assert v["t_style"] == {"display": "none"}
+    assert v["topology_style"] == {"display": "none"}
 
 
 def test_a_run_whose_process_is_gone_shows_as_interrupted(page, tiny_warehouse, tmp_path):
@@ -197,6 +186,6 @@ def test_a_run_whose_process_is_gone_shows_as_interrupted(page, tiny_warehouse, 
     con.close()
     warehouse = Warehouse(wh_dir)
     with warehouse.snapshot() as snap:
-        v = _unpack(page.health_view(snap, wh_dir))
+        v = page.health_view(snap, wh_dir)
     warehouse.close()
     assert v["runs"][0]["status"] == "中断" and "中断" in str(v["cards"])

@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
-from cockpit import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, fetched, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import threading
 
 from cockpit import ids
 from etl.refresh import refresh
-from tests.cockpit.test_screen import _expected
+from tests.cockpit.expected import screen_counters
 from tests.cockpit_process import cockpit_process, http_session, post_callback
 from tests.etl.test_publish import _source_with_fewer_events
 from warehouse import generations
@@ -58,7 +58,7 @@ def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
     assert errors == []
     expected = {}
     for gen in (first.id, second):
-        exp = _expected(generations.generation_path(warehouse, gen), "2202")
+        exp = screen_counters(generations.generation_path(warehouse, gen), "2202")
         expected[f"数据版本 {gen}"] = (f"{exp['residents']:,}", f"{exp['events']:,}")
     assert expected[f"数据版本 {first.id}"] != expected[f"数据版本 {second}"]
     seen = set()

@@ -9,12 +9,13 @@ import dash
 import pytest
 from hypothesis import given, strategies as st
 
-from cockpit import create_app, stores
+from cockpit import stores
 from cockpit.accounts import KINDS, WALL_PAGES, Account, check_wall_pages
 from cockpit.accounts.sessions import TOUCH_SECONDS, lifetime
 from cockpit.accounts.store import PG_STEPS, STEPS, AccountStore
+from cockpit.app import create_app
 from cockpit.config import Settings
-from tests.cockpit.conftest import PASSWORD, login, post
+from tests.cockpit.web import PASSWORD, login, post
 
 ROTATION = ("/", "/warning", "/incident")
 NEVER = ("/explorer", "/people", "/audit", "/health", "/m")

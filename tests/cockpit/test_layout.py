@@ -4,7 +4,7 @@ tick)."""
 import json
 
 from cockpit import ids
-from tests.cockpit.conftest import client, post
+from tests.cockpit.web import client, post
 from warehouse import generations
 
 

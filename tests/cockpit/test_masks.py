@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from cockpit.db import Warehouse
-from tests.cockpit.conftest import client, post
+from tests.cockpit.web import client, post
 from tests.conftest import served_db
 from warehouse.personal import SEPARATORS, normalise_digits
 

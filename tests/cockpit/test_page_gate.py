@@ -6,7 +6,7 @@ import dash
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.cockpit.conftest import UPDATE, client
+from tests.cockpit.web import UPDATE, client
 
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
 

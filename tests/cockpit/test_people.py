@@ -7,7 +7,7 @@ import re
 
 import duckdb
 
-from tests.cockpit.conftest import UNMASK_PER_HOUR, client, post
+from tests.cockpit.web import UNMASK_PER_HOUR, client, post
 from tests.conftest import served_db
 
 TABLE = "people-table.data"

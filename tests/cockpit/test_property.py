@@ -2,14 +2,7 @@
 import duckdb
 import pytest
 
-from cockpit import create_app
-from cockpit.config import Settings
 from tests.cockpit import as_figures, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +16,10 @@ def firms(tiny_db):
 def test_counters_and_lists_equal_sql(app, firms):
     from cockpit.pages.property import refresh_lists
     with signed_in(app):
-        n, detail, red, black, avg, compounds, cdetail, red_list, black_list = as_figures(refresh_lists(0))
+        out = as_figures(refresh_lists(0))
+    n, detail, red, black, avg, compounds, cdetail, red_list, black_list = (
+        out[k] for k in ("firms", "firms_detail", "red", "black", "avg", "compounds", "compounds_detail",
+                         "red_list", "black_list"))
     reds = firms[firms["red_black_list"] == "红榜"]
     blacks = firms[firms["red_black_list"] == "黑榜"]
     assert n == f"{len(firms):,}" and len(firms) > 0

@@ -11,17 +11,10 @@ import pytest
 from dash import no_update
 from hypothesis import given, settings, strategies as st
 
-from cockpit import create_app
 from cockpit.accounts import Account
-from cockpit.config import Settings
 from cockpit.figures import grid_map as grid_fig, theme
 from cockpit.figures.area_map import POINT_STATES, event_points
-from tests.cockpit import as_figures, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
+from tests.cockpit import as_figures, grid_map_render, signed_in
 
 
 def sql(db, query, params=()):
@@ -86,7 +79,7 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
     for area, (level, length) in cases.items():
         with signed_in(app, account("街道管理员", area)):
             out = as_figures(refresh_overview(0))
-        fig, title = out[7], out[8]
+        fig, title = out["map"], out["map_title"]
         expected = sql(tiny_db, f"SELECT count(*) FROM areas WHERE level = '{level}' AND valid_to IS NULL "
                                 "AND starts_with(code, ?)", [area])[0][0]
         assert len(fig.data[0].locations) == expected > 1 and all(len(c) == length for c in fig.data[0].locations)
@@ -94,7 +87,7 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
     # one grid: its events of the last 30 days as points on its polygon, and its 重点关爱对象
     with signed_in(app, account("专职网格员", busy_grid)):
         out = as_figures(refresh_overview(0))
-    fig, title, third, third_detail = out[7], out[8], out[2], out[9]
+    fig, title, third, third_detail = out["map"], out["map_title"], out["third"], out["third_detail"]
     as_of = sql(tiny_db, "SELECT as_of FROM meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
     events = sql(tiny_db, "SELECT count(*) FROM events WHERE grid_code = ? AND reported_at BETWEEN ? AND ?",
@@ -140,7 +133,7 @@ def test_open_items_overdue_first_then_nearest_deadline(app, busy_grid):
 
 @pytest.mark.parametrize("minutes, text", [(-3 * 24 * 60, "超期 3 天"), (-90, "超期 2 小时"), (-5, "超期 1 小时"),
                                            (5 * 60, "剩 5 小时"), (None, "未定时限"), (float("nan"), "未定时限")])
-def test_deadline_text(minutes, text):
+def test_deadline_text(app, minutes, text):     # the app first: a page registers once one exists
     from cockpit.pages.screen import deadline_text
     assert deadline_text(minutes) == text
 
@@ -150,9 +143,9 @@ def test_deadline_text(minutes, text):
 def test_the_grid_map_shows_a_grid_as_its_events(app, busy_grid, tiny_db):
     from cockpit.pages import grid_map as page
     with signed_in(app, account("专职网格员", busy_grid)):
-        figure, drawn, crumbs, title, note, ranking = as_figures(page.render(None, "events", "30", 0, None))
-        again = page.render(None, "satisfaction", "30", 0, drawn)          # another metric: same points
-        longer = as_figures(page.render(None, "events", "365", 0, drawn))  # another period: new points
+        figure, drawn, crumbs, title, note, ranking = grid_map_render(page, None, "events", "30", 0, None)
+        again = grid_map_render(page, None, "satisfaction", "30", 0, drawn)          # another metric: same points
+        longer = grid_map_render(page, None, "events", "365", 0, drawn)  # another period: new points
     assert figure.data[0].locations == (busy_grid,) and figure.data[0].showscale is False
     assert sum(len(t.lon) for t in figure.data[1:]) > 0 and "事件分布" in title
     assert again[0] is no_update and longer[0] is not no_update
@@ -171,10 +164,10 @@ def test_the_phone_view_is_for_leaders_and_area_accounts():
     assert not Account("T-D", "部门处置员", "城管").may_open("/m")
 
 
-def test_the_phone_view_numbers_and_incidents(app, tiny_db):
+def test_the_phone_view_numbers_and_incidents(app, tiny_db, first_area):
     from cockpit.context import viewer_scope, warehouse
     from cockpit.pages.mobile import course_view, mobile_view
-    district = sql(tiny_db, "SELECT min(code) FROM areas WHERE level = 'district'")[0][0]
+    district = first_area["district"]
     ongoing = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE status = '进行中' "
                            "AND starts_with(area_code, ?)", [district])
     outside = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE length(area_code) = 15 LIMIT 1")[0][0]

@@ -2,46 +2,23 @@
 import datetime as dt
 
 import duckdb
-import pandas as pd
 import pytest
 
-from cockpit import create_app
-from cockpit.config import Settings
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
 from tests.cockpit import as_figures, fetched, signed_in
+from tests.cockpit.expected import screen_counters
 from warehouse import generations
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
-
-
-def _expected(tiny_db, prefix, days=30):
-    """The counters computed another way: pandas on whole tables."""
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
-    ev = con.execute("SELECT * FROM events").df()
-    ev = ev[ev["grid_code"].str.startswith(prefix)]
-    start = pd.Timestamp(as_of.date() - dt.timedelta(days=days - 1))
-    due = ev["accepted_at"].notna() & (ev["deadline"] >= start) & (ev["deadline"] <= as_of)
-    closed = due & ev["closed_at"].notna()
-    on_time = closed & (ev["handled_at"] <= ev["deadline"])
-    persons = con.execute("SELECT grid_code FROM persons").df()["grid_code"]
-    return {
-        "residents": int(persons.str.startswith(prefix).sum()),
-        "events": int(((ev["reported_at"] >= start) & (ev["reported_at"] <= as_of)).sum()),
-        "due": int(due.sum()), "closed": int(closed.sum()), "on_time": int(on_time.sum()),
-    }
 
 
 def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     from cockpit.pages.screen import refresh_overview  # pages register once the app exists
-    exp = _expected(tiny_db, CITY.code)
+    exp = screen_counters(tiny_db, CITY.code)
     with signed_in(app):
-        (residents, households, grids, events, rate, detail, on_time, fig, title, grids_detail,
-         stamp) = as_figures(refresh_overview(0))
+        out = as_figures(refresh_overview(0))
+    residents, events, rate, detail, on_time = (out[k] for k in ("residents", "events", "closure_rate",
+                                                                  "closure_detail", "on_time_rate"))
+    fig, title, grids_detail, stamp = out["map"], out["map_title"], out["third_detail"], out["generation"]
     assert residents == f"{exp['residents']:,}"
     assert events == f"{exp['events']:,}"
     assert rate == f"{100 * exp['closed'] / exp['due']:.2f}"
@@ -58,16 +35,15 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     assert title.startswith("社区事件密度") and grids_detail == ""
 
 
-def test_scope_limits_every_number(app, tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    street = con.execute("SELECT code FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").fetchone()[0]
+def test_scope_limits_every_number(app, tiny_db, first_area):
+    street = first_area["street"]
     scope = Scope(street, "某街道")
-    exp = _expected(tiny_db, street)
+    exp = screen_counters(tiny_db, street)
     with signed_in(app):
         from cockpit.context import warehouse
         k = q.kpis(warehouse(), scope)
         metrics = q.area_metrics(warehouse(), scope, "community")
-    assert k["residents"] == exp["residents"] < _expected(tiny_db, CITY.code)["residents"]
+    assert k["residents"] == exp["residents"] < screen_counters(tiny_db, CITY.code)["residents"]
     assert k["events"] == exp["events"] and k["due"] == exp["due"]
     assert metrics["code"].str.startswith(street).all() and len(metrics) > 0
     assert metrics["events"].sum() == exp["events"]
@@ -89,7 +65,9 @@ def _sql(tiny_db, query, params=None):
 def test_columns_equal_sql(app, tiny_db):
     from cockpit.pages.screen import refresh_columns
     with signed_in(app):
-        open_, overdue, today, scope, as_of, sources, daily, top, overdue_rows = as_figures(refresh_columns(0))
+        out = as_figures(refresh_columns(0))
+    open_, overdue, sources, daily, top = out["open"], out["overdue"], out["sources"], out["daily"], out["top"]
+    overdue_rows = out["open_items"]
     (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
                                     "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
                                     "(SELECT as_of FROM meta)) FROM events WHERE reported_at <= (SELECT as_of FROM meta)")

@@ -7,15 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app
-from cockpit.config import Settings
 from etl.workcalendar import is_workday
 from tests.cockpit import as_figures, signed_in
-
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +61,9 @@ def _expected(t, prefix: str, days: int | None) -> dict:
 
 
 def _check(out, exp):
-    (projects, _pd, activities, participants, turnout, volunteers, vdetail, monthly_fig,
-     _top_fig, _note) = out["activities"]
+    projects, activities, participants, turnout, volunteers, vdetail, monthly_fig = (
+        out["activities"][k] for k in ("projects", "activities", "participants", "turnout", "volunteers",
+                                       "volunteers_detail", "monthly"))
     assert projects == f"{exp['projects']:,}"
     assert activities == f"{exp['activities']:,}"
     assert participants == f"{exp['participants']:,}"
@@ -77,7 +71,8 @@ def _check(out, exp):
     assert volunteers == f"{exp['volunteers']:,}"
     assert f"累计服务 {exp['hours']:,.1f} 小时" in vdetail
     assert sum(sum(tr.y) for tr in monthly_fig.data) == exp["activities"]
-    needs, rate, detail, open_, overdue, late = out["needs"][:6]
+    needs, rate, detail, open_, overdue, late = (
+        out["needs"][k] for k in ("needs", "resolution", "resolution_detail", "open", "open_overdue", "closed_late"))
     assert needs == f"{exp['needs']:,}"
     assert rate == (f"{100 * exp['resolved'] / exp['needs']:.1f}" if exp["needs"] else "—")
     assert f"已解决 {exp['resolved']:,} · 无法解决 {exp['unable']:,}" in detail
@@ -116,7 +111,7 @@ def test_forged_codes_fall_back_to_the_viewer_scope(app, tables):
 
 def test_monthly_chart_equals_the_mart_over_all_time(app, tables):
     """Per project type, the chart over all time adds up to mart_services_monthly's activities."""
-    fig = _call(app, "2202", "all")["activities"][7]
+    fig = _call(app, "2202", "all")["activities"]["monthly"]
     chart = {tr.name: sum(tr.y) for tr in fig.data}
     mart = tables["mart_services_monthly"].dropna(subset=["activities"])
     assert chart == {k: int(v) for k, v in mart.groupby("project_type")["activities"].sum().items()}
@@ -169,17 +164,19 @@ def test_empty_area_renders_no_data(app, tables):
     quiet = sorted(set(tables["needs"]["community_code"]) - busy)
     assert quiet, "the tiny data should have a community without recent services"
     out = _call(app, quiet[0], "30")
-    assert out["activities"][2] == "0" and out["needs"][0] == "0" and out["needs"][1] == "—"
+    assert out["activities"]["activities"] == "0" and out["needs"]["needs"] == "0"
+    assert out["needs"]["resolution"] == "—"
     from cockpit.figures.services import NO_ACTIVITIES, NO_NEEDS
-    assert out["activities"][7].layout.annotations[0].text == NO_ACTIVITIES
-    assert out["activities"][8].layout.annotations[0].text == NO_ACTIVITIES
-    assert all(f.layout.annotations[0].text == NO_NEEDS for f in out["needs"][7:11])
+    assert out["activities"]["monthly"].layout.annotations[0].text == NO_ACTIVITIES
+    assert out["activities"]["communities"].layout.annotations[0].text == NO_ACTIVITIES
+    by_dimension = [v for k, v in out["needs"].items() if k.startswith("by_")]
+    assert len(by_dimension) == 4 and all(f.layout.annotations[0].text == NO_NEEDS for f in by_dimension)
 
 
 def test_the_area_choices_are_the_accounts_areas(world, tiny_warehouse):
     """As the browser asks for them on a new generation: the account's own area first, then
     the streets and communities inside it, no grids."""
-    from tests.cockpit.conftest import client, post
+    from tests.cockpit.web import client, post
     street = world["roles"]["street"][1]
     status, out = post(client(world, "street"), world, "services-area", {})
     values = [o["value"] for o in out["services-area.options"]]

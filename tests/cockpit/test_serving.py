@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from hypothesis import given, strategies as st
 
-from cockpit import create_app, ids
+from cockpit import ids
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.ops.proxy import client_address, networks
 from tests.conftest import served_db
@@ -162,7 +163,7 @@ def _total(text: str, name: str) -> float:
 
 def test_metrics_count_pages_callbacks_and_cache_by_closed_labels(world):
     """On the shared app (Dash gives the frame's callbacks to the first app of a process)."""
-    from tests.cockpit.conftest import client, post
+    from tests.cockpit.web import client, post
     app = world["app"]
 
     def scrape():

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from cockpit.config import Settings
-from tests.cockpit.conftest import PASSWORD, client
+from tests.cockpit.web import PASSWORD, client
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app, ids
+from cockpit import ids
+from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import SCHEMA, LabelError, LabelStore, store as label_store
@@ -17,7 +18,8 @@ from cockpit.scope import CITY, Scope
 from etl.generations import publish
 from etl.refresh import new_run_id
 from tests.cockpit import as_figures, signed_in
-from tests.cockpit.conftest import client, post
+from tests.cockpit.expected import warning_map
+from tests.cockpit.web import client, post
 from warehouse import generations
 
 GENERATION = (ids.GENERATION, "data")
@@ -66,7 +68,9 @@ def test_city_screen_equals_sql(app, db):
     assert len(incidents) > 0 and len(others) + len(drops) > 0, "the tiny data should have today's incidents"
     with signed_in(app):
         out = page.refresh_warning(0, 0, None)
-    shown, new, ongoing, n_drops, marked, note, screen, drop_table, all_table, quality, precision, options, value = out
+    shown, new, ongoing, n_drops, marked, note, screen, all_table, quality, options, value = (
+        out[k] for k in ("shown", "new", "ongoing", "drops", "marked", "note", "screen", "incidents", "quality",
+                         "options", "value"))
     assert shown == f"{len(others) + len(drops):,}" and n_drops == f"{len(drops):,}"
     assert new == f"{int(others['new'].sum()):,}" and ongoing == f"{int((~others['new']).sum()):,}"
     assert note is None and marked == "0"
@@ -99,7 +103,9 @@ def test_incident_course_equals_sql(app, db):
                       [row["incident_id"]]).df()
     alerts = db.execute("SELECT * FROM warning_alerts WHERE incident_id = ?", [row["incident_id"]]).df()
     with signed_in(app):
-        figure, review, alert_table, targets, target, history = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
+        out = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
+    figure, review, alert_table, targets, target, history = (
+        out[k] for k in ("timeline", "review", "alerts", "targets", "target", "history"))
     traces = {t.name: t for t in figure.data}
     assert list(traces["上报"].y) == pytest.approx(list(days["reported"]))
     assert list(traces["基线预期"].y) == pytest.approx(list(days["expected"]))
@@ -113,31 +119,14 @@ def test_incident_course_equals_sql(app, db):
     assert target == page.WHOLE and "尚无研判记录" in str(history)
     with signed_in(app):
         forged = as_figures(page.refresh_incident("YJ' OR '1'='1", 0, 0))
-    assert forged[1] is None and forged[3] == [] and forged[0].layout.annotations[0].text == page.fig.NO_INCIDENT
-
-
-def _map_expected(db, prefix, area_len):
-    """The map's layers by pandas over plain SQL: areas with today's incidents that have a grid in
-    them (or whose main area is inside them), and the grids of today's fine incidents."""
-    areas = db.execute("SELECT code FROM areas WHERE length(code) = ? AND valid_to IS NULL "
-                       "AND starts_with(code, ?) ORDER BY code", [area_len, prefix]).df()
-    today = db.execute("SELECT incident_id, level, area_code FROM warning_incidents WHERE on_screen").df()
-    grids = db.execute("SELECT * FROM warning_incident_grids").df()
-    fine = today[today["level"].isin(["grid", "community"])]
-    places = pd.concat([grids[grids["incident_id"].isin(fine["incident_id"])].rename(columns={"grid_code": "code"}),
-                        today[~today["level"].isin(["grid", "community"])][["incident_id", "area_code"]]
-                        .rename(columns={"area_code": "code"})])
-    inside = [int(places.loc[places["code"].str.startswith(c), "incident_id"].nunique()) for c in areas["code"]]
-    current = set(db.execute("SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL").df()["code"])
-    hot = {g for g in grids.loc[grids["incident_id"].isin(fine["incident_id"]), "grid_code"]
-           if g in current and g.startswith(prefix)}
-    return list(areas["code"]), inside, hot
+    assert forged["review"] is None and forged["targets"] == []
+    assert forged["timeline"].layout.annotations[0].text == page.fig.NO_INCIDENT
 
 
 def test_map_shades_areas_and_marks_todays_grids_as_sql(app, db):
     from cockpit.pages import warning as page
     incidents = _incidents(db, CITY.code)
-    codes, inside, hot = _map_expected(db, CITY.code, 9)         # streets for the whole city
+    codes, inside, hot = warning_map(db, CITY.code, 9)         # streets for the whole city
     incident = incidents.sort_values(["on_screen", "alerts"], ascending=False).iloc[0]
     grids = set(db.execute("SELECT grid_code FROM warning_incident_grids WHERE incident_id = ?",
                            [incident["incident_id"]]).df()["grid_code"])
@@ -173,10 +162,10 @@ def test_an_area_account_sees_only_its_area(app, db, monkeypatch):
         out = page.refresh_warning(0, 0, None)
         forged = page.refresh_incident(outside["incident_id"].iloc[0], 0, 0)
         figure = as_figures(page.refresh_map(outside["incident_id"].iloc[0], None))
-    assert {o["value"] for o in out[11]} == set(mine["incident_id"])
+    assert {o["value"] for o in out["options"]} == set(mine["incident_id"])
     others, drops = _screen(mine)
-    assert out[0] == f"{len(others) + len(drops):,}"
-    assert forged[1] is None and forged[3] == []                  # another area's incident: nothing
+    assert out["shown"] == f"{len(others) + len(drops):,}"
+    assert forged["review"] is None and forged["targets"] == []                  # another area's incident: nothing
     base, grids, outline = figure.data
     assert all(c.startswith(street) for c in base.locations) and all(g.startswith(street) for g in grids.locations)
     assert not any(not c.startswith(street) for c in outline.locations)
@@ -286,7 +275,7 @@ def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refus
 
 def test_the_label_store_knows_its_schema_version(state, tmp_path):
     """In its SQLite file and in PostgreSQL (`state`, tests/conftest.py)."""
-    from tests.cockpit.test_accounts import set_version
+    from tests.cockpit.stores import set_version
     if state.dialect == "sqlite":
         store = LabelStore(state("labels"))
         assert store.latest("2202").empty and not state("labels").exists()   # reading creates nothing
@@ -346,7 +335,7 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     with warehouse.snapshot() as snap, signed_in(app):
         out = page.warning_view(snap, CITY, empty, weekly)
     warehouse.close()
-    note, incidents = out[5], out[8]
+    note, incidents = out["note"], out["incidents"]
     earlier = as_of - dt.timedelta(days=1)
     assert note.startswith("预警尚未更新") and f"{as_of:%Y-%m-%d %H:%M}" in note
     assert f"{earlier:%Y-%m-%d %H:%M}" in note

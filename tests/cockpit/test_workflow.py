@@ -5,18 +5,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit import create_app
-from cockpit.config import Settings
 from cockpit.scope import CITY, Scope
 from tests.cockpit import CITY_ADMIN, as_figures, signed_in
 
 STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
           ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
+COUNTERS = ("accepted", "due", "closure", "on_time", "rework", "extension")     # the page's counters, in order
 
-
-@pytest.fixture(scope="module")
-def app(tiny_warehouse):
-    return create_app(Settings(warehouse=tiny_warehouse))
 
 
 @pytest.fixture(scope="module")
@@ -100,20 +95,20 @@ def test_default_view_equals_pandas(app, data):
     lo, hi = _month_bounds(latest, latest)
     with signed_in(app):
         out = as_figures(refresh_workflow(CITY.code, None, None, "community", None, "score", 0))
-    period, *counters = out[:7]
+    period, counters = out["period"], [out[k] for k in COUNTERS]
     assert "2026年10月" in period
     assert tuple(counters) == _counters_expected(ev, as_of, lo, hi, CITY.code)
     med, p90, n = _stage_expected(ev, as_of, lo, hi)
-    stages = out[7]
+    stages = out["stages"]
     assert n > 1000
     assert list(stages.data[0].y) == pytest.approx(med, rel=1e-9)
     assert list(stages.data[1].y) == pytest.approx(p90, rel=1e-9)
-    _check_table(out[9], _kpis(ev, as_of, lo, hi, lambda d: d["community_code"]))
-    _check_table(out[11], _kpis(ev, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
+    _check_table(out["area_table"], _kpis(ev, as_of, lo, hi, lambda d: d["community_code"]))
+    _check_table(out["department_table"], _kpis(ev, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
     # the department table adds up to the jurisdiction's totals (mart vs events, same formulas)
-    assert sum(r["due"] for r in out[11]) == int(counters[1].replace(",", ""))
+    assert sum(r["due"] for r in out["department_table"]) == int(counters[1].replace(",", ""))
     # bar chart: the ranking metric, best first
-    bars = out[8].data[0]
+    bars = out["area_bars"].data[0]
     assert list(bars.x) == pytest.approx(sorted(bars.x, reverse=True))
 
 
@@ -127,17 +122,17 @@ def test_filter_change_equals_pandas(app, data):
     with signed_in(app):
         # months given in reverse order are swapped
         out = as_figures(refresh_workflow(street, "2026-03-01", "2026-01-01", "grid", dept, "on_time_rate", 0))
-    assert "2026年01月至2026年03月" in out[0]
-    assert tuple(out[1:7]) == _counters_expected(ev, as_of, lo, hi, street)
+    assert "2026年01月至2026年03月" in out["period"]
+    assert tuple(out[k] for k in COUNTERS) == _counters_expected(ev, as_of, lo, hi, street)
     med, p90, n = _stage_expected(scoped, as_of, lo, hi, dept)
     assert 0 < n < 1000
-    assert list(out[7].data[0].y) == pytest.approx(med, rel=1e-9)
-    assert list(out[7].data[1].y) == pytest.approx(p90, rel=1e-9)
+    assert list(out["stages"].data[0].y) == pytest.approx(med, rel=1e-9)
+    assert list(out["stages"].data[1].y) == pytest.approx(p90, rel=1e-9)
     expected = _kpis(scoped, as_of, lo, hi, lambda d: d["grid_code"])
-    _check_table(out[9], expected)
-    assert all(r["code"].startswith(street) and len(r["code"]) == 15 for r in out[9])
-    _check_table(out[11], _kpis(scoped, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
-    bars = out[8].data[0]
+    _check_table(out["area_table"], expected)
+    assert all(r["code"].startswith(street) and len(r["code"]) == 15 for r in out["area_table"])
+    _check_table(out["department_table"], _kpis(scoped, as_of, lo, hi, lambda d: d["department"].fillna("未指派")))
+    bars = out["area_bars"].data[0]
     top = expected.dropna(subset=["on_time_rate"]).sort_values("on_time_rate", ascending=False)
     assert bars.x[0] == pytest.approx(100 * top["on_time_rate"].iloc[0])
 
@@ -152,9 +147,9 @@ def test_forged_values_fall_back(app, data, monkeypatch):
         plain = as_figures(page.refresh_workflow(mine, None, None, "community", None, "score", 0))
         mine_rows = page.overdue_page(mine, None, 0, 10, 0)
         forged_rows = page.overdue_page(other, "nope", 0, 10, 0)
-    assert forged[1:7] == plain[1:7]
-    assert forged[9] == plain[9] and forged[11] == plain[11]
-    assert all(r["code"].startswith(mine) for r in forged[9])
+    assert [forged[k] for k in COUNTERS] == [plain[k] for k in COUNTERS]
+    assert forged["area_table"] == plain["area_table"] and forged["department_table"] == plain["department_table"]
+    assert all(r["code"].startswith(mine) for r in forged["area_table"])
     assert forged_rows[0] == mine_rows[0] and forged_rows[1] == mine_rows[1]
     ev = data["events"]
     in_mine = set(ev.loc[ev["grid_code"].str.startswith(mine), "event_id"])
@@ -207,8 +202,8 @@ def test_empty_period_says_no_data(app, data, monkeypatch):
     with signed_in(app):
         out = as_figures(page.refresh_workflow("220299", None, None, "community", None, "score", 0))
         rows = page.overdue_page("220299", None, 0, 10, 0)
-    assert out[0] == "无数据" and out[9] == [] and out[11] == []
-    assert "无数据" in out[7].layout.annotations[0].text
+    assert out["period"] == "无数据" and out["area_table"] == [] and out["department_table"] == []
+    assert "无数据" in out["stages"].layout.annotations[0].text
     assert rows[0] == [] and rows[1] == 1 and "无数据" in rows[3]
 
 
@@ -220,7 +215,7 @@ def test_the_ranking_opens_one_level_below_the_area(app, data):
     street = data["streets"][0]
     with signed_in(app):
         city = as_figures(page.refresh_workflow(CITY.code, None, None, None, None, "score", 0))
-    assert city[9] and {len(r["code"]) for r in city[9]} == {6}
+    assert city["area_table"] and {len(r["code"]) for r in city["area_table"]} == {6}
     for account, level in ((CITY_ADMIN, "district"), (Account("T-ST", "街道管理员", street), "community")):
         with signed_in(app, account, "/workflow"):
             radio = next(c for c in _walk(page.layout()) if getattr(c, "id", None) == page.WORKFLOW_LEVEL)

@@ -1,6 +1,5 @@
--- One page of events matching the explorer's filters, inside the viewer's jurisdiction ($scope,
--- already narrowed by the area filter on the server). Period: reported on $start_day up to and
--- including $end_day. Optional filters are NULL when not set. Sort: $sort names one of the
+-- One page of events matching the explorer's filters (sql/_event_filter.sql: the viewer's
+-- jurisdiction narrowed by the area filter, the period [$start, $stop), the values asked for). Sort: $sort names one of the
 -- whitelisted columns (cockpit/queries/explorer.py SORTABLE), bound as a value: time columns and
 -- text columns each get one CASE key per direction, the event id breaks ties, so pages are stable.
 -- Grid and community names: the current version of each code, else its latest (a redrawn grid
@@ -17,14 +16,8 @@ WITH names AS (
     LEFT JOIN mart_event_sla s ON s.event_id = e.event_id
     LEFT JOIN names g ON g.code = e.grid_code
     LEFT JOIN names c ON c.code = e.community_code
-    WHERE starts_with(e.grid_code, $scope)
-      AND e.reported_at >= CAST($start_day AS DATE)
-      AND e.reported_at < CAST($end_day AS DATE) + INTERVAL 1 DAY
-      AND ($class_code IS NULL OR e.class_code = $class_code)
-      AND ($subclass_code IS NULL OR e.subclass_code = $subclass_code)
-      AND ($source IS NULL OR e.source = $source)
-      AND ($status IS NULL OR e.status = $status)
-      AND ($department IS NULL OR e.department = $department)
+    WHERE
+        -- include: event_filter
 )
 SELECT *
 FROM filtered

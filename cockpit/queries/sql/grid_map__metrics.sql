@@ -1,7 +1,7 @@
 -- The children of one drill position ($scope: an area code already narrowed to the viewer's
 -- jurisdiction on the server) at the next level down ($child_len = 6/9/12/15 digits: district /
 -- street / community / grid), with every metric the grid map can colour by. The period is the
--- last $days days up to the data's as-of instant (meta.as_of), as in screen__kpis.sql.
+-- window [$start, $stop): the last days up to the data's as-of instant (queries/filters.py).
 --
 -- Definitions (events and needs are those *reported* in the period; states are as at as_of):
 --   events          事件数      events reported in the period
@@ -19,9 +19,7 @@
 -- no longer in force (a split grid) is returned as its own row with retired = true and its last
 -- polygon's centroid: the figure marks it with a symbol, so nothing is dropped and the rows
 -- always sum to the position's totals. A redrawn grid keeps its code: its events stay with it.
-WITH win AS (
-    SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
-), ev AS (
+WITH ev AS (
     SELECT left(s.grid_code, $child_len)                                   AS code,
            count(*)                                                         AS events,
            count(*) FILTER (s.is_open)                                      AS open,
@@ -29,23 +27,23 @@ WITH win AS (
            count(*) FILTER (e.satisfaction IN ('满意', '基本满意'))           AS satisfied,
            count(*) FILTER (e.satisfaction IN ('满意', '基本满意', '不满意')) AS rated
     FROM mart_event_sla s
-    JOIN events e USING (event_id), win w
+    JOIN events e USING (event_id)
     WHERE starts_with(s.grid_code, $scope)
-      AND s.reported_at >= w.start_day AND s.reported_at <= w.as_of
+      AND s.reported_at >= $start AND s.reported_at < $stop
     GROUP BY 1
 ), nd AS (
     SELECT left(n.grid_code, $child_len) AS code,
            count(*) FILTER (coalesce(n.status, '') NOT IN ('已解决', '无法解决')) AS needs_open
-    FROM needs n, win w
+    FROM needs n
     WHERE starts_with(n.grid_code, $scope)
-      AND n.reported_date >= w.start_day AND n.reported_date <= w.as_of::DATE
+      AND n.reported_date >= $start AND n.reported_date < $stop
     GROUP BY 1
 ), in_force AS (
     SELECT a.code, a.name, a.parent_code, a.centroid_lon, a.centroid_lat,
            NULL::TIMESTAMP AS valid_to, false AS retired
-    FROM areas a, win w
+    FROM areas a, meta m
     WHERE length(a.code) = $child_len AND starts_with(a.code, $scope)
-      AND coalesce(a.valid_from <= w.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > w.as_of)
+      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 ), last_version AS (
     SELECT * FROM areas WHERE length(code) = $child_len AND starts_with(code, $scope)
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC NULLS LAST) = 1

@@ -6,11 +6,9 @@
 WITH pts AS (
     SELECT radians(lon - $lon0) * $earth_radius * cos(radians($lat0)) AS x,
            radians(lat - $lat0) * $earth_radius                       AS y
-    FROM events
-    WHERE starts_with(grid_code, $scope)
-      AND reported_at >= $start AND reported_at < $stop
-      AND ($class_code = '' OR class_code = $class_code)
-      AND ($subclass_code = '' OR subclass_code = $subclass_code)
+    FROM events e
+    WHERE
+        -- include: event_filter
       AND lon IS NOT NULL AND lat IS NOT NULL
 ), frac AS (
     SELECT (sqrt(3) / 3 * x - y / 3) / $radius AS fq,

@@ -2,11 +2,9 @@
 -- reported_at (1 = 周一 … 7 = 周日) and hour of day (0–23): all 168 cells, empty ones as 0.
 WITH ev AS (
     SELECT isodow(reported_at) AS dow, hour(reported_at) AS hour, count(*) AS events
-    FROM events
-    WHERE starts_with(grid_code, $scope)
-      AND reported_at >= $start AND reported_at < $stop
-      AND ($class_code = '' OR class_code = $class_code)
-      AND ($subclass_code = '' OR subclass_code = $subclass_code)
+    FROM events e
+    WHERE
+        -- include: event_filter
     GROUP BY ALL
 )
 SELECT d.dow::INTEGER AS dow, h.hour::INTEGER AS hour, coalesce(ev.events, 0) AS events

@@ -15,7 +15,7 @@ WITH buckets(bucket_order, bucket) AS (
     WHERE s.is_open AND s.deadline IS NOT NULL
       AND s.sla_state NOT IN ('已处置待结案', '超期处置待结案')
       AND starts_with(s.grid_code, $scope)
-      AND ($class_code = '' OR s.class_code = $class_code)
+      AND ($class_code IS NULL OR s.class_code = $class_code)
 )
 SELECT b.bucket_order, b.bucket, count(c.bucket_order) AS events
 FROM buckets b LEFT JOIN clock c USING (bucket_order)

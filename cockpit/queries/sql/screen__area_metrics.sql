@@ -1,16 +1,14 @@
 -- Per area one level down the big screen's map ($child_len: 12 = communities, 15 = grids) in the
--- viewer's jurisdiction: residents, events in the last $days days, events per 1,000 residents and
+-- viewer's jurisdiction: residents, events in the window [$start, $stop), per 1,000 residents and
 -- 应结案 / 结案 (same definitions as screen__kpis.sql), with the parent's name for the hover.
-WITH win AS (
-    SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
-), scoped AS (
-    SELECT left(e.grid_code, $child_len) AS code, e.reported_at, e.is_closed, w.as_of, w.start_day,
-           e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
-    FROM mart_event_sla e, win w           -- every event reported by as-of, lifecycle included
+WITH scoped AS (
+    SELECT left(e.grid_code, $child_len) AS code, e.reported_at, e.is_closed,
+           e.accepted_at IS NOT NULL AND e.deadline >= $start AND e.deadline < $stop AS due
+    FROM mart_event_sla e                  -- every event reported by as-of, lifecycle included
     WHERE starts_with(e.grid_code, $scope)
 ), ev AS (
     SELECT code,
-           count(*) FILTER (reported_at >= start_day AND reported_at <= as_of) AS events,
+           count(*) FILTER (reported_at >= $start AND reported_at < $stop)     AS events,
            count(*) FILTER (due)                                               AS due,
            count(*) FILTER (due AND is_closed)                                 AS closed
     FROM scoped

@@ -1,17 +1,16 @@
--- Per day of the last $days days: events reported that day, and events closed (结案) that day.
-WITH win AS (SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta),
-days AS (
-    SELECT unnest(generate_series(w.start_day, w.as_of::DATE, INTERVAL 1 DAY))::DATE AS day FROM win w
+-- Per day of the window [$start, $stop): events reported that day, and events closed (结案) that day.
+WITH days AS (
+    -- include: window_days
 ), scoped AS (
-    SELECT e.reported_at, e.closed_at FROM events e, win w
+    SELECT e.reported_at, e.closed_at FROM events e
     WHERE starts_with(e.grid_code, $scope)
-      AND (e.reported_at >= w.start_day OR e.closed_at >= w.start_day)
+      AND (e.reported_at >= $start OR e.closed_at >= $start)
 ), reported AS (
-    SELECT reported_at::DATE AS day, count(*) AS n FROM scoped, win w
-    WHERE reported_at <= w.as_of GROUP BY 1
+    SELECT reported_at::DATE AS day, count(*) AS n FROM scoped
+    WHERE reported_at < $stop GROUP BY 1
 ), closed AS (
-    SELECT closed_at::DATE AS day, count(*) AS n FROM scoped, win w
-    WHERE closed_at <= w.as_of GROUP BY 1
+    SELECT closed_at::DATE AS day, count(*) AS n FROM scoped
+    WHERE closed_at < $stop GROUP BY 1
 )
 SELECT d.day, coalesce(r.n, 0) AS reported, coalesce(c.n, 0) AS closed
 FROM days d

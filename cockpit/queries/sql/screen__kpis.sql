@@ -1,14 +1,12 @@
--- Counters inside the viewer's jurisdiction ($scope, an area-code prefix) for the last $days days
--- up to the data's as-of instant. 结案率 on GB/T 30428's denominator 应结案: cases whose deadline
+-- Counters inside the viewer's jurisdiction ($scope, an area-code prefix) for the window
+-- [$start, $stop): the last days up to the data's as-of instant (queries/filters.py). 结案率 on GB/T 30428's denominator 应结案: cases whose deadline
 -- falls in the window (due for closure in it); 结案 = those closed, 按期 = those closed whose
 -- handling finished by the deadline. Cases not yet due are left out. mart_event_sla holds every
 -- event reported by as-of with the lifecycle columns these need.
-WITH win AS (
-    SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta
-), scoped AS (
-    SELECT e.reported_at, e.is_closed, e.closed_on_time, w.as_of, w.start_day,
-           e.accepted_at IS NOT NULL AND e.deadline >= w.start_day AND e.deadline <= w.as_of AS due
-    FROM mart_event_sla e, win w
+WITH scoped AS (
+    SELECT e.reported_at, e.is_closed, e.closed_on_time,
+           e.accepted_at IS NOT NULL AND e.deadline >= $start AND e.deadline < $stop AS due
+    FROM mart_event_sla e
     WHERE starts_with(e.grid_code, $scope)
 )
 SELECT
@@ -18,7 +16,7 @@ SELECT
      WHERE level = 'grid' AND starts_with(code, $scope))                          AS households,
     (SELECT count(*) FROM areas WHERE level = 'grid' AND valid_to IS NULL
      AND starts_with(code, $scope))                                                AS grids,
-    count(*) FILTER (reported_at >= start_day AND reported_at <= as_of)            AS events,
+    count(*) FILTER (reported_at >= $start AND reported_at < $stop)                AS events,
     count(*) FILTER (due)                                                          AS due,
     count(*) FILTER (due AND is_closed)                                            AS closed,
     count(*) FILTER (due AND closed_on_time)                                       AS closed_on_time

@@ -1,8 +1,7 @@
--- The $limit most frequent subclasses (小类) reported in the last $days days.
-WITH win AS (SELECT as_of, as_of::DATE - to_days(CAST($days AS INTEGER) - 1) AS start_day FROM meta)
+-- The $limit most frequent subclasses (小类) reported in the window [$start, $stop).
 SELECT e.subclass_name, e.class_name, count(*) AS events
-FROM events e, win w
-WHERE starts_with(e.grid_code, $scope) AND e.reported_at >= w.start_day AND e.reported_at <= w.as_of
+FROM events e
+WHERE starts_with(e.grid_code, $scope) AND e.reported_at >= $start AND e.reported_at < $stop
 GROUP BY e.subclass_name, e.class_name
 ORDER BY events DESC, e.subclass_name
 LIMIT $limit

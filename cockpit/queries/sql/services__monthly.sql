@@ -2,19 +2,13 @@
 -- services__counters.sql), from the activities themselves rather than mart_services_monthly:
 -- a 30- or 90-day period starts mid-month, and the chart must add up to the counters.
 -- Over whole months it equals the mart (checked in tests/cockpit/test_services_view.py).
-WITH win AS (
-    SELECT as_of::DATE AS end_day,
-           coalesce(as_of::DATE - to_days(CAST($days AS INTEGER) - 1), DATE '0001-01-01') AS start_day
-    FROM meta
-)
 SELECT date_trunc('month', a.activity_date)::DATE AS month,
        coalesce(p.project_type, '未登记项目')      AS project_type,
        count(*)                                    AS activities,
        sum(a.participants)                         AS participants
 FROM service_activities a
 LEFT JOIN service_projects p USING (project_id)
-CROSS JOIN win w
 WHERE starts_with(a.community_code, $scope)
-  AND a.activity_date >= w.start_day AND a.activity_date <= w.end_day
+  AND a.activity_date >= $start AND a.activity_date < $stop
 GROUP BY ALL
 ORDER BY month, project_type

@@ -1,5 +1,5 @@
--- 需求清单: needs registered in the viewer's area in the period (reported_date in [start_day,
--- as-of date], same window as services__counters.sql), counted by state and by each of domain,
+-- 需求清单: needs registered in the viewer's area in the window [$start, $stop) (as
+-- services__counters.sql), counted by state and by each of domain,
 -- target group, difficulty, urgency and status (one GROUPING SETS row set per dimension).
 --
 -- Deadline (办理时限): time_limit_days are WORKING days on the Chinese holiday calendar counted
@@ -14,16 +14,12 @@
 --   在办超期 = open and the deadline has passed: deadline < as-of date
 --              (i.e. reported_date + time_limit_days working days < as-of date)
 -- 解决率 = 已解决 / needs registered in the period; 办结率 = (已解决 + 无法解决) / registered.
-WITH win AS (
-    SELECT as_of::DATE AS end_day,
-           coalesce(as_of::DATE - to_days(CAST($days AS INTEGER) - 1), DATE '0001-01-01') AS start_day
-    FROM meta
-), scoped AS (
+WITH scoped AS (
     SELECT n.domain, n.target_group, n.difficulty, n.urgency, n.status, n.reported_date,
-           n.deadline_date, n.resolved_date, w.end_day
-    FROM needs n, win w
+           n.deadline_date, n.resolved_date, m.as_of::DATE AS end_day
+    FROM needs n, meta m
     WHERE starts_with(n.grid_code, $scope)
-      AND n.reported_date >= w.start_day AND n.reported_date <= w.end_day
+      AND n.reported_date >= $start AND n.reported_date < $stop
 ), classified AS (
     SELECT x.*,
            CASE WHEN x.resolved_date IS NOT NULL AND x.resolved_date <= x.end_day

@@ -1,15 +1,11 @@
 -- The $top communities of the viewer's area with the most activities in the period (ties: more
 -- participants first, then code), with their participants (人次) and volunteer turnout.
-WITH win AS (
-    SELECT as_of::DATE AS end_day,
-           coalesce(as_of::DATE - to_days(CAST($days AS INTEGER) - 1), DATE '0001-01-01') AS start_day
-    FROM meta
-), act AS (
+WITH act AS (
     SELECT a.community_code, count(*) AS activities, sum(a.participants) AS participants,
            sum(a.volunteers) AS volunteer_turnout
-    FROM service_activities a, win w
+    FROM service_activities a
     WHERE starts_with(a.community_code, $scope)
-      AND a.activity_date >= w.start_day AND a.activity_date <= w.end_day
+      AND a.activity_date >= $start AND a.activity_date < $stop
     GROUP BY a.community_code
 )
 SELECT act.community_code, coalesce(c.name, act.community_code) AS community_name,
