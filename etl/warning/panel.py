@@ -6,9 +6,9 @@ grids'. Where a row has no expectation (before the warm-up, a grid not yet drawn
 μ is NaN."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections import deque
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
