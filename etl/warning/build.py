@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from etl.checks import NOW_LOCAL
-from etl.warning import backlog, detect, incidents, screen, track
+from etl.warning import backlog, cores, detect, incidents, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
@@ -136,45 +136,13 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
     # an incident merged into another later keeps the id it had on the screens before; their rows
     # name the incident it became
     today = screens[screens["day"] == T - 1].set_index("incident_id")
-    rows = p.rows
-    level_rank = np.array([LEVELS.index(lv) for lv in rows.levels])
-    incident_rows, subs, grids, areas, timeline = [], [], [], [], []
-    later = alarms.groupby("incident_id")
-    for key in sorted(keep):
-        inc = sc.incidents[key]
-        mine = later.get_group(key)
-        r = mine["row"].to_numpy()
-        main = incidents.main_area(r, level_rank[r], (mine["observed"] - mine["expected"].fillna(0)).to_numpy(),
-                                   mine["score"].to_numpy())
-        strongest = mine.loc[mine["score"].idxmax()]
-        latest = mine[mine["day"] == mine["day"].max()].sort_values("score", ascending=False).iloc[0]
-        subject = _subject(p, inc)
-        lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
-        codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
-        y, mu, var = incidents.series(p, codes, main, lo, hi)
-        res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
-        on = today.loc[key] if key in today.index else None
-        level = rows.levels[main] if main < rows.n_areas else "grid"
-        main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
-        incident_rows.append({
-            "incident_id": key, "kind": inc.kind, "kind_name": detect.KIND_NAMES[inc.kind],
-            "status": "进行中" if inc.last >= T - s.hold_days else "已结束",
-            "on_screen": bool(on is not None and on["on_screen"]), "new": bool(on is not None and on["new"]),
-            "rank": int(on["rank"]) if on is not None else None,
-            "first_day": inc.first, "last_day": inc.last, "alarm_days": len(inc.scores), "alerts": len(mine),
-            "peak_score": float(inc.peak), "level": level,
-            "area_code": main_code, "area_name": area_text(p, main),
-            "subject": _subject_text(p, inc.kind, subject),
-            "n_grids": len(inc.grids), "reason": reason(p, s, latest), "first_reason": reason(p, s, strongest),
-            **{k: v for k, v in res.items() if k != "change_points"},
-            "change_points": ";".join(str(p.cal.days[lo + i]) for i in res["change_points"])})
-        subs += [(key, c) for c in subject if c != PATROL]
-        grids += [(key, str(rows.codes[g])) for g in sorted(inc.grids)]
-        areas += [(key, str(main_code))] + ([(key, str(rows.codes[g])) for g in inc.grids]
-                                            if level in ("grid", "community") else [])
-        upper = incidents.upper_bound(mu, var)
-        timeline.append(pd.DataFrame({"incident_id": key, "day": np.arange(lo, hi), "reported": y,
-                                      "expected": mu, "upper": upper}))
+    level_rank = np.array([LEVELS.index(lv) for lv in p.rows.levels])
+    # each incident's review on the cores there are (its change points are a Python loop)
+    later = {key: frame for key, frame in alarms.groupby("incident_id")}
+    reviews = cores.map_forked(_review, (p, s, sc, later, today, level_rank), sorted(keep))
+    incident_rows = [r[0] for r in reviews]
+    subs, grids, areas = ([x for r in reviews for x in r[i]] for i in (1, 2, 3))
+    timeline = [r[4] for r in reviews]
     inc = pd.DataFrame(incident_rows, columns=INCIDENT_COLUMNS)
     if len(inc):
         inc = _recurrences(p, s, sc, inc)
@@ -189,12 +157,54 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
         pd.DataFrame(columns=["incident_id", "day", "reported", "expected", "upper"])
     if len(days):
         days["day"] = _day(p, days["day"])
-    pairs = lambda rows_, cols: pd.DataFrame(sorted(set(rows_)), columns=cols)  # noqa: E731
+    pairs = lambda rows, cols: pd.DataFrame(sorted(set(rows)), columns=cols)  # noqa: E731
     return {"warning_incidents": inc, "warning_incident_subclasses": pairs(subs, ["incident_id", "subclass_code"]),
             "warning_incident_grids": pairs(grids, ["incident_id", "grid_code"]),
             "warning_incident_areas": pairs(areas, ["incident_id", "area_code"]),
             "warning_alerts": alert_frame, "warning_screen": screen_frame, "warning_budget": budget,
             "warning_incident_days": days}
+
+
+def _review(state: tuple, key: str) -> tuple:
+    """One incident's row, its subclasses, grids and areas, and its timeline (tables())."""
+    p, s, sc, later, today, level_rank = state
+    T, rows = p.n_days, p.rows
+    subs, grids, areas = [], [], []
+    inc = sc.incidents[key]
+    mine = later[key]
+    r = mine["row"].to_numpy()
+    main = incidents.main_area(r, level_rank[r], (mine["observed"] - mine["expected"].fillna(0)).to_numpy(),
+                               mine["score"].to_numpy())
+    strongest = mine.loc[mine["score"].idxmax()]
+    latest = mine[mine["day"] == mine["day"].max()].sort_values("score", ascending=False).iloc[0]
+    subject = _subject(p, inc)
+    lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
+    codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
+    y, mu, var = incidents.series(p, codes, main, lo, hi)
+    res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
+    on = today.loc[key] if key in today.index else None
+    level = rows.levels[main] if main < rows.n_areas else "grid"
+    main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
+    row = {
+        "incident_id": key, "kind": inc.kind, "kind_name": detect.KIND_NAMES[inc.kind],
+        "status": "进行中" if inc.last >= T - s.hold_days else "已结束",
+        "on_screen": bool(on is not None and on["on_screen"]), "new": bool(on is not None and on["new"]),
+        "rank": int(on["rank"]) if on is not None else None,
+        "first_day": inc.first, "last_day": inc.last, "alarm_days": len(inc.scores), "alerts": len(mine),
+        "peak_score": float(inc.peak), "level": level,
+        "area_code": main_code, "area_name": area_text(p, main),
+        "subject": _subject_text(p, inc.kind, subject),
+        "n_grids": len(inc.grids), "reason": reason(p, s, latest), "first_reason": reason(p, s, strongest),
+        **{k: v for k, v in res.items() if k != "change_points"},
+        "change_points": ";".join(str(p.cal.days[lo + i]) for i in res["change_points"])}
+    subs += [(key, c) for c in subject if c != PATROL]
+    grids += [(key, str(rows.codes[g])) for g in sorted(inc.grids)]
+    areas += [(key, str(main_code))] + ([(key, str(rows.codes[g])) for g in inc.grids]
+                                        if level in ("grid", "community") else [])
+    upper = incidents.upper_bound(mu, var)
+    frame = pd.DataFrame({"incident_id": key, "day": np.arange(lo, hi), "reported": y,
+                          "expected": mu, "upper": upper})
+    return row, subs, grids, areas, frame
 
 
 def _recurrences(p: Prepared, s: Settings, sc: screen.Screen, inc: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,210 @@
+"""The early-warning step made fast enough for a city (issue 18) computes what it computed before:
+each fast path against the plain computation it replaced, kept here as the oracle."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from etl.warning import baseline, cores, detect, detectors, panel
+from etl.warning.series import Cells
+from etl.warning.settings import DEFAULT_FILE, load
+
+
+def _settings(**kw):
+    return dataclasses.replace(load(DEFAULT_FILE), **kw)
+
+
+# --- the oracles: the code before, on every cell ----------------------------------------------------
+
+def _full(defined, w):
+    return detectors.window_sums(defined.astype(np.int32), w) == w
+
+
+def _excess_before(a, tier, rows_ok, first, days, s, floor, storm_rows=None):
+    defined = np.isfinite(a.mu)
+    mu = np.nan_to_num(a.mu)
+    today = defined & (a.y >= 1) & (a.y > mu) & rows_ok[:, None]
+    today[:, :first] = False
+    weak_rows = np.zeros(len(rows_ok), bool) if storm_rows is None else storm_rows & rows_ok
+    out, weak = [], []
+    for w in s.windows:
+        c, b = detectors.window_sums(a.y, w), detectors.window_sums(mu, w)
+        full = _full(defined, w) & (b > 0) & (c >= s.min_ratio * b)
+        strong = today & full & (c - b >= s.min_excess)
+        light = full & weak_rows[:, None] & (c >= detect.STORM_MIN_COUNT) & (c - b >= detect.STORM_MIN_EXCESS)
+        light[:, :first] = False
+        r, t = np.nonzero(strong | light)
+        if not len(r):
+            continue
+        cc, bb = c[r, t], b[r, t]
+        v = detectors.window_sums(a.var, w)[r, t]
+        score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        for mask, cut, sink in ((strong[r, t], floor, out), (light[r, t], s.storm_floor, weak)):
+            k = mask & (score >= cut)
+            sink.append(detect._records(detect.EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
+                                        today=a.y[r[k], t[k]], today_expected=mu[r[k], t[k]]))
+    return detect._concat(out), detect._concat(weak)
+
+
+def _drop_before(a, tier, rows_ok, first, days, s, floor):
+    defined = np.isfinite(a.mu)
+    mu = np.nan_to_num(a.mu)
+    today = defined & (a.y <= mu) & rows_ok[:, None]
+    today[:, :first] = False
+    out = []
+    for w in s.drop_windows:
+        c, b = detectors.window_sums(a.y, w), detectors.window_sums(mu, w)
+        hit = today & (b >= s.drop_min_expected) & (c <= s.drop_max_ratio * b) & _full(defined, w)
+        r, t = np.nonzero(hit)
+        if not len(r):
+            continue
+        cc, bb = c[r, t], b[r, t]
+        v = detectors.window_sums(a.var, w)[r, t]
+        score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        keep = score >= floor
+        out.append(detect._records(detect.DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
+                                   today=a.y[r[keep], t[keep]], today_expected=mu[r[keep], t[keep]]))
+    return detect._concat(out)
+
+
+def _fit_before(X, y, w, iters=30):
+    beta = np.zeros((y.shape[0], X.shape[1]))
+    beta[:, 0] = np.log(np.maximum((y * w).sum(axis=1) / w.sum(axis=1), 1e-3))
+    ridge = np.diag(np.r_[0.0, np.full(X.shape[1] - 1, 1e-4)])
+    for _ in range(iters):
+        eta = np.clip(beta @ X.T, -20, 20)
+        mu = np.exp(eta)
+        wm = w * mu
+        z = eta + (y - mu) / mu
+        lhs = np.matmul(X.T[None] * wm[:, None, :], X) + ridge
+        new = np.linalg.solve(lhs, ((wm * z) @ X)[..., None])[..., 0]
+        if np.max(np.abs(new - beta)) < 1e-6:
+            return new
+        beta = new
+    return beta
+
+
+# --- the fast paths against them ----------------------------------------------------------------------
+
+def _random_arrays(seed: int, rows: int, days: int) -> panel.Arrays:
+    rng = np.random.default_rng(seed)
+    mu = rng.gamma(0.6, rng.uniform(0.05, 4, (rows, 1)), (rows, days))
+    mu[rng.random((rows, days)) < 0.05] = np.nan                    # no expectation (a redrawn grid)
+    mu[rng.integers(0, rows), : rng.integers(0, days)] = np.nan     # a grid not yet drawn
+    y = rng.poisson(np.nan_to_num(mu) * rng.choice([0.0, 1.0, 3.0], (rows, days), p=[0.1, 0.8, 0.1])).astype(float)
+    y[rng.integers(0, rows), rng.integers(0, days, 5)] += rng.integers(3, 30)   # outbreaks
+    var = np.nan_to_num(mu + 0.05 * mu ** 2)
+    return panel.Arrays(y, mu, var)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 12), st.integers(30, 90), st.integers(0, 29))
+def test_records_only_where_a_cell_can_alarm_are_the_records_of_every_cell(seed, rows, days, first):
+    a = _random_arrays(seed, rows, days)
+    rng = np.random.default_rng(seed + 1)
+    ok, storm = rng.random(rows) < 0.9, rng.random(rows) < 0.6
+    s = _settings(min_excess=1.0, drop_min_expected=3.0)
+    t = np.arange(100, 100 + days)
+    for storm_rows in (None, storm):
+        got = detect.excess_records(a, 3, ok, first, t, s, 2.0, storm_rows)
+        want = _excess_before(a, 3, ok, first, t, s, 2.0, storm_rows)
+        for g, w in zip(got, want):
+            pd.testing.assert_frame_equal(g.reset_index(drop=True), w.reset_index(drop=True), rtol=1e-12)
+    pd.testing.assert_frame_equal(detect.drop_records(a, 5, ok, first, t, s, 1.0).reset_index(drop=True),
+                                  _drop_before(a, 5, ok, first, t, s, 1.0).reset_index(drop=True), rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40))
+def test_window_sums_from_one_cumulative_sum(seed, w):
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(2.0, (5, 60)).astype(float)
+    sums = detectors.Cumulative(x)
+    np.testing.assert_array_equal(sums.full(w), detectors.window_sums(x, w))
+    r, t = rng.integers(0, 5, 30), rng.integers(0, 60, 30)
+    np.testing.assert_array_equal(sums.at(r, t, w), detectors.window_sums(x, w)[r, t])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 6), st.sampled_from([60, 200, 400]))
+def test_one_product_per_irls_step_fits_what_one_product_per_series_did(seed, series, n):
+    rng = np.random.default_rng(seed)
+    X = np.c_[np.ones(n), rng.integers(0, 2, (n, 9)), np.arange(n) / 365.25]
+    y = rng.poisson(rng.uniform(0.2, 40, (series, 1)) * np.exp(0.3 * X[:, 1]), (series, n)).astype(float)
+    w = np.where(rng.random((series, n)) < 0.05, 0.2, 1.0)
+    np.testing.assert_allclose(baseline.fit_poisson(X, y, w), _fit_before(X, y, w), rtol=1e-8, atol=1e-8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 40), st.integers(1, 50))
+def test_cells_made_dense_or_read_by_row_add_up_as_cell_by_cell(seed, lo, width):
+    rng = np.random.default_rng(seed)
+    n = 300
+    cells = Cells(rng.integers(0, 12, n), rng.integers(0, 90, n), rng.integers(1, 9, n))
+    cells = cells.plus(cells.area[:20], cells.day[:20], np.full(20, 5))        # repeated cells add up
+    want = np.zeros((12, width))
+    keep = (cells.day >= lo) & (cells.day < lo + width)
+    np.add.at(want, (cells.area[keep], cells.day[keep] - lo), cells.n[keep])
+    np.testing.assert_array_equal(cells.dense(12, lo, lo + width), want)
+    rows = rng.choice(12, rng.integers(1, 12), replace=False)
+    np.testing.assert_array_equal(cells.rows(rows, lo, lo + width), want[rows])
+    np.testing.assert_array_equal(cells.rows(rows, lo, lo + width), want[rows])    # from its index
+
+
+def _square(state, item):
+    offset, unpicklable = state
+    return item * item + offset + unpicklable()
+
+
+def test_work_spread_over_forked_processes_comes_back_in_order():
+    items = list(range(1000))
+    state = (7, lambda: 1)                 # a lambda cannot be pickled: the children inherit it
+    want = [_square(state, i) for i in items]
+    assert cores.map_forked(_square, state, items, workers=2, least=1) == want
+    assert cores.map_forked(_square, state, items, workers=2, least=10_000) == want     # in this process
+    assert cores.map_forked(_square, state, [], workers=2, least=0) == []
+
+
+def test_subclass_arrays_made_ahead_on_a_pool_are_the_same():
+    """tier_arrays with a pool yields the same tiers and arrays as without."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from etl.warning.prepare import Tier
+
+    rng = np.random.default_rng(3)
+    days = np.arange(40)
+
+    class Model:
+        def __init__(self, k):
+            self.k = k
+
+        def mu(self, d):
+            return np.full((4, len(d)), 0.5 + self.k)
+
+        def dispersion(self, d):
+            return np.full((4, len(d)), 0.1)
+
+    codes = ["0101", "0102", "0201"]
+    cells = {c: Cells(rng.integers(0, 4, 50), rng.integers(0, 40, 50), rng.integers(1, 4, 50)) for c in codes}
+    tiers = [Tier("0101", "subclass", ("0101",), "a"), Tier("0102", "subclass", ("0102",), "b"),
+             Tier("01", "class", ("0101", "0102"), "ab"), Tier("0201", "subclass", ("0201",), "c"),
+             Tier("ALL", "all", tuple(codes), "all"), Tier("PATROL", "patrol", (), "p")]
+    from scipy import sparse
+    rows = type("Rows", (), {"n_areas": 4, "codes": np.arange(5), "grids": sparse.csr_matrix(
+        (np.ones(6, np.float32), ([0, 1, 2, 3, 4, 4], [0, 1, 2, 2, 0, 1])), shape=(5, 3))})()
+    p = type("P", (), {"tiers": tiers, "cells": cells, "models": {c: Model(i) for i, c in enumerate(codes)},
+                       "categories": pd.DataFrame({"class_code": ["01", "01", "02"]}, index=codes),
+                       "rows": rows, "areas": type("A", (), {"n_grids": 3})(),
+                       "patrol": cells["0101"], "patrol_model": Model(9)})()
+    alone = [(t.code, a.copy()) for t, a in panel.tier_arrays(p, days)]
+    with ThreadPoolExecutor(2) as pool:
+        ahead = [(t.code, a.copy()) for t, a in panel.tier_arrays(p, days, pool)]
+    assert [c for c, _ in alone] == [c for c, _ in ahead] == ["0101", "0102", "01", "0201", "ALL", "PATROL"]
+    for (_, x), (_, y) in zip(alone, ahead):
+        for name in ("y", "mu", "var"):
+            np.testing.assert_array_equal(getattr(x, name), getattr(y, name))
+    assert alone[-1][1].y.shape == (5, 40) and alone[-1][1].y[4].sum() == alone[-1][1].y[[0, 1]].sum()
