@@ -6,8 +6,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from etl.warning import baseline, cores, detect, detectors, panel
 from etl.warning.series import Cells
