@@ -1,5 +1,8 @@
-"""Password hashes: scrypt (RFC 7914, in the standard library), a per-password salt, parameters
-stored with the hash so they can be raised later without breaking old hashes."""
+"""Password hashes: werkzeug's scrypt (RFC 7914), a per-password salt, its parameters stored with
+the hash ("scrypt:N:r:p$salt$hex") so they can be raised later without breaking old hashes.
+
+Hashes written before werkzeug ("scrypt$N$r$p$salt$digest", base64) still verify; `outdated`
+tells the store to write a new one when their password is next given right."""
 from __future__ import annotations
 
 import base64
@@ -7,30 +10,37 @@ import hashlib
 import hmac
 import secrets
 
-N, R, P = 2 ** 14, 8, 1          # ~16 MB and ~50 ms per hash on this class of machine
+from werkzeug.security import check_password_hash, generate_password_hash
+
+METHOD = f"scrypt:{2 ** 14}:8:1"     # ~16 MB and ~50 ms per hash on this class of machine
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
-    return f"scrypt${N}${R}${P}${_b64(salt)}${_b64(digest)}"
+    return generate_password_hash(password, METHOD)
 
 
 def verify_password(password: str, stored: str | None) -> bool:
+    """Whether `password` is the one `stored` was made from: one scrypt hash for any hash this
+    module wrote, old or new format (the sign-in's defence against telling names apart by time);
+    False without one for no hash or a damaged one."""
     try:
-        scheme, n, r, p, salt, digest = (stored or "").split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
-    except (ValueError, TypeError):
+        if (stored or "").startswith("scrypt$"):
+            return _verify_before_werkzeug(password, stored)
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError, AttributeError):
         return False
+
+
+def outdated(stored: str | None) -> bool:
+    """A hash in the old format or with other parameters than METHOD's."""
+    return bool(stored) and not stored.startswith(METHOD + "$")
+
+
+def _verify_before_werkzeug(password: str, stored: str) -> bool:
+    _, n, r, p, salt, digest = stored.split("$")
+    got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
 def random_password() -> str:
     return secrets.token_urlsafe(12)
-
-
-def _b64(b: bytes) -> str:
-    return base64.b64encode(b).decode()

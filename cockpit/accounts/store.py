@@ -6,7 +6,8 @@ Sign-in failures count per account and per client address: five wrong passwords 
 the account for LOCK_MINUTES; twenty failures from one address within that time refuse further
 attempts from it. Every refusal that could tell whether an account exists (unknown name, wrong
 password, locked or disabled account) gives the same answer after the same work: one password
-hash. A password change or reset and a status change end the account's sessions."""
+hash. A password change or reset and a status change end the account's sessions. A hash written
+before werkzeug's format is rewritten at the account's next right sign-in (passwords.py)."""
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from cockpit import stores
 from cockpit.accounts import KINDS, STATUSES, Account, check_role_and_area
-from cockpit.accounts.passwords import hash_password, random_password, verify_password
+from cockpit.accounts.passwords import hash_password, outdated, random_password, verify_password
 from cockpit.accounts.sessions import (
     ADDRESS as SESSION_ADDRESS,
     PG_SCHEMA as PG_SESSIONS,
@@ -185,6 +186,10 @@ class AccountStore:
             if right and not locked and row[3] == "正常" and row[0] in KINDS:
                 con.execute("UPDATE accounts SET failures = 0, locked_until = 0 WHERE account_id = ?",
                             (account_id,))
+                if outdated(stored):      # an older format or cost, replaced now the password is known
+                    # (the sessions stay: the password did not change; nor if it changed meanwhile)
+                    con.execute("UPDATE accounts SET password_hash = ? WHERE account_id = ? AND password_hash = ?",
+                                (hash_password(password), account_id, stored))
                 return SignIn(Account(account_id, *row[:4]))
             con.execute("INSERT INTO failures (address, at) VALUES (?, ?)", (address, now))
             if row is not None and not right and not locked:

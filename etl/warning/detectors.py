@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 EARS_MIN_SD = 0.2     # a flat baseline week has sd 0; EARS implementations floor it
+POISSON_BELOW = 1e-10  # φμ under which nb_upper takes the Poisson limit
 
 
 def _size_prob(mu, phi):
@@ -43,16 +44,12 @@ def nb_tail(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
 
 def nb_upper(mu: np.ndarray, phi: np.ndarray, alpha: float) -> np.ndarray:
     """The baseline's upper bound: the smallest u with P(Y > u) ≤ α (alarms are counts above
-    it), by bisection on the CDF."""
-    n, q = _size_prob(np.asarray(mu, float), np.asarray(phi, float))
-    lo = np.full(n.shape, -1.0)                     # P(Y ≤ lo) < 1 − α
-    hi = np.ceil(mu + 10 * np.sqrt(mu * (1 + phi * mu)) + 10)
-    while (hi - lo > 1).any():
-        mid = np.floor((lo + hi) / 2)
-        ok = _cdf(np.maximum(mid, 0), n, q) >= 1 - alpha
-        ok &= mid >= 0
-        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    return hi
+    it). Where φμ < 1e-10 the negative binomial is the Poisson it tends to (and p = n/(n + μ)
+    would have lost its digits; φ = 0 has no n at all); μ = 0 gives 0."""
+    mu, phi = np.broadcast_arrays(np.asarray(mu, float), np.asarray(phi, float))
+    poisson = phi * mu < POISSON_BELOW
+    n, q = _size_prob(mu, np.where(poisson, 1.0, phi))
+    return np.where(poisson, stats.poisson.ppf(1 - alpha, mu), stats.nbinom.ppf(1 - alpha, n, q))
 
 
 def _rolling(cum: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:

@@ -6,9 +6,10 @@ import sqlite3
 import threading
 
 import pytest
+from werkzeug.security import check_password_hash
 
 from cockpit.accounts import Account
-from cockpit.accounts.passwords import hash_password, verify_password
+from cockpit.accounts.passwords import METHOD, hash_password, outdated, verify_password
 from cockpit.accounts.sessions import TOUCH_SECONDS, Lifetime
 from cockpit.accounts.store import (
     LOCK_MINUTES,
@@ -26,10 +27,51 @@ PW = "a-long-password"
 LIFE = Lifetime(idle_seconds=30 * 60, absolute_seconds=8 * 3600)
 
 
-def test_passwords_are_salted_scrypt_hashes():
+# written by passwords.py before it used werkzeug (hashlib.scrypt, N=2^14, r=8, p=1, base64)
+BEFORE_WERKZEUG = {
+    PW: "scrypt$16384$8$1$kxzKE0b4UrfipdARe2aTLQ==$i5mIRJy7dGphr3dWwzDlDOp9l2KfZ0ixExsNhDovWco=",
+    "网格员密码 2026!": "scrypt$16384$8$1$Fl9LbE0/FHYBQ+oB4B0JPw==$mIe3cqH0P+MADtu33j2HzgTxvV3hCgf/4m0TdiP43ag=",
+}
+
+
+def test_passwords_are_salted_scrypt_hashes_in_werkzeugs_format():
     a, b = hash_password(PW), hash_password(PW)
-    assert a != b and a.startswith("scrypt$") and PW not in a
+    assert a != b and a.startswith(f"{METHOD}$") and METHOD.startswith("scrypt:") and PW not in a
+    assert check_password_hash(a, PW) and not outdated(a)
     assert verify_password(PW, a) and not verify_password("wrong", a) and not verify_password(PW, None)
+    assert not verify_password(PW, "") and not verify_password(PW, "md5$x$y") and not verify_password(PW, "scrypt$1")
+
+
+def test_hashes_written_before_werkzeug_still_verify():
+    for password, stored in BEFORE_WERKZEUG.items():
+        assert verify_password(password, stored) and outdated(stored)
+        assert not verify_password(password + " ", stored) and not verify_password(password[:-1], stored)
+        assert not verify_password(password, stored.replace("$8$", "$4$"))     # the stored cost counts
+    assert not verify_password(PW, BEFORE_WERKZEUG["网格员密码 2026!"])
+
+
+def test_an_old_hash_signs_in_and_is_rewritten_in_werkzeugs_format(state):
+    store = AccountStore(state("accounts"))
+    store.add("u1", "社区书记", "220204001001", "something-else")
+    _set_hash(store, "u1", BEFORE_WERKZEUG[PW])
+    session = store.sessions.start("u1", LIFE)
+    assert store.sign_in("u1", "wrong", "10.0.4.1").account is None
+    assert _hash_of(store, "u1") == BEFORE_WERKZEUG[PW]                  # a wrong password rewrites nothing
+    assert store.sign_in("u1", PW, "10.0.4.1").account == Account("u1", "社区书记", "220204001001")
+    renewed = _hash_of(store, "u1")
+    assert renewed.startswith(f"{METHOD}$") and check_password_hash(renewed, PW)
+    assert store.sessions.account_of(session, LIFE) == "u1"              # the password did not change
+    assert store.sign_in("u1", PW, "10.0.4.1").account is not None and _hash_of(store, "u1") == renewed
+
+
+def _set_hash(store, account_id, stored):
+    with store.db.transaction() as con:
+        con.execute("UPDATE accounts SET password_hash = ? WHERE account_id = ?", (stored, account_id))
+
+
+def _hash_of(store, account_id):
+    with store.db.connection() as con:
+        return con.execute("SELECT password_hash FROM accounts WHERE account_id = ?", (account_id,)).fetchone()[0]
 
 
 def test_lockout_ends_after_its_time(state):
@@ -53,9 +95,9 @@ def test_one_address_guessing_many_accounts_is_throttled(state):
 
 
 def test_every_refused_sign_in_gets_one_answer_after_the_same_work(state, monkeypatch):
-    """Unknown name, wrong password, locked (right or wrong password), disabled, no password yet:
-    the same words, and exactly one scrypt hash each, so neither the answer nor its time tells
-    whether the name exists. (The work is counted, not timed: a timing test would be flaky.)"""
+    """Unknown name, wrong password (against either hash format), locked (right or wrong
+    password), disabled, no password yet: the same words, and exactly one scrypt hash each, so
+    neither the answer nor its time tells whether the name exists. (The work is counted, not timed: a timing test would be flaky.)"""
     store = AccountStore(state("accounts"))
     for account_id in ("known", "locked", "disabled"):
         store.add(account_id, "社区书记", "220204001001", PW)
@@ -63,12 +105,15 @@ def test_every_refused_sign_in_gets_one_answer_after_the_same_work(state, monkey
     for i in range(MAX_FAILURES):
         store.sign_in("locked", "wrong", f"10.0.1.{i}")
     store.add("imported", "社区书记", "220204001001", None)
+    store.add("old hash", "社区书记", "220204001001", PW)
+    _set_hash(store, "old hash", BEFORE_WERKZEUG[PW])
     calls = []
     real = hashlib.scrypt
     monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
     cases = {"unknown name": ("nobody", PW), "wrong password": ("known", "wrong"),
              "locked, right password": ("locked", PW), "locked, wrong password": ("locked", "wrong"),
-             "disabled, right password": ("disabled", PW), "no password yet": ("imported", PW)}
+             "disabled, right password": ("disabled", PW), "no password yet": ("imported", PW),
+             "hash of the old format, wrong password": ("old hash", "wrong")}
     for i, (case, (account_id, password)) in enumerate(cases.items()):
         calls.clear()
         result = store.sign_in(account_id, password, f"10.0.2.{i}")

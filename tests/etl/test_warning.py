@@ -8,7 +8,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from hypothesis import given, settings, strategies as st
+from scipy import special, stats
 
 from etl.warning import baseline, detect, detectors, incidents, panel, screen, track, truth
 from etl.warning.series import Calendar, period_columns
@@ -26,9 +27,52 @@ def test_negative_binomial_tails_and_bound_match_scipy():
     y = np.array([1, 2, 5, 20, 300, 500])
     np.testing.assert_allclose(detectors.nb_tail(y, mu, phi), _nb(mu, phi).sf(y - 1), rtol=1e-8)
     np.testing.assert_allclose(detectors.nb_lower(y, mu, phi), _nb(mu, phi).cdf(y), rtol=1e-8)
-    for alpha in (0.01, 0.001):
-        np.testing.assert_array_equal(detectors.nb_upper(mu, phi, alpha), _nb(mu, phi).ppf(1 - alpha))
     assert detectors.nb_tail(np.array([0]), np.array([1.0]), np.array([0.1]))[0] == 1.0
+
+
+def _bisected_upper(mu, phi, alpha):
+    """The oracle: the hand-written bisection nb_upper was before it took scipy's quantile, the
+    smallest u with P(Y ≤ u) ≥ 1 − α on the regularised incomplete beta, with its bracket grown
+    until it holds (the fixed one, ⌈μ + 10·sd + 10⌉, fell short for φ ≳ 8.7 at α = 0.001 and
+    then returned the bracket)."""
+    n = 1.0 / phi
+    q = n / (n + mu)
+    lo = np.full(n.shape, -1.0)                     # P(Y ≤ lo) < 1 − α
+    hi = np.ceil(mu + 10 * np.sqrt(mu * (1 + phi * mu)) + 10)
+    while (short := special.betainc(n, hi + 1.0, q) < 1 - alpha).any():
+        hi = np.where(short, 2 * hi, hi)
+    while (hi - lo > 1).any():
+        mid = np.floor((lo + hi) / 2)
+        ok = (special.betainc(n, np.maximum(mid, 0) + 1.0, q) >= 1 - alpha) & (mid >= 0)
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+    return hi
+
+
+def test_the_upper_bound_is_the_bisection_it_replaced_in_200000_drawn_cases():
+    rng = np.random.default_rng(20261206)
+    size = 200_000
+    mu = np.exp(rng.uniform(np.log(1e-4), np.log(2e4), size))
+    phi = np.exp(rng.uniform(np.log(1e-6), np.log(20.0), size))     # the model clips φ to [0.01, 5]
+    alpha = rng.choice([0.05, 0.001, 1e-4], size)
+    for a in np.unique(alpha):
+        on = alpha == a
+        got = detectors.nb_upper(mu[on], phi[on], a)
+        want = _bisected_upper(mu[on], phi[on], a)
+        assert (got == want).all(), np.flatnonzero(got != want)[:5]
+        assert len(np.unique(got)) > 5000 and (got == 0).mean() < 0.5    # the draw spans the bounds
+
+
+@settings(max_examples=300, deadline=None)
+@given(mu=st.one_of(st.just(0.0), st.floats(0.0, 1e5)),
+       phi=st.one_of(st.just(0.0), st.floats(0.0, 50.0)),
+       alpha=st.sampled_from([0.05, 0.01, 0.001, 1e-5]))
+def test_the_upper_bound_at_its_edges_poisson_and_nothing_expected(mu, phi, alpha):
+    got = detectors.nb_upper(np.array([mu]), np.array([phi]), alpha)[0]
+    if phi * mu < detectors.POISSON_BELOW:           # φ → 0, or μ = 0: the Poisson limit
+        assert got == stats.poisson.ppf(1 - alpha, mu)
+    else:
+        assert got == _bisected_upper(np.array([mu]), np.array([phi]), alpha)[0]
+    assert mu > 0 or got == 0
 
 
 def test_window_sums_and_the_dispersion_of_a_sum():
