@@ -118,7 +118,9 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     sc = screen.run(p, s, first, T - 1, histories.get)
     log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
-    return tables(p, s, sc, shown_from)
+    out = tables(p, s, sc, shown_from)
+    log.info("预警事件复盘 %d 起, %.1f s", len(out["warning_incidents"]), time.perf_counter() - t0)
+    return out
 
 
 INCIDENT_COLUMNS = ["incident_id", "kind", "kind_name", "status", "on_screen", "new", "rank", "first_day",
@@ -211,14 +213,19 @@ def _recurrences(p: Prepared, s: Settings, sc: screen.Screen, inc: pd.DataFrame)
     """recur_30 / recur_90: later alarm days of an incident's subject near its grids."""
     a = sc.alarms
     fp = [set(p.rows.footprint(int(r)).tolist()) for r in a["row"]]
+    # as numbers once: thousands of incidents each look at every alarm
+    ids, names = pd.factorize(a["incident_id"])
+    number = {name: i for i, name in enumerate(names)}
+    kinds, kind_names = pd.factorize(a["kind"])
+    kind_number = {name: i for i, name in enumerate(kind_names)}
+    day, tier = a["day"].to_numpy(), a["tier"].to_numpy()
     out30, out90 = [], []
     for row in inc.itertuples():
         me = sc.incidents[row.incident_id]
-        later = (a["incident_id"] != row.incident_id).to_numpy() & (a["day"] > me.last).to_numpy() \
-            & np.isin(a["tier"].to_numpy(), list(me.focus)) & (a["kind"] == me.kind).to_numpy()
+        later = (ids != number.get(row.incident_id, -1)) & (day > me.last) \
+            & np.isin(tier, list(me.focus)) & (kinds == kind_number.get(me.kind, -1))
         idx = np.flatnonzero(later)
-        r30, r90 = incidents.recurrences(p, me.grids, a["day"].to_numpy()[idx], [fp[i] for i in idx], me.last,
-                                         s.link_km)
+        r30, r90 = incidents.recurrences(p, me.grids, day[idx], [fp[i] for i in idx], me.last, s.link_km)
         out30.append(r30)
         out90.append(r90)
     return inc.assign(recur_30=out30, recur_90=out90)
