@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from demo.updates import split_updates
 from etl import models, runlog
-from etl.generate.updates import split_updates
 from etl.refresh import refresh
 from etl.warning import settings
 from tests.conftest import ROOT, served_db

@@ -1,4 +1,4 @@
-"""Versioned grid layer (etl.generate.grid_versions): splits, redraws, exact tiling on every date, code_on."""
+"""Versioned grid layer (demo.grid_versions): splits, redraws, exact tiling on every date, code_on."""
 
 import datetime as dt
 
@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from etl.generate.geography import GRID_PLAN_CHUANYING, METRIC_CRS, build_area_layers, load_districts
-from etl.generate.grid_versions import code_on, current, valid_on, version_grids
-from etl.generate.points import sample_points
+from demo.geography import build_area_layers, load_districts
+from demo.grid_versions import code_on, current, valid_on, version_grids
+from demo.plans import GRID_PLAN_CHUANYING
+from demo.points import sample_points
+from etl.geo.crs import METRIC_CRS
 from etl.paths import DISTRICTS_GEOJSON
 
 SEED = 20240601

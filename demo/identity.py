@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from etl.generate.arrays import ymd
+from demo.arrays import ymd
 from warehouse.personal import ID_CHECK as CHECK_CHARS, ID_WEIGHTS as _WEIGHTS, id_check_digit
 
 # the rule is warehouse/personal.py's; here vectorised for drawing millions of numbers

@@ -1,4 +1,4 @@
-"""`python -m etl generate`: write a complete, deterministic set of source files for a scale.
+"""`python -m demo generate`: write a complete, deterministic set of source files for a scale.
 
 The city is generated in shards of whole streets (about SHARD_GRIDS grids each), in parallel
 worker processes; each shard writes its rows of every table to a part file and the parts are
@@ -21,15 +21,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from demo.events import department_speeds, event_table, generate_events
+from demo.geography import AreaLayers, build_area_layers, load_districts
+from demo.grid_versions import code_on, current, version_grids
+from demo.incidents import TRUTH_FILE
+from demo.organisations import generate_organisations, property_firm_organisations
+from demo.population import generate_population
+from demo.scales import SCALES, Scale
+from demo.services import generate_services, write_services
 from etl import contract
-from etl.generate.events import department_speeds, event_table, generate_events
-from etl.generate.geography import AreaLayers, build_area_layers, load_districts
-from etl.generate.grid_versions import code_on, current, version_grids
-from etl.generate.incidents import TRUTH_FILE
-from etl.generate.organisations import generate_organisations, property_firm_organisations
-from etl.generate.population import generate_population
-from etl.generate.scales import SCALES, Scale
-from etl.generate.services import generate_services, write_services
 from etl.paths import DISTRICTS_GEOJSON
 from etl.reference import load_event_categories
 

@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.generate import text
-from etl.generate.arrays import rank_within, ymd
-from etl.generate.incidents import incident_reports, plan_incidents, truth_table
-from etl.generate.points import sample_points
+from demo import text
+from demo.arrays import rank_within, ymd
+from demo.incidents import incident_reports, plan_incidents, truth_table
+from demo.points import sample_points
 from etl.workcalendar import DAY_WORK_MIN, WorkCalendar, is_workday
 
 SOURCES = np.array(["网格员巡查", "随手拍", "12345热线", "视频监控", "部门移交"])

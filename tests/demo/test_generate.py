@@ -3,8 +3,8 @@ import json
 
 import pandas as pd
 
-from etl.generate.identity import is_valid_id
-from etl.generate.run import generate
+from demo.identity import is_valid_id
+from demo.run import generate
 from tests.conftest import file_digests
 
 

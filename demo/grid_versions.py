@@ -2,7 +2,7 @@
 
 Real grid layers change: a grid that grew too populous is split in two, and a
 border between two neighbouring grids is moved. :func:`version_grids` takes the
-grid layer of :func:`etl.generate.geography.build_area_layers` (what was valid
+grid layer of :func:`demo.geography.build_area_layers` (what was valid
 at ``start``) and returns every version of every grid, with
 
 * ``valid_from`` (``datetime.date``, inclusive) and
@@ -66,8 +66,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
-from etl.generate.geography import geo_order
-from etl.generate.names import grid_name
+from demo.names import grid_name
+from demo.partition import geo_order
 
 __all__ = [
     "CHANGE_MARGIN_DAYS",

@@ -1,4 +1,4 @@
-"""Generated area layers (etl.generate.geography): exact tiling, codes, names, determinism."""
+"""Generated area layers (demo.geography, demo.plans, demo.partition): exact tiling, codes, names, determinism."""
 
 import os
 import re
@@ -9,18 +9,10 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from etl.generate.geography import (
-    COMMUNITY_CODE_RANGES,
-    GRID_PLAN_CHUANYING,
-    JILIN_CITY_PLANS,
-    METRIC_CRS,
-    STREET_CODE_RANGES,
-    AreaLayers,
-    DistrictPlan,
-    build_area_layers,
-    load_districts,
-    partition_polygon,
-)
+from demo.geography import COMMUNITY_CODE_RANGES, STREET_CODE_RANGES, AreaLayers, build_area_layers, load_districts
+from demo.partition import partition_polygon
+from demo.plans import GRID_PLAN_CHUANYING, JILIN_CITY_PLANS, DistrictPlan
+from etl.geo.crs import METRIC_CRS
 
 SEED = 20240601
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -448,14 +440,14 @@ RESIDENTS_URBAN, RESIDENTS_RURAL = 1.063 * 500, 1.063 * 250
 
 
 def test_jilin_city_plans_are_complete_and_consistent(districts):
-    from etl.generate.geography import _validate_plan
+    from demo.plans import validate_plan
 
     codes = [p.adcode for p in JILIN_CITY_PLANS]
     assert codes == sorted(districts.adcode) == sorted(CENSUS_2020)  # all nine, in adcode order
     assert GRID_PLAN_CHUANYING in JILIN_CITY_PLANS
     geoms = districts.set_index("adcode").geometry
     for p in JILIN_CITY_PLANS:
-        _validate_plan(p)
+        validate_plan(p)
         assert len(p.street_names) == p.n_urban_streets + p.n_towns
         assert all(s.endswith("街道") for s in p.street_names[: p.n_urban_streets]), p.adcode
         assert all(s[-1] in "镇乡" for s in p.street_names[p.n_urban_streets :]), p.adcode

@@ -1,4 +1,4 @@
-"""`python -m etl split-updates --source DIR --days N`: turn a generated folder into what a live
+"""`python -m demo split-updates --source DIR --days N`: turn a generated folder into what a live
 platform exports over time: `events.csv` as it stood N days before the end, and one update file
 per later day, `updates/events-YYYYMMDD.csv`, holding that day's new events and every older event
 whose state changed that day (same columns as events.csv, the state at the end of the day).

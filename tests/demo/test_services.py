@@ -9,22 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.credit_codes import make_credit_codes, org_check_char
+from demo.geography import AreaLayers
+from demo.identity import is_valid_id
+from demo.scales import SCALES
+from demo.services import TABLES, generate_services, service_specs, write_services
+from demo.services.calibration import PUBLISHED, service_targets
 from etl import contract
-from etl.generate.geography import AreaLayers
-from etl.generate.identity import is_valid_id
-from etl.generate.scales import SCALES
-from etl.generate.services import (
-    PUBLISHED,
-    TABLES,
-    credit_check_char,
-    generate_services,
-    is_valid_credit_code,
-    make_credit_codes,
-    org_check_char,
-    service_specs,
-    service_targets,
-    write_services,
-)
+from etl.values import credit_check_char, is_valid_credit_code
 
 SCALE = SCALES["tiny"]
 

@@ -3,7 +3,7 @@
 Every dwelling is a standard address (district / street / community / road / compound / building /
 unit / room, or village / group / yard number in the countryside) and a house; households occupy
 most dwellings, the rest stand empty; persons live in households. Organisations (the fourth 实)
-come from :mod:`etl.generate.organisations`, on the same buildings."""
+come from :mod:`demo.organisations`, on the same buildings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from etl.generate import text
-from etl.generate.arrays import rank_within, ymd
-from etl.generate.identity import make_mobiles, make_names, shard_slots, unique_id_numbers
-from etl.generate.points import sample_points
+from demo import text
+from demo.arrays import rank_within, ymd
+from demo.identity import make_mobiles, make_names, shard_slots, unique_id_numbers
+from demo.points import sample_points
 
 HOUSEHOLD_SIZES = np.array([1, 2, 3, 4, 5])
 HOUSEHOLD_SIZE_P = np.array([0.22, 0.36, 0.27, 0.10, 0.05])    # mean ≈ 2.4 (Northeast, 2020)

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from etl.generate.incidents import TRUTH_FILE
+from demo.incidents import TRUTH_FILE
 
 
 def test_truth_matches_the_injected_events(tiny_source):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from etl.generate.geography import GRID_PLAN_CHUANYING, JILIN_CITY_PLANS, DistrictPlan
+from demo.plans import GRID_PLAN_CHUANYING, JILIN_CITY_PLANS, DistrictPlan
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Dirty mode: the manifest describes exactly what is in the files (etl/generate/dirty.py)."""
+"""Dirty mode: the manifest describes exactly what is in the files (demo/dirty.py)."""
 import csv
 import datetime as dt
 import json
@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from demo.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
 from etl import contract
-from etl.generate.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
 from etl.values import canonical_date, canonical_timestamp
 from tests.conftest import file_digests
 from warehouse.personal import holds_personal

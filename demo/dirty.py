@@ -88,8 +88,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from demo.identity import make_id_numbers, make_mobiles
 from etl import contract
-from etl.generate.identity import make_id_numbers, make_mobiles
 from etl.geo.crs import wgs84_to_gcj02
 from etl.geo.inside import inside, metric_geometries
 from etl.paths import EVENT_CATEGORIES_CSV

@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 
-from etl.generate.identity import (
+from demo.identity import (
     id_check_char,
     is_valid_id,
     make_id_numbers,
@@ -59,7 +59,7 @@ def test_names_and_mobiles_look_right():
 def test_shards_never_draw_the_same_id_number():
     """Shards generate apart: natives share sequences only within their district's shards,
     others with every shard of the city, each in its own residue class."""
-    from etl.generate.identity import _first17, shard_slots
+    from demo.identity import _first17, shard_slots
     n = 20_000
     region = np.array(["220204"] * n)
     birth = np.full(n, np.datetime64("1980-05-05"))

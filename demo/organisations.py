@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from etl.generate.arrays import rank_within
-from etl.generate.identity import make_mobiles, make_names
-from etl.generate.points import sample_points
-from etl.generate.population import Buildings
-from etl.generate.services import make_credit_codes
+from demo.arrays import rank_within
+from demo.credit_codes import make_credit_codes
+from demo.identity import make_mobiles, make_names
+from demo.points import sample_points
+from demo.population import Buildings
 
 RESIDENTS_PER_ORGANISATION = 25
 # type, share, credit-code prefix (登记管理部门 + 机构类别, GB 32100-2015), premises use
