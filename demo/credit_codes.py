@@ -1,11 +1,11 @@
 """Unified social credit codes (GB 32100-2015) with their organisation-code part (GB 11714-1997),
 drawn unique and valid for the demo's organisations and property firms. The code's definition is
-the ETL's check (etl/values.py); here vectorised for drawing codes."""
+the ETL's check (etl/load/values.py); here vectorised for drawing codes."""
 from __future__ import annotations
 
 import numpy as np
 
-from etl.values import CREDIT_CHARS, CREDIT_WEIGHTS as _CREDIT_WEIGHTS
+from etl.load.values import CREDIT_CHARS, CREDIT_WEIGHTS as _CREDIT_WEIGHTS
 
 CREDIT_WEIGHTS = np.array(_CREDIT_WEIGHTS)
 ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])

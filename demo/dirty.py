@@ -92,8 +92,8 @@ from demo.identity import make_id_numbers, make_mobiles
 from etl import contract
 from etl.geo.crs import wgs84_to_gcj02
 from etl.geo.inside import inside, metric_geometries
+from etl.load.values import CREDIT_CHARS
 from etl.paths import EVENT_CATEGORIES_CSV
-from etl.values import CREDIT_CHARS
 from warehouse import personal
 
 MANIFEST = "dirty_manifest.json"
@@ -144,7 +144,7 @@ EXPECT = {
     "unclosed_quote": QUARANTINE, "blank_line": QUARANTINE, "invalid_encoding": QUARANTINE,
     "gb18030_file": REPAIR, "truncated_last_line": QUARANTINE, "grid_overlap": TOPOLOGY,
 }
-# the repair the ETL records for a defect of kind REPAIR (etl/repairs.py), where it is named otherwise
+# the repair the ETL records for a defect of kind REPAIR (etl/load/repairs.py), where it is named otherwise
 REPAIR_NAMES = {"stray_spaces": "whitespace", "twelve_hour_time": "timestamp_format",
                 "nonstandard_date": "date_format", "phone_separators": "number_format",
                 "control_character": "control_characters"}

@@ -30,8 +30,8 @@ from demo.population import generate_population
 from demo.scales import SCALES, Scale
 from demo.services import generate_services, write_services
 from etl import contract
+from etl.load.reference import load_event_categories
 from etl.paths import DISTRICTS_GEOJSON
-from etl.reference import load_event_categories
 
 log = logging.getLogger(__name__)
 

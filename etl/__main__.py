@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from etl.exitcodes import ExitCode, table
+from etl.exitcodes import ExitCode, exit_code, table
 from etl.memory import keep_freed_memory
 from warehouse import state
 from warehouse.paths import ROOT
@@ -27,7 +27,7 @@ def _warehouse_arg(parser):
 
 
 def _refresh_args(parser):
-    from etl.refresh import PublishRules
+    from etl.run import PublishRules
     d = PublishRules()
     parser.add_argument("--source", type=Path, required=True)
     _warehouse_arg(parser)
@@ -112,7 +112,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stdout)
-    from etl.refresh import exit_code
     try:
         return _run(args)
     except Exception as exc:
@@ -131,7 +130,8 @@ def _run(args) -> int:
         from etl.contract.doc import render
         args.out.write_text(render(), encoding="utf-8")
     elif args.command == "refresh":
-        from etl.refresh import PublishRules, refresh
+        from etl.refresh import refresh
+        from etl.run import PublishRules
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
                              max_quarantine_share=args.max_quarantine_share, force=args.force,
                              memory_limit=args.memory_limit, topology=args.topology,

@@ -95,7 +95,7 @@ def tiny_db(tiny_warehouse) -> Path:
 
 
 def served_db(warehouse: Path) -> Path:
-    from etl.generations import current
+    from etl.publish.generations import current
     return current(warehouse).path
 
 

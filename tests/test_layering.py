@@ -73,7 +73,7 @@ def test_layers_look_down_only(layer):
 
 def test_every_kind_of_import_is_seen():
     source = """
-import os, etl.generations as g
+import os, etl.publish.generations as g
 from etl.area_levels import CITY_CODE
 from . import sibling
 def later():

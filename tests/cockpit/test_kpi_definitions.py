@@ -13,7 +13,7 @@ from cockpit.scope import CITY, Scope
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)
 START = dt.datetime(2026, 10, 2)          # 30 days ending on the as-of day
 GRID = "220204001001001"
-MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "sql" / "marts" / "mart_event_sla.sql"
+MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "transform" / "sql" / "marts" / "mart_event_sla.sql"
 
 
 @pytest.fixture(scope="module")

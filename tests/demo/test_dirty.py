@@ -9,7 +9,7 @@ import pytest
 
 from demo.dirty import EXPECT, KINDS, MANIFEST, PLAN, make_dirty, mask_personal
 from etl import contract
-from etl.values import canonical_date, canonical_timestamp
+from etl.load.values import canonical_date, canonical_timestamp
 from tests.conftest import file_digests
 from warehouse.personal import holds_personal
 

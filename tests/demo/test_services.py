@@ -16,7 +16,7 @@ from demo.scales import SCALES
 from demo.services import TABLES, generate_services, service_specs, write_services
 from demo.services.calibration import PUBLISHED, service_targets
 from etl import contract
-from etl.values import credit_check_char, is_valid_credit_code
+from etl.load.values import credit_check_char, is_valid_credit_code
 
 SCALE = SCALES["tiny"]
 

@@ -12,9 +12,10 @@ import pytest
 
 from etl import runlog
 from etl.__main__ import main
-from etl.generations import building_path, clear_building, point_to, publish
 from etl.lock import Locked, refresh_lock
-from etl.refresh import PublishRefused, PublishRules, new_run_id, refresh
+from etl.publish.generations import building_path, clear_building, point_to, publish
+from etl.refresh import refresh
+from etl.run import PublishRefused, PublishRules, new_run_id
 from tests.conftest import ROOT
 from warehouse import generations
 
@@ -175,9 +176,9 @@ def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, ke
 
 
 def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_path):
-    from etl.refresh import _connect
+    from etl.run import connect
     spill = tmp_path / "building" / "run.spill"
-    con = _connect("64MB", spill)
+    con = connect("64MB", spill)
     limit, temp = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
     assert limit in ("61.0 MiB", "64.0 MB") and temp == str(spill)
     # a sort several times the limit completes by spilling
@@ -213,13 +214,13 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
 
 def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source, key_file, monkeypatch):
     """A release whose build writes new tables rebuilds a warehouse whose files did not change."""
-    import etl.refresh
+    import etl.publish.meta
     before = generations.current(warehouse)
-    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and more")
+    monkeypatch.setattr(etl.publish.meta, "WAREHOUSE_FORMAT", etl.publish.meta.WAREHOUSE_FORMAT + " and more")
     report = refresh(tiny_source, warehouse, key_file)
     assert report.status == "published" and report.generation > before.id
     # an incremental run cannot bring tables of an older release up to date: it refreshes in full
-    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and then some")
+    monkeypatch.setattr(etl.publish.meta, "WAREHOUSE_FORMAT", etl.publish.meta.WAREHOUSE_FORMAT + " and then some")
     again = refresh(tiny_source, warehouse, key_file, incremental=True)
     assert again.status == "published" and len(again.files) == len(report.files) > 1
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from demo.updates import split_updates
-from etl import models, runlog
+from etl import runlog
 from etl.refresh import refresh
+from etl.transform import models
 from etl.warning import settings
 from tests.conftest import ROOT, served_db
 from warehouse import generations

@@ -1,8 +1,8 @@
-"""The SQL models (etl/sql/<layer>/<table>.sql, one table per file): built in full by a full
+"""The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
 refresh, and brought up to date by an incremental one.
 
 Incremental marts work as dbt's incremental models do. A mart that an event update can change
-has a scope file, etl/sql/marts/incremental/<table>.sql, selecting one column: the key values
+has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one column: the key values
 (event ids, days, months) of the rows the update may have changed. Those rows are deleted and
 computed again by the mart's own model, restricted to those keys; every other row stays. The
 scope reads `memory.touched_versions` (every state, old and new, of the events this run changed)

@@ -56,7 +56,7 @@ def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> di
     con.execute("DELETE FROM wh.events WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
     con.execute(f"""INSERT INTO wh.events SELECT * FROM {incoming}
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)""")
-    # the run's merged events, for the marts' incremental update (etl/models.py)
+    # the run's merged events, for the marts' incremental update (etl/transform/models.py)
     con.execute("CREATE TABLE IF NOT EXISTS memory.merged_events AS SELECT event_id FROM verdict WHERE false")
     con.execute("INSERT INTO memory.merged_events SELECT event_id FROM verdict WHERE NOT is_stale")
     new, stale, total = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (is_stale), "

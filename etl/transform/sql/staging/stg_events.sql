@@ -1,5 +1,5 @@
 -- Typed events with every workflow timestamp; empty cells become NULL. Free text arrives scrubbed of
--- ID and mobile numbers (hotline transcripts name their callers; etl/privacy.py).
+-- ID and mobile numbers (hotline transcripts name their callers; etl/privacy/pseudonymise.py).
 SELECT
     trim(event_id)                                         AS event_id,
     trim(source)                                           AS source,

@@ -13,14 +13,14 @@ the column's kind (etl/contract KINDS), in this order:
 | timestamp_format    | timestamp                       | another unambiguous form (`2026-8-25 5:15 PM`, `下午5:15`, ISO `T`, `+08:00`) |
 
 Every repaired cell is recorded in `repairs` (file, line, column, repair, value before and after,
-shown as etl/privacy.py shows any value: personal kinds masked, everything else scrubbed of ID
+shown as etl/privacy/pseudonymise.py shows any value: personal kinds masked, everything else scrubbed of ID
 and mobile numbers). Nothing else is changed: whatever is still wrong is the checks' business.
 Identifiers in the SQL come from the contract, never from the data."""
 from __future__ import annotations
 
 from etl.contract import SourceFile
-from etl.privacy import shown_sql
-from etl.values import ID_NUMBER, PHONE, canonical_sql
+from etl.load.values import ID_NUMBER, PHONE, canonical_sql
+from etl.privacy.pseudonymise import shown_sql
 
 WHITESPACE = " \t\u00a0\u3000"
 FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
@@ -28,7 +28,7 @@ FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
 # at either end)
 CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
 TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
-# the reader (etl/extract.py) reads every line holding a control character in Python: only the
+# the reader (etl/load/extract.py) reads every line holding a control character in Python: only the
 # records it lists there can hold one
 CONTROL_LINES = "memory.control_lines"
 

@@ -17,15 +17,44 @@ spatial index; a community's gap is computed only where its area and its grids' 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from etl.geo.inside import metric_geometries
+from etl.run import PublishRefused, Run
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["check_date", "community_code", "problem", "grid_codes", "area_m2"]
 NEAR_M = 1.0          # a grid "along" a gap comes within this distance of it
+
+
+def record(run: Run, areas: pd.DataFrame) -> None:
+    """wh.grid_topology: where grids overlap, leave gaps in or leave their community beyond the
+    tolerance; refused or reported by the run's rules (PublishRules.topology)."""
+    con, rules = run.con, run.rules
+    found = check(areas, rules.topology_tolerance_m2)
+    con.execute("CREATE TABLE wh.grid_topology (check_date DATE, community_code VARCHAR, problem VARCHAR, "
+                "grid_codes VARCHAR, area_m2 DOUBLE)")
+    if len(found):
+        con.register("topology_df", found)
+        con.execute("INSERT INTO wh.grid_topology SELECT check_date, community_code, problem, grid_codes, "
+                    "area_m2 FROM topology_df")
+        con.unregister("topology_df")
+    if found.empty:
+        return
+    summary = "; ".join(f"{r.community_code} {r.problem} {r.grid_codes} {r.area_m2:,.0f} m²"
+                        for r in found.head(5).itertuples())
+    message = (f"网格拓扑: {len(found)} 处重叠、缝隙或越出社区超过 {rules.topology_tolerance_m2:g} m² "
+               f"(grids do not tile their community): {summary}" + (" …" if len(found) > 5 else ""))
+    run.report.detail["topology_problems"] = len(found)
+    if rules.topology == "refuse":
+        run.report.problems = [message]
+        raise PublishRefused(message)
+    log.warning(message)
 
 
 def _in_force(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
@@ -34,7 +63,7 @@ def _in_force(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
 
 
 def check(areas: pd.DataFrame, tolerance_m2: float, today: dt.date | None = None) -> pd.DataFrame:
-    """`areas` as etl/areas.py reads them (code, level, parent_code, valid_from, valid_to,
+    """`areas` as etl/load/areas.py reads them (code, level, parent_code, valid_from, valid_to,
     geometry_wkb). Returns one row per problem larger than `tolerance_m2` (COLUMNS), on the first
     date it is seen."""
     today = pd.Timestamp(today or dt.date.today())

@@ -1,5 +1,5 @@
 """The contract's row rules as SQL conditions. A row failing any rule goes to quarantine with one
-record per failure (line, column, rule, value as etl/privacy.py shows it); the rest load.
+record per failure (line, column, rule, value as etl/privacy/pseudonymise.py shows it); the rest load.
 
 A column's rules come from its kind (etl/contract KINDS): every file with an ID number, a phone,
 a code or a timestamp gets that kind's rules. A few rules belong to one file's meaning (an
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl.contract import SourceFile, enumeration, references
-from etl.points import TABLE as POINT_PROBLEMS
-from etl.privacy import shown_sql
-from etl.values import canonical_sql, scrubbed_sql as scrubbed
+from etl.load.points import TABLE as POINT_PROBLEMS
+from etl.load.values import canonical_sql, scrubbed_sql as scrubbed
+from etl.privacy.pseudonymise import shown_sql
 from warehouse.personal import candidate_sql
 
 LIFECYCLE = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
@@ -36,7 +36,7 @@ class Rule:
 
 
 def stored_column(spec_col) -> str:
-    """Personal columns arrive masked (etl/privacy.py masking_sql)."""
+    """Personal columns arrive masked (etl/privacy/pseudonymise.py masking_sql)."""
     return f"{spec_col.name}_masked" if spec_col.personal else spec_col.name
 
 
@@ -70,7 +70,7 @@ def _kind_rules(c) -> list[Rule]:
         # a CASE, which DuckDB evaluates lazily: the Python call for candidates only (AND is not lazy)
         return [Rule(v, "personal_in_key", f"CASE WHEN {candidate_sql(v)} THEN etl_scrub({v}) <> {v} ELSE false END",
                      shown)]
-    if c.kind == "id_number":     # the verdict on the clear value (etl/privacy.py)
+    if c.kind == "id_number":     # the verdict on the clear value (etl/privacy/pseudonymise.py)
         return [Rule(v, f"{v}_problem", f"{v}_problem <> ''", f"{v}_masked")]
     if c.kind == "phone":
         return [Rule(v, "phone_format", f"{v}_problem <> ''", f"{v}_masked")]
@@ -99,7 +99,7 @@ def rules_for(spec: SourceFile) -> list[Rule]:
                           "NOT coalesce(TRY_CAST(lon AS DOUBLE) BETWEEN 73 AND 136 "
                           "AND TRY_CAST(lat AS DOUBLE) BETWEEN 3 AND 54, false)",
                           scrubbed("lon || ',' || lat")))
-    if has_points(spec):        # etl/points.py fills the table first
+    if has_points(spec):        # etl/load/points.py fills the table first
         for rule, raw in (("outside_grid", "lon || ',' || lat"), ("grid_not_in_force", "grid_code")):
             rules.append(Rule("lon/lat" if rule == "outside_grid" else "grid_code", rule,
                               f"line IN (SELECT line FROM {POINT_PROBLEMS} WHERE rule = '{rule}')", raw))

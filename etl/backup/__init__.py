@@ -10,7 +10,7 @@ backup is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file'
     sqlite/<name>.sqlite     each store, copied with SQLite's online backup API: a consistent
                              copy while the cockpit and the ETL keep writing (never `cp`)
     postgresql/database.dump the state database, by pg_dump (one consistent snapshot while the
-                             web servers write; etl/backup_database.py); left out with
+                             web servers write; etl/backup/database.py); left out with
                              --without-database when the database's own backup is the DBA's
     warehouse/<id>.duckdb    the served generation (a published generation is never written
                              again, so a plain copy of the open file is consistent)
@@ -34,12 +34,11 @@ import json
 import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
-from etl import backup_database
-from etl.exitcodes import ExitCode
-from etl.generations import point_to
+from etl.backup import database as backup_database
+from etl.exitcodes import ExitCode, Failure
+from etl.publish.generations import point_to
 from warehouse import generations, state
 
 FORMAT = 1
@@ -47,8 +46,9 @@ MANIFEST = "manifest.json"
 PREFIX = "cockpit-backup-"
 
 
-class BackupError(Exception):
+class BackupError(Failure):
     """A backup that cannot be made, or a restore refused (nothing was written)."""
+    exit_code = ExitCode.REFUSED
 
 
 # -- backup -------------------------------------------------------------------------------
@@ -372,12 +372,8 @@ def add_commands(sub, warehouse_arg) -> None:
 
 
 def _run_backup(args) -> int:
-    try:
-        folder = backup(args.to, state.locate(os.environ, warehouse=args.warehouse), args.keep,
-                        database=not args.without_database)
-    except BackupError as exc:
-        print(f"错误: {exc}", file=sys.stderr)
-        return ExitCode.REFUSED
+    folder = backup(args.to, state.locate(os.environ, warehouse=args.warehouse), args.keep,
+                    database=not args.without_database)       # BackupError: exit 6, its message
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     for e in manifest["entries"]:
         print(f"  {e['name']:<17} {e['file'] if not e.get('absent') else '(' + e.get('note', '无 absent') + ')'}")
@@ -386,11 +382,7 @@ def _run_backup(args) -> int:
 
 
 def _run_restore(args) -> int:
-    try:
-        done = restore(args.source, state.locate(os.environ, warehouse=args.warehouse), args.force)
-    except BackupError as exc:
-        print(f"错误: {exc}", file=sys.stderr)
-        return ExitCode.REFUSED
+    done = restore(args.source, state.locate(os.environ, warehouse=args.warehouse), args.force)
     for line in done:
         print(f"  {line}")
     print("恢复完成 (restored)")

@@ -12,3 +12,11 @@ def load_event_categories() -> pd.DataFrame:
     cats = pd.read_csv(EVENT_CATEGORIES_CSV, dtype=str).rename(columns=CATEGORY_HEADERS)
     cats["limit_value"] = cats["limit_value"].astype(int)
     return cats
+
+
+def load(con) -> None:
+    """wh.event_categories, the taxonomy the events are checked against."""
+    cats = load_event_categories()
+    con.register("cats", cats)
+    con.execute("CREATE TABLE wh.event_categories AS SELECT * FROM cats")
+    con.unregister("cats")

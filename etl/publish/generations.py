@@ -13,11 +13,13 @@ import os
 import shutil
 from pathlib import Path
 
+from etl.exitcodes import ExitCode, Failure
 from warehouse.generations import BUILDING, POINTER, Generation, current, generation_path, published
 
 
-class NothingToRollBack(Exception):
-    """`rollback` found no kept generation it may serve instead (exit code 5)."""
+class NothingToRollBack(Failure):
+    """`rollback` found no kept generation it may serve instead."""
+    exit_code = ExitCode.NOTHING_TO_ROLL_BACK
 
 
 def building_path(warehouse: Path, generation_id: str) -> Path:

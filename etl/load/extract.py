@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from etl.exitcodes import ExitCode, Failure
+
 CHUNK = 16 << 20
 HEAD_BYTES = 4 << 20
 MAX_LINES_IN_RECORD = 50     # a quoted field running longer is an unclosed quote
@@ -40,8 +42,9 @@ _CONTROL = np.zeros(256, bool)
 _CONTROL[[*range(0, 9), *range(11, 32), 127]] = True
 
 
-class SourceError(Exception):
+class SourceError(Failure):
     """A source file cannot be read at all (missing, empty, undecodable, wrong headers)."""
+    exit_code = ExitCode.SOURCE_ERROR
 
 
 @dataclass

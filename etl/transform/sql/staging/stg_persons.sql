@@ -1,4 +1,4 @@
--- Typed persons. Name, ID number and phone arrive already pseudonymised (etl/privacy.py); the birth
+-- Typed persons. Name, ID number and phone arrive already pseudonymised (etl/privacy/pseudonymise.py); the birth
 -- date is kept as its year only (data minimisation). Tags (sensitive under PIPL) become flags
 -- that marts count per area; no page shows them per person.
 SELECT

@@ -1,7 +1,9 @@
-"""The area layers (district → street → community → grid) from GeoJSON/Shapefile into one table."""
+"""The area layers (district → street → community → grid) from GeoJSON/Shapefile into one table,
+wh.areas; features that cannot be loaded go to quarantine."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,9 +11,12 @@ import pandas as pd
 import shapely
 
 from etl.contract import AREA_LAYERS
-from etl.extract import SourceError
+from etl.load import bookkeeping, topology
+from etl.load.extract import SourceError
+from etl.run import Run
 from warehouse.areas import CODE_LENGTH
 
+log = logging.getLogger(__name__)
 PARENT = {"street": "district", "community": "street", "grid": "community"}
 
 
@@ -34,6 +39,24 @@ def area_layer_paths(source: Path) -> list[Path]:
         path = _layer_path(source, file)
         paths += [path] + ([path.with_suffix(".dbf")] if path.suffix == ".shp" else [])
     return paths
+
+
+def load(run: Run) -> None:
+    """wh.areas from the source folder's layers, their topology checked (etl/load/topology.py)."""
+    log.info("读取网格图层 …")
+    con = run.con
+    areas, bad, counts = read_area_layers(run.source)
+    con.register("areas_df", areas)
+    con.execute("CREATE TABLE wh.areas AS SELECT * FROM areas_df")
+    con.unregister("areas_df")
+    topology.record(run, areas)
+    if len(bad):
+        bad.insert(0, "run_id", run.run_id)
+        con.register("bad", bad)
+        con.execute("INSERT INTO wh.quarantine SELECT * FROM bad")
+        con.unregister("bad")
+    for file, (sha, n_in, n_ok, n_bad) in counts.items():
+        bookkeeping.log_file(run, file, sha, "utf-8", n_in, n_ok, n_bad)
 
 
 def read_area_layers(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from etl.values import DATE, ID_NUMBER, PHONE, scrubbed_sql
+from etl.load.values import DATE, ID_NUMBER, PHONE, scrubbed_sql
 from warehouse import personal
 
 MASK_OF_KIND = {"id_number": "id_number", "phone": "mobile", "person_name": "name"}
