@@ -169,6 +169,7 @@ def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Gen
         models.run(con, ("staging", "core"))
         calendar.write_coverage(con)
         meta.write(run, digest)                     # marts read the as-of instant from meta
+        models.create_views(con)                    # areas_in_force: the areas in force at as-of
         map_shapes.write(con)                       # the polygons in force at as-of, simplified
         models.run(con, ("marts",))
         if carry_from is not None and warning.enabled(run.warning_settings):

@@ -30,16 +30,15 @@ COLUMNS = ("level", "variant", "tolerance", "code", "minx", "miny", "maxx", "max
 
 
 def write(con, schema: str = "wh") -> None:
-    """(Re)build `<schema>.map_shapes` from `<schema>.areas` and `<schema>.meta.as_of`."""
+    """(Re)build `<schema>.map_shapes` from `<schema>.areas_in_force` (the areas in force at as-of)."""
     frames = []
     for level, length in CODE_LENGTH.items():
         if level not in TOLERANCE:
             continue                                     # the city has no polygon of its own
         rows = con.execute(f"""
-            SELECT a.code, a.geometry_wkb FROM {schema}.areas a, {schema}.meta m
-            WHERE length(a.code) = {length}
-              AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
-            ORDER BY a.code""").fetchall()
+            SELECT code, geometry_wkb FROM {schema}.areas_in_force
+            WHERE length(code) = {length}
+            ORDER BY code""").fetchall()
         if not rows:
             continue
         codes = [r[0] for r in rows]

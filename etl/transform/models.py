@@ -1,5 +1,6 @@
 """The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
-refresh, and brought up to date by an incremental one.
+refresh, and brought up to date by an incremental one; and the generation's views
+(etl/transform/sql/views/<view>.sql: areas_in_force).
 
 Incremental marts work as dbt's incremental models do. A mart that an event update can change
 has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one column: the key values
@@ -17,8 +18,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
 SCOPE_DIR = SQL_DIR / "marts" / "incremental"
-# what an event update changes; a model reading neither needs no incremental work
-_READS_UPDATED = re.compile(r"\bwh\.(events|meta|mart_\w+)\b")
+VIEWS_DIR = SQL_DIR / "views"
+# what an event update changes (areas_in_force follows meta's as-of); a model reading none of
+# these needs no incremental work
+_READS_UPDATED = re.compile(r"\bwh\.(events|meta|areas_in_force|mart_\w+)\b")
 
 
 def model_sql(layer: str, name: str) -> str:
@@ -43,6 +46,14 @@ def run(con, layers) -> None:
             if path.stem not in built:
                 log.info("模型 %s/%s", layer, path.stem)
                 run_file(con, layer, path.stem)
+
+
+def create_views(con, schema: str = "wh") -> None:
+    """The views of a generation (etl/transform/sql/views/<name>.sql), over its tables by their
+    plain names: DuckDB binds a view in its own catalog, so they hold in any file they are read
+    from, whatever name it is attached under. They need the tables they read (meta included)."""
+    for path in sorted(VIEWS_DIR.glob("*.sql")):
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{path.stem} AS {path.read_text(encoding='utf-8')}")
 
 
 def touched_versions(con, run_id: str) -> None:

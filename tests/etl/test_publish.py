@@ -191,9 +191,12 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     assert spill in clear_building(tmp_path) and not spill.exists()
 
 
-def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path):
-    """A generation without a table the served one has (built before map_shapes existed) would
-    break the cockpit: rollback refuses it and says why."""
+@pytest.mark.parametrize("missing, drop", [("map_shapes", "DROP TABLE map_shapes"),
+                                           ("areas_in_force", "DROP VIEW areas_in_force")])
+def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path,
+                                                               missing, drop):
+    """A generation without a table or view the served one has (built before map_shapes, or
+    areas_in_force, existed) would break the cockpit: rollback refuses it and says why."""
     before = generations.current(warehouse)
     for g in generations.published(warehouse):      # the served one alone, then an older release's
         if g != before:
@@ -202,14 +205,14 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
     older.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(before.path, older)
     with duckdb.connect(str(older)) as con:
-        con.execute("DROP TABLE map_shapes")
+        con.execute(drop)
     older_id = "00000000T000000.000000-old0"       # sorts before every real generation
     publish(warehouse, older, older_id, keep=10)
     point_to(warehouse, generations.Generation(before.id, before.path))
     assert [g.id for g in generations.published(warehouse)] == [older_id, before.id]
     assert main(["rollback", "--warehouse", str(warehouse)]) == 5
     assert generations.current(warehouse).id == before.id
-    assert "map_shapes" in runlog.runs(warehouse)[0]["error"]
+    assert missing in runlog.runs(warehouse)[0]["error"]
 
 
 def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source, key_file, monkeypatch):

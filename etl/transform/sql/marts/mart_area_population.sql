@@ -1,5 +1,5 @@
 -- Residents, households and the special groups (counted per grid in core/person_groups_per_grid:
--- the tags never reach the warehouse per person) for every current area at every level, rolled
+-- the tags never reach the warehouse per person) for every area in force at as-of (areas_in_force) at every level, rolled
 -- up from grids by code prefix.
 WITH persons_per_grid AS (
     SELECT grid_code,
@@ -24,7 +24,6 @@ SELECT a.code, a.level,
        coalesce(sum(g.party_members), 0)::BIGINT AS party_members,
        coalesce(sum(g.minors), 0)::BIGINT        AS minors,
        coalesce(sum(g.floating), 0)::BIGINT      AS floating
-FROM wh.areas a
+FROM wh.areas_in_force a
 LEFT JOIN per_grid g ON starts_with(g.grid_code, a.code)
-WHERE a.valid_to IS NULL
 GROUP BY a.code, a.level
