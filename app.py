@@ -25,7 +25,7 @@ DEMO_MARKER = "demo-build.json"      # in the warehouse: the generation this scr
 def build_demo_warehouse(warehouse: Path) -> None:
     print(f"首次运行：未找到数据仓库 {warehouse}，正在生成演示数据并建库 …", flush=True)
     if not (DEMO_SOURCE / "manifest.json").exists():
-        subprocess.run([sys.executable, "-m", "etl", "generate", "--scale", "demo",
+        subprocess.run([sys.executable, "-m", "demo", "generate", "--scale", "demo",
                         "--out", str(DEMO_SOURCE), "--seed", "42"], check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-m", "etl", "refresh", "--source", str(DEMO_SOURCE),
                     "--warehouse", str(warehouse)], check=True, cwd=ROOT)
@@ -51,7 +51,7 @@ def first_admin_help(settings: Settings) -> str:
     try:
         from cockpit.db import Warehouse
         codes = Warehouse(settings.warehouse).query(
-            "SELECT DISTINCT code FROM areas WHERE level = 'district' AND valid_to IS NULL")["code"]
+            "SELECT DISTINCT code FROM areas_in_force WHERE level = 'district'")["code"]
         area = codes.iloc[0] if len(codes) == 1 else (codes.str[:4].iloc[0] if len(codes) else area)
     except Exception:          # nothing published yet: the placeholder says what to put there
         pass

@@ -40,7 +40,7 @@ def source(scale: str) -> Path:
     out = ROOT / "data" / "bench" / scale
     if not (out / "manifest.json").exists():
         print(f"generating {scale} sources into {out} …", flush=True)
-        subprocess.run([sys.executable, "-m", "etl", "generate", "--scale", scale, "--out", str(out),
+        subprocess.run([sys.executable, "-m", "demo", "generate", "--scale", scale, "--out", str(out),
                         "--seed", "42"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return out
 
@@ -76,7 +76,7 @@ def scratch(src: Path, work: Path) -> Path:
         if p.name != "events.csv":
             (work / p.name).symlink_to(p)
     shutil.copyfile(src / "events.csv", work / "events.csv")
-    subprocess.run([sys.executable, "-m", "etl", "split-updates", "--source", str(work), "--days", "1"],
+    subprocess.run([sys.executable, "-m", "demo", "split-updates", "--source", str(work), "--days", "1"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     (update,) = (work / "updates").glob("events-*.csv")
     return update.rename(work / update.name)

@@ -3,7 +3,7 @@
     python bench/generate.py                      # tiny and demo, 3 runs each
     python bench/generate.py --scales city --runs 1
 
-Each run is a fresh `python -m etl generate` process (imports included, as a user runs it).
+Each run is a fresh `python -m demo generate` process (imports included, as a user runs it).
 Peak memory is the largest resident set of that process or any of its worker processes
 (getrusage of the children; shards run in forked workers). Prints medians: this machine is
 shared and noisy, so compare runs of the same day, and read the CPU column beside the wall."""
@@ -23,7 +23,7 @@ from bench.measure import measure  # noqa: E402
 
 def one_run(scale: str, seed: int, workers: int | None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as out:
-        cmd = [sys.executable, "-m", "etl", "generate", "--scale", scale, "--out", out, "--seed", str(seed)]
+        cmd = [sys.executable, "-m", "demo", "generate", "--scale", scale, "--out", out, "--seed", str(seed)]
         if workers:
             cmd += ["--workers", str(workers)]
         row = measure(cmd)

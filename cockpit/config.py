@@ -58,7 +58,7 @@ class Settings:
     # who may show the cockpit in a frame (CSP frame-ancestors): 'none', 'self' or origins
     frame_ancestors: str = "'none'"
     # opens the ETL's sealed copy of personal data for the audited "show in full" action; the ETL
-    # creates it beside its pseudonymisation key (etl/vault.py)
+    # creates it beside its pseudonymisation key (etl/privacy/vault.py)
     vault_key_file: Path = _DEFAULT_PATHS["vault_key_file"]
     unmask_per_hour: int = 20        # full records one account may open in an hour
     # behind a reverse proxy: the proxies (addresses or networks) whose X-Forwarded-For is believed

@@ -8,7 +8,7 @@ data answer, is not stored by the browser (no-store, cockpit/headers.py): an acc
 stay out of the disk cache of a shared machine.
 
 Layers: a level ("district", "street", "community", "grid") = the polygons of that level inside
-<code> in force at the as-of instant, as the ETL simplified them (etl/geo/map_shapes.py; ?px=N
+<code> in force at the as-of instant, as the ETL simplified them (etl/transform/map_shapes.py; ?px=N
 asks for a map N pixels wide that does not zoom, which may take the coarser variant); "hex" = the
 heatmap's hexagon lattice over <code>. Outside the signed-in account's jurisdiction: refused."""
 from __future__ import annotations

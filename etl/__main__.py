@@ -1,4 +1,4 @@
-"""python -m etl generate | split-updates | refresh | rollback | schedule | status | evaluate-warnings
+"""python -m etl refresh | rollback | schedule | status | evaluate-warnings
 | backup | restore | contract-doc
 
 Exit codes: etl/exitcodes.py (`python -m etl --help` lists them)."""
@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from etl.exitcodes import ExitCode, table
+from etl.exitcodes import ExitCode, exit_code, table
 from etl.memory import keep_freed_memory
 from warehouse import state
 from warehouse.paths import ROOT
@@ -27,7 +27,7 @@ def _warehouse_arg(parser):
 
 
 def _refresh_args(parser):
-    from etl.refresh import PublishRules
+    from etl.run import PublishRules
     d = PublishRules()
     parser.add_argument("--source", type=Path, required=True)
     _warehouse_arg(parser)
@@ -63,18 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="exit codes:\n" + table(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser("generate", help="生成吉林市模拟数据 (write realistic demo source files)")
-    gen.add_argument("--scale", choices=["tiny", "demo", "city"], default="demo")
-    gen.add_argument("--workers", type=int, default=None,
-                     help="并行进程数, 默认为 CPU 核数 (worker processes; the files do not depend on it)")
-    gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--dirty", action="store_true",
-                     help="注入已知缺陷并写出 dirty_manifest.json (inject known defects, with a manifest)")
-    split = sub.add_parser("split-updates", help="把事件拆为基础导出与每日增量 (events.csv as of N days "
-                                                  "earlier, plus one update file per day)")
-    split.add_argument("--source", type=Path, required=True)
-    split.add_argument("--days", type=int, default=1)
     _refresh_args(sub.add_parser("refresh", help="加载源文件并发布新的数据版本 (load sources, publish)"))
     sch = sub.add_parser("schedule", help="按周期刷新 (refresh periodically, in this process)")
     sch.add_argument("--every", required=True, help="周期, 如 15m, 1h (period)")
@@ -124,7 +112,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stdout)
-    from etl.refresh import exit_code
     try:
         return _run(args)
     except Exception as exc:
@@ -139,21 +126,12 @@ def main(argv=None) -> int:
 def _run(args) -> int:
     if getattr(args, "run", None) is not None:       # commands that register their own runner
         return args.run(args)
-    if args.command == "generate":
-        from etl.generate.run import generate
-        generate(args.scale, args.out, args.seed, args.workers)
-        if args.dirty:
-            from etl.generate.dirty import make_dirty
-            make_dirty(args.out, args.seed)
-    elif args.command == "split-updates":
-        from etl.generate.updates import split_updates
-        for path in split_updates(args.source, args.days):
-            print(path)
-    elif args.command == "contract-doc":
+    if args.command == "contract-doc":
         from etl.contract.doc import render
         args.out.write_text(render(), encoding="utf-8")
     elif args.command == "refresh":
-        from etl.refresh import PublishRules, refresh
+        from etl.refresh import refresh
+        from etl.run import PublishRules
         rules = PublishRules(keep=args.keep, min_row_ratio=args.min_row_ratio,
                              max_quarantine_share=args.max_quarantine_share, force=args.force,
                              memory_limit=args.memory_limit, topology=args.topology,

@@ -1,11 +1,15 @@
 """The exit codes of `python -m etl`, one list: what each command returns, what the scheduler logs
 of a run, what `python -m etl --help` prints and what docs/operations.md's table says (a test checks it).
 
-Only the failures a person can act on have a code of their own; anything unexpected is 1, with
-its traceback on stderr (an unexpected KeyError is a bug to report, not "nothing to roll back to")."""
+Only the failures a person can act on have a code of their own, and each carries it: a subclass of
+`Failure` names its code where it is defined. Anything else is unexpected, 1, with its traceback on
+stderr (an unexpected KeyError is a bug to report, not "nothing to roll back to")."""
 from __future__ import annotations
 
+import tomllib
 from enum import IntEnum
+
+from etl.warning.settings import SettingsError
 
 
 class ExitCode(IntEnum):
@@ -37,3 +41,19 @@ def outcome(code: int) -> str:
 def table() -> str:
     """The list as `--help` prints it."""
     return "\n".join(f"{c.value}  {c.meaning}" for c in ExitCode)
+
+
+class Failure(Exception):
+    """A failure a person can act on; `exit_code` is what the process returns for it."""
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+
+def exit_code(exc: BaseException) -> ExitCode:
+    """The process exit code for a run that ended with `exc`. A TOML file that does not parse
+    (settings, mapping) is a source error, though Python's exception cannot carry our code; so is
+    the early-warning settings' SettingsError (etl/warning/settings.py, a ValueError)."""
+    if isinstance(exc, Failure):
+        return exc.exit_code
+    if isinstance(exc, (tomllib.TOMLDecodeError, SettingsError)):
+        return ExitCode.SOURCE_ERROR
+    return ExitCode.UNEXPECTED

@@ -8,11 +8,14 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from etl.exitcodes import ExitCode, Failure
+
 FILE = "refresh.lock"
 
 
-class Locked(Exception):
+class Locked(Failure):
     """Another run holds the warehouse."""
+    exit_code = ExitCode.LOCKED
 
 
 @contextmanager

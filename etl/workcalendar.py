@@ -27,6 +27,7 @@ from pathlib import Path
 import chinese_calendar
 import numpy as np
 
+from etl.exitcodes import ExitCode, Failure
 from warehouse import state
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ DAY_WORK_MIN = sum(b - a for a, b in WORK_PERIODS_MIN)
 LIBRARY = f"chinese-calendar {getattr(chinese_calendar, '__version__', '?')}"
 
 
-class CalendarError(Exception):
-    """The calendar file cannot be read (exit code 2, like a source file)."""
+class CalendarError(Failure):
+    """The calendar file cannot be read (like a source file)."""
+    exit_code = ExitCode.SOURCE_ERROR
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
                                 "limit_value", "limit_unit", "department", "board")),
     "areas": ("code", ("code", "name", "level", "kind", "parent_code", "urban", "area_km2",
                        "centroid_lon", "centroid_lat", "valid_from", "valid_to", "worker_account")),
+    # the versions in force at the data's as-of instant (the ETL's one definition)
+    "areas_in_force": ("code", ("code", "name", "level", "kind", "parent_code", "urban", "area_km2",
+                                "centroid_lon", "centroid_lat", "valid_from", "valid_to", "worker_account")),
     "events": ("grid_code", ("event_id", "source", "class_code", "class_name", "subclass_code",
                              "subclass_name", "reported_at", "lon", "lat", "address", "grid_code",
                              "community_code", "street_code", "district_code", "accepted_at",
@@ -161,7 +164,9 @@ class AreaWarehouse:
         con = self._con
         catalog = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
         tables = {t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
+        ).fetchall()}
         self._hidden = {t.lower() for t in tables} - set(VIEWS)
         self.as_of = pd.Timestamp(con.execute(f"SELECT as_of FROM {catalog}.main.meta").fetchone()[0])
         # first day with events anywhere in the warehouse: before it there is no data (not zero)
@@ -184,7 +189,7 @@ class AreaWarehouse:
         """(code, name) of the area: the given code, or the warehouse's one top area (else the city)."""
         if code is None:
             top = self._con.execute(
-                f"SELECT code, name FROM {catalog}.main.areas WHERE valid_to IS NULL "
+                f"SELECT code, name FROM {catalog}.main.areas_in_force "
                 f"QUALIFY length(code) = min(length(code)) OVER ()").fetchall()
             return top[0] if len(top) == 1 else CITY
         code = str(code).strip()
@@ -192,9 +197,11 @@ class AreaWarehouse:
             raise ValueError(f"不是区域代码（4/6/9/12/15 位数字）: {code!r}")
         if code == CITY[0]:
             return CITY
-        name = self._con.execute(
-            f"SELECT name FROM {catalog}.main.areas WHERE code = $code "
-            f"ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST LIMIT 1", {"code": code}).fetchone()
+        name = self._con.execute(        # the version in force at as-of, else the latest one
+            f"SELECT name FROM (SELECT name, 0 AS retired, NULL::TIMESTAMP AS valid_from "
+            f"FROM {catalog}.main.areas_in_force WHERE code = $code "
+            f"UNION ALL SELECT name, 1, valid_from FROM {catalog}.main.areas WHERE code = $code) "
+            f"ORDER BY retired, valid_from DESC NULLS LAST LIMIT 1", {"code": code}).fetchone()
         if name is None:
             raise ValueError(f"数据仓库中没有区域代码 {code}")
         return code, name[0]

@@ -50,7 +50,7 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_source(tmp_path_factory) -> Path:
-    from etl.generate.run import generate
+    from demo.run import generate
     # two workers; test_generate compares with one
     return built_once(tmp_path_factory, "tiny-source", lambda out: generate("tiny", out, seed=42, workers=2))
 
@@ -61,7 +61,7 @@ def tiny_dirty(tiny_source, tmp_path_factory) -> tuple[Path, dict]:
     import json
     import shutil
 
-    from etl.generate.dirty import MANIFEST, make_dirty
+    from demo.dirty import MANIFEST, make_dirty
 
     def build(out):
         shutil.copytree(tiny_source, out, dirs_exist_ok=True)
@@ -95,7 +95,7 @@ def tiny_db(tiny_warehouse) -> Path:
 
 
 def served_db(warehouse: Path) -> Path:
-    from etl.generations import current
+    from etl.publish.generations import current
     return current(warehouse).path
 
 

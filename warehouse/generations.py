@@ -1,5 +1,5 @@
 """The served warehouse as numbered generations behind a pointer file: how a reader finds the
-served one (the ETL publishes them: etl/generations.py).
+served one (the ETL publishes them: etl/publish/generations.py).
 
     <warehouse>/CURRENT                    JSON: {"generation", "file", "published_at"}
     <warehouse>/generations/<id>.duckdb    published builds, the newest few kept

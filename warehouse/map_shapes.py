@@ -1,4 +1,4 @@
-"""The `map_shapes` table as its readers need it (the ETL writes it: etl/geo/map_shapes.py).
+"""The `map_shapes` table as its readers need it (the ETL writes it: etl/transform/map_shapes.py).
 
 Each area is simplified in two variants: `detail` at its level's tolerance, for maps that zoom,
 and `overview` at OVERVIEW_TOLERANCE, for a whole city or district on one screen that does not."""

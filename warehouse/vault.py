@@ -1,5 +1,5 @@
 """The sealed copy of personal data, opened: one record at a time, behind the cockpit's audited
-"show in full" action (the ETL seals it: etl/vault.py).
+"show in full" action (the ETL seals it: etl/privacy/vault.py).
 
 The served database holds names, ID numbers and phones only masked or hashed. So that a
 privileged account can still see one record in full (a grid worker visiting an elderly resident

@@ -1,4 +1,4 @@
-"""The polygons the maps draw, as the ETL simplified them (etl/geo/map_shapes.py)."""
+"""The polygons the maps draw, as the ETL simplified them (etl/transform/map_shapes.py)."""
 from __future__ import annotations
 
 import pandas as pd

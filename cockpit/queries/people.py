@@ -1,5 +1,5 @@
 """实有人口: the residents of a jurisdiction, masked, a page at a time, and the sealed clear values
-of one of them (etl/vault.py) for the audited "show in full" action (cockpit/unmask.py). The
+of one of them (etl/privacy/vault.py) for the audited "show in full" action (cockpit/unmask.py). The
 ETL's masked name, ID number and phone are masked again here with the shared masks
 (warehouse/personal.py), so what the page shows does not depend on the form the ETL wrote when
 the warehouse was built: the ID number keeps only its issuing area (shown beside the birth year,

@@ -15,7 +15,7 @@ CONTRACT_DIR = Path(__file__).parent
 
 
 # What a column holds: every column of every file with a kind gets that kind's repairs
-# (etl/repairs.py), checks (etl/checks.py) and display (etl/privacy.py). The descriptions are the
+# (etl/load/repairs.py), checks (etl/load/checks.py) and display (etl/privacy/pseudonymise.py). The descriptions are the
 # data contract's (docs/data-contract.md, "Column types").
 KINDS = {
     "identifier": "a record's key or a reference to one: kept as written (surrounding whitespace, "
@@ -165,7 +165,7 @@ ALL_SOURCES = load_contract(loaded_only=False)
 BY_TABLE = {s.table: s for s in ALL_SOURCES}
 HOUSEHOLDS, PERSONS, EVENTS = BY_TABLE["households"], BY_TABLE["persons"], BY_TABLE["events"]
 
-# Event updates between full exports (etl/updates.py): same columns as events.csv.
+# Event updates between full exports (etl/load/updates.py): same columns as events.csv.
 EVENT_UPDATES = "updates/events-*.csv"
 
 # The area layers: one GeoJSON (or Shapefile) per level, properties in canonical names.

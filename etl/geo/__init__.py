@@ -1,1 +1,2 @@
-"""Geodesy helpers: coordinate reference systems and conversions."""
+"""Geometry shared by the stages (and the demo generator): coordinate reference systems and their
+conversions, point in polygon in metres."""

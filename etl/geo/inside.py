@@ -1,4 +1,4 @@
-"""Is a point inside its grid? The one definition the ETL's check (etl/points.py) and the dirty
+"""Is a point inside its grid? The one definition the ETL's check (etl/load/points.py) and the dirty
 generator's expectations share.
 
 Distances are measured in metres in UTM zone 52N (METRIC_CRS): a point counts as inside its grid

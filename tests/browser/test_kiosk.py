@@ -129,8 +129,8 @@ def test_a_wall_fills_the_screen_with_each_of_its_pages(browser, cockpit_url, pe
 def _publish_later(warehouse) -> tuple[str, str]:
     """A new generation, as the ETL publishes it: some events gone and the data an hour newer.
     Returns (its id, the frame's stamp for it)."""
-    from etl.generations import publish
-    from etl.refresh import new_run_id
+    from etl.publish.generations import publish
+    from etl.run import new_run_id
     from warehouse import generations
     built = warehouse / "building" / "later.duckdb"
     built.parent.mkdir(exist_ok=True)

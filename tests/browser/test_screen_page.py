@@ -105,8 +105,8 @@ def _publish_fewer_events(warehouse, share_kept: float) -> str:
     """A new generation: the served file with some events removed, published the ETL's way."""
     import shutil
 
-    from etl.generations import publish
-    from etl.refresh import new_run_id
+    from etl.publish.generations import publish
+    from etl.run import new_run_id
     from warehouse import generations
     built = warehouse / "building" / "test.duckdb"
     built.parent.mkdir(exist_ok=True)

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from cockpit.accounts.store import AccountStore
-from etl.generations import point_to
+from etl.publish.generations import point_to
 from tests.cockpit_process import cockpit_process, http_session
 from warehouse import generations
 

@@ -9,11 +9,12 @@ import pytest
 from cockpit.db import Warehouse
 from cockpit.queries import screen as q
 from cockpit.scope import CITY, Scope
+from etl.transform.models import create_views
 
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)
 START = dt.datetime(2026, 10, 2)          # 30 days ending on the as-of day
 GRID = "220204001001001"
-MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "sql" / "marts" / "mart_event_sla.sql"
+MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "transform" / "sql" / "marts" / "mart_event_sla.sql"
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,9 @@ def wh(tmp_path_factory):
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
                 "?::TIMESTAMP AS as_of", [AS_OF, AS_OF])
-    con.execute("CREATE TABLE areas (code VARCHAR, level VARCHAR, valid_to DATE)")
-    con.execute("INSERT INTO areas VALUES (?, 'grid', NULL)", [GRID])
+    con.execute("CREATE TABLE areas (code VARCHAR, level VARCHAR, valid_from DATE, valid_to DATE)")
+    con.execute("INSERT INTO areas VALUES (?, 'grid', NULL, NULL)", [GRID])
+    create_views(con, "main")                   # areas_in_force, as every generation has it
     con.execute("CREATE TABLE mart_area_population AS SELECT ? AS code, 'grid' AS level, "
                 "100 AS residents, 40 AS households", [GRID])
     con.execute("""CREATE TABLE events (grid_code VARCHAR, reported_at TIMESTAMP, accepted_at TIMESTAMP,

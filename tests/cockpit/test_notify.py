@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cockpit.notify import __main__ as cli, channels, notices, render, run
 from cockpit.notify.notices import Notice
 from cockpit.notify.store import NotifyStore
-from etl import generations, runlog
+from etl import runlog
+from etl.publish import generations
 from tests.cockpit.notify_receivers import HttpReceiver, SmtpReceiver
 from tests.conftest import ROOT
 from warehouse.personal import holds_personal

@@ -15,8 +15,8 @@ from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import SCHEMA, LabelError, LabelStore, store as label_store
 from cockpit.scope import CITY, Scope
-from etl.generations import publish
-from etl.refresh import new_run_id
+from etl.publish.generations import publish
+from etl.run import new_run_id
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.expected import warning_map
 from tests.cockpit.web import client, post

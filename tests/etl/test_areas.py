@@ -1,11 +1,11 @@
 """The area layers load from GeoJSON or, the same layers, from Shapefiles: the refresh's reader
-(etl/areas.py, used by its first step) gives the same areas either way."""
+(etl/load/areas.py, used by its first step) gives the same areas either way."""
 import shutil
 
 import pandas as pd
 
-from etl.areas import read_area_layers
 from etl.contract import AREA_LAYERS
+from etl.load.areas import read_area_layers
 
 
 def test_shapefiles_load_like_geojson(tiny_source, tmp_path):

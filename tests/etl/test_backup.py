@@ -273,7 +273,7 @@ def test_the_state_database_is_dumped_and_restored_with_its_chain(origin, tmp_pa
 
 
 def test_a_backup_without_pg_dump_fails_rather_than_leave_the_database_out(origin, tmp_path, monkeypatch):
-    from etl import backup_database
+    from etl.backup import database as backup_database
 
     def missing(name):
         raise backup_database.DatabaseError(f"找不到 {name}")

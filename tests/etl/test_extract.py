@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from etl.extract import SourceError, load_csv
+from etl.load.extract import SourceError, load_csv
 
 HEADERS = {"户编号": "household_id", "名称": "name"}
 

@@ -1,4 +1,4 @@
-"""map_shapes (etl/geo/map_shapes.py) on the tiny warehouse: every area in force is there once per
+"""map_shapes (etl/transform/map_shapes.py) on the tiny warehouse: every area in force is there once per
 variant, simplified without gaps or overlaps between neighbours, wound for d3, and its GeoJSON
 text is the same polygon as its WKB."""
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from etl.geo.map_shapes import TOLERANCE
+from etl.transform.map_shapes import TOLERANCE
 from warehouse.map_shapes import OVERVIEW_TOLERANCE, VARIANTS
 
 

@@ -3,7 +3,7 @@ import hmac
 
 import duckdb
 
-from etl.privacy import hmac_pads
+from etl.privacy.pseudonymise import hmac_pads
 from warehouse.keys import load_or_create_key
 
 
@@ -20,7 +20,7 @@ def test_sql_keyed_hash_is_hmac_sha256(tmp_path):
 
 def test_a_malformed_line_is_shown_with_keys_and_without_personal_data():
     from etl import contract
-    from etl.privacy import shown_line
+    from etl.privacy.pseudonymise import shown_line
     from warehouse.personal import find
     spec = contract.PERSONS
     header = [c.header for c in spec.columns]

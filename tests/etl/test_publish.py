@@ -12,9 +12,10 @@ import pytest
 
 from etl import runlog
 from etl.__main__ import main
-from etl.generations import building_path, clear_building, point_to, publish
 from etl.lock import Locked, refresh_lock
-from etl.refresh import PublishRefused, PublishRules, new_run_id, refresh
+from etl.publish.generations import building_path, clear_building, point_to, publish
+from etl.refresh import refresh
+from etl.run import PublishRefused, PublishRules, new_run_id
 from tests.conftest import ROOT
 from warehouse import generations
 
@@ -175,9 +176,9 @@ def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, ke
 
 
 def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_path):
-    from etl.refresh import _connect
+    from etl.run import connect
     spill = tmp_path / "building" / "run.spill"
-    con = _connect("64MB", spill)
+    con = connect("64MB", spill)
     limit, temp = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
     assert limit in ("61.0 MiB", "64.0 MB") and temp == str(spill)
     # a sort several times the limit completes by spilling
@@ -190,9 +191,12 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     assert spill in clear_building(tmp_path) and not spill.exists()
 
 
-def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path):
-    """A generation without a table the served one has (built before map_shapes existed) would
-    break the cockpit: rollback refuses it and says why."""
+@pytest.mark.parametrize("missing, drop", [("map_shapes", "DROP TABLE map_shapes"),
+                                           ("areas_in_force", "DROP VIEW areas_in_force")])
+def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path,
+                                                               missing, drop):
+    """A generation without a table or view the served one has (built before map_shapes, or
+    areas_in_force, existed) would break the cockpit: rollback refuses it and says why."""
     before = generations.current(warehouse)
     for g in generations.published(warehouse):      # the served one alone, then an older release's
         if g != before:
@@ -201,25 +205,25 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
     older.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(before.path, older)
     with duckdb.connect(str(older)) as con:
-        con.execute("DROP TABLE map_shapes")
+        con.execute(drop)
     older_id = "00000000T000000.000000-old0"       # sorts before every real generation
     publish(warehouse, older, older_id, keep=10)
     point_to(warehouse, generations.Generation(before.id, before.path))
     assert [g.id for g in generations.published(warehouse)] == [older_id, before.id]
     assert main(["rollback", "--warehouse", str(warehouse)]) == 5
     assert generations.current(warehouse).id == before.id
-    assert "map_shapes" in runlog.runs(warehouse)[0]["error"]
+    assert missing in runlog.runs(warehouse)[0]["error"]
 
 
 def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source, key_file, monkeypatch):
     """A release whose build writes new tables rebuilds a warehouse whose files did not change."""
-    import etl.refresh
+    import etl.publish.meta
     before = generations.current(warehouse)
-    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and more")
+    monkeypatch.setattr(etl.publish.meta, "WAREHOUSE_FORMAT", etl.publish.meta.WAREHOUSE_FORMAT + " and more")
     report = refresh(tiny_source, warehouse, key_file)
     assert report.status == "published" and report.generation > before.id
     # an incremental run cannot bring tables of an older release up to date: it refreshes in full
-    monkeypatch.setattr(etl.refresh, "WAREHOUSE_FORMAT", etl.refresh.WAREHOUSE_FORMAT + " and then some")
+    monkeypatch.setattr(etl.publish.meta, "WAREHOUSE_FORMAT", etl.publish.meta.WAREHOUSE_FORMAT + " and then some")
     again = refresh(tiny_source, warehouse, key_file, incremental=True)
     assert again.status == "published" and len(again.files) == len(report.files) > 1
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from etl.extract import load_csv
+from etl.load.extract import load_csv
 
 # field values: quotes, commas, line breaks inside fields, control characters, CJK, spaces
 ALPHABET = st.sampled_from(list('ab甲乙丙１ ,"\n\r\t\x00\x07;') + ["𠀀", "é"])
@@ -170,8 +170,8 @@ def test_a_damaged_file_loses_no_line_and_no_untouched_row(tmp_path, file, encod
 # Read and repaired: every loaded cell equals its source cell unless a repair is recorded for it
 
 from etl.contract import Column, SourceFile  # noqa: E402
-from etl.repairs import repair  # noqa: E402
-from etl.values import register  # noqa: E402
+from etl.load.repairs import repair  # noqa: E402
+from etl.load.values import register  # noqa: E402
 
 SPEC = SourceFile(table="t", file="t.csv", key="k", columns=(
     Column("k", "k", "VARCHAR", kind="identifier"), Column("txt", "txt", "VARCHAR", kind="text"),

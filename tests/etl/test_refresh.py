@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from etl import contract, runlog
-from etl.extract import SourceError
 from etl.geo.crs import wgs84_to_gcj02
-from etl.refresh import PublishRefused, PublishRules, refresh
+from etl.load.extract import SourceError
+from etl.refresh import refresh
+from etl.run import PublishRefused, PublishRules
 from tests.conftest import served_db
 
 

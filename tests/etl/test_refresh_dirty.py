@@ -8,10 +8,10 @@ import csv
 import duckdb
 import pytest
 
+from demo.dirty import REPAIR_NAMES
 from etl import contract
-from etl.generate.dirty import REPAIR_NAMES
+from etl.load.values import is_valid_credit_code
 from etl.refresh import refresh
-from etl.values import is_valid_credit_code
 from tests.conftest import built_once, served_db
 from warehouse.personal import candidate_sql, find
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from etl.generate.services import is_valid_credit_code
+from etl.load.values import is_valid_credit_code
 
 
 def _csv(source, name):

@@ -11,8 +11,9 @@ from shapely.geometry import box
 
 from etl import runlog
 from etl.geo.crs import CANONICAL_CRS, METRIC_CRS
-from etl.geo.topology import check
-from etl.refresh import PublishRefused, PublishRules, refresh
+from etl.load.topology import check
+from etl.refresh import refresh
+from etl.run import PublishRefused, PublishRules
 
 TO_WGS = Transformer.from_crs(METRIC_CRS, CANONICAL_CRS, always_xy=True)
 X0, Y0 = 600_000, 4_850_000          # metres in UTM 52N, near Jilin City

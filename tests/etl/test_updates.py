@@ -13,9 +13,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import models, runlog
-from etl.generate.updates import split_updates
+from demo.updates import split_updates
+from etl import runlog
 from etl.refresh import refresh
+from etl.transform import models
 from etl.warning import settings
 from tests.conftest import ROOT, served_db
 from warehouse import generations

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from etl.values import canonical_date, canonical_timestamp, credit_check_char, is_valid_credit_code, number_digits
+from etl.load.values import canonical_date, canonical_timestamp, credit_check_char, is_valid_credit_code, number_digits
 
 TIMES = st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2035, 12, 31)).map(lambda t: t.replace(microsecond=0))
 
@@ -101,7 +101,7 @@ def test_canonical_forms_in_sql(kind, good, bad):
     type checks hold values to their canonical form."""
     import duckdb
 
-    from etl.values import canonical_sql
+    from etl.load.values import canonical_sql
     con = duckdb.connect()
     for value, want in [(v, True) for v in good] + [(v, False) for v in bad]:
         assert con.execute(f"SELECT {canonical_sql(kind, '$v')}", {"v": value}).fetchone()[0] is want, value

@@ -98,7 +98,7 @@ def test_a_year_added_to_the_file_is_covered(tmp_path, monkeypatch):
 
 
 def test_an_unreadable_calendar_stops_the_run(tmp_path, monkeypatch):
-    from etl.refresh import exit_code
+    from etl.exitcodes import exit_code
     path = tmp_path / "calendar.toml"
     path.write_text('[[years]]\nyear = 2027\nholidays = [{ name = "春节", from = 2027-02-11, to = 2027-02-05 }]\n',
                     encoding="utf-8")

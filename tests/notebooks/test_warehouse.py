@@ -6,7 +6,8 @@ import re
 import duckdb
 import pytest
 
-from etl.generations import building_path, point_to, publish
+from etl.publish.generations import building_path, point_to, publish
+from etl.transform.models import create_views
 from notebooks.warehouse import VIEWS, open_area
 from warehouse import generations
 
@@ -98,6 +99,7 @@ def test_a_notebook_keeps_its_generation_while_a_refresh_publishes_and_prunes_it
                 frame = base.execute(rows).df()  # noqa: F841 (DuckDB reads it by name below)
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
             con.execute("UPDATE meta SET as_of = as_of + $later", {"later": later})
+            create_views(con, "main")
         return path
 
     old = build(generations.generation_path(warehouse, "20260101T000000-000001"), dt.timedelta(0))

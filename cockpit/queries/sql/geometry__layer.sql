@@ -1,5 +1,5 @@
 -- department: not applicable (the area layer only, no events or persons)
--- The simplified polygons (GeoJSON geometry text, etl/geo/map_shapes.py) of one level inside
+-- The simplified polygons (GeoJSON geometry text, etl/transform/map_shapes.py) of one level inside
 -- $scope, in force at the as-of instant, in one variant (detail / overview).
 SELECT code, geometry_json
 FROM map_shapes

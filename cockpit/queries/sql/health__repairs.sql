@@ -1,5 +1,5 @@
 -- Cells repaired on load per repair rule × file × column (only repairs with one possible reading,
--- see etl/repairs.py). Values before and after are not selected.
+-- see etl/load/repairs.py). Values before and after are not selected.
 SELECT repair, file, column_name,
        count(*)             AS cells,
        count(DISTINCT line) AS lines

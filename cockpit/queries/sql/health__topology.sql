@@ -1,4 +1,4 @@
--- Where the grids do not tile their community (the ETL's check, etl/geo/topology.py): overlaps
+-- Where the grids do not tile their community (the ETL's check, etl/load/topology.py): overlaps
 -- between two grids, gaps no grid covers, ground outside the community, each beyond the
 -- refresh's tolerance, with the grids involved and the first date seen. Area codes only, no
 -- resident's data; warehouse-wide like the rest of this page (the page is for administrators).

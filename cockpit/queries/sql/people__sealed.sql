@@ -1,4 +1,4 @@
--- The sealed bucket (etl/vault.py) holding one person's clear values, and what the page shows of
+-- The sealed bucket (etl/privacy/vault.py) holding one person's clear values, and what the page shows of
 -- them, only when the person lives inside the viewer's jurisdiction: an id from outside it
 -- returns no row.
 SELECT p.person_id, p.name_masked, p.grid_code, i.bucket, v.sealed

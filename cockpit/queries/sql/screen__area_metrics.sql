@@ -21,8 +21,8 @@ SELECT c.code, c.name, c.kind, s.name AS parent_name,
        round(1000.0 * coalesce(ev.events, 0) / nullif(p.residents, 0), 1) AS events_per_1000,
        coalesce(ev.due, 0)       AS due,
        coalesce(ev.closed, 0)    AS closed
-FROM areas c
-JOIN areas s ON s.code = c.parent_code AND s.valid_to IS NULL
+FROM areas_in_force c
+JOIN areas_in_force s ON s.code = c.parent_code AND s.valid_to IS NULL
 LEFT JOIN mart_area_population p ON p.code = c.code
 LEFT JOIN ev ON ev.code = c.code
 WHERE length(c.code) = $child_len AND starts_with(c.code, $scope) AND c.valid_to IS NULL

@@ -3,7 +3,7 @@
 -- kind. (Polygons: geometry__by_codes.sql.)
 WITH grids AS (
     SELECT a.code, a.name
-    FROM areas a, meta m                 -- the versions in force at as-of, as map_shapes holds
+    FROM areas_in_force a, meta m                 -- the versions in force at as-of, as map_shapes holds
     WHERE a.level = 'grid' AND starts_with(a.code, $scope)
       AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 )

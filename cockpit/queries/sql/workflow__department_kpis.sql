@@ -1,5 +1,5 @@
 -- GB/T 30428 KPIs per responsible department over the months [$start, $stop), recomputed from
--- events (the mart has no department) with the formulas of etl/sql/marts/mart_area_kpis_monthly.sql:
+-- events (the mart has no department) with the formulas of etl/transform/sql/marts/mart_area_kpis_monthly.sql:
 -- 应结案 = cases (立案) whose deadline falls in the period, up to the as-of instant; 结案 = those
 -- closed; 按期结案 = those closed whose handling finished by the deadline; 返工/延期 = those
 -- reworked / extended at least once; rates on 应结案, NULL when nothing was due; 立案数 = cases

@@ -1,0 +1,114 @@
+"""Repair what is unambiguous, and say so. Applied to the cells as read, before any check, by
+the column's kind (etl/contract KINDS), in this order:
+
+| repair              | kinds                           | what                                        |
+| ------------------- | ------------------------------- | ------------------------------------------- |
+| control_characters  | all                             | NUL and other control characters removed (line breaks kept in free text) |
+| whitespace          | all                             | leading/trailing space, tab, U+00A0, U+3000 removed |
+| fullwidth_digits    | all but free text (`text`)      | ０-９ written as 0-9                         |
+| number_format       | id_number, phone                | separators, +86 / 0086 removed              |
+| lowercase_x         | id_number                       | check character x written X                 |
+| excel_date_serial   | date                            | five digits = days since 1899-12-30 (Excel's serial) |
+| date_format         | date                            | another unambiguous form (`2026/8/25`, `2026年8月25日`, `20260825`) |
+| timestamp_format    | timestamp                       | another unambiguous form (`2026-8-25 5:15 PM`, `下午5:15`, ISO `T`, `+08:00`) |
+
+Every repaired cell is recorded in `repairs` (file, line, column, repair, value before and after,
+shown as etl/privacy/pseudonymise.py shows any value: personal kinds masked, everything else scrubbed of ID
+and mobile numbers). Nothing else is changed: whatever is still wrong is the checks' business.
+Identifiers in the SQL come from the contract, never from the data."""
+from __future__ import annotations
+
+from etl.contract import SourceFile
+from etl.load.values import ID_NUMBER, PHONE, canonical_sql
+from etl.privacy.pseudonymise import shown_sql
+
+WHITESPACE = " \t\u00a0\u3000"
+FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
+# control characters: C0 and DEL; free text keeps its line breaks, and a tab is whitespace (trimmed
+# at either end)
+CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
+TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+# the reader (etl/load/extract.py) reads every line holding a control character in Python: only the
+# records it lists there can hold one
+CONTROL_LINES = "memory.control_lines"
+
+
+def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Per column: (repair, SQL detecting it on the value so far, SQL of the value after it, SQL
+    detecting it on the cell as read). A cell needs some repair exactly when one of them detects
+    it on the cell as read (the first repair that changes a cell sees it as read), so finding the
+    cells to repair takes one cheap pass; the chain of repairs runs on those cells only."""
+    out = {}
+    for c in spec.columns:
+        v, steps = c.name, []
+
+        def step(name, detect, after):
+            nonlocal v
+            steps.append((name, detect(v), after(v), detect(c.name)))
+            v = after(v)
+        control = TEXT_CONTROL if c.text else CONTROL
+        step("control_characters",
+             lambda x: f"line IN (SELECT line FROM {CONTROL_LINES}) AND regexp_matches({x}, '{control}')",
+             lambda x: f"regexp_replace({x}, '{control}', '', 'g')")
+        step("whitespace", lambda x: f"{x} <> trim({x}, '{WHITESPACE}')", lambda x: f"trim({x}, '{WHITESPACE}')")
+        if not c.text:
+            step("fullwidth_digits", lambda x: f"regexp_matches({x}, '[{FULLWIDTH}]')",
+                 lambda x: f"translate({x}, '{FULLWIDTH}', '{ASCII_DIGITS}')")
+        if c.kind in ("id_number", "phone"):
+            canonical = ID_NUMBER.replace("X]", "Xx]") if c.kind == "id_number" else PHONE
+
+            def odd(x):
+                return f"{x} <> '' AND NOT regexp_full_match({x}, '{canonical}')"
+            step("number_format", lambda x: f"CASE WHEN {odd(x)} THEN etl_number({x}) IS NOT NULL ELSE false END",
+                 lambda x: f"CASE WHEN {odd(x)} THEN coalesce(etl_number({x}), {x}) ELSE {x} END")
+        if c.kind == "id_number":
+            step("lowercase_x", lambda x: f"right({x}, 1) = 'x'",
+                 lambda x: f"CASE WHEN right({x}, 1) = 'x' THEN left({x}, -1) || 'X' ELSE {x} END")
+        if c.kind == "date":
+            step("excel_date_serial", lambda x: f"length({x}) = 5 AND regexp_full_match({x}, '[0-9]{{5}}')",
+                 lambda x: f"CASE WHEN length({x}) = 5 AND regexp_full_match({x}, '[0-9]{{5}}') THEN "
+                           f"strftime(DATE '1899-12-30' + CAST({x} AS INTEGER), '%Y-%m-%d') ELSE {x} END")
+        for kind, name, fn in (("date", "date_format", "etl_date"),
+                               ("timestamp", "timestamp_format", "etl_timestamp")):
+            if c.kind == kind:
+                def odd(x, kind=kind):
+                    return f"{x} <> '' AND NOT {canonical_sql(kind, x)}"
+                # a CASE, which DuckDB evaluates lazily: the Python call for odd values only
+                step(name, lambda x, odd=odd, fn=fn: f"CASE WHEN {odd(x)} THEN {fn}({x}) IS NOT NULL ELSE false END",
+                     lambda x, odd=odd, fn=fn: f"CASE WHEN {odd(x)} THEN coalesce({fn}({x}), {x}) ELSE {x} END")
+        out[c.name] = steps
+    return out
+
+
+def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = None,
+           control_lines: list[int] = ()) -> int:
+    """Repair `table` (VARCHAR cells named as the contract's columns, plus `line`) in place and
+    append the record of every repaired cell to wh.repairs, under file name `label` (default the
+    contract's). `control_lines`: the lines the reader read in Python (the only ones that can
+    hold control characters). Returns the number of rows repaired."""
+    con.execute(f"CREATE OR REPLACE TABLE {CONTROL_LINES} AS SELECT unnest(?::BIGINT[]) AS line",
+                [list(control_lines)])
+    steps = _steps(spec)
+    any_change = " OR ".join([f"line IN (SELECT line FROM {CONTROL_LINES})"] + [
+        f"coalesce({as_read}, false)" for col in steps.values()
+        for name, _, _, as_read in col if name != "control_characters"])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE to_repair AS SELECT * FROM {table} WHERE {any_change}")
+    n = con.execute("SELECT count(*) FROM to_repair").fetchall()[0][0]
+    if n == 0:
+        return 0
+    kinds = {c.name: c for c in spec.columns}
+    detail = []
+    for column, col_steps in steps.items():
+        before = column
+        for name, detect, after, _ in col_steps:
+            detail.append(f"SELECT line, '{column}', '{name}', {shown_sql(kinds[column], before)}, "
+                          f"{shown_sql(kinds[column], after)} FROM to_repair WHERE coalesce({detect}, false)")
+            before = after
+    con.execute(f"INSERT INTO wh.repairs SELECT ?, ?, * FROM ({' UNION ALL '.join(detail)})",
+                [run_id, label or spec.file])
+    columns = ", ".join(f"{col[-1][2]} AS {name}" for name, col in steps.items())
+    con.execute(f"""CREATE OR REPLACE TABLE {table} AS
+                    SELECT line, {columns} FROM {table} WHERE line IN (SELECT line FROM to_repair)
+                    UNION ALL SELECT * FROM {table} WHERE line NOT IN (SELECT line FROM to_repair)""")
+    con.execute("DROP TABLE to_repair")
+    return n

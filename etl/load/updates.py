@@ -1,0 +1,68 @@
+"""Event updates: what a live platform exports between full exports. Files
+`updates/events-*.csv` in the source folder (same columns as events.csv; the state of each event
+at the time of export, new events and changed ones) are applied in file-name order, which is
+export order (name them by export time).
+
+Merge rule: an incoming event replaces the stored one unless the stored one is further along
+(its latest workflow time is later), so an update sent twice or out of order never moves an
+event back. Every replaced state is kept in `event_history` (change = 'superseded'), and so is
+an incoming state that lost (change = 'stale'): nothing read is dropped. `applied_updates`
+records each file applied (hash, rows new / changed / stale), and an incremental refresh skips a
+file whose hash is already there, so running the same files twice changes nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from etl.contract import EVENT_UPDATES
+
+STAGES = ("reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
+
+
+def update_files(source: Path) -> list[Path]:
+    return sorted(Path(source).glob(EVENT_UPDATES))
+
+
+def create_tables(con) -> None:
+    """The history and the applied-files table beside wh.events (no-ops when present)."""
+    con.execute("""CREATE TABLE IF NOT EXISTS wh.event_history AS
+                   SELECT ''::VARCHAR AS run_id, ''::VARCHAR AS file, ''::VARCHAR AS change, *
+                   FROM wh.events WHERE false""")
+    con.execute("""CREATE TABLE IF NOT EXISTS wh.applied_updates (run_id VARCHAR, file VARCHAR,
+                   sha256 VARCHAR, rows_new BIGINT, rows_changed BIGINT, rows_stale BIGINT)""")
+
+
+def applied(con) -> set[str]:
+    """Hashes of the update files already merged into wh.events."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+                          "AND table_name = 'applied_updates'").fetchall()[0][0]
+    return {h for (h,) in con.execute("SELECT sha256 FROM wh.applied_updates").fetchall()} \
+        if present else set()
+
+
+def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> dict[str, int]:
+    """Merge table `incoming` (rows shaped like wh.events) into wh.events."""
+    create_tables(con)
+    latest_in = "greatest(" + ", ".join(f"i.{s}" for s in STAGES) + ")"
+    latest_old = "greatest(" + ", ".join(f"e.{s}" for s in STAGES) + ")"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE verdict AS
+        SELECT i.event_id, e.event_id IS NULL AS is_new,
+               coalesce({latest_in} < {latest_old}, false) AS is_stale
+        FROM {incoming} i LEFT JOIN wh.events e USING (event_id)""")
+    con.execute("""INSERT INTO wh.event_history SELECT ?, ?, 'superseded', e.* FROM wh.events e
+                   WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_new AND NOT is_stale)""",
+                [run_id, label])
+    con.execute(f"""INSERT INTO wh.event_history SELECT ?, ?, 'stale', i.* FROM {incoming} i
+                    WHERE event_id IN (SELECT event_id FROM verdict WHERE is_stale)""", [run_id, label])
+    con.execute("DELETE FROM wh.events WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
+    con.execute(f"""INSERT INTO wh.events SELECT * FROM {incoming}
+                    WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)""")
+    # the run's merged events, for the marts' incremental update (etl/transform/models.py)
+    con.execute("CREATE TABLE IF NOT EXISTS memory.merged_events AS SELECT event_id FROM verdict WHERE false")
+    con.execute("INSERT INTO memory.merged_events SELECT event_id FROM verdict WHERE NOT is_stale")
+    new, stale, total = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (is_stale), "
+                                    "count(*) FROM verdict").fetchall()[0]
+    counts = {"new": new, "changed": total - new - stale, "stale": stale}
+    con.execute("INSERT INTO wh.applied_updates VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, label, sha256, counts["new"], counts["changed"], counts["stale"]])
+    con.execute("DROP TABLE verdict")
+    return counts

@@ -1,0 +1,121 @@
+"""The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
+refresh, and brought up to date by an incremental one; and the generation's views
+(etl/transform/sql/views/<view>.sql: areas_in_force).
+
+Incremental marts work as dbt's incremental models do. A mart that an event update can change
+has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one column: the key values
+(event ids, days, months) of the rows the update may have changed. Those rows are deleted and
+computed again by the mart's own model, restricted to those keys; every other row stays. The
+scope reads `memory.touched_versions` (every state, old and new, of the events this run changed)
+and `memory.previous_meta` (the served generation's meta, so its as-of). A mart without a scope
+file that reads no event and no as-of is left as it is; any other is rebuilt in full."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+SQL_DIR = Path(__file__).parent / "sql"
+SCOPE_DIR = SQL_DIR / "marts" / "incremental"
+VIEWS_DIR = SQL_DIR / "views"
+# what an event update changes (areas_in_force follows meta's as-of); a model reading none of
+# these needs no incremental work
+_READS_UPDATED = re.compile(r"\bwh\.(events|meta|areas_in_force|mart_\w+)\b")
+
+
+def model_sql(layer: str, name: str) -> str:
+    return (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _target(layer: str, name: str) -> str:
+    # staging models are scratch work in memory; core and marts are published
+    return f"memory.{name}" if layer == "staging" else f"wh.{name}"
+
+
+def run_file(con, layer: str, name: str) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {_target(layer, name)} AS {model_sql(layer, name)}")
+
+
+def run(con, layers) -> None:
+    """Every model of these layers not already built while loading, in file-name order."""
+    built = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('wh', 'memory')").fetchall()}
+    for layer in layers:
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            if path.stem not in built:
+                log.info("模型 %s/%s", layer, path.stem)
+                run_file(con, layer, path.stem)
+
+
+def create_views(con, schema: str = "wh") -> None:
+    """The views of a generation (etl/transform/sql/views/<name>.sql), over its tables by their
+    plain names: DuckDB binds a view in its own catalog, so they hold in any file they are read
+    from, whatever name it is attached under. They need the tables they read (meta included)."""
+    for path in sorted(VIEWS_DIR.glob("*.sql")):
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{path.stem} AS {path.read_text(encoding='utf-8')}")
+
+
+def touched_versions(con, run_id: str) -> None:
+    """memory.touched_versions: the new state of every event this run merged and the state it
+    replaced (kept in wh.event_history). Stale incoming states changed nothing and are left out."""
+    con.execute("""CREATE OR REPLACE TABLE memory.touched_versions AS
+        SELECT * FROM wh.events WHERE event_id IN (
+            SELECT event_id FROM wh.event_history WHERE run_id = $run AND change = 'superseded'
+            UNION ALL SELECT event_id FROM memory.merged_events)
+        UNION ALL
+        SELECT * EXCLUDE (run_id, file, change) FROM wh.event_history
+        WHERE run_id = $run AND change = 'superseded'""", {"run": run_id})
+
+
+def update_marts(con) -> dict[str, int]:
+    """Bring every mart up to date after an event update (see the module's doc). Needs
+    memory.touched_versions and memory.previous_meta. Returns the rows recomputed per mart
+    (-1: rebuilt in full)."""
+    present = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+    done = {}
+    for path in sorted((SQL_DIR / "marts").glob("*.sql")):
+        name, sql = path.stem, path.read_text(encoding="utf-8")
+        scope = SCOPE_DIR / f"{name}.sql"
+        if scope.exists() and name in present:
+            done[name] = _update_rows(con, name, sql, scope.read_text(encoding="utf-8"))
+        elif name not in present or _READS_UPDATED.search(sql):
+            run_file(con, "marts", name)
+            done[name] = -1
+        log.info("模型 marts/%s: %s", name, "重建" if done.get(name) == -1 else f"{done.get(name, 0)} 行重算")
+    return done
+
+
+def rebuild_from(con, *tables: str) -> list[str]:
+    """After wh.<tables> changed in a copy of a generation (the work calendar: wh.workdays): every
+    core model reading them computed again from its own rows (its `-- derived:` columns dropped,
+    the rest being its staging input), then every mart reading any of those. Returns the models
+    rebuilt, as layer/name."""
+    changed, done = set(tables), []
+    for layer in ("core", "marts"):
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            if not any(re.search(rf"\bwh\.{t}\b", sql) for t in changed):
+                continue
+            if layer == "core":
+                derived = re.search(r"^-- derived: (.+)$", sql, re.M)
+                if derived is None:
+                    raise ValueError(f"{path.name} reads {sorted(changed)} but names no -- derived: columns")
+                con.execute(f"CREATE OR REPLACE TABLE memory.stg_{path.stem} AS "
+                            f"SELECT * EXCLUDE ({derived.group(1)}) FROM wh.{path.stem}")
+                changed.add(path.stem)
+            run_file(con, layer, path.stem)
+            done.append(f"{layer}/{path.stem}")
+    log.info("重建 (rebuilt): %s", ", ".join(done))
+    return done
+
+
+def _update_rows(con, name: str, model: str, scope: str) -> int:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
+    (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]
+    con.execute(f"DELETE FROM wh.{name} WHERE {key} IN (SELECT {key} FROM mart_scope)")
+    (n,) = con.execute(f"""INSERT INTO wh.{name} BY NAME
+                           SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)""").fetchone()
+    con.execute("DROP TABLE mart_scope")
+    return n
