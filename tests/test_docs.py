@@ -62,11 +62,11 @@ def documented_variables() -> set[str]:
     return {name for row in table for name in code_spans(row[2]) if NAME.match(name)}
 
 
-def documented_options() -> set[tuple[str, str]]:
-    """(command, option) for every row of the ETL's commands table; a cell may name several
-    commands, and an option is written with its value (`--keep N`)."""
+def documented_options(heading: str = "The ETL's commands and options") -> set[tuple[str, str]]:
+    """(command, option) for every row of a commands table; a cell may name several commands,
+    and an option is written with its value (`--keep N`)."""
     found = set()
-    for row in rows(section(OPERATIONS, "The ETL's commands and options")):
+    for row in rows(section(OPERATIONS, heading)):
         commands, options = code_spans(row[0]), [s.split()[0] for s in code_spans(row[1])]
         found |= {(c, o) for c in commands for o in options}
     return found
@@ -219,6 +219,15 @@ def test_every_etl_option_is_in_the_commands_table_and_no_other():
     assert missing == [], f"options of python -m etl not in docs/operations.md's commands table: {missing}"
     assert stale == [], f"rows of docs/operations.md's commands table no command has: {stale}"
     assert commands_of(parser) <= {c for c, _ in documented_options()}
+
+
+def test_every_option_of_the_demo_generator_is_in_its_commands_table_and_no_other():
+    from demo.__main__ import build_parser
+    parser = build_parser()
+    documented = documented_options("The demo generator's commands and options")
+    missing, stale = _missing_and_stale(options_of(parser), documented)
+    assert missing == [] and stale == []
+    assert commands_of(parser) <= {c for c, _ in documented}
 
 
 def test_every_option_of_the_web_server_is_documented():
