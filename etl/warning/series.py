@@ -178,7 +178,8 @@ class Cells:
             self._by_area = (order, self.area[order])
         order, sorted_area = self._by_area
         rows = np.asarray(rows)
-        lo, hi = np.searchsorted(sorted_area, rows, "left"), np.searchsorted(sorted_area, rows, "right")
+        at_dtype = rows.astype(sorted_area.dtype)        # another dtype would copy the whole column per call
+        lo, hi = np.searchsorted(sorted_area, at_dtype, "left"), np.searchsorted(sorted_area, at_dtype, "right")
         at = np.concatenate([order[a:b] for a, b in zip(lo, hi)]) if len(rows) else np.zeros(0, int)
         slot = np.repeat(np.arange(len(rows)), hi - lo)
         day = self.day[at]
