@@ -8,7 +8,7 @@ from cockpit import ids
 from etl.refresh import refresh
 from tests.cockpit.expected import screen_counters
 from tests.cockpit_process import cockpit_process, http_session, post_callback
-from tests.etl.test_publish import _source_with_fewer_events
+from tests.etl.publish.test_generations import _source_with_fewer_events
 from warehouse import generations
 
 CLIENTS = 3

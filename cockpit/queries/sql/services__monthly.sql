@@ -1,7 +1,7 @@
 -- Activities per month and project type in the viewer's area and period (same window as
 -- services__counters.sql), from the activities themselves rather than mart_services_monthly:
 -- a 30- or 90-day period starts mid-month, and the chart must add up to the counters.
--- Over whole months it equals the mart (checked in tests/cockpit/test_services_view.py).
+-- Over whole months it equals the mart (checked in tests/cockpit/pages/test_services.py).
 SELECT date_trunc('month', a.activity_date)::DATE AS month,
        coalesce(p.project_type, '未登记项目')      AS project_type,
        count(*)                                    AS activities,

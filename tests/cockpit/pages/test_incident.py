@@ -115,7 +115,7 @@ def test_forged_values_fall_back(app, data, monkeypatch):
 
 def test_empty_selection_and_placeholders(app, data):
     """A filter matching nothing shows 无数据; the early-warning panels are declared, filled by
-    their own callback (tests/cockpit/test_warning.py), and faked nowhere in the layout."""
+    their own callback (tests/cockpit/pages/test_warning.py), and faked nowhere in the layout."""
     from cockpit.pages import incident as page
     ev = data["events"]
     present = set(ev.groupby(["grid_code", "class_code"]).size().index)

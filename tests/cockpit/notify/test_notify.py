@@ -18,7 +18,7 @@ from cockpit.notify.notices import Notice
 from cockpit.notify.store import NotifyStore
 from etl import runlog
 from etl.publish import generations
-from tests.cockpit.notify_receivers import HttpReceiver, SmtpReceiver
+from tests.cockpit.notify.receivers import HttpReceiver, SmtpReceiver
 from tests.conftest import ROOT
 from warehouse.personal import holds_personal
 

@@ -1,6 +1,4 @@
-"""服务与需求 callbacks without a browser, against pandas of their own on the same warehouse.
-
-(Named *_view: tests/etl/test_services.py tests the generator's services tables.)"""
+"""服务与需求 callbacks without a browser, against pandas of their own on the same warehouse."""
 import datetime as dt
 
 import duckdb

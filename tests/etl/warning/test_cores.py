@@ -2,20 +2,13 @@
 each fast path against the plain computation it replaced, kept here as the oracle."""
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
 from etl.warning import baseline, cores, detect, detectors, panel
 from etl.warning.series import Cells
-from etl.warning.settings import DEFAULT_FILE, load
-
-
-def _settings(**kw):
-    return dataclasses.replace(load(DEFAULT_FILE), **kw)
-
+from tests.etl.warning.helpers import shipped_settings
 
 # --- the oracles: the code before, on every cell ----------------------------------------------------
 
@@ -106,7 +99,7 @@ def test_records_only_where_a_cell_can_alarm_are_the_records_of_every_cell(seed,
     a = _random_arrays(seed, rows, days)
     rng = np.random.default_rng(seed + 1)
     ok, storm = rng.random(rows) < 0.9, rng.random(rows) < 0.6
-    s = _settings(min_excess=1.0, drop_min_expected=3.0)
+    s = shipped_settings(min_excess=1.0, drop_min_expected=3.0)
     t = np.arange(100, 100 + days)
     for storm_rows in (None, storm):
         got = detect.excess_records(a, 3, ok, first, t, s, 2.0, storm_rows)

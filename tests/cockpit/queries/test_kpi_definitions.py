@@ -14,7 +14,7 @@ from etl.transform.models import create_views
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)
 START = dt.datetime(2026, 10, 2)          # 30 days ending on the as-of day
 GRID = "220204001001001"
-MART_EVENT_SLA = Path(__file__).parents[2] / "etl" / "transform" / "sql" / "marts" / "mart_event_sla.sql"
+MART_EVENT_SLA = Path(__file__).parents[3] / "etl" / "transform" / "sql" / "marts" / "mart_event_sla.sql"
 
 
 @pytest.fixture(scope="module")

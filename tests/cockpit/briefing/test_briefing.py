@@ -21,7 +21,7 @@ from cockpit.queries import briefing as q, screen
 from cockpit.scope import Scope
 from tests.conftest import served_db
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MAX_PNG_BYTES = 2 * 1024 * 1024        # an image message's limit on the usual messengers
 
 
