@@ -38,7 +38,7 @@ from pathlib import Path
 
 from etl.backup import database as backup_database
 from etl.exitcodes import ExitCode, Failure
-from etl.publish.generations import point_to
+from etl.publish.generations import fsync, point_to
 from warehouse import generations, state
 
 FORMAT = 1
@@ -93,9 +93,9 @@ def backup(to: Path, found: dict[str, Path | None], keep: int | None = None, dat
     (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for p in work.rglob("*"):
         if p.is_file():
-            _fsync(p)
+            fsync(p)
     os.replace(work, final)
-    _fsync(to)
+    fsync(to)
     if keep is not None:
         prune(to, keep)
     return final
@@ -342,13 +342,6 @@ def _sha256(path: Path) -> str:
             h.update(block)
     return h.hexdigest()
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- command line -------------------------------------------------------------------------

@@ -26,7 +26,8 @@ def building_path(warehouse: Path, generation_id: str) -> Path:
     return Path(warehouse) / BUILDING / f"{generation_id}.duckdb"
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file or a folder's entries to disk (a rename is durable once its folder is)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -44,15 +45,15 @@ def point_to(warehouse: Path, generation: Generation, published_at: str | None =
         "file": str(generation.path.relative_to(warehouse)),
         "published_at": published_at or dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }, ensure_ascii=False) + "\n", encoding="utf-8")
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, warehouse / POINTER)
-    _fsync(warehouse)
+    fsync(warehouse)
 
 
 def publish(warehouse: Path, built: Path, generation_id: str, keep: int) -> Generation:
     """Move a finished build into generations/, serve it, and delete all but the `keep` newest
     generations (a process still reading a deleted file keeps it open until it lets go)."""
-    _fsync(built)
+    fsync(built)
     target = generation_path(warehouse, generation_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(built, target)
