@@ -50,6 +50,8 @@ def before_a_redraw(tiny_db, tmp_path_factory):
     with duckdb.connect(str(path)) as con:
         (day,) = con.execute("SELECT min(valid_to) FROM areas WHERE valid_to IS NOT NULL").fetchone()
         con.execute("UPDATE meta SET as_of = ?", [day - dt.timedelta(seconds=1)])
+        # the versions the redraw draws get new names: a code redrawn in place then has two names
+        con.execute("UPDATE areas SET name = name || '（新）' WHERE valid_from = ?", [day])
         in_force = con.execute("SELECT code, name, level FROM areas_in_force ORDER BY code").df()
         retired = {c for (c,) in con.execute("SELECT code FROM areas WHERE valid_to = ?", [day]).fetchall()}
     assert retired and retired <= set(in_force["code"])       # a day on which the two definitions part
@@ -72,3 +74,4 @@ def test_a_code_is_named_by_its_version_in_force_else_its_latest(before_a_redraw
                             "WHERE code NOT IN (SELECT code FROM areas_in_force) GROUP BY code")
     expected = {**dict(zip(latest["code"], latest["name"])), **dict(zip(in_force["code"], in_force["name"]))}
     assert dict(zip(names["code"], names["name"])) == expected
+    assert not any(n.endswith("（新）") for n in in_force["name"])    # the day before, the old names
