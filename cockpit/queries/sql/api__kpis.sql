@@ -4,7 +4,7 @@
 -- $scope, months $start up to and including $stop (first days of months). The mart has no
 -- department, so a department token is refused (run). One page: $limit rows from $offset by
 -- area code, then month; `total` on every row counts all matching rows (one row of NULLs beside
--- it when the page is empty). Names: the current version of a code, else its latest.
+-- it when the page is empty). Names: sql/_area_names.sql.
 WITH matching AS (
     SELECT *
     FROM mart_area_kpis_monthly
@@ -12,8 +12,7 @@ WITH matching AS (
 ), page AS (
     SELECT * FROM matching ORDER BY code, month LIMIT $limit OFFSET $offset
 ), names AS (
-    SELECT code, first(name ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST) AS name
-    FROM areas WHERE level = $level AND starts_with(code, $scope) GROUP BY code
+    -- include: area_names
 )
 SELECT t.total, p.code, coalesce(n.name, p.code) AS name, p.level, p.month,
        p.accepted, p.due, p.closed, p.closed_on_time, p.reworked, p.extended,

@@ -30,8 +30,7 @@ WITH matching AS (                -- the SLA mart carries every column a filter 
 ), page AS (
     SELECT event_id, reported_at FROM matching ORDER BY reported_at, event_id LIMIT $limit OFFSET $offset
 ), names AS (
-    SELECT code, first(name ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST) AS name
-    FROM areas GROUP BY code
+    -- include: area_names
 ), rows_ AS (
     SELECT e.event_id, e.reported_at, e.subclass_code, e.subclass_name, e.class_name, e.source,
            e.status, s.sla_state, CASE WHEN s.is_open THEN 'open' ELSE 'closed' END AS open311_status,

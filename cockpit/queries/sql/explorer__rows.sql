@@ -2,12 +2,10 @@
 -- jurisdiction narrowed by the area filter, the period [$start, $stop), the values asked for). Sort: $sort names one of the
 -- whitelisted columns (cockpit/queries/explorer.py SORTABLE), bound as a value: time columns and
 -- text columns each get one CASE key per direction, the event id breaks ties, so pages are stable.
--- Grid and community names: the current version of each code, else its latest (a redrawn grid
--- keeps its code; a split grid's old code has only ended versions).
+-- Grid and community names: sql/_area_names.sql (a split grid's old code has only ended versions).
 -- Free text (the description) is left out: residents type personal data into it.
 WITH names AS (
-    SELECT code, first(name ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST) AS name
-    FROM areas GROUP BY code
+    -- include: area_names
 ), filtered AS (
     SELECT e.event_id, e.reported_at, e.class_name, e.subclass_name, e.source,
            g.name AS grid_name, c.name AS community_name, e.address, e.status,

@@ -41,10 +41,9 @@ WITH ev AS (
 ), in_force AS (
     SELECT a.code, a.name, a.parent_code, a.centroid_lon, a.centroid_lat,
            NULL::TIMESTAMP AS valid_to, false AS retired
-    FROM areas_in_force a, meta m
+    FROM areas_in_force a
     WHERE length(a.code) = $child_len AND starts_with(a.code, $scope)
-      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
-), last_version AS (
+), last_version AS (                -- deliberately `areas`: a retired code's last shape and name
     SELECT * FROM areas WHERE length(code) = $child_len AND starts_with(code, $scope)
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC NULLS LAST) = 1
 ), retired AS (
@@ -69,7 +68,7 @@ SELECT r.code, r.name, r.parent_code, coalesce(p.name, '') AS parent_name,
        coalesce(ev.rated, 0)        AS rated,
        100.0 * ev.satisfied / nullif(ev.rated, 0) AS satisfaction
 FROM rows r
-LEFT JOIN (SELECT code, name FROM areas_in_force WHERE valid_to IS NULL) p ON p.code = r.parent_code
+LEFT JOIN areas_in_force p ON p.code = r.parent_code
 LEFT JOIN mart_area_population pop ON pop.code = r.code AND NOT r.retired
 LEFT JOIN ev ON ev.code = r.code
 LEFT JOIN nd ON nd.code = r.code

@@ -4,8 +4,7 @@
 -- address must contain (a compound, building or room). `total` counts every matching person.
 -- The sensitive tags (独居老人, 低保, …) are not here: pages show only their counts per area.
 WITH names AS (
-    SELECT code, first(name ORDER BY valid_to IS NULL DESC, valid_from DESC NULLS LAST) AS name
-    FROM areas GROUP BY code
+    -- include: area_names
 )
 SELECT p.person_id, p.name_masked, p.sex, p.birth_year, p.id_number_masked, p.phone_masked,
        p.residence_type, p.relation, a.address, g.name AS grid_name, c.name AS community_name,

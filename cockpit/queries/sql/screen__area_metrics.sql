@@ -22,8 +22,8 @@ SELECT c.code, c.name, c.kind, s.name AS parent_name,
        coalesce(ev.due, 0)       AS due,
        coalesce(ev.closed, 0)    AS closed
 FROM areas_in_force c
-JOIN areas_in_force s ON s.code = c.parent_code AND s.valid_to IS NULL
+JOIN areas_in_force s ON s.code = c.parent_code
 LEFT JOIN mart_area_population p ON p.code = c.code
 LEFT JOIN ev ON ev.code = c.code
-WHERE length(c.code) = $child_len AND starts_with(c.code, $scope) AND c.valid_to IS NULL
+WHERE length(c.code) = $child_len AND starts_with(c.code, $scope)
 ORDER BY c.code

@@ -14,8 +14,7 @@ SELECT
      WHERE level = 'grid' AND starts_with(code, $scope))                          AS residents,
     (SELECT coalesce(sum(households), 0) FROM mart_area_population
      WHERE level = 'grid' AND starts_with(code, $scope))                          AS households,
-    (SELECT count(*) FROM areas_in_force WHERE level = 'grid' AND valid_to IS NULL
-     AND starts_with(code, $scope))                                                AS grids,
+    (SELECT count(*) FROM areas_in_force WHERE level = 'grid' AND starts_with(code, $scope))                                                AS grids,
     count(*) FILTER (reported_at >= $start AND reported_at < $stop)                AS events,
     count(*) FILTER (due)                                                          AS due,
     count(*) FILTER (due AND is_closed)                                            AS closed,

@@ -3,6 +3,5 @@
 -- points on the one grid.
 SELECT count(*) FILTER (level = 'community') AS communities,
        count(*) FILTER (level = 'grid')      AS grids
-FROM areas_in_force a, meta m
+FROM areas_in_force a
 WHERE starts_with(a.code, $scope) AND length(a.code) > length($scope)
-  AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)

@@ -7,10 +7,10 @@ SELECT s.event_id, c.subclass_name, g.name AS grid_name, a.name AS community_nam
        coalesce(s.overdue_open, false) AS overdue_open, s.minutes_to_deadline, s.reported_at
 FROM mart_event_sla s
 JOIN event_categories c USING (subclass_code)
-LEFT JOIN areas_in_force a ON a.code = s.community_code AND a.valid_to IS NULL
-LEFT JOIN (SELECT code, name FROM areas
-           QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_to DESC NULLS FIRST) = 1) g
-       ON g.code = s.grid_code
+LEFT JOIN areas_in_force a ON a.code = s.community_code
+LEFT JOIN (
+    -- include: area_names
+) g ON g.code = s.grid_code
 WHERE starts_with(s.grid_code, $scope) AND s.is_open
   AND ($overdue_only = false OR coalesce(s.overdue_open, false))
 ORDER BY coalesce(s.overdue_open, false) DESC, s.minutes_to_deadline NULLS LAST, s.event_id

@@ -24,6 +24,6 @@ SELECT x.need_id, coalesce(c.name, x.community_code) AS community_name, x.report
 FROM open_needs x
 CROSS JOIN today t
 LEFT JOIN workdays d ON d.day = x.deadline_date
-LEFT JOIN areas_in_force c ON c.code = x.community_code AND c.level = 'community' AND c.valid_to IS NULL
+LEFT JOIN areas_in_force c ON c.code = x.community_code AND c.level = 'community'
 ORDER BY days_left, x.reported_date, x.need_id
 LIMIT $top

@@ -4,6 +4,6 @@ SELECT t.team_id, t.name AS team_name, t.team_type, coalesce(c.name, t.community
        t.members, t.service_hours
 FROM volunteer_teams t
 CROSS JOIN meta m
-LEFT JOIN areas_in_force c ON c.code = t.community_code AND c.level = 'community' AND c.valid_to IS NULL
+LEFT JOIN areas_in_force c ON c.code = t.community_code AND c.level = 'community'
 WHERE starts_with(t.community_code, $scope) AND t.founded_date <= m.as_of::DATE
 ORDER BY t.service_hours DESC, t.team_id

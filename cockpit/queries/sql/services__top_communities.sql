@@ -11,6 +11,6 @@ WITH act AS (
 SELECT act.community_code, coalesce(c.name, act.community_code) AS community_name,
        act.activities, act.participants, act.volunteer_turnout
 FROM act
-LEFT JOIN areas_in_force c ON c.code = act.community_code AND c.level = 'community' AND c.valid_to IS NULL
+LEFT JOIN areas_in_force c ON c.code = act.community_code AND c.level = 'community'
 ORDER BY act.activities DESC, act.participants DESC, act.community_code
 LIMIT $top

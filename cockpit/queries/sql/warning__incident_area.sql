@@ -6,7 +6,5 @@ FROM warning_incidents i
 JOIN (SELECT incident_id, grid_code AS code FROM warning_incident_grids
       UNION ALL SELECT incident_id, area_code FROM warning_incidents WHERE level <> 'grid') c USING (incident_id)
 JOIN areas_in_force a ON a.code = c.code
-CROSS JOIN meta m
 WHERE i.incident_id = $incident_id AND starts_with(c.code, $scope)
   AND (i.level IN ('grid', 'community') OR c.code = i.area_code)
-  AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)

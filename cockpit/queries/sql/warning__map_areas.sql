@@ -5,9 +5,8 @@
 -- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
     SELECT a.code, a.name
-    FROM areas_in_force a, meta m                 -- the versions in force at as-of, as map_shapes holds
+    FROM areas_in_force a                         -- the versions in force at as-of, as map_shapes holds
     WHERE length(a.code) = $area_len AND starts_with(a.code, $scope)
-      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 ), places AS (
     SELECT i.incident_id, i.subject, i.peak_score, g.grid_code AS code
     FROM warning_incidents i JOIN warning_incident_grids g USING (incident_id)

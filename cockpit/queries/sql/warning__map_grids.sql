@@ -3,9 +3,8 @@
 -- kind. (Polygons: geometry__by_codes.sql.)
 WITH grids AS (
     SELECT a.code, a.name
-    FROM areas_in_force a, meta m                 -- the versions in force at as-of, as map_shapes holds
+    FROM areas_in_force a                         -- the versions in force at as-of, as map_shapes holds
     WHERE a.level = 'grid' AND starts_with(a.code, $scope)
-      AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
 )
 SELECT g.code, g.name, count(DISTINCT i.incident_id) AS incidents,
        arg_max(i.subject, i.peak_score) AS top_subject, arg_max(i.kind_name, i.peak_score) AS kind_name,

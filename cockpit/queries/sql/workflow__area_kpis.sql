@@ -6,11 +6,9 @@
 -- 绩效评价 score (0–100), higher is better:
 --   score = 100 × (0.4·按期结案率 + 0.3·结案率 + 0.15·(1 − 返工率) + 0.15·(1 − 延期率))
 -- ranked with rank() (equal scores share a place); areas with nothing due are not ranked.
--- Names: a grid code that was redrawn keeps its code; the name of its latest version is shown.
+-- Names: sql/_area_names.sql (a redrawn grid keeps its code).
 WITH names AS (
-    SELECT code, arg_max(name, coalesce(valid_from, TIMESTAMP '1900-01-01')) AS name
-    FROM areas WHERE level = $level AND starts_with(code, $scope)
-    GROUP BY code
+    -- include: area_names
 ), k AS (
     SELECT code, sum(accepted) AS accepted, sum(due) AS due, sum(closed) AS closed,
            sum(closed_on_time) AS closed_on_time, sum(reworked) AS reworked, sum(extended) AS extended

@@ -3,8 +3,7 @@
 -- Hours overdue are elapsed hours since the deadline (the deadline itself counts working time).
 -- No personal data: no address, description or reporter.
 WITH names AS (
-    SELECT code, arg_max(name, coalesce(valid_from, TIMESTAMP '1900-01-01')) AS name
-    FROM areas WHERE starts_with(code, $scope) GROUP BY code
+    -- include: area_names
 )
 SELECT s.event_id, c.class_name, c.subclass_name, g.name AS grid_name, cm.name AS community_name,
        coalesce(s.department, '未指派') AS department, s.deadline,
