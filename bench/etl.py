@@ -2,6 +2,7 @@
 
     python bench/etl.py                            # demo, 3 runs
     python bench/etl.py --scales demo city --runs 1
+    python bench/etl.py --scales tiny demo city cityx2 cityx4 --runs 1     # the growth curve
 
 Sources are generated once per scale into data/bench/<scale>/ (seed 42) and reused; a scratch
 folder links to them, with events.csv split into the export of the day before the end and one
@@ -37,11 +38,15 @@ FLOOR = ("import duckdb, sys; con = duckdb.connect(); "
 
 
 def source(scale: str) -> Path:
+    """A scale's sources; `cityx2`, `cityx4`: the city with its events multiplied (the growth
+    curve: `demo generate --events-factor`)."""
     out = ROOT / "data" / "bench" / scale
+    base, _, factor = scale.partition("x")
     if not (out / "manifest.json").exists():
         print(f"generating {scale} sources into {out} …", flush=True)
-        subprocess.run([sys.executable, "-m", "demo", "generate", "--scale", scale, "--out", str(out),
-                        "--seed", "42"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "demo", "generate", "--scale", base, "--out", str(out),
+                        "--seed", "42", "--events-factor", factor or "1"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
     return out
 
 

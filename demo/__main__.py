@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="并行进程数, 默认为 CPU 核数 (worker processes; the files do not depend on it)")
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--events-factor", type=float, default=1.0,
+                     help="事件量倍数 (events per resident ×N, for a growth curve: 2, 4)")
     gen.add_argument("--dirty", action="store_true",
                      help="注入已知缺陷并写出 dirty_manifest.json (inject known defects, with a manifest)")
     split = sub.add_parser("split-updates", help="把事件拆为基础导出与每日增量 (events.csv as of N days "
@@ -32,7 +34,7 @@ def main(argv=None) -> int:
                         stream=sys.stdout)
     if args.command == "generate":
         from demo.run import generate
-        generate(args.scale, args.out, args.seed, args.workers)
+        generate(args.scale, args.out, args.seed, args.workers, args.events_factor)
         if args.dirty:
             from demo.dirty import make_dirty
             make_dirty(args.out, args.seed)

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,7 @@ class Shard:
     index: int
     count: int
     in_district: tuple[int, int]  # (k, K) among the shards of its district
-    scale: str
+    scale: Scale
     grids: pd.DataFrame           # original grids (valid at the start), with geometry
     versions: pd.DataFrame        # every version of these grids
     names: dict[str, np.ndarray]  # district / street / community name per grid
@@ -57,8 +57,12 @@ class Shard:
     parts: Path
 
 
-def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) -> dict:
+def generate(scale_name: str, out: Path, seed: int, workers: int | None = None, events_factor: float = 1.0) -> dict:
+    """`events_factor`: events per resident multiplied (the growth curve's city ×2 and ×4,
+    bench/README.md); the register, the map and the services stay the scale's."""
     scale = SCALES[scale_name]
+    if events_factor != 1.0:
+        scale = replace(scale, events_per_resident_year=scale.events_per_resident_year * events_factor)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     layer_seed, shard_seed, services_seed, department_seed = np.random.SeedSequence(seed).spawn(4)
@@ -105,7 +109,7 @@ def generate(scale_name: str, out: Path, seed: int, workers: int | None = None) 
     # ground truth for evaluating early warning: beside the sources, never read by the ETL
     truth.to_csv(out / TRUTH_FILE, index=False)
     counts[TRUTH_FILE] = len(truth)
-    manifest = {"scale": scale_name, "seed": seed, "start": str(scale.start), "end": str(scale.end),
+    manifest = {"scale": scale_name, "events_factor": events_factor, "seed": seed, "start": str(scale.start), "end": str(scale.end),
                 "shards": len(shards), "rows": counts}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
@@ -134,7 +138,7 @@ def _shards(scale: Scale, layers: AreaLayers, grids, versions, seed, department_
     for k, (streets, seq) in enumerate(zip(groups, seed.spawn(len(groups)))):
         rows = np.isin(street_of, streets)
         in_district = (district[:k].count(district[k]), district.count(district[k]))
-        out.append(Shard(k, len(groups), in_district, scale.name, grids[rows].reset_index(drop=True),
+        out.append(Shard(k, len(groups), in_district, scale, grids[rows].reset_index(drop=True),
                          versions[versions["street_code"].isin(streets)].reset_index(drop=True),
                          {key: v[rows] for key, v in names.items()},
                          seq, int(incidents[k]), department_speed, parts))
@@ -168,7 +172,7 @@ def _apportion(total: int, shares: np.ndarray) -> np.ndarray:
 
 
 def _generate_shard(shard: Shard) -> dict:
-    scale = SCALES[shard.scale]
+    scale = shard.scale
     rng = np.random.default_rng(shard.seed)
     grids, versions = shard.grids, shard.versions
     g_code = grids["code"].to_numpy().astype(str)

@@ -1,6 +1,6 @@
 """One-sheet Excel workbooks (the cockpit's event export, the demo's XLSX sources), written by
 XlsxWriter in constant-memory mode: each row goes to a temporary file as it is written, so a
-50,000-row export keeps memory flat. Reading Excel stays with openpyxl (etl/extract.py).
+50,000-row export keeps memory flat. Reading Excel stays with openpyxl (etl/load/extract.py).
 
 A cell is written by its value's type (write_string, never the guessing write()): a text that
 starts with "=" stays text (no formula runs when the file is opened) and one that looks like a link

@@ -32,8 +32,19 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def outdated(stored: str | None) -> bool:
-    """A hash in the old format or with other parameters than METHOD's."""
-    return bool(stored) and not stored.startswith(METHOD + "$")
+    """A hash in the old format, of another method, or weaker than METHOD's. A stronger one stays
+    (a newer release's, seen by an older server sharing the store, is never weakened)."""
+    if not stored:
+        return False
+    method = stored.split("$", 1)[0].split(":")
+    if method[0] != "scrypt" or len(method) != 4:
+        return True
+    try:
+        n, r, p = (int(x) for x in method[1:])
+    except ValueError:
+        return True
+    want_n, want_r, want_p = (int(x) for x in METHOD.split(":")[1:])
+    return n < want_n or r < want_r or p < want_p
 
 
 def _verify_before_werkzeug(password: str, stored: str) -> bool:

@@ -11,7 +11,7 @@ header is dropped, not believed.
 
 `UnderPrefix`: served as https://host/cockpit/, a request for /cockpit/map reaches the app as
 /map with SCRIPT_NAME /cockpit, which Flask puts in front of every URL it builds (url_for,
-request.script_root). Dash is told the same prefix (cockpit/__init__.py) for its own URLs."""
+request.script_root). Dash is told the same prefix (cockpit/app.py) for its own URLs."""
 from __future__ import annotations
 
 import ipaddress

@@ -106,9 +106,25 @@ def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=COLUMNS)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value):
+    """A text a spreadsheet would run as a formula (a reporter's "=HYPERLINK(…)" in a free-text
+    field) starts with an apostrophe: Excel and WPS then show it as text (OWASP's CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM (Excel then reads Chinese right), Chinese headers, times to the minute."""
-    return with_headers(display(frame)).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a BOM (Excel then reads Chinese right), Chinese headers, times to the minute,
+    no cell a spreadsheet would run (the XLSX writer writes text as text already), rows that a
+    CR inside a field does not break."""
+    shown = display(frame)
+    for c in shown.columns:
+        if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c]):
+            shown[c] = shown[c].map(defuse)
+    # CRLF, as Excel writes CSV: a field holding a bare CR is then quoted (with "\n" it was not)
+    return with_headers(shown).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:

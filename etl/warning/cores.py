@@ -1,37 +1,59 @@
 """Work spread over the cores: pure-Python loops over many independent items (each incident's
 review) hold the GIL, so threads do not help them; forked processes do, and share the parent's
-arrays without copying or pickling them."""
+arrays without copying or pickling them. The workers die with the run (a killed refresh leaves no
+orphan; etl/lock.py closes the lock in them), and how many there are is one rule, `count`."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
 from threadpoolctl import threadpool_limits
 
-_WORK: tuple | None = None        # (function, shared state) the forked children inherit
 CHUNKS_PER_WORKER = 4
+WORKERS_VARIABLE = "ETL_WORKERS"
+_PR_SET_PDEATHSIG = 1
+_work: tuple | None = None        # (function, shared state), set in each worker by its initializer
+
+
+def count() -> int:
+    """The cores this process may use (its CPU affinity, not the machine's count), at most
+    ETL_WORKERS when set: the threads of early warning and its forked workers."""
+    cores = len(os.sched_getaffinity(0))
+    limit = os.environ.get(WORKERS_VARIABLE, "").strip()
+    return max(1, min(cores, int(limit))) if limit else cores
+
+
+def _start(work: tuple, parent: int) -> None:
+    """In a worker: die with the parent (Linux's parent-death signal), even if it is killed."""
+    global _work
+    _work = work
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:            # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def _run(chunk: Sequence) -> list:
-    fn, state = _WORK
+    fn, state = _work
     with threadpool_limits(limits=1, user_api="blas"):
         return [fn(state, item) for item in chunk]
 
 
 def map_forked(fn: Callable, state, items: Sequence, workers: int | None = None, least: int = 200) -> list:
-    """[fn(state, item) for item in items], in order, on `workers` forked processes (the cores
-    there are); in this process when there are fewer than `least` items or one core."""
-    global _WORK
-    workers = workers or os.cpu_count() or 1
+    """[fn(state, item) for item in items], in order, on `workers` forked processes (`count()`
+    by default); in this process when there are fewer than `least` items or one worker."""
+    workers = workers or count()
     if workers < 2 or len(items) < max(least, 2):
         return [fn(state, item) for item in items]
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    _WORK = (fn, state)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [out for part in pool.map(_run, chunks) for out in part]
-    finally:
-        _WORK = None
+    # with fork, the initializer's arguments are inherited, not pickled
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start,
+                             initargs=((fn, state), os.getpid())) as pool:
+        return [out for part in pool.map(_run, chunks) for out in part]

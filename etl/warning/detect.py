@@ -5,7 +5,6 @@ reports) — storms of several subclasses, rules, and the reset that makes one s
 (docs/design.md, "Early warning")."""
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from etl.warning import detectors, panel
+from etl.warning import cores, detectors, panel
 from etl.warning.prepare import ALL, MULTI, NBHD, Prepared, Tier
 from etl.warning.settings import Settings
 
@@ -261,7 +260,7 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
     # the tiers are tested on the cores there are (numpy leaves the GIL), taken in order so that
     # the records are the same whatever the number; at most `workers` tiers wait in memory
     parts, weak, n_series = [], [], 0
-    workers = os.cpu_count() or 1
+    workers = cores.count()
     with ThreadPoolExecutor(workers) as pool:
         pending: deque = deque()
 

@@ -27,12 +27,6 @@ def _cdf(k, n, p):
     return special.betainc(n, k + 1.0, p)
 
 
-def _pmf(k, n, p):
-    with np.errstate(divide="ignore"):
-            return np.exp(special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1.0)
-                      + n * np.log(p) + k * np.log1p(-p))
-
-
 def nb_tail(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """P(Y ≥ y); 1 where nothing was reported or there is no baseline."""
     p = np.ones(y.shape)

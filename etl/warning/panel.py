@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from etl.warning.prepare import PATROL, Prepared, Tier
+from etl.warning.prepare import Prepared, Tier
 
 AHEAD = 2             # subclasses whose arrays are made ahead on a pool
 
@@ -96,18 +96,3 @@ def tier_arrays(p: Prepared, days: np.ndarray, pool: Executor | None = None) -> 
             yield tier, total
         elif tier.kind == "patrol":
             yield tier, _one(p, p.patrol, p.patrol_model, days)
-
-
-def arrays_of(p: Prepared, tier: Tier, days: np.ndarray) -> Arrays:
-    """One tier's arrays (sums of its subclasses'), for the few series a review needs."""
-    if tier.code == PATROL:
-        return _one(p, p.patrol, p.patrol_model, days)
-    out = None
-    for code in tier.members:
-        if code in p.cells:
-            a = _one(p, p.cells[code], p.models[code], days)
-            if out is None:
-                out = a
-            else:
-                out += a
-    return out

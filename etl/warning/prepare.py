@@ -9,7 +9,6 @@ own tests, it has no series of its own) and the grid workers' patrol reports (fo
 up, and so does the variance μ + φμ²."""
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -18,7 +17,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from etl.warning import baseline, series
+from etl.warning import baseline, cores, series
 from etl.warning.settings import Settings
 from warehouse.areas import SHORT_LEVEL_NAMES
 
@@ -91,7 +90,7 @@ def fit_models(areas, cal, blocks, cells: dict[str, series.Cells]) -> dict[str, 
     codes = sorted(cells)
     city, back = baseline.city_expectation(np.array([city_counts(areas, cells[c], len(cal.days)) for c in codes]), cal)
     # each subclass on its own: on the cores there are (numpy leaves the GIL)
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(cores.count()) as pool:
         models = pool.map(lambda i: baseline.fit(areas, blocks, cells[codes[i]], city[i], prior, exposure, back[i]),
                           range(len(codes)))
         return dict(zip(codes, models))

@@ -160,7 +160,7 @@ class Cells:
     area: np.ndarray
     day: np.ndarray
     n: np.ndarray
-    _by_area: tuple | None = field(default=None, repr=False, compare=False)
+    _by_area: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def dense(self, rows: int, first_day: int, last_day: int) -> np.ndarray:
         """(rows × days) for the areas numbered below `rows` and days [first_day, last_day);

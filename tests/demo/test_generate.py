@@ -22,6 +22,16 @@ def test_files_do_not_depend_on_the_number_of_workers(tiny_source, tmp_path):
     assert file_digests(tmp_path) == file_digests(tiny_source)
 
 
+def test_events_multiplied_for_a_growth_curve(tiny_source, tmp_path):
+    """--events-factor 2: twice the events over the same register and map (bench's city ×2, ×4)."""
+    manifest = generate("tiny", tmp_path, seed=42, events_factor=2.0)
+    base = json.loads((tiny_source / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["events_factor"] == 2.0 and base["events_factor"] == 1.0
+    assert 1.8 <= manifest["rows"]["events.csv"] / base["rows"]["events.csv"] <= 2.2
+    for same in ("persons.csv", "households.csv", "grids.geojson"):
+        assert file_digests(tmp_path)[same] == file_digests(tiny_source)[same]
+
+
 def test_other_seed_other_files(tiny_source, tmp_path):
     generate("tiny", tmp_path, seed=7)
     assert file_digests(tmp_path)["persons.csv"] != file_digests(tiny_source)["persons.csv"]

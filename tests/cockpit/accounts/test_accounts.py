@@ -42,6 +42,16 @@ def test_passwords_are_salted_scrypt_hashes_in_werkzeugs_format():
     assert not verify_password(PW, "") and not verify_password(PW, "md5$x$y") and not verify_password(PW, "scrypt$1")
 
 
+def test_only_a_weaker_or_other_hash_is_rewritten_never_a_stronger_one():
+    """A newer release's stronger hash, seen by an older server sharing the store, stays."""
+    from werkzeug.security import generate_password_hash
+    stronger = generate_password_hash(PW, f"scrypt:{2 ** 15}:8:1")
+    weaker = generate_password_hash(PW, f"scrypt:{2 ** 12}:8:1")
+    other = generate_password_hash(PW, "pbkdf2:sha256:1000")
+    assert not outdated(stronger) and outdated(weaker) and outdated(other)
+    assert not outdated(None) and not outdated("") and outdated("scrypt:x:8:1$s$h")
+
+
 def test_hashes_written_before_werkzeug_still_verify():
     for password, stored in BEFORE_WERKZEUG.items():
         assert verify_password(password, stored) and outdated(stored)

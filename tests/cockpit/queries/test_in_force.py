@@ -13,6 +13,7 @@ import pytest
 from cockpit.db import Warehouse
 from cockpit.queries import fragment, run
 from cockpit.scope import CITY
+from warehouse.areas import CITY_CODE
 from warehouse.paths import ROOT
 
 # the rule, or a part of it, written again: a current-version filter or a version-date comparison
@@ -69,9 +70,14 @@ def test_the_cockpit_shows_the_areas_in_force_at_as_of(before_a_redraw):
 def test_a_code_is_named_by_its_version_in_force_else_its_latest(before_a_redraw):
     wh, in_force, _ = before_a_redraw
     with wh.snapshot() as snap:
-        names = snap.query(fragment("area_names"))
+        names = snap.query(fragment("area_names"), {"scope": CITY_CODE})
+        street = in_force.loc[in_force["level"] == "street", "code"].iloc[0]
+        scoped = snap.query(fragment("area_names"), {"scope": street})["code"]
         latest = snap.query("SELECT code, first(name ORDER BY valid_from DESC NULLS LAST) AS name FROM areas "
                             "WHERE code NOT IN (SELECT code FROM areas_in_force) GROUP BY code")
     expected = {**dict(zip(latest["code"], latest["name"])), **dict(zip(in_force["code"], in_force["name"]))}
     assert dict(zip(names["code"], names["name"])) == expected
+    # an account's names: its area, what lies in it, and above it; nothing beside it
+    assert len(scoped) and all(c.startswith(street) or street.startswith(c) for c in scoped)
+    assert set(scoped) == {c for c in names["code"] if c.startswith(street) or street.startswith(c)}
     assert not any(n.endswith("（新）") for n in in_force["name"])    # the day before, the old names
