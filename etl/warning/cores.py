@@ -14,7 +14,6 @@ from typing import Callable, Sequence
 from threadpoolctl import threadpool_limits
 
 CHUNKS_PER_WORKER = 4
-WORKERS_VARIABLE = "ETL_WORKERS"
 _PR_SET_PDEATHSIG = 1
 _work: tuple | None = None        # (function, shared state), set in each worker by its initializer
 
@@ -23,7 +22,7 @@ def count() -> int:
     """The cores this process may use (its CPU affinity, not the machine's count), at most
     ETL_WORKERS when set: the threads of early warning and its forked workers."""
     cores = len(os.sched_getaffinity(0))
-    limit = os.environ.get(WORKERS_VARIABLE, "").strip()
+    limit = os.environ.get("ETL_WORKERS", "").strip()
     return max(1, min(cores, int(limit))) if limit else cores
 
 
