@@ -1,5 +1,4 @@
 """事中研判 callbacks without a browser, against pandas of their own on the tiny warehouse."""
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,17 +8,6 @@ from tests.cockpit import as_figures, signed_in
 
 AGE_EDGES_H = [0, 4, 24, 72, 168, 720, np.inf]
 
-
-
-@pytest.fixture(scope="module")
-def data(tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    as_of = pd.Timestamp(con.execute("SELECT as_of FROM meta").fetchall()[0][0])
-    ev = con.execute("SELECT * FROM events").df()
-    streets = [r[0] for r in con.execute(
-        "SELECT code FROM areas WHERE level = 'street' ORDER BY code").fetchall()]
-    con.close()
-    return {"as_of": as_of, "events": ev, "streets": streets}
 
 
 def _expected(ev, as_of, prefix, class_code=None, days=30):

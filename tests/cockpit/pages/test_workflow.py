@@ -1,7 +1,6 @@
 """流转时效 callbacks without a browser, against pandas of their own on the tiny warehouse."""
 import math
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -12,17 +11,6 @@ STAGES = [("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"),
           ("dispatched_at", "handled_at"), ("handled_at", "verified_at"), ("verified_at", "closed_at")]
 COUNTERS = ("accepted", "due", "closure", "on_time", "rework", "extension")     # the page's counters, in order
 
-
-
-@pytest.fixture(scope="module")
-def data(tiny_db):
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    as_of = pd.Timestamp(con.execute("SELECT as_of FROM meta").fetchall()[0][0])
-    ev = con.execute("SELECT * FROM events").df()
-    streets = [r[0] for r in con.execute(
-        "SELECT code FROM areas WHERE level = 'street' ORDER BY code").fetchall()]
-    con.close()
-    return {"as_of": as_of, "events": ev, "streets": streets}
 
 
 def _month_bounds(start: str, end: str):
