@@ -85,47 +85,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env=os.environ, **overrides) -> "Settings":
-        s = replace(cls(), **_paths(env))
-        if env.get("COCKPIT_PORT"):
-            s = replace(s, port=int(env["COCKPIT_PORT"]))
-        if env.get("COCKPIT_REFRESH_SECONDS"):
-            s = replace(s, refresh_seconds=int(env["COCKPIT_REFRESH_SECONDS"]))
-        if env.get("COCKPIT_HOST"):
-            s = replace(s, host=env["COCKPIT_HOST"])
-        if env.get("COCKPIT_AUDIT_RETENTION_DAYS"):
-            s = replace(s, audit_retention_days=int(env["COCKPIT_AUDIT_RETENTION_DAYS"]))
-        if env.get("COCKPIT_SECURE_COOKIES"):
-            s = replace(s, secure_cookies=env["COCKPIT_SECURE_COOKIES"].lower() in ("1", "true", "yes"))
-        for name in ("session_idle_minutes", "session_hours", "unmask_per_hour", "people_pages_per_hour",
-                     "kiosk_seconds", "kiosk_session_days", "kiosk_idle_hours"):
-            if env.get(f"COCKPIT_{name.upper()}"):
-                s = replace(s, **{name: int(env[f"COCKPIT_{name.upper()}"])})
-        if env.get("COCKPIT_KIOSK_PAGES"):
-            s = replace(s, kiosk_pages=_list(env["COCKPIT_KIOSK_PAGES"]))
-        if env.get("COCKPIT_FRAME_ANCESTORS"):
-            s = replace(s, frame_ancestors=env["COCKPIT_FRAME_ANCESTORS"])
-        if env.get("COCKPIT_TRUSTED_PROXIES"):
-            s = replace(s, trusted_proxies=_list(env["COCKPIT_TRUSTED_PROXIES"]))
-        if env.get("COCKPIT_MONITOR_FROM") is not None:        # empty: nobody
-            s = replace(s, monitor_from=_list(env["COCKPIT_MONITOR_FROM"]))
-        if env.get("COCKPIT_URL_PREFIX"):
-            s = replace(s, url_prefix=env["COCKPIT_URL_PREFIX"])
-        if env.get("COCKPIT_ACCESS_LOG"):
-            s = replace(s, access_log=env["COCKPIT_ACCESS_LOG"])
-        if env.get("COCKPIT_ACCESS_LOG_MAX_MB"):
-            s = replace(s, access_log_max_mb=float(env["COCKPIT_ACCESS_LOG_MAX_MB"]))
-        if env.get("COCKPIT_ACCESS_LOG_BACKUPS"):
-            s = replace(s, access_log_backups=int(env["COCKPIT_ACCESS_LOG_BACKUPS"]))
-        if env.get("COCKPIT_API_PER_MINUTE"):
-            s = replace(s, api_per_minute=int(env["COCKPIT_API_PER_MINUTE"]))
-        if env.get("COCKPIT_DATABASE_URL"):
-            s = replace(s, database_url=env["COCKPIT_DATABASE_URL"])
-        if env.get("COCKPIT_CACHE_URL"):
-            s = replace(s, cache_url=env["COCKPIT_CACHE_URL"])
-        if env.get("COCKPIT_BRIEFING_AREAS"):
-            s = replace(s, briefing_areas=_list(env["COCKPIT_BRIEFING_AREAS"]))
-        if env.get("COCKPIT_BRIEFING_WEEKDAY"):
-            s = replace(s, briefing_weekday=int(env["COCKPIT_BRIEFING_WEEKDAY"]))
+        read = {}
+        for name, parse in _FROM_ENVIRONMENT.items():
+            text = env.get(f"COCKPIT_{name.upper()}")
+            if text or (text is not None and name in _EMPTY_MEANS_NONE):
+                read[name] = parse(text)
+        s = replace(cls(), **_paths(env), **read)
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         if not 0 <= s.briefing_weekday <= 7:
             raise ValueError(f"COCKPIT_BRIEFING_WEEKDAY 须为 1–7（星期一至星期日）或 0（不生成周报）：{s.briefing_weekday}")
@@ -148,9 +113,28 @@ class Settings:
         return self.database_url or getattr(self, name)
 
 
+def _flag(text: str) -> bool:
+    return text.lower() in ("1", "true", "yes")
+
+
 def _list(text: str) -> tuple[str, ...]:
     """Addresses or networks, separated by commas or spaces."""
     return tuple(t for t in text.replace(",", " ").split() if t)
+
+
+# the settings an environment variable sets: COCKPIT_<NAME> read by its parser (an empty value
+# leaves the default, but for those in _EMPTY_MEANS_NONE, where it means "nobody")
+_FROM_ENVIRONMENT = {
+    "host": str, "port": int, "refresh_seconds": int, "audit_retention_days": int,
+    "secure_cookies": _flag, "session_idle_minutes": int, "session_hours": int,
+    "unmask_per_hour": int, "people_pages_per_hour": int, "kiosk_pages": _list,
+    "kiosk_seconds": int, "kiosk_session_days": int, "kiosk_idle_hours": int,
+    "frame_ancestors": str, "trusted_proxies": _list, "monitor_from": _list, "url_prefix": str,
+    "access_log": str, "access_log_max_mb": float, "access_log_backups": int,
+    "api_per_minute": int, "database_url": str, "cache_url": str, "briefing_areas": _list,
+    "briefing_weekday": int,
+}
+_EMPTY_MEANS_NONE = {"monitor_from"}
 
 
 def normal_prefix(prefix: str) -> str:
