@@ -100,3 +100,15 @@ def test_the_read_side_imports_without_dash():
     app = subprocess.run([sys.executable, "-c", "import sys, cockpit.app; print('dash' in sys.modules)"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert app.stdout.strip() == "True"          # the check can see Dash when it is there
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in helper modules (tests/sources.py, tests/cockpit/web.py, …),
+    never in a test module: importing one runs its fixtures' module code and couples the two."""
+    wrong = []
+    for path, source in sources(["tests"]):
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                if node.module.startswith("tests.") and node.module.rsplit(".", 1)[-1].startswith("test_"):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
+    assert not wrong, "\n".join(wrong)

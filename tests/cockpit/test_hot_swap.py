@@ -8,7 +8,7 @@ from cockpit import ids
 from etl.refresh import refresh
 from tests.cockpit.expected import screen_counters
 from tests.cockpit_process import cockpit_process, http_session, post_callback
-from tests.etl.publish.test_generations import _source_with_fewer_events
+from tests.sources import source_with_fewer_events
 from warehouse import generations
 
 CLIENTS = 3
@@ -30,7 +30,7 @@ def test_refresh_while_serving(tiny_warehouse, tiny_source, key_file, tmp_path):
     warehouse = tmp_path / "wh"
     shutil.copytree(tiny_warehouse, warehouse)
     first = generations.current(warehouse)
-    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    source = source_with_fewer_events(tiny_source, tmp_path, 0.9)
     answers, errors, stop = [], [], threading.Event()
 
     def client(url):

@@ -17,6 +17,7 @@ from etl.publish.generations import building_path, clear_building, point_to, pub
 from etl.refresh import refresh
 from etl.run import PublishRefused, PublishRules, new_run_id
 from tests.conftest import ROOT
+from tests.sources import source_with_fewer_events
 from warehouse import generations
 
 
@@ -33,15 +34,6 @@ def _events(path) -> int:
         return con.execute("SELECT count(*) FROM events").fetchall()[0][0]
     finally:
         con.close()
-
-
-def _source_with_fewer_events(tiny_source, tmp_path, keep_share: float):
-    src = tmp_path / f"src-{keep_share}"
-    shutil.copytree(tiny_source, src)
-    lines = (src / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    (src / "events.csv").write_text("".join(lines[: 1 + int((len(lines) - 1) * keep_share)]),
-                                    encoding="utf-8")
-    return src
 
 
 def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
@@ -68,7 +60,7 @@ def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> 
 def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, tmp_path):
     first = generations.current(warehouse)
     n_first = _events(first.path)
-    report = refresh(_source_with_fewer_events(tiny_source, tmp_path, 0.95), warehouse, key_file,
+    report = refresh(source_with_fewer_events(tiny_source, tmp_path, 0.95), warehouse, key_file,
                      rules=PublishRules(keep=2))
     assert report.status == "published" and report.generation > first.id
     assert _publish_copy_with_fewer_events(warehouse, 0.9, keep=2) > report.generation
@@ -84,7 +76,7 @@ def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, 
 
 def test_a_collapsed_build_is_refused(warehouse, tiny_source, key_file, tmp_path):
     before, on_disk = generations.current(warehouse), generations.published(warehouse)
-    src = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
+    src = source_with_fewer_events(tiny_source, tmp_path, 0.3)
     code = main(["refresh", "--source", str(src), "--warehouse", str(warehouse),
                  "--key-file", str(key_file)])
     assert code == 4
@@ -128,7 +120,7 @@ KILL_AT = ["读取网格图层", "读取 persons.csv", "模型 marts/"]      # f
 
 def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source, key_file, tmp_path, capsys):
     # a third of the events: the steps are the same, each run is shorter
-    source = _source_with_fewer_events(tiny_source, tmp_path, 0.3)
+    source = source_with_fewer_events(tiny_source, tmp_path, 0.3)
     before = generations.current(warehouse)
     files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
     with duckdb.connect(str(before.path), read_only=True) as con:
@@ -171,7 +163,7 @@ def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, ke
     orphan = generations.generation_path(warehouse, new_run_id())
     shutil.copy(before.path, orphan)
     assert generations.current(warehouse) == before
-    report = refresh(_source_with_fewer_events(tiny_source, tmp_path, 0.9), warehouse, key_file)
+    report = refresh(source_with_fewer_events(tiny_source, tmp_path, 0.9), warehouse, key_file)
     assert generations.current(warehouse).id == report.generation > orphan.stem
 
 
@@ -239,7 +231,7 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     before = generations.current(warehouse)
     with duckdb.connect(str(before.path), read_only=True) as con:
         old_alerts = con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
-    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    source = source_with_fewer_events(tiny_source, tmp_path, 0.9)
     monkeypatch.setattr(build, "compute", lambda *a: (_ for _ in ()).throw(RuntimeError("预警计算出错")))
     with pytest.raises(RuntimeError, match="预警计算出错"):
         refresh(source, warehouse, key_file, warning_settings=settings.DEFAULT_FILE)
@@ -274,7 +266,7 @@ def test_unreadable_warning_settings_do_not_hold_back_the_data(warehouse, tiny_s
     before = generations.current(warehouse)
     bad = tmp_path / "settings.toml"
     bad.write_text("enabled = true\n[[rule]]\nname = '过多'\nmetric = 'reported'\n", encoding="utf-8")
-    source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
+    source = source_with_fewer_events(tiny_source, tmp_path, 0.9)
     code = main(["refresh", "--source", str(source), "--warehouse", str(warehouse), "--key-file",
                  str(key_file), "--warning-settings", str(bad)])
     assert code == 2                         # an input the run cannot read, as a source file
