@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from cockpit.config import _FROM_ENVIRONMENT, Settings
 

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from tests.test_docs import variables_read_by_code
+from tests.environment import variables_read_by_code
 from warehouse.paths import ROOT
 
 DEPLOY = ROOT / "deploy"
