@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import ROOT, measure  # noqa: E402
 from etl import contract, runlog  # noqa: E402
+from warehouse import generations  # noqa: E402
 
 FLOOR = ("import duckdb, sys; con = duckdb.connect(); "
          "[con.execute(f\"CREATE TABLE t{i} AS SELECT * FROM read_csv('{f}', all_varchar = true)\") "
@@ -91,11 +92,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["demo"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the bare load (it holds every CSV in memory: too much beyond the city)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; {args.runs} run(s) per scale; medians (min–max)\n")
     print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'cpu s':>7} {'ratio':>6} "
           f"{'data s':>15} {'floor MB':>9} {'refresh MB':>11} {'rows/s':>9} {'day rows':>9} {'data s':>15} "
-          f"{'incremental s':>15}")
+          f"{'incremental s':>15} {'inc. written GB':>15} {'file GB':>7}")
     for scale in args.scales:
         src = source(scale)
         with tempfile.TemporaryDirectory(prefix=f"bench-etl-{scale}-") as tmp:
@@ -103,7 +106,8 @@ def main() -> None:
             update = scratch(src, work)
             day_rows = sum(1 for _ in open(update, encoding="utf-8")) - 1
             files = [str(work / s.file) for s in contract.CSV_SOURCES if s.format == "csv"]
-            floor = [measure([sys.executable, "-c", FLOOR, *files]) for _ in range(args.runs)]
+            floor = [] if args.no_floor else [measure([sys.executable, "-c", FLOOR, *files])
+                                              for _ in range(args.runs)]
             refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(work),
                        "--warehouse", str(wh), "--key-file", str(key)]
             full, full_data, incremental, data = [], [], [], []
@@ -116,15 +120,17 @@ def main() -> None:
                 incremental.append(measure(refresh + ["--incremental"]))
                 data.append(_data_seconds(wh))
             n = rows_in(work)
-        f_med, f_range, f_peak = _summary(floor)
+            gb = generations.current(wh).path.stat().st_size / 1e9
+        f_med, f_range, f_peak = _summary(floor) if floor else (float("nan"), "(—)", 0)
         r_med, r_range, r_peak = _summary(full)
         r_cpu = statistics.median(r["cpu"] for r in full)
         i_med, i_range, _ = _summary(incremental)
         d_med, d_range, _ = _summary(data)
+        written = statistics.median(r["written_mb"] for r in incremental) / 1e3
         fd_med, fd_range, _ = _summary(full_data)
         print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} {r_cpu:>7.0f} "
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
-              f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7}")
+              f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {written:>15.2f} {gb:>7.2f}")
 
 
 if __name__ == "__main__":

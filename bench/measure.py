@@ -14,11 +14,12 @@ _WRAPPER = ("import resource, subprocess, sys, time, json; t = time.perf_counter
             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
             "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
             "print(json.dumps({'wall': time.perf_counter() - t, 'cpu': u.ru_utime + u.ru_stime, "
-            "'peak_mb': u.ru_maxrss / 1024}))")
+            "'peak_mb': u.ru_maxrss / 1024, 'written_mb': u.ru_oublock * 512 / 1e6}))")
 
 
 def measure(cmd: list[str]) -> dict:
-    """{'wall', 'cpu' (seconds), 'peak_mb'} of one run of `cmd` (run from the project root)."""
+    """{'wall', 'cpu' (seconds), 'peak_mb', 'written_mb' (what it sent to the disk: the
+    kernel's block-output count) of one run of `cmd` (run from the project root)."""
     result = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, check=True,
                             capture_output=True, text=True)
     return json.loads(result.stdout)
