@@ -1,8 +1,12 @@
 """GET /healthz, /readyz and /metrics: answered before the sign-in gate, without a session.
 
 /healthz   the process answers (to anyone: a load balancer's probe). Nothing else.
-/readyz    it can serve: the served generation opens, the account store has an account; with the
-           generation's age, its data's age and whether the warnings lag the data. 503 when not.
+/readyz    it can serve: the served generation opens, the state store (SQLite or PostgreSQL) answers
+           and has an account; with the generation's age, its data's age and whether the warnings
+           lag the data. 503 when not. A shared cache (Redis) that does not answer is reported
+           (`cache`: the pages still serve, computing what they would have read from it; the open
+           API's rate limits live there and refuse) but does not take the process out: every
+           server shares that Redis, so it would take them all out.
 /metrics   Prometheus text: requests and latency by page and handler, cache lookups, the
            generation's age, the last refresh's outcome and duration, the quarantine share.
 
@@ -38,7 +42,12 @@ def metrics() -> Response:
     if refused is not None:
         return refused
     ready, report = readiness()
-    gauges = [("cockpit_ready", "1 when the served generation opens and an account exists", {}, ready)]
+    gauges = [("cockpit_ready", "1 when the served generation opens and the state store answers with an account",
+                {}, ready),
+              ("cockpit_state_store_up", "1 when the state store (SQLite or PostgreSQL) answers", {},
+               report["state_store"])]
+    if "cache" in report:
+        gauges.append(("cockpit_cache_up", "1 when the shared cache (Redis) answers", {}, report["cache"]))
     served = report.get("generation") or {}
     for key, name, text in (("age_seconds", "cockpit_generation_age_seconds", "Since the served generation was published"),
                             ("data_age_seconds", "cockpit_data_age_seconds", "Since the instant the served data run up to"),
@@ -69,22 +78,45 @@ def metrics() -> Response:
 def readiness() -> tuple[bool, dict]:
     config = current_app.config
     warehouse = config["COCKPIT_WAREHOUSE"]
-    report: dict = {"generation": None, "accounts": has_accounts(), "problems": []}
+    report: dict = {"generation": None, "state_store": True, "accounts": False, "problems": []}
+    try:
+        _ping_store(config["COCKPIT_ACCOUNTS"].db)
+        report["accounts"] = has_accounts()
+    except Exception as exc:             # a PostgreSQL down or unreachable: nobody can sign in
+        report["state_store"] = False
+        report["problems"].append(f"state store does not answer: {type(exc).__name__}")
+    if config["COCKPIT_SETTINGS"].cache_url:
+        report["cache"] = _cache_answers(config["COCKPIT_SETTINGS"].cache_url)
+        if not report["cache"]:
+            report["problems"].append("cache (Redis) does not answer")
     try:
         with warehouse.snapshot() as snap:
             report["generation"] = q.served(snap, warehouse.path)
     except Exception as exc:             # whatever it is, the answer is "not ready", and why
         report["problems"].append(f"served generation does not open: {type(exc).__name__}")
-    if not report["accounts"]:
+    if report["state_store"] and not report["accounts"]:
         report["problems"].append("no account: create the first administrator")
     try:
         report["last_refresh"] = q.last_refresh(warehouse.path)
     except Exception as exc:
         report["last_refresh"] = None
         report["problems"].append(f"run log unreadable: {type(exc).__name__}")
-    ready = report["generation"] is not None and report["accounts"]
+    ready = report["generation"] is not None and report["state_store"] and report["accounts"]
     report["status"] = "ready" if ready else "not ready"
     return ready, report
+
+
+def _ping_store(db) -> None:
+    with db.connection() as con:
+        con.execute("SELECT 1").fetchone()
+
+
+def _cache_answers(url: str) -> bool:
+    from cockpit.api.limits import redis_client     # the one client per URL the limits use
+    try:
+        return bool(redis_client(url).ping())
+    except Exception:
+        return False
 
 
 def _refused() -> Response | None:

@@ -4,6 +4,7 @@ the access log, and no data while the account store is empty."""
 import ipaddress
 import json
 import re
+import time
 
 import duckdb
 import pytest
@@ -146,6 +147,47 @@ def test_readyz_says_when_nothing_is_published(world, tmp_path):
     r = app.server.test_client().get("/readyz")
     assert r.status_code == 503 and "does not open" in r.get_json()["problems"][0]
     assert "cockpit_ready 0" in app.server.test_client().get("/metrics").get_data(as_text=True)
+
+
+def test_readyz_is_not_ready_while_the_state_database_does_not_answer(fresh_app, postgres_url):
+    """Several servers keep accounts and sessions in PostgreSQL: while it does not answer nobody
+    can sign in, so the load balancer must take the server out."""
+    import psycopg
+
+    from tests.servers import fresh_database
+    with fresh_database(postgres_url) as url:
+        app = fresh_app(database_url=url)
+        c = app.server.test_client()
+        before = c.get("/readyz")
+        assert before.status_code == 200 and before.get_json()["state_store"] is True
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(postgres_url, autocommit=True) as admin:     # as a server going away
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        after = c.get("/readyz")
+        report = after.get_json()
+        assert after.status_code == 503 and report["state_store"] is False
+        assert report["problems"] == ["state store does not answer: PoolTimeout"]
+        assert _metric(c.get("/metrics").get_data(as_text=True), "cockpit_state_store_up") == 0
+        with psycopg.connect(postgres_url, autocommit=True) as admin:     # back: ready again, once
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")   # the pool reconnects
+        deadline = time.monotonic() + 90
+        while c.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "still not ready 90 s after the database came back"
+            time.sleep(1)
+
+
+def test_a_shared_cache_that_does_not_answer_is_reported_but_keeps_the_server_in(fresh_app, redis_url):
+    up = fresh_app(cache_url=redis_url).server.test_client()
+    assert up.get("/readyz").get_json()["cache"] is True
+    assert _metric(up.get("/metrics").get_data(as_text=True), "cockpit_cache_up") == 1
+    # the same store as `up` (its account): only the cache differs; nothing listens on port 1
+    down = fresh_app(accounts=False, cache_url="redis://127.0.0.1:1/0").server.test_client()
+    r = down.get("/readyz")
+    assert r.status_code == 200 and r.get_json()["cache"] is False
+    assert r.get_json()["problems"] == ["cache (Redis) does not answer"]
+    assert _metric(down.get("/metrics").get_data(as_text=True), "cockpit_cache_up") == 0
+    assert "cache" not in fresh_app(accounts=False).server.test_client().get("/readyz").get_json()
 
 
 def _metric(text: str, name: str, **labels) -> float | None:
