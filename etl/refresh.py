@@ -155,8 +155,8 @@ def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Gen
         calendar.write_workdays(con)
         areas.load(run)
         checks.refuse_early(run)
-        # the events and their updates first (they reference no other source): they fix the data's
-        # as-of instant, at which the points of the sources without a date of their own are checked
+        # the events (load order 0: they reference no other source) and their updates first: they
+        # fix the data's as-of instant, at which the sources' points without a date are checked
         events = next(s for s in run.specs if s.table == "events")
         _load_file(run, events, sniffed)
         create_tables(con)
