@@ -1,7 +1,7 @@
 """One refresh at a time per warehouse: an exclusive flock on `<warehouse>/refresh.lock`. The
 kernel drops the lock when the holder exits, however it exits (SIGKILL included), so a killed run
 never blocks the next one. A flock belongs to the open file, which a forked child shares: so a
-child closes its copy at once (etl/warning/cores.py forks workers), and the lock never outlives
+child closes its copy at once (etl/cores.py forks workers), and the lock never outlives
 the run in an orphan."""
 from __future__ import annotations
 

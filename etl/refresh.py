@@ -155,17 +155,18 @@ def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Gen
         calendar.write_workdays(con)
         areas.load(run)
         checks.refuse_early(run)
-        for spec in run.specs:            # persons reference households: order matters
-            check_file(run, run.source / spec.file, spec.file, spec, sniffed[run.source / spec.file], seal=True)
-            # the core table this source feeds must exist before later sources check references
-            models.run_file(con, "staging", f"stg_{spec.table}")
-            models.run_file(con, "core", spec.table)
-            checks.refuse_early(run)
-        create_tables(con)
+        # the events (load order 0: they reference no other source) and their updates first: they
+        # fix the data's as-of instant, at which the sources' points without a date are checked
         events = next(s for s in run.specs if s.table == "events")
+        _load_file(run, events, sniffed)
+        create_tables(con)
         for path in update_files(run.source):
             _apply_update(run, path, events, sniffed[path])
             checks.refuse_early(run)
+        run.as_of = meta.as_of(con)
+        for spec in run.specs:            # persons reference households: order matters
+            if spec is not events:
+                _load_file(run, spec, sniffed)
         models.run(con, ("staging", "core"))
         calendar.write_coverage(con)
         meta.write(run, digest)                     # marts read the as-of instant from meta
@@ -178,6 +179,15 @@ def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Gen
     finally:
         con.close()
         run.con = None
+
+
+def _load_file(run: Run, spec: contract.SourceFile, sniffed: dict) -> None:
+    """One source of a full build checked, loaded and sealed, and the core table it feeds made
+    (later sources check their references against it)."""
+    check_file(run, run.source / spec.file, spec.file, spec, sniffed[run.source / spec.file], seal=True)
+    models.run_file(run.con, "staging", f"stg_{spec.table}")
+    models.run_file(run.con, "core", spec.table)
+    checks.refuse_early(run)
 
 
 def _check_and_publish(run: Run, building: Path, generation_id: str | None = None) -> Generation:
@@ -220,6 +230,7 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
         served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())
                                  + (workcalendar.digest() if recalendar else "")).encode()).hexdigest()
+        run.as_of = meta.as_of(con)
         meta.write(run, digest)
         (before,) = con.execute("SELECT as_of FROM memory.previous_meta").fetchone()
         if map_shapes.stale(con, before):           # an area started or ended since

@@ -76,7 +76,7 @@ class Run:
     key: bytes | None = None                          # the pseudonymisation key, once loaded
     vault_key: bytes | None = None                    # the vault's, once loaded (a full build seals)
     con: duckdb.DuckDBPyConnection | None = None      # the build's, while one is open (`wh`: the build)
-    as_of: dt.datetime | None = None                  # the data's as-of instant, once meta is written
+    as_of: dt.datetime | None = None                  # the data's as-of instant, once the events are merged
 
     def __post_init__(self):
         self.source, self.warehouse = Path(self.source), Path(self.warehouse)

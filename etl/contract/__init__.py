@@ -102,7 +102,8 @@ class SourceFile:
     load_order: int = 100
     title: str = ""
     loaded: bool = True      # false: generated and documented, not yet read by the refresh
-    # the column whose date picks the grid version a row's point must lie in ("" = today's layer)
+    # the column whose date picks the grid version a row's point must lie in ("" = the version in
+    # force at the data's as-of instant)
     grid_version_date: str = ""
     crs: str = "WGS-84"      # of lon/lat as the site exports them; GCJ-02 is converted on load
 

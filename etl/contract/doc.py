@@ -184,7 +184,8 @@ def render() -> str:
                "split ends (`valid_to` set) and its parts start under new codes on the same day; a "
                "redrawn grid keeps its code with a new version. On any date the versions valid "
                "that day tile their community. An event belongs to the version valid on its "
-               "上报时间; households, addresses, houses and organisations to the current version. "
+               "上报时间; households, addresses, houses and organisations to the version in force at "
+               "the data's as-of instant (the latest event time: events are loaded first). "
                "`worker_account` (Shapefile `worker`) names the 账号编号 in `accounts.csv` of the "
                "grid's full-time grid worker (专职网格员). Without `valid_from` a layer is taken as "
                "one current version per grid.\n")

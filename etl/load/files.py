@@ -50,7 +50,7 @@ def check_file(run: Run, path: Path, label: str, spec: contract.SourceFile, snif
     if has_points(spec):
         version_date = (f"TRY_CAST({spec.grid_version_date} AS TIMESTAMP)"
                         if spec.grid_version_date else None)
-        check_points(con, f"memory.{raw}", version_date)
+        check_points(con, f"memory.{raw}", version_date, run.as_of)
     suspects, detail = failures_sql(spec, f"memory.{raw}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE suspects AS {suspects}")
     con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {detail}")

@@ -3,6 +3,7 @@ instant, its source files' fingerprint, the release's warehouse format and the w
 deadlines were counted on."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -29,16 +30,23 @@ def fingerprint(sniffed: dict, mapping: Path | None) -> str:
     return h.hexdigest()
 
 
+def as_of(con) -> dt.datetime:
+    """The data's as-of instant: the latest event time in wh.events, never past the build. Times
+    are local (UTC+8), like the sources'."""
+    return con.execute(f"""SELECT least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
+                                                     FROM wh.events))""").fetchone()[0]
+
+
 def write(run: Run, digest: str) -> None:
-    """wh.meta; the run's as_of from it. Times are local (UTC+8), like the sources'; as_of never
-    runs past the build."""
+    """wh.meta, at the run's as-of instant (`run.as_of`, which the build sets from `as_of` once its
+    events are merged)."""
     try:
         shown = str(run.source.resolve().relative_to(ROOT))
     except ValueError:
         shown = str(run.source)
+    if run.as_of is None:
+        raise ValueError("meta.write: the run's as-of instant is not set")
     run.con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
-                    least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                                        FROM wh.events)) AS as_of, ? AS source, ? AS source_digest,
+                    ?::TIMESTAMP AS as_of, ? AS source, ? AS source_digest,
                     ? AS warehouse_format, ? AS calendar_digest""",
-                    [run.run_id, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])
-    (run.as_of,) = run.con.execute("SELECT as_of FROM wh.meta").fetchone()
+                    [run.run_id, run.as_of, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])

@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl import cores
 from etl.load.checks import NOW_LOCAL
-from etl.warning import backlog, cores, detect, incidents, screen, track
+from etl.warning import backlog, detect, incidents, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 

@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from etl.warning import cores, detectors, panel
+from etl import cores
+from etl.warning import detectors, panel
 from etl.warning.prepare import ALL, MULTI, NBHD, Prepared, Tier
 from etl.warning.settings import Settings
 

@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from etl.warning import baseline, cores, series
+from etl import cores
+from etl.warning import baseline, series
 from etl.warning.settings import Settings
 from warehouse.areas import SHORT_LEVEL_NAMES
 

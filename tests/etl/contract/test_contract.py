@@ -17,6 +17,17 @@ def test_document_is_generated_from_the_toml_files():
         "docs/data-contract.md is stale: run python -m etl contract-doc"
 
 
+def test_the_events_load_first_and_reference_no_other_source():
+    """A full build loads the events and their updates before the other sources, to fix the
+    as-of instant their points are checked at (etl/refresh.py): a rule of theirs naming another
+    source file would go unchecked (a reference is to a source loaded before)."""
+    specs = contract.load_contract()
+    assert specs[0].table == "events" and specs[0].load_order < min(s.load_order for s in specs[1:])
+    others = {s.file for s in specs[1:]}
+    named = {m for c in specs[0].columns for m in re.findall(r"\b\w+\.(?:csv|xlsx)\b", c.rule)}
+    assert not named & others
+
+
 def _frame(source, spec) -> pd.DataFrame:
     """A source file as text, empty cells as "" (XLSX dates as YYYY-MM-DD)."""
     if spec.format == "xlsx":

@@ -1,15 +1,18 @@
-"""Work spread over the cores: pure-Python loops over many independent items (each incident's
-review) hold the GIL, so threads do not help them; forked processes do, and share the parent's
-arrays without copying or pickling them. The workers die with the run (a killed refresh leaves no
-orphan; etl/lock.py closes the lock in them), and how many there are is one rule, `count`."""
+"""Work spread over the cores, for the early warning and the load. Vectorised calls that leave the
+GIL (numpy, shapely's predicates, pyproj's transforms) run on threads (`map_threads`); pure-Python
+loops over many independent items (each incident's review) hold it, so threads do not help them;
+forked processes do (`map_forked`), and share the parent's arrays without copying or pickling
+them. The workers die with the run (a killed refresh leaves no orphan; etl/lock.py closes the lock
+in them), and how many there are is one rule, `count`."""
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Callable, Iterable, Iterator, Sequence
 
 from threadpoolctl import threadpool_limits
 
@@ -20,10 +23,28 @@ _work: tuple | None = None        # (function, shared state), set in each worker
 
 def count() -> int:
     """The cores this process may use (its CPU affinity, not the machine's count), at most
-    ETL_WORKERS when set: the threads of early warning and its forked workers."""
+    ETL_WORKERS when set: the threads and forked workers of the early warning and the load."""
     cores = len(os.sched_getaffinity(0))
     limit = os.environ.get("ETL_WORKERS", "").strip()
     return max(1, min(cores, int(limit))) if limit else cores
+
+
+def map_threads(fn: Callable, items: Iterable, workers: int | None = None) -> Iterator:
+    """fn(item) for each of `items`, in order, on `workers` threads (`count()` by default), for
+    work that leaves the GIL. At most workers + 1 items are taken ahead of the results consumed, so
+    a stream of large batches stays bounded in memory."""
+    workers = workers or count()
+    if workers < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        pending = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _start(work: tuple, parent: int) -> None:
