@@ -112,7 +112,7 @@ def _ping_store(db) -> None:
 
 
 def _cache_answers(url: str) -> bool:
-    from cockpit.api.limits import redis_client     # the one client per URL the limits use
+    from cockpit.api.limits import redis_client  # the one client per URL the limits use
     try:
         return bool(redis_client(url).ping())
     except Exception:
