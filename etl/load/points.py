@@ -24,7 +24,7 @@ def check_points(con, raw: str, date_sql: str | None) -> int:
     but no version of it was in force that day). Returns the number of problem rows."""
     versions = con.execute("""SELECT row_number() OVER (ORDER BY code, valid_from) - 1 AS idx, code,
                                      valid_from, valid_to, geometry_wkb
-                              FROM wh.areas WHERE level = 'grid' ORDER BY idx""").df()
+                              FROM wh.core.areas WHERE level = 'grid' ORDER BY idx""").df()
     geoms = metric_geometries(shapely.from_wkb([bytes(b) for b in versions["geometry_wkb"]]))
     con.register("grid_versions_df", versions.drop(columns="geometry_wkb"))
     when = date_sql or "current_date"

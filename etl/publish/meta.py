@@ -1,4 +1,4 @@
-"""What a generation says of itself (wh.meta): the run that built it, when, the data's as-of
+"""What a generation says of itself (wh.ops.meta): the run that built it, when, the data's as-of
 instant, its source files' fingerprint, the release's warehouse format and the work calendar its
 deadlines were counted on."""
 from __future__ import annotations
@@ -13,8 +13,9 @@ from warehouse.paths import ROOT
 
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
-WAREHOUSE_FORMAT = ("2026-12-06 column kinds: shared masks, scrubbed text, load_log.lines_in, "
-                    "meta.calendar_digest, calendar_coverage, grid_topology; view areas_in_force")
+WAREHOUSE_FORMAT = ("2026-12-06 schemas per layer: core, mart, warning, ops, secure (none in main); "
+                    "column kinds: shared masks, scrubbed text, load_log.lines_in, meta.calendar_digest, "
+                    "calendar_coverage, grid_topology; view areas_in_force")
 
 
 def fingerprint(sniffed: dict, mapping: Path | None) -> str:
@@ -30,15 +31,15 @@ def fingerprint(sniffed: dict, mapping: Path | None) -> str:
 
 
 def write(run: Run, digest: str) -> None:
-    """wh.meta; the run's as_of from it. Times are local (UTC+8), like the sources'; as_of never
+    """wh.ops.meta; the run's as_of from it. Times are local (UTC+8), like the sources'; as_of never
     runs past the build."""
     try:
         shown = str(run.source.resolve().relative_to(ROOT))
     except ValueError:
         shown = str(run.source)
-    run.con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
+    run.con.execute(f"""CREATE OR REPLACE TABLE wh.ops.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                                        FROM wh.events)) AS as_of, ? AS source, ? AS source_digest,
+                                        FROM wh.core.events)) AS as_of, ? AS source, ? AS source_digest,
                     ? AS warehouse_format, ? AS calendar_digest""",
                     [run.run_id, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])
-    (run.as_of,) = run.con.execute("SELECT as_of FROM wh.meta").fetchone()
+    (run.as_of,) = run.con.execute("SELECT as_of FROM wh.ops.meta").fetchone()

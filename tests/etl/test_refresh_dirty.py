@@ -33,14 +33,14 @@ def loaded(tiny_dirty, warehouse):
     _, manifest = tiny_dirty
     con = duckdb.connect(str(served_db(warehouse)), read_only=True)
     quarantine = {}
-    for file, line, rule in con.execute("SELECT file, line, rule FROM quarantine").fetchall():
+    for file, line, rule in con.execute("SELECT file, line, rule FROM ops.quarantine").fetchall():
         quarantine.setdefault((file, line), set()).add(rule)
     repairs = {}
     for file, line, column, kind in con.execute(
-            "SELECT file, line, column_name, repair FROM repairs").fetchall():
+            "SELECT file, line, column_name, repair FROM ops.repairs").fetchall():
         repairs.setdefault((file, line), set()).add((column, kind))
     log = {r[0]: r[1:] for r in con.execute(
-        "SELECT file, encoding, rows_in, rows_loaded, rows_quarantined FROM load_log").fetchall()}
+        "SELECT file, encoding, rows_in, rows_loaded, rows_quarantined FROM ops.load_log").fetchall()}
     yield manifest, quarantine, repairs, log, con
     con.close()
 
@@ -101,7 +101,7 @@ def test_personal_numbers_in_text_are_masked(loaded):
 def test_a_grown_grid_is_reported(loaded):
     manifest, _, _, _, con = loaded
     [grown] = [e for e in manifest["defects"] if e["defect"] == "grid_overlap"]
-    found = con.execute("SELECT problem, grid_codes, area_m2 FROM grid_topology").fetchall()
+    found = con.execute("SELECT problem, grid_codes, area_m2 FROM ops.grid_topology").fetchall()
     overlaps = [f for f in found if f[0] == "overlap" and grown["key"] in f[1].split(";")]
     assert len(overlaps) >= 3 and all(area > 100 for *_, area in overlaps)
     assert all(grown["key"] in grids.split(";") for _, grids, _ in found)   # nothing else reported
@@ -131,7 +131,7 @@ def test_quarantine_keeps_keys_findable(loaded):
     """A quarantined row's key is shown as written, whatever else is masked in it."""
     manifest, _, _, _, con = loaded
     shown = {(f, line): raw for f, line, raw in con.execute(
-        "SELECT file, line, raw_value FROM quarantine WHERE column_name = '*' OR rule = 'duplicate_key'").fetchall()}
+        "SELECT file, line, raw_value FROM ops.quarantine WHERE column_name = '*' OR rule = 'duplicate_key'").fetchall()}
     keys = [(e, shown[(e["file"], e["line"])]) for e in manifest["defects"]
             if (e["file"], e["line"]) in shown and e["key"] and e["defect"] != "truncated_last_line"]
     assert len(keys) > 20

@@ -15,7 +15,7 @@ def tables(tiny_db):
     out = {t: con.execute(f"SELECT * FROM {t}").df() for t in
            ("service_projects", "service_activities", "needs", "volunteers", "volunteer_teams",
             "mart_services_monthly")}
-    out["as_of"] = con.execute("SELECT as_of FROM meta").fetchall()[0][0].date()
+    out["as_of"] = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0].date()
     con.close()
     return out
 

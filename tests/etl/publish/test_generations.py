@@ -30,7 +30,7 @@ def warehouse(tiny_warehouse, tmp_path):
 def _events(path) -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        return con.execute("SELECT count(*) FROM core.events").fetchall()[0][0]
     finally:
         con.close()
 
@@ -60,7 +60,7 @@ def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> 
     built.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
     with duckdb.connect(str(built)) as con:
-        con.execute("DELETE FROM events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
+        con.execute("DELETE FROM core.events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
     publish(warehouse, built, built.stem, keep)
     return built.stem
 
@@ -132,7 +132,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
     before = generations.current(warehouse)
     files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
     with duckdb.connect(str(before.path), read_only=True) as con:
-        data_run = con.execute("SELECT run_id FROM meta").fetchall()[0][0]
+        data_run = con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0]
     for marker in KILL_AT:
         proc = subprocess.Popen([sys.executable, "-m", "etl", "refresh", "--source", str(source),
                                  "--warehouse", str(warehouse), "--key-file", str(key_file), "--force",
@@ -149,7 +149,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         assert generations.current(warehouse) == before, marker
         assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
         with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
-            assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == data_run
+            assert con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0] == data_run
         # before any next run, `etl status` sees the process is gone: interrupted (中断)
         capsys.readouterr()
         assert main(["status", "--warehouse", str(warehouse)]) == 0
@@ -191,7 +191,7 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     assert spill in clear_building(tmp_path) and not spill.exists()
 
 
-@pytest.mark.parametrize("missing, drop", [("map_shapes", "DROP TABLE map_shapes"),
+@pytest.mark.parametrize("missing, drop", [("map_shapes", "DROP TABLE core.map_shapes"),
                                            ("areas_in_force", "DROP VIEW areas_in_force")])
 def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path,
                                                                missing, drop):
@@ -227,7 +227,7 @@ def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source,
     again = refresh(tiny_source, warehouse, key_file, incremental=True)
     assert again.status == "published" and len(again.files) == len(report.files) > 1
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
-        assert con.execute("SELECT warehouse_format FROM meta").fetchone()[0].endswith("and then some")
+        assert con.execute("SELECT warehouse_format FROM ops.meta").fetchone()[0].endswith("and then some")
 
 
 def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_source, key_file, tmp_path,
@@ -238,7 +238,7 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     from etl.warning import build, settings
     before = generations.current(warehouse)
     with duckdb.connect(str(before.path), read_only=True) as con:
-        old_alerts = con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
+        old_alerts = con.execute("SELECT count(*) FROM warning.alerts").fetchone()[0]
     source = _source_with_fewer_events(tiny_source, tmp_path, 0.9)
     monkeypatch.setattr(build, "compute", lambda *a: (_ for _ in ()).throw(RuntimeError("预警计算出错")))
     with pytest.raises(RuntimeError, match="预警计算出错"):
@@ -246,16 +246,16 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     data = generations.current(warehouse)
     assert data != before
     with duckdb.connect(str(data.path), read_only=True) as con:
-        assert con.execute("SELECT run_id FROM meta").fetchone()[0] == data.id
-        assert con.execute("SELECT data_run <> ? FROM warning_meta", [data.id]).fetchone()[0]
-        assert con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0] == old_alerts
+        assert con.execute("SELECT run_id FROM ops.meta").fetchone()[0] == data.id
+        assert con.execute("SELECT data_run <> ? FROM warning.meta", [data.id]).fetchone()[0]
+        assert con.execute("SELECT count(*) FROM warning.alerts").fetchone()[0] == old_alerts
     run = runlog.runs(warehouse)[0]
     assert (run["status"], run["generation"]) == ("failed", data.id) and "预警计算出错" in run["error"]
     monkeypatch.undo()
     report = refresh(source, warehouse, key_file, warning_settings=settings.DEFAULT_FILE)
     assert report.status == "published" and report.files == [] and report.generation > data.id
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
-        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == data.id
+        assert con.execute("SELECT data_run FROM warning.meta").fetchone()[0] == data.id
 
 
 def test_rollback_serves_the_data_before_its_warnings(warehouse):
