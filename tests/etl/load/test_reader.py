@@ -209,6 +209,7 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
     con = duckdb.connect()
     register(con)
     con.execute("ATTACH ':memory:' AS wh")
+    con.execute("CREATE SCHEMA wh.ops")
     con.execute("CREATE TABLE wh.ops.repairs (run_id VARCHAR, file VARCHAR, line BIGINT, column_name VARCHAR, "
                 "repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)")
     read, malformed = load_csv(con, path, {h: h for h in header}, "t")

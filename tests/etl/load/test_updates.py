@@ -48,7 +48,7 @@ def _marts_differing_from_their_models(db) -> dict[str, int]:
         for path in sorted((models.SQL_DIR / "marts").glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             n = sum(con.execute(f"SELECT count(*) FROM ((SELECT * FROM ({a})) EXCEPT ALL (SELECT * FROM ({b})))").fetchone()[0]
-                    for a, b in ((f"SELECT * FROM wh.{path.stem}", sql), (sql, f"SELECT * FROM wh.{path.stem}")))
+                    for a, b in ((f"SELECT * FROM wh.mart.{path.stem}", sql), (sql, f"SELECT * FROM wh.mart.{path.stem}")))
             out[path.stem] = n
     return out
 
@@ -170,9 +170,9 @@ def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{db}' AS wh")
         con.execute("UPDATE wh.ops.meta SET as_of = as_of - to_days(?::INTEGER)", [max(days, 0)])
-        models.run_file(con, "marts", "mart_area_kpis_monthly")
+        models.run_file(con, "marts", "area_kpis_monthly")
         con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.ops.meta")
         con.execute("UPDATE wh.ops.meta SET as_of = as_of + to_days(?::INTEGER)", [days])
         con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.core.events WHERE false")
-        assert models.update_marts(con)["mart_area_kpis_monthly"] > 0
-    assert _marts_differing_from_their_models(db)["mart_area_kpis_monthly"] == 0
+        assert models.update_marts(con)["area_kpis_monthly"] > 0
+    assert _marts_differing_from_their_models(db)["area_kpis_monthly"] == 0

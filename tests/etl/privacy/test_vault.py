@@ -14,7 +14,7 @@ from warehouse import vault
 def sealed(tiny_warehouse):
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
         counts = dict(con.execute("SELECT source_table, count(*) FROM secure.vault_index GROUP BY 1").fetchall())
-        tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in counts}
+        tables = {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0] for t in counts}
         persons = con.execute("SELECT i.record_id, i.bucket, v.sealed FROM secure.vault_index i JOIN secure.vault v "
                               "USING (source_table, bucket) WHERE source_table = 'persons' "
                               "ORDER BY hash(record_id) LIMIT 50").fetchall()

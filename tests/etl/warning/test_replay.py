@@ -146,12 +146,15 @@ def test_a_full_build_carries_over_only_warnings_of_its_own_format(tmp_path):
     for fmt, carried in ((None, False), ("an older format", False), (build.FORMAT, True)):
         served = tmp_path / f"served-{carried}-{fmt is None}.duckdb"
         with duckdb.connect(str(served)) as con:
+            con.execute("CREATE SCHEMA warning")
             con.execute("CREATE TABLE warning.alerts AS SELECT 1 AS x")
             con.execute("CREATE TABLE warning.meta AS SELECT 'run' AS data_run"
                         + ("" if fmt is None else f", '{fmt}' AS format"))
         con = duckdb.connect()
         con.execute(f"ATTACH '{tmp_path / f'build-{carried}-{fmt is None}.duckdb'}' AS wh")
+        con.execute("CREATE SCHEMA wh.warning")
         build.carry_over(con, f"'{served}'")
-        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+        present = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
         con.close()
-        assert (present == {"warning_alerts", "warning_meta"}) is carried and (carried or not present), fmt
+        assert (present == {"warning.alerts", "warning.meta"}) is carried and (carried or not present), fmt
