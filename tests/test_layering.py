@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 
 import pytest
 
@@ -100,3 +101,29 @@ def test_the_read_side_imports_without_dash():
     app = subprocess.run([sys.executable, "-c", "import sys, cockpit.app; print('dash' in sys.modules)"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert app.stdout.strip() == "True"          # the check can see Dash when it is there
+
+
+# the code that may name the schema `secure` (the sealed vault): the ETL's sealing and the one
+# read-side module that opens a record (warehouse/vault.py); never a cockpit SQL file or page,
+# a notebook, bench or demo code
+SECURE_NAMED_BY = {"etl/load/bookkeeping.py", "etl/privacy/vault.py", "warehouse/vault.py"}
+SECURE = re.compile(r'(?<![\w$])"?secure"?\s*\.\s*"?[a-z_]', re.IGNORECASE)     # quoted or not
+
+
+def names_secure(text: str) -> bool:
+    return bool(SECURE.search(text))
+
+
+def test_only_the_vault_code_names_the_secure_schema():
+    found = {str(p.relative_to(ROOT)) for top in ("cockpit", "etl", "warehouse", "notebooks", "bench", "demo", "app.py")
+             for p in ([ROOT / top] if top.endswith(".py") else (ROOT / top).rglob("*"))
+             if p.suffix in (".py", ".sql", ".ipynb") and names_secure(p.read_text(encoding="utf-8"))}
+    assert found == SECURE_NAMED_BY
+    assert not [p for p in (ROOT / "cockpit" / "queries" / "sql").glob("*.sql") if names_secure(p.read_text("utf-8"))]
+
+
+@pytest.mark.parametrize("text, named", [("FROM secure.vault v", True), ("JOIN SECURE . vault_index", True),
+                                         ("JOIN wh.secure.vault", True), ('"secure"."vault"', True),
+                                         ("FROM core.persons", False), ("insecure.vault", False)])
+def test_naming_the_secure_schema_is_seen(text, named):
+    assert names_secure(text) is named
