@@ -114,7 +114,7 @@ def _publish_fewer_events(warehouse, share_kept: float) -> str:
     con = duckdb.connect(str(built))
     con.execute("CREATE TEMP TABLE gone AS SELECT event_id FROM core.events WHERE hash(event_id) % 100 >= ?",
                 [int(share_kept * 100)])
-    for table in ("events", "mart_event_sla"):
+    for table in ("core.events", "mart.event_sla"):
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM gone)")
     con.close()
     new_id = new_run_id()

@@ -75,7 +75,7 @@ def write_warnings(db, places, rows) -> None:
     """Replace the generation's incidents with `rows` (as the ETL would have written them)."""
     con = duckdb.connect(str(db))
     try:
-        for table in ("warning_incidents", "warning_incident_areas", "warning_incident_grids", "warning_alerts"):
+        for table in ("warning.incidents", "warning.incident_areas", "warning.incident_grids", "warning.alerts"):
             con.execute(f"DELETE FROM {table}")
         con.execute("CREATE OR REPLACE TABLE warning.alerts AS SELECT * REPLACE (CAST(rule AS VARCHAR) AS rule) "
                     "FROM warning.alerts")

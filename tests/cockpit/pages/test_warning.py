@@ -47,7 +47,7 @@ def _incidents(db, prefix):
 
 
 def _has_quality(db):
-    return db.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'warning_quality'").fetchall()[0][0] > 0
+    return db.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning' AND table_name = 'quality'").fetchall()[0][0] > 0
 
 
 def _rows(table) -> tuple[list[dict], list[str]]:
