@@ -17,7 +17,8 @@ from `etl`: where the warehouse is, its served generation and the area levels co
 read package `warehouse/`, as the cockpit's do.
 
 **What SQL sees.** Temporary views, each limited to the area (`starts_with(<area column>,
-area_code)`), by the layer (schema) of the table under it (docs/data-contract.md, "Schemas"):
+area_code)`), by the layer (schema) of the table under it (docs/data-contract.md, "What a
+generation holds"):
 - `core` (the register and facts): only the tables in CORE_VIEWS, under their own names (`events`,
   `persons`, `areas_in_force`), and only their listed columns (default deny): names, ID numbers
   and phones in their masked forms, no keyed hashes (`person_key`), no free text (events'

@@ -114,7 +114,7 @@ def test_a_grid_worker_on_a_phone(browser, cockpit_url, role_accounts, tiny_db):
         screenshot(page, "mobile_grid")
         # an incident of another jurisdiction named in the URL draws nothing of it
         other = _sql(tiny_db, "SELECT incident_id FROM warning.incidents i WHERE NOT EXISTS (SELECT 1 FROM "
-                              "warning_incident_areas a WHERE a.incident_id = i.incident_id AND "
+                              "warning.incident_areas a WHERE a.incident_id = i.incident_id AND "
                               "starts_with(a.area_code, ?)) ORDER BY incident_id LIMIT 1", [grid])[0][0]
         page.goto(cockpit_url + f"m?incident={other}")
         page.wait_for_function("(document.querySelector('#m-course-title') || {innerText: ''}).innerText"
