@@ -51,7 +51,7 @@ def first_admin_help(settings: Settings) -> str:
     try:
         from cockpit.db import Warehouse
         codes = Warehouse(settings.warehouse).query(
-            "SELECT DISTINCT code FROM areas_in_force WHERE level = 'district'")["code"]
+            "SELECT DISTINCT code FROM core.areas_in_force WHERE level = 'district'")["code"]
         area = codes.iloc[0] if len(codes) == 1 else (codes.str[:4].iloc[0] if len(codes) else area)
     except Exception:          # nothing published yet: the placeholder says what to put there
         pass

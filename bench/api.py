@@ -39,10 +39,10 @@ def run(scale: str, reps: int) -> None:
     from warehouse.generations import current
     wh = warehouse(scale)
     with duckdb.connect(str(current(wh).path), read_only=True) as con:
-        street = con.execute("SELECT min(code) FROM areas WHERE level = 'street'").fetchall()[0][0]
+        street = con.execute("SELECT min(code) FROM core.areas WHERE level = 'street'").fetchall()[0][0]
         district = street[:6]
-        as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
-        events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
+        events = con.execute("SELECT count(*) FROM core.events").fetchall()[0][0]
     home = Path(tempfile.mkdtemp(prefix="bench-api-"))
     app = create_app(Settings(warehouse=wh, accounts=home / "a.sqlite", audit=home / "audit.sqlite",
                               secret_key_file=home / "s.key", api_tokens=home / "t.sqlite",

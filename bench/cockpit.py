@@ -216,7 +216,7 @@ def district_grid_maps(wh: Path) -> list[tuple[str, int, int, int, int]]:
     from cockpit.scope import Scope
     out = []
     with Warehouse(wh).snapshot() as snap:
-        districts = snap.query("SELECT code, name FROM areas WHERE level = 'district' ORDER BY code")
+        districts = snap.query("SELECT code, name FROM core.areas WHERE level = 'district' ORDER BY code")
         for code, name in zip(districts["code"], districts["name"]):
             scope = Scope(code, name)
             frame = run(snap, "grid_map__metrics", scope, child_len=15, **window(snap, 30).params())

@@ -36,7 +36,8 @@ con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 con.execute(f"ATTACH '{prepared}' AS src (READ_ONLY)")
 con.execute(f"ATTACH '{scratch}' AS wh")
-con.execute("CREATE TABLE wh.areas AS SELECT * FROM src.areas")
+con.execute("CREATE SCHEMA wh.core; CREATE SCHEMA wh.secure")
+con.execute("CREATE TABLE wh.core.areas AS SELECT * FROM src.areas")
 if phase in ("points", "geometry"):
     from etl.load import points
     con.execute("CREATE TABLE memory.raw_events AS SELECT * FROM src.raw_events")
@@ -50,8 +51,8 @@ if phase in ("points", "geometry"):
         run = lambda: list(threads(*taken[0], None))
 else:
     from etl.privacy.vault import seal
-    con.execute("CREATE TABLE wh.vault AS SELECT * FROM src.vault")
-    con.execute("CREATE TABLE wh.vault_index AS SELECT * FROM src.vault_index")
+    con.execute("CREATE TABLE wh.secure.vault AS SELECT * FROM src.vault")
+    con.execute("CREATE TABLE wh.secure.vault_index AS SELECT * FROM src.vault_index")
     con.execute("CREATE TABLE memory.clear_persons AS SELECT * FROM src.clear_persons")
     con.execute("CREATE TABLE memory.checked_persons AS SELECT line FROM src.clear_persons")
     relation = ("(SELECT * FROM memory.clear_persons WHERE line IN "
@@ -69,12 +70,12 @@ def prepare(source: Path, warehouse: Path, out: Path) -> None:
     current = json.loads((warehouse / "CURRENT").read_text())["file"]
     with duckdb.connect(str(out)) as con:
         con.execute(f"ATTACH '{warehouse / current}' AS gen (READ_ONLY)")
-        con.execute("CREATE TABLE areas AS SELECT * FROM gen.areas")
+        con.execute("CREATE TABLE areas AS SELECT * FROM gen.core.areas")
         con.execute("""CREATE TABLE raw_events AS SELECT row_number() OVER () + 1 AS line, grid_code,
                        CAST(lon AS VARCHAR) AS lon, CAST(lat AS VARCHAR) AS lat,
-                       CAST(reported_at AS VARCHAR) AS reported_at FROM gen.events""")
-        con.execute("CREATE TABLE vault AS SELECT * FROM gen.vault LIMIT 0")
-        con.execute("CREATE TABLE vault_index AS SELECT * FROM gen.vault_index LIMIT 0")
+                       CAST(reported_at AS VARCHAR) AS reported_at FROM gen.core.events""")
+        con.execute("CREATE TABLE vault AS SELECT * FROM gen.secure.vault LIMIT 0")
+        con.execute("CREATE TABLE vault_index AS SELECT * FROM gen.secure.vault_index LIMIT 0")
         con.execute(f"""CREATE TABLE clear_persons AS
                         SELECT row_number() OVER () + 1 AS line, 人员编号 AS record_id, 姓名 AS name,
                                公民身份号码 AS id_number, 联系电话 AS phone
@@ -96,7 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=ROOT / "data" / "bench" / "city")
     parser.add_argument("--warehouse", type=Path, default=ROOT / "data" / "bench" / "city-warehouse")
-    parser.add_argument("--before", type=Path, help="an older checkout to measure beside this one")
+    parser.add_argument("--before", type=Path, help="an older checkout to measure beside this one "
+                        "(of the same warehouse layout: schemas per layer)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--phases", nargs="+", default=["points", "seal"], choices=["points", "geometry", "seal"])

@@ -30,10 +30,10 @@ STEP = ("import duckdb, sys; from etl.warning import build; con = duckdb.connect
         "con.execute(f\"ATTACH '{sys.argv[1]}' AS wh\"); build.write(con, None)")
 COPY = "import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])"
 SIZE = ("import duckdb, sys, json; con = duckdb.connect(sys.argv[1], read_only=True); "
-        "print(json.dumps(con.execute(\"SELECT (SELECT count(DISTINCT code) FROM areas) + 1, "
-        "(SELECT count(*) FROM event_categories), (SELECT count(DISTINCT day) FROM mart_events_daily), "
-        "(SELECT count(*) FROM warning_alerts), (SELECT count(*) FROM warning_incidents), "
-        "(SELECT count(*) FROM warning_incidents WHERE on_screen)\").fetchone()))")
+        "print(json.dumps(con.execute(\"SELECT (SELECT count(DISTINCT code) FROM core.areas) + 1, "
+        "(SELECT count(*) FROM core.event_categories), (SELECT count(DISTINCT day) FROM mart.events_daily), "
+        "(SELECT count(*) FROM warning.alerts), (SELECT count(*) FROM warning.incidents), "
+        "(SELECT count(*) FROM warning.incidents WHERE on_screen)\").fetchone()))")
 
 
 def _summary(runs: list[dict]) -> str:

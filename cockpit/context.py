@@ -50,6 +50,6 @@ def layout_area() -> str | None:
 def _area_name(wh: Snapshot, code: str) -> str:
     if code == CITY.code:
         return CITY.name
-    hit = wh.query("SELECT name FROM areas WHERE code = $code ORDER BY valid_from DESC NULLS LAST LIMIT 1",
+    hit = wh.query("SELECT name FROM core.areas WHERE code = $code ORDER BY valid_from DESC NULLS LAST LIMIT 1",
                    {"code": code})
     return hit.iloc[0, 0] if len(hit) else code

@@ -6,7 +6,7 @@ audit log (COCKPIT_LABELS), or tables in the PostgreSQL database every web serve
 (COCKPIT_DATABASE_URL), so a label made on one server is seen on all; never inside a swapped
 generation: labels outlive generations, and incident and alert ids are stable across refreshes
 (the same first alarm gives the same id, etl/warning/screen.py). Each label carries the areas its
-incident is seen from (warning_incident_areas: its main area, and its grids for an incident of
+incident is seen from (warning.incident_areas: its main area, and its grids for an incident of
 grids or a community), taken from the warehouse on the server, so a label is visible exactly to
 the accounts that see the incident. The note is scrubbed of ID and mobile numbers before it is
 stored. Labels are only added, never changed (a trigger refuses an update on both backends; in

@@ -193,16 +193,16 @@ def _served_warnings(served) -> list[str]:
     from etl import workcalendar
     out = []
     with duckdb.connect(str(served.path), read_only=True) as con:
-        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if "grid_topology" in tables:
+        tables = {f"{s}.{t}" for (s, t) in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+        if "ops.grid_topology" in tables:
             for day, community, problem, grids, area in con.execute(
-                    "SELECT check_date, community_code, problem, grid_codes, area_m2 FROM grid_topology "
+                    "SELECT check_date, community_code, problem, grid_codes, area_m2 FROM ops.grid_topology "
                     "ORDER BY area_m2 DESC").fetchall():
                 out.append(f"网格拓扑 {TOPOLOGY_NAMES.get(problem, problem)}: 社区 {community}, 网格 "
                            f"{grids.replace(';', '、')}, {area:,.0f} m² ({day} 起)")
-        if "calendar_coverage" in tables:
+        if "ops.calendar_coverage" in tables:
             for year, events, needs in con.execute(
-                    "SELECT year, events, needs FROM calendar_coverage WHERE source IS NULL ORDER BY year").fetchall():
+                    "SELECT year, events, needs FROM ops.calendar_coverage WHERE source IS NULL ORDER BY year").fetchall():
                 out.append(f"工作日历未覆盖 {year} 年" + (f" (事件 {events}, 需求 {needs})" if events or needs else "")
                            + f": 其工作日按周一至周五计算, 法定节假日与调休不计; 请在 {workcalendar.calendar_path()} "
                            "中添加该年国务院放假安排")

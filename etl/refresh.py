@@ -86,7 +86,7 @@ def _refresh_locked(run: Run) -> None:
     """Publish the data, then its early warnings as the next generation: warnings take a minute at
     city scale, and neither that minute nor a failure of theirs need hold the data back. Until
     the second is published the first serves the warnings of the data before, labelled so
-    (warning_meta; carried over by a full build). A run that finds nothing new still computes the
+    (warning.meta; carried over by a full build). A run that finds nothing new still computes the
     warnings when the served ones are not those of its data (the run that published it was killed
     before its warnings were)."""
     generations.clear_building(run.warehouse)          # whatever is there, a killed run left it
@@ -120,7 +120,7 @@ def _served_state(served: Generation, warning_settings) -> ServedState:
     with closing(duckdb.connect()) as con:
         try:
             con.execute(f"ATTACH {literal(served.path)} AS wh (READ_ONLY)")
-            row = con.execute("SELECT * FROM wh.meta").df().iloc[0]
+            row = con.execute("SELECT * FROM wh.ops.meta").df().iloc[0]
         except duckdb.Error:            # unreadable: a full build replaces it
             return ServedState(set(), False, None, None)
         return ServedState(applied(con), warning.stale(con, warning_settings),
@@ -217,7 +217,7 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
     events = next(s for s in run.specs if s.table == "events")
     building = generations.building_path(run.warehouse, run.run_id)
     with _copy_of(run, building) as con:
-        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
+        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.ops.meta")
         con.execute("CREATE TABLE memory.merged_events (event_id VARCHAR)")
         run.key = load_or_create_key(run.key_file)
         for path, sniffed in new.items():
@@ -227,7 +227,7 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
             calendar.write_workdays(con)
             models.rebuild_from(con, "needs", "workdays")
         calendar.write_coverage(con)
-        served_digest = con.execute("SELECT source_digest FROM wh.meta").fetchall()[0][0]
+        served_digest = con.execute("SELECT source_digest FROM wh.ops.meta").fetchall()[0][0]
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())
                                  + (workcalendar.digest() if recalendar else "")).encode()).hexdigest()
         run.as_of = meta.as_of(con)
@@ -269,7 +269,7 @@ def _copy_of(run: Run, building: Path):
 
 def _apply_update(run: Run, path: Path, spec: contract.SourceFile, sniffed: tuple[str, str]) -> None:
     """One event update file checked (its personal values are not sealed: the full export's are)
-    and merged into wh.events (etl/load/updates.py)."""
+    and merged into wh.core.events (etl/load/updates.py)."""
     con = run.con
     label = str(path.relative_to(run.source))
     check_file(run, path, label, spec, sniffed)

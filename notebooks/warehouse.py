@@ -16,13 +16,23 @@ from `cockpit` is imported at all (the package starts Dash, seconds of every ker
 from `etl`: where the warehouse is, its served generation and the area levels come from the shared
 read package `warehouse/`, as the cockpit's do.
 
-**What SQL sees.** Only the views in VIEWS, each limited to the area (`starts_with(<area
-column>, area_code)`) and to its listed columns: what the cockpit shows, with names, ID numbers
-and phones only in their masked forms, no keyed hashes (`person_key`), no free text (events'
-descriptions, needs' contents), nothing of the sealed vault nor of accounts, the run log or
-quarantined raw values. A query naming anything else (another table, a qualified name such as
-`main.persons`, a table function but range/generate_series/unnest: no files, no SQL in strings)
-or that is not a single SELECT is refused before it runs. This is the notebooks' way in, not a sandbox against someone who can read the files; the
+**What SQL sees.** Temporary views, each limited to the area (`starts_with(<area column>,
+area_code)`), by the layer (schema) of the table under it (docs/data-contract.md, "What a
+generation holds"):
+- `core` (the register and facts): only the tables in CORE_VIEWS, under their own names (`events`,
+  `persons`, `areas_in_force`), and only their listed columns (default deny): names, ID numbers
+  and phones in their masked forms, no keyed hashes (`person_key`), no free text (events'
+  descriptions, needs' contents), nothing of the platform accounts;
+- `mart` and `warning` (counts and early warnings; no personal data, which
+  tests/notebooks/test_warehouse.py checks with warehouse/personal.py): every table, whole, as
+  `mart_<table>` and `warning_<table>` (`mart_events_daily`, `warning_incidents`), limited by its
+  area column (AREA_COLUMNS) or, a warning table of incidents, to the incidents the area sees; a
+  table with neither (the city-wide `warning_budget`, `warning_meta`, `warning_quality`) is not
+  shown;
+- `ops` (the run's bookkeeping, quarantined raw values) and `secure` (the sealed vault): never.
+A query naming anything else (another table, a qualified name such as `core.persons`, a table
+function but range/generate_series/unnest: no files, no SQL in strings) or that is not a single
+SELECT is refused before it runs. This is the notebooks' way in, not a sandbox against someone who can read the files; the
 clear values are not in the warehouse at all (sealed under a key the notebooks never read).
 
 The views read the area from a variable of the notebook's own connection, which only a SET
@@ -44,14 +54,17 @@ import pandas as pd
 from warehouse import generations, state
 from warehouse.areas import CITY_CODE, CITY_NAME, LEVEL_NAMES, LEVEL_OF_LENGTH, is_area_code
 
-# rows of a table keyed by incident: those of incidents the area sees (warning_incident_areas: an
-# incident's main area, and its grids for an incident of grids or a community)
-INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.main.warning_incident_areas "
+# rows of a warning table keyed by incident: those of incidents the area sees (warning.incident_areas:
+# an incident's main area, and its grids for an incident of grids or a community)
+INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.warning.incident_areas "
                      "WHERE starts_with(area_code, getvariable('scope')))")
-# view → (area column it is limited by, or a predicate; None for reference data; its columns).
-# Default deny: a column the ETL adds later stays hidden until it is listed here.
-VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "meta": (None, ("as_of", "built_at")),
+# schemas whose tables are shown whole, as <schema>_<table>, limited by the first of these columns
+# they have (a warning table with incident_id: by incident); no such column, not shown
+WHOLE_SCHEMAS = ("mart", "warning")
+AREA_COLUMNS = ("grid_code", "code", "community_code", "area_code")
+# core: view → (area column it is limited by; None for reference data; its columns). Default deny:
+# a column the ETL adds later stays hidden until it is listed here.
+CORE_VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "workdays": (None, ("day", "n")),
     "event_categories": (None, ("class_code", "class_name", "subclass_code", "subclass_name",
                                 "limit_value", "limit_unit", "department", "board")),
@@ -66,22 +79,6 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
                              "dispatched_at", "handled_at", "verified_at", "closed_at", "department",
                              "deadline", "rework_count", "extension_count", "satisfaction", "status",
                              "is_closed", "closed_on_time")),
-    "mart_events_daily": ("grid_code", ("grid_code", "class_code", "subclass_code", "day", "reported",
-                                        "rejected", "accepted", "closed", "closed_on_time", "reworked",
-                                        "extended")),
-    "mart_event_sla": ("grid_code", ("event_id", "grid_code", "community_code", "street_code",
-                                     "district_code", "class_code", "subclass_code", "department",
-                                     "source", "reported_at", "deadline", "closed_at", "sla_state",
-                                     "is_open", "overdue_open", "dispatch_minutes", "age_minutes",
-                                     "minutes_to_deadline")),
-    "mart_area_kpis_monthly": ("code", ("code", "level", "month", "accepted", "due", "closed",
-                                        "closed_on_time", "reworked", "extended", "closure_rate",
-                                        "on_time_rate", "rework_rate", "extension_rate")),
-    "mart_area_population": ("code", ("code", "level", "residents", "households", "elderly_alone",
-                                      "low_income", "disabled", "veterans", "party_members", "minors",
-                                      "floating")),
-    "person_groups_per_grid": ("grid_code", ("grid_code", "elderly_alone", "low_income", "disabled",
-                                             "veterans", "party_members", "minors")),
     "persons": ("grid_code", ("person_id", "name_masked", "id_number_masked", "phone_masked", "sex",
                               "birth_year", "household_id", "relation", "residence_type", "grid_code",
                               "address_id", "community_code", "street_code", "district_code")),
@@ -91,10 +88,6 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
                             "reported_date", "source", "domain", "target_group", "difficulty",
                             "urgency", "responsible_unit", "time_limit_days", "deadline_date",
                             "status", "resolved_date", "satisfaction")),
-    "mart_services_monthly": ("community_code", ("community_code", "street_code", "district_code",
-                                                 "month", "project_type", "activities",
-                                                 "participants", "volunteers", "needs_raised",
-                                                 "needs_resolved", "needs_overdue")),
     "service_projects": ("community_code", ("project_id", "name", "project_type", "target_group",
                                             "organiser", "start_date", "end_date", "community_code",
                                             "street_code", "district_code")),
@@ -107,27 +100,6 @@ VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "volunteers": ("community_code", ("volunteer_id", "team_id", "skills", "registered_date",
                                       "service_hours", "community_code", "street_code",
                                       "district_code")),
-    # early warning (etl/warning): incidents the area sees, with their bridges, days and reports
-    # (read through `events`, itself limited); alerts by their own area
-    "warning_incidents": (INCIDENT_IN_SCOPE, ("incident_id", "kind", "kind_name", "status", "on_screen", "new",
-                                              "rank", "first_day", "last_day", "alarm_days", "alerts",
-                                              "peak_score", "level", "area_code", "area_name", "subject",
-                                              "n_grids", "reason", "first_reason", "excess", "excess_low",
-                                              "excess_high", "peak_ratio", "peak_offset", "days_to_baseline",
-                                              "level_before", "slope_before", "level_after", "slope_after",
-                                              "change_points", "recur_30", "recur_90", "events", "open",
-                                              "overdue", "oldest_open_hours", "dispatch_median_minutes",
-                                              "departments", "satisfied_share", "rework_share")),
-    "warning_incident_subclasses": (INCIDENT_IN_SCOPE, ("incident_id", "subclass_code")),
-    "warning_incident_grids": (INCIDENT_IN_SCOPE, ("incident_id", "grid_code")),
-    "warning_incident_areas": (INCIDENT_IN_SCOPE, ("incident_id", "area_code")),
-    "warning_alerts": ("area_code", ("alert_id", "day", "kind", "kind_name", "level", "level_name", "area_code",
-                                     "area_name", "subclass_code", "tier", "tier_name", "window_days",
-                                     "observed", "expected", "today", "score", "rule", "reason",
-                                     "incident_id")),
-    "warning_incident_days": (INCIDENT_IN_SCOPE, ("incident_id", "day", "reported", "expected", "upper",
-                                                  "closed", "open_end", "overdue_end")),
-    "warning_incident_events": (INCIDENT_IN_SCOPE, ("incident_id", "event_id")),
     "surveys": ("community_code", ("survey_id", "survey_date", "topic", "method", "respondents",
                                    "satisfied_share", "community_code", "street_code",
                                    "district_code")),
@@ -163,33 +135,52 @@ class AreaWarehouse:
     def _setup(self, area_code, start_date, end_date) -> None:
         con = self._con
         catalog = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
-        tables = {t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
-            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
-        ).fetchall()}
-        self._hidden = {t.lower() for t in tables} - set(VIEWS)
-        self.as_of = pd.Timestamp(con.execute(f"SELECT as_of FROM {catalog}.main.meta").fetchone()[0])
+        self.as_of = pd.Timestamp(con.execute(f"SELECT as_of FROM {catalog}.ops.meta").fetchone()[0])
         # first day with events anywhere in the warehouse: before it there is no data (not zero)
-        self.data_start = con.execute(f"SELECT min(day) FROM {catalog}.main.mart_events_daily").fetchone()[0]
+        self.data_start = con.execute(f"SELECT min(day) FROM {catalog}.mart.events_daily").fetchone()[0]
         self.area_code, self.area_name = self._area(catalog, area_code)
         self.end = _date(end_date) or self.as_of.date()
         self.start = _date(start_date) or self.end - dt.timedelta(days=364)
         if self.start > self.end:
             raise ValueError(f"起始日期 {self.start} 晚于结束日期 {self.end}")
         con.execute("SET VARIABLE scope = $scope", {"scope": self.area_code})
-        for name, (area_column, columns) in VIEWS.items():
-            if name in tables:
-                where = ("" if area_column is None
-                         else " WHERE " + area_column.format(catalog=catalog) if " " in area_column
-                         else f" WHERE starts_with({area_column}, getvariable('scope'))")
-                con.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(columns)} "
-                            f"FROM {catalog}.main.{name}{where}")
+        self.views = self._views()
+        self._hidden = {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
+        ).fetchall()} - set(self.views)
+        for name, (table, area_limit, columns) in self.views.items():
+            where = ("" if area_limit is None
+                     else " WHERE " + area_limit.format(catalog=catalog) if " " in area_limit
+                     else f" WHERE starts_with({area_limit}, getvariable('scope'))")
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(columns)} "
+                        f"FROM {catalog}.{table}{where}")
+
+    def _views(self) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
+        """view name → (schema.table under it, its area column or predicate, its columns): the
+        listed core tables this generation has, and every mart and warning table with an area."""
+        columns: dict[tuple[str, str], list[str]] = {}
+        for schema, table, column in self._con.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append(column)
+        out = {name: (f"core.{name}", area, listed) for name, (area, listed) in CORE_VIEWS.items()
+               if ("core", name) in columns}
+        for (schema, table), names in columns.items():
+            if schema not in WHOLE_SCHEMAS:
+                continue
+            area = INCIDENT_IN_SCOPE if schema == "warning" and "incident_id" in names \
+                else next((c for c in AREA_COLUMNS if c in names), None)
+            if area is not None:
+                out[f"{schema}_{table}"] = (f"{schema}.{table}", area, tuple(f'"{c}"' for c in names))
+        return out
 
     def _area(self, catalog: str, code) -> tuple[str, str]:
         """(code, name) of the area: the given code, or the warehouse's one top area (else the city)."""
         if code is None:
             top = self._con.execute(
-                f"SELECT code, name FROM {catalog}.main.areas_in_force "
+                f"SELECT code, name FROM {catalog}.core.areas_in_force "
                 f"QUALIFY length(code) = min(length(code)) OVER ()").fetchall()
             return top[0] if len(top) == 1 else CITY
         code = str(code).strip()
@@ -199,8 +190,8 @@ class AreaWarehouse:
             return CITY
         name = self._con.execute(        # the version in force at as-of, else the latest one
             f"SELECT name FROM (SELECT name, 0 AS retired, NULL::TIMESTAMP AS valid_from "
-            f"FROM {catalog}.main.areas_in_force WHERE code = $code "
-            f"UNION ALL SELECT name, 1, valid_from FROM {catalog}.main.areas WHERE code = $code) "
+            f"FROM {catalog}.core.areas_in_force WHERE code = $code "
+            f"UNION ALL SELECT name, 1, valid_from FROM {catalog}.core.areas WHERE code = $code) "
             f"ORDER BY retired, valid_from DESC NULLS LAST LIMIT 1", {"code": code}).fetchone()
         if name is None:
             raise ValueError(f"数据仓库中没有区域代码 {code}")
@@ -236,7 +227,7 @@ class AreaWarehouse:
             ctes.update(k["key"].lower() for k in node.get("cte_map", {}).get("map", []))
             if node.get("type") == "BASE_TABLE":
                 qualified = (node["catalog_name"], node["schema_name"], node["table_name"].lower())
-                if qualified[-1] not in VIEWS or any(qualified[:2]):
+                if qualified[-1] not in self.views or any(qualified[:2]):
                     refused.add(".".join(filter(None, qualified)))     # a CTE's name: checked below
             elif node.get("type") == "TABLE_FUNCTION":
                 function = node["function"].get("function_name", "").lower()
@@ -245,7 +236,7 @@ class AreaWarehouse:
         # the query's own CTEs may be read, unless one stands in for a hidden table's name
         refused = (refused - ctes) | (ctes & self._hidden)
         if refused:
-            raise PermissionError(f"笔记本不能读取 {sorted(refused)}；可用的表: {sorted(VIEWS)}")
+            raise PermissionError(f"笔记本不能读取 {sorted(refused)}；可用的表: {sorted(self.views)}")
 
     def close(self) -> None:
         self._con.close()

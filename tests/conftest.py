@@ -163,10 +163,10 @@ def briefing_archive(tiny_warehouse, tmp_path_factory) -> dict:
 
     import duckdb
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
-        as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchone()[0]
         district, street, other = con.execute(
             "SELECT min(code) FILTER (level = 'district'), min(code) FILTER (level = 'street'), "
-            "max(code) FILTER (level = 'street') FROM areas WHERE valid_to IS NULL").fetchone()
+            "max(code) FILTER (level = 'street') FROM core.areas WHERE valid_to IS NULL").fetchone()
     day = as_of.date() + dt.timedelta(days=1)
 
     def build(out):

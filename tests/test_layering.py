@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 
 import pytest
 
@@ -112,3 +113,29 @@ def test_no_test_module_imports_another():
                 if node.module.startswith("tests.") and node.module.rsplit(".", 1)[-1].startswith("test_"):
                     wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
     assert not wrong, "\n".join(wrong)
+
+
+# the code that may name the schema `secure` (the sealed vault): the ETL's sealing and the one
+# read-side module that opens a record (warehouse/vault.py), and the contract's document (its
+# table of schemas); never a cockpit SQL file or page, a notebook, bench or demo code
+SECURE_NAMED_BY = {"etl/load/bookkeeping.py", "etl/privacy/vault.py", "warehouse/vault.py", "etl/contract/doc.py"}
+SECURE = re.compile(r'(?<![\w$])"?secure"?\s*\.\s*"?[a-z_]', re.IGNORECASE)     # quoted or not
+
+
+def names_secure(text: str) -> bool:
+    return bool(SECURE.search(text))
+
+
+def test_only_the_vault_code_names_the_secure_schema():
+    found = {str(p.relative_to(ROOT)) for top in ("cockpit", "etl", "warehouse", "notebooks", "bench", "demo", "app.py")
+             for p in ([ROOT / top] if top.endswith(".py") else (ROOT / top).rglob("*"))
+             if p.suffix in (".py", ".sql", ".ipynb") and names_secure(p.read_text(encoding="utf-8"))}
+    assert found == SECURE_NAMED_BY
+    assert not [p for p in (ROOT / "cockpit" / "queries" / "sql").glob("*.sql") if names_secure(p.read_text("utf-8"))]
+
+
+@pytest.mark.parametrize("text, named", [("FROM secure.vault v", True), ("JOIN SECURE . vault_index", True),
+                                         ("JOIN wh.secure.vault", True), ('"secure"."vault"', True),
+                                         ("FROM core.persons", False), ("insecure.vault", False)])
+def test_naming_the_secure_schema_is_seen(text, named):
+    assert names_secure(text) is named

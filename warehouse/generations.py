@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POINTER = "CURRENT"
+# the schemas of a generation, by layer (docs/data-contract.md, "What a generation holds"): the
+# cleaned register and facts, the marts, the early warnings, the run's own bookkeeping, the sealed
+# personal data.
+# Every table and view is in one of them, none in `main`; every query names the schema it reads.
+SCHEMAS = ("core", "mart", "warning", "ops", "secure")
 GENERATIONS = "generations"
 BUILDING = "building"
 

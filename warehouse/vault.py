@@ -3,10 +3,11 @@
 
 The served database holds names, ID numbers and phones only masked or hashed. So that a
 privileged account can still see one record in full (a grid worker visiting an elderly resident
-needs the phone number), the ETL seals the clear values with AES-256-GCM into the `vault` table,
-a bucket of source lines at a time (nonce + ciphertext, the source table and bucket number bound
-in as associated data, so a bucket cannot be passed off as another), and `vault_index` names each
-record's bucket. The vault key lives in its own file outside the database (mode 0600), apart from
+needs the phone number), the ETL seals the clear values with AES-256-GCM into `secure.vault`, a
+bucket of source lines at a time (nonce + ciphertext, the source table and bucket number bound in
+as associated data, so a bucket cannot be passed off as another), and `secure.vault_index` names
+each record's bucket. This module and the ETL's sealing are the only code naming the schema
+`secure`. The vault key lives in its own file outside the database (mode 0600), apart from
 the pseudonymisation key: the cockpit needs this one to open a record, never the other.
 
 A bucket's plain text: a header of field names, then its records, separated by RECORD; the fields
@@ -37,6 +38,20 @@ def load(path: Path) -> bytes:
         return bytes.fromhex(Path(path).read_text().strip())
     except (OSError, ValueError) as exc:
         raise VaultError(f"vault key not readable: {path}") from exc
+
+
+# the one query of the read side naming the schema `secure` (the cockpit's SQL files never do)
+SEALED_BUCKET_SQL = """SELECT i.bucket, v.sealed FROM secure.vault_index i
+JOIN secure.vault v ON v.source_table = i.source_table AND v.bucket = i.bucket
+WHERE i.source_table = $table AND i.record_id = $record_id"""
+
+
+def sealed_bucket(query, table: str, record_id: str) -> tuple[int, bytes] | None:
+    """(bucket, sealed bytes) holding one record of `table`, or None. `query(sql, params)` runs
+    SQL on the served generation and returns a frame (cockpit.db's Snapshot.query). The caller
+    has checked the record is one the viewer may open."""
+    rows = query(SEALED_BUCKET_SQL, {"table": table, "record_id": record_id})
+    return None if rows.empty else (int(rows["bucket"].iloc[0]), bytes(rows["sealed"].iloc[0]))
 
 
 def associated(table: str, bucket: int) -> bytes:

@@ -47,10 +47,10 @@ def demo_accounts(store: AccountStore, warehouse: Path) -> list[tuple[str, str, 
     grid of the warehouse and its busiest department; all with DEMO_PASSWORD. Existing ones stay."""
     from cockpit.db import Warehouse
     with Warehouse(warehouse).snapshot() as snap:
-        first = {level: snap.query("SELECT min(code) FROM areas_in_force WHERE level = $level",
+        first = {level: snap.query("SELECT min(code) FROM core.areas_in_force WHERE level = $level",
                                    {"level": level}).iloc[0, 0]
                  for level in ("district", "street", "community", "grid")}
-        first["department"] = snap.query("SELECT department FROM events WHERE department IS NOT NULL "
+        first["department"] = snap.query("SELECT department FROM core.events WHERE department IS NOT NULL "
                                          "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").iloc[0, 0]
     made = []
     for account_id, role, level in DEMO:

@@ -225,7 +225,7 @@ def map_view(wh: Snapshot, scope: Scope, requested, metric, period) -> dict:
     if frame.empty:
         return v
     frame["parent_name"] = frame["parent_name"].where(frame["parent_name"] != "", scope.name)
-    as_of = wh.query("SELECT as_of FROM meta").iloc[0, 0]
+    as_of = wh.query("SELECT as_of FROM ops.meta").iloc[0, 0]
     return {**v, "key": f"{wh.generation}|{scope.code}|{position.code}",
             "note": _note(frame, level, as_of, period_label)}
 

@@ -28,7 +28,7 @@ def requests(wh: Snapshot, scope: Scope, *, ids: list[str] | None = None,
 
 def kpis(wh: Snapshot, scope: Scope, *, level: str, start: dt.date, stop: dt.date,
          limit: int, offset: int) -> tuple[pd.DataFrame, int]:
-    """(the page's rows of mart_area_kpis_monthly, how many match in all), months start..stop."""
+    """(the page's rows of mart.area_kpis_monthly, how many match in all), months start..stop."""
     frame = run(wh, "api__kpis", scope, level=level, start=start, stop=stop,
                 limit=int(limit), offset=int(offset))
     return _page(frame, "code")

@@ -51,20 +51,21 @@ def repairs_by_rule(wh: Snapshot) -> pd.DataFrame:
     return _query(wh, "health__repairs")
 
 
-def _has(wh: Snapshot, table: str) -> bool:
-    return bool(len(wh.query("SELECT 1 FROM duckdb_tables() WHERE table_name = $t", {"t": table})))
+def _has(wh: Snapshot, schema: str, table: str) -> bool:
+    return bool(len(wh.query("SELECT 1 FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t",
+                             {"s": schema, "t": table})))
 
 
 def topology(wh: Snapshot) -> pd.DataFrame:
     """Grids that do not tile their community; empty for a generation built before the check."""
-    if not _has(wh, "grid_topology"):
+    if not _has(wh, "ops", "grid_topology"):
         return pd.DataFrame(columns=["community_code", "problem", "grid_codes", "area_m2", "check_date"])
     return _query(wh, "health__topology")
 
 
 def calendar(wh: Snapshot) -> pd.DataFrame:
     """Years of data and the work calendar deciding them; empty for an older generation."""
-    if not _has(wh, "calendar_coverage"):
+    if not _has(wh, "ops", "calendar_coverage"):
         return pd.DataFrame(columns=["year", "source", "events", "needs"])
     return _query(wh, "health__calendar")
 

@@ -5,5 +5,5 @@ from cockpit.db import Snapshot
 
 
 def generation(wh: Snapshot) -> dict:
-    row = wh.query("SELECT run_id, built_at, as_of FROM meta").iloc[0]
+    row = wh.query("SELECT run_id, built_at, as_of FROM ops.meta").iloc[0]
     return {"run_id": row["run_id"], "built_at": row["built_at"], "as_of": row["as_of"]}

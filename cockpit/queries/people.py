@@ -12,6 +12,7 @@ import pandas as pd
 from cockpit.db import Snapshot
 from cockpit.queries import run
 from cockpit.scope import Scope
+from warehouse import vault
 from warehouse.personal import mask_id_number, mask_mobile, mask_name
 
 # column id → Chinese header, in table order (person_id is the record's id, not personal data)
@@ -63,9 +64,16 @@ def remask(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def sealed(wh: Snapshot, scope: Scope, person_id) -> pd.Series | None:
-    """The person's sealed record with their masked name, or None when there is no such person
-    inside the scope (a forged id from another area finds nothing)."""
+    """The person's sealed record (bucket, sealed) with their masked name, or None when there is
+    no such person inside the scope (a forged id from another area finds nothing): the bucket is
+    looked up only for a person the scope holds."""
     if not isinstance(person_id, str) or not person_id:
         return None
     hit = run(wh, "people__sealed", scope, person_id=person_id)
-    return remask(hit).iloc[0] if len(hit) else None
+    if not len(hit):
+        return None
+    row = remask(hit).iloc[0]
+    found = vault.sealed_bucket(wh.query, "persons", row["person_id"])
+    if found is None:
+        return None
+    return pd.concat([row, pd.Series({"bucket": found[0], "sealed": found[1]})])

@@ -1,10 +1,9 @@
 """预警研判: the early-warning tables the ETL writes into each generation (etl/warning/build.py):
 the incidents of the warning window with today's screen among them, their alerts and course, the
 screen's history and the replay's measured quality. An incident is seen from the areas
-warning_incident_areas names (its main area, and its grids for an incident of grids or a
+warning.incident_areas names (its main area, and its grids for an incident of grids or a
 community): every query checks it there. The method quality has no area. A generation built
-before the module (or by an older release) has no such tables: the page then says so instead of
-failing."""
+with early warning off has no such tables: the page then says so instead of failing."""
 from __future__ import annotations
 
 import pandas as pd
@@ -14,9 +13,9 @@ from cockpit.queries import run
 from cockpit.scope import Scope
 from warehouse.areas import CODE_LENGTH
 
-REQUIRED = {"warning_incidents", "warning_incident_areas", "warning_incident_grids", "warning_alerts",
-            "warning_incident_days", "warning_screen"}
-QUALITY = "warning_quality"
+# tables of the schema `warning`
+REQUIRED = {"incidents", "incident_areas", "incident_grids", "alerts", "incident_days", "screen"}
+QUALITY = "quality"
 
 
 def tables(wh: Snapshot, scope: Scope) -> set[str]:
@@ -29,7 +28,7 @@ def available(wh: Snapshot, scope: Scope) -> bool:
 
 def lag(wh: Snapshot, scope: Scope) -> tuple | None:
     """(the warnings' as-of, the data's) while the warnings are those of earlier data, else None."""
-    if "warning_meta" not in tables(wh, scope):
+    if "meta" not in tables(wh, scope):
         return None
     rows = run(wh, "warning__lag", scope)
     return None if rows.empty else (rows["warning_as_of"].iloc[0], rows["data_as_of"].iloc[0])

@@ -10,9 +10,10 @@ INTRO = """\
 What the ETL reads: `python -m etl refresh --source DIR [--mapping site.toml]`. This document is
 generated from `etl/contract/*.toml` by `python -m etl contract-doc`; a test fails when the two
 disagree. The refresh checks every row against these rules: a row that breaks one goes to the
-`quarantine` table with the file, line, column, rule name and value as written (personal data
-masked, see below); `load_log` records for every file `rows_in = rows_loaded + rows_quarantined`
-and its physical lines (`lines_in`).
+`ops.quarantine` table with the file, line, column, rule name and value as written (personal data
+masked, see below); `ops.load_log` records for every file `rows_in = rows_loaded + rows_quarantined`
+and its physical lines (`lines_in`). Where each table of a generation lives: "What a generation
+holds" below.
 
 ## Reading a file: every line accounted for
 
@@ -49,7 +50,7 @@ exact length; *past* marks a time that cannot lie after the refresh (`in_future`
 ## Repairs
 
 Before any check, the refresh repairs what is unambiguous and records every repaired cell in the
-`repairs` table (file, line, column, repair, value before and after, shown as quarantine shows
+`ops.repairs` table (file, line, column, repair, value before and after, shown as quarantine shows
 values: personal types masked, ID and mobile numbers in any other value masked):
 
 - `control_characters`: NUL and other control characters removed, in every column (line breaks
@@ -100,7 +101,7 @@ zone, a code that lost its leading zero (`4` for `04`).
   `张*`, phones `138****1234`; ID and mobile numbers inside any other text, however written
   (full-width, Chinese numerals, spaced, hyphenated, in digit groups, with +86), are masked the
   same way on load. Keys and codes are never masked. The clear values of loaded rows are sealed
-  (AES-256-GCM, key outside the database) in the `vault` table, for the cockpit's audited "show
+  (AES-256-GCM, key outside the database) in the `secure.vault` table, for the cockpit's audited "show
   one record in full".
 
 ## Work calendar
@@ -110,7 +111,7 @@ file `data/work_calendar.toml` (or the file named by `ETL_WORK_CALENDAR`) and th
 `chinese-calendar` library. For a year the file lists, the file decides: weekends off, its
 holidays off, its make-up working days (调休) on; for other years the library decides (1.11.0:
 2004–2026). A year neither covers counts Monday–Friday: the refresh records it in
-`calendar_coverage` (each year with events or needs, reported or due, and from November next
+`ops.calendar_coverage` (each year with events or needs, reported or due, and from November next
 year) and 数据健康 and `python -m etl status` warn. Changing the file makes the next refresh
 count the deadlines again, an incremental one too (even without new update files). The file
 follows the State Council's annual notice (国务院办公厅关于某年部分节假日安排的通知), one block
@@ -136,7 +137,7 @@ Between full exports, files `updates/events-*.csv` (same columns and rules as `e
 so that name order is export order, e.g. `events-20261101T0015.csv`) carry new events and the
 current state of changed ones. They are applied in name order after `events.csv`: an event's
 latest state wins unless the stored state is further along (its latest workflow time is later);
-replaced and stale states are kept in `event_history`. A key repeated within one update file
+replaced and stale states are kept in `core.event_history`. A key repeated within one update file
 fails `duplicate_key`; across files it is the point.
 
 ## Other file names or headers: the mapping file
@@ -155,6 +156,25 @@ reported_at = "发现时间"
 [crs]
 events = "GCJ-02"                # coordinates exported from an AMap-based system
 ```
+
+## What a generation holds: one schema per layer
+
+Each refresh publishes a generation (one DuckDB file, docs/design.md "Generations"). Its tables
+and views are in five schemas, one per layer, and none in `main`; every query (the ETL's models,
+the cockpit's SQL files, the notebooks' helper, bench, tests) names the schema it reads, as in
+`FROM core.events` or `mart.events_daily`: a reader sees the layer it reads, and no query reaches
+`secure` by a bare name. This table is the contract (a test compares it with a built generation):
+
+| schema | what it holds | tables and views | read by |
+| --- | --- | --- | --- |
+| `core` | the cleaned register and facts, one row per thing: loaded, repaired, pseudonymised (personal columns masked or hashed) | `core.addresses`, `core.houses`, `core.households`, `core.persons`, `core.organisations`, `core.events`, `core.event_history` (the states incremental runs replaced), `core.needs`, `core.volunteer_teams`, `core.volunteers`, `core.service_projects`, `core.service_activities`, `core.surveys`, `core.property_firms`, `core.accounts` (the platform's accounts from `accounts.csv`: grid workers and staff, names and phones masked), `core.areas` (every version of every area), `core.map_shapes`, `core.event_categories`, `core.workdays`, the view `core.areas_in_force` | the cockpit's pages, the notebooks (listed columns only) |
+| `mart` | aggregates and per-event derivations of `core`, no personal data | `mart.event_sla`, `mart.events_daily`, `mart.area_kpis_monthly`, `mart.area_population`, `mart.services_monthly`, `mart.person_groups_per_grid` (the special groups counted per grid, built with the core models from the staging persons: the tags never reach the warehouse per person) | the cockpit, the notebooks (whole tables) |
+| `warning` | the early warnings (docs/early-warning.md), no personal data | `warning.incidents`, `warning.incident_subclasses`, `warning.incident_grids`, `warning.incident_areas`, `warning.incident_days`, `warning.incident_events`, `warning.alerts`, `warning.screen`, `warning.budget`, `warning.meta`, `warning.quality` (only after `evaluate-warnings --save`) | 预警研判, the notebooks (tables with an area or incident, whole) |
+| `ops` | the run's own bookkeeping: what it read, refused, repaired and found | `ops.meta` (run, as-of, format), `ops.load_log`, `ops.quarantine`, `ops.repairs`, `ops.applied_updates`, `ops.calendar_coverage`, `ops.grid_topology` (the grids' overlaps and gaps the refresh found) | 数据健康, `/readyz`, `etl status`, the ETL; never the notebooks |
+| `secure` | the sealed clear values of personal columns (AES-256-GCM, key outside the database) | `secure.vault`, `secure.vault_index` | only `warehouse/vault.py` (the audited "show in full") and the ETL's sealing |
+
+A generation of a release before these schemas (every table in `main`) is rebuilt in full by the
+next refresh (its warehouse format differs) and is not a generation `rollback` may return to.
 
 ## Area layers
 
@@ -194,7 +214,7 @@ def render() -> str:
                "versions in force that day, it finds `overlap` (two grids on the same ground), `gap` "
                "(ground of the community no grid covers) and `outside_community` (a grid's ground "
                "outside its community) larger than a tolerance (`--topology-tolerance`, default 100 "
-               "m², measured in metres in UTM 52N). Each is recorded in `grid_topology` (first date "
+               "m², measured in metres in UTM 52N). Each is recorded in `ops.grid_topology` (first date "
                "seen, community, problem, the grids involved, area in m²) and shown on 数据健康 and by "
                "`python -m etl status`. `--topology warn` (the default) publishes and warns; "
                "`--topology refuse` refuses the build (exit code 4, nothing published) while any "

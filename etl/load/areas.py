@@ -1,5 +1,5 @@
 """The area layers (district → street → community → grid) from GeoJSON/Shapefile into one table,
-wh.areas; features that cannot be loaded go to quarantine."""
+wh.core.areas; features that cannot be loaded go to quarantine."""
 from __future__ import annotations
 
 import hashlib
@@ -42,18 +42,18 @@ def area_layer_paths(source: Path) -> list[Path]:
 
 
 def load(run: Run) -> None:
-    """wh.areas from the source folder's layers, their topology checked (etl/load/topology.py)."""
+    """wh.core.areas from the source folder's layers, their topology checked (etl/load/topology.py)."""
     log.info("读取网格图层 …")
     con = run.con
     areas, bad, counts = read_area_layers(run.source)
     con.register("areas_df", areas)
-    con.execute("CREATE TABLE wh.areas AS SELECT * FROM areas_df")
+    con.execute("CREATE TABLE wh.core.areas AS SELECT * FROM areas_df")
     con.unregister("areas_df")
     topology.record(run, areas)
     if len(bad):
         bad.insert(0, "run_id", run.run_id)
         con.register("bad", bad)
-        con.execute("INSERT INTO wh.quarantine SELECT * FROM bad")
+        con.execute("INSERT INTO wh.ops.quarantine SELECT * FROM bad")
         con.unregister("bad")
     for file, (sha, n_in, n_ok, n_bad) in counts.items():
         bookkeeping.log_file(run, file, sha, "utf-8", n_in, n_ok, n_bad)

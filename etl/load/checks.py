@@ -89,9 +89,9 @@ def rules_for(spec: SourceFile) -> list[Rule]:
     if "grid_code" in names:
         rules.append(Rule("grid_code", "unknown_grid",
                           "grid_code <> '' AND grid_code NOT IN "
-                          "(SELECT code FROM wh.areas WHERE level = 'grid')", scrubbed("grid_code")))
+                          "(SELECT code FROM wh.core.areas WHERE level = 'grid')", scrubbed("grid_code")))
     for ref in references(spec):      # an empty optional reference is `required`'s business
-        keys = f"SELECT {ref.key} FROM wh.{ref.table}" + (f" WHERE {ref.where}" if ref.where else "")
+        keys = f"SELECT {ref.key} FROM wh.core.{ref.table}" + (f" WHERE {ref.where}" if ref.where else "")
         rules.append(Rule(ref.column, f"unknown_{ref.noun}",
                           f"{ref.column} <> '' AND {ref.column} NOT IN ({keys})", scrubbed(ref.column)))
     if "lon" in names:
@@ -106,7 +106,7 @@ def rules_for(spec: SourceFile) -> list[Rule]:
     if spec.table == "events":
         # the events' own meaning: a category of the taxonomy, workflow stages in order
         rules.append(Rule("subclass_code", "unknown_category",
-                          "subclass_code NOT IN (SELECT subclass_code FROM wh.event_categories)",
+                          "subclass_code NOT IN (SELECT subclass_code FROM wh.core.event_categories)",
                           scrubbed("subclass_code")))
         stages = ("reported_at",) + LIFECYCLE
         for k, later in enumerate(LIFECYCLE, start=1):

@@ -54,10 +54,10 @@ def check_file(run: Run, path: Path, label: str, spec: contract.SourceFile, snif
     suspects, detail = failures_sql(spec, f"memory.{raw}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE suspects AS {suspects}")
     con.execute(f"CREATE OR REPLACE TABLE memory.fail_{spec.table} AS {detail}")
-    con.execute(f"""INSERT INTO wh.quarantine SELECT ?, ?, * FROM memory.fail_{spec.table}""",
+    con.execute(f"""INSERT INTO wh.ops.quarantine SELECT ?, ?, * FROM memory.fail_{spec.table}""",
                 [run_id, label])
     if malformed:
-        con.executemany("INSERT INTO wh.quarantine VALUES (?, ?, ?, '*', ?, ?)",
+        con.executemany("INSERT INTO wh.ops.quarantine VALUES (?, ?, ?, '*', ?, ?)",
                         [[run_id, label, m.line, m.rule, shown_line(spec, text.header, m.fields, m.text)]
                          for m in malformed])
     con.execute(f"""CREATE OR REPLACE TABLE memory.checked_{spec.table} AS

@@ -37,7 +37,7 @@ def check_points(con, raw: str, date_sql: str | None, as_of: dt.datetime | None 
         raise ValueError("check_points: a row's date or the data's as-of instant is needed")
     versions = con.execute("""SELECT row_number() OVER (ORDER BY code, valid_from) - 1 AS idx, code,
                                      valid_from, valid_to, geometry_wkb
-                              FROM wh.areas WHERE level = 'grid' ORDER BY idx""").df()
+                              FROM wh.core.areas WHERE level = 'grid' ORDER BY idx""").df()
     grids = _PerThread([bytes(b) for b in versions["geometry_wkb"]])
     con.register("grid_versions_df", versions.drop(columns="geometry_wkb"))
     # begun (no start, or on/before) and not ended (no end, or after): the view's rule. A code's

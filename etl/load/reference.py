@@ -15,8 +15,8 @@ def load_event_categories() -> pd.DataFrame:
 
 
 def load(con) -> None:
-    """wh.event_categories, the taxonomy the events are checked against."""
+    """wh.core.event_categories, the taxonomy the events are checked against."""
     cats = load_event_categories()
     con.register("cats", cats)
-    con.execute("CREATE TABLE wh.event_categories AS SELECT * FROM cats")
+    con.execute("CREATE TABLE wh.core.event_categories AS SELECT * FROM cats")
     con.unregister("cats")

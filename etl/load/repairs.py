@@ -83,7 +83,7 @@ def _steps(spec: SourceFile) -> dict[str, list[tuple[str, str, str, str]]]:
 def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = None,
            control_lines: list[int] = ()) -> int:
     """Repair `table` (VARCHAR cells named as the contract's columns, plus `line`) in place and
-    append the record of every repaired cell to wh.repairs, under file name `label` (default the
+    append the record of every repaired cell to wh.ops.repairs, under file name `label` (default the
     contract's). `control_lines`: the lines the reader read in Python (the only ones that can
     hold control characters). Returns the number of rows repaired."""
     con.execute(f"CREATE OR REPLACE TABLE {CONTROL_LINES} AS SELECT unnest(?::BIGINT[]) AS line",
@@ -104,7 +104,7 @@ def repair(con, spec: SourceFile, table: str, run_id: str, label: str | None = N
             detail.append(f"SELECT line, '{column}', '{name}', {shown_sql(kinds[column], before)}, "
                           f"{shown_sql(kinds[column], after)} FROM to_repair WHERE coalesce({detect}, false)")
             before = after
-    con.execute(f"INSERT INTO wh.repairs SELECT ?, ?, * FROM ({' UNION ALL '.join(detail)})",
+    con.execute(f"INSERT INTO wh.ops.repairs SELECT ?, ?, * FROM ({' UNION ALL '.join(detail)})",
                 [run_id, label or spec.file])
     columns = ", ".join(f"{col[-1][2]} AS {name}" for name, col in steps.items())
     con.execute(f"""CREATE OR REPLACE TABLE {table} AS

@@ -7,7 +7,7 @@ tile their community; this finds where they do not, beyond a tolerance in square
 
 Each community is checked on today's layer and on every date one of its grids (or itself) starts
 or ends a version, with the versions in force that day. Areas are measured in metres
-(etl/geo/inside.METRIC_CRS). The refresh reports what it finds (wh.grid_topology, 数据健康,
+(etl/geo/inside.METRIC_CRS). The refresh reports what it finds (wh.ops.grid_topology, 数据健康,
 `etl status`) and warns or refuses by its setting (PublishRules.topology).
 
 Vectorised over a whole layer: pairs of grids that share more than a boundary come from one
@@ -33,15 +33,15 @@ NEAR_M = 1.0          # a grid "along" a gap comes within this distance of it
 
 
 def record(run: Run, areas: pd.DataFrame) -> None:
-    """wh.grid_topology: where grids overlap, leave gaps in or leave their community beyond the
+    """wh.ops.grid_topology: where grids overlap, leave gaps in or leave their community beyond the
     tolerance; refused or reported by the run's rules (PublishRules.topology)."""
     con, rules = run.con, run.rules
     found = check(areas, rules.topology_tolerance_m2)
-    con.execute("CREATE TABLE wh.grid_topology (check_date DATE, community_code VARCHAR, problem VARCHAR, "
+    con.execute("CREATE TABLE wh.ops.grid_topology (check_date DATE, community_code VARCHAR, problem VARCHAR, "
                 "grid_codes VARCHAR, area_m2 DOUBLE)")
     if len(found):
         con.register("topology_df", found)
-        con.execute("INSERT INTO wh.grid_topology SELECT check_date, community_code, problem, grid_codes, "
+        con.execute("INSERT INTO wh.ops.grid_topology SELECT check_date, community_code, problem, grid_codes, "
                     "area_m2 FROM topology_df")
         con.unregister("topology_df")
     if found.empty:

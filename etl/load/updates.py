@@ -23,38 +23,38 @@ def update_files(source: Path) -> list[Path]:
 
 
 def create_tables(con) -> None:
-    """The history and the applied-files table beside wh.events (no-ops when present)."""
-    con.execute("""CREATE TABLE IF NOT EXISTS wh.event_history AS
+    """The history and the applied-files table beside wh.core.events (no-ops when present)."""
+    con.execute("""CREATE TABLE IF NOT EXISTS wh.core.event_history AS
                    SELECT ''::VARCHAR AS run_id, ''::VARCHAR AS file, ''::VARCHAR AS change, *
-                   FROM wh.events WHERE false""")
-    con.execute("""CREATE TABLE IF NOT EXISTS wh.applied_updates (run_id VARCHAR, file VARCHAR,
+                   FROM wh.core.events WHERE false""")
+    con.execute("""CREATE TABLE IF NOT EXISTS wh.ops.applied_updates (run_id VARCHAR, file VARCHAR,
                    sha256 VARCHAR, rows_new BIGINT, rows_changed BIGINT, rows_stale BIGINT)""")
 
 
 def applied(con) -> set[str]:
-    """Hashes of the update files already merged into wh.events."""
+    """Hashes of the update files already merged into wh.core.events."""
     present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
-                          "AND table_name = 'applied_updates'").fetchall()[0][0]
-    return {h for (h,) in con.execute("SELECT sha256 FROM wh.applied_updates").fetchall()} \
+                          "AND schema_name = 'ops' AND table_name = 'applied_updates'").fetchall()[0][0]
+    return {h for (h,) in con.execute("SELECT sha256 FROM wh.ops.applied_updates").fetchall()} \
         if present else set()
 
 
 def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> dict[str, int]:
-    """Merge table `incoming` (rows shaped like wh.events) into wh.events."""
+    """Merge table `incoming` (rows shaped like wh.core.events) into wh.core.events."""
     create_tables(con)
     latest_in = "greatest(" + ", ".join(f"i.{s}" for s in STAGES) + ")"
     latest_old = "greatest(" + ", ".join(f"e.{s}" for s in STAGES) + ")"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE verdict AS
         SELECT i.event_id, e.event_id IS NULL AS is_new,
                coalesce({latest_in} < {latest_old}, false) AS is_stale
-        FROM {incoming} i LEFT JOIN wh.events e USING (event_id)""")
-    con.execute("""INSERT INTO wh.event_history SELECT ?, ?, 'superseded', e.* FROM wh.events e
+        FROM {incoming} i LEFT JOIN wh.core.events e USING (event_id)""")
+    con.execute("""INSERT INTO wh.core.event_history SELECT ?, ?, 'superseded', e.* FROM wh.core.events e
                    WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_new AND NOT is_stale)""",
                 [run_id, label])
-    con.execute(f"""INSERT INTO wh.event_history SELECT ?, ?, 'stale', i.* FROM {incoming} i
+    con.execute(f"""INSERT INTO wh.core.event_history SELECT ?, ?, 'stale', i.* FROM {incoming} i
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE is_stale)""", [run_id, label])
-    con.execute("DELETE FROM wh.events WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
-    con.execute(f"""INSERT INTO wh.events SELECT * FROM {incoming}
+    con.execute("DELETE FROM wh.core.events WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
+    con.execute(f"""INSERT INTO wh.core.events SELECT * FROM {incoming}
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)""")
     # the run's merged events, for the marts' incremental update (etl/transform/models.py)
     con.execute("CREATE TABLE IF NOT EXISTS memory.merged_events AS SELECT event_id FROM verdict WHERE false")
@@ -62,7 +62,7 @@ def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> di
     new, stale, total = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (is_stale), "
                                     "count(*) FROM verdict").fetchall()[0]
     counts = {"new": new, "changed": total - new - stale, "stale": stale}
-    con.execute("INSERT INTO wh.applied_updates VALUES (?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO wh.ops.applied_updates VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, label, sha256, counts["new"], counts["changed"], counts["stale"]])
     con.execute("DROP TABLE verdict")
     return counts

@@ -18,8 +18,8 @@ BUCKET_ROWS = 256
 
 def seal(con, key: bytes, table: str, columns: list[str], relation: str) -> int:
     """Seal `columns` of every row of `relation` (its id in `record_id`, its source line in
-    `line`) under `table`: buckets of BUCKET_ROWS source lines into wh.vault, each record's
-    bucket into wh.vault_index. DuckDB joins each bucket's text; Python only encrypts, once per
+    `line`) under `table`: buckets of BUCKET_ROWS source lines into wh.secure.vault, each record's
+    bucket into wh.secure.vault_index. DuckDB joins each bucket's text; Python only encrypts, once per
     bucket (per record it took minutes for a city). The encryption stays on one thread: AESGCM
     holds the GIL, and at about 1 GB/s it is ~1 % of a city's seal (bench/load_phases.py); the
     rest is DuckDB's, on the cores already."""
@@ -29,7 +29,7 @@ def seal(con, key: bytes, table: str, columns: list[str], relation: str) -> int:
                     SELECT line // {BUCKET_ROWS} AS bucket, {text("record_id")} AS record_id,
                            concat_ws(chr(31), {", ".join(text(c) for c in ["record_id", *columns])}) AS fields
                     FROM {relation}""")
-    con.execute("INSERT INTO wh.vault_index SELECT ?, record_id, bucket FROM memory.vault_buckets", [table])
+    con.execute("INSERT INTO wh.secure.vault_index SELECT ?, record_id, bucket FROM memory.vault_buckets", [table])
     header = FIELD.join(["record_id", *columns])
     # its own cursor: the inserts below would otherwise replace the result being read
     reader = con.cursor().execute("SELECT bucket, string_agg(fields, chr(30)) FROM memory.vault_buckets "
@@ -44,7 +44,7 @@ def seal(con, key: bytes, table: str, columns: list[str], relation: str) -> int:
             sealed.append(nonce + aes.encrypt(nonce, plain, associated(table, bucket)))
         con.register("sealed_batch", pa.table({"bucket": pa.array(buckets, pa.int64()),
                                                "sealed": pa.array(sealed, pa.binary())}))
-        con.execute("INSERT INTO wh.vault SELECT ?, bucket, sealed FROM sealed_batch", [table])
+        con.execute("INSERT INTO wh.secure.vault SELECT ?, bucket, sealed FROM sealed_batch", [table])
         con.unregister("sealed_batch")
     n = con.execute("SELECT count(*) FROM memory.vault_buckets").fetchall()[0][0]
     con.execute("DROP TABLE memory.vault_buckets")

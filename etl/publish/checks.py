@@ -9,7 +9,7 @@ import duckdb
 from etl.run import PublishRefused, PublishRules, Run, RunReport
 
 # tables whose row counts must not collapse from one generation to the next
-GUARDED_TABLES = ("areas", "households", "persons", "events")
+GUARDED_TABLES = ("core.areas", "core.households", "core.persons", "core.events")
 
 
 def quarantine_problems(report: RunReport, rules: PublishRules) -> list[str]:
@@ -49,7 +49,7 @@ def publish_problems(run: Run, building: Path) -> list[str]:
 def row_counts(path: Path) -> dict[str, int]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        present = {f"{s}.{t}" for (s, t) in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
                 for t in GUARDED_TABLES if t in present}
     finally:

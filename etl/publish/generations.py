@@ -83,8 +83,9 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
     if not older:
         raise NothingToRollBack(f"{served.id} 之前没有保留的版本 (no older generation is kept)")
     # the cockpit shows a generation without warning tables (it says it has none); any other
-    # missing table (or view) means an older release built it, and the cockpit would fail on it
-    missing = sorted(t for t in _tables(served.path) - _tables(older[-1].path) if not t.startswith("warning_"))
+    # missing table (or view), by schema and name, means an older release built it (one with every
+    # table in `main`, say), and the cockpit would fail on it
+    missing = sorted(t for t in _tables(served.path) - _tables(older[-1].path) if not t.startswith("warning."))
     if missing:
         raise NothingToRollBack(f"{older[-1].id} 缺少数据表 {', '.join(missing)}, 由旧版本程序生成, 不能回退 "
                           "(built by an older release; refresh with --force instead)")
@@ -95,8 +96,9 @@ def rollback(warehouse: Path) -> tuple[Generation, Generation]:
 def _tables(path: Path) -> set[str]:
     import duckdb  # here: the rest of this module is plain file handling
     with duckdb.connect(str(path), read_only=True) as con:
-        return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
-                                                "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        return {name for (name,) in con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
 def clear_building(warehouse: Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""What a generation says of itself (wh.meta): the run that built it, when, the data's as-of
+"""What a generation says of itself (wh.ops.meta): the run that built it, when, the data's as-of
 instant, its source files' fingerprint, the release's warehouse format and the work calendar its
 deadlines were counted on."""
 from __future__ import annotations
@@ -14,8 +14,9 @@ from warehouse.paths import ROOT
 
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
-WAREHOUSE_FORMAT = ("2026-12-06 column kinds: shared masks, scrubbed text, load_log.lines_in, "
-                    "meta.calendar_digest, calendar_coverage, grid_topology; view areas_in_force")
+WAREHOUSE_FORMAT = ("2026-12-06 schemas per layer: core, mart, warning, ops, secure (none in main); "
+                    "column kinds: shared masks, scrubbed text, load_log.lines_in, meta.calendar_digest, "
+                    "calendar_coverage, grid_topology; view areas_in_force")
 
 
 def fingerprint(sniffed: dict, mapping: Path | None) -> str:
@@ -31,14 +32,14 @@ def fingerprint(sniffed: dict, mapping: Path | None) -> str:
 
 
 def as_of(con) -> dt.datetime:
-    """The data's as-of instant: the latest event time in wh.events, never past the build. Times
+    """The data's as-of instant: the latest event time in wh.core.events, never past the build. Times
     are local (UTC+8), like the sources'."""
     return con.execute(f"""SELECT least({NOW_LOCAL}, (SELECT max(greatest(reported_at, coalesce(closed_at, reported_at)))
-                                                     FROM wh.events))""").fetchone()[0]
+                                                     FROM wh.core.events))""").fetchone()[0]
 
 
 def write(run: Run, digest: str) -> None:
-    """wh.meta, at the run's as-of instant (`run.as_of`, which the build sets from `as_of` once its
+    """wh.ops.meta, at the run's as-of instant (`run.as_of`, which the build sets from `as_of` once its
     events are merged)."""
     try:
         shown = str(run.source.resolve().relative_to(ROOT))
@@ -46,7 +47,7 @@ def write(run: Run, digest: str) -> None:
         shown = str(run.source)
     if run.as_of is None:
         raise ValueError("meta.write: the run's as-of instant is not set")
-    run.con.execute(f"""CREATE OR REPLACE TABLE wh.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
+    run.con.execute(f"""CREATE OR REPLACE TABLE wh.ops.meta AS SELECT ? AS run_id, {NOW_LOCAL} AS built_at,
                     ?::TIMESTAMP AS as_of, ? AS source, ? AS source_digest,
                     ? AS warehouse_format, ? AS calendar_digest""",
                     [run.run_id, run.as_of, shown, digest, WAREHOUSE_FORMAT, workcalendar.digest()])

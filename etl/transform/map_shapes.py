@@ -29,14 +29,14 @@ COLUMNS = ("level", "variant", "tolerance", "code", "minx", "miny", "maxx", "max
            "geometry_wkb", "geometry_json")
 
 
-def write(con, schema: str = "wh") -> None:
-    """(Re)build `<schema>.map_shapes` from `<schema>.areas_in_force` (the areas in force at as-of)."""
+def write(con, db: str = "wh") -> None:
+    """(Re)build `<db>.core.map_shapes` from `<db>.core.areas_in_force` (the areas in force at as-of)."""
     frames = []
     for level, length in CODE_LENGTH.items():
         if level not in TOLERANCE:
             continue                                     # the city has no polygon of its own
         rows = con.execute(f"""
-            SELECT code, geometry_wkb FROM {schema}.areas_in_force
+            SELECT code, geometry_wkb FROM {db}.core.areas_in_force
             WHERE length(code) = {length}
             ORDER BY code""").fetchall()
         if not rows:
@@ -48,17 +48,17 @@ def write(con, schema: str = "wh") -> None:
             frames.append(_variant(level, variant, tolerance, codes, geoms))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     con.register("map_shapes_df", out)
-    con.execute(f"CREATE OR REPLACE TABLE {schema}.map_shapes AS SELECT * FROM map_shapes_df")
+    con.execute(f"CREATE OR REPLACE TABLE {db}.core.map_shapes AS SELECT * FROM map_shapes_df")
     con.unregister("map_shapes_df")
     log.info("地图图形 %d 个 (map shapes, %s)", len(out), ", ".join(VARIANTS))
 
 
-def stale(con, before, schema: str = "wh") -> bool:
+def stale(con, before, db: str = "wh") -> bool:
     """Whether an area started or ended between the as-of instant `before` and the current one
     (the set in force changed, so the shapes must be built again)."""
     (n,) = con.execute(f"""
-        SELECT count(*) FROM {schema}.areas a,
-             (SELECT least(?::TIMESTAMP, as_of) AS lo, greatest(?::TIMESTAMP, as_of) AS hi FROM {schema}.meta) t
+        SELECT count(*) FROM {db}.core.areas a,
+             (SELECT least(?::TIMESTAMP, as_of) AS lo, greatest(?::TIMESTAMP, as_of) AS hi FROM {db}.ops.meta) t
         WHERE (a.valid_from > t.lo AND a.valid_from <= t.hi) OR (a.valid_to > t.lo AND a.valid_to <= t.hi)
         """, [before, before]).fetchone()
     return n > 0

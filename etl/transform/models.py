@@ -1,6 +1,7 @@
 """The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
 refresh, and brought up to date by an incremental one; and the generation's views
-(etl/transform/sql/views/<view>.sql: areas_in_force).
+(etl/transform/sql/views/<view>.sql: areas_in_force). Staging models are scratch work in memory;
+core models are published in the schema `core`, marts in `mart` (docs/data-contract.md).
 
 Incremental marts work as dbt's incremental models do. A mart that an event update can change
 has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one column: the key values
@@ -21,7 +22,12 @@ SCOPE_DIR = SQL_DIR / "marts" / "incremental"
 VIEWS_DIR = SQL_DIR / "views"
 # what an event update changes (areas_in_force follows meta's as-of); a model reading none of
 # these needs no incremental work
-_READS_UPDATED = re.compile(r"\bwh\.(events|meta|areas_in_force|mart_\w+)\b")
+_READS_UPDATED = re.compile(r"\bwh\.(core\.events|ops\.meta|core\.areas_in_force|mart\.\w+)\b")
+# where each layer's models are published
+_PUBLISHED = {"staging": "memory", "core": "wh.core", "marts": "wh.mart"}
+# built with the core models, as it reads the staging persons (their tags are never published),
+# but a count per grid with no row per person: published with the marts
+_BUILT_WITH_CORE_MARTS = {"person_groups_per_grid"}
 
 
 def model_sql(layer: str, name: str) -> str:
@@ -29,8 +35,7 @@ def model_sql(layer: str, name: str) -> str:
 
 
 def _target(layer: str, name: str) -> str:
-    # staging models are scratch work in memory; core and marts are published
-    return f"memory.{name}" if layer == "staging" else f"wh.{name}"
+    return f"wh.mart.{name}" if name in _BUILT_WITH_CORE_MARTS else f"{_PUBLISHED[layer]}.{name}"
 
 
 def run_file(con, layer: str, name: str) -> None:
@@ -48,23 +53,25 @@ def run(con, layers) -> None:
                 run_file(con, layer, path.stem)
 
 
-def create_views(con, schema: str = "wh") -> None:
-    """The views of a generation (etl/transform/sql/views/<name>.sql), over its tables by their
-    plain names: DuckDB binds a view in its own catalog, so they hold in any file they are read
-    from, whatever name it is attached under. They need the tables they read (meta included)."""
+def create_views(con, catalog: str | None = "wh") -> None:
+    """The views of a generation (etl/transform/sql/views/<name>.sql), in the schema `core` of
+    `catalog` (None: the connection's own), over its tables by schema and name, without the
+    catalog: DuckDB binds a view in its own catalog, so they hold in any file they are read from,
+    whatever name it is attached under. They need the tables they read (meta included)."""
+    prefix = f"{catalog}." if catalog else ""
     for path in sorted(VIEWS_DIR.glob("*.sql")):
-        con.execute(f"CREATE OR REPLACE VIEW {schema}.{path.stem} AS {path.read_text(encoding='utf-8')}")
+        con.execute(f"CREATE OR REPLACE VIEW {prefix}core.{path.stem} AS {path.read_text(encoding='utf-8')}")
 
 
 def touched_versions(con, run_id: str) -> None:
     """memory.touched_versions: the new state of every event this run merged and the state it
-    replaced (kept in wh.event_history). Stale incoming states changed nothing and are left out."""
+    replaced (kept in wh.core.event_history). Stale incoming states changed nothing and are left out."""
     con.execute("""CREATE OR REPLACE TABLE memory.touched_versions AS
-        SELECT * FROM wh.events WHERE event_id IN (
-            SELECT event_id FROM wh.event_history WHERE run_id = $run AND change = 'superseded'
+        SELECT * FROM wh.core.events WHERE event_id IN (
+            SELECT event_id FROM wh.core.event_history WHERE run_id = $run AND change = 'superseded'
             UNION ALL SELECT event_id FROM memory.merged_events)
         UNION ALL
-        SELECT * EXCLUDE (run_id, file, change) FROM wh.event_history
+        SELECT * EXCLUDE (run_id, file, change) FROM wh.core.event_history
         WHERE run_id = $run AND change = 'superseded'""", {"run": run_id})
 
 
@@ -73,7 +80,7 @@ def update_marts(con) -> dict[str, int]:
     memory.touched_versions and memory.previous_meta. Returns the rows recomputed per mart
     (-1: rebuilt in full)."""
     present = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'mart'").fetchall()}
     done = {}
     for path in sorted((SQL_DIR / "marts").glob("*.sql")):
         name, sql = path.stem, path.read_text(encoding="utf-8")
@@ -88,7 +95,7 @@ def update_marts(con) -> dict[str, int]:
 
 
 def rebuild_from(con, *tables: str) -> list[str]:
-    """After wh.<tables> changed in a copy of a generation (the work calendar: wh.workdays): every
+    """After wh.core.<tables> changed in a copy of a generation (the work calendar: wh.core.workdays): every
     core model reading them computed again from its own rows (its `-- derived:` columns dropped,
     the rest being its staging input), then every mart reading any of those. Returns the models
     rebuilt, as layer/name."""
@@ -96,14 +103,14 @@ def rebuild_from(con, *tables: str) -> list[str]:
     for layer in ("core", "marts"):
         for path in sorted((SQL_DIR / layer).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
-            if not any(re.search(rf"\bwh\.{t}\b", sql) for t in changed):
+            if not any(re.search(rf"\bwh\.core\.{t}\b", sql) for t in changed):
                 continue
             if layer == "core":
                 derived = re.search(r"^-- derived: (.+)$", sql, re.M)
                 if derived is None:
                     raise ValueError(f"{path.name} reads {sorted(changed)} but names no -- derived: columns")
                 con.execute(f"CREATE OR REPLACE TABLE memory.stg_{path.stem} AS "
-                            f"SELECT * EXCLUDE ({derived.group(1)}) FROM wh.{path.stem}")
+                            f"SELECT * EXCLUDE ({derived.group(1)}) FROM {_target(layer, path.stem)}")
                 changed.add(path.stem)
             run_file(con, layer, path.stem)
             done.append(f"{layer}/{path.stem}")
@@ -114,8 +121,8 @@ def rebuild_from(con, *tables: str) -> list[str]:
 def _update_rows(con, name: str, model: str, scope: str) -> int:
     con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
     (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]
-    con.execute(f"DELETE FROM wh.{name} WHERE {key} IN (SELECT {key} FROM mart_scope)")
-    (n,) = con.execute(f"""INSERT INTO wh.{name} BY NAME
+    con.execute(f"DELETE FROM wh.mart.{name} WHERE {key} IN (SELECT {key} FROM mart_scope)")
+    (n,) = con.execute(f"""INSERT INTO wh.mart.{name} BY NAME
                            SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)""").fetchone()
     con.execute("DROP TABLE mart_scope")
     return n

@@ -1,6 +1,6 @@
 """The backlog at each day's end, per area of one level (and subclass), for the rules on open or
 overdue items: a report is open from the day it came in until the day it was closed, and overdue
-from its deadline's day until the day it was handled (as `mart_event_sla` counts at as-of);
+from its deadline's day until the day it was handled (as `mart.event_sla` counts at as-of);
 reports not accepted (不予立案) are neither. Counted by +1/−1 at each interval's ends and summed
 along the days, so three years cost one pass over the reports."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ AREA_COLUMN = {"grid": "grid_code", "community": "community_code", "street": "st
 INTERVAL = {"open": ("reported_at", "closed_at"), "overdue": ("deadline", "handled_at")}
 
 
-def history(con, cal: Calendar, rule, first: int, schema: str = "wh") -> pd.DataFrame:
+def history(con, cal: Calendar, rule, first: int, db: str = "wh") -> pd.DataFrame:
     """area_code, subclass_code (None for "all"), day (index), value at the day's end, and the
     median of the rule's history_days days before (NaN for the first)."""
     start, end = INTERVAL[rule.metric]
@@ -32,7 +32,7 @@ def history(con, cal: Calendar, rule, first: int, schema: str = "wh") -> pd.Data
             SELECT {area} AS area_code, {sub} AS subclass_code,
                    greatest(date_diff('day', ?::DATE, {start}::DATE), 0) AS a,
                    CASE WHEN {end} IS NULL THEN NULL ELSE date_diff('day', ?::DATE, {end}::DATE) END AS b
-            FROM {schema}.events
+            FROM {db}.core.events
             WHERE status <> '不予立案' AND {start} IS NOT NULL {where}
         )
         SELECT area_code, subclass_code, a AS day, count(*)::INTEGER AS delta FROM spans

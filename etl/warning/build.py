@@ -1,19 +1,19 @@
 """The warning tables of a generation, computed by the ETL after its marts (docs/design.md):
 
-    warning_incidents           one row per incident (a persistent alarm is one incident with its
+    warning.incidents           one row per incident (a persistent alarm is one incident with its
                                 "since"): kind, status, whether today's screen shows it and where,
                                 its reason in words, main area, the live backlog, after-analysis
-    warning_incident_subclasses the subclasses an incident is about (bridge)
-    warning_incident_grids      the grids its alarms cover (bridge)
-    warning_incident_areas      the areas whose accounts see it (bridge): its main area and, for an
+    warning.incident_subclasses the subclasses an incident is about (bridge)
+    warning.incident_grids      the grids its alarms cover (bridge)
+    warning.incident_areas      the areas whose accounts see it (bridge): its main area and, for an
                                 incident of grids or a community, each of its grids
-    warning_alerts              the alarms (series × day) behind the incidents of the recent window
-    warning_screen              per day × incident: what each day's screen showed, and where
-    warning_budget              per day: alarms, incidents, rows shown, drops, new, capped
-    warning_incident_days       per incident and day: reports, expected, upper bound, open, overdue
-    warning_incident_events     the reports of an excess incident (its subclasses in its grids)
-    warning_quality             the replay's measured quality, when `evaluate-warnings --save` saved it
-    warning_meta                the data run (meta.run_id) and as-of instant they were computed for,
+    warning.alerts              the alarms (series × day) behind the incidents of the recent window
+    warning.screen              per day × incident: what each day's screen showed, and where
+    warning.budget              per day: alarms, incidents, rows shown, drops, new, capped
+    warning.incident_days       per incident and day: reports, expected, upper bound, open, overdue
+    warning.incident_events     the reports of an excess incident (its subclasses in its grids)
+    warning.quality             the replay's measured quality, when `evaluate-warnings --save` saved it
+    warning.meta                the data run (meta.run_id) and as-of instant they were computed for,
                                 the settings' digest and the tables' format: a refresh serves its data
                                 before its warnings, and until then the warnings are those of the data
                                 before (etl/refresh.py)
@@ -120,7 +120,7 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
     out = tables(p, s, sc, shown_from)
-    log.info("预警事件复盘 %d 起, %.1f s", len(out["warning_incidents"]), time.perf_counter() - t0)
+    log.info("预警事件复盘 %d 起, %.1f s", len(out["incidents"]), time.perf_counter() - t0)
     return out
 
 
@@ -161,11 +161,10 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
     if len(days):
         days["day"] = _day(p, days["day"])
     pairs = lambda rows, cols: pd.DataFrame(sorted(set(rows)), columns=cols)  # noqa: E731
-    return {"warning_incidents": inc, "warning_incident_subclasses": pairs(subs, ["incident_id", "subclass_code"]),
-            "warning_incident_grids": pairs(grids, ["incident_id", "grid_code"]),
-            "warning_incident_areas": pairs(areas, ["incident_id", "area_code"]),
-            "warning_alerts": alert_frame, "warning_screen": screen_frame, "warning_budget": budget,
-            "warning_incident_days": days}
+    return {"incidents": inc, "incident_subclasses": pairs(subs, ["incident_id", "subclass_code"]),
+            "incident_grids": pairs(grids, ["incident_id", "grid_code"]),
+            "incident_areas": pairs(areas, ["incident_id", "area_code"]),
+            "alerts": alert_frame, "screen": screen_frame, "budget": budget, "incident_days": days}
 
 
 def _review(state: tuple, key: str) -> tuple:
@@ -256,22 +255,22 @@ def _alerts(p: Prepared, s: Settings, alarms: pd.DataFrame) -> pd.DataFrame:
 # An excess incident's reports are those of its subclasses in its grids; a drop's, whatever its
 # grids still reported.
 _DURING_SQL = """
-CREATE OR REPLACE TABLE wh.warning_incident_events AS
+CREATE OR REPLACE TABLE wh.warning.incident_events AS
 SELECT DISTINCT i.incident_id, e.event_id
-FROM wh.warning_incidents i
-JOIN wh.warning_incident_grids g USING (incident_id)
-JOIN wh.events e ON e.grid_code = g.grid_code
+FROM wh.warning.incidents i
+JOIN wh.warning.incident_grids g USING (incident_id)
+JOIN wh.core.events e ON e.grid_code = g.grid_code
  AND e.reported_at::DATE BETWEEN i.first_day - INTERVAL (? || ' days') AND i.last_day
 WHERE i.kind = 'drop'
-   OR e.subclass_code IN (SELECT s.subclass_code FROM wh.warning_incident_subclasses s
+   OR e.subclass_code IN (SELECT s.subclass_code FROM wh.warning.incident_subclasses s
                           WHERE s.incident_id = i.incident_id)
-   OR NOT EXISTS (SELECT 1 FROM wh.warning_incident_subclasses s WHERE s.incident_id = i.incident_id);
+   OR NOT EXISTS (SELECT 1 FROM wh.warning.incident_subclasses s WHERE s.incident_id = i.incident_id);
 --
-CREATE OR REPLACE TABLE wh.warning_incidents AS
+CREATE OR REPLACE TABLE wh.warning.incidents AS
 SELECT i.*, coalesce(d.events, 0) AS events, coalesce(d.open, 0) AS open,
        coalesce(d.overdue, 0) AS overdue, d.oldest_open_hours, d.dispatch_median_minutes,
        d.departments, d.satisfied_share, d.rework_share
-FROM wh.warning_incidents i LEFT JOIN (
+FROM wh.warning.incidents i LEFT JOIN (
     SELECT ie.incident_id, count(*)::INTEGER AS events,
            count(*) FILTER (s.is_open)::INTEGER AS open,
            count(*) FILTER (s.overdue_open)::INTEGER AS overdue,
@@ -281,14 +280,14 @@ FROM wh.warning_incidents i LEFT JOIN (
            avg(CASE WHEN e.satisfaction IN ('满意', '基本满意') THEN 1.0
                     WHEN e.satisfaction IS NOT NULL THEN 0.0 END) AS satisfied_share,
            avg((e.rework_count > 0)::INTEGER) AS rework_share
-    FROM wh.warning_incident_events ie JOIN wh.events e USING (event_id)
-    JOIN wh.mart_event_sla s USING (event_id)
+    FROM wh.warning.incident_events ie JOIN wh.core.events e USING (event_id)
+    JOIN wh.mart.event_sla s USING (event_id)
     GROUP BY ie.incident_id) d USING (incident_id);
 --
-CREATE OR REPLACE TABLE wh.warning_incident_days AS
+CREATE OR REPLACE TABLE wh.warning.incident_days AS
 SELECT t.*, coalesce(o.closed, 0) AS closed, coalesce(o.open_end, 0) AS open_end,
        coalesce(o.overdue_end, 0) AS overdue_end
-FROM wh.warning_incident_days t LEFT JOIN (
+FROM wh.warning.incident_days t LEFT JOIN (
     SELECT t.incident_id, t.day,
            count(*) FILTER (e.closed_at::DATE = t.day)::INTEGER AS closed,
            count(*) FILTER (e.reported_at < t.day + 1 AND (e.closed_at IS NULL OR e.closed_at >= t.day + 1)
@@ -296,8 +295,8 @@ FROM wh.warning_incident_days t LEFT JOIN (
            count(*) FILTER (e.reported_at < t.day + 1 AND e.deadline < t.day + 1
                             AND (e.handled_at IS NULL OR e.handled_at >= t.day + 1)
                             AND e.status <> '不予立案')::INTEGER AS overdue_end
-    FROM wh.warning_incident_days t JOIN wh.warning_incident_events ie USING (incident_id)
-    JOIN wh.events e USING (event_id)
+    FROM wh.warning.incident_days t JOIN wh.warning.incident_events ie USING (incident_id)
+    JOIN wh.core.events e USING (event_id)
     GROUP BY ALL) o USING (incident_id, day);
 """
 
@@ -307,8 +306,9 @@ def _digest(s: Settings) -> str:
 
 
 def _present(con, database: str = "wh") -> list[str]:
+    """The tables of the schema `warning` of `database`."""
     return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-                                      "AND starts_with(table_name, 'warning_') ORDER BY 1", [database]).fetchall()]
+                                      "AND schema_name = 'warning' ORDER BY 1", [database]).fetchall()]
 
 
 def _settings(settings_file: Path | None) -> Settings | None:
@@ -329,7 +329,7 @@ def enabled(settings_file: Path | None = None) -> bool:
 def drop(con) -> None:
     """No warning tables in the build `wh` (early warning is off)."""
     for table in _present(con):
-        con.execute(f"DROP TABLE wh.{table}")
+        con.execute(f"DROP TABLE wh.warning.{table}")
 
 
 def stale(con, settings_file: Path | None = None) -> bool:
@@ -341,25 +341,26 @@ def stale(con, settings_file: Path | None = None) -> bool:
     present = _present(con)
     if not s.enabled:
         return bool(present)
-    if "warning_meta" not in present:
+    if "meta" not in present:
         return True
-    (same,) = con.execute("SELECT w.data_run = m.run_id AND w.settings = ? FROM wh.warning_meta w, wh.meta m",
+    (same,) = con.execute("SELECT w.data_run = m.run_id AND w.settings = ? FROM wh.warning.meta w, wh.ops.meta m",
                           [_digest(s)]).fetchone()
     return not same
 
 
 def carry_over(con, served_path_literal: str) -> None:
     """Copy the served generation's warning tables into the build `wh`, which then shows them,
-    labelled by warning_meta as the warnings of earlier data, until its own are computed. A
+    labelled by warning.meta as the warnings of earlier data, until its own are computed. A
     generation whose warnings have no label or another format (an older release's) passes none on."""
     con.execute(f"ATTACH {served_path_literal} AS served (READ_ONLY)")
     try:
         tables = _present(con, "served")
-        same = "warning_meta" in tables and "format" in {c for (c,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'served' AND table_name = 'warning_meta'"
-        ).fetchall()} and con.execute("SELECT format FROM served.warning_meta").fetchone()[0] == FORMAT
+        same = "meta" in tables and "format" in {c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'served' AND schema_name = 'warning' "
+            "AND table_name = 'meta'").fetchall()} \
+            and con.execute("SELECT format FROM served.warning.meta").fetchone()[0] == FORMAT
         for table in tables if same else ():
-            con.execute(f"CREATE OR REPLACE TABLE wh.{table} AS SELECT * FROM served.{table}")
+            con.execute(f"CREATE OR REPLACE TABLE wh.warning.{table} AS SELECT * FROM served.warning.{table}")
     finally:
         con.execute("DETACH served")
 
@@ -372,22 +373,22 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)
-    for table in set(_present(con)) - set(tables) - {"warning_meta", "warning_quality"}:
-        con.execute(f"DROP TABLE wh.{table}")          # a table an older release wrote (warning_clusters)
+    for table in set(_present(con)) - set(tables) - {"meta", "quality"}:
+        con.execute(f"DROP TABLE wh.warning.{table}")  # a table an older release wrote (clusters)
     for name, frame in tables.items():
         con.register("warning_frame", frame)
-        con.execute(f"CREATE OR REPLACE TABLE wh.{name} AS SELECT * FROM warning_frame")
+        con.execute(f"CREATE OR REPLACE TABLE wh.warning.{name} AS SELECT * FROM warning_frame")
         con.unregister("warning_frame")
-    if len(tables["warning_incidents"]):
+    if len(tables["incidents"]):
         for statement in _DURING_SQL.split("\n--\n"):
             con.execute(statement, [str(s.link_days)] if "?" in statement else None)
     else:
-        con.execute("CREATE OR REPLACE TABLE wh.warning_incident_events (incident_id VARCHAR, event_id VARCHAR)")
-    con.execute(f"""CREATE OR REPLACE TABLE wh.warning_meta AS
+        con.execute("CREATE OR REPLACE TABLE wh.warning.incident_events (incident_id VARCHAR, event_id VARCHAR)")
+    con.execute(f"""CREATE OR REPLACE TABLE wh.warning.meta AS
                     SELECT run_id AS data_run, as_of, {NOW_LOCAL} AS computed_at, ? AS settings,
-                           ? AS format FROM wh.meta""",
+                           ? AS format FROM wh.ops.meta""",
                 [_digest(s), FORMAT])
     quality = Path(warehouse) / QUALITY_FILE if warehouse else None
     if quality and quality.exists():
-        con.execute("CREATE OR REPLACE TABLE wh.warning_quality AS SELECT * FROM read_csv(?, header = true)",
+        con.execute("CREATE OR REPLACE TABLE wh.warning.quality AS SELECT * FROM read_csv(?, header = true)",
                     [str(quality)])

@@ -148,14 +148,14 @@ def near_grids(areas: series.Areas, km: float) -> list[np.ndarray]:
     return [np.asarray(sorted(n)) for n in tree.query_ball_point(areas.xy, km)]
 
 
-def prepare(con, s: Settings, schema: str = "wh") -> Prepared:
-    first, last = series.day_span(con, schema)
-    cal = series.read_calendar(con, first, last, schema, s.periods)
-    areas = series.read_areas(con, cal.days, schema)
-    cells = series.counts(con, areas, cal, schema)
-    patrol = series.source_counts(con, areas, cal, s.patrol_source, schema)
+def prepare(con, s: Settings, db: str = "wh") -> Prepared:
+    first, last = series.day_span(con, db)
+    cal = series.read_calendar(con, first, last, db, s.periods)
+    areas = series.read_areas(con, cal.days, db)
+    cells = series.counts(con, areas, cal, db)
+    patrol = series.source_counts(con, areas, cal, s.patrol_source, db)
     blocks = baseline.Blocks(len(cal.days))
-    categories = series.subclasses(con, schema).set_index("subclass_code")
+    categories = series.subclasses(con, db).set_index("subclass_code")
     models = fit_models(areas, cal, blocks, {**cells, PATROL: patrol})
     return Prepared(cal, areas, blocks, categories, cells, models, patrol, models.pop(PATROL),
                     make_rows(areas, s.neighbours), make_tiers(categories, sorted(cells)),

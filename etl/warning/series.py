@@ -81,9 +81,9 @@ def period_columns(days: np.ndarray, periods) -> np.ndarray:
     return np.column_stack(cols).astype(float) if cols else np.zeros((len(days), 0))
 
 
-def read_calendar(con, first: np.datetime64, last: np.datetime64, schema: str = "wh", periods=()) -> Calendar:
+def read_calendar(con, first: np.datetime64, last: np.datetime64, db: str = "wh", periods=()) -> Calendar:
     days = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
-    work = con.execute(f"SELECT day FROM {schema}.workdays WHERE day BETWEEN ? AND ?",
+    work = con.execute(f"SELECT day FROM {db}.core.workdays WHERE day BETWEEN ? AND ?",
                        [pd.Timestamp(first).date(), pd.Timestamp(last).date()]).fetchnumpy()["day"]
     is_work = np.isin(days, np.asarray(work, dtype="datetime64[D]"))
     dow = (days.astype("int64") - 4) % 7            # 1970-01-01 was a Thursday
@@ -92,7 +92,7 @@ def read_calendar(con, first: np.datetime64, last: np.datetime64, schema: str = 
                     period_columns(days, periods))
 
 
-def read_areas(con, days: np.ndarray, schema: str = "wh") -> Areas:
+def read_areas(con, days: np.ndarray, db: str = "wh") -> Areas:
     # a redrawn grid keeps its code: one series over all its versions, drawn where it is now
     frame = con.execute(f"""
         SELECT code, arg_max(name, coalesce(valid_from, '1900-01-01')) AS name, any_value(level) AS level,
@@ -101,7 +101,7 @@ def read_areas(con, days: np.ndarray, schema: str = "wh") -> Areas:
                arg_max(centroid_lat, coalesce(valid_from, '1900-01-01')) AS centroid_lat,
                min(valid_from)::DATE AS valid_from,
                CASE WHEN bool_or(valid_to IS NULL) THEN NULL ELSE max(valid_to)::DATE END AS valid_to
-        FROM {schema}.areas GROUP BY code ORDER BY any_value(level) <> 'grid', code""").df()
+        FROM {db}.core.areas GROUP BY code ORDER BY any_value(level) <> 'grid', code""").df()
     grids = frame[frame["level"] == "grid"].reset_index(drop=True)
     others = [frame[frame["level"] == lv] for lv in LEVELS[1:4]]
     city = pd.DataFrame({"code": [CITY_CODE], "name": [CITY_NAME], "level": ["city"]})
@@ -142,16 +142,16 @@ def _repeats(members: sparse.csr_matrix) -> np.ndarray:
     return out
 
 
-def day_span(con, schema: str = "wh") -> tuple[np.datetime64, np.datetime64]:
-    first, last = con.execute(f"SELECT min(day), max(day) FROM {schema}.mart_events_daily").fetchone()
-    as_of = con.execute(f"SELECT as_of::DATE FROM {schema}.meta").fetchone()[0]
+def day_span(con, db: str = "wh") -> tuple[np.datetime64, np.datetime64]:
+    first, last = con.execute(f"SELECT min(day), max(day) FROM {db}.mart.events_daily").fetchone()
+    as_of = con.execute(f"SELECT as_of::DATE FROM {db}.ops.meta").fetchone()[0]
     last = max(last, as_of) if as_of else last
     return np.datetime64(first, "D"), np.datetime64(last, "D")
 
 
-def subclasses(con, schema: str = "wh") -> pd.DataFrame:
+def subclasses(con, db: str = "wh") -> pd.DataFrame:
     return con.execute(f"""SELECT class_code, class_name, subclass_code, subclass_name
-                           FROM {schema}.event_categories ORDER BY subclass_code""").df()
+                           FROM {db}.core.event_categories ORDER BY subclass_code""").df()
 
 
 @dataclass
@@ -197,10 +197,10 @@ def _ancestors(areas: Areas) -> pd.DataFrame:
     return pd.DataFrame({"grid_code": areas.codes[grid_of], "area_row": area_of.astype(np.int32)})
 
 
-def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Cells]:
+def counts(con, areas: Areas, cal: Calendar, db: str = "wh") -> dict[str, Cells]:
     """{subclass_code: Cells} for every subclass with a report, summed up every level in DuckDB
     (a grid's row counts towards itself and each area above it)."""
-    codes = [c for (c,) in con.execute(f"SELECT DISTINCT subclass_code FROM {schema}.mart_events_daily "
+    codes = [c for (c,) in con.execute(f"SELECT DISTINCT subclass_code FROM {db}.mart.events_daily "
                                        "ORDER BY 1").fetchall()]
     numbered = pd.DataFrame({"subclass_code": codes, "k": np.arange(len(codes), dtype=np.int16)})
     con.register("warning_ancestors", _ancestors(areas))
@@ -210,7 +210,7 @@ def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Ce
         cols = con.execute(f"""
             SELECT s.k, a.area_row, date_diff('day', ?::DATE, m.day)::INTEGER AS t,
                    sum(m.reported)::INTEGER AS n
-            FROM {schema}.mart_events_daily m JOIN warning_ancestors a USING (grid_code)
+            FROM {db}.mart.events_daily m JOIN warning_ancestors a USING (grid_code)
             JOIN warning_subclasses s USING (subclass_code)
             WHERE m.day BETWEEN ? AND ?
             GROUP BY ALL ORDER BY 1""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
@@ -228,14 +228,14 @@ def counts(con, areas: Areas, cal: Calendar, schema: str = "wh") -> dict[str, Ce
     return out
 
 
-def source_counts(con, areas: Areas, cal: Calendar, source: str, schema: str = "wh") -> Cells:
+def source_counts(con, areas: Areas, cal: Calendar, source: str, db: str = "wh") -> Cells:
     """The reports of one source (网格员巡查: what a grid's worker finds on patrol), every level."""
     con.register("warning_ancestors", _ancestors(areas))
     try:
         cols = con.execute(f"""
             SELECT a.area_row, date_diff('day', ?::DATE, e.reported_at::DATE)::INTEGER AS t,
                    count(*)::INTEGER AS n
-            FROM {schema}.events e JOIN warning_ancestors a USING (grid_code)
+            FROM {db}.core.events e JOIN warning_ancestors a USING (grid_code)
             WHERE e.source = ? AND e.reported_at::DATE BETWEEN ? AND ?
             GROUP BY ALL""", [str(cal.days[0]), source, str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
     finally:

@@ -27,11 +27,11 @@ def role_accounts(tiny_db) -> dict[str, tuple[str, str]]:
     the district. {account: (role, area)}"""
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        grid = con.execute("SELECT a.code FROM areas a JOIN mart_event_sla s ON s.grid_code = a.code "
+        grid = con.execute("SELECT a.code FROM core.areas a JOIN mart.event_sla s ON s.grid_code = a.code "
                            "WHERE a.level = 'grid' AND a.valid_to IS NULL GROUP BY 1 ORDER BY "
                            "count(*) FILTER (s.overdue_open) DESC, count(*) FILTER (s.is_open) DESC, 1 "
                            "LIMIT 1").fetchall()[0][0]
-        dept = con.execute("SELECT department FROM events WHERE department IS NOT NULL "
+        dept = con.execute("SELECT department FROM core.events WHERE department IS NOT NULL "
                            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
     return {"T-GRID": ("专职网格员", grid), "T-COMMUNITY": ("社区书记", grid[:12]),
             "T-STREET": ("街道管理员", grid[:9]), "T-DISTRICT": ("指挥长", grid[:6]),
@@ -95,9 +95,9 @@ def personal(tiny_source, tiny_db):
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         public = "\n".join(v for (v,) in con.execute(
-            "SELECT name FROM areas UNION ALL SELECT class_name FROM event_categories "
-            "UNION ALL SELECT subclass_name FROM event_categories "
-            "UNION ALL SELECT DISTINCT department FROM events WHERE department IS NOT NULL").fetchall())
+            "SELECT name FROM core.areas UNION ALL SELECT class_name FROM core.event_categories "
+            "UNION ALL SELECT subclass_name FROM core.event_categories "
+            "UNION ALL SELECT DISTINCT department FROM core.events WHERE department IS NOT NULL").fetchall())
     return PersonalData(tiny_source, public)
 
 

@@ -93,10 +93,10 @@ def _worst() -> Briefing:
 def test_a_briefing_fits_its_pages_and_asks_for_nothing(browser, tiny_warehouse):
     wh = Warehouse(tiny_warehouse)
     with wh.snapshot() as snap:
-        as_of = pd.Timestamp(snap.query("SELECT as_of FROM meta").iloc[0, 0]).date()
+        as_of = pd.Timestamp(snap.query("SELECT as_of FROM ops.meta").iloc[0, 0]).date()
         real = [gather(snap, Scope(code, code), kind, as_of + dt.timedelta(days=1), tiny_warehouse)
                 for code, kind in (("220204", "daily"), ("220204", "weekly"),
-                                   (snap.query("SELECT min(code) FROM areas WHERE level = 'grid'").iloc[0, 0], "daily"))]
+                                   (snap.query("SELECT min(code) FROM core.areas WHERE level = 'grid'").iloc[0, 0], "daily"))]
     wh.close()
     for i, briefing in enumerate([*real, _worst()]):
         context, pg, asked, console = _page(browser, html(briefing))

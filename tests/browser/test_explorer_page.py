@@ -16,11 +16,11 @@ def _sql(db, source=None):
     """Event ids of the last 30 days up to as-of (optionally of one source), newest first."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
         start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
         end = dt.datetime.combine(as_of.date() + dt.timedelta(days=1), dt.time())
         return [r[0] for r in con.execute(
-            "SELECT event_id FROM events WHERE reported_at >= ? AND reported_at < ? "
+            "SELECT event_id FROM core.events WHERE reported_at >= ? AND reported_at < ? "
             "AND (CAST(? AS VARCHAR) IS NULL OR source = ?) ORDER BY reported_at DESC, event_id DESC",
             [start, end, source, source]).fetchall()]
     finally:

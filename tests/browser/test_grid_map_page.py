@@ -30,11 +30,11 @@ POINT_INSIDE = """([i]) => {
 
 def _sql(db, prefix, days=30):
     con = duckdb.connect(str(db), read_only=True)
-    as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+    as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=days - 1), dt.time())
-    events = con.execute("SELECT count(*) FROM events WHERE starts_with(grid_code, ?) "
+    events = con.execute("SELECT count(*) FROM core.events WHERE starts_with(grid_code, ?) "
                          "AND reported_at >= ? AND reported_at <= ?", [prefix, start, as_of]).fetchall()[0][0]
-    children = con.execute("SELECT code, name FROM areas WHERE parent_code = ? AND valid_to IS NULL "
+    children = con.execute("SELECT code, name FROM core.areas WHERE parent_code = ? AND valid_to IS NULL "
                            "ORDER BY code", [prefix]).fetchall()
     con.close()
     return events, dict(children)

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.browser
 def test_health_page_shows_the_load(page, cockpit_url, tiny_db, tiny_warehouse):
     page.set_default_timeout(90_000)
     con = duckdb.connect(str(tiny_db), read_only=True)
-    files = [r[0] for r in con.execute("SELECT file FROM load_log ORDER BY run_id, rowid").fetchall()]
-    rows_in = con.execute("SELECT sum(rows_in) FROM load_log").fetchall()[0][0]
+    files = [r[0] for r in con.execute("SELECT file FROM ops.load_log ORDER BY run_id, rowid").fetchall()]
+    rows_in = con.execute("SELECT sum(rows_in) FROM ops.load_log").fetchall()[0][0]
     con.close()
     page.goto(cockpit_url + "health")
     page.wait_for_selector("#health-load-log td[data-dash-column='file']")

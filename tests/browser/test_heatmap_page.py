@@ -14,9 +14,9 @@ TOTAL = "#heatmap-total"
 def _sql_total(db, days):
     con = duckdb.connect(str(db), read_only=True)
     try:
-        as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0].date()
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0].date()
         start = as_of - dt.timedelta(days=days - 1)
-        n = con.execute("SELECT count(*) FROM events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?",
+        n = con.execute("SELECT count(*) FROM core.events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?",
                         [start, as_of]).fetchall()[0][0]
         return n, start, as_of
     finally:

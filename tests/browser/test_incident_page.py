@@ -11,12 +11,12 @@ def _sql(db, class_code=None):
     """Open backlog and overdue (handling not finished, deadline passed) at as-of, in plain SQL."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
         cls = "AND class_code = ?" if class_code else ""
         args = [class_code] if class_code else []
-        opened = con.execute(f"SELECT count(*) FROM events WHERE closed_at IS NULL "
+        opened = con.execute(f"SELECT count(*) FROM core.events WHERE closed_at IS NULL "
                              f"AND status <> '不予立案' {cls}", args).fetchall()[0][0]
-        overdue = con.execute(f"SELECT count(*) FROM events WHERE handled_at IS NULL AND deadline < ? "
+        overdue = con.execute(f"SELECT count(*) FROM core.events WHERE handled_at IS NULL AND deadline < ? "
                               f"AND status <> '不予立案' {cls}", [as_of, *args]).fetchall()[0][0]
         return f"{opened:,}", f"{overdue:,}"
     finally:
@@ -38,7 +38,7 @@ def test_incident_offline_right_and_filterable(page, cockpit_url, tiny_db):
     assert (page.inner_text("#incident-open"), page.inner_text("#incident-overdue")) == (all_open, all_overdue)
     page.wait_for_selector("#incident-early-warning a[href='/warning']")
     with duckdb.connect(str(tiny_db), read_only=True) as con:      # the whole city: every incident
-        shown = con.execute("SELECT count(*) FROM warning_incidents WHERE on_screen").fetchone()[0]
+        shown = con.execute("SELECT count(*) FROM warning.incidents WHERE on_screen").fetchone()[0]
     assert page.inner_text("#incident-early-warning .incident-warning-count") == f"{shown:,}"
     page.wait_for_selector("#incident-review a[href='/warning']")
 

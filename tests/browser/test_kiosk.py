@@ -136,10 +136,10 @@ def _publish_later(warehouse) -> tuple[str, str]:
     built.parent.mkdir(exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
     with duckdb.connect(str(built)) as con:
-        con.execute("DELETE FROM events WHERE hash(event_id) % 10 = 0")
-        con.execute("DELETE FROM mart_event_sla WHERE event_id NOT IN (SELECT event_id FROM events)")
-        con.execute("UPDATE meta SET as_of = as_of + INTERVAL 1 HOUR")
-        as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+        con.execute("DELETE FROM core.events WHERE hash(event_id) % 10 = 0")
+        con.execute("DELETE FROM mart.event_sla WHERE event_id NOT IN (SELECT event_id FROM core.events)")
+        con.execute("UPDATE ops.meta SET as_of = as_of + INTERVAL 1 HOUR")
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchone()[0]
     new_id = new_run_id()
     publish(warehouse, built, new_id, keep=3)
     return new_id, f"数据截至 {as_of:%Y-%m-%d %H:%M}"

@@ -65,12 +65,12 @@ def _sql(db, query, params=()):
 
 def test_a_leader_on_a_phone_taps_to_an_incident(browser, cockpit_url, role_accounts, tiny_db):
     district = role_accounts["T-DISTRICT"][1]
-    ongoing = _sql(tiny_db, "SELECT incident_id, split_part(subject, '、', 1) FROM warning_incidents i "
-                            "WHERE status = '进行中' AND EXISTS (SELECT 1 FROM warning_incident_areas a "
+    ongoing = _sql(tiny_db, "SELECT incident_id, split_part(subject, '、', 1) FROM warning.incidents i "
+                            "WHERE status = '进行中' AND EXISTS (SELECT 1 FROM warning.incident_areas a "
                             "WHERE a.incident_id = i.incident_id AND starts_with(a.area_code, ?)) "
                             "ORDER BY on_screen DESC, kind = 'drop', new DESC, rank NULLS LAST, last_day DESC, "
                             "peak_score DESC, incident_id", [district])
-    overdue = _sql(tiny_db, "SELECT count(*) FROM mart_event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
+    overdue = _sql(tiny_db, "SELECT count(*) FROM mart.event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
                    [district])[0][0]
     assert ongoing, "the tiny data has ongoing incidents in the district"
     context, page, errors = _phone(browser, cockpit_url, "T-DISTRICT")
@@ -103,7 +103,7 @@ def test_a_leader_on_a_phone_taps_to_an_incident(browser, cockpit_url, role_acco
 
 def test_a_grid_worker_on_a_phone(browser, cockpit_url, role_accounts, tiny_db):
     grid = role_accounts["T-GRID"][1]
-    overdue = _sql(tiny_db, "SELECT count(*) FROM mart_event_sla WHERE overdue_open AND grid_code = ?", [grid])[0][0]
+    overdue = _sql(tiny_db, "SELECT count(*) FROM mart.event_sla WHERE overdue_open AND grid_code = ?", [grid])[0][0]
     context, page, errors = _phone(browser, cockpit_url, "T-GRID")
     try:
         page.goto(cockpit_url + "m")
@@ -113,8 +113,8 @@ def test_a_grid_worker_on_a_phone(browser, cockpit_url, role_accounts, tiny_db):
         _check_phone_layout(page)
         screenshot(page, "mobile_grid")
         # an incident of another jurisdiction named in the URL draws nothing of it
-        other = _sql(tiny_db, "SELECT incident_id FROM warning_incidents i WHERE NOT EXISTS (SELECT 1 FROM "
-                              "warning_incident_areas a WHERE a.incident_id = i.incident_id AND "
+        other = _sql(tiny_db, "SELECT incident_id FROM warning.incidents i WHERE NOT EXISTS (SELECT 1 FROM "
+                              "warning.incident_areas a WHERE a.incident_id = i.incident_id AND "
                               "starts_with(a.area_code, ?)) ORDER BY incident_id LIMIT 1", [grid])[0][0]
         page.goto(cockpit_url + f"m?incident={other}")
         page.wait_for_function("(document.querySelector('#m-course-title') || {innerText: ''}).innerText"

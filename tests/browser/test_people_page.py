@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_people_page_masked_then_one_in_full(page, cockpit_url, tiny_db, role_accounts):
     grid = role_accounts["T-GRID"][1]
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        total = con.execute("SELECT count(*) FROM persons WHERE starts_with(grid_code, ?)", [grid]).fetchall()[0][0]
+        total = con.execute("SELECT count(*) FROM core.persons WHERE starts_with(grid_code, ?)", [grid]).fetchall()[0][0]
     page.goto(cockpit_url + "people")
     page.wait_for_function("((document.querySelector('#people-count') || {}).innerText || '').includes('共')")
     assert f"共 {total:,} 人" in page.inner_text("#people-count")

@@ -11,7 +11,7 @@ def test_property_page(page, cockpit_url, tiny_db):
     con = duckdb.connect(str(tiny_db), read_only=True)
     firms, red, black, avg = con.execute(
         "SELECT count(*), count(*) FILTER (red_black_list = '红榜'), count(*) FILTER (red_black_list = '黑榜'), "
-        "avg(credit_score) FROM property_firms").fetchall()[0]
+        "avg(credit_score) FROM core.property_firms").fetchall()[0]
     con.close()
     page.set_default_timeout(120_000)     # a loaded CI machine: callbacks build several figures
     page.goto(cockpit_url + "property")

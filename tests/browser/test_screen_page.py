@@ -13,22 +13,22 @@ pytestmark = pytest.mark.browser
 
 def _sql_counters(db):
     con = duckdb.connect(str(db), read_only=True)
-    as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+    as_of = con.execute("SELECT as_of FROM ops.meta").fetchone()[0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
     return {
-        "residents": con.execute("SELECT count(*) FROM persons").fetchone()[0],
-        "households": con.execute("SELECT count(*) FROM households").fetchone()[0],
-        "grids": con.execute("SELECT count(*) FROM areas WHERE level = 'grid' AND valid_to IS NULL").fetchone()[0],
-        "events": con.execute("SELECT count(*) FROM events WHERE reported_at >= ? AND reported_at <= ?",
+        "residents": con.execute("SELECT count(*) FROM core.persons").fetchone()[0],
+        "households": con.execute("SELECT count(*) FROM core.households").fetchone()[0],
+        "grids": con.execute("SELECT count(*) FROM core.areas WHERE level = 'grid' AND valid_to IS NULL").fetchone()[0],
+        "events": con.execute("SELECT count(*) FROM core.events WHERE reported_at >= ? AND reported_at <= ?",
                               [start, as_of]).fetchone()[0],
         "closure": con.execute(
-            "SELECT 100.0 * count(*) FILTER (closed_at IS NOT NULL) / count(*) FROM events "
+            "SELECT 100.0 * count(*) FILTER (closed_at IS NOT NULL) / count(*) FROM core.events "
             "WHERE accepted_at IS NOT NULL AND deadline >= ? AND deadline <= ?",
             [start, as_of]).fetchone()[0],
-        "communities": con.execute("SELECT count(*) FROM areas WHERE level = 'community'").fetchone()[0],
+        "communities": con.execute("SELECT count(*) FROM core.areas WHERE level = 'community'").fetchone()[0],
         "overdue": con.execute("SELECT count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND "
-                               "deadline < ?) FROM events WHERE reported_at <= ?", [as_of, as_of]).fetchone()[0],
-        "businesses": con.execute("SELECT count(*) FROM organisations WHERE org_type IN ('企业', '个体工商户')"
+                               "deadline < ?) FROM core.events WHERE reported_at <= ?", [as_of, as_of]).fetchone()[0],
+        "businesses": con.execute("SELECT count(*) FROM core.organisations WHERE org_type IN ('企业', '个体工商户')"
                                   ).fetchone()[0],
         "as_of": as_of,
     }
@@ -112,9 +112,9 @@ def _publish_fewer_events(warehouse, share_kept: float) -> str:
     built.parent.mkdir(exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
     con = duckdb.connect(str(built))
-    con.execute("CREATE TEMP TABLE gone AS SELECT event_id FROM events WHERE hash(event_id) % 100 >= ?",
+    con.execute("CREATE TEMP TABLE gone AS SELECT event_id FROM core.events WHERE hash(event_id) % 100 >= ?",
                 [int(share_kept * 100)])
-    for table in ("events", "mart_event_sla"):
+    for table in ("core.events", "mart.event_sla"):
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM gone)")
     con.close()
     new_id = new_run_id()

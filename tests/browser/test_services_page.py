@@ -12,16 +12,16 @@ pytestmark = pytest.mark.browser
 def _sql(db, days):
     """Activities and registered needs in the last `days` days (None: all), by SQL of its own."""
     con = duckdb.connect(str(db), read_only=True)
-    as_of = con.execute("SELECT as_of::DATE FROM meta").fetchall()[0][0]
+    as_of = con.execute("SELECT as_of::DATE FROM ops.meta").fetchall()[0][0]
     start = dt.date(1, 1, 1) if days is None else as_of - dt.timedelta(days=days - 1)
     out = {
-        "activities": con.execute("SELECT count(*) FROM service_activities WHERE activity_date BETWEEN ? AND ?",
+        "activities": con.execute("SELECT count(*) FROM core.service_activities WHERE activity_date BETWEEN ? AND ?",
                                   [start, as_of]).fetchall()[0][0],
-        "participants": con.execute("SELECT sum(participants) FROM service_activities "
+        "participants": con.execute("SELECT sum(participants) FROM core.service_activities "
                                     "WHERE activity_date BETWEEN ? AND ?", [start, as_of]).fetchall()[0][0],
-        "needs": con.execute("SELECT count(*) FROM needs WHERE reported_date BETWEEN ? AND ?",
+        "needs": con.execute("SELECT count(*) FROM core.needs WHERE reported_date BETWEEN ? AND ?",
                              [start, as_of]).fetchall()[0][0],
-        "volunteers": con.execute("SELECT count(*) FROM volunteers WHERE registered_date <= ?",
+        "volunteers": con.execute("SELECT count(*) FROM core.volunteers WHERE registered_date <= ?",
                                   [as_of]).fetchall()[0][0],
     }
     con.close()

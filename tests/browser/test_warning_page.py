@@ -14,8 +14,8 @@ def test_warning_page_and_marking_an_incident(page, cockpit_url, tiny_db):
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         shown, drops, incidents = con.execute(
             "SELECT count(*) FILTER (on_screen), count(*) FILTER (on_screen AND kind = 'drop'), count(*) "
-            "FROM warning_incidents").fetchall()[0]
-        first = con.execute("""SELECT incident_id FROM warning_incidents
+            "FROM warning.incidents").fetchall()[0]
+        first = con.execute("""SELECT incident_id FROM warning.incidents
                                ORDER BY on_screen DESC, kind = 'drop', new DESC, rank NULLS LAST, last_day DESC,
                                         peak_score DESC, incident_id LIMIT 1""").fetchall()[0][0]
         streets, _inside, hot = warning_map(con, "2202", 9)

@@ -12,21 +12,21 @@ def _sql(db):
     the overdue count, in plain SQL on events."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
         lo = as_of.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         due = ("accepted_at IS NOT NULL AND deadline >= ? AND deadline <= ? "
                "AND date_trunc('month', deadline) = ?")
         k = con.execute(
             f"SELECT count(*), count(closed_at), count(*) FILTER (closed_at IS NOT NULL AND handled_at <= deadline) "
-            f"FROM events WHERE {due}", [lo, as_of, lo]).fetchall()[0]
+            f"FROM core.events WHERE {due}", [lo, as_of, lo]).fetchall()[0]
         # 立案数 as in the mart: opened in the month (a few are stamped after as-of, the newest report)
-        accepted = con.execute("SELECT count(*) FROM events WHERE date_trunc('month', accepted_at) = ?",
+        accepted = con.execute("SELECT count(*) FROM core.events WHERE date_trunc('month', accepted_at) = ?",
                                [lo]).fetchall()[0][0]
         streets = dict(con.execute(
             f"SELECT a.name, count(*) FILTER (closed_at IS NOT NULL AND handled_at <= deadline) / count(*) "
-            f"FROM events e JOIN areas a ON a.code = left(e.grid_code, 9) WHERE {due} GROUP BY a.name",
+            f"FROM core.events e JOIN core.areas a ON a.code = left(e.grid_code, 9) WHERE {due} GROUP BY a.name",
             [lo, as_of, lo]).fetchall())
-        overdue = con.execute("SELECT count(*) FROM events WHERE handled_at IS NULL AND deadline < ? "
+        overdue = con.execute("SELECT count(*) FROM core.events WHERE handled_at IS NULL AND deadline < ? "
                               "AND status <> '不予立案'", [as_of]).fetchall()[0][0]
         return {"month": lo, "accepted": accepted, "due": k[0], "closure": 100 * k[1] / k[0],
                 "on_time": 100 * k[2] / k[0], "streets": streets, "overdue": overdue}

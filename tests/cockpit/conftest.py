@@ -30,7 +30,7 @@ def first_area(tiny_warehouse) -> dict[str, str]:
 
 def first_areas(tiny_warehouse) -> dict[str, str]:
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
-        return {lvl: con.execute("SELECT min(code) FROM areas WHERE level = ? AND valid_to IS NULL",
+        return {lvl: con.execute("SELECT min(code) FROM core.areas WHERE level = ? AND valid_to IS NULL",
                                  [lvl]).fetchall()[0][0] for lvl in LEVELS}
 
 
@@ -56,9 +56,9 @@ def make_world(tiny_warehouse, key_file, home, **settings):
                               **settings))
     first = first_areas(tiny_warehouse)
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
-    other_street = con.execute("SELECT max(code) FROM areas WHERE level = 'street'").fetchall()[0][0]
+    other_street = con.execute("SELECT max(code) FROM core.areas WHERE level = 'street'").fetchall()[0][0]
     dept, other_dept = [r[0] for r in con.execute(
-        "SELECT department FROM events WHERE department IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 2"
+        "SELECT department FROM core.events WHERE department IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 2"
     ).fetchall()]
     con.close()
     roles = {"admin": ("区级管理员", "2202"), "leader": ("指挥长", first["district"]),

@@ -86,7 +86,7 @@ def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, coun
 
     asked = len(counted)
     street = app.server.config["COCKPIT_WAREHOUSE"].query(
-        "SELECT code, name FROM areas WHERE level = 'street' ORDER BY code LIMIT 1").iloc[0]
+        "SELECT code, name FROM core.areas WHERE level = 'street' ORDER BY code LIMIT 1").iloc[0]
     monkeypatch.setattr(screen, "viewer_scope", lambda: CITY.narrow(street["code"]))
     residents_street = _call(app, screen.refresh_overview, 0)["residents"]
     assert len(counted) > asked

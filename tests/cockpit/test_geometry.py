@@ -26,7 +26,7 @@ def _url(tiny_warehouse, layer, code, generation=None, px=None):
 
 def _codes(db, level, prefix):
     return [r[0] for r in db.execute(
-        "SELECT code FROM areas WHERE level = ? AND starts_with(code, ?) AND valid_to IS NULL "
+        "SELECT code FROM core.areas WHERE level = ? AND starts_with(code, ?) AND valid_to IS NULL "
         "ORDER BY code", [level, prefix]).fetchall()]
 
 
@@ -86,7 +86,7 @@ def test_the_hexagon_lattice_covers_the_area(world, db, tiny_warehouse):
     pairs = tree.query(hexes, predicate="overlaps")
     overlap = [shapely.area(shapely.intersection(hexes[a], hexes[b])) for a, b in pairs.T if a < b]
     assert max(overlap, default=0) < 1e-3 * shapely.area(hexes[0])
-    pts = np.array(db.execute("SELECT lon, lat FROM events WHERE starts_with(grid_code, ?) "
+    pts = np.array(db.execute("SELECT lon, lat FROM core.events WHERE starts_with(grid_code, ?) "
                               "AND lon IS NOT NULL", [district]).fetchall())
     hit = tree.query(shapely.points(pts), predicate="intersects")
     assert len(np.unique(hit[0])) == len(pts)

@@ -46,14 +46,14 @@ def planted(tiny_warehouse, tmp_path_factory):
     shutil.copy(served_db(tiny_warehouse), path)
     with duckdb.connect(str(path)) as con:
         recent = [r[0] for r in con.execute(
-            "SELECT event_id FROM events ORDER BY reported_at DESC, event_id LIMIT ?", [len(PLANTED)]).fetchall()]
+            "SELECT event_id FROM core.events ORDER BY reported_at DESC, event_id LIMIT ?", [len(PLANTED)]).fetchall()]
         for event_id, text in zip(recent, PLANTED):
-            con.execute("UPDATE events SET address = ?, description = ? WHERE event_id = ?", [text, text, event_id])
+            con.execute("UPDATE core.events SET address = ?, description = ? WHERE event_id = ?", [text, text, event_id])
         addresses = [r[0] for r in con.execute(
-            "SELECT DISTINCT address_id FROM persons ORDER BY address_id LIMIT ?", [len(PLANTED)]).fetchall()]
+            "SELECT DISTINCT address_id FROM core.persons ORDER BY address_id LIMIT ?", [len(PLANTED)]).fetchall()]
         for address_id, text in zip(addresses, PLANTED):
-            con.execute("UPDATE addresses SET address = ? WHERE address_id = ?", [text, address_id])
-        con.execute("UPDATE persons SET name_masked = ?, phone_masked = ?, id_number_masked = ? "
+            con.execute("UPDATE core.addresses SET address = ? WHERE address_id = ?", [text, address_id])
+        con.execute("UPDATE core.persons SET name_masked = ?, phone_masked = ?, id_number_masked = ? "
                     "WHERE address_id = ?", [CLEAR_NAME, CLEAR_PHONE, OLD_ID_MASK, addresses[0]])
     return path
 

@@ -39,7 +39,7 @@ def served(tiny_warehouse, tiny_db):
     import duckdb
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         street, dept = con.execute(
-            "SELECT (SELECT min(code) FROM areas WHERE level = 'street'), (SELECT department FROM events "
+            "SELECT (SELECT min(code) FROM core.areas WHERE level = 'street'), (SELECT department FROM core.events "
             "WHERE department IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)").fetchone()
     accounts = [("T-STREET", "街道管理员", street), ("T-DEPT", "部门处置员", dept)]
     with cockpit_process(tiny_warehouse, accounts=accounts,

@@ -25,7 +25,7 @@ def sql(db, query, params=()):
 @pytest.fixture(scope="module")
 def busy_grid(tiny_db) -> str:
     """The grid with the most open items past their deadline."""
-    return sql(tiny_db, "SELECT grid_code FROM mart_event_sla GROUP BY 1 ORDER BY count(*) FILTER (overdue_open) "
+    return sql(tiny_db, "SELECT grid_code FROM mart.event_sla GROUP BY 1 ORDER BY count(*) FILTER (overdue_open) "
                         "DESC, 1 LIMIT 1")[0][0]
 
 
@@ -80,7 +80,7 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
         with signed_in(app, account("街道管理员", area)):
             out = as_figures(refresh_overview(0))
         fig, title = out["map"], out["map_title"]
-        expected = sql(tiny_db, f"SELECT count(*) FROM areas WHERE level = '{level}' AND valid_to IS NULL "
+        expected = sql(tiny_db, f"SELECT count(*) FROM core.areas WHERE level = '{level}' AND valid_to IS NULL "
                                 "AND starts_with(code, ?)", [area])[0][0]
         assert len(fig.data[0].locations) == expected > 1 and all(len(c) == length for c in fig.data[0].locations)
         assert ("社区" if level == "community" else "网格") in title
@@ -88,13 +88,13 @@ def test_the_screen_map_fits_the_jurisdiction(app, tiny_db, busy_grid):
     with signed_in(app, account("专职网格员", busy_grid)):
         out = as_figures(refresh_overview(0))
     fig, title, third, third_detail = out["map"], out["map_title"], out["third"], out["third_detail"]
-    as_of = sql(tiny_db, "SELECT as_of FROM meta")[0][0]
+    as_of = sql(tiny_db, "SELECT as_of FROM ops.meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
-    events = sql(tiny_db, "SELECT count(*) FROM events WHERE grid_code = ? AND reported_at BETWEEN ? AND ?",
+    events = sql(tiny_db, "SELECT count(*) FROM core.events WHERE grid_code = ? AND reported_at BETWEEN ? AND ?",
                  [busy_grid, start, as_of])[0][0]
     assert list(fig.data[0].locations) == [busy_grid] and fig.data[0].showscale is False
     assert sum(len(t.lon) for t in fig.data[1:]) == events > 0 and "本网格" in title
-    care = sql(tiny_db, "SELECT elderly_alone + low_income + disabled FROM mart_area_population WHERE code = ?",
+    care = sql(tiny_db, "SELECT elderly_alone + low_income + disabled FROM mart.area_population WHERE code = ?",
                [busy_grid])[0][0]
     assert third == f"{care:,}" and "独居老人" in third_detail
 
@@ -151,7 +151,7 @@ def test_the_grid_map_shows_a_grid_as_its_events(app, busy_grid, tiny_db):
     assert again[0] is no_update and longer[0] is not no_update
     assert sum(len(t.lon) for t in longer[0].data[1:]) > sum(len(t.lon) for t in figure.data[1:])
     text = str(ranking)
-    open_items = sql(tiny_db, "SELECT count(*) FROM mart_event_sla WHERE is_open AND grid_code = ?", [busy_grid])[0][0]
+    open_items = sql(tiny_db, "SELECT count(*) FROM mart.event_sla WHERE is_open AND grid_code = ?", [busy_grid])[0][0]
     assert "在办事项" in text and text.count("超期 ") + text.count("剩 ") + text.count("未定时限") == min(12, open_items)
 
 
@@ -168,19 +168,19 @@ def test_the_phone_view_numbers_and_incidents(app, tiny_db, first_area):
     from cockpit.context import viewer_scope, warehouse
     from cockpit.pages.mobile import course_view, mobile_view
     district = first_area["district"]
-    ongoing = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE status = '进行中' "
+    ongoing = sql(tiny_db, "SELECT incident_id FROM warning.incidents WHERE status = '进行中' "
                            "AND starts_with(area_code, ?)", [district])
-    outside = sql(tiny_db, "SELECT incident_id FROM warning_incidents WHERE length(area_code) = 15 LIMIT 1")[0][0]
+    outside = sql(tiny_db, "SELECT incident_id FROM warning.incidents WHERE length(area_code) = 15 LIMIT 1")[0][0]
     with signed_in(app, account("指挥长", district)):
         scope_, as_of, counters, cards, overdue = mobile_view(warehouse(), viewer_scope())
         figure, title, facts, hidden = as_figures(course_view(warehouse(), viewer_scope(), ongoing[0][0]))
     assert len(cards) == len(ongoing) > 0 and all("incident=" in c.href for c in cards)
     assert sum(len(t.x) for t in figure.data) > 0 and not hidden and facts
-    overdue_n = sql(tiny_db, "SELECT count(*) FROM mart_event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
+    overdue_n = sql(tiny_db, "SELECT count(*) FROM mart.event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
                     [district])[0][0]
     assert len(overdue) == min(20, overdue_n)
     # an incident of another jurisdiction, named in the URL, is not drawn
-    grid = sql(tiny_db, "SELECT min(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL "
+    grid = sql(tiny_db, "SELECT min(code) FROM core.areas WHERE level = 'grid' AND valid_to IS NULL "
                         "AND code NOT LIKE ? ", [outside[:12] + "%"])[0][0]
     with signed_in(app, account("专职网格员", grid)):
         figure, title, facts, hidden = as_figures(course_view(warehouse(), viewer_scope(), outside))

@@ -24,15 +24,15 @@ def _csv_rows(path, encoding="utf-8"):
 def test_table_rows_equal_file_rows(tiny_source, tiny_db):
     con = duckdb.connect(str(tiny_db), read_only=True)
     for spec in contract.CSV_SOURCES:
-        assert con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0] == \
+        assert con.execute(f"SELECT count(*) FROM core.{spec.table}").fetchone()[0] == \
             len(_read(tiny_source / spec.file)), spec.file
     import json
     for level, file in contract.AREA_LAYERS.items():
         n = len(json.loads((tiny_source / file).read_text(encoding="utf-8"))["features"])
-        assert con.execute("SELECT count(*) FROM areas WHERE level = ?", [level]).fetchone()[0] == n
-    log = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined FROM load_log").df()
+        assert con.execute("SELECT count(*) FROM core.areas WHERE level = ?", [level]).fetchone()[0] == n
+    log = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined FROM ops.load_log").df()
     assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"]).all()
-    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM ops.quarantine").fetchone()[0] == 0
 
 
 def _read(path) -> pd.DataFrame:
@@ -56,20 +56,22 @@ def test_no_personal_data_in_clear(tiny_source, tiny_db):
     assert len(names) > 500 and len(ids_and_phones) > 500
     ids_and_phones, names = sorted(ids_and_phones), sorted(names)
     con = duckdb.connect(str(tiny_db), read_only=True)
-    columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
-                          "WHERE data_type = 'VARCHAR' AND NOT internal AND schema_name = 'main'").fetchall()
+    # every schema but the vault's sealed bytes
+    columns = con.execute("SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() "
+                          "WHERE data_type = 'VARCHAR' AND NOT internal AND schema_name <> 'secure'").fetchall()
+    assert {t.split(".")[0] for t, _ in columns} == {"core", "mart", "warning", "ops"}
     for table, column in columns:
         # every 11- and 18-character window of each run of digits (and X) against the numbers:
         # a hash join, where `contains` over every pair would be a cross product
         found = con.execute(f"""
-            WITH runs AS (SELECT unnest(regexp_extract_all("{column}", '[0-9Xx]{{11,}}')) AS r FROM "{table}"),
+            WITH runs AS (SELECT unnest(regexp_extract_all("{column}", '[0-9Xx]{{11,}}')) AS r FROM {table}),
             windows AS (SELECT substr(r, i, 11) AS w FROM runs, range(1, length(r) - 9) t(i)
                         UNION ALL SELECT substr(r, i, 18) FROM runs, range(1, length(r) - 16) t(i))
             SELECT (SELECT count(*) FROM windows WHERE w IN (SELECT unnest(?::VARCHAR[])))
-                 + (SELECT count(*) FROM "{table}" WHERE "{column}" IN (SELECT unnest(?::VARCHAR[])))""",
+                 + (SELECT count(*) FROM {table} WHERE "{column}" IN (SELECT unnest(?::VARCHAR[])))""",
             [ids_and_phones, names]).fetchall()[0][0]
         assert found == 0, (table, column)
-    masked = con.execute("SELECT id_number_masked, name_masked FROM persons LIMIT 1").fetchone()
+    masked = con.execute("SELECT id_number_masked, name_masked FROM core.persons LIMIT 1").fetchone()
     assert "********" in masked[0] and "*" in masked[1]
     # the mask keeps region and last four: a full birth date beside it would give the ID back
     person_columns = {c for (c,) in con.execute(
@@ -114,7 +116,7 @@ def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_pat
     refresh(src, tmp_path / "wh", key_file)
     db = served_db(tmp_path / "wh")
     con = duckdb.connect(str(db), read_only=True)
-    q = con.execute("SELECT file, line, rule FROM quarantine").df()
+    q = con.execute("SELECT file, line, rule FROM ops.quarantine").df()
     rules = set(zip(q["file"], q["line"], q["rule"]))
     assert ("persons.csv", 2, "id_check_digit") in rules
     assert ("persons.csv", 3, "unknown_grid") in rules
@@ -131,16 +133,16 @@ def test_defects_are_quarantined_with_their_rule(dirty_source, key_file, tmp_pat
                        ("service_activities.csv", "unknown_project"), ("needs.csv", "unknown_community")):
         assert {r for f, line, r in rules if f == file} == {rule}
         assert (file, 2, rule) in rules
-    log = con.execute("SELECT * FROM load_log").df().set_index("file")
+    log = con.execute("SELECT * FROM ops.load_log").df().set_index("file")
     assert log.loc["persons.csv", "encoding"] == "gb18030"
     assert log.loc["persons.csv", "rows_in"] == n_persons
     assert log.loc["persons.csv", "rows_quarantined"] == 6
     assert log.loc["events.csv", "rows_quarantined"] == 5
     # the future typo did not drag the as-of instant along
-    assert con.execute("SELECT as_of < now() FROM meta").fetchone()[0]
+    assert con.execute("SELECT as_of < now() FROM ops.meta").fetchone()[0]
     assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"]).all()
     # the quarantined ID number is masked, never stored in full
-    raw = q.merge(con.execute("SELECT line, raw_value FROM quarantine WHERE rule = 'id_check_digit'").df())
+    raw = q.merge(con.execute("SELECT line, raw_value FROM ops.quarantine WHERE rule = 'id_check_digit'").df())
     assert raw["raw_value"].str.contains(r"\*{8}").all()
 
 
@@ -173,12 +175,12 @@ def test_an_unclosed_quote_costs_its_own_line_only(tiny_source, key_file, tmp_pa
     (src / "households.csv").write_text("\n".join(lines), encoding="utf-8")
     refresh(src, tmp_path / "wh", key_file)
     con = duckdb.connect(str(served_db(tmp_path / "wh")), read_only=True)
-    q = con.execute("SELECT line, rule FROM quarantine WHERE file = 'households.csv'").fetchall()
+    q = con.execute("SELECT line, rule FROM ops.quarantine WHERE file = 'households.csv'").fetchall()
     assert q == [(12, "malformed_line:unclosed_quote")]
     n = _csv_rows(tiny_source / "households.csv")
-    assert con.execute("SELECT rows_in, rows_loaded, lines_in FROM load_log WHERE file = 'households.csv'"
+    assert con.execute("SELECT rows_in, rows_loaded, lines_in FROM ops.load_log WHERE file = 'households.csv'"
                        ).fetchone() == (n, n - 1, n)
-    assert con.execute("SELECT address FROM households WHERE household_id = ?",
+    assert con.execute("SELECT address FROM core.households WHERE household_id = ?",
                        [fields[0]]).fetchone()[0].endswith(",东门")
 
 
@@ -192,10 +194,10 @@ def test_malformed_lines_are_quarantined_not_lost(tiny_source, key_file, tmp_pat
     refresh(src, tmp_path / "wh", key_file)
     db = served_db(tmp_path / "wh")
     con = duckdb.connect(str(db), read_only=True)
-    q = con.execute("SELECT line, rule FROM quarantine WHERE file = 'events.csv' ORDER BY line").fetchall()
+    q = con.execute("SELECT line, rule FROM ops.quarantine WHERE file = 'events.csv' ORDER BY line").fetchall()
     assert [line for line, _ in q] == [n_rows + 2, n_rows + 3]
     assert all(rule.startswith("malformed_line:") for _, rule in q)
-    rows_in, loaded = con.execute("SELECT rows_in, rows_loaded FROM load_log WHERE file = 'events.csv'").fetchone()
+    rows_in, loaded = con.execute("SELECT rows_in, rows_loaded FROM ops.load_log WHERE file = 'events.csv'").fetchone()
     assert (rows_in, loaded) == (n_rows + 2, n_rows)
 
 
@@ -221,8 +223,8 @@ def test_a_site_mapping_renames_and_declares_gcj02(tiny_source, key_file, tmp_pa
                        encoding="utf-8")
     refresh(site, tmp_path / "declared", key_file, mapping)
     con = duckdb.connect(str(served_db(tmp_path / "declared")), read_only=True)
-    assert con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
-    got = con.execute("SELECT event_id, lon, lat FROM events").df().set_index("event_id")
+    assert con.execute("SELECT count(*) FROM ops.quarantine").fetchall()[0][0] == 0
+    got = con.execute("SELECT event_id, lon, lat FROM core.events").df().set_index("event_id")
     assert len(got) == len(events)
     want = events.set_index("事件编号")[["经度", "纬度"]].astype(float).loc[got.index]
     assert np.abs(got["lon"].to_numpy() - want["经度"].to_numpy()).max() < 2e-6
@@ -232,3 +234,25 @@ def test_a_site_mapping_renames_and_declares_gcj02(tiny_source, key_file, tmp_pa
         refresh(src, tmp_path / "undeclared", key_file, rules=PublishRules(max_quarantine_share=0.001))
     runs = runlog.runs(tmp_path / "undeclared")
     assert runs[0]["status"] == "rejected"
+
+
+def test_every_table_is_in_the_schema_of_its_layer_as_the_contract_says(tiny_db):
+    """Every table and view of a generation is in one of the five schemas, none in `main`, and
+    where docs/data-contract.md ("What a generation holds") says: the contract is the table."""
+    import re
+
+    from warehouse.generations import SCHEMAS
+    from warehouse.paths import ROOT
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        built = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert {name.split(".")[0] for name in built} == set(SCHEMAS)
+    doc = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## What a generation holds", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {f"{s}.{t}" for row in rows for s, t in re.findall(r"`(\w+)\.(\w+)`", row.split("|")[3])
+                  if s in SCHEMAS}
+    assert [row.split("`")[1] for row in rows] == list(SCHEMAS)
+    # warning.quality: only once `evaluate-warnings --save` saved a replay's measures
+    assert built == documented - {"warning.quality"}

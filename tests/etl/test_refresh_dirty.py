@@ -33,14 +33,14 @@ def loaded(tiny_dirty, warehouse):
     _, manifest = tiny_dirty
     con = duckdb.connect(str(served_db(warehouse)), read_only=True)
     quarantine = {}
-    for file, line, rule in con.execute("SELECT file, line, rule FROM quarantine").fetchall():
+    for file, line, rule in con.execute("SELECT file, line, rule FROM ops.quarantine").fetchall():
         quarantine.setdefault((file, line), set()).add(rule)
     repairs = {}
     for file, line, column, kind in con.execute(
-            "SELECT file, line, column_name, repair FROM repairs").fetchall():
+            "SELECT file, line, column_name, repair FROM ops.repairs").fetchall():
         repairs.setdefault((file, line), set()).add((column, kind))
     log = {r[0]: r[1:] for r in con.execute(
-        "SELECT file, encoding, rows_in, rows_loaded, rows_quarantined FROM load_log").fetchall()}
+        "SELECT file, encoding, rows_in, rows_loaded, rows_quarantined FROM ops.load_log").fetchall()}
     yield manifest, quarantine, repairs, log, con
     con.close()
 
@@ -73,7 +73,7 @@ def _stored(con, e):
     """The value stored for a manifest entry's row and column (None: the row is not loaded)."""
     spec = SPECS[e["file"]]
     column = CANONICAL[e["file"]][e["column"]]
-    row = con.execute(f"SELECT {column} FROM {spec.table} WHERE {spec.key} = ?", [e["key"]]).fetchall()
+    row = con.execute(f"SELECT {column} FROM core.{spec.table} WHERE {spec.key} = ?", [e["key"]]).fetchall()
     return row[0][0] if row else None
 
 
@@ -101,7 +101,7 @@ def test_personal_numbers_in_text_are_masked(loaded):
 def test_a_grown_grid_is_reported(loaded):
     manifest, _, _, _, con = loaded
     [grown] = [e for e in manifest["defects"] if e["defect"] == "grid_overlap"]
-    found = con.execute("SELECT problem, grid_codes, area_m2 FROM grid_topology").fetchall()
+    found = con.execute("SELECT problem, grid_codes, area_m2 FROM ops.grid_topology").fetchall()
     overlaps = [f for f in found if f[0] == "overlap" and grown["key"] in f[1].split(";")]
     assert len(overlaps) >= 3 and all(area > 100 for *_, area in overlaps)
     assert all(grown["key"] in grids.split(";") for _, grids, _ in found)   # nothing else reported
@@ -131,7 +131,7 @@ def test_quarantine_keeps_keys_findable(loaded):
     """A quarantined row's key is shown as written, whatever else is masked in it."""
     manifest, _, _, _, con = loaded
     shown = {(f, line): raw for f, line, raw in con.execute(
-        "SELECT file, line, raw_value FROM quarantine WHERE column_name = '*' OR rule = 'duplicate_key'").fetchall()}
+        "SELECT file, line, raw_value FROM ops.quarantine WHERE column_name = '*' OR rule = 'duplicate_key'").fetchall()}
     keys = [(e, shown[(e["file"], e["line"])]) for e in manifest["defects"]
             if (e["file"], e["line"]) in shown and e["key"] and e["defect"] != "truncated_last_line"]
     assert len(keys) > 20
@@ -151,17 +151,17 @@ def test_no_table_holds_personal_data_in_clear(tiny_dirty, loaded):
     names = {r[at].strip() for r in rows[1:] if len(r) == len(rows[0])} - {""}
     assert len(names) > 1000
     long_names = {n for n in names if len(n) >= 3}
-    columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
-                          "AND schema_name = 'main' AND table_name NOT IN ('vault')").fetchall()
+    columns = con.execute("SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() "
+                          "WHERE data_type = 'VARCHAR' AND schema_name NOT IN ('secure')").fetchall()
     assert len(columns) > 100
     scanned = 0
     for table, column in columns:
         candidates = [v for (v,) in con.execute(
-            f'SELECT DISTINCT "{column}" FROM "{table}" WHERE {candidate_sql(chr(34) + column + chr(34))}').fetchall()]
+            f'SELECT DISTINCT "{column}" FROM {table} WHERE {candidate_sql(chr(34) + column + chr(34))}').fetchall()]
         # a credit code that passes its own check (GB 32100) is no ID, though its digits may pass one's
         leaks = [v for v in candidates if find(v) and not (column == "credit_code" and is_valid_credit_code(v))]
         assert leaks == [], (table, column, leaks[:3])
-        values = [v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" '
+        values = [v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM {table} '
                                             f'WHERE "{column}" IS NOT NULL').fetchall()]
         scanned += len(values)
         assert not names & set(values), (table, column, sorted(names & set(values))[:3])

@@ -111,7 +111,7 @@ def test_an_unreadable_calendar_stops_the_run(tmp_path, monkeypatch):
 def _deadlines(warehouse) -> dict:
     from warehouse.generations import current
     with duckdb.connect(str(current(warehouse).path), read_only=True) as con:
-        return dict(con.execute("SELECT need_id, deadline_date FROM needs").fetchall())
+        return dict(con.execute("SELECT need_id, deadline_date FROM core.needs").fetchall())
 
 
 def test_a_changed_calendar_recomputes_deadlines_on_the_next_refresh(tiny_source, key_file, tmp_path,

@@ -7,16 +7,16 @@ def expected(con, area: str, start: dt.date, end: dt.date) -> dict:
     events = con.execute("""
         SELECT class_name, left(grid_code, $child) AS child, strftime(reported_at, '%Y-%m') AS month,
                count(*) AS n
-        FROM events
+        FROM core.events
         WHERE starts_with(grid_code, $area) AND reported_at::DATE BETWEEN $start AND $end
         GROUP BY ALL
     """, {"area": area, "child": len(area) + 3, "start": start, "end": end}).df()
     months = events.groupby("month")["n"].sum().reset_index().sort_values(["n", "month"], ascending=[False, True])
     # calendar month with the most events per day of data, over all data up to the end date
     seasonal_peak = con.execute("""
-        WITH first AS (SELECT min(reported_at)::DATE AS day FROM events),
+        WITH first AS (SELECT min(reported_at)::DATE AS day FROM core.events),
         per_month AS (
-            SELECT month(reported_at) AS m, count(*) AS n FROM events
+            SELECT month(reported_at) AS m, count(*) AS n FROM core.events
             WHERE starts_with(grid_code, $area) AND reported_at::DATE <= $end GROUP BY 1
         ), days AS (
             SELECT month(d) AS m, count(*) AS days
@@ -42,7 +42,7 @@ def check(got: dict, want: dict) -> None:
 
 def test_defaults_the_whole_district_over_the_last_year(execute, tiny_warehouse, base):
     district, as_of = base.execute(
-        "SELECT (SELECT code FROM areas WHERE level = 'district'), as_of::DATE FROM meta").fetchone()
+        "SELECT (SELECT code FROM core.areas WHERE level = 'district'), as_of::DATE FROM ops.meta").fetchone()
     got = execute("01_event_trends.ipynb", warehouse=str(tiny_warehouse))
     start = as_of - dt.timedelta(days=364)
     assert (got["area_code"], got["start"], got["end"]) == (district, start.isoformat(), as_of.isoformat())
@@ -51,7 +51,7 @@ def test_defaults_the_whole_district_over_the_last_year(execute, tiny_warehouse,
 
 def test_one_street_over_a_quarter_from_the_generation_file(execute, tiny_db, base):
     street, as_of = base.execute(
-        "SELECT (SELECT min(code) FROM areas WHERE level = 'street'), as_of::DATE FROM meta").fetchone()
+        "SELECT (SELECT min(code) FROM core.areas WHERE level = 'street'), as_of::DATE FROM ops.meta").fetchone()
     end = as_of - dt.timedelta(days=31)
     start = end - dt.timedelta(days=91)
     got = execute("01_event_trends.ipynb", warehouse=str(tiny_db), area_code=street,

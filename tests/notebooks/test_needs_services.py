@@ -14,7 +14,7 @@ def open_by_community(con, area: str, end: dt.date) -> dict:
     """[open, of which past their deadline] per community on the end date, whenever registered."""
     rows = con.execute("""
         SELECT community_code, count(*), count(*) FILTER (deadline_date < $end)
-        FROM needs
+        FROM core.needs
         WHERE starts_with(grid_code, $area) AND reported_date <= $end
           AND (resolved_date IS NULL OR resolved_date > $end)
         GROUP BY 1
@@ -27,16 +27,16 @@ def by_group(con, area: str, start: dt.date, end: dt.date) -> dict:
     project's target group)."""
     bound = {"area": area, "start": start, "end": end}
     needs = dict(con.execute("""
-        SELECT target_group, count(*) FROM needs
+        SELECT target_group, count(*) FROM core.needs
         WHERE starts_with(grid_code, $area) AND reported_date BETWEEN $start AND $end GROUP BY 1
     """, bound).fetchall())
     projects = dict(con.execute("""
-        SELECT target_group, count(*) FROM service_projects
+        SELECT target_group, count(*) FROM core.service_projects
         WHERE starts_with(community_code, $area) AND start_date <= $end AND end_date >= $start GROUP BY 1
     """, bound).fetchall())
     activities = dict(con.execute("""
         SELECT coalesce(p.target_group, '未登记项目'), count(*)
-        FROM service_activities a LEFT JOIN service_projects p USING (project_id)
+        FROM core.service_activities a LEFT JOIN core.service_projects p USING (project_id)
         WHERE starts_with(a.community_code, $area) AND a.activity_date BETWEEN $start AND $end GROUP BY 1
     """, bound).fetchall())
     return {g: [needs.get(g, 0), projects.get(g, 0), activities.get(g, 0)]
@@ -45,7 +45,7 @@ def by_group(con, area: str, start: dt.date, end: dt.date) -> dict:
 
 def test_defaults_match_the_cockpits_services_page(execute, tiny_warehouse, base):
     district, as_of = base.execute(
-        "SELECT (SELECT code FROM areas WHERE level = 'district'), as_of::DATE FROM meta").fetchone()
+        "SELECT (SELECT code FROM core.areas WHERE level = 'district'), as_of::DATE FROM ops.meta").fetchone()
     got = execute("03_needs_services.ipynb", warehouse=str(tiny_warehouse))
     wh = Warehouse(tiny_warehouse)
     try:
@@ -70,8 +70,8 @@ def test_defaults_match_the_cockpits_services_page(execute, tiny_warehouse, base
 def test_one_community_over_a_past_half_year(execute, tiny_db, base):
     # the community with the most needs registered, over six months ending two months before as-of
     community, as_of = base.execute("""
-        SELECT (SELECT community_code FROM needs GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1), as_of::DATE
-        FROM meta""").fetchone()
+        SELECT (SELECT community_code FROM core.needs GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1), as_of::DATE
+        FROM ops.meta""").fetchone()
     end = as_of - dt.timedelta(days=60)
     start = end - dt.timedelta(days=182)
     got = execute("03_needs_services.ipynb", warehouse=str(tiny_db), area_code=community,
@@ -79,7 +79,7 @@ def test_one_community_over_a_past_half_year(execute, tiny_db, base):
     row = base.execute("""
         WITH n AS (
             SELECT *, resolved_date IS NOT NULL AND resolved_date <= $end AS closed
-            FROM needs
+            FROM core.needs
             WHERE starts_with(grid_code, $area) AND reported_date BETWEEN $start AND $end
         )
         SELECT count(*),
@@ -92,10 +92,10 @@ def test_one_community_over_a_past_half_year(execute, tiny_db, base):
         FROM n
     """, {"area": community, "start": start, "end": end}).fetchone()
     supply = base.execute("""
-        SELECT (SELECT count(*) FROM service_projects
+        SELECT (SELECT count(*) FROM core.service_projects
                 WHERE starts_with(community_code, $area) AND start_date <= $end AND end_date >= $start),
                count(*), coalesce(sum(participants), 0)
-        FROM service_activities
+        FROM core.service_activities
         WHERE starts_with(community_code, $area) AND activity_date BETWEEN $start AND $end
     """, {"area": community, "start": start, "end": end}).fetchone()
     needs, resolved, unable, *states = row

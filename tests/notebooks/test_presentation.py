@@ -86,7 +86,7 @@ def test_grid_workload_prints_the_codes_of_its_streets(execute, tiny_warehouse, 
     execute("02_grid_workload.ipynb", warehouse=str(tiny_warehouse))
     text = "\n".join(shown_texts(execute.last))
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        streets = [c for (c,) in con.execute("SELECT code FROM areas WHERE level = 'street' AND valid_to IS NULL")
+        streets = [c for (c,) in con.execute("SELECT code FROM core.areas WHERE level = 'street' AND valid_to IS NULL")
                    .fetchall()]
     # as a code of its own, not the start of a grid's code
     assert streets and all(re.search(rf"(?<!\d){code}(?!\d)", text) for code in streets)

@@ -1,15 +1,18 @@
 """notebooks/warehouse.py: the served generation, pinned; the area's rows only; the masked columns
-only; nothing else readable; parameters bound."""
+only; the marts and warnings whole, holding no personal data; nothing else readable; parameters
+bound."""
 import datetime as dt
 import re
 
 import duckdb
 import pytest
 
+from etl.contract import load_contract
 from etl.publish.generations import building_path, point_to, publish
 from etl.transform.models import create_views
-from notebooks.warehouse import VIEWS, open_area
+from notebooks.warehouse import CORE_VIEWS, INCIDENT_IN_SCOPE, WHOLE_SCHEMAS, open_area
 from warehouse import generations
+from warehouse.personal import candidate_sql, find
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def opened(tiny_warehouse):
 
 def test_defaults_to_the_top_area_and_the_last_year_of_the_served_generation(tiny_warehouse, base):
     district, name, as_of = base.execute("""
-        SELECT code, name, (SELECT as_of::DATE FROM meta) FROM areas WHERE level = 'district'""").fetchone()
+        SELECT code, name, (SELECT as_of::DATE FROM ops.meta) FROM core.areas WHERE level = 'district'""").fetchone()
     with open_area(tiny_warehouse) as wh:
         assert (wh.area_code, wh.area_name) == (district, name)
         assert (wh.start, wh.end) == (as_of - dt.timedelta(days=364), as_of)
@@ -29,21 +32,76 @@ def test_defaults_to_the_top_area_and_the_last_year_of_the_served_generation(tin
 
 
 def test_every_view_holds_the_areas_rows_only(tiny_warehouse, base):
-    street = base.execute("SELECT max(code) FROM areas WHERE level = 'street'").fetchone()[0]
+    street = base.execute("SELECT max(code) FROM core.areas WHERE level = 'street'").fetchone()[0]
     with open_area(tiny_warehouse, street) as wh:
-        seen = {view: wh.sql(f"SELECT count(*) AS n FROM {view}")["n"].iloc[0] for view in VIEWS}
-    by_incident = ("WHERE incident_id IN (SELECT incident_id FROM warning_incident_areas "
+        views = wh.views
+        seen = {view: wh.sql(f"SELECT count(*) AS n FROM {view}")["n"].iloc[0] for view in views}
+    by_incident = ("WHERE incident_id IN (SELECT incident_id FROM warning.incident_areas "
                    "WHERE starts_with(area_code, $area))")
-    for view, (area_column, _) in VIEWS.items():
-        where = ("" if area_column is None else by_incident if view.startswith("warning_incident")
-                 else f"WHERE starts_with({area_column}, $area)")
-        assert seen[view] == base.execute(f"SELECT count(*) FROM {view} {where}",
-                                          {"area": street} if area_column else {}).fetchone()[0], view
-    assert 0 < seen["events"] < base.execute("SELECT count(*) FROM events").fetchone()[0]
+    for view, (table, area, _) in views.items():
+        where = ("" if area is None else by_incident if area == INCIDENT_IN_SCOPE
+                 else f"WHERE starts_with({area}, $area)")
+        assert seen[view] == base.execute(f"SELECT count(*) FROM {table} {where}",
+                                          {"area": street} if area else {}).fetchone()[0], view
+    assert 0 < seen["events"] < base.execute("SELECT count(*) FROM core.events").fetchone()[0]
+
+
+def test_the_listed_core_tables_and_every_mart_and_warning_table_with_an_area_are_shown(opened, base):
+    """core: the listed tables, by their names, the listed columns; mart and warning: every table
+    with an area (or incident) column, as <schema>_<table>, every column; ops and secure: nothing."""
+    tables = base.execute("SELECT schema_name, table_name, list(column_name ORDER BY column_index) "
+                          "FROM duckdb_columns() GROUP BY ALL").fetchall()
+    whole = {f"{s}_{t}": columns for s, t, columns in tables if s in WHOLE_SCHEMAS
+             and ("incident_id" in columns or {"grid_code", "code", "community_code", "area_code"} & set(columns))}
+    assert {"mart_events_daily", "mart_person_groups_per_grid", "warning_incidents", "warning_screen"} <= set(whole)
+    assert set(opened.views) == set(CORE_VIEWS) | set(whole)
+    assert not {"meta", "load_log", "quarantine", "vault", "warning_meta", "warning_budget"} & set(opened.views)
+    for view, columns in whole.items():
+        assert list(opened.sql(f"SELECT * FROM {view} LIMIT 0").columns) == columns, view
+    for view, (_, listed) in CORE_VIEWS.items():
+        assert list(opened.sql(f"SELECT * FROM {view} LIMIT 0").columns) == list(listed), view
+
+
+# the columns of core that hold a person's name, ID number or phone, in any form (masked, hashed)
+PERSONAL_COLUMNS = {f"{c.name}{form}" for s in load_contract() for c in s.columns if c.personal
+                    for form in ("", "_masked")}
+
+
+def personal_in_whole_schemas(con) -> list[tuple]:
+    """Columns of the schemas the notebooks show whole that hold personal data: by name (a
+    personal column of the contract, masked or not, or a keyed hash `*_key`), or by a value in
+    which warehouse/personal.py finds an ID or mobile number."""
+    found = []
+    for schema, table, column, kind in con.execute(
+            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name IN (SELECT unnest(?::VARCHAR[]))", [list(WHOLE_SCHEMAS)]).fetchall():
+        if column in PERSONAL_COLUMNS or column.endswith("_key"):
+            found.append((schema, table, column))
+        elif kind == "VARCHAR":
+            values = con.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{table} '
+                                 f'WHERE {candidate_sql(chr(34) + column + chr(34))}').fetchall()
+            found += [(schema, table, column, v) for (v,) in values if find(v)]
+    return found
+
+
+def test_the_marts_and_warnings_hold_no_personal_data(base, tmp_path):
+    """What lets the notebooks show mart and warning tables whole: none of their columns is
+    personal, by name or by value. A personal column added there fails this."""
+    assert {"name_masked", "id_number_masked", "phone_masked"} <= PERSONAL_COLUMNS
+    assert base.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('mart', 'warning')"
+                        ).fetchone()[0] >= 10
+    assert personal_in_whole_schemas(base) == []
+    planted = tmp_path / "planted.duckdb"
+    with duckdb.connect(str(planted)) as con:
+        con.execute("CREATE SCHEMA mart; CREATE SCHEMA warning")
+        con.execute("CREATE TABLE mart.by_name AS SELECT '220204' AS grid_code, '张*' AS name_masked")
+        con.execute("CREATE TABLE warning.by_value AS SELECT 'x' AS incident_id, '请联系 139-1234-5678' AS reason")
+        assert {f[:3] for f in personal_in_whole_schemas(con)} == {
+            ("mart", "by_name", "name_masked"), ("warning", "by_value", "reason")}
 
 
 def test_people_are_seen_masked_and_without_their_keyed_hash(opened):
-    columns = {view: set(opened.sql(f"SELECT * FROM {view} LIMIT 0").columns) for view in VIEWS}
+    columns = {view: set(opened.sql(f"SELECT * FROM {view} LIMIT 0").columns) for view in opened.views}
     persons = opened.sql("SELECT name_masked, id_number_masked, phone_masked FROM persons")
     every = set().union(*columns.values())
     assert not {c for c in every if c.endswith("_key") or c in ("description", "content", "sealed")}
@@ -58,7 +116,14 @@ def test_people_are_seen_masked_and_without_their_keyed_hash(opened):
 @pytest.mark.parametrize("sql", [
     "SELECT * FROM vault",
     "SELECT count(*) FROM persons p JOIN vault_index v ON v.record_id = p.person_id",
-    "SELECT person_key FROM main.persons",
+    "SELECT person_key FROM core.persons",
+    "SELECT * FROM persons p JOIN core.persons c USING (person_id)",
+    "SELECT * FROM meta",
+    "SELECT * FROM ops.quarantine",
+    "SELECT * FROM secure.vault",
+    "SELECT * FROM mart.events_daily",
+    "SELECT * FROM warning_budget",
+    "WITH events_daily AS (SELECT 1) SELECT * FROM events_daily",
     "SELECT * FROM query_table('accounts')",
     "SELECT * FROM query('SELECT * FROM quarantine')",
     "SELECT * FROM read_text('data/secrets/vault.key')",
@@ -81,7 +146,7 @@ def test_parameters_are_bound(tiny_warehouse, base):
         with pytest.raises(TypeError):
             wh.sql("SELECT $scope AS area", scope="2202")     # the area is the one it was opened on
     assert got == base.execute("""
-        SELECT count(*) FROM events
+        SELECT count(*) FROM core.events
         WHERE reported_at::DATE BETWEEN DATE '2026-03-01' AND DATE '2026-03-31' AND class_code = '01'
     """).fetchone()[0] > 0
 
@@ -90,30 +155,32 @@ def test_a_notebook_keeps_its_generation_while_a_refresh_publishes_and_prunes_it
     warehouse = tmp_path / "warehouse"
 
     def build(path, later):
-        """A small generation with the tables open_area reads, its as-of `later` than tiny's."""
+        """A small generation with the tables open_area reads, its as-of and day `later` than tiny's."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(path)) as con:                    # read-write, as the ETL builds
-            for table, rows in (("meta", "SELECT * FROM meta"),
-                                ("areas", "SELECT * EXCLUDE (geometry_wkb) FROM areas"),
-                                ("mart_events_daily", "FROM mart_events_daily ORDER BY day LIMIT 1")):
+            con.execute("CREATE SCHEMA core; CREATE SCHEMA mart; CREATE SCHEMA ops")
+            for table, rows in (("ops.meta", "SELECT * FROM ops.meta"),
+                                ("core.areas", "SELECT * EXCLUDE (geometry_wkb) FROM core.areas"),
+                                ("mart.events_daily", "FROM mart.events_daily ORDER BY day LIMIT 1")):
                 frame = base.execute(rows).df()  # noqa: F841 (DuckDB reads it by name below)
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
-            con.execute("UPDATE meta SET as_of = as_of + $later", {"later": later})
-            create_views(con, "main")
+            con.execute("UPDATE ops.meta SET as_of = as_of + $later", {"later": later})
+            con.execute("UPDATE mart.events_daily SET day = day + $later", {"later": later})
+            create_views(con, None)
         return path
 
     old = build(generations.generation_path(warehouse, "20260101T000000-000001"), dt.timedelta(0))
     point_to(warehouse, generations.Generation(old.stem, old))
-    as_of = "SELECT as_of FROM meta"
+    day = "SELECT max(day) AS day FROM mart_events_daily"
     with open_area(warehouse) as pinned:
-        before = pinned.sql(as_of)["as_of"].iloc[0]
-        built = build(building_path(warehouse, "20260102T000000-000002"), dt.timedelta(hours=1))
+        before = pinned.sql(day)["day"].iloc[0]
+        built = build(building_path(warehouse, "20260102T000000-000002"), dt.timedelta(days=1))
         publish(warehouse, built, "20260102T000000-000002", keep=1)
         assert not old.exists()                                   # pruned while the notebook reads it
-        assert pinned.generation == old.stem and pinned.sql(as_of)["as_of"].iloc[0] == before
+        assert pinned.generation == old.stem and pinned.sql(day)["day"].iloc[0] == before
     with open_area(warehouse) as fresh:
         assert fresh.generation == "20260102T000000-000002"
-        assert fresh.sql(as_of)["as_of"].iloc[0] == before + dt.timedelta(hours=1)
+        assert fresh.sql(day)["day"].iloc[0] == before + dt.timedelta(days=1)
 
 
 def test_an_unknown_or_malformed_area_code_is_an_error(tiny_warehouse):

@@ -6,7 +6,7 @@
 -- $limit rows from $offset in a stable order (reported time, then id), and on every row `total`,
 -- the number of all matching events (one row of NULLs beside it when the page is empty).
 --
--- open / closed: a case is open until it is closed (结案) or refused (不予立案): mart_event_sla's
+-- open / closed: a case is open until it is closed (结案) or refused (不予立案): mart.event_sla's
 -- is_open, the rule the screen counts open cases by. What leaves the warehouse, and why:
 --   address      the area it lies in (district, street, community and grid names), never the
 --                address text: a room number beside 噪音扰民 names the household that called;
@@ -17,7 +17,7 @@
 --   updated_at   the latest workflow instant the event has reached.
 WITH matching AS (                -- the SLA mart carries every column a filter needs
     SELECT event_id, reported_at
-    FROM mart_event_sla
+    FROM mart.event_sla
     WHERE starts_with(grid_code, $scope)
       AND ($department IS NULL OR department = $department)
       AND (CAST($ids AS VARCHAR[]) IS NULL OR list_contains(CAST($ids AS VARCHAR[]), event_id))
@@ -42,8 +42,8 @@ WITH matching AS (                -- the SLA mart carries every column a filter 
                      CASE WHEN starts_with(g.name, c.name) THEN NULL ELSE c.name END, g.name) AS area_address,
            round(e.lat, 3) AS lat, round(e.lon, 3) AS lon
     FROM page p       -- joined on the report time too: its range prunes both scans to the page's
-    JOIN events e ON e.event_id = p.event_id AND e.reported_at = p.reported_at
-    JOIN mart_event_sla s ON s.event_id = p.event_id AND s.reported_at = p.reported_at
+    JOIN core.events e ON e.event_id = p.event_id AND e.reported_at = p.reported_at
+    JOIN mart.event_sla s ON s.event_id = p.event_id AND s.reported_at = p.reported_at
     LEFT JOIN names d ON d.code = e.district_code
     LEFT JOIN names st ON st.code = e.street_code
     LEFT JOIN names c ON c.code = e.community_code

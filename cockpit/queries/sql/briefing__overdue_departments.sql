@@ -1,5 +1,5 @@
 -- 简报: per responsible department, the cases overdue at $cutoff (the rule of
--- mart_event_sla.overdue_open at that instant: a deadline passed, not handled by then, not
+-- mart.event_sla.overdue_open at that instant: a deadline passed, not handled by then, not
 -- 不予立案), those overdue for more than 7 days, the same count a week before ($cutoff − 7 days),
 -- and the open cases (reported, not closed by then). Departments with none of them are left out.
 WITH p AS (
@@ -7,7 +7,7 @@ WITH p AS (
 ), e AS (
     SELECT coalesce(e.department, '未指派') AS department, e.reported_at, e.deadline, e.handled_at,
            e.closed_at, p.cutoff, p.before
-    FROM events e, p
+    FROM core.events e, p
     WHERE starts_with(e.grid_code, $scope) AND e.status <> '不予立案' AND e.reported_at <= p.cutoff
 ), flagged AS (
     SELECT *,

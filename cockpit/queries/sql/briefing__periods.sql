@@ -14,7 +14,7 @@ WITH p AS (
 ), e AS (
     SELECT CASE WHEN $by_subclass THEN e.subclass_name ELSE left(e.grid_code, $child_len) END AS code,
            e.reported_at, e.accepted_at, e.closed_at, e.deadline, e.closed_on_time
-    FROM events e, p
+    FROM core.events e, p
     WHERE starts_with(e.grid_code, $scope)
       AND (e.reported_at >= p.last_day - to_days(7 * p.weeks + p.days)
            OR e.deadline >= p.last_day - to_days(7 * p.weeks + p.days)

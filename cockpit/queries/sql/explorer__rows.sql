@@ -10,8 +10,8 @@ WITH names AS (
     SELECT e.event_id, e.reported_at, e.class_name, e.subclass_name, e.source,
            g.name AS grid_name, c.name AS community_name, e.address, e.status,
            s.sla_state, e.department, e.deadline, e.closed_at, e.satisfaction
-    FROM events e
-    LEFT JOIN mart_event_sla s ON s.event_id = e.event_id
+    FROM core.events e
+    LEFT JOIN mart.event_sla s ON s.event_id = e.event_id
     LEFT JOIN names g ON g.code = e.grid_code
     LEFT JOIN names c ON c.code = e.community_code
     WHERE

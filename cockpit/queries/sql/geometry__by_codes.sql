@@ -2,6 +2,6 @@
 -- The detailed polygons (GeoJSON geometry text) of the listed areas inside $scope, whatever their
 -- level: the few hot grids and an incident's area drawn inline on the warning map.
 SELECT code, geometry_json
-FROM map_shapes
+FROM core.map_shapes
 WHERE variant = 'detail' AND list_contains($codes, code) AND starts_with(code, $scope)
 ORDER BY code

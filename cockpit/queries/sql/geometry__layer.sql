@@ -2,6 +2,6 @@
 -- The simplified polygons (GeoJSON geometry text, etl/transform/map_shapes.py) of one level inside
 -- $scope, in force at the as-of instant, in one variant (detail / overview).
 SELECT code, geometry_json
-FROM map_shapes
+FROM core.map_shapes
 WHERE level = $level AND variant = $variant AND starts_with(code, $scope)
 ORDER BY code

@@ -4,6 +4,6 @@
 -- parent is the city (the first 4 digits).
 SELECT CASE WHEN length(a.code) = 6 THEN left(a.code, 4) ELSE a.parent_code END AS code,
        count(*) AS children, min(a.code) AS first_child
-FROM areas_in_force a
+FROM core.areas_in_force a
 WHERE starts_with(a.code, $scope) AND length(a.code) > length($scope)
 GROUP BY 1

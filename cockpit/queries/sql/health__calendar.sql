@@ -1,6 +1,6 @@
 -- Years with events or needs (reported or due) and the work calendar that decides their working
 -- days: the calendar file, the chinese-calendar library, or none (NULL: Monday–Friday counted,
--- holidays and make-up days missed), as the ETL recorded them (wh.calendar_coverage).
+-- holidays and make-up days missed), as the ETL recorded them (wh.ops.calendar_coverage).
 SELECT year, source, events, needs
-FROM calendar_coverage
+FROM ops.calendar_coverage
 ORDER BY year

@@ -5,5 +5,5 @@
 -- page shows counts only, never a value from a row.
 SELECT run_id, file, encoding, rows_in, rows_loaded, rows_quarantined, rows_repaired,
        round(100.0 * rows_quarantined / nullif(rows_in, 0), 2) AS quarantined_pct
-FROM load_log
+FROM ops.load_log
 ORDER BY run_id, rowid

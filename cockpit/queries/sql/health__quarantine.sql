@@ -5,6 +5,6 @@ SELECT file, column_name, rule,
        count(*)                                                            AS entries,
        count(DISTINCT line)                                                AS lines,
        array_to_string(list_slice(list_sort(list(DISTINCT line)), 1, 5), ', ') AS first_lines
-FROM quarantine
+FROM ops.quarantine
 GROUP BY file, column_name, rule
 ORDER BY file, entries DESC, column_name, rule

@@ -3,6 +3,6 @@
 SELECT repair, file, column_name,
        count(*)             AS cells,
        count(DISTINCT line) AS lines
-FROM repairs
+FROM ops.repairs
 GROUP BY repair, file, column_name
 ORDER BY cells DESC, repair, file, column_name

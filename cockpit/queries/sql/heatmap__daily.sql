@@ -4,7 +4,7 @@ WITH days AS (
     -- include: window_days
 ), ev AS (
     SELECT CAST(reported_at AS DATE) AS day, count(*) AS events
-    FROM events e
+    FROM core.events e
     WHERE
         -- include: event_filter
     GROUP BY ALL

@@ -6,7 +6,7 @@
 WITH pts AS (
     SELECT radians(lon - $lon0) * $earth_radius * cos(radians($lat0)) AS x,
            radians(lat - $lat0) * $earth_radius                       AS y
-    FROM events e
+    FROM core.events e
     WHERE
         -- include: event_filter
       AND lon IS NOT NULL AND lat IS NOT NULL

@@ -5,6 +5,6 @@
 -- located = those with coordinates, the ones the hexagon map can place.
 SELECT count(*)                                              AS events,
        count(*) FILTER (lon IS NOT NULL AND lat IS NOT NULL) AS located
-FROM events e
+FROM core.events e
 WHERE
     -- include: event_filter

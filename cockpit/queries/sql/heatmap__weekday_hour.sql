@@ -2,7 +2,7 @@
 -- reported_at (1 = 周一 … 7 = 周日) and hour of day (0–23): all 168 cells, empty ones as 0.
 WITH ev AS (
     SELECT isodow(reported_at) AS dow, hour(reported_at) AS hour, count(*) AS events
-    FROM events e
+    FROM core.events e
     WHERE
         -- include: event_filter
     GROUP BY ALL

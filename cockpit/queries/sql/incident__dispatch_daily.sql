@@ -5,7 +5,7 @@ WITH days AS (
     -- include: window_days
 ), d AS (
     SELECT e.accepted_at::DATE AS day, date_diff('second', e.accepted_at, e.dispatched_at) / 60.0 AS minutes
-    FROM events e
+    FROM core.events e
     WHERE starts_with(e.grid_code, $scope) AND ($class_code IS NULL OR e.class_code = $class_code)
       AND e.accepted_at >= $start AND e.dispatched_at < $stop
 )

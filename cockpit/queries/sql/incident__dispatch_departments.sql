@@ -3,7 +3,7 @@
 SELECT coalesce(e.department, '未指派') AS department, count(*) AS cases,
        median(date_diff('second', e.accepted_at, e.dispatched_at) / 60.0) AS median_minutes,
        quantile_cont(date_diff('second', e.accepted_at, e.dispatched_at) / 60.0, 0.9) AS p90_minutes
-FROM events e
+FROM core.events e
 WHERE starts_with(e.grid_code, $scope) AND ($class_code IS NULL OR e.class_code = $class_code)
   AND e.accepted_at >= $start AND e.dispatched_at < $stop
 GROUP BY ALL

@@ -1,7 +1,7 @@
 -- Open cases against the SLA clock at the as-of instant. The clock runs for a case that has a
 -- deadline (立案) and whose handling (处置) is not finished: 按期 means handled by the deadline, so a
 -- handled case waiting for verification is off the clock. Buckets by time to the deadline:
--- 已超期 (deadline passed = mart_event_sla.overdue_open), 4小时内到期, 24小时内到期, 更久.
+-- 已超期 (deadline passed = mart.event_sla.overdue_open), 4小时内到期, 24小时内到期, 更久.
 WITH buckets(bucket_order, bucket) AS (
     VALUES (1, '已超期'), (2, '4小时内到期'), (3, '24小时内到期'), (4, '更久')
 ), clock AS (
@@ -11,7 +11,7 @@ WITH buckets(bucket_order, bucket) AS (
                WHEN s.deadline <= m.as_of + INTERVAL 24 HOUR      THEN 3
                ELSE 4
            END AS bucket_order
-    FROM mart_event_sla s, meta m
+    FROM mart.event_sla s, ops.meta m
     WHERE s.is_open AND s.deadline IS NOT NULL
       AND s.sla_state NOT IN ('已处置待结案', '超期处置待结案')
       AND starts_with(s.grid_code, $scope)

@@ -4,7 +4,7 @@
 -- from a row, no area.
 SELECT m.run_id, m.as_of,
        epoch(now() AT TIME ZONE 'Asia/Shanghai') - epoch(m.as_of) AS data_age_seconds,
-       (SELECT sum(rows_in) FROM load_log) AS rows_in,
-       (SELECT sum(rows_quarantined) FROM load_log) AS rows_quarantined,
-       (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'warning_meta') > 0 AS has_warnings
-FROM meta m
+       (SELECT sum(rows_in) FROM ops.load_log) AS rows_in,
+       (SELECT sum(rows_quarantined) FROM ops.load_log) AS rows_quarantined,
+       (SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning' AND table_name = 'meta') > 0 AS has_warnings
+FROM ops.meta m

@@ -3,4 +3,4 @@
 -- much their as-of instant trails the data's.
 SELECT w.data_run <> m.run_id AS lagging,
        coalesce(epoch(m.as_of) - epoch(w.as_of), 0) AS lag_seconds
-FROM warning_meta w, meta m
+FROM warning.meta w, ops.meta m

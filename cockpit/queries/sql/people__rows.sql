@@ -9,8 +9,8 @@ WITH names AS (
 SELECT p.person_id, p.name_masked, p.sex, p.birth_year, p.id_number_masked, p.phone_masked,
        p.residence_type, p.relation, a.address, g.name AS grid_name, c.name AS community_name,
        count(*) OVER () AS total
-FROM persons p
-LEFT JOIN addresses a ON a.address_id = p.address_id
+FROM core.persons p
+LEFT JOIN core.addresses a ON a.address_id = p.address_id
 LEFT JOIN names g ON g.code = p.grid_code
 LEFT JOIN names c ON c.code = p.community_code
 WHERE starts_with(p.grid_code, $scope)

@@ -12,6 +12,6 @@ SELECT firm_id, name, credit_code, registered_region,
        AND (starts_with(registered_region, $scope) OR starts_with($scope, registered_region)) AS registered_here,
        compounds, red_heart_projects, red_heart_compounds, credit_score, red_black_list, rating_date,
        rank() OVER (ORDER BY credit_score DESC)                                          AS score_rank
-FROM property_firms
+FROM core.property_firms
 QUALIFY $list IS NULL OR red_black_list = $list
 ORDER BY credit_score DESC, firm_id

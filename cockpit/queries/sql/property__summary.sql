@@ -13,4 +13,4 @@ SELECT count(*)                                                        AS firms,
                         AND (starts_with(registered_region, $scope) OR starts_with($scope, registered_region)))
                                                                        AS registered_here,
        max(rating_date)                                                AS latest_rating
-FROM property_firms
+FROM core.property_firms

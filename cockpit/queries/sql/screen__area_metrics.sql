@@ -4,7 +4,7 @@
 WITH scoped AS (
     SELECT left(e.grid_code, $child_len) AS code, e.reported_at, e.is_closed,
            e.accepted_at IS NOT NULL AND e.deadline >= $start AND e.deadline < $stop AS due
-    FROM mart_event_sla e                  -- every event reported by as-of, lifecycle included
+    FROM mart.event_sla e                  -- every event reported by as-of, lifecycle included
     WHERE starts_with(e.grid_code, $scope)
 ), ev AS (
     SELECT code,
@@ -21,9 +21,9 @@ SELECT c.code, c.name, c.kind, s.name AS parent_name,
        round(1000.0 * coalesce(ev.events, 0) / nullif(p.residents, 0), 1) AS events_per_1000,
        coalesce(ev.due, 0)       AS due,
        coalesce(ev.closed, 0)    AS closed
-FROM areas_in_force c
-JOIN areas_in_force s ON s.code = c.parent_code
-LEFT JOIN mart_area_population p ON p.code = c.code
+FROM core.areas_in_force c
+JOIN core.areas_in_force s ON s.code = c.parent_code
+LEFT JOIN mart.area_population p ON p.code = c.code
 LEFT JOIN ev ON ev.code = c.code
 WHERE length(c.code) = $child_len AND starts_with(c.code, $scope)
 ORDER BY c.code

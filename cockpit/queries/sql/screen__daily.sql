@@ -2,7 +2,7 @@
 WITH days AS (
     -- include: window_days
 ), scoped AS (
-    SELECT e.reported_at, e.closed_at FROM events e
+    SELECT e.reported_at, e.closed_at FROM core.events e
     WHERE starts_with(e.grid_code, $scope)
       AND (e.reported_at >= $start OR e.closed_at >= $start)
 ), reported AS (

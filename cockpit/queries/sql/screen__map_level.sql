@@ -3,5 +3,5 @@
 -- points on the one grid.
 SELECT count(*) FILTER (level = 'community') AS communities,
        count(*) FILTER (level = 'grid')      AS grids
-FROM areas_in_force a
+FROM core.areas_in_force a
 WHERE starts_with(a.code, $scope) AND length(a.code) > length($scope)

@@ -9,20 +9,20 @@
 --   volunteers / teams / service_hours: the volunteer register, cumulative (no period): people
 --   registered by the as-of date, their teams, and the sum of their recorded service hours.
 WITH m AS (
-    SELECT as_of::DATE AS end_day FROM meta
+    SELECT as_of::DATE AS end_day FROM ops.meta
 ), p AS (
     SELECT p.start_date, p.end_date, m.end_day
-    FROM service_projects p, m
+    FROM core.service_projects p, m
     WHERE starts_with(p.community_code, $scope)
       AND p.start_date < $stop AND p.end_date >= $start
 ), a AS (
     SELECT a.participants, a.volunteers
-    FROM service_activities a
+    FROM core.service_activities a
     WHERE starts_with(a.community_code, $scope)
       AND a.activity_date >= $start AND a.activity_date < $stop
 ), v AS (
     SELECT v.service_hours
-    FROM volunteers v
+    FROM core.volunteers v
     WHERE starts_with(v.community_code, $scope) AND v.registered_date < $stop
 )
 SELECT
@@ -33,5 +33,5 @@ SELECT
     (SELECT coalesce(sum(volunteers), 0) FROM a)                                 AS volunteer_turnout,
     (SELECT count(*) FROM v)                                                     AS volunteers,
     (SELECT coalesce(sum(service_hours), 0) FROM v)                              AS service_hours,
-    (SELECT count(*) FROM volunteer_teams t
+    (SELECT count(*) FROM core.volunteer_teams t
      WHERE starts_with(t.community_code, $scope) AND t.founded_date < $stop)      AS teams

@@ -17,7 +17,7 @@
 WITH scoped AS (
     SELECT n.domain, n.target_group, n.difficulty, n.urgency, n.status, n.reported_date,
            n.deadline_date, n.resolved_date, m.as_of::DATE AS end_day
-    FROM needs n, meta m
+    FROM core.needs n, ops.meta m
     WHERE starts_with(n.grid_code, $scope)
       AND n.reported_date >= $start AND n.reported_date < $stop
 ), classified AS (

@@ -6,15 +6,15 @@
 -- No personal data: no content text (free text may name people), no grid, no target group
 -- (identity tags such as 独居老人 are sensitive; they are shown only in aggregate).
 WITH win AS (
-    SELECT as_of::DATE AS end_day FROM meta
+    SELECT as_of::DATE AS end_day FROM ops.meta
 ), open_needs AS (
     SELECT n.need_id, n.community_code, n.reported_date, n.domain, n.difficulty, n.urgency,
            n.responsible_unit, n.time_limit_days, n.status, n.deadline_date, w.end_day
-    FROM needs n, win w
+    FROM core.needs n, win w
     WHERE starts_with(n.grid_code, $scope) AND n.reported_date <= w.end_day
       AND (n.resolved_date IS NULL OR n.resolved_date > w.end_day)
 ), today AS (
-    SELECT coalesce(max(wd.n), 0) AS n_today FROM win w LEFT JOIN workdays wd ON wd.day <= w.end_day
+    SELECT coalesce(max(wd.n), 0) AS n_today FROM win w LEFT JOIN core.workdays wd ON wd.day <= w.end_day
 )
 SELECT x.need_id, coalesce(c.name, x.community_code) AS community_name, x.reported_date,
        x.domain, x.urgency, x.difficulty, x.responsible_unit, x.time_limit_days, x.status,
@@ -23,7 +23,7 @@ SELECT x.need_id, coalesce(c.name, x.community_code) AS community_name, x.report
        x.deadline_date < x.end_day                        AS overdue
 FROM open_needs x
 CROSS JOIN today t
-LEFT JOIN workdays d ON d.day = x.deadline_date
-LEFT JOIN areas_in_force c ON c.code = x.community_code AND c.level = 'community'
+LEFT JOIN core.workdays d ON d.day = x.deadline_date
+LEFT JOIN core.areas_in_force c ON c.code = x.community_code AND c.level = 'community'
 ORDER BY days_left, x.reported_date, x.need_id
 LIMIT $top

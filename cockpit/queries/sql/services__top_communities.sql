@@ -3,7 +3,7 @@
 WITH act AS (
     SELECT a.community_code, count(*) AS activities, sum(a.participants) AS participants,
            sum(a.volunteers) AS volunteer_turnout
-    FROM service_activities a
+    FROM core.service_activities a
     WHERE starts_with(a.community_code, $scope)
       AND a.activity_date >= $start AND a.activity_date < $stop
     GROUP BY a.community_code
@@ -11,6 +11,6 @@ WITH act AS (
 SELECT act.community_code, coalesce(c.name, act.community_code) AS community_name,
        act.activities, act.participants, act.volunteer_turnout
 FROM act
-LEFT JOIN areas_in_force c ON c.code = act.community_code AND c.level = 'community'
+LEFT JOIN core.areas_in_force c ON c.code = act.community_code AND c.level = 'community'
 ORDER BY act.activities DESC, act.participants DESC, act.community_code
 LIMIT $top

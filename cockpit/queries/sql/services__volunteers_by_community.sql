@@ -3,9 +3,9 @@
 -- no name, ID or phone column is read.
 SELECT v.community_code, coalesce(c.name, v.community_code) AS community_name,
        count(*) AS volunteers, sum(v.service_hours) AS service_hours
-FROM volunteers v
-CROSS JOIN meta m
-LEFT JOIN areas_in_force c ON c.code = v.community_code AND c.level = 'community'
+FROM core.volunteers v
+CROSS JOIN ops.meta m
+LEFT JOIN core.areas_in_force c ON c.code = v.community_code AND c.level = 'community'
 WHERE starts_with(v.community_code, $scope) AND v.registered_date <= m.as_of::DATE
 GROUP BY ALL
 ORDER BY volunteers DESC, service_hours DESC, v.community_code

@@ -2,8 +2,8 @@
 -- against the baseline and its upper bound on its main area and subject, and the backlog of its
 -- reports (open, overdue) at each day's end.
 SELECT d.day, d.reported, d.expected, d.upper, d.closed, d.open_end, d.overdue_end
-FROM warning_incident_days d
+FROM warning.incident_days d
 WHERE d.incident_id = $incident_id
-  AND EXISTS (SELECT 1 FROM warning_incident_areas a
+  AND EXISTS (SELECT 1 FROM warning.incident_areas a
               WHERE a.incident_id = d.incident_id AND starts_with(a.area_code, $scope))
 ORDER BY d.day

@@ -5,14 +5,14 @@
 -- Their polygons travel apart (cockpit/geometry.py).
 WITH shown AS (
     SELECT a.code, a.name
-    FROM areas_in_force a                         -- the versions in force at as-of, as map_shapes holds
+    FROM core.areas_in_force a                         -- the versions in force at as-of, as map_shapes holds
     WHERE length(a.code) = $area_len AND starts_with(a.code, $scope)
 ), places AS (
     SELECT i.incident_id, i.subject, i.peak_score, g.grid_code AS code
-    FROM warning_incidents i JOIN warning_incident_grids g USING (incident_id)
+    FROM warning.incidents i JOIN warning.incident_grids g USING (incident_id)
     WHERE i.on_screen AND i.level IN ('grid', 'community')
     UNION ALL
-    SELECT incident_id, subject, peak_score, area_code FROM warning_incidents
+    SELECT incident_id, subject, peak_score, area_code FROM warning.incidents
     WHERE on_screen AND level NOT IN ('grid', 'community')
 ), inside AS (
     SELECT s.code, count(DISTINCT p.incident_id) AS incidents, arg_max(p.subject, p.peak_score) AS top_subject

@@ -1,6 +1,6 @@
 -- GB/T 30428 KPIs per area of one level ($level: district / street / community / grid) over the months
--- [$start, $stop), from mart_area_kpis_monthly (the month of a case = the month its deadline falls
--- in; see etl/transform/sql/marts/mart_area_kpis_monthly.sql). Rates on the 应结案 denominator:
+-- [$start, $stop), from mart.area_kpis_monthly (the month of a case = the month its deadline falls
+-- in; see etl/transform/sql/marts/area_kpis_monthly.sql). Rates on the 应结案 denominator:
 --   结案率 = 结案/应结案, 按期结案率 = 按期结案/应结案, 返工率 = 返工过的/应结案, 延期率 = 延期过的/应结案
 -- and NULL when nothing was due (undefined, not zero).
 -- 绩效评价 score (0–100), higher is better:
@@ -12,7 +12,7 @@ WITH names AS (
 ), k AS (
     SELECT code, sum(accepted) AS accepted, sum(due) AS due, sum(closed) AS closed,
            sum(closed_on_time) AS closed_on_time, sum(reworked) AS reworked, sum(extended) AS extended
-    FROM mart_area_kpis_monthly
+    FROM mart.area_kpis_monthly
     WHERE level = $level AND starts_with(code, $scope) AND month >= $start AND month < $stop
     GROUP BY code
 ), r AS (

@@ -1,12 +1,12 @@
 -- GB/T 30428 KPIs per responsible department over the months [$start, $stop), recomputed from
--- events (the mart has no department) with the formulas of etl/transform/sql/marts/mart_area_kpis_monthly.sql:
+-- events (the mart has no department) with the formulas of etl/transform/sql/marts/area_kpis_monthly.sql:
 -- 应结案 = cases (立案) whose deadline falls in the period, up to the as-of instant; 结案 = those
 -- closed; 按期结案 = those closed whose handling finished by the deadline; 返工/延期 = those
 -- reworked / extended at least once; rates on 应结案, NULL when nothing was due; 立案数 = cases
 -- opened in the period. Score and rank as in workflow__area_kpis.sql:
 --   score = 100 × (0.4·按期结案率 + 0.3·结案率 + 0.15·(1 − 返工率) + 0.15·(1 − 延期率))
 WITH scoped AS (
-    SELECT e.*, m.as_of FROM events e, meta m
+    SELECT e.*, m.as_of FROM core.events e, ops.meta m
     WHERE starts_with(e.grid_code, $scope) AND e.accepted_at IS NOT NULL
 ), cases AS (
     SELECT coalesce(department, '未指派') AS department,

@@ -4,7 +4,7 @@
 -- interpolation, as pandas' default). $department NULL means all departments.
 WITH closed AS (
     SELECT e.reported_at, e.accepted_at, e.dispatched_at, e.handled_at, e.verified_at, e.closed_at
-    FROM events e, meta m
+    FROM core.events e, ops.meta m
     WHERE starts_with(e.grid_code, $scope)
       AND e.closed_at >= $start AND e.closed_at < $stop AND e.closed_at <= m.as_of
       AND ($department IS NULL OR e.department = $department)

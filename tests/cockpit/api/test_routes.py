@@ -49,11 +49,11 @@ def api(world, tiny_warehouse, tmp_path_factory):
     home = tmp_path_factory.mktemp("api")
     app = _app(tiny_warehouse, home)
     con = duckdb.connect(str(served_db(tiny_warehouse)), read_only=True)
-    streets = [r[0] for r in con.execute("SELECT code FROM areas WHERE level = 'street' AND valid_to IS NULL "
+    streets = [r[0] for r in con.execute("SELECT code FROM core.areas WHERE level = 'street' AND valid_to IS NULL "
                                          "ORDER BY code").fetchall()]
-    community = con.execute("SELECT min(code) FROM areas WHERE level = 'community' AND starts_with(code, ?)",
+    community = con.execute("SELECT min(code) FROM core.areas WHERE level = 'community' AND starts_with(code, ?)",
                             [streets[0]]).fetchall()[0][0]
-    department = con.execute("SELECT department FROM events WHERE department IS NOT NULL GROUP BY 1 "
+    department = con.execute("SELECT department FROM core.events WHERE department IS NOT NULL GROUP BY 1 "
                              "ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
     store = app.server.config["COCKPIT_API_TOKENS"]
     tokens = {"district": store.add("district", "220204"), "street": store.add("street", streets[0]),
@@ -80,7 +80,7 @@ def grid_of(api, event_ids) -> dict[str, str]:
     """Each event's grid as the warehouse has it (not as the answer says)."""
     if not event_ids:
         return {}
-    rows = api["con"].execute("SELECT event_id, grid_code FROM events WHERE list_contains(?, event_id)",
+    rows = api["con"].execute("SELECT event_id, grid_code FROM core.events WHERE list_contains(?, event_id)",
                               [list(event_ids)]).fetchall()
     return dict(rows)
 
@@ -282,7 +282,7 @@ def test_each_token_has_its_own_rate_limit(api, monkeypatch):
 # -- the token's area, whatever the parameters ----------------------------------------------------
 
 junk = st.one_of(st.text(max_size=30), st.sampled_from(
-    ["%", "%%", "_", "*", "' OR 1=1 --", "1); DROP TABLE events; --", "220204%", "2202040019999999",
+    ["%", "%%", "_", "*", "' OR 1=1 --", "1); DROP TABLE core.events; --", "220204%", "2202040019999999",
      "99999999999999999999999999", "-1", "0", "1e9", "NaN", "null", "[]", "{}", "220204,220204002",
      "\x00", "２２０２０４", "open;closed", "2026-13-45", "9999-12-31T23:59:59+14:00"]))
 values = {
@@ -328,7 +328,7 @@ def test_a_street_token_never_sees_another_street_and_bad_parameters_are_400(api
 
 def test_a_request_of_another_street_is_not_found_and_ids_are_filtered(api):
     t, con = api["tokens"], api["con"]
-    mine, theirs = (con.execute("SELECT min(event_id) FROM events WHERE starts_with(grid_code, ?)",
+    mine, theirs = (con.execute("SELECT min(event_id) FROM core.events WHERE starts_with(grid_code, ?)",
                                 [code]).fetchall()[0][0] for code in api["streets"][:2])
     assert get(api, f"{API}/requests/{mine}.json", t["street"])[0] == 200
     assert get(api, f"{API}/requests/{theirs}.json", t["street"])[:3:2] == (
@@ -342,7 +342,7 @@ def test_a_department_token_sees_only_its_department_inside_its_area(api):
     status, headers, body = get(api, f"{API}/requests.json?start_date=2025-01-01&page_size=1000",
                                 api["tokens"]["department"])
     expected = api["con"].execute(
-        "SELECT count(*) FROM events e JOIN mart_event_sla USING (event_id) "
+        "SELECT count(*) FROM core.events e JOIN mart.event_sla USING (event_id) "
         "WHERE starts_with(e.grid_code, ?) AND e.department = ?",
         [api["streets"][0], api["department"]]).fetchall()[0][0]
     assert status == 200 and int(headers["X-Total-Count"]) == expected > 0
@@ -354,10 +354,10 @@ def test_a_department_token_sees_only_its_department_inside_its_area(api):
 
 def test_status_and_dates_follow_open311(api):
     token, con = api["tokens"]["street"], api["con"]
-    as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+    as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
     _, headers, _ = get(api, f"{API}/requests.json", token)
     default_total = con.execute(
-        "SELECT count(*) FROM events e JOIN mart_event_sla USING (event_id) "
+        "SELECT count(*) FROM core.events e JOIN mart.event_sla USING (event_id) "
         "WHERE starts_with(e.grid_code, ?) AND e.reported_at >= ?",
         [api["streets"][0], dt.datetime.combine(as_of.date() - dt.timedelta(days=89), dt.time())]
     ).fetchall()[0][0]
@@ -368,7 +368,7 @@ def test_status_and_dates_follow_open311(api):
         _, _, body = get(api, f"{API}/requests.json?start_date=2025-01-01&status={status}&page_size=1000", token)
         assert body and {x["status"] for x in body} == {status}
         ids = [x["service_request_id"] for x in body]
-        found = dict(con.execute("SELECT event_id, status FROM events WHERE list_contains(?, event_id)",
+        found = dict(con.execute("SELECT event_id, status FROM core.events WHERE list_contains(?, event_id)",
                                  [ids]).fetchall())
         assert set(found.values()) <= states
         assert all(x["status_notes"].startswith(found[x["service_request_id"]]) for x in body)
@@ -378,7 +378,7 @@ def test_status_and_dates_follow_open311(api):
     times = [dt.datetime.fromisoformat(x["requested_datetime"]) for x in body]
     assert times and all(dt.datetime(2026, 10, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))) <= t
                          <= dt.datetime(2026, 10, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8))) for t in times)
-    first = con.execute("SELECT reported_at FROM events WHERE starts_with(grid_code, ?) AND reported_at "
+    first = con.execute("SELECT reported_at FROM core.events WHERE starts_with(grid_code, ?) AND reported_at "
                         ">= '2026-10-01 08:00' ORDER BY reported_at, event_id LIMIT 1",
                         [api["streets"][0]]).fetchall()[0][0]
     assert times[0] == first.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -409,7 +409,7 @@ def test_pages_join_up_to_the_whole_answer(api, size):
 def test_kpis_are_the_marts_rows_page_by_page(api):
     street = api["streets"][0]
     expected = api["con"].execute(
-        "SELECT code, strftime(month, '%Y-%m'), due, closed, closed_on_time, closure_rate FROM mart_area_kpis_monthly "
+        "SELECT code, strftime(month, '%Y-%m'), due, closed, closed_on_time, closure_rate FROM mart.area_kpis_monthly "
         "WHERE level = 'community' AND starts_with(code, ?) AND month BETWEEN DATE '2026-01-01' AND DATE '2026-10-01' "
         "ORDER BY code, month", [street]).fetchall()
     got, page = [], 1
@@ -455,11 +455,11 @@ def leaky(api, tiny_warehouse, tiny_source, tmp_path_factory):
     names = PersonalData(tiny_source, "")
     name = sorted(names.names)[0]
     with duckdb.connect(str(db)) as con:
-        con.execute(f"UPDATE events SET address = address || ' 报警人{name} 电话{MOBILE} 身份证{ID_NUMBER}', "
+        con.execute(f"UPDATE core.events SET address = address || ' 报警人{name} 电话{MOBILE} 身份证{ID_NUMBER}', "
                     f"description = '{name}（{ID_NUMBER}）来电 {MOBILE}', "
                     f"department = department || ' 值班１３９１２３４５６７８'")
-        con.execute("UPDATE areas SET name = name || ' 网格员 13912345678'")     # names of areas are served
-        con.execute(f"UPDATE event_categories SET subclass_name = subclass_name || ' 联系{ID_NUMBER}'")
+        con.execute("UPDATE core.areas SET name = name || ' 网格员 13912345678'")     # names of areas are served
+        con.execute(f"UPDATE core.event_categories SET subclass_name = subclass_name || ' 联系{ID_NUMBER}'")
     app = _app(db, home)
     token = app.server.config["COCKPIT_API_TOKENS"].add("leaky", "220204")
     return app.server.test_client(), token, name
@@ -483,7 +483,7 @@ def test_no_personal_number_or_name_in_any_answer(api, leaky):
     urls = [f"{API}/services.json", f"{API}/requests/{one}.json", f"{API}/kpis.json?level=grid&page_size=1000",
             f"{API}/kpis.json?level=grid&area_code=220204001001001"]
     urls += [f"{API}/requests.json?start_date=2025-01-01&page_size=1000&page={p}" for p in range(1, 40)]
-    areas = {r[0] for r in api["con"].execute("SELECT code FROM areas").fetchall()}
+    areas = {r[0] for r in api["con"].execute("SELECT code FROM core.areas").fetchall()}
     checked = 0
     for url in urls:
         r = client.get(url, headers=auth)

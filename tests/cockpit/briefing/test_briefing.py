@@ -37,13 +37,13 @@ def _text(pdf: Path) -> list[str]:
 def _events(db: Path, area: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("SELECT reported_at, accepted_at, deadline, handled_at, closed_at, status, department "
-                           "FROM events WHERE grid_code LIKE ? || '%'", [area]).df()
+                           "FROM core.events WHERE grid_code LIKE ? || '%'", [area]).df()
 
 
 def _expected(db: Path, area: str, issued: dt.date, kind: str) -> dict:
     """The briefing's headline numbers, from the raw events with pandas (not the briefing's SQL)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        as_of = con.execute("SELECT as_of FROM meta").fetchone()[0]
+        as_of = con.execute("SELECT as_of FROM ops.meta").fetchone()[0]
     cutoff = min(pd.Timestamp(issued), pd.Timestamp(as_of))
     first, last = period(kind, issued)
     e = _events(db, area)
@@ -68,7 +68,7 @@ def test_the_pdf_says_the_warehouse_s_numbers_in_chinese_on_two_pages(briefing_a
     pages = _text(pdf)
     assert len(pages) == PAGES == 2
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        name = con.execute("SELECT name FROM areas WHERE code = ?", [area]).fetchone()[0]
+        name = con.execute("SELECT name FROM core.areas WHERE code = ?", [area]).fetchone()[0]
     first = pages[0]
     assert name in first and ("每日简报" if kind == "daily" else "每周简报") in first
     for heading in ("要点", "结案率", "按期结案率", "超期在办", "预警事件"):
@@ -101,10 +101,10 @@ def test_a_street_s_briefing_holds_only_its_street(briefing_archive, tiny_db):
     street, other = briefing_archive["street"], briefing_archive["other_street"]
     text = "".join(_text(archive.path(briefing_archive["root"], street, "daily", briefing_archive["day"], "pdf")))
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        names = dict(con.execute("SELECT code, name FROM areas WHERE code IN (?, ?)", [street, other]).fetchall())
-        mine = [n for (n,) in con.execute("SELECT name FROM areas WHERE level = 'community' AND parent_code = ?",
+        names = dict(con.execute("SELECT code, name FROM core.areas WHERE code IN (?, ?)", [street, other]).fetchall())
+        mine = [n for (n,) in con.execute("SELECT name FROM core.areas WHERE level = 'community' AND parent_code = ?",
                                           [street]).fetchall()]
-        theirs = [n for (n,) in con.execute("SELECT name FROM areas WHERE level = 'community' AND parent_code = ?",
+        theirs = [n for (n,) in con.execute("SELECT name FROM core.areas WHERE level = 'community' AND parent_code = ?",
                                             [other]).fetchall()]
     assert names[street] in text and names[other] not in text
     assert any(n in text for n in mine) and not any(n in text for n in theirs)
@@ -118,8 +118,8 @@ def test_the_briefing_counts_by_the_screen_s_kpi_rule(tiny_warehouse, days):
     screen's counters count over the same days: one rule (screen__kpis.sql) in two places' SQL."""
     wh = Warehouse(tiny_warehouse)
     with wh.snapshot() as snap:
-        as_of = pd.Timestamp(snap.query("SELECT as_of FROM meta").iloc[0, 0]).to_pydatetime()
-        for code in ("220204", snap.query("SELECT min(code) FROM areas WHERE level = 'street'").iloc[0, 0]):
+        as_of = pd.Timestamp(snap.query("SELECT as_of FROM ops.meta").iloc[0, 0]).to_pydatetime()
+        for code in ("220204", snap.query("SELECT min(code) FROM core.areas WHERE level = 'street'").iloc[0, 0]):
             scope = Scope(code, code)
             mine = q.periods(snap, scope, as_of.date(), days, as_of).set_index("k").loc[0]
             theirs = screen.kpis(snap, scope, days)
@@ -133,7 +133,7 @@ def test_an_earlier_week_is_seen_as_long_after_its_end_as_the_briefing_s_own(tin
     closed yet for it, so an earlier week has had no longer to close its cases."""
     wh = Warehouse(tiny_warehouse)
     with wh.snapshot() as snap:
-        as_of = pd.Timestamp(snap.query("SELECT as_of FROM meta").iloc[0, 0]).to_pydatetime()
+        as_of = pd.Timestamp(snap.query("SELECT as_of FROM ops.meta").iloc[0, 0]).to_pydatetime()
         scope = Scope("220204", "")
         week = q.periods(snap, scope, as_of.date(), 7, as_of).set_index("k")
         later = q.periods(snap, scope, as_of.date() - dt.timedelta(days=7), 7, as_of - dt.timedelta(days=7)).set_index("k")
@@ -143,7 +143,7 @@ def test_an_earlier_week_is_seen_as_long_after_its_end_as_the_briefing_s_own(tin
 
 def _after_the_data(warehouse: Path, days: int) -> dt.date:
     with duckdb.connect(str(served_db(warehouse)), read_only=True) as con:
-        return con.execute("SELECT as_of FROM meta").fetchone()[0].date() + dt.timedelta(days=days)
+        return con.execute("SELECT as_of FROM ops.meta").fetchone()[0].date() + dt.timedelta(days=days)
 
 
 def test_the_command_makes_one_by_hand_and_refuses_an_area_it_does_not_hold(tiny_warehouse, tmp_path):

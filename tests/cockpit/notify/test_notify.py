@@ -36,14 +36,14 @@ def places(tiny_db):
     try:
         def one(sql, *args):
             return con.execute(sql, list(args)).fetchone()[0]
-        s1, s2 = (r[0] for r in con.execute("SELECT code FROM areas WHERE level = 'street' AND valid_to IS NULL "
+        s1, s2 = (r[0] for r in con.execute("SELECT code FROM core.areas WHERE level = 'street' AND valid_to IS NULL "
                                             "ORDER BY code LIMIT 2").fetchall())
-        grid = "SELECT min(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL AND starts_with(code, ?)"
-        c2 = one("SELECT min(code) FROM areas WHERE level = 'community' AND valid_to IS NULL AND starts_with(code, ?)", s2)
+        grid = "SELECT min(code) FROM core.areas WHERE level = 'grid' AND valid_to IS NULL AND starts_with(code, ?)"
+        c2 = one("SELECT min(code) FROM core.areas WHERE level = 'community' AND valid_to IS NULL AND starts_with(code, ?)", s2)
         g2 = one(grid, c2)
-        g2b = one("SELECT max(code) FROM areas WHERE level = 'grid' AND valid_to IS NULL AND starts_with(code, ?)", c2)
+        g2b = one("SELECT max(code) FROM core.areas WHERE level = 'grid' AND valid_to IS NULL AND starts_with(code, ?)", c2)
         return {"s1": s1, "s2": s2, "g1": one(grid, s1), "c2": c2, "g2": g2, "g2b": g2b,
-                "district": s1[:6], "name": dict(con.execute("SELECT code, name FROM areas").fetchall())}
+                "district": s1[:6], "name": dict(con.execute("SELECT code, name FROM core.areas").fetchall())}
     finally:
         con.close()
 
@@ -75,13 +75,13 @@ def write_warnings(db, places, rows) -> None:
     """Replace the generation's incidents with `rows` (as the ETL would have written them)."""
     con = duckdb.connect(str(db))
     try:
-        for table in ("warning_incidents", "warning_incident_areas", "warning_incident_grids", "warning_alerts"):
+        for table in ("warning.incidents", "warning.incident_areas", "warning.incident_grids", "warning.alerts"):
             con.execute(f"DELETE FROM {table}")
-        con.execute("CREATE OR REPLACE TABLE warning_alerts AS SELECT * REPLACE (CAST(rule AS VARCHAR) AS rule) "
-                    "FROM warning_alerts")
+        con.execute("CREATE OR REPLACE TABLE warning.alerts AS SELECT * REPLACE (CAST(rule AS VARCHAR) AS rule) "
+                    "FROM warning.alerts")
         for r in rows:
             name = r["name"] or places["name"][r["area_code"]]
-            con.execute("""INSERT INTO warning_incidents BY NAME SELECT
+            con.execute("""INSERT INTO warning.incidents BY NAME SELECT
                 ? AS incident_id, ? AS kind, ? AS kind_name, ? AS status, ? AS on_screen, ? AS new, 1.0 AS rank,
                 DATE '2026-10-29' AS first_day, DATE '2026-10-31' AS last_day, 3 AS alarm_days, 3 AS alerts,
                 8.0 AS peak_score, ? AS level, ? AS area_code, ? AS area_name, ? AS subject, ? AS n_grids,
@@ -90,10 +90,10 @@ def write_warnings(db, places, rows) -> None:
                          r["status"], r["status"] == "进行中", r["new"], r["level"], r["area_code"], name, r["subject"],
                          len(r["grids"]), r["reason"], r["reason"], r["excess"]])
             seen = {r["area_code"], *(r["grids"] if r["level"] in ("grid", "community") else [])}
-            con.executemany("INSERT INTO warning_incident_areas VALUES (?, ?)", [(r["incident_id"], a) for a in seen])
+            con.executemany("INSERT INTO warning.incident_areas VALUES (?, ?)", [(r["incident_id"], a) for a in seen])
             for g in r["grids"]:
-                con.execute("INSERT INTO warning_incident_grids VALUES (?, ?)", [r["incident_id"], g])
-            con.execute("INSERT INTO warning_alerts BY NAME SELECT ? AS alert_id, DATE '2026-10-31' AS day, ? AS kind, "
+                con.execute("INSERT INTO warning.incident_grids VALUES (?, ?)", [r["incident_id"], g])
+            con.execute("INSERT INTO warning.alerts BY NAME SELECT ? AS alert_id, DATE '2026-10-31' AS day, ? AS kind, "
                         "? AS area_code, ? AS rule, ? AS incident_id, 8.0 AS score",
                         [r["incident_id"] + "-1", r["kind"], r["area_code"], r["rule"], r["incident_id"]])
     finally:
@@ -203,10 +203,10 @@ def test_every_area_hears_exactly_the_incidents_seen_from_inside_it(world, place
     (warning_incident_areas, read here with plain SQL, not through the cockpit)."""
     db = generations.current(world.warehouse).path
     con = duckdb.connect(str(db), read_only=True)
-    codes = sorted(r[0] for r in con.execute("SELECT DISTINCT code FROM areas WHERE valid_to IS NULL").fetchall())
+    codes = sorted(r[0] for r in con.execute("SELECT DISTINCT code FROM core.areas WHERE valid_to IS NULL").fetchall())
     area = data.draw(st.sampled_from(codes))
     want = {f"incident:{r[0]}" for r in con.execute(
-        "SELECT DISTINCT incident_id FROM warning_incident_areas WHERE starts_with(area_code, ?)", [area]).fetchall()}
+        "SELECT DISTINCT incident_id FROM warning.incident_areas WHERE starts_with(area_code, ?)", [area]).fetchall()}
     con.close()
     shown = []
     config = world.config(channel("any", "webhook", "http://127.0.0.1:9/", area, kinds=["incident", "drop", "overdue"]))

@@ -113,7 +113,7 @@ def test_a_forged_header_from_a_direct_client_changes_nothing(fresh_app):
 
 def _area_words(tiny_warehouse) -> set[str]:
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
-        rows = con.execute("SELECT DISTINCT name, code FROM areas").fetchall()
+        rows = con.execute("SELECT DISTINCT name, code FROM core.areas").fetchall()
     return {name for name, _ in rows} | {code for _, code in rows if len(code) >= 6}
 
 

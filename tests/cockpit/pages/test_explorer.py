@@ -30,10 +30,10 @@ def page(app):
 def data(tiny_db):
     """Events with their names and SLA state, joined in pandas (not through the page's SQL)."""
     con = duckdb.connect(str(tiny_db), read_only=True)
-    ev = con.execute("SELECT * FROM events").df()
-    sla = con.execute("SELECT event_id, sla_state FROM mart_event_sla").df()
-    areas = con.execute("SELECT code, name, valid_from, valid_to FROM areas").df()
-    as_of = con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+    ev = con.execute("SELECT * FROM core.events").df()
+    sla = con.execute("SELECT event_id, sla_state FROM mart.event_sla").df()
+    areas = con.execute("SELECT code, name, valid_from, valid_to FROM core.areas").df()
+    as_of = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
     con.close()
     areas["current"] = areas["valid_to"].isna()
     names = (areas.sort_values(["current", "valid_from"], ascending=False, na_position="last")
@@ -114,7 +114,7 @@ def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db, fi
 def _street_name(tiny_db, code):
     con = duckdb.connect(str(tiny_db), read_only=True)
     try:
-        return con.execute("SELECT name FROM areas WHERE code = ?", [code]).fetchall()[0][0]
+        return con.execute("SELECT name FROM core.areas WHERE code = ?", [code]).fetchall()[0][0]
     finally:
         con.close()
 
@@ -163,7 +163,7 @@ def test_forged_filter_values_are_dropped(page, app, data):
 
 
 def test_forged_sort_column_is_rejected(page, app, data):
-    for forged in ("description", "reported_at DESC; DROP TABLE events", "lon", ""):
+    for forged in ("description", "reported_at DESC; DROP TABLE core.events", "lon", ""):
         with pytest.raises(ValueError):
             q.check_sort(forged, True)
     with signed_in(app):

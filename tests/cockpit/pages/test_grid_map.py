@@ -25,10 +25,10 @@ def page(app):
 def data(tiny_db):
     """Whole tables, filtered in pandas: the independent side of every comparison."""
     con = duckdb.connect(str(tiny_db), read_only=True)
-    out = {name: con.execute(f"SELECT * FROM {name}").df()
-           for name in ("events", "needs", "areas", "person_groups_per_grid")}
-    out["persons"] = con.execute("SELECT grid_code FROM persons").df()
-    out["as_of"] = pd.Timestamp(con.execute("SELECT as_of FROM meta").fetchall()[0][0])
+    out = {name.split(".")[1]: con.execute(f"SELECT * FROM {name}").df()
+           for name in ("core.events", "core.needs", "core.areas", "mart.person_groups_per_grid")}
+    out["persons"] = con.execute("SELECT grid_code FROM core.persons").df()
+    out["as_of"] = pd.Timestamp(con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0])
     con.close()
     return out
 

@@ -27,9 +27,9 @@ def test_load_log_and_served_generation_equal_sql(page, app, tiny_warehouse, tin
         v = page.refresh_health(0)
     con = duckdb.connect(str(tiny_db), read_only=True)
     want = con.execute("SELECT file, rows_in, rows_loaded, rows_quarantined, rows_repaired "
-                       "FROM load_log ORDER BY run_id, rowid").fetchall()
-    totals = con.execute("SELECT sum(rows_in), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
-    n_quarantine = con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
+                       "FROM ops.load_log ORDER BY run_id, rowid").fetchall()
+    totals = con.execute("SELECT sum(rows_in), sum(rows_loaded), sum(rows_quarantined) FROM ops.load_log").fetchall()[0]
+    n_quarantine = con.execute("SELECT count(*) FROM ops.quarantine").fetchall()[0][0]
     con.close()
     got = [(r["file"], r["rows_in"], r["rows_loaded"], r["rows_quarantined"], r["rows_repaired"])
            for r in v["load"]]
@@ -89,14 +89,14 @@ def dirty_file(tiny_db, tmp_path):
     path = tmp_path / "one.duckdb"
     shutil.copyfile(tiny_db, path)
     con = duckdb.connect(str(path))
-    run_id = con.execute("SELECT run_id FROM meta").fetchall()[0][0]
-    con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", [
+    run_id = con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0]
+    con.executemany("INSERT INTO ops.quarantine VALUES (?, ?, ?, ?, ?, ?)", [
         [run_id, "persons.csv", 12, "phone", "bad_phone", PHONE],
         [run_id, "persons.csv", 40, "phone", "bad_phone", "1381234"],
         [run_id, "persons.csv", 40, "id_number", "bad_check_digit", ID_NUMBER],
         [run_id, "events.csv", 7, "reported_at", "in_future", "2999-01-01 00:00"],
     ])
-    con.execute("INSERT INTO repairs VALUES (?, 'persons.csv', 3, 'phone', 'full_width_digits', ?, ?)",
+    con.execute("INSERT INTO ops.repairs VALUES (?, 'persons.csv', 3, 'phone', 'full_width_digits', ?, ?)",
                 [run_id, "１３８１２３４５６７８", PHONE])
     con.close()
     return path
@@ -108,7 +108,7 @@ def test_quarantine_and_repairs_by_rule_show_counts_never_values(page, dirty_fil
         v = page.health_view(snap, dirty_file)
     warehouse.close()
     con = duckdb.connect(str(dirty_file), read_only=True)
-    want = con.execute("SELECT file, column_name, rule, count(*), count(DISTINCT line) FROM quarantine "
+    want = con.execute("SELECT file, column_name, rule, count(*), count(DISTINCT line) FROM ops.quarantine "
                        "GROUP BY ALL ORDER BY ALL").fetchall()
     con.close()
     got = sorted((r["file"], r["column_name"], r["rule"], r["entries"], r["lines"]) for r in v["quarantine"])
@@ -156,9 +156,9 @@ def test_topology_and_calendar_warnings_show(page, dirty_file):
     """Grids that do not tile their community and years no work calendar covers: a card each,
     and their rows (area codes and years, no resident's data)."""
     con = duckdb.connect(str(dirty_file))
-    con.execute("INSERT INTO grid_topology VALUES ('2026-01-01', '220204001001', 'overlap', "
+    con.execute("INSERT INTO ops.grid_topology VALUES ('2026-01-01', '220204001001', 'overlap', "
                 "'220204001001001;220204001001002', 4321.5)")
-    con.execute("INSERT INTO calendar_coverage VALUES (2027, NULL, 12, 3)")
+    con.execute("INSERT INTO ops.calendar_coverage VALUES (2027, NULL, 12, 3)")
     con.close()
     warehouse = Warehouse(dirty_file)
     with warehouse.snapshot() as snap:

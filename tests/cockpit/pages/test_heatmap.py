@@ -21,7 +21,7 @@ def con(tiny_db):
 
 @pytest.fixture(scope="module")
 def as_of(con):
-    return con.execute("SELECT as_of FROM meta").fetchall()[0][0].date()
+    return con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0].date()
 
 
 def _where(prefix, start, end, cls="", sub=""):
@@ -39,7 +39,7 @@ def _where(prefix, start, end, cls="", sub=""):
 
 def _count(con, *args, **kw):
     where, params = _where(*args, **kw)
-    return con.execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchall()[0][0]
+    return con.execute(f"SELECT count(*) FROM core.events WHERE {where}", params).fetchall()[0][0]
 
 
 def _refresh(app, start, end, cls=None, sub=None, area=CITY.code):
@@ -62,7 +62,7 @@ def _hex_counts_by_geometry(con, polys, *args, **kw):
     rounding of the sent corners may move a point to the neighbour)."""
     where, params = _where(*args, **kw)
     pts = shapely.points(np.array(con.execute(
-        f"SELECT lon, lat FROM events WHERE {where} AND lon IS NOT NULL", params).fetchall()))
+        f"SELECT lon, lat FROM core.events WHERE {where} AND lon IS NOT NULL", params).fetchall()))
     hit = shapely.STRtree(polys).query(pts, predicate="intersects")
     near = shapely.STRtree(shapely.boundary(polys)).query(pts, predicate="dwithin", distance=1e-6)
     return (np.bincount(hit[0], minlength=len(pts)), np.bincount(hit[1], minlength=len(polys)),
@@ -90,7 +90,7 @@ def test_totals_hexes_weekday_hour_calendar_equal_sql(app, con, as_of):
 
     # weekday × hour equals SQL grouped by isodow / hour
     where, params = _where(CITY.code, start, end)
-    rows = con.execute(f"SELECT isodow(reported_at), hour(reported_at), count(*) FROM events "
+    rows = con.execute(f"SELECT isodow(reported_at), hour(reported_at), count(*) FROM core.events "
                        f"WHERE {where} GROUP BY ALL", params).fetchall()
     expected = np.zeros((7, 24), dtype=int)
     for dow, hour, c in rows:
@@ -100,7 +100,7 @@ def test_totals_hexes_weekday_hour_calendar_equal_sql(app, con, as_of):
 
     # calendar: one cell per day of the period, each equal to SQL by date
     z = np.asarray(cal_fig.data[0].z, dtype=float)
-    days = con.execute(f"SELECT CAST(reported_at AS DATE) d, count(*) FROM events WHERE {where} "
+    days = con.execute(f"SELECT CAST(reported_at AS DATE) d, count(*) FROM core.events WHERE {where} "
                        f"GROUP BY d", params).fetchall()
     assert np.isfinite(z).sum() == 90 and np.nansum(z) == n
     monday0 = start - dt.timedelta(days=start.weekday())
@@ -111,7 +111,7 @@ def test_totals_hexes_weekday_hour_calendar_equal_sql(app, con, as_of):
 def test_category_filter_matches_sql_and_is_whitelisted(app, con, as_of):
     start, end = as_of - dt.timedelta(days=364), as_of
     all_total = _refresh(app, start, end)[0]
-    cls, sub = con.execute("SELECT class_code, subclass_code FROM events GROUP BY ALL "
+    cls, sub = con.execute("SELECT class_code, subclass_code FROM core.events GROUP BY ALL "
                            "ORDER BY count(*) DESC LIMIT 1").fetchall()[0]
     by_class = _refresh(app, start, end, cls)
     n_class = _count(con, CITY.code, start, end, cls)
@@ -123,7 +123,7 @@ def test_category_filter_matches_sql_and_is_whitelisted(app, con, as_of):
     assert np.asarray(by_sub[3].data[0].z).sum() == n_sub
     assert np.nansum(np.asarray(by_sub[4].data[0].z, dtype=float)) == n_sub
     # a subclass of another class is dropped; an unknown class means all classes
-    other = con.execute("SELECT subclass_code FROM event_categories WHERE class_code <> ? LIMIT 1",
+    other = con.execute("SELECT subclass_code FROM core.event_categories WHERE class_code <> ? LIMIT 1",
                         [cls]).fetchall()[0][0]
     assert _refresh(app, start, end, cls, other)[0] == by_class[0]
     assert _refresh(app, start, end, "01' OR 1=1 --", None)[0] == all_total
@@ -132,12 +132,12 @@ def test_category_filter_matches_sql_and_is_whitelisted(app, con, as_of):
 def test_area_narrows_and_forged_codes_fall_back(app, con, as_of, monkeypatch):
     start, end = as_of - dt.timedelta(days=29), as_of
     streets = [r[0] for r in con.execute(
-        "SELECT code FROM areas WHERE level = 'street' ORDER BY code").fetchall()]
+        "SELECT code FROM core.areas WHERE level = 'street' ORDER BY code").fetchall()]
     first, second = streets[0], streets[1]
     total, detail, hex_fig, *_ = _refresh(app, start, end, area=first)
     n_first = _count(con, first, start, end)
     assert total == f"{n_first:,}" and sum(hex_fig.data[0].customdata) == n_first
-    street_name = con.execute("SELECT name FROM areas WHERE code = ?", [first]).fetchall()[0][0]
+    street_name = con.execute("SELECT name FROM core.areas WHERE code = ?", [first]).fetchall()[0][0]
     assert street_name in detail
     n_all = _count(con, CITY.code, start, end)
     for forged in ("110105", "2202' OR 1=1 --", "", None, "22020400"):
@@ -172,7 +172,7 @@ def test_hexagons_a_few_hundred_metres_across_the_district(app, con):
     with signed_in(app):
         from cockpit.context import warehouse
         district = geometry.hex_grid(warehouse(), CITY.code)
-        community = con.execute("SELECT code FROM areas WHERE level = 'community' "
+        community = con.execute("SELECT code FROM core.areas WHERE level = 'community' "
                                 "ORDER BY area_km2 LIMIT 1").fetchall()[0][0]
         small = geometry.hex_grid(warehouse(), community)
     assert 250 <= district.width_m <= 400

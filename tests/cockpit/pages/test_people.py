@@ -44,11 +44,11 @@ def _source_person(tiny_source, person_id) -> dict:
 def test_the_list_is_masked_and_limited_to_the_area(world, tiny_warehouse):
     street = world["roles"]["street"][1]
     admin_total, rows = _people(client(world, "admin"), world)
-    assert admin_total == _sql(tiny_warehouse, "SELECT count(*) FROM persons")[0][0]
+    assert admin_total == _sql(tiny_warehouse, "SELECT count(*) FROM core.persons")[0][0]
     assert rows and all("*" in r["name_masked"] and "********" in r["id_number_masked"] for r in rows)
     mine = client(world, "street")
     own, _ = _people(mine, world)
-    assert own == _sql(tiny_warehouse, "SELECT count(*) FROM persons WHERE starts_with(grid_code, ?)",
+    assert own == _sql(tiny_warehouse, "SELECT count(*) FROM core.persons WHERE starts_with(grid_code, ?)",
                        [street])[0][0] < admin_total
     for forged in ("2202", world["other_street"], "' OR 1=1 --"):
         assert _people(mine, world, forged)[0] == own, forged
@@ -56,7 +56,7 @@ def test_the_list_is_masked_and_limited_to_the_area(world, tiny_warehouse):
     # the address filter narrows; the page's count line says how many match
     address = rows[0]["address"]
     n, found = _people(client(world, "admin"), world, address=address)
-    assert n == _sql(tiny_warehouse, "SELECT count(*) FROM persons p JOIN addresses a USING (address_id) "
+    assert n == _sql(tiny_warehouse, "SELECT count(*) FROM core.persons p JOIN core.addresses a USING (address_id) "
                                      "WHERE contains(a.address, ?)", [address])[0][0]
     assert n >= 1 and all(address in r["address"] for r in found)
 
@@ -90,7 +90,7 @@ def test_one_record_in_full_needs_a_reason_and_is_audited(world, tiny_source):
 
 def test_a_record_outside_the_area_is_refused_and_audited(world, tiny_warehouse, tiny_source):
     community = world["roles"]["community"][1]
-    outside = _sql(tiny_warehouse, "SELECT min(person_id) FROM persons WHERE NOT starts_with(grid_code, ?)",
+    outside = _sql(tiny_warehouse, "SELECT min(person_id) FROM core.persons WHERE NOT starts_with(grid_code, ?)",
                    [community])[0][0]
     status, shown = _unmask(client(world, "community"), world, outside, "入户走访核实联系方式")
     assert status == 200 and "不在您的辖区内" in shown
@@ -100,7 +100,7 @@ def test_a_record_outside_the_area_is_refused_and_audited(world, tiny_warehouse,
 
 
 def test_analysts_and_departments_cannot_open_the_page_or_its_action(world, tiny_warehouse):
-    person_id = _sql(tiny_warehouse, "SELECT min(person_id) FROM persons")[0][0]
+    person_id = _sql(tiny_warehouse, "SELECT min(person_id) FROM core.persons")[0][0]
     for role in ("analyst", "department"):
         c = client(world, role)
         assert c.get("/people").status_code == 302
@@ -121,7 +121,7 @@ def test_openings_are_capped_per_hour(world, tiny_warehouse):
 
 
 def test_the_area_filter_lists_grids_below_the_city_only(world, tiny_warehouse):
-    grids = {c for (c,) in _sql(tiny_warehouse, "SELECT code FROM areas WHERE level = 'grid'")}
+    grids = {c for (c,) in _sql(tiny_warehouse, "SELECT code FROM core.areas WHERE level = 'grid'")}
     for account, lists_grids in (("admin", False), ("leader", True)):
         status, out = post(client(world, account), world, "people-area.options", {})
         values = {o["value"] for o in out["people-area.options"]}

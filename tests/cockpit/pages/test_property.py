@@ -8,7 +8,7 @@ from tests.cockpit import as_figures, signed_in
 @pytest.fixture(scope="module")
 def firms(tiny_db):
     con = duckdb.connect(str(tiny_db), read_only=True)
-    frame = con.execute("SELECT * FROM property_firms ORDER BY credit_score DESC, firm_id").df()
+    frame = con.execute("SELECT * FROM core.property_firms ORDER BY credit_score DESC, firm_id").df()
     con.close()
     return frame
 

@@ -28,7 +28,7 @@ def test_callback_counters_equal_sql(app, tiny_db, tiny_warehouse):
     assert stamp == f"数据版本 {generations.current(tiny_warehouse).id}"
     trace = fig.data[0]
     con = duckdb.connect(str(tiny_db), read_only=True)
-    n_comm = con.execute("SELECT count(*) FROM areas WHERE level = 'community'").fetchone()[0]
+    n_comm = con.execute("SELECT count(*) FROM core.areas WHERE level = 'community'").fetchone()[0]
     shapes = fetched(app, trace.geojson)           # the polygons travel apart, by URL
     assert list(trace.locations) == [f["properties"]["code"] for f in shapes["features"]]
     assert len(trace.locations) == n_comm
@@ -70,18 +70,18 @@ def test_columns_equal_sql(app, tiny_db):
     overdue_rows = out["open_items"]
     (exp_open, exp_overdue), = _sql(tiny_db, "SELECT count(*) FILTER (closed_at IS NULL AND status <> '不予立案'), "
                                     "count(*) FILTER (handled_at IS NULL AND status <> '不予立案' AND deadline < "
-                                    "(SELECT as_of FROM meta)) FROM events WHERE reported_at <= (SELECT as_of FROM meta)")
+                                    "(SELECT as_of FROM ops.meta)) FROM core.events WHERE reported_at <= (SELECT as_of FROM ops.meta)")
     assert (open_, overdue) == (f"{exp_open:,}", f"{exp_overdue:,}") and exp_overdue > 0
-    as_of = _sql(tiny_db, "SELECT as_of FROM meta")[0][0]
+    as_of = _sql(tiny_db, "SELECT as_of FROM ops.meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
-    by_source = dict(_sql(tiny_db, "SELECT source, count(*) FROM events WHERE reported_at BETWEEN ? AND ? "
+    by_source = dict(_sql(tiny_db, "SELECT source, count(*) FROM core.events WHERE reported_at BETWEEN ? AND ? "
                                    "GROUP BY 1", [start, as_of]))
     assert dict(zip(sources.data[0].y, sources.data[0].x)) == by_source
     reported, closed = daily.data[0], daily.data[1]
     assert len(reported.x) == 30 and sum(reported.y) == sum(by_source.values())
-    exp_closed = _sql(tiny_db, "SELECT count(*) FROM events WHERE closed_at BETWEEN ? AND ?", [start, as_of])[0][0]
+    exp_closed = _sql(tiny_db, "SELECT count(*) FROM core.events WHERE closed_at BETWEEN ? AND ?", [start, as_of])[0][0]
     assert sum(closed.y) == exp_closed
-    top_sql = _sql(tiny_db, "SELECT subclass_name, count(*) n FROM events WHERE reported_at BETWEEN ? AND ? "
+    top_sql = _sql(tiny_db, "SELECT subclass_name, count(*) n FROM core.events WHERE reported_at BETWEEN ? AND ? "
                             "GROUP BY 1 ORDER BY n DESC, subclass_name LIMIT 8", [start, as_of])
     assert list(zip(top.data[0].y, top.data[0].x))[::-1] == top_sql
     # open items, overdue first (longest past its deadline on top), then nearest their deadline
@@ -97,20 +97,20 @@ def test_boards_equal_sql(app, tiny_db):
     def numbers(board):
         return [c.children[0].children[0].children for c in board[0].children]
 
-    party_members = _sql(tiny_db, "SELECT sum(party_members) FROM mart_area_population WHERE level = 'grid'")[0][0]
-    volunteers = _sql(tiny_db, "SELECT count(*) FROM volunteers WHERE registered_date <= "
-                               "(SELECT as_of::DATE FROM meta)")[0][0]
+    party_members = _sql(tiny_db, "SELECT sum(party_members) FROM mart.area_population WHERE level = 'grid'")[0][0]
+    volunteers = _sql(tiny_db, "SELECT count(*) FROM core.volunteers WHERE registered_date <= "
+                               "(SELECT as_of::DATE FROM ops.meta)")[0][0]
     assert numbers(party)[0] == f"{party_members:,}" and numbers(party)[2] == f"{volunteers:,}"
-    as_of = _sql(tiny_db, "SELECT as_of FROM meta")[0][0]
+    as_of = _sql(tiny_db, "SELECT as_of FROM ops.meta")[0][0]
     start = dt.datetime.combine(as_of.date() - dt.timedelta(days=29), dt.time())
-    safety_30d = _sql(tiny_db, "SELECT count(*) FROM events JOIN event_categories USING (subclass_code) "
+    safety_30d = _sql(tiny_db, "SELECT count(*) FROM core.events JOIN core.event_categories USING (subclass_code) "
                                "WHERE board = '平安' AND reported_at BETWEEN ? AND ?", [start, as_of])[0][0]
     assert numbers(safety)[0] == f"{safety_30d:,}" and safety_30d > 0
-    open_needs = _sql(tiny_db, "SELECT reported_date, time_limit_days FROM needs WHERE reported_date <= ? "
+    open_needs = _sql(tiny_db, "SELECT reported_date, time_limit_days FROM core.needs WHERE reported_date <= ? "
                                "AND (resolved_date IS NULL OR resolved_date > ?)", [as_of.date()] * 2)
     overdue_needs = sum(_nth_workday_after(day, limit) < as_of.date() for day, limit in open_needs)
     assert numbers(livelihood)[2] == f"{overdue_needs:,}"
-    businesses = _sql(tiny_db, "SELECT count(*) FROM organisations WHERE org_type IN ('企业', '个体工商户')")[0][0]
+    businesses = _sql(tiny_db, "SELECT count(*) FROM core.organisations WHERE org_type IN ('企业', '个体工商户')")[0][0]
     assert numbers(business)[0] == f"{businesses:,}"
     # each board's chart is that board's events only
     chart = as_figures(safety[2].figure)

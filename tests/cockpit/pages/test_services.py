@@ -12,10 +12,10 @@ from tests.cockpit import as_figures, signed_in
 @pytest.fixture(scope="module")
 def tables(tiny_db):
     con = duckdb.connect(str(tiny_db), read_only=True)
-    out = {t: con.execute(f"SELECT * FROM {t}").df() for t in
-           ("service_projects", "service_activities", "needs", "volunteers", "volunteer_teams",
-            "mart_services_monthly")}
-    out["as_of"] = con.execute("SELECT as_of FROM meta").fetchall()[0][0].date()
+    out = {t.split(".")[1]: con.execute(f"SELECT * FROM {t}").df() for t in
+           ("core.service_projects", "core.service_activities", "core.needs", "core.volunteers",
+            "core.volunteer_teams", "mart.services_monthly")}
+    out["as_of"] = con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0].date()
     con.close()
     return out
 
@@ -108,10 +108,10 @@ def test_forged_codes_fall_back_to_the_viewer_scope(app, tables):
 
 
 def test_monthly_chart_equals_the_mart_over_all_time(app, tables):
-    """Per project type, the chart over all time adds up to mart_services_monthly's activities."""
+    """Per project type, the chart over all time adds up to mart.services_monthly's activities."""
     fig = _call(app, "2202", "all")["activities"]["monthly"]
     chart = {tr.name: sum(tr.y) for tr in fig.data}
-    mart = tables["mart_services_monthly"].dropna(subset=["activities"])
+    mart = tables["services_monthly"].dropna(subset=["activities"])
     assert chart == {k: int(v) for k, v in mart.groupby("project_type")["activities"].sum().items()}
 
 

@@ -41,13 +41,13 @@ def db(tiny_db):
 
 def _incidents(db, prefix):
     """The incidents a scope sees, by plain SQL on the bridge."""
-    return db.execute("""SELECT * FROM warning_incidents i WHERE incident_id IN
-                           (SELECT incident_id FROM warning_incident_areas WHERE starts_with(area_code, ?))""",
+    return db.execute("""SELECT * FROM warning.incidents i WHERE incident_id IN
+                           (SELECT incident_id FROM warning.incident_areas WHERE starts_with(area_code, ?))""",
                       [prefix]).df()
 
 
 def _has_quality(db):
-    return db.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'warning_quality'").fetchall()[0][0] > 0
+    return db.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning' AND table_name = 'quality'").fetchall()[0][0] > 0
 
 
 def _rows(table) -> tuple[list[dict], list[str]]:
@@ -91,7 +91,7 @@ def test_no_row_of_the_screen_repeats_an_incident_or_breaks_the_budget(db):
     per_day = db.execute("""SELECT day, count(*) FILTER (on_screen) AS shown,
                                    count(*) FILTER (on_screen AND kind = 'drop') AS drops,
                                    count(*) - count(DISTINCT incident_id) AS repeated
-                            FROM warning_screen GROUP BY day""").df()
+                            FROM warning.screen GROUP BY day""").df()
     assert per_day["shown"].max() <= s.max_items and per_day["drops"].max() <= s.max_drop_items
     assert per_day["repeated"].max() == 0
 
@@ -99,9 +99,9 @@ def test_no_row_of_the_screen_repeats_an_incident_or_breaks_the_budget(db):
 def test_incident_course_equals_sql(app, db):
     from cockpit.pages import warning as page
     row = _incidents(db, CITY.code).sort_values("alerts", ascending=False).iloc[0]
-    days = db.execute("SELECT * FROM warning_incident_days WHERE incident_id = ? ORDER BY day",
+    days = db.execute("SELECT * FROM warning.incident_days WHERE incident_id = ? ORDER BY day",
                       [row["incident_id"]]).df()
-    alerts = db.execute("SELECT * FROM warning_alerts WHERE incident_id = ?", [row["incident_id"]]).df()
+    alerts = db.execute("SELECT * FROM warning.alerts WHERE incident_id = ?", [row["incident_id"]]).df()
     with signed_in(app):
         out = as_figures(page.refresh_incident(row["incident_id"], 0, 0))
     figure, review, alert_table, targets, target, history = (
@@ -128,7 +128,7 @@ def test_map_shades_areas_and_marks_todays_grids_as_sql(app, db):
     incidents = _incidents(db, CITY.code)
     codes, inside, hot = warning_map(db, CITY.code, 9)         # streets for the whole city
     incident = incidents.sort_values(["on_screen", "alerts"], ascending=False).iloc[0]
-    grids = set(db.execute("SELECT grid_code FROM warning_incident_grids WHERE incident_id = ?",
+    grids = set(db.execute("SELECT grid_code FROM warning.incident_grids WHERE incident_id = ?",
                            [incident["incident_id"]]).df()["grid_code"])
     with signed_in(app):
         figure = as_figures(page.refresh_map(incident["incident_id"], None))
@@ -137,14 +137,14 @@ def test_map_shades_areas_and_marks_todays_grids_as_sql(app, db):
     assert set(hot_grids.locations) == hot
     assert {f["properties"]["code"] for f in hot_grids.geojson["features"]} == hot   # only their shapes travel
     if incident["level"] in ("grid", "community"):
-        drawn = set(db.execute("SELECT code FROM areas WHERE valid_to IS NULL").df()["code"])
+        drawn = set(db.execute("SELECT code FROM core.areas WHERE valid_to IS NULL").df()["code"])
         assert set(outline.locations) == grids & drawn
     else:
         assert list(outline.locations) in ([incident["area_code"]], [])
 
 
 def _a_street_with_incidents(db):
-    seen = db.execute("SELECT DISTINCT substr(area_code, 1, 9) AS street FROM warning_incident_areas "
+    seen = db.execute("SELECT DISTINCT substr(area_code, 1, 9) AS street FROM warning.incident_areas "
                       "WHERE length(area_code) >= 9 ORDER BY 1").df()["street"]
     assert len(seen), "the tiny data should have incidents below the district"
     return seen.iloc[0]
@@ -254,7 +254,7 @@ def test_a_label_outside_the_jurisdiction_or_on_another_incidents_alert_is_refus
         mine = _incidents(con, street)
         outside = _incidents(con, CITY.code)
         outside = outside[~outside["incident_id"].isin(mine["incident_id"])]
-        other_alert = con.execute("SELECT alert_id FROM warning_alerts WHERE incident_id <> ? LIMIT 1",
+        other_alert = con.execute("SELECT alert_id FROM warning.alerts WHERE incident_id <> ? LIMIT 1",
                                   [mine["incident_id"].iloc[0]]).fetchone()[0]
     with world["app"].server.app_context():        # the app's store, whichever test made it first
         store = label_store()
@@ -326,8 +326,8 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     copy = tmp_path / "copy.duckdb"          # a generation of its own (cached views key on its id)
     shutil.copyfile(generations.current(wh_dir).path, copy)
     with duckdb.connect(str(copy)) as con:
-        (as_of,) = con.execute("SELECT as_of FROM meta").fetchone()
-        con.execute("UPDATE warning_meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
+        (as_of,) = con.execute("SELECT as_of FROM ops.meta").fetchone()
+        con.execute("UPDATE warning.meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
     publish(wh_dir, copy, new_run_id(), keep=3)
     warehouse = Warehouse(wh_dir)
     empty = pd.DataFrame(columns=["incident_id", "label", "at", "account"])

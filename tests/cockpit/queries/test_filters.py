@@ -127,7 +127,7 @@ def snap(tiny_warehouse):
 @pytest.fixture(scope="module")
 def events(snap):
     return snap.query("SELECT grid_code, reported_at, class_code, subclass_code, source, status, "
-                      "department FROM events")
+                      "department FROM core.events")
 
 
 def expected(events: pd.DataFrame, scope: Scope, f: EventFilter) -> int:
@@ -159,7 +159,7 @@ def test_the_event_filter_counts_what_its_definition_says(snap, events, data):
 
 def test_a_none_filter_is_no_filter(snap, events):
     w = Window.of_days(events["reported_at"].min().date(), events["reported_at"].max().date())
-    unfiltered = snap.query("SELECT count(*) AS n FROM events WHERE reported_at >= $start AND reported_at < $stop",
+    unfiltered = snap.query("SELECT count(*) AS n FROM core.events WHERE reported_at >= $start AND reported_at < $stop",
                             w.params())["n"].iloc[0]
     assert run(snap, "heatmap__total", CITY, **EventFilter(w).params())["events"].iloc[0] == unfiltered == len(events)
 

@@ -49,12 +49,12 @@ def before_a_redraw(tiny_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("before_redraw") / "generation.duckdb"
     shutil.copyfile(tiny_db, path)
     with duckdb.connect(str(path)) as con:
-        (day,) = con.execute("SELECT min(valid_to) FROM areas WHERE valid_to IS NOT NULL").fetchone()
-        con.execute("UPDATE meta SET as_of = ?", [day - dt.timedelta(seconds=1)])
+        (day,) = con.execute("SELECT min(valid_to) FROM core.areas WHERE valid_to IS NOT NULL").fetchone()
+        con.execute("UPDATE ops.meta SET as_of = ?", [day - dt.timedelta(seconds=1)])
         # the versions the redraw draws get new names: a code redrawn in place then has two names
-        con.execute("UPDATE areas SET name = name || '（新）' WHERE valid_from = ?", [day])
-        in_force = con.execute("SELECT code, name, level FROM areas_in_force ORDER BY code").df()
-        retired = {c for (c,) in con.execute("SELECT code FROM areas WHERE valid_to = ?", [day]).fetchall()}
+        con.execute("UPDATE core.areas SET name = name || '（新）' WHERE valid_from = ?", [day])
+        in_force = con.execute("SELECT code, name, level FROM core.areas_in_force ORDER BY code").df()
+        retired = {c for (c,) in con.execute("SELECT code FROM core.areas WHERE valid_to = ?", [day]).fetchall()}
     assert retired and retired <= set(in_force["code"])       # a day on which the two definitions part
     return Warehouse(path), in_force, retired
 
@@ -73,8 +73,8 @@ def test_a_code_is_named_by_its_version_in_force_else_its_latest(before_a_redraw
         names = snap.query(fragment("area_names"), {"scope": CITY_CODE})
         street = in_force.loc[in_force["level"] == "street", "code"].iloc[0]
         scoped = snap.query(fragment("area_names"), {"scope": street})["code"]
-        latest = snap.query("SELECT code, first(name ORDER BY valid_from DESC NULLS LAST) AS name FROM areas "
-                            "WHERE code NOT IN (SELECT code FROM areas_in_force) GROUP BY code")
+        latest = snap.query("SELECT code, first(name ORDER BY valid_from DESC NULLS LAST) AS name FROM core.areas "
+                            "WHERE code NOT IN (SELECT code FROM core.areas_in_force) GROUP BY code")
     expected = {**dict(zip(latest["code"], latest["name"])), **dict(zip(in_force["code"], in_force["name"]))}
     assert dict(zip(names["code"], names["name"])) == expected
     # an account's names: its area, what lies in it, and above it; nothing beside it

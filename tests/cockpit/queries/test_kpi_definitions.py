@@ -14,21 +14,22 @@ from etl.transform.models import create_views
 AS_OF = dt.datetime(2026, 10, 31, 18, 0)
 START = dt.datetime(2026, 10, 2)          # 30 days ending on the as-of day
 GRID = "220204001001001"
-MART_EVENT_SLA = Path(__file__).parents[3] / "etl" / "transform" / "sql" / "marts" / "mart_event_sla.sql"
+MART_EVENT_SLA = Path(__file__).parents[3] / "etl" / "transform" / "sql" / "marts" / "event_sla.sql"
 
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
     path = tmp_path_factory.mktemp("kpi") / "wh.duckdb"     # catalog "wh", as the mart SQL expects
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA mart; CREATE SCHEMA ops")
+    con.execute("CREATE TABLE ops.meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
                 "?::TIMESTAMP AS as_of", [AS_OF, AS_OF])
-    con.execute("CREATE TABLE areas (code VARCHAR, level VARCHAR, valid_from DATE, valid_to DATE)")
-    con.execute("INSERT INTO areas VALUES (?, 'grid', NULL, NULL)", [GRID])
-    create_views(con, "main")                   # areas_in_force, as every generation has it
-    con.execute("CREATE TABLE mart_area_population AS SELECT ? AS code, 'grid' AS level, "
+    con.execute("CREATE TABLE core.areas (code VARCHAR, level VARCHAR, valid_from DATE, valid_to DATE)")
+    con.execute("INSERT INTO core.areas VALUES (?, 'grid', NULL, NULL)", [GRID])
+    create_views(con, None)                   # areas_in_force, as every generation has it
+    con.execute("CREATE TABLE mart.area_population AS SELECT ? AS code, 'grid' AS level, "
                 "100 AS residents, 40 AS households", [GRID])
-    con.execute("""CREATE TABLE events (grid_code VARCHAR, reported_at TIMESTAMP, accepted_at TIMESTAMP,
+    con.execute("""CREATE TABLE core.events (grid_code VARCHAR, reported_at TIMESTAMP, accepted_at TIMESTAMP,
                    deadline TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP)""")
     rows = []
     due = AS_OF - dt.timedelta(days=3)
@@ -46,17 +47,17 @@ def wh(tmp_path_factory):
     rows.append((GRID, START - dt.timedelta(days=9), START - dt.timedelta(days=9), START - dt.timedelta(seconds=1),
                  None, None))
     rows.append((GRID, AS_OF - dt.timedelta(days=1), None, None, None, None))
-    con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO core.events VALUES (?, ?, ?, ?, ?, ?)", rows)
     con.execute("""CREATE TABLE events2 AS SELECT row_number() OVER () AS event_id, *,
                    left(grid_code, 12) AS community_code, left(grid_code, 9) AS street_code,
                    left(grid_code, 6) AS district_code, '01' AS class_code, '0101' AS subclass_code,
                    '城管局' AS department, '网格员上报' AS source,
                    CASE WHEN accepted_at IS NULL THEN '待受理' ELSE '处置中' END AS status,
                    accepted_at AS dispatched_at, closed_at IS NOT NULL AS is_closed,
-                   closed_at IS NOT NULL AND handled_at <= deadline AS closed_on_time FROM events""")
-    con.execute("DROP TABLE events; ALTER TABLE events2 RENAME TO events")
+                   closed_at IS NOT NULL AND handled_at <= deadline AS closed_on_time FROM core.events""")
+    con.execute("DROP TABLE core.events; CREATE TABLE core.events AS FROM events2; DROP TABLE events2")
     # the counters read the events' SLA mart: built by the ETL's own SQL
-    con.execute("CREATE TABLE mart_event_sla AS " + MART_EVENT_SLA.read_text(encoding="utf-8"))
+    con.execute("CREATE TABLE mart.event_sla AS " + MART_EVENT_SLA.read_text(encoding="utf-8"))
     con.close()
     return Warehouse(path)
 

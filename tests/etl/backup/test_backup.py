@@ -127,7 +127,7 @@ def _vault_opens(warehouse: Path, vault_key: Path) -> None:
     from warehouse import vault
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
         table, record_id, bucket, sealed = con.execute(
-            "SELECT i.source_table, i.record_id, i.bucket, v.sealed FROM vault_index i JOIN vault v "
+            "SELECT i.source_table, i.record_id, i.bucket, v.sealed FROM secure.vault_index i JOIN secure.vault v "
             "USING (source_table, bucket) LIMIT 1").fetchone()
     assert vault.open_record(vault.load(vault_key), table, record_id, bucket, sealed)
 

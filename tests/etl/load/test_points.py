@@ -24,13 +24,14 @@ STEP = 0.004                                 # a grid cell's side in degrees (~3
 
 
 def _warehouse(versions: list[tuple]) -> duckdb.DuckDBPyConnection:
-    """A build connection: wh.areas with grid `versions` (code, valid_from, valid_to, polygon)."""
+    """A build connection: wh.core.areas with grid `versions` (code, valid_from, valid_to, polygon)."""
     con = duckdb.connect()
     con.execute("ATTACH ':memory:' AS wh")
-    con.execute("""CREATE TABLE wh.areas (level VARCHAR, code VARCHAR, valid_from TIMESTAMP,
+    con.execute("CREATE SCHEMA wh.core")
+    con.execute("""CREATE TABLE wh.core.areas (level VARCHAR, code VARCHAR, valid_from TIMESTAMP,
                    valid_to TIMESTAMP, geometry_wkb BLOB)""")
     if versions:
-        con.executemany("INSERT INTO wh.areas VALUES ('grid', ?, ?, ?, ?)",
+        con.executemany("INSERT INTO wh.core.areas VALUES ('grid', ?, ?, ?, ?)",
                         [[c, f, t, shapely.to_wkb(g)] for c, f, t, g in versions])
     return con
 
@@ -151,11 +152,12 @@ def test_rows_without_a_date_are_checked_at_as_of_by_the_rule_of_areas_in_force(
     as_of = day - dt.timedelta(seconds=1)
     con = _warehouse(versions)
     # the view itself, on these areas at this as-of: which version of each code is in force
-    con.execute("CREATE TABLE areas AS SELECT * FROM wh.areas")
-    con.execute("CREATE TABLE meta AS SELECT ?::TIMESTAMP AS as_of", [as_of])
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA ops")
+    con.execute("CREATE TABLE core.areas AS SELECT * FROM wh.core.areas")
+    con.execute("CREATE TABLE ops.meta AS SELECT ?::TIMESTAMP AS as_of", [as_of])
     view = (ROOT / "etl/transform/sql/views/areas_in_force.sql").read_text(encoding="utf-8")
-    con.execute(f"CREATE VIEW areas_in_force AS {view}")
-    in_force = con.execute("SELECT code, valid_from FROM areas_in_force ORDER BY code").fetchall()
+    con.execute(f"CREATE VIEW core.areas_in_force AS {view}")
+    in_force = con.execute("SELECT code, valid_from FROM core.areas_in_force ORDER BY code").fetchall()
     assert in_force == [("220202001000001", None), ("220202001000002", None)]
     points.check_points(con, _raw(con, rows), None, as_of)
     assert con.execute(f"SELECT line, rule FROM {points.TABLE}").fetchall() == [(4, "grid_not_in_force")]

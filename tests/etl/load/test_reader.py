@@ -209,12 +209,13 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
     con = duckdb.connect()
     register(con)
     con.execute("ATTACH ':memory:' AS wh")
-    con.execute("CREATE TABLE wh.repairs (run_id VARCHAR, file VARCHAR, line BIGINT, column_name VARCHAR, "
+    con.execute("CREATE SCHEMA wh.ops")
+    con.execute("CREATE TABLE wh.ops.repairs (run_id VARCHAR, file VARCHAR, line BIGINT, column_name VARCHAR, "
                 "repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)")
     read, malformed = load_csv(con, path, {h: h for h in header}, "t")
     assert malformed == [] and read.rows_in == len(source)
     repair(con, SPEC, "memory.t", "run", "t.csv", read.python_lines)
-    repaired = {(line, column) for line, column in con.execute("SELECT line, column_name FROM wh.repairs").fetchall()}
+    repaired = {(line, column) for line, column in con.execute("SELECT line, column_name FROM wh.ops.repairs").fetchall()}
     got = con.execute(f"SELECT line, {', '.join(header)} FROM memory.t").fetchall()
     assert len(got) == len(source)
     for line, *values in got:

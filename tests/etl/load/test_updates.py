@@ -37,7 +37,7 @@ def _csv(path):
 
 def _events(db):
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT * FROM events ORDER BY event_id").df()
+        return con.execute("SELECT * FROM core.events ORDER BY event_id").df()
 
 
 def _marts_differing_from_their_models(db) -> dict[str, int]:
@@ -48,7 +48,7 @@ def _marts_differing_from_their_models(db) -> dict[str, int]:
         for path in sorted((models.SQL_DIR / "marts").glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             n = sum(con.execute(f"SELECT count(*) FROM ((SELECT * FROM ({a})) EXCEPT ALL (SELECT * FROM ({b})))").fetchone()[0]
-                    for a, b in ((f"SELECT * FROM wh.{path.stem}", sql), (sql, f"SELECT * FROM wh.{path.stem}")))
+                    for a, b in ((f"SELECT * FROM wh.mart.{path.stem}", sql), (sql, f"SELECT * FROM wh.mart.{path.stem}")))
             out[path.stem] = n
     return out
 
@@ -98,14 +98,14 @@ def test_full_and_incremental_refreshes_agree_with_the_unsplit_export(split, tin
     assert differing == dict.fromkeys(differing, 0)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT w.data_run = m.run_id AND w.as_of = m.as_of "
-                           "FROM warning_meta w, meta m").fetchone()[0]
+                           "FROM warning.meta w, ops.meta m").fetchone()[0]
     with duckdb.connect(str(db), read_only=True) as con:
-        applied = con.execute("SELECT rows_new, rows_changed, rows_stale FROM applied_updates").fetchall()
+        applied = con.execute("SELECT rows_new, rows_changed, rows_stale FROM ops.applied_updates").fetchall()
         assert len(applied) == DAYS and sum(r[0] for r in applied) == len(expected) - base_rows
-        superseded = con.execute("SELECT count(*) FROM event_history WHERE change = 'superseded'").fetchall()[0][0]
+        superseded = con.execute("SELECT count(*) FROM core.event_history WHERE change = 'superseded'").fetchall()[0][0]
         assert superseded == sum(r[1] for r in applied) > 0
         # a superseded state is an earlier state of the same event
-        assert con.execute("""SELECT count(*) FROM event_history h JOIN events e USING (event_id)
+        assert con.execute("""SELECT count(*) FROM core.event_history h JOIN core.events e USING (event_id)
                               WHERE coalesce(h.closed_at, h.verified_at, h.handled_at, h.dispatched_at,
                                              h.accepted_at, h.reported_at)
                                   > coalesce(e.closed_at, e.verified_at, e.handled_at, e.dispatched_at,
@@ -122,7 +122,7 @@ def test_full_and_incremental_refreshes_agree_with_the_unsplit_export(split, tin
     assert report.status == "published"
     pd.testing.assert_frame_equal(_events(served_db(tmp_path / "wh")), expected)
     with duckdb.connect(str(served_db(tmp_path / "wh")), read_only=True) as con:
-        stale = con.execute("SELECT rows_stale FROM applied_updates WHERE file LIKE '%20261101%'").fetchall()[0][0]
+        stale = con.execute("SELECT rows_stale FROM ops.applied_updates WHERE file LIKE '%20261101%'").fetchall()[0][0]
     assert stale > 0
 
 
@@ -151,12 +151,12 @@ def test_a_run_killed_before_its_warnings_is_finished_by_the_next(split, key_fil
     served = generations.current(wh)
     assert served.id != base.generation
     with duckdb.connect(str(served.path), read_only=True) as con:
-        assert con.execute("SELECT run_id FROM meta").fetchone()[0] == served.id       # the new data
-        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == base.run_id
+        assert con.execute("SELECT run_id FROM ops.meta").fetchone()[0] == served.id       # the new data
+        assert con.execute("SELECT data_run FROM warning.meta").fetchone()[0] == base.run_id
     report = warned(daily, wh, key_file, incremental=True)
     assert report.status == "published" and report.files == [] and report.generation > served.id
     with duckdb.connect(str(generations.current(wh).path), read_only=True) as con:
-        assert con.execute("SELECT w.data_run FROM warning_meta w").fetchone()[0] == served.id
+        assert con.execute("SELECT w.data_run FROM warning.meta w").fetchone()[0] == served.id
     assert [r["status"] for r in runlog.runs(wh)[:2]] == ["published", "interrupted"]
 
 
@@ -169,10 +169,10 @@ def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
     shutil.copyfile(tiny_db, db)
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{db}' AS wh")
-        con.execute("UPDATE wh.meta SET as_of = as_of - to_days(?::INTEGER)", [max(days, 0)])
-        models.run_file(con, "marts", "mart_area_kpis_monthly")
-        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.meta")
-        con.execute("UPDATE wh.meta SET as_of = as_of + to_days(?::INTEGER)", [days])
-        con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.events WHERE false")
-        assert models.update_marts(con)["mart_area_kpis_monthly"] > 0
-    assert _marts_differing_from_their_models(db)["mart_area_kpis_monthly"] == 0
+        con.execute("UPDATE wh.ops.meta SET as_of = as_of - to_days(?::INTEGER)", [max(days, 0)])
+        models.run_file(con, "marts", "area_kpis_monthly")
+        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.ops.meta")
+        con.execute("UPDATE wh.ops.meta SET as_of = as_of + to_days(?::INTEGER)", [days])
+        con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.core.events WHERE false")
+        assert models.update_marts(con)["area_kpis_monthly"] > 0
+    assert _marts_differing_from_their_models(db)["area_kpis_monthly"] == 0

@@ -14,13 +14,13 @@ from warehouse import vault
 @pytest.fixture(scope="module")
 def sealed(tiny_warehouse):
     with duckdb.connect(str(served_db(tiny_warehouse)), read_only=True) as con:
-        counts = dict(con.execute("SELECT source_table, count(*) FROM vault_index GROUP BY 1").fetchall())
-        tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in counts}
-        persons = con.execute("SELECT i.record_id, i.bucket, v.sealed FROM vault_index i JOIN vault v "
+        counts = dict(con.execute("SELECT source_table, count(*) FROM secure.vault_index GROUP BY 1").fetchall())
+        tables = {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0] for t in counts}
+        persons = con.execute("SELECT i.record_id, i.bucket, v.sealed FROM secure.vault_index i JOIN secure.vault v "
                               "USING (source_table, bucket) WHERE source_table = 'persons' "
                               "ORDER BY hash(record_id) LIMIT 50").fetchall()
         unique = con.execute("SELECT count(*) = count(DISTINCT (source_table, record_id)) "
-                             "FROM vault_index").fetchall()[0][0]
+                             "FROM secure.vault_index").fetchall()[0][0]
     return counts, tables, persons, unique
 
 
@@ -86,8 +86,8 @@ def test_every_sealed_record_opens_to_its_values(records):
         con.executemany("INSERT INTO memory.clear VALUES (?, ?, ?, ?)", rows)
     key = bytes(range(32))
     assert seal(con, key, "persons", ["name", "id_number"], "memory.clear") == len(rows)
-    sealed = dict(con.execute("SELECT bucket, sealed FROM wh.vault").fetchall())
-    index = dict(con.execute("SELECT record_id, bucket FROM wh.vault_index").fetchall())
+    sealed = dict(con.execute("SELECT bucket, sealed FROM wh.secure.vault").fetchall())
+    index = dict(con.execute("SELECT record_id, bucket FROM wh.secure.vault_index").fetchall())
     assert len(index) == len(rows)
     clean = lambda v: (v or "").replace("\x1e", "").replace("\x1f", "")  # noqa: E731
     for _, record_id, name, number in rows:

@@ -31,7 +31,7 @@ def warehouse(tiny_warehouse, tmp_path):
 def _events(path) -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        return con.execute("SELECT count(*) FROM core.events").fetchall()[0][0]
     finally:
         con.close()
 
@@ -52,7 +52,7 @@ def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> 
     built.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(generations.current(warehouse).path, built)
     with duckdb.connect(str(built)) as con:
-        con.execute("DELETE FROM events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
+        con.execute("DELETE FROM core.events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
     publish(warehouse, built, built.stem, keep)
     return built.stem
 
@@ -124,7 +124,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
     before = generations.current(warehouse)
     files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
     with duckdb.connect(str(before.path), read_only=True) as con:
-        data_run = con.execute("SELECT run_id FROM meta").fetchall()[0][0]
+        data_run = con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0]
     for marker in KILL_AT:
         proc = subprocess.Popen([sys.executable, "-m", "etl", "refresh", "--source", str(source),
                                  "--warehouse", str(warehouse), "--key-file", str(key_file), "--force",
@@ -141,7 +141,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         assert generations.current(warehouse) == before, marker
         assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
         with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
-            assert con.execute("SELECT run_id FROM meta").fetchall()[0][0] == data_run
+            assert con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0] == data_run
         # before any next run, `etl status` sees the process is gone: interrupted (中断)
         capsys.readouterr()
         assert main(["status", "--warehouse", str(warehouse)]) == 0
@@ -183,12 +183,16 @@ def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_pat
     assert spill in clear_building(tmp_path) and not spill.exists()
 
 
-@pytest.mark.parametrize("missing, drop", [("map_shapes", "DROP TABLE map_shapes"),
-                                           ("areas_in_force", "DROP VIEW areas_in_force")])
+@pytest.mark.parametrize("missing, drop", [
+    ("core.map_shapes", "DROP TABLE core.map_shapes"),
+    ("core.areas_in_force", "DROP VIEW core.areas_in_force"),
+    # a release before the schemas per layer: its tables in main
+    ("core.events", "CREATE TABLE main.events AS FROM core.events; DROP TABLE core.events")])
 def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_source, key_file, tmp_path,
                                                                missing, drop):
-    """A generation without a table or view the served one has (built before map_shapes, or
-    areas_in_force, existed) would break the cockpit: rollback refuses it and says why."""
+    """A generation without a table or view the served one has, by schema and name (built before
+    map_shapes, areas_in_force or the schemas existed) would break the cockpit: rollback refuses
+    it and says why."""
     before = generations.current(warehouse)
     for g in generations.published(warehouse):      # the served one alone, then an older release's
         if g != before:
@@ -219,7 +223,7 @@ def test_a_new_warehouse_format_rebuilds_unchanged_files(warehouse, tiny_source,
     again = refresh(tiny_source, warehouse, key_file, incremental=True)
     assert again.status == "published" and len(again.files) == len(report.files) > 1
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
-        assert con.execute("SELECT warehouse_format FROM meta").fetchone()[0].endswith("and then some")
+        assert con.execute("SELECT warehouse_format FROM ops.meta").fetchone()[0].endswith("and then some")
 
 
 def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_source, key_file, tmp_path,
@@ -230,7 +234,7 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     from etl.warning import build, settings
     before = generations.current(warehouse)
     with duckdb.connect(str(before.path), read_only=True) as con:
-        old_alerts = con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0]
+        old_alerts = con.execute("SELECT count(*) FROM warning.alerts").fetchone()[0]
     source = source_with_fewer_events(tiny_source, tmp_path, 0.9)
     monkeypatch.setattr(build, "compute", lambda *a: (_ for _ in ()).throw(RuntimeError("预警计算出错")))
     with pytest.raises(RuntimeError, match="预警计算出错"):
@@ -238,16 +242,16 @@ def test_a_failure_of_early_warning_does_not_hold_back_the_data(warehouse, tiny_
     data = generations.current(warehouse)
     assert data != before
     with duckdb.connect(str(data.path), read_only=True) as con:
-        assert con.execute("SELECT run_id FROM meta").fetchone()[0] == data.id
-        assert con.execute("SELECT data_run <> ? FROM warning_meta", [data.id]).fetchone()[0]
-        assert con.execute("SELECT count(*) FROM warning_alerts").fetchone()[0] == old_alerts
+        assert con.execute("SELECT run_id FROM ops.meta").fetchone()[0] == data.id
+        assert con.execute("SELECT data_run <> ? FROM warning.meta", [data.id]).fetchone()[0]
+        assert con.execute("SELECT count(*) FROM warning.alerts").fetchone()[0] == old_alerts
     run = runlog.runs(warehouse)[0]
     assert (run["status"], run["generation"]) == ("failed", data.id) and "预警计算出错" in run["error"]
     monkeypatch.undo()
     report = refresh(source, warehouse, key_file, warning_settings=settings.DEFAULT_FILE)
     assert report.status == "published" and report.files == [] and report.generation > data.id
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
-        assert con.execute("SELECT data_run FROM warning_meta").fetchone()[0] == data.id
+        assert con.execute("SELECT data_run FROM warning.meta").fetchone()[0] == data.id
 
 
 def test_rollback_serves_the_data_before_its_warnings(warehouse):
@@ -256,7 +260,7 @@ def test_rollback_serves_the_data_before_its_warnings(warehouse):
     data, warned = generations.published(warehouse)[-2:]
     assert generations.current(warehouse) == warned
     with duckdb.connect(str(data.path), read_only=True) as con:
-        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'warning_')"
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning'"
                                ).fetchone()[0]
     assert main(["rollback", "--warehouse", str(warehouse)]) == 0
     assert generations.current(warehouse) == data
@@ -284,6 +288,6 @@ def test_switching_early_warning_off_drops_its_tables(warehouse, tiny_source, ke
     report = refresh(tiny_source, warehouse, key_file)           # tests/warning_off.toml
     assert report.status == "published" and report.files == []
     with duckdb.connect(str(generations.current(warehouse).path), read_only=True) as con:
-        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'warning_')"
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning'"
                                ).fetchone()[0]
     assert refresh(tiny_source, warehouse, key_file).status == "unchanged"

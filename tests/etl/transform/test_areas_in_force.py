@@ -23,7 +23,7 @@ def in_force(areas: pd.DataFrame, as_of) -> set[tuple]:
 
 
 def view(con) -> set[tuple]:
-    return set(map(tuple, con.execute("SELECT code, valid_from FROM areas_in_force").df()
+    return set(map(tuple, con.execute("SELECT code, valid_from FROM core.areas_in_force").df()
                    .astype(str).to_numpy()))
 
 
@@ -37,10 +37,10 @@ def generation(tiny_db, tmp_path_factory):
 
 def test_the_view_agrees_with_the_definition_where_grids_were_redrawn(tiny_db):
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        areas = con.execute("SELECT code, level, valid_from, valid_to FROM areas").df()
-        (as_of,) = con.execute("SELECT as_of FROM meta").fetchone()
+        areas = con.execute("SELECT code, level, valid_from, valid_to FROM core.areas").df()
+        (as_of,) = con.execute("SELECT as_of FROM ops.meta").fetchone()
         shown = view(con)
-        per_code = con.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM areas_in_force GROUP BY code)"
+        per_code = con.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM core.areas_in_force GROUP BY code)"
                                ).fetchone()[0]
     redrawn = areas[areas["valid_to"].notna()]
     assert len(redrawn) >= 3 and areas["valid_from"].notna().any()     # a test over no redraw proves nothing
@@ -55,13 +55,13 @@ def test_the_view_follows_the_as_of_instant(generation, data):
     """Any as-of instant, on a version boundary, a day either side or anywhere in the data's
     years: the view is the definition at that instant (an incremental run moves as-of in meta)."""
     with duckdb.connect(str(generation)) as con:
-        areas = con.execute("SELECT code, valid_from, valid_to FROM areas").df()
+        areas = con.execute("SELECT code, valid_from, valid_to FROM core.areas").df()
         bounds = sorted({pd.Timestamp(t) for t in pd.concat([areas["valid_from"], areas["valid_to"]]).dropna()})
         as_of = data.draw(st.one_of(
             st.sampled_from(bounds).flatmap(lambda b: st.sampled_from([b - pd.Timedelta(seconds=1), b,
                                                                        b + pd.Timedelta(days=1)])),
             st.datetimes(min_value=dt.datetime(2015, 1, 1), max_value=dt.datetime(2035, 1, 1)).map(pd.Timestamp)))
-        con.execute("UPDATE meta SET as_of = ?", [as_of.to_pydatetime()])
+        con.execute("UPDATE ops.meta SET as_of = ?", [as_of.to_pydatetime()])
         assert view(con) == in_force(areas, as_of)
 
 
@@ -69,11 +69,11 @@ def test_before_a_redraw_the_view_shows_the_old_grids(generation):
     """Where the definition and `valid_to IS NULL` part: as of the day before a redraw, the grids
     it retired are in force and the ones it drew are not."""
     with duckdb.connect(str(generation)) as con:
-        (day,) = con.execute("SELECT min(valid_to) FROM areas WHERE valid_to IS NOT NULL").fetchone()
-        con.execute("UPDATE meta SET as_of = ?", [day - dt.timedelta(seconds=1)])
-        retired = set(con.execute("SELECT code FROM areas WHERE valid_to = ?", [day]).fetchall())
-        drawn = set(con.execute("SELECT code FROM areas WHERE valid_from = ?", [day]).fetchall())
-        shown = set(con.execute("SELECT code FROM areas_in_force").fetchall())
+        (day,) = con.execute("SELECT min(valid_to) FROM core.areas WHERE valid_to IS NOT NULL").fetchone()
+        con.execute("UPDATE ops.meta SET as_of = ?", [day - dt.timedelta(seconds=1)])
+        retired = set(con.execute("SELECT code FROM core.areas WHERE valid_to = ?", [day]).fetchall())
+        drawn = set(con.execute("SELECT code FROM core.areas WHERE valid_from = ?", [day]).fetchall())
+        shown = set(con.execute("SELECT code FROM core.areas_in_force").fetchall())
     assert retired and retired <= shown
     assert drawn and not (drawn - retired) & shown
 

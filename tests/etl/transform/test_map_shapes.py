@@ -19,7 +19,7 @@ def con(tiny_db):
 
 
 def _shapes(con, level, variant):
-    rows = con.execute("SELECT code, geometry_wkb, geometry_json, tolerance FROM map_shapes "
+    rows = con.execute("SELECT code, geometry_wkb, geometry_json, tolerance FROM core.map_shapes "
                        "WHERE level = ? AND variant = ? ORDER BY code", [level, variant]).fetchall()
     return ([r[0] for r in rows], shapely.from_wkb([bytes(r[1]) for r in rows]),
             [r[2] for r in rows], {r[3] for r in rows})
@@ -28,7 +28,7 @@ def _shapes(con, level, variant):
 @pytest.mark.parametrize("level", list(TOLERANCE))
 def test_each_area_in_force_once_per_variant(con, level):
     in_force = [r[0] for r in con.execute("""
-        SELECT a.code FROM areas a, meta m WHERE a.level = ?
+        SELECT a.code FROM core.areas a, ops.meta m WHERE a.level = ?
           AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
         ORDER BY a.code""", [level]).fetchall()]
     assert in_force
@@ -44,7 +44,7 @@ def test_neighbours_share_their_edges(con, level):
     between neighbours (the generated source has a few: simplification keeps those as they are),
     no new hole in the union, about the same area."""
     original = shapely.from_wkb([bytes(r[0]) for r in con.execute("""
-        SELECT a.geometry_wkb FROM areas a, meta m WHERE a.level = ?
+        SELECT a.geometry_wkb FROM core.areas a, ops.meta m WHERE a.level = ?
           AND coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)
         ORDER BY a.code""", [level]).fetchall()])
     for variant in VARIANTS:
@@ -73,4 +73,4 @@ def test_overview_is_coarser_and_text_matches_wkb(con):
             assert not shapely.is_ccw(exteriors).any()
         assert counts["overview"] <= counts["detail"]
     assert counts["overview"] < counts["detail"]          # the grids: visibly fewer vertices
-    assert np.isfinite(con.execute("SELECT max(maxx - minx) FROM map_shapes").fetchall()[0][0])
+    assert np.isfinite(con.execute("SELECT max(maxx - minx) FROM core.map_shapes").fetchall()[0][0])

@@ -13,16 +13,16 @@ def con(tiny_db):
 
 @pytest.fixture(scope="module")
 def events(con):
-    return con.execute("SELECT * FROM events").df()
+    return con.execute("SELECT * FROM core.events").df()
 
 
 @pytest.fixture(scope="module")
 def as_of(con):
-    return con.execute("SELECT as_of FROM meta").fetchall()[0][0]
+    return con.execute("SELECT as_of FROM ops.meta").fetchall()[0][0]
 
 
 def test_events_daily(con, events):
-    daily = con.execute("SELECT * FROM mart_events_daily").df()
+    daily = con.execute("SELECT * FROM mart.events_daily").df()
     assert daily["reported"].sum() == len(events)
     want = events.assign(day=events["reported_at"].dt.floor("D")).groupby(
         ["grid_code", "subclass_code", "day"]).agg(reported=("event_id", "size"), closed=("is_closed", "sum"),
@@ -33,7 +33,7 @@ def test_events_daily(con, events):
 
 
 def test_area_kpis_monthly(con, events, as_of):
-    kpis = con.execute("SELECT * FROM mart_area_kpis_monthly").df()
+    kpis = con.execute("SELECT * FROM mart.area_kpis_monthly").df()
     cases = events[events["accepted_at"].notna() & (events["deadline"] <= as_of)]
     district = events["grid_code"].str[:6].iloc[0]
     for month, group in cases[cases["grid_code"].str.startswith(district)].groupby(
@@ -49,7 +49,7 @@ def test_area_kpis_monthly(con, events, as_of):
 
 
 def test_event_sla(con, events, as_of):
-    sla = con.execute("SELECT * FROM mart_event_sla").df().set_index("event_id")
+    sla = con.execute("SELECT * FROM mart.event_sla").df().set_index("event_id")
     assert len(sla) == (events["reported_at"] <= as_of).sum()
     e = events.set_index("event_id").loc[sla.index]
     overdue = e["handled_at"].isna() & (e["deadline"] < as_of) & (e["status"] != "不予立案")
@@ -60,12 +60,12 @@ def test_event_sla(con, events, as_of):
 
 
 def test_services_monthly(con):
-    mart = con.execute("SELECT * FROM mart_services_monthly").df()
+    mart = con.execute("SELECT * FROM mart.services_monthly").df()
     n_activities, participants = con.execute(
-        "SELECT count(*), sum(participants) FROM service_activities").fetchall()[0]
+        "SELECT count(*), sum(participants) FROM core.service_activities").fetchall()[0]
     assert mart["activities"].sum() == n_activities and mart["participants"].sum() == participants
     n_needs, resolved = con.execute(
-        "SELECT count(*), count(resolved_date) FROM needs").fetchall()[0]
+        "SELECT count(*), count(resolved_date) FROM core.needs").fetchall()[0]
     assert mart["needs_raised"].sum() == n_needs and mart["needs_resolved"].sum() == resolved
 
 
@@ -83,7 +83,7 @@ def test_need_deadlines_count_working_days(con, as_of):
         return day
 
     needs = con.execute("SELECT community_code, reported_date, time_limit_days, resolved_date, "
-                        "deadline_date FROM needs").df()
+                        "deadline_date FROM core.needs").df()
     want = [deadline(r.date(), int(k)) for r, k in zip(pd.to_datetime(needs["reported_date"]),
                                                         needs["time_limit_days"])]
     assert list(pd.to_datetime(needs["deadline_date"]).dt.date) == want
@@ -91,5 +91,5 @@ def test_need_deadlines_count_working_days(con, as_of):
     assert any(w > r.date() + dt.timedelta(days=int(k)) for w, r, k in
                zip(want, pd.to_datetime(needs["reported_date"]), needs["time_limit_days"]))
     overdue = sum(pd.isna(res) and w < as_of.date() for w, res in zip(want, needs["resolved_date"]))
-    mart = con.execute("SELECT sum(needs_overdue) FROM mart_services_monthly").fetchall()[0][0]
+    mart = con.execute("SELECT sum(needs_overdue) FROM mart.services_monthly").fetchall()[0][0]
     assert mart == overdue

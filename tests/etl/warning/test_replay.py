@@ -57,11 +57,11 @@ def test_nothing_reads_ahead(p):
 
 
 def test_alerts_report_the_counts_in_the_warehouse(wh):
-    alerts = wh.execute("""SELECT * FROM warning_alerts WHERE subclass_code IS NOT NULL AND kind = 'excess'
+    alerts = wh.execute("""SELECT * FROM warning.alerts WHERE subclass_code IS NOT NULL AND kind = 'excess'
                            AND level <> 'nbhd' ORDER BY score DESC LIMIT 20""").df()
     assert len(alerts)
     for a in alerts.itertuples():
-        n = wh.execute("""SELECT coalesce(sum(reported), 0) FROM mart_events_daily
+        n = wh.execute("""SELECT coalesce(sum(reported), 0) FROM mart.events_daily
                           WHERE subclass_code = ? AND day BETWEEN ?::DATE - (? - 1) AND ?
                             AND starts_with(grid_code, ?)""",
                        [a.subclass_code, a.day, a.window_days, a.day, a.area_code]).fetchone()[0]
@@ -71,19 +71,19 @@ def test_alerts_report_the_counts_in_the_warehouse(wh):
 
 def test_every_incident_is_seen_from_its_main_area_and_reports_its_own(wh):
     s = load(DEFAULT_FILE)
-    inc = wh.execute("SELECT * FROM warning_incidents").df()
+    inc = wh.execute("SELECT * FROM warning.incidents").df()
     assert len(inc) and inc["on_screen"].sum() <= s.max_items
     assert (inc.loc[inc["on_screen"] & (inc["kind"] == "drop")].shape[0]) <= s.max_drop_items
-    seen = wh.execute("SELECT incident_id, area_code FROM warning_incident_areas").df()
+    seen = wh.execute("SELECT incident_id, area_code FROM warning.incident_areas").df()
     pairs = set(zip(seen["incident_id"], seen["area_code"]))
     assert all((i, a) in pairs for i, a in zip(inc["incident_id"], inc["area_code"]))
     for i in inc.sort_values("alerts", ascending=False).head(5).itertuples():
-        linked = wh.execute("SELECT count(*) FROM warning_incident_events WHERE incident_id = ?",
+        linked = wh.execute("SELECT count(*) FROM warning.incident_events WHERE incident_id = ?",
                             [i.incident_id]).fetchone()[0]
         assert linked == i.events
         assert i.excess_low <= i.excess <= i.excess_high and i.first_day <= i.last_day
-    shown = wh.execute("SELECT count(DISTINCT incident_id) FROM warning_screen WHERE day = "
-                       "(SELECT max(day) FROM warning_screen) AND on_screen").fetchone()[0]
+    shown = wh.execute("SELECT count(DISTINCT incident_id) FROM warning.screen WHERE day = "
+                       "(SELECT max(day) FROM warning.screen) AND on_screen").fetchone()[0]
     assert shown == inc["on_screen"].sum()
 
 
@@ -146,12 +146,15 @@ def test_a_full_build_carries_over_only_warnings_of_its_own_format(tmp_path):
     for fmt, carried in ((None, False), ("an older format", False), (build.FORMAT, True)):
         served = tmp_path / f"served-{carried}-{fmt is None}.duckdb"
         with duckdb.connect(str(served)) as con:
-            con.execute("CREATE TABLE warning_alerts AS SELECT 1 AS x")
-            con.execute("CREATE TABLE warning_meta AS SELECT 'run' AS data_run"
+            con.execute("CREATE SCHEMA warning")
+            con.execute("CREATE TABLE warning.alerts AS SELECT 1 AS x")
+            con.execute("CREATE TABLE warning.meta AS SELECT 'run' AS data_run"
                         + ("" if fmt is None else f", '{fmt}' AS format"))
         con = duckdb.connect()
         con.execute(f"ATTACH '{tmp_path / f'build-{carried}-{fmt is None}.duckdb'}' AS wh")
+        con.execute("CREATE SCHEMA wh.warning")
         build.carry_over(con, f"'{served}'")
-        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+        present = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
         con.close()
-        assert (present == {"warning_alerts", "warning_meta"}) is carried and (carried or not present), fmt
+        assert (present == {"warning.alerts", "warning.meta"}) is carried and (carried or not present), fmt

@@ -9,4 +9,4 @@ SELECT
     e.closed_at IS NOT NULL                                AS is_closed,
     e.closed_at IS NOT NULL AND e.handled_at <= e.deadline AS closed_on_time  -- 按期: handled within the limit
 FROM memory.stg_events e
-JOIN wh.event_categories c USING (subclass_code)
+JOIN wh.core.event_categories c USING (subclass_code)

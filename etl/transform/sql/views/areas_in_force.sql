@@ -4,5 +4,5 @@
 -- `valid_to IS NULL` (an area drawn for a date after as-of, or retired after it, tells the two
 -- apart). A view, not a table: it follows meta when an incremental run moves the as-of instant.
 SELECT a.*
-FROM areas a, meta m
+FROM core.areas a, ops.meta m
 WHERE coalesce(a.valid_from <= m.as_of, true) AND (a.valid_to IS NULL OR a.valid_to > m.as_of)

@@ -4,7 +4,7 @@
 WITH activities AS (
     SELECT a.community_code, date_trunc('month', a.activity_date)::DATE AS month, p.project_type,
            count(*) AS activities, sum(a.participants) AS participants, sum(a.volunteers) AS volunteers
-    FROM wh.service_activities a LEFT JOIN wh.service_projects p USING (project_id)
+    FROM wh.core.service_activities a LEFT JOIN wh.core.service_projects p USING (project_id)
     GROUP BY ALL
 ), needs AS (
     SELECT community_code, date_trunc('month', reported_date)::DATE AS month,
@@ -12,7 +12,7 @@ WITH activities AS (
            count(*) FILTER (resolved_date IS NOT NULL) AS needs_resolved,
            count(*) FILTER (resolved_date IS NULL
                             AND deadline_date < meta.as_of::DATE)        AS needs_overdue
-    FROM wh.needs, wh.meta GROUP BY ALL
+    FROM wh.core.needs, wh.ops.meta GROUP BY ALL
 )
 SELECT community_code, left(community_code, 9) AS street_code, left(community_code, 6) AS district_code,
        month, project_type, activities, participants, volunteers,

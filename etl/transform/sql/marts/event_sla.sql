@@ -4,7 +4,7 @@
 -- counters need (accepted_at, is_closed, closed_on_time) are carried, so the screen's queries
 -- read this one table instead of joining it to the events. The time to the deadline is for the
 -- unhandled only; an incremental refresh recomputes the rows that move with the as-of instant
--- (incremental/mart_event_sla.sql).
+-- (incremental/event_sla.sql).
 SELECT
     e.event_id, e.grid_code, e.community_code, e.street_code, e.district_code,
     e.class_code, e.subclass_code, e.department, e.source, e.reported_at, e.accepted_at,
@@ -27,5 +27,5 @@ SELECT
     date_diff('minute', e.reported_at, coalesce(e.closed_at, m.as_of)) AS age_minutes,
     CASE WHEN e.handled_at IS NULL
          THEN date_diff('minute', m.as_of, e.deadline) END     AS minutes_to_deadline
-FROM wh.events e, wh.meta m
+FROM wh.core.events e, wh.ops.meta m
 WHERE e.reported_at <= m.as_of

@@ -5,11 +5,11 @@
 WITH cases AS (
     SELECT grid_code, date_trunc('month', deadline)::DATE AS month, is_closed, closed_on_time,
            rework_count > 0 AS reworked, extension_count > 0 AS extended
-    FROM wh.events, wh.meta
+    FROM wh.core.events, wh.ops.meta
     WHERE accepted_at IS NOT NULL AND deadline <= meta.as_of
 ), opened AS (
     SELECT grid_code, date_trunc('month', accepted_at)::DATE AS month, count(*) AS accepted
-    FROM wh.events WHERE accepted_at IS NOT NULL GROUP BY ALL
+    FROM wh.core.events WHERE accepted_at IS NOT NULL GROUP BY ALL
 ), per_grid AS (
     SELECT grid_code, month, count(*) AS due, count(*) FILTER (is_closed) AS closed,
            count(*) FILTER (closed_on_time) AS closed_on_time,

@@ -13,5 +13,5 @@ SELECT
     count(*) FILTER (closed_on_time)                  AS closed_on_time,
     count(*) FILTER (rework_count > 0)                AS reworked,
     count(*) FILTER (extension_count > 0)             AS extended
-FROM wh.events
+FROM wh.core.events
 GROUP BY grid_code, class_code, subclass_code, reported_at::DATE

@@ -3,4 +3,4 @@
 -- age, overdue state and time to the deadline run on). Handled and closed events stay as they are.
 SELECT event_id FROM memory.touched_versions
 UNION ALL
-SELECT event_id FROM wh.events WHERE handled_at IS NULL OR closed_at IS NULL
+SELECT event_id FROM wh.core.events WHERE handled_at IS NULL OR closed_at IS NULL

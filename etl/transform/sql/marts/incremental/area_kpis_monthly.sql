@@ -7,4 +7,4 @@ SELECT date_trunc('month', accepted_at)::DATE FROM memory.touched_versions WHERE
 UNION ALL
 SELECT unnest(generate_series(date_trunc('month', least(p.as_of, m.as_of)),
                               date_trunc('month', greatest(p.as_of, m.as_of)), INTERVAL 1 MONTH))::DATE
-FROM memory.previous_meta p, wh.meta m
+FROM memory.previous_meta p, wh.ops.meta m
