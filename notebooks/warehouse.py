@@ -189,10 +189,7 @@ class AreaWarehouse:
         if code == CITY[0]:
             return CITY
         name = self._con.execute(        # the version in force at as-of, else the latest one
-            f"SELECT name FROM (SELECT name, 0 AS retired, NULL::TIMESTAMP AS valid_from "
-            f"FROM {catalog}.core.areas_in_force WHERE code = $code "
-            f"UNION ALL SELECT name, 1, valid_from FROM {catalog}.core.areas WHERE code = $code) "
-            f"ORDER BY retired, valid_from DESC NULLS LAST LIMIT 1", {"code": code}).fetchone()
+            f"SELECT name FROM {catalog}.core.area_names WHERE code = $code", {"code": code}).fetchone()
         if name is None:
             raise ValueError(f"数据仓库中没有区域代码 {code}")
         return code, name[0]

@@ -1,6 +1,6 @@
 """The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
 refresh, and brought up to date by an incremental one; and the generation's views
-(etl/transform/sql/views/<view>.sql: areas_in_force). Staging models are scratch work in memory;
+(etl/transform/sql/views/<view>.sql: areas_in_force, area_names). Staging models are scratch work in memory;
 core models are published in the schema `core`, marts in `mart` (docs/data-contract.md).
 
 Incremental marts work as dbt's incremental models do. A mart that an event update can change
@@ -12,6 +12,7 @@ and `memory.previous_meta` (the served generation's meta, so its as-of). A mart 
 file that reads no event and no as-of is left as it is; any other is rebuilt in full."""
 from __future__ import annotations
 
+import graphlib
 import logging
 import re
 from pathlib import Path
@@ -59,8 +60,12 @@ def create_views(con, catalog: str | None = "wh") -> None:
     catalog: DuckDB binds a view in its own catalog, so they hold in any file they are read from,
     whatever name it is attached under. They need the tables they read (meta included)."""
     prefix = f"{catalog}." if catalog else ""
-    for path in sorted(VIEWS_DIR.glob("*.sql")):
-        con.execute(f"CREATE OR REPLACE VIEW {prefix}core.{path.stem} AS {path.read_text(encoding='utf-8')}")
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(VIEWS_DIR.glob("*.sql"))}
+    # a view reading another (core.<name>) is created after it: DuckDB binds a view when created
+    reads = {name: {other for other in texts if other != name and re.search(rf"\bcore\.{other}\b", text)}
+             for name, text in texts.items()}
+    for name in graphlib.TopologicalSorter(reads).static_order():
+        con.execute(f"CREATE OR REPLACE VIEW {prefix}core.{name} AS {texts[name]}")
 
 
 def touched_versions(con, run_id: str) -> None:

@@ -24,9 +24,9 @@ def wh(tmp_path_factory):
     con.execute("CREATE SCHEMA core; CREATE SCHEMA mart; CREATE SCHEMA ops")
     con.execute("CREATE TABLE ops.meta AS SELECT 'r1' AS run_id, ?::TIMESTAMP AS built_at, "
                 "?::TIMESTAMP AS as_of", [AS_OF, AS_OF])
-    con.execute("CREATE TABLE core.areas (code VARCHAR, level VARCHAR, valid_from DATE, valid_to DATE)")
-    con.execute("INSERT INTO core.areas VALUES (?, 'grid', NULL, NULL)", [GRID])
-    create_views(con, None)                   # areas_in_force, as every generation has it
+    con.execute("CREATE TABLE core.areas (code VARCHAR, name VARCHAR, level VARCHAR, valid_from DATE, valid_to DATE)")
+    con.execute("INSERT INTO core.areas VALUES (?, '第1网格', 'grid', NULL, NULL)", [GRID])
+    create_views(con, None)                   # areas_in_force, area_names: as every generation has them
     con.execute("CREATE TABLE mart.area_population AS SELECT ? AS code, 'grid' AS level, "
                 "100 AS residents, 40 AS households", [GRID])
     con.execute("""CREATE TABLE core.events (grid_code VARCHAR, reported_at TIMESTAMP, accepted_at TIMESTAMP,
