@@ -21,7 +21,7 @@ def _walk(page, url, paths):
     for path in paths:
         page.goto(url.rstrip("/") + path)
         # drawn: a chart, a data table, the big screen, or the warning page's tables
-        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen, .warning-table, .briefing-table, "
+        page.wait_for_selector(".js-plotly-plot, .cockpit-grid, .screen, .warning-table, .briefing-table, "
                                ".briefings .empty-note", state="attached")
         page.wait_for_load_state("networkidle")
         if path != "/":                   # the big screen draws its own header, no navigation
