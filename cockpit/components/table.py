@@ -40,15 +40,17 @@ def column(field: str, header: str, digits: int | None = None, percent: bool = F
 
 def grid(component_id: str | None, column_defs: list[dict], row_data: list[dict] | None = None, *,
          sortable: bool = False, page_size: int | None = None, auto_height: bool = True,
-         class_name: str = "", wrap: bool = False, grid_options: dict | None = None,
+         class_name: str = "", wrap: bool = False, noted: bool = False, grid_options: dict | None = None,
          column_options: dict | None = None, **props) -> dag.AgGrid:
     """An AG Grid as the cockpit draws it: `sortable` sorts in the browser, `page_size` pages in the
     browser, `auto_height` grows the grid with its rows (else the page's CSS gives it a height),
-    `wrap` wraps long texts onto more lines; `column_options` apply to every column."""
+    `wrap` wraps long texts onto more lines; `noted`: a note beside the grid says why it has no rows
+    (the grid's own 暂无数据 would say it twice); `column_options` apply to every column."""
     options = {"theme": THEME, "localeText": LOCALE_TEXT, "suppressCellFocus": True,
                "suppressColumnVirtualisation": True,    # every column drawn, so every one is measured
                "enableCellTextSelection": True, "ensureDomOrder": True, "suppressDragLeaveHidesColumns": True,
                **({"domLayout": "autoHeight"} if auto_height else {}),
+               **({"suppressNoRowsOverlay": True} if noted else {}),
                **({"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False}
                   if page_size else {}),
                **(grid_options or {})}

@@ -96,7 +96,7 @@ def _events_table():
                 [column(cid, header, **({"fill": 200} if cid == "address" else {"maxWidth": 260}),
                         **({"sort": "desc" if descending else "asc"} if cid == sort_column else {}))
                  for cid, header in q.COLUMNS.items()],
-                sortable=True, column_options={"comparator": {"function": "0"}})
+                sortable=True, noted=True, column_options={"comparator": {"function": "0"}})
 
 
 @cache.memoize()

@@ -69,9 +69,10 @@ RUN_TABLE_COLUMNS = [_col("started_at", "开始"), _col("ended_at", "结束"), _
                      _col("rows_repaired", "修复行", True), _col("error", "错误", fill=200)]
 
 
-def _table(component_id: str, columns: list[dict], **style) -> html.Div:
-    """A grid as high as its rows, in a box that scrolls beyond `style`'s maxHeight if given."""
-    return html.Div(grid(component_id, columns, wrap=True), style={"overflowX": "auto", **style})
+def _table(component_id: str, columns: list[dict], noted: bool = True, **style) -> html.Div:
+    """A grid as high as its rows, in a box that scrolls beyond `style`'s maxHeight if given;
+    `noted`: a note (_note) says why it is empty."""
+    return html.Div(grid(component_id, columns, wrap=True, noted=noted), style={"overflowX": "auto", **style})
 
 
 def _note(component_id: str) -> html.Div:
@@ -82,7 +83,7 @@ def layout(**_query):
     return html.Div([
         html.Div(id=HEALTH_CARDS, className="health-cards"),
         html.Div([
-            panel("各文件读入与入库（当前数据版本）", _table(HEALTH_LOAD_LOG, LOAD_COLUMNS),
+            panel("各文件读入与入库（当前数据版本）", _table(HEALTH_LOAD_LOG, LOAD_COLUMNS, noted=False),
                   html.Div(id=HEALTH_LOAD_TOTAL, className="health-total")),
             html.Div([
                 panel("隔离：文件 × 列 × 规则", _table(HEALTH_QUARANTINE, QUARANTINE_COLUMNS,
@@ -237,7 +238,8 @@ def _listed_outputs(name: str, table: str, note: str) -> dict:
 @callback(
     Input(ids.FRAME_TICK, "n_intervals"),   # asked on every tick: runs land between publishes
     output=dict(
-        cards=Output(HEALTH_CARDS, "children"), load=Output(HEALTH_LOAD_LOG, "rowData"), load_size=Output(HEALTH_LOAD_LOG, "columnSize"),
+        cards=Output(HEALTH_CARDS, "children"), load=Output(HEALTH_LOAD_LOG, "rowData"),
+        load_size=Output(HEALTH_LOAD_LOG, "columnSize"),
         total=Output(HEALTH_LOAD_TOTAL, "children"),
         **_listed_outputs("quarantine", HEALTH_QUARANTINE, HEALTH_QUARANTINE_NOTE),
         **_listed_outputs("repairs", HEALTH_REPAIRS, HEALTH_REPAIRS_NOTE),

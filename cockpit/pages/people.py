@@ -63,7 +63,7 @@ def layout(**_query):
         html.Div([html.Div("—", id=PEOPLE_COUNT, className="explorer-count"),
                   html.Div(MASK_RULE, className="people-rule")], className="explorer-toolbar"),
         panel("人员列表", grid(PEOPLE_TABLE, [column(cid, header, **({"fill": 200} if cid == "address" else {"maxWidth": 300}))
-                                            for cid, header in q.COLUMNS.items()],
+                                            for cid, header in q.COLUMNS.items()], noted=True,
                              grid_options={"rowSelection": {"mode": "singleRow", "checkboxes": True,
                                                             "enableClickSelection": True}}),
               pager(PEOPLE_PREV, PEOPLE_NEXT, PEOPLE_PAGES), dcc.Store(id=PEOPLE_PAGE, data=0),
