@@ -86,7 +86,7 @@ QUALITY_COLUMNS = {"方法": "方法", "class": "暴发类别", "incidents": "�
 # the long texts share the width left in their panel (and wrap); the reason has twice the share
 NOTE_COLUMNS = {"reason": {"fill": 240, "flex": 2, "cellClass": "cell-note"},
                 "note": {"fill": 200, "flex": 2, "cellClass": "cell-note"},
-                "area_name": {"fill": 120}, "subject": {"fill": 120}, "area": {"fill": 160}}
+                "area_name": {"fill": 130}, "subject": {"fill": 150}, "area": {"fill": 160}}
 PRECISION_COLUMNS = {"week": "周（起）", "marked": "已研判", "real": "确认 / 已处置", "false": "误报",
                      "precision": "精确率（研判）"}
 
