@@ -83,10 +83,14 @@ HISTORY_COLUMNS = {"at": "时间", "account": "账号", "target": "对象", "lab
 QUALITY_COLUMNS = {"方法": "方法", "class": "暴发类别", "incidents": "事件数", "pod": "屏幕检出率",
                    "target": "目标", "items_per_day": "每日条数", "false_items_per_day": "每日误报条数",
                    "precision": "精确率", "generation": "评估数据版本"}
-# the long texts share the width left in their panel (and wrap); the reason has twice the share
-NOTE_COLUMNS = {"reason": {"fill": 240, "flex": 2, "cellClass": "cell-note"},
-                "note": {"fill": 200, "flex": 2, "cellClass": "cell-note"},
-                "area_name": {"fill": 130}, "subject": {"fill": 150}, "area": {"fill": 160}}
+# the long texts share the width left in their panel (and wrap); the reason has twice the share;
+# a few columns are narrower than their text or header and wrap it, so the tables fit half a screen
+_NARROW = {"suppressAutoSize": True, "wrapHeaderText": True, "autoHeaderHeight": True}
+COLUMN_OPTIONS = {"reason": {"fill": 240, "flex": 2, "cellClass": "cell-note"},
+                  "note": {"fill": 200, "flex": 2, "cellClass": "cell-note"},
+                  "area_name": {"fill": 130}, "subject": {"fill": 150}, "area": {"fill": 160},
+                  "span": {"width": 104, **_NARROW}, "alarm_days": {"width": 64, **_NARROW},
+                  "excess": {"width": 84, **_NARROW}}
 PRECISION_COLUMNS = {"week": "周（起）", "marked": "已研判", "real": "确认 / 已处置", "false": "误报",
                      "precision": "精确率（研判）"}
 
@@ -152,7 +156,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无�
         return html.Div(empty_text, className="empty-note")
     shown = frame.head(SHOWN_ROWS)[list(columns)]
     rules = {"row-highlight": f"params.data.{highlight[0]} === {json.dumps(highlight[1], ensure_ascii=False)}"} if highlight else {}
-    table = grid(table_id, [column(cid, label, **NOTE_COLUMNS.get(cid, {})) for cid, label in columns.items()],
+    table = grid(table_id, [column(cid, label, **COLUMN_OPTIONS.get(cid, {})) for cid, label in columns.items()],
                  records(shown), wrap=True, rowClassRules=rules)
     more = ([html.Div(f"仅显示前 {SHOWN_ROWS:,} 条，共 {len(frame):,} 条", className="warning-more")]
             if len(frame) > SHOWN_ROWS else [])
