@@ -74,11 +74,14 @@ def pager(prev_id: str, next_id: str, label_id: str) -> html.Div:
                     className="pager")
 
 
-def page_asked(triggered: str | None, prev_id: str, next_id: str, current) -> int:
+def page_asked(triggered, prev_id: str, next_id: str, current) -> int:
     """The page a pager asks for: one before or after the current one (0-based), which the server
-    still clamps to the pages it has; a browser's number that is not a page counts as the first."""
+    still clamps to the pages it has; a browser's number that is not a page counts as the first.
+    `triggered`: what fired the callback, an id or ids ("id.prop" too: Dash may send a click
+    together with another input that changed meanwhile)."""
     page = current if isinstance(current, int) and not isinstance(current, bool) and current >= 0 else 0
-    return max(page - 1, 0) if triggered == prev_id else page + 1 if triggered == next_id else page
+    fired = {str(t).split(".")[0] for t in ([triggered] if isinstance(triggered, str) else triggered or [])}
+    return max(page - 1, 0) if prev_id in fired else page + 1 if next_id in fired else page
 
 
 def sort_of(column_state) -> tuple[str, bool] | None:

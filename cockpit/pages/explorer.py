@@ -214,8 +214,7 @@ def page_wanted(triggered: set[str], shown, sort_by) -> int:
     same_sort = list(_sort(sort_by)) == shown.get("sort")
     if not (triggered <= keeps and (same_sort or f"{EXPLORER_TABLE}.columnState" not in triggered)):
         return 0
-    trigger = next(iter(triggered)).split(".")[0] if len(triggered) == 1 else None
-    return page_asked(trigger, EXPLORER_PREV, EXPLORER_NEXT, shown.get("page"))
+    return page_asked(triggered, EXPLORER_PREV, EXPLORER_NEXT, shown.get("page"))
 
 
 @callback(

@@ -130,7 +130,7 @@ def update_table(area, residence, address, _prev, _next, _generation, shown):
     # a new filter starts at the first page; paging steps from the page shown; a new generation keeps it
     triggered = set(ctx.triggered_prop_ids)
     keep = triggered <= {f"{PEOPLE_PREV}.n_clicks", f"{PEOPLE_NEXT}.n_clicks", f"{ids.GENERATION}.data"}
-    page = page_asked(ctx.triggered_id, PEOPLE_PREV, PEOPLE_NEXT, shown) if keep else 0
+    page = page_asked(triggered, PEOPLE_PREV, PEOPLE_NEXT, shown) if keep else 0
     viewer = viewer_scope()
     answer = table_view(warehouse(), viewer, area, residence, address, page)
     if not _listing_recorded(viewer.narrow(area).code, residence, address, answer):

@@ -16,6 +16,7 @@ def test_a_pager_steps_from_the_page_shown():
     assert page_asked("p-prev", "p-prev", "p-next", 0) == 0          # never before the first
     assert page_asked("area", "p-prev", "p-next", 3) == 3            # not a pager: the page shown
     assert page_asked(None, "p-prev", "p-next", 5) == 5
+    assert page_asked({"p-next.n_clicks", "t.columnState"}, "p-prev", "p-next", 5) == 6
 
 
 @given(JSON, st.sampled_from(["p-prev", "p-next", None]))
