@@ -141,3 +141,41 @@ def test_only_the_vault_code_names_the_secure_schema():
                                          ("FROM core.persons", False), ("insecure.vault", False)])
 def test_naming_the_secure_schema_is_seen(text, named):
     assert names_secure(text) is named
+
+
+def dash_tables(source: str) -> list[str]:
+    """Every use of Dash's DataTable package in `source`: imports of it in any form and
+    attribute access (dash.dash_table.DataTable)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[:2] in (["dash_table"], ["dash", "dash_table"])]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.split(".")[:2] in (["dash_table"], ["dash", "dash_table"]):
+                found.append(node.module)
+            elif node.module == "dash" and any(a.name == "dash_table" for a in node.names):
+                found.append("dash.dash_table")
+        elif isinstance(node, ast.Attribute) and node.attr == "dash_table":
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_the_cockpit_has_no_dash_table():
+    """Dash 4 deprecates dash_table.DataTable (to be removed): the cockpit's tables are AG Grids
+    (cockpit/components/table.py)."""
+    wrong = [f"{path.relative_to(ROOT)}: {use}" for path, source in sources(["cockpit", "app.py"])
+             for use in dash_tables(source)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_form_of_dash_table_is_seen():
+    source = """
+import dash_table
+import dash.dash_table as dt
+from dash import Input, dash_table
+from dash.dash_table.Format import Format
+def later():
+    return dash.dash_table.DataTable()
+"""
+    assert dash_tables(source) == ["dash_table", "dash.dash_table", "dash.dash_table", "dash.dash_table.Format",
+                                   "dash.dash_table"]

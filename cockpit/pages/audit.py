@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, dash_table, dcc, html
+from dash import Input, Output, callback, dcc, html
 from flask import current_app
 
 from cockpit import ids
 from cockpit.audit import ACTIONS
 from cockpit.components.counter import panel
-from cockpit.figures import theme
+from cockpit.components.table import AUTO_SIZE, column, grid
 
 dash.register_page(__name__, path="/audit", name="审计日志", title="网格治理数字驾驶舱 · 审计日志",
                    order=10)
@@ -22,9 +22,9 @@ AUDIT_ACCOUNT = "audit-account"
 AUDIT_TABLE = "audit-table"
 AUDIT_NOTE = "audit-note"
 LIMIT = 500
-COLUMNS = [{"id": "at", "name": "时间（北京时间）"}, {"id": "account", "name": "账号"},
-           {"id": "address", "name": "来源地址"}, {"id": "action", "name": "操作"},
-           {"id": "target", "name": "对象"}, {"id": "detail", "name": "说明"}]
+COLUMNS = {"at": "时间（北京时间）", "account": "账号", "address": "来源地址", "action": "操作",
+           "target": "对象", "detail": "说明"}
+PAGE_SIZE = 25
 
 
 def layout(**_query):
@@ -35,16 +35,13 @@ def layout(**_query):
             dcc.Input(id=AUDIT_ACCOUNT, placeholder="账号", debounce=True, className="audit-filter"),
             html.Div(id=AUDIT_NOTE, className="audit-note"),
         ], className="audit-filters"),
-        panel("审计记录（最新在前）", dash_table.DataTable(
-            id=AUDIT_TABLE, columns=COLUMNS, data=[], page_size=25, sort_action="none",
-            style_table={"overflowX": "auto"},
-            style_cell={"textAlign": "left", "padding": "5px 10px", "fontSize": "14px",
-                        "fontFamily": theme.FONT_FAMILY, "whiteSpace": "normal", "height": "auto"},
-            style_header={"fontWeight": "bold"})),
+        panel("审计记录（最新在前）", grid(
+            AUDIT_TABLE, [column(cid, name, fill=240 if cid == "detail" else None) for cid, name in COLUMNS.items()],
+            page_size=PAGE_SIZE, wrap=True)),
     ], className="audit")
 
 
-@callback(Output(AUDIT_TABLE, "data"), Output(AUDIT_NOTE, "children"),
+@callback(Output(AUDIT_TABLE, "rowData"), Output(AUDIT_TABLE, "columnSize"), Output(AUDIT_NOTE, "children"),
           Input(AUDIT_ACTION, "value"), Input(AUDIT_ACCOUNT, "value"), Input(ids.FRAME_TICK, "n_intervals"))
 def refresh_audit(action, account, _tick):
     log = current_app.config["COCKPIT_AUDIT"]
@@ -55,4 +52,4 @@ def refresh_audit(action, account, _tick):
                    .dt.strftime("%Y-%m-%d %H:%M:%S"))
     note = (f"显示最近 {len(frame):,} 条（至多 {LIMIT} 条）；记录只增不改、逐条哈希相连，"
             f"保存 {log.retention_days} 天")
-    return frame.drop(columns="id").to_dict("records"), note
+    return frame.drop(columns="id").to_dict("records"), AUTO_SIZE, note

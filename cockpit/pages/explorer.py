@@ -6,7 +6,7 @@ import json
 import math
 
 import dash
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cockpit import ids
 from cockpit.auth import audit
@@ -14,9 +14,9 @@ from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
+from cockpit.components.table import AUTO_SIZE, column, grid, page_asked, pager, sort_of
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import theme
 from cockpit.figures.explorer import daily_bars
 from cockpit.options import area_options
 from cockpit.queries import explorer as q
@@ -41,6 +41,10 @@ EXPLORER_CSV = "explorer-csv"
 EXPLORER_XLSX = "explorer-xlsx"
 EXPLORER_DOWNLOAD = "explorer-download"
 EXPLORER_EXPORT_NOTE = "explorer-export-note"
+EXPLORER_PAGE = "explorer-page"          # {"page": shown page (0-based), "sort": [column, descending]}
+EXPLORER_PREV = "explorer-prev"
+EXPLORER_NEXT = "explorer-next"
+EXPLORER_PAGES = "explorer-pages"
 
 _VALUE_FILTERS = ((EXPLORER_SOURCE, "来源", "source"), (EXPLORER_STATUS, "状态", "status"),
                   (EXPLORER_DEPARTMENT, "处置部门", "department"))
@@ -77,21 +81,22 @@ def layout(**_query):
             dcc.Download(id=EXPLORER_DOWNLOAD),
         ], className="explorer-toolbar"),
         panel("每日事件数", graph(EXPLORER_CHART, "事件查询_每日事件数", "chart explorer-chart")),
-        panel("事件列表", dash_table.DataTable(
-            id=EXPLORER_TABLE,
-            columns=[{"name": header, "id": cid} for cid, header in q.COLUMNS.items()],
-            data=[], page_action="custom", page_current=0, page_size=q.PAGE_SIZE, page_count=1,
-            sort_action="custom", sort_mode="single",
-            sort_by=[{"column_id": q.DEFAULT_SORT[0], "direction": "desc"}],
-            style_table={"overflowX": "auto"},
-            style_cell={"textAlign": "left", "padding": "6px 10px", "whiteSpace": "nowrap",
-                        "fontFamily": theme.FONT_FAMILY,
-                        "fontSize": "14px", "maxWidth": "260px", "overflow": "hidden",
-                        "textOverflow": "ellipsis"},
-            style_header={"fontWeight": "bold"},
-        ), html.Div("无数据：没有符合筛选条件的事件", id=EXPLORER_EMPTY, className="empty-note",
-                    style={"display": "none"}), class_name="explorer-table-panel"),
+        panel("事件列表", _events_table(),
+              pager(EXPLORER_PREV, EXPLORER_NEXT, EXPLORER_PAGES), dcc.Store(id=EXPLORER_PAGE),
+              html.Div("无数据：没有符合筛选条件的事件", id=EXPLORER_EMPTY, className="empty-note",
+                       style={"display": "none"}), class_name="explorer-table-panel"),
     ], className="explorer")
+
+
+def _events_table():
+    """One page of events as the server sorted it: a click on a header asks the server (its column
+    state is an input); the grid's own sort keeps the server's order (every comparison equal)."""
+    sort_column, descending = q.DEFAULT_SORT
+    return grid(EXPLORER_TABLE,
+                [column(cid, header, **({"fill": 200} if cid == "address" else {"maxWidth": 260}),
+                        **({"sort": "desc" if descending else "asc"} if cid == sort_column else {}))
+                 for cid, header in q.COLUMNS.items()],
+                sortable=True, noted=True, column_options={"comparator": {"function": "0"}})
 
 
 @cache.memoize()
@@ -156,12 +161,12 @@ def _cleaned(wh: Snapshot, viewer: Scope, start, end, area, class_code, subclass
     return viewer.narrow(area), q.clean_filter(wh, viewer, raw, _allowed(wh, viewer))
 
 
-def _sort(sort_by) -> tuple[str, bool]:
-    """The table's sort, or the default when none is set or the column is not whitelisted."""
+def _sort(column_state) -> tuple[str, bool]:
+    """The table's sort (its column state), or the default when none is set or the column is not
+    whitelisted."""
     try:
-        s = sort_by[0]
-        return q.check_sort(s["column_id"], s.get("direction") == "desc")
-    except (TypeError, IndexError, KeyError, AttributeError, ValueError):
+        return q.check_sort(*sort_of(column_state))
+    except (TypeError, ValueError):
         return q.DEFAULT_SORT
 
 
@@ -177,52 +182,65 @@ def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
 
 
 def table_view(start, end, area, class_code, subclass, source, status, department,
-               page_current, sort_by, keep_page: bool) -> dict:
-    """The table's page, page count, the count line, the chart and the empty note's style."""
+               page_current, sort_by) -> dict:
+    """The table's page, its page label and stored page, the count line, the chart and the empty
+    note's style."""
     return _table_view(warehouse(), viewer_scope(), start, end, area, class_code, subclass, source,
-                       status, department, page_current if keep_page else 0, sort_by)
+                       status, department, page_current, _sort(sort_by))
 
 
 @view
 def _table_view(wh: Snapshot, viewer: Scope, start, end, area, class_code, subclass, source, status,
-                department, page_current, sort_by) -> dict:
+                department, page_current, sort: tuple[str, bool]) -> dict:
     scope, f = _cleaned(wh, viewer, start, end, area, class_code, subclass, source, status, department)
     per_day = q.daily(wh, scope, f)
     total = int(per_day["events"].sum())
     pages = max(1, math.ceil(total / q.PAGE_SIZE))
     page = min(max(page_current if isinstance(page_current, int) else 0, 0), pages - 1)
-    frame = q.rows(wh, scope, f, _sort(sort_by), limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
+    frame = q.rows(wh, scope, f, sort, limit=q.PAGE_SIZE, offset=page * q.PAGE_SIZE)
     line = (f"{_area_name(wh, viewer, scope)} · {f.window.first_day:%Y-%m-%d} 至 {f.window.last_day:%Y-%m-%d}"
             f" · 共 {total:,} 条事件 · 第 {page + 1}/{pages} 页")
     empty_style = {"display": "block"} if total == 0 else {"display": "none"}
-    return dict(rows=q.display(frame).to_dict("records"), page_count=pages, page=page, count=line,
-                chart=daily_bars(per_day), empty=empty_style)
+    return dict(rows=q.display(frame).to_dict("records"), pages=f"第 {page + 1} / {pages} 页",
+                page={"page": page, "sort": list(sort)}, count=line, chart=daily_bars(per_day), empty=empty_style)
+
+
+def page_wanted(triggered: set[str], shown, sort_by) -> int:
+    """The page to show: paging, a new generation or a column state that keeps the sort (a column
+    resized) keep the page shown or step from it; a new filter or sort starts at the first page."""
+    shown = shown if isinstance(shown, dict) else {}
+    keeps = {f"{EXPLORER_PREV}.n_clicks", f"{EXPLORER_NEXT}.n_clicks", f"{ids.GENERATION}.data",
+             f"{EXPLORER_TABLE}.columnState"}
+    same_sort = list(_sort(sort_by)) == shown.get("sort")
+    if not (triggered <= keeps and (same_sort or f"{EXPLORER_TABLE}.columnState" not in triggered)):
+        return 0
+    return page_asked(triggered, EXPLORER_PREV, EXPLORER_NEXT, shown.get("page"))
 
 
 @callback(
     *_FILTER_INPUTS,
-    Input(EXPLORER_TABLE, "page_current"), Input(EXPLORER_TABLE, "sort_by"),
-    Input(ids.GENERATION, "data"),
+    Input(EXPLORER_PREV, "n_clicks"), Input(EXPLORER_NEXT, "n_clicks"), Input(EXPLORER_TABLE, "columnState"),
+    Input(ids.GENERATION, "data"), State(EXPLORER_PAGE, "data"),
     output=dict(
-        rows=Output(EXPLORER_TABLE, "data"), page_count=Output(EXPLORER_TABLE, "page_count"),
-        page=Output(EXPLORER_TABLE, "page_current"), count=Output(EXPLORER_COUNT, "children"),
+        rows=Output(EXPLORER_TABLE, "rowData"), size=Output(EXPLORER_TABLE, "columnSize"), pages=Output(EXPLORER_PAGES, "children"),
+        page=Output(EXPLORER_PAGE, "data"), count=Output(EXPLORER_COUNT, "children"),
         chart=Output(EXPLORER_CHART, "figure"), empty=Output(EXPLORER_EMPTY, "style"),
     ),
 )
 def update_table(start, end, area, class_code, subclass, source, status, department,
-                 page_current, sort_by, _generation):
-    # a new filter or sort starts at the first page; paging and a new generation keep the page
-    keep = set(ctx.triggered_prop_ids) <= {f"{EXPLORER_TABLE}.page_current",
-                                           f"{ids.GENERATION}.data"}
-    return table_view(start, end, area, class_code, subclass, source, status, department,
-                      page_current, sort_by, keep)
+                 _prev, _next, sort_by, _generation, shown):
+    page = page_wanted(set(ctx.triggered_prop_ids), shown, sort_by)
+    # the columns are measured on the first answer only: measuring changes the column state, an
+    # input here (a sort), so measuring on every answer would ask again and again
+    return {**table_view(start, end, area, class_code, subclass, source, status, department, page, sort_by),
+            "size": AUTO_SIZE if shown is None else no_update}
 
 
 @callback(
     Output(EXPLORER_DOWNLOAD, "data"), Output(EXPLORER_EXPORT_NOTE, "children"),
     Input(EXPLORER_CSV, "n_clicks"), Input(EXPLORER_XLSX, "n_clicks"),
     *[State(i.component_id, i.component_property) for i in _FILTER_INPUTS],
-    State(EXPLORER_TABLE, "sort_by"),
+    State(EXPLORER_TABLE, "columnState"),
     prevent_initial_call=True,
 )
 def export(_csv, _xlsx, start, end, area, class_code, subclass, source, status, department, sort_by):

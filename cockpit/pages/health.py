@@ -7,17 +7,15 @@ from pathlib import Path
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, dash_table, html
-from dash.dash_table.Format import Format
+from dash import Input, Output, callback, html
 from flask import current_app
 
 from cockpit import ids
 from cockpit.cache import view
 from cockpit.components.counter import panel
-from cockpit.components.table import records
+from cockpit.components.table import AUTO_SIZE, column, grid, records
 from cockpit.context import warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import theme
 from cockpit.queries import health as q
 from cockpit.queries.health import STATUS_NAMES
 from warehouse.personal import scrub
@@ -42,46 +40,39 @@ HEALTH_CALENDAR_NOTE = "health-calendar-note"
 RUN_LIMIT = 20
 TOPOLOGY_NAMES = {"overlap": "重叠", "gap": "缝隙", "outside_community": "越出社区"}
 LOCAL_TZ = "Asia/Shanghai"
-_INT = Format().group(True)
 _HIDDEN, _SHOWN = {"display": "none"}, {"display": "block"}
 
 
-def _col(cid: str, name: str, numeric: bool = False) -> dict:
-    return ({"id": cid, "name": name, "type": "numeric", "format": _INT} if numeric
-            else {"id": cid, "name": name})
+def _col(cid: str, name: str, numeric: bool = False, fill: int | None = None) -> dict:
+    """A column; a numeric one as a whole number grouped by thousands."""
+    return column(cid, name, 0 if numeric else None, fill=fill)
 
 
-LOAD_COLUMNS = [_col("run_id", "运行"), _col("file", "文件"), _col("encoding", "编码"),
+LOAD_COLUMNS = [_col("run_id", "运行"), _col("file", "文件", fill=180), _col("encoding", "编码"),
                 _col("rows_in", "读入行", True), _col("rows_loaded", "入库行", True),
                 _col("rows_quarantined", "隔离行", True), _col("rows_repaired", "修复行", True),
-                {"id": "quarantined_pct", "name": "隔离占比 %", "type": "numeric",
-                 "format": Format(precision=2, scheme="f")}]
-QUARANTINE_COLUMNS = [_col("file", "文件"), _col("column_name", "列"), _col("rule", "规则"),
+                column("quarantined_pct", "隔离占比 %", 2)]
+QUARANTINE_COLUMNS = [_col("file", "文件", fill=180), _col("column_name", "列"), _col("rule", "规则"),
                       _col("entries", "条目", True), _col("lines", "行数", True),
                       _col("first_lines", "行号（前5）")]
-REPAIR_COLUMNS = [_col("repair", "修复规则"), _col("file", "文件"), _col("column_name", "列"),
+REPAIR_COLUMNS = [_col("repair", "修复规则"), _col("file", "文件", fill=180), _col("column_name", "列"),
                   _col("cells", "单元格", True), _col("lines", "行数", True)]
-TOPOLOGY_COLUMNS = [_col("community_code", "社区编码"), _col("problem", "问题"), _col("grid_codes", "涉及网格"),
-                    {"id": "area_m2", "name": "面积（平方米）", "type": "numeric", "format": _INT},
+TOPOLOGY_COLUMNS = [_col("community_code", "社区编码"), _col("problem", "问题"), _col("grid_codes", "涉及网格", fill=160),
+                    _col("area_m2", "面积（平方米）", True),
                     _col("check_date", "自何日起")]
-CALENDAR_COLUMNS = [_col("year", "年份"), _col("source", "工作日历来源"), _col("events", "事件", True),
+CALENDAR_COLUMNS = [_col("year", "年份"), _col("source", "工作日历来源", fill=160), _col("events", "事件", True),
                     _col("needs", "需求", True)]
 RUN_TABLE_COLUMNS = [_col("started_at", "开始"), _col("ended_at", "结束"), _col("command", "命令"),
                      _col("status", "状态"), _col("exit_code", "退出码"), _col("seconds", "耗时（秒）"),
                      _col("generation", "数据版本"), _col("rows_in", "读入行", True),
                      _col("rows_loaded", "入库行", True), _col("rows_quarantined", "隔离行", True),
-                     _col("rows_repaired", "修复行", True), _col("error", "错误")]
+                     _col("rows_repaired", "修复行", True), _col("error", "错误", fill=200)]
 
 
-def _table(component_id: str, columns: list[dict], **style) -> dash_table.DataTable:
-    return dash_table.DataTable(
-        id=component_id, columns=columns, data=[], sort_action="none", page_action="none",
-        style_table={"overflowX": "auto", **style},
-        style_cell={"textAlign": "left", "padding": "5px 10px", "fontSize": "14px",
-                    "fontFamily": theme.FONT_FAMILY,
-                    "whiteSpace": "normal", "height": "auto"},
-        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
-        style_header={"fontWeight": "bold"})
+def _table(component_id: str, columns: list[dict], noted: bool = True, **style) -> html.Div:
+    """A grid as high as its rows, in a box that scrolls beyond `style`'s maxHeight if given;
+    `noted`: a note (_note) says why it is empty."""
+    return html.Div(grid(component_id, columns, wrap=True, noted=noted), style={"overflowX": "auto", **style})
 
 
 def _note(component_id: str) -> html.Div:
@@ -92,7 +83,7 @@ def layout(**_query):
     return html.Div([
         html.Div(id=HEALTH_CARDS, className="health-cards"),
         html.Div([
-            panel("各文件读入与入库（当前数据版本）", _table(HEALTH_LOAD_LOG, LOAD_COLUMNS),
+            panel("各文件读入与入库（当前数据版本）", _table(HEALTH_LOAD_LOG, LOAD_COLUMNS, noted=False),
                   html.Div(id=HEALTH_LOAD_TOTAL, className="health-total")),
             html.Div([
                 panel("隔离：文件 × 列 × 规则", _table(HEALTH_QUARANTINE, QUARANTINE_COLUMNS,
@@ -236,15 +227,19 @@ def health_view(wh: Snapshot, warehouse_path: Path) -> dict:
     }
 
 
+SIZED = ("load", "quarantine", "repairs", "topology", "calendar", "runs")     # the grids, re-measured
+
+
 def _listed_outputs(name: str, table: str, note: str) -> dict:
-    return {name: Output(table, "data"), f"{name}_note": Output(note, "children"),
+    return {name: Output(table, "rowData"), f"{name}_size": Output(table, "columnSize"), f"{name}_note": Output(note, "children"),
             f"{name}_style": Output(note, "style")}
 
 
 @callback(
     Input(ids.FRAME_TICK, "n_intervals"),   # asked on every tick: runs land between publishes
     output=dict(
-        cards=Output(HEALTH_CARDS, "children"), load=Output(HEALTH_LOAD_LOG, "data"),
+        cards=Output(HEALTH_CARDS, "children"), load=Output(HEALTH_LOAD_LOG, "rowData"),
+        load_size=Output(HEALTH_LOAD_LOG, "columnSize"),
         total=Output(HEALTH_LOAD_TOTAL, "children"),
         **_listed_outputs("quarantine", HEALTH_QUARANTINE, HEALTH_QUARANTINE_NOTE),
         **_listed_outputs("repairs", HEALTH_REPAIRS, HEALTH_REPAIRS_NOTE),
@@ -255,4 +250,5 @@ def _listed_outputs(name: str, table: str, note: str) -> dict:
 )
 def refresh_health(_tick):
     path = current_app.config["COCKPIT_WAREHOUSE"].path
-    return cached_health_view(warehouse(), path, q.disk_stamp(path))
+    shown = cached_health_view(warehouse(), path, q.disk_stamp(path))
+    return {**shown, **{f"{name}_size": AUTO_SIZE for name in SIZED}}

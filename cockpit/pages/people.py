@@ -8,16 +8,16 @@ import datetime as dt
 import math
 
 import dash
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import current_app, g, request
 
 from cockpit import ids
 from cockpit.cache import cache, view
 from cockpit.components.counter import panel
 from cockpit.components.filter import labelled
+from cockpit.components.table import AUTO_SIZE, column, grid, page_asked, pager
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import theme
 from cockpit.options import area_options
 from cockpit.pages.explorer import DROPDOWN_LABELS
 from cockpit.queries import people as q
@@ -38,6 +38,10 @@ PEOPLE_REASON = "people-reason"
 PEOPLE_UNMASK = "people-unmask"
 PEOPLE_FULL = "people-full"
 PEOPLE_FULL_TIMER = "people-full-timer"
+PEOPLE_PAGE = "people-page"          # the page shown (0-based), as the server answered
+PEOPLE_PREV = "people-prev"
+PEOPLE_NEXT = "people-next"
+PEOPLE_PAGES = "people-pages"
 FULL_RECORD_SECONDS = 60      # an opened record leaves the screen after this long
 
 MASK_RULE = ("姓名、公民身份号码和联系电话均已脱敏。确需查看某人完整信息时，请选中该行并填写理由："
@@ -58,18 +62,13 @@ def layout(**_query):
         ], className="filters explorer-filters"),
         html.Div([html.Div("—", id=PEOPLE_COUNT, className="explorer-count"),
                   html.Div(MASK_RULE, className="people-rule")], className="explorer-toolbar"),
-        panel("人员列表", dash_table.DataTable(
-            id=PEOPLE_TABLE,
-            columns=[{"name": header, "id": cid} for cid, header in q.COLUMNS.items()],
-            data=[], page_action="custom", page_current=0, page_size=q.PAGE_SIZE, page_count=1,
-            row_selectable="single", selected_rows=[],
-            style_table={"overflowX": "auto"},
-            style_cell={"textAlign": "left", "padding": "6px 10px", "whiteSpace": "nowrap",
-                        "fontFamily": theme.FONT_FAMILY, "fontSize": "14px", "maxWidth": "300px",
-                        "overflow": "hidden", "textOverflow": "ellipsis"},
-            style_header={"fontWeight": "bold"},
-        ), html.Div("无数据：没有符合筛选条件的人员", id=PEOPLE_EMPTY, className="empty-note",
-                    style={"display": "none"}), class_name="explorer-table-panel"),
+        panel("人员列表", grid(PEOPLE_TABLE, [column(cid, header, **({"fill": 200} if cid == "address" else {"maxWidth": 300}))
+                                            for cid, header in q.COLUMNS.items()], noted=True,
+                             grid_options={"rowSelection": {"mode": "singleRow", "checkboxes": True,
+                                                            "enableClickSelection": True}}),
+              pager(PEOPLE_PREV, PEOPLE_NEXT, PEOPLE_PAGES), dcc.Store(id=PEOPLE_PAGE, data=0),
+              html.Div("无数据：没有符合筛选条件的人员", id=PEOPLE_EMPTY, className="empty-note",
+                       style={"display": "none"}), class_name="explorer-table-panel"),
         panel("查看完整信息", html.Div([
             html.Div("请在列表中选中一人", id=PEOPLE_SELECTED, className="people-selected"),
             dcc.Input(id=PEOPLE_REASON, type="text", maxLength=200, className="people-input people-reason",
@@ -106,7 +105,7 @@ def _area_name(wh: Snapshot, viewer: Scope, scope: Scope) -> str:
 
 @view
 def table_view(wh: Snapshot, viewer: Scope, area, residence, address, page_current) -> tuple:
-    """The table's page, page count and page number, the count line and the empty note's style."""
+    """The table's page, its page label and page number, the count line and the empty note's style."""
     scope = viewer.narrow(area)
     residence, address = q.clean_residence_type(wh, viewer, residence), q.clean_address(address)
     page = page_current if isinstance(page_current, int) and page_current >= 0 else 0
@@ -116,26 +115,29 @@ def table_view(wh: Snapshot, viewer: Scope, area, residence, address, page_curre
         page = pages - 1
         frame, total = q.rows(wh, scope, residence, address, page)
     line = f"{_area_name(wh, viewer, scope)} · 共 {total:,} 人 · 第 {page + 1}/{pages} 页"
-    return (frame.to_dict("records"), pages, page, line,
+    return (frame.to_dict("records"), f"第 {page + 1} / {pages} 页", page, line,
             {"display": "block"} if total == 0 else {"display": "none"})
 
 
 @callback(
-    Output(PEOPLE_TABLE, "data"), Output(PEOPLE_TABLE, "page_count"), Output(PEOPLE_TABLE, "page_current"),
+    Output(PEOPLE_TABLE, "rowData"), Output(PEOPLE_TABLE, "columnSize"), Output(PEOPLE_PAGES, "children"), Output(PEOPLE_PAGE, "data"),
     Output(PEOPLE_COUNT, "children"), Output(PEOPLE_EMPTY, "style"),
     Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"), Input(PEOPLE_ADDRESS, "value"),
-    Input(PEOPLE_TABLE, "page_current"), Input(ids.GENERATION, "data"),
+    Input(PEOPLE_PREV, "n_clicks"), Input(PEOPLE_NEXT, "n_clicks"), Input(ids.GENERATION, "data"),
+    State(PEOPLE_PAGE, "data"),
 )
-def update_table(area, residence, address, page_current, _generation):
-    # a new filter starts at the first page; paging and a new generation keep the page
-    keep = set(ctx.triggered_prop_ids) <= {f"{PEOPLE_TABLE}.page_current", f"{ids.GENERATION}.data"}
+def update_table(area, residence, address, _prev, _next, _generation, shown):
+    # a new filter starts at the first page; paging steps from the page shown; a new generation keeps it
+    triggered = set(ctx.triggered_prop_ids)
+    keep = triggered <= {f"{PEOPLE_PREV}.n_clicks", f"{PEOPLE_NEXT}.n_clicks", f"{ids.GENERATION}.data"}
+    page = page_asked(triggered, PEOPLE_PREV, PEOPLE_NEXT, shown) if keep else 0
     viewer = viewer_scope()
-    answer = table_view(warehouse(), viewer, area, residence, address, page_current if keep else 0)
+    answer = table_view(warehouse(), viewer, area, residence, address, page)
     if not _listing_recorded(viewer.narrow(area).code, residence, address, answer):
         per_hour = current_app.config["COCKPIT_SETTINGS"].people_pages_per_hour
-        return [], 1, 0, f"一小时内查看人员名单已达 {per_hour} 页上限，请稍后再试（已记入审计日志）", \
+        return [], no_update, "第 1 / 1 页", 0, f"一小时内查看人员名单已达 {per_hour} 页上限，请稍后再试（已记入审计日志）", \
             {"display": "none"}
-    return answer
+    return answer[0], AUTO_SIZE, *answer[1:]
 
 
 def _listing_recorded(area_code: str, residence, address, answer: tuple) -> bool:
@@ -157,8 +159,8 @@ def _listing_recorded(area_code: str, residence, address, answer: tuple) -> bool
 
 
 @callback(
-    Output(PEOPLE_TABLE, "selected_rows"),
-    Input(PEOPLE_TABLE, "page_current"), Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"),
+    Output(PEOPLE_TABLE, "selectedRows"),
+    Input(PEOPLE_PAGE, "data"), Input(PEOPLE_AREA, "value"), Input(PEOPLE_RESIDENCE, "value"),
     Input(PEOPLE_ADDRESS, "value"),
     prevent_initial_call=True,
 )
@@ -179,16 +181,15 @@ def _full_record(fields: dict[str, str], masked_name: str) -> html.Div:
 @callback(
     Output(PEOPLE_SELECTED, "children"), Output(PEOPLE_FULL, "children"), Output(PEOPLE_REASON, "value"),
     Output(PEOPLE_FULL_TIMER, "disabled"), Output(PEOPLE_FULL_TIMER, "interval"),
-    Input(PEOPLE_UNMASK, "n_clicks"), Input(PEOPLE_TABLE, "selected_rows"), Input(PEOPLE_TABLE, "data"),
-    Input(PEOPLE_FULL_TIMER, "n_intervals"),
+    Input(PEOPLE_UNMASK, "n_clicks"), Input(PEOPLE_TABLE, "selectedRows"), Input(PEOPLE_FULL_TIMER, "n_intervals"),
     State(PEOPLE_REASON, "value"),
     prevent_initial_call=True,
 )
-def show_in_full(clicks, selected, data, _shown_for, reason):
+def show_in_full(clicks, selected, _shown_for, reason):
     """A new selection shows who is selected and hides any full record; the button opens the
     selected person's record (cockpit/unmask.py decides, within the account's scope), which
     leaves the screen after FULL_RECORD_SECONDS (its timer runs only while it is shown)."""
-    row = data[selected[0]] if selected and data and 0 <= selected[0] < len(data) else None
+    row = selected[0] if isinstance(selected, list) and selected and isinstance(selected[0], dict) else None
     who = f"已选中：{row.get('name_masked', '')}　{row.get('address', '')}" if row else "请在列表中选中一人"
     if ctx.triggered_id == PEOPLE_FULL_TIMER:
         return who, html.Div(f"完整信息已隐藏（每次查看显示 {FULL_RECORD_SECONDS} 秒）", className="people-hidden"), \

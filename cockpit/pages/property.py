@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, dash_table, dcc, html
-from dash.dash_table.Format import Format, Scheme
+from dash import Input, Output, callback, dcc, html
 
 from cockpit import ids
 from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
+from cockpit.components.table import AUTO_SIZE, column, grid
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import property as fig, theme
+from cockpit.figures import property as fig
 from cockpit.queries import property as q
 from cockpit.scope import Scope
 
@@ -81,30 +81,19 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无�
     return html.Table([head, body], className="property-table")
 
 
-def _firms_table() -> dash_table.DataTable:
+def _firms_table():
     """Every firm of the chosen list, sortable in the browser; its rows come as records (a few
-    hundred firms as HTML cells were 3,000 components to serialise on every answer)."""
-    listed = lambda name: {"filter_query": f'{{list_label}} = "{name}"'}       # noqa: E731
-    return dash_table.DataTable(
-        id=FIRMS_TABLE, data=[], sort_action="native", page_action="none",
-        columns=[{"name": label, "id": cid, **NUMERIC_COLUMNS.get(cid, {})} for cid, label in FULL_COLUMNS.items()],
-        fixed_rows={"headers": True},
-        style_table={"maxHeight": "720px", "overflowY": "auto", "overflowX": "auto"},
-        style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
-                    "fontSize": "14px", "whiteSpace": "nowrap", "minWidth": "96px"},
-        style_cell_conditional=[{"if": {"column_id": "name"}, "minWidth": "230px"},
-                                {"if": {"column_id": "credit_code"}, "minWidth": "180px"},
-                                {"if": {"column_id": "score_rank"}, "minWidth": "64px"}],
-        style_header={"whiteSpace": "normal", "height": "auto"},
-        style_data_conditional=[
-            {"if": {**listed("红榜"), "column_id": ["score", "list_label"]}, "color": "#ff7875"},
-            {"if": listed("黑榜"), "color": "#bfbfbf"},
-            {"if": {**listed("黑榜"), "column_id": "list_label"}, "color": "#f0f0f0", "fontWeight": 700},
-        ])
+    hundred firms as HTML cells were 3,000 components to serialise on every answer). A red-list
+    firm's score and list in red, a black-list firm's row greyed (rules by the list's name)."""
+    return grid(FIRMS_TABLE, [column(cid, label, **NUMERIC_COLUMNS.get(cid, {}), **WIDTHS.get(cid, {}))
+                              for cid, label in FULL_COLUMNS.items()],
+                sortable=True, auto_height=False, class_name="property-firms", style={"height": "720px"},
+                rowClassRules={f"firm-{ROW_CLASS[name]}": f"params.data.list_label === '{name}'"
+                               for name in ROW_CLASS})
 
 
 def _records(firms: pd.DataFrame) -> list[dict]:
-    """The DataTable's rows: numbers stay numbers (sorted as numbers, the score shown to one
+    """The grid's rows: numbers stay numbers (sorted as numbers, the score shown to one
     decimal by the column's format)."""
     return _shown(firms).assign(score=firms["credit_score"].round(1))[list(FULL_COLUMNS)].to_dict("records")
 
@@ -118,9 +107,10 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
         here=frame["registered_here"].map({True: "是", False: "否"}))
 
 
-NUMERIC_COLUMNS = {c: {"type": "numeric"} for c in ("score_rank", "compounds", "red_heart_projects",
-                                                     "red_heart_compounds")}
-NUMERIC_COLUMNS["score"] = {"type": "numeric", "format": Format(precision=1, scheme=Scheme.fixed)}
+NUMERIC_COLUMNS = {c: {"digits": 0} for c in ("score_rank", "compounds", "red_heart_projects",
+                                               "red_heart_compounds")}
+NUMERIC_COLUMNS["score"] = {"digits": 1}
+WIDTHS = {"name": {"fill": 230}}
 LIST_COLUMNS = {"score_rank": "排名", "name": "企业名称", "score": "信用评分", "compounds": "服务小区",
                 "red_heart_projects": "红心项目", "rating": "评价日期"}
 FULL_COLUMNS = {"score_rank": "排名", "name": "企业名称", "credit_code": "统一社会信用代码",
@@ -159,12 +149,14 @@ def lists_view(wh: Snapshot, scope: Scope) -> dict:
 
 
 @callback(
-    Output(RANK_CHART, "figure"), Output(RANK_CHART, "style"), Output(FIRMS_TABLE, "data"),
+    Output(RANK_CHART, "figure"), Output(RANK_CHART, "style"), Output(FIRMS_TABLE, "rowData"),
+    Output(FIRMS_TABLE, "columnSize"),
     Output(TABLE_COUNT, "children"),
     Input(LIST_FILTER, "value"), Input(ids.GENERATION, "data"),
 )
 def refresh_ranking(list_key, _generation):
-    return ranking_view(warehouse(), viewer_scope(), list_key)
+    chart, style, rows, count = ranking_view(warehouse(), viewer_scope(), list_key)
+    return chart, style, rows, AUTO_SIZE, count
 
 
 @view

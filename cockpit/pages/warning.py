@@ -16,9 +16,11 @@ Warehouse answers are cached per generation and scope; labels are read on every 
 change without a new generation)."""
 from __future__ import annotations
 
+import json
+
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dash_table, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 from flask import g
 
 from cockpit import geometry, ids
@@ -27,10 +29,10 @@ from cockpit.cache import cache, view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.components.table import records
+from cockpit.components.table import column, grid, records
 from cockpit.context import viewer_scope, warehouse
 from cockpit.db import Snapshot
-from cockpit.figures import theme, warning as fig
+from cockpit.figures import warning as fig
 from cockpit.figures.warning import day, fmt, share
 from cockpit.labels import LABELS, LabelError, store
 from cockpit.queries import warning as q
@@ -81,6 +83,14 @@ HISTORY_COLUMNS = {"at": "时间", "account": "账号", "target": "对象", "lab
 QUALITY_COLUMNS = {"方法": "方法", "class": "暴发类别", "incidents": "事件数", "pod": "屏幕检出率",
                    "target": "目标", "items_per_day": "每日条数", "false_items_per_day": "每日误报条数",
                    "precision": "精确率", "generation": "评估数据版本"}
+# the long texts share the width left in their panel (and wrap); the reason has twice the share;
+# a few columns are narrower than their text or header and wrap it, so the tables fit half a screen
+_NARROW = {"suppressAutoSize": True, "wrapHeaderText": True, "autoHeaderHeight": True}
+COLUMN_OPTIONS = {"reason": {"fill": 240, "flex": 2, "cellClass": "cell-note"},
+                  "note": {"fill": 200, "flex": 2, "cellClass": "cell-note"},
+                  "area_name": {"fill": 130}, "subject": {"fill": 150}, "area": {"fill": 160},
+                  "span": {"width": 104, **_NARROW}, "alarm_days": {"width": 64, **_NARROW},
+                  "excess": {"width": 84, **_NARROW}}
 PRECISION_COLUMNS = {"week": "周（起）", "marked": "已研判", "real": "确认 / 已处置", "false": "误报",
                      "precision": "精确率（研判）"}
 
@@ -140,22 +150,14 @@ def layout(**_query):
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], empty_text: str = "无数据",
            highlight: tuple[str, str] | None = None, table_id: str | None = None):
-    """The first SHOWN_ROWS rows as a DataTable fed records; `highlight` = (column, value)
-    colours the rows holding that value."""
+    """The first SHOWN_ROWS rows as a grid fed records; `highlight` = (column, value) colours the
+    rows holding that value."""
     if frame.empty:
         return html.Div(empty_text, className="empty-note")
     shown = frame.head(SHOWN_ROWS)[list(columns)]
-    rows = [{"if": {"filter_query": f'{{{highlight[0]}}} = "{highlight[1]}"'}, "color": "#ffb38a"}] \
-        if highlight else []
-    table = dash_table.DataTable(
-        data=records(shown), **({"id": table_id} if table_id else {}),
-        columns=[{"name": label, "id": cid} for cid, label in columns.items()],
-        page_action="none", style_table={"overflowX": "auto"}, style_data_conditional=rows,
-        style_cell={"textAlign": "left", "padding": "5px 8px", "fontFamily": theme.FONT_FAMILY,
-                    "fontSize": "14px", "whiteSpace": "normal", "height": "auto"},
-        style_cell_conditional=[
-            {"if": {"column_id": "reason"}, "minWidth": "300px", "fontSize": "13px", "color": "#a9cbe6"},
-            {"if": {"column_id": "note"}, "minWidth": "220px", "fontSize": "13px"}])
+    rules = {"row-highlight": f"params.data.{highlight[0]} === {json.dumps(highlight[1], ensure_ascii=False)}"} if highlight else {}
+    table = grid(table_id, [column(cid, label, **COLUMN_OPTIONS.get(cid, {})) for cid, label in columns.items()],
+                 records(shown), wrap=True, rowClassRules=rules)
     more = ([html.Div(f"仅显示前 {SHOWN_ROWS:,} 条，共 {len(frame):,} 条", className="warning-more")]
             if len(frame) > SHOWN_ROWS else [])
     return html.Div([table, *more], className="warning-table")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import dash
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
-from dash.dash_table import FormatTemplate
-from dash.dash_table.Format import Format, Scheme
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
 from cockpit import ids
@@ -15,7 +13,7 @@ from cockpit.cache import view
 from cockpit.components.counter import counter, panel
 from cockpit.components.filter import labelled
 from cockpit.components.graph import graph
-from cockpit.components.table import records
+from cockpit.components.table import AUTO_SIZE, column, grid, page_asked, pager, records
 from cockpit.context import layout_area, layout_scope, viewer_scope, warehouse
 from cockpit.db import Snapshot
 from cockpit.figures import workflow as fig
@@ -47,6 +45,10 @@ WORKFLOW_DEPT_BARS = "workflow-dept-bars"
 WORKFLOW_DEPT_TABLE = "workflow-dept-table"
 WORKFLOW_OVERDUE = "workflow-overdue"
 WORKFLOW_OVERDUE_TOTAL = "workflow-overdue-total"
+WORKFLOW_OVERDUE_PAGE = "workflow-overdue-page"          # the page shown (0-based), as the server answered
+WORKFLOW_OVERDUE_PREV = "workflow-overdue-prev"
+WORKFLOW_OVERDUE_NEXT = "workflow-overdue-next"
+WORKFLOW_OVERDUE_PAGES = "workflow-overdue-pages"
 
 LEVEL_OPTIONS = [{"label": LEVEL_NAMES[lv], "value": lv} for lv in q.LEVELS]
 METRIC_OPTIONS = [{"label": label, "value": key} for key, (label, _) in fig.METRICS.items()]
@@ -56,42 +58,25 @@ SCORE_NOTE = ("综合得分 = 100 ×（0.4×按期结案率 + 0.3×结案率 + 0
               "按得分降序排名（同分同名次），无应结案的不参与排名。各率分母均为应结案数（期限落在所选月份内、"
               "截至数据时点的已立案案件，GB/T 30428）。")
 
-_pct = FormatTemplate.percentage(2)
-_score = Format(precision=2, scheme=Scheme.fixed)
+KPI_PAGE_SIZE = 12
+_pct = {"digits": 2, "percent": True}
 KPI_COLUMNS = [
-    {"name": "名次", "id": "rank", "type": "numeric"},
-    {"name": "名称", "id": "name", "type": "text"},
-    {"name": "立案数", "id": "accepted", "type": "numeric"},
-    {"name": "应结案", "id": "due", "type": "numeric"},
-    {"name": "结案", "id": "closed", "type": "numeric"},
-    {"name": "按期结案", "id": "closed_on_time", "type": "numeric"},
-    {"name": "结案率", "id": "closure_rate", "type": "numeric", "format": _pct},
-    {"name": "按期结案率", "id": "on_time_rate", "type": "numeric", "format": _pct},
-    {"name": "返工率", "id": "rework_rate", "type": "numeric", "format": _pct},
-    {"name": "延期率", "id": "extension_rate", "type": "numeric", "format": _pct},
-    {"name": "综合得分", "id": "score", "type": "numeric", "format": _score},
+    column("rank", "名次", 0), column("name", "名称", fill=140),
+    column("accepted", "立案数", 0), column("due", "应结案", 0), column("closed", "结案", 0),
+    column("closed_on_time", "按期结案", 0),
+    column("closure_rate", "结案率", **_pct), column("on_time_rate", "按期结案率", **_pct),
+    column("rework_rate", "返工率", **_pct), column("extension_rate", "延期率", **_pct),
+    column("score", "综合得分", 2),
 ]
 OVERDUE_COLUMNS = [
-    {"name": "事件编号", "id": "event_id"}, {"name": "大类", "id": "class_name"},
-    {"name": "小类", "id": "subclass_name"}, {"name": "网格", "id": "grid_name"},
-    {"name": "社区", "id": "community_name"}, {"name": "责任部门", "id": "department"},
-    {"name": "处置时限", "id": "deadline"}, {"name": "超期（小时）", "id": "hours_overdue"},
+    column("event_id", "事件编号"), column("class_name", "大类"), column("subclass_name", "小类"),
+    column("grid_name", "网格"), column("community_name", "社区"), column("department", "责任部门"),
+    column("deadline", "处置时限"), column("hours_overdue", "超期（小时）", 1),
 ]
-TABLE_STYLE = dict(
-    style_table={"overflowX": "auto"},
-    style_cell={"fontFamily": "inherit", "fontSize": "13px", "padding": "4px 8px",
-                "textAlign": "right", "whiteSpace": "nowrap"},
-    style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
-                            for c in ("name", "event_id", "class_name", "subclass_name",
-                                      "grid_name", "community_name", "department", "deadline")],
-    style_header={"fontWeight": "bold"},
-)
 
 
-def _kpi_table(table_id: str) -> dash_table.DataTable:
-    return dash_table.DataTable(id=table_id, columns=KPI_COLUMNS, data=[], sort_action="native",
-                                page_action="native", page_size=12, cell_selectable=False,
-                                **TABLE_STYLE)
+def _kpi_table(table_id: str):
+    return grid(table_id, KPI_COLUMNS, sortable=True, page_size=KPI_PAGE_SIZE)
 
 
 def _layout_level() -> str | None:
@@ -132,10 +117,9 @@ def layout(**_query):
                   graph(WORKFLOW_STAGES, "各环节时效", class_name="chart workflow-chart")),
             panel("超期在办清单（截至数据时点）",
                   html.Div(id=WORKFLOW_OVERDUE_TOTAL, className="workflow-note"),
-                  dash_table.DataTable(id=WORKFLOW_OVERDUE, columns=OVERDUE_COLUMNS, data=[],
-                                       page_action="custom", page_current=0,
-                                       page_size=OVERDUE_PAGE_SIZE, page_count=1,
-                                       cell_selectable=False, **TABLE_STYLE)),
+                  grid(WORKFLOW_OVERDUE, OVERDUE_COLUMNS),
+                  pager(WORKFLOW_OVERDUE_PREV, WORKFLOW_OVERDUE_NEXT, WORKFLOW_OVERDUE_PAGES),
+                  dcc.Store(id=WORKFLOW_OVERDUE_PAGE, data=0)),
         ], className="grid-2"),
         html.Div([
             panel("区域绩效排名",
@@ -210,13 +194,15 @@ def _pct_text(part: int, whole: int) -> str:
         closure=Output(WORKFLOW_CLOSURE, "children"), on_time=Output(WORKFLOW_ON_TIME, "children"),
         rework=Output(WORKFLOW_REWORK, "children"), extension=Output(WORKFLOW_EXTENSION, "children"),
         stages=Output(WORKFLOW_STAGES, "figure"),
-        area_bars=Output(WORKFLOW_AREA_BARS, "figure"), area_table=Output(WORKFLOW_AREA_TABLE, "data"),
+        area_bars=Output(WORKFLOW_AREA_BARS, "figure"), area_table=Output(WORKFLOW_AREA_TABLE, "rowData"),
         department_bars=Output(WORKFLOW_DEPT_BARS, "figure"),
-        department_table=Output(WORKFLOW_DEPT_TABLE, "data"),
+        department_table=Output(WORKFLOW_DEPT_TABLE, "rowData"),
+        area_size=Output(WORKFLOW_AREA_TABLE, "columnSize"), department_size=Output(WORKFLOW_DEPT_TABLE, "columnSize"),
     ),
 )
 def refresh_workflow(area, start, end, level, department, metric, _generation):
-    return workflow_view(warehouse(), viewer_scope(), area, start, end, level, department, metric)
+    return {**workflow_view(warehouse(), viewer_scope(), area, start, end, level, department, metric),
+            "area_size": AUTO_SIZE, "department_size": AUTO_SIZE}
 
 
 COUNTERS = ("accepted", "due", "closure", "on_time", "rework", "extension")
@@ -254,17 +240,20 @@ def _triggered_id():
 
 
 @callback(
-    Output(WORKFLOW_OVERDUE, "data"), Output(WORKFLOW_OVERDUE, "page_count"),
-    Output(WORKFLOW_OVERDUE, "page_current"), Output(WORKFLOW_OVERDUE_TOTAL, "children"),
     Input(WORKFLOW_AREA, "value"), Input(WORKFLOW_DEPARTMENT, "value"),
-    Input(WORKFLOW_OVERDUE, "page_current"), Input(WORKFLOW_OVERDUE, "page_size"),
-    Input(ids.GENERATION, "data"),
+    Input(WORKFLOW_OVERDUE_PREV, "n_clicks"), Input(WORKFLOW_OVERDUE_NEXT, "n_clicks"),
+    Input(ids.GENERATION, "data"), State(WORKFLOW_OVERDUE_PAGE, "data"),
+    output=dict(rows=Output(WORKFLOW_OVERDUE, "rowData"), size=Output(WORKFLOW_OVERDUE, "columnSize"), pages=Output(WORKFLOW_OVERDUE_PAGES, "children"),
+                page=Output(WORKFLOW_OVERDUE_PAGE, "data"), total=Output(WORKFLOW_OVERDUE_TOTAL, "children")),
 )
-def overdue_page(area, department, page, page_size, _generation):
-    """One page of the overdue list, read from the warehouse (page_action='custom')."""
-    filters_changed = _triggered_id() in (WORKFLOW_AREA, WORKFLOW_DEPARTMENT)
-    return overdue_view(warehouse(), viewer_scope(), area, department,
-                        0 if filters_changed else page, page_size)
+def overdue_page(area, department, _prev, _next, _generation, page):
+    """One page of the overdue list, read from the warehouse: a new filter starts at the first."""
+    trigger = _triggered_id()
+    page = 0 if trigger in (WORKFLOW_AREA, WORKFLOW_DEPARTMENT) else \
+        page_asked(trigger, WORKFLOW_OVERDUE_PREV, WORKFLOW_OVERDUE_NEXT, page)
+    rows, pages, page, total = overdue_view(warehouse(), viewer_scope(), area, department, page,
+                                            OVERDUE_PAGE_SIZE)
+    return dict(rows=rows, size=AUTO_SIZE, pages=f"第 {page + 1} / {pages} 页", page=page, total=total)
 
 
 @view

@@ -70,3 +70,20 @@ def wait_count(pg, selector: str, expected: int) -> None:
     except PlaywrightTimeout:
         raise AssertionError(f"{selector}: {pg.locator(selector).count()} shown, "
                              f"expected {expected}") from None
+
+
+GRID_ROWS = "{sel} .ag-center-cols-container .ag-row"
+_COLUMN = """([sel, col]) => [...document.querySelectorAll(sel)]
+  .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))
+  .map(r => { const c = r.querySelector(`[role=gridcell][col-id="${col}"]`); return c ? c.innerText : null; })"""
+
+
+def grid_column(pg, grid: str, col: str) -> list[str | None]:
+    """The texts of one column of an AG Grid (cockpit/components/table.py) in the order shown: the
+    rows the grid has drawn (all of them unless it scrolls), by their row index."""
+    return pg.evaluate(_COLUMN, [GRID_ROWS.format(sel=grid), col])
+
+
+def wait_grid_rows(pg, grid: str, expected: int) -> None:
+    """Wait until the grid `grid` (a selector) shows exactly `expected` rows."""
+    wait_count(pg, GRID_ROWS.format(sel=grid), expected)

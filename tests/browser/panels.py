@@ -48,11 +48,12 @@ INSPECT = """() => {
       if (!values.hidden && new Set(values).size < 2) out.degenerate.push(id + ':' + key + '=' + JSON.stringify([...new Set(values)]));
     });
   });
-  document.querySelectorAll('.dash-spreadsheet, table').forEach(t => {
-    if (t.closest('.js-plotly-plot') || (t.tagName === 'TABLE' && t.closest('.dash-spreadsheet'))) return;
+  document.querySelectorAll('.cockpit-grid, table').forEach(t => {
+    if (t.closest('.js-plotly-plot') || (t.tagName === 'TABLE' && t.closest('.cockpit-grid'))) return;
     const id = name(t);
     out.tables.push(id);
-    const rows = Array.from(t.querySelectorAll('tr')).filter(r => r.querySelector('td')).length;
+    const rows = t.tagName === 'TABLE' ? Array.from(t.querySelectorAll('tr')).filter(r => r.querySelector('td')).length
+                                       : t.querySelectorAll('.ag-center-cols-container .ag-row').length;
     // a table with no row passes only when hidden, or when a note in its panel says why
     const panel = t.closest('.panel') || t.parentElement;
     const said = Array.from(panel.querySelectorAll('.empty-note')).some(n => n.offsetParent !== null

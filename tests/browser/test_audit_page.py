@@ -12,10 +12,12 @@ def test_audit_page_lists_sign_ins_and_page_views(page, cockpit_url):
     page.context.clear_cookies()
     sign_in_with_form(page, cockpit_url, "T-ADMIN", next_path="audit")
     assert page.url == cockpit_url + "audit"
-    page.wait_for_selector("#audit-table td[data-dash-column='action']")
-    actions = set(page.locator("#audit-table td[data-dash-column='action']").all_inner_texts())
+    page.wait_for_selector("#audit-table .ag-row [role=gridcell][col-id='action']")
+    actions = set(page.locator("#audit-table .ag-row [col-id='action']").all_inner_texts())
     assert {"登录成功", "访问页面"} <= actions
-    assert "T-ADMIN" in page.locator("#audit-table td[data-dash-column='account']").all_inner_texts()
+    assert "T-ADMIN" in page.locator("#audit-table .ag-row [col-id='account']").all_inner_texts()
+    assert page.locator("#audit-table .ag-header-cell-text").all_inner_texts()[:2] == ["时间（北京时间）", "账号"]
+    assert "页 1 / 1" in page.inner_text("#audit-table .ag-paging-panel")     # the grid's own words in Chinese
     assert "保存 180 天" in page.inner_text("#audit-note")
     screenshot(page, "audit")
     page.log.assert_clean()

@@ -125,7 +125,7 @@ def test_sign_in_pages_and_polygons_through_nginx(behind, browser, personal):
         page.wait_for_url(lambda u: urlparse(u).path == "/cockpit/workflow")
         page.wait_for_function("(() => { const e = document.querySelector('#workflow-due'); "
                                "return e && /\\d/.test(e.innerText); })()")
-        page.wait_for_selector("#workflow-overdue td", state="attached")
+        page.wait_for_selector("#workflow-overdue .ag-row [role=gridcell]")     # the grid's script, under the prefix
         screenshot(page, "behind_nginx_workflow")
         page.click(".nav-logout")
         page.wait_for_url(lambda u: urlparse(u).path == "/cockpit/login")

@@ -7,7 +7,7 @@ import io
 import duckdb
 import pytest
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import grid_column, screenshot, wait_grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,27 @@ def test_explorer_filter_and_csv_download(page, cockpit_url, tiny_db):
     page.goto(cockpit_url + "explorer")
     page.wait_for_selector("#explorer-chart .main-svg")
     _count_is(page, len(everything))
-    cells = page.locator("#explorer-table td[data-dash-column='event_id']")
-    assert cells.count() == 20
-    assert cells.nth(0).inner_text() == everything[0]
+    wait_grid_rows(page, "#explorer-table", 20)
+    assert grid_column(page, "#explorer-table", "event_id") == everything[:20]
+    assert page.inner_text("#explorer-pages") == f"第 1 / {-(-len(everything) // 20)} 页"
+    # the next page is the server's next twenty
+    page.click("#explorer-next")
+    page.wait_for_function("id => document.querySelector(\"#explorer-table .ag-row[row-index='0'] [col-id=event_id]\")"
+                           "?.innerText === id", arg=everything[20])
+    assert grid_column(page, "#explorer-table", "event_id") == everything[20:40]
+    # a click on a header sorts on the server (the first page of all events by that column)
+    page.click("#explorer-table .ag-header-cell[col-id='event_id']")
+    by_id = sorted(everything)
+    page.wait_for_function("id => document.querySelector(\"#explorer-table .ag-row[row-index='0'] [col-id=event_id]\")"
+                           "?.innerText === id", arg=by_id[0])
+    assert grid_column(page, "#explorer-table", "event_id") == by_id[:20]
+    assert page.inner_text("#explorer-pages").startswith("第 1 / ")
+    page.click("#explorer-table .ag-header-cell[col-id='reported_at']")      # oldest first, then newest
+    page.wait_for_function("id => document.querySelector(\"#explorer-table .ag-row[row-index='0'] [col-id=event_id]\")"
+                           "?.innerText === id", arg=everything[-1])
+    page.click("#explorer-table .ag-header-cell[col-id='reported_at']")
+    page.wait_for_function("id => document.querySelector(\"#explorer-table .ag-row[row-index='0'] [col-id=event_id]\")"
+                           "?.innerText === id", arg=everything[0])
 
     # a filter: only events reported by grid workers on patrol
     patrol = _sql(tiny_db, "网格员巡查")
@@ -49,7 +67,7 @@ def test_explorer_filter_and_csv_download(page, cockpit_url, tiny_db):
     page.click("#explorer-source")
     page.click(".dash-dropdown-option:has-text('网格员巡查')")
     _count_is(page, len(patrol))
-    page.wait_for_function("id => document.querySelector(\"#explorer-table td[data-dash-column='event_id']\")"
+    page.wait_for_function("id => document.querySelector(\"#explorer-table .ag-row[row-index='0'] [col-id=event_id]\")"
                            "?.innerText === id", arg=patrol[0])
 
     # the CSV holds exactly the filtered rows, in the table's order

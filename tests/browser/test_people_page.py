@@ -3,7 +3,7 @@ SQL, no personal data in any response), then one resident opened in full with a 
 import duckdb
 import pytest
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import grid_column, screenshot, wait_grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +16,18 @@ def test_people_page_masked_then_one_in_full(page, cockpit_url, tiny_db, role_ac
     page.goto(cockpit_url + "people")
     page.wait_for_function("((document.querySelector('#people-count') || {}).innerText || '').includes('共')")
     assert f"共 {total:,} 人" in page.inner_text("#people-count")
-    page.wait_for_selector("#people-table td[data-dash-column=id_number_masked]")
-    masked_id = page.locator("#people-table td[data-dash-column=id_number_masked]").first.inner_text()
-    masked_name = page.locator("#people-table td[data-dash-column=name_masked]").first.inner_text()
-    assert "********" in masked_id and masked_name.endswith("*")
+    wait_grid_rows(page, "#people-table", min(total, 20))
+    ids, names = grid_column(page, "#people-table", "id_number_masked"), grid_column(page, "#people-table", "name_masked")
+    phones = grid_column(page, "#people-table", "phone_masked")
+    assert all("********" in i and len(i) == 18 for i in ids) and all(n.endswith("*") for n in names)
+    assert all(p == "" or "****" in p for p in phones)
+    masked_id, masked_name = ids[0], names[0]
+    assert page.inner_text("#people-pages") == f"第 1 / {-(-total // 20)} 页"
     screenshot(page, "people")
     page.log.assert_clean()          # the list is all masked: nothing personal has been sent yet
 
-    page.locator("#people-table input[type=radio]").first.check()
+    page.click("#people-table .ag-row[row-index='0'] [col-id=address]")      # a click selects the row
+    assert "ag-row-selected" in page.get_attribute("#people-table .ag-row[row-index='0']", "class")
     page.wait_for_function("((document.querySelector('#people-selected') || {}).innerText || '').includes('已选中')")
     page.click("#people-unmask")                                    # no reason: refused
     page.wait_for_selector(".people-refused")

@@ -6,6 +6,7 @@ every empty-panel note in the page, so a panel added later is checked too)."""
 import pytest
 
 from cockpit.accounts import PAGES_ONLY
+from tests.browser.helpers import grid_column
 from tests.browser.panels import wait_drawn
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,7 @@ def _walk(page, url, paths):
     for path in paths:
         page.goto(url.rstrip("/") + path)
         # drawn: a chart, a data table, the big screen, or the warning page's tables
-        page.wait_for_selector(".js-plotly-plot, .dash-spreadsheet, .screen, .warning-table, .briefing-table, "
+        page.wait_for_selector(".js-plotly-plot, .cockpit-grid, .screen, .warning-table, .briefing-table, "
                                ".briefings .empty-note", state="attached")
         page.wait_for_load_state("networkidle")
         if path != "/":                   # the big screen draws its own header, no navigation
@@ -54,9 +55,9 @@ def test_a_department_sees_its_events_only(page, cockpit_url, role_accounts):
     page.wait_for_url(cockpit_url + "explorer")
     _walk(page, cockpit_url, ["/explorer"])
     dept = role_accounts["T-DEPT"][1]
-    page.wait_for_selector("#explorer-table td[data-dash-column=department]")
-    shown = set(page.locator("#explorer-table td[data-dash-column=department]").all_inner_texts())
-    assert shown == {dept}
+    page.wait_for_selector("#explorer-table .ag-row [col-id=department]")
+    shown = grid_column(page, "#explorer-table", "department")
+    assert len(shown) == 20 and set(shown) == {dept}
     page.log.assert_clean()
 
 
@@ -88,8 +89,10 @@ def test_the_inspection_finds_empty_and_degenerate_panels(page, cockpit_url):
       note.innerText = '无数据'; host.appendChild(note);
       const table = document.createElement('table'); table.id = 'planted-table';
       table.innerHTML = '<thead><tr><th>列</th></tr></thead><tbody></tbody>'; host.appendChild(table);
+      const grid = document.createElement('div'); grid.id = 'planted-grid'; grid.className = 'cockpit-grid';
+      grid.innerHTML = '<div class="ag-center-cols-container"></div>'; host.appendChild(grid);
     }""")
     found = wait_drawn(page, 2000)
     assert set(found["empty"]) == {"planted-blank", "planted-said"}
     assert [d.split(":")[0] for d in found["degenerate"]] == ["planted-one"]
-    assert found["bare"] == ["planted-note"] and found["emptyTables"] == ["planted-table"]
+    assert found["bare"] == ["planted-note"] and found["emptyTables"] == ["planted-table", "planted-grid"]

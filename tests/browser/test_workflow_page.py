@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import grid_column, screenshot, wait_grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -41,25 +41,31 @@ def test_workflow_offline_right_and_filterable(page, cockpit_url, tiny_db):
     page.wait_for_function("(() => { const e = document.querySelector('#workflow-due'); "
                            "return e && e.innerText !== '—'; })()", timeout=90000)
     page.wait_for_selector("#workflow-stages .main-svg", state="attached")
-    page.wait_for_selector("#workflow-overdue td", state="attached")
+    wait_grid_rows(page, "#workflow-overdue", min(10, exp["overdue"]))
     assert page.inner_text("#workflow-accepted") == f"{exp['accepted']:,}"
     assert page.inner_text("#workflow-due") == f"{exp['due']:,}"
     assert page.inner_text("#workflow-closure-rate") == f"{exp['closure']:.2f}"
     assert page.inner_text("#workflow-on-time-rate") == f"{exp['on_time']:.2f}"
     assert f"{exp['month']:%Y年%m月}" in page.inner_text("#workflow-period")
     assert f"共 {exp['overdue']:,} 件" in page.inner_text("#workflow-overdue-total")
-    assert page.locator("#workflow-overdue tbody tr:has(td)").count() == min(10, exp["overdue"])
+    hours = [float(h.replace(",", "")) for h in grid_column(page, "#workflow-overdue", "hours_overdue")]
+    assert hours == sorted(hours, reverse=True) and hours[0] > 0            # the longest overdue first
+    assert page.inner_text("#workflow-overdue-pages") == f"第 1 / {-(-exp['overdue'] // 10)} 页"
 
     # level selector: street level lists the streets with SQL's 按期结案率
     page.get_by_text("街道（乡镇）", exact=True).click()
-    page.wait_for_function(
-        "(n) => document.querySelectorAll('#workflow-area-table td[data-dash-column=name]').length === n",
-        arg=len(exp["streets"]), timeout=90000)
-    names = page.locator("#workflow-area-table td[data-dash-column=name]").all_inner_texts()
-    rates = page.locator("#workflow-area-table td[data-dash-column=on_time_rate]").all_inner_texts()
+    wait_grid_rows(page, "#workflow-area-table", len(exp["streets"]))
+    names = grid_column(page, "#workflow-area-table", "name")
+    rates = grid_column(page, "#workflow-area-table", "on_time_rate")
     assert set(names) == set(exp["streets"])
     for name, shown in zip(names, rates):
         assert shown == f"{100 * exp['streets'][name]:.2f}%"
+    # a click on a header sorts the rows in the browser, as numbers
+    page.click("#workflow-area-table .ag-header-cell[col-id='on_time_rate']")
+    ascending = sorted(exp["streets"].values())
+    page.wait_for_function("t => document.querySelector(\"#workflow-area-table .ag-row[row-index='0'] "
+                           "[col-id=on_time_rate]\")?.innerText === t", arg=f"{100 * ascending[0]:.2f}%")
+    assert grid_column(page, "#workflow-area-table", "on_time_rate") == [f"{100 * r:.2f}%" for r in ascending]
     page.wait_for_timeout(800)
     screenshot(page, "workflow")
     page.log.assert_clean()

@@ -12,7 +12,7 @@ def _explorer(client, world, area=None, department=None):
                                                           ("explorer-department", "value"): department})
     assert status == 200
     count = int(re.search(r"共 ([\d,]+) 条", out["explorer-count.children"]).group(1).replace(",", ""))
-    return count, out["explorer-table.data"]
+    return count, out["explorer-table.rowData"]
 
 
 def test_nothing_answers_without_signing_in(world):
@@ -56,7 +56,7 @@ def test_pages_a_role_may_not_open_refuse_their_callbacks_too(world):
     assert _post(street, world, "audit-table", {})[0] == 403
     admin = _client(world, "admin")
     status, out = _post(admin, world, "audit-table", {})
-    assert status == 200 and any(r["action"] == "拒绝访问" for r in out["audit-table.data"])
+    assert status == 200 and any(r["action"] == "拒绝访问" for r in out["audit-table.rowData"])
 
 
 @pytest.mark.parametrize("role", ["leader", "analyst", "street", "community", "grid"])

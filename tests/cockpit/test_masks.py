@@ -71,7 +71,7 @@ def _text(value) -> str:
 def test_the_explorer_table_and_exports_show_no_planted_number(served):
     c = client(served, "admin")
     status, out = post(c, served, "explorer-table", {})
-    shown = _text(out["explorer-table.data"])
+    shown = _text(out["explorer-table.rowData"])
     assert status == 200 and "139****5675" in shown and "220204************" in shown    # they are there, masked
     assert leaks(shown) == []
     status, out = post(c, served, "explorer-download", {("explorer-csv", "n_clicks"): 1})
@@ -87,11 +87,11 @@ def test_the_explorer_table_and_exports_show_no_planted_number(served):
 def test_the_register_shows_the_shared_masks_whatever_the_etl_wrote(served):
     c = client(served, "admin")
     status, out = post(c, served, "people-table", {})
-    rows = out["people-table.data"]
+    rows = out["people-table.rowData"]
     assert status == 200 and len(rows) == 20 and leaks(_text(rows)) == []
     assert all(re.fullmatch(r"\d{6}\*{12}", r["id_number_masked"]) for r in rows)   # the issuing area only
     status, out = post(c, served, "people-table", {("people-address", "value"): "联系人"})
-    rows = out["people-table.data"]
+    rows = out["people-table.rowData"]
     assert rows and leaks(_text(rows)) == []
     assert {(r["name_masked"], r["phone_masked"], r["id_number_masked"]) for r in rows} == \
         {("张**", "139****5674", "220204" + "*" * 12)}

@@ -62,10 +62,13 @@ def _ordered(frame, column="reported_at", descending=True):
 
 
 def _view(page, app, *, start=None, end=None, area=None, cls=None, sub=None, source=None,
-          status=None, dept=None, page_no=0, sort_by=None, keep=False):
+          status=None, dept=None, page_no=0, sort_by=None):
+    """(rows, page count, page shown, count line, chart, empty note's style) of one answer."""
     with signed_in(app):
-        out = as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by, keep))
-    return tuple(out[k] for k in ("rows", "page_count", "page", "count", "chart", "empty"))
+        out = as_figures(page.table_view(start, end, area, cls, sub, source, status, dept, page_no, sort_by))
+    shown, count = (int(n) for n in out["pages"].removeprefix("第 ").removesuffix(" 页").split(" / "))
+    assert shown == out["page"]["page"] + 1
+    return out["rows"], count, out["page"]["page"], out["count"], out["chart"], out["empty"]
 
 
 def _total(line: str) -> int:
@@ -95,20 +98,35 @@ def test_filter_change_paging_and_sorting_equal_sql(page, app, data, tiny_db, fi
     rows, pages, current, line, _fig, _ = _view(page, app, **args)
     assert _total(line) == len(expected) and line.startswith(f"{_street_name(tiny_db, street)} ·")
     # the second page, sorted by grid name ascending
-    sort = [{"column_id": "grid_name", "direction": "asc"}]
-    rows, _, current, _, _, _ = _view(page, app, **args, page_no=1, sort_by=sort, keep=True)
+    sort = [{"colId": "reported_at", "sort": None}, {"colId": "grid_name", "sort": "asc", "sortIndex": 0}]
+    rows, _, current, _, _, _ = _view(page, app, **args, page_no=1, sort_by=sort)
     want = _ordered(expected, "grid_name", descending=False).iloc[q.PAGE_SIZE:2 * q.PAGE_SIZE]
     assert current == 1
     assert [r["event_id"] for r in rows] == want["event_id"].tolist()
     # a time column descending: closed_at, open events last
-    rows, *_ = _view(page, app, **args, sort_by=[{"column_id": "closed_at", "direction": "desc"}])
+    rows, *_ = _view(page, app, **args, sort_by=[{"colId": "closed_at", "sort": "desc"}])
     assert [r["event_id"] for r in rows] == _ordered(expected, "closed_at")["event_id"].head(20).tolist()
-    # a filter change (not paging) starts at the first page again
-    _, _, current, *_ = _view(page, app, **args, page_no=3, keep=False)
-    assert current == 0
     # a page beyond the last is clamped
-    _, pages, current, *_ = _view(page, app, **args, page_no=10_000, keep=True)
+    _, pages, current, *_ = _view(page, app, **args, page_no=10_000)
     assert current == pages - 1
+
+
+def test_the_page_asked_for(page):
+    """Paging steps from the page shown; a new filter or sort starts at the first page; a column
+    resized (its state changes, its sort does not) or a new generation keeps the page."""
+    shown = {"page": 3, "sort": ["reported_at", True]}
+    same, other = [{"colId": "reported_at", "sort": "desc", "width": 120}], [{"colId": "grid_name", "sort": "asc"}]
+    assert page.page_wanted({"explorer-next.n_clicks"}, shown, same) == 4
+    assert page.page_wanted({"explorer-prev.n_clicks"}, shown, None) == 2
+    assert page.page_wanted({"explorer-table.columnState"}, shown, same) == 3
+    # a click sent with the column state the measuring changed meanwhile (the browser found this)
+    assert page.page_wanted({"explorer-next.n_clicks", "explorer-table.columnState"}, shown, same) == 4
+    assert page.page_wanted({"explorer-table.columnState"}, shown, other) == 0
+    assert page.page_wanted({"explorer-area.value"}, shown, same) == 0
+    assert page.page_wanted({"explorer-table.columnState", "explorer-class.value"}, shown, same) == 0
+    assert page.page_wanted({"_generation.data".replace("_generation", page.ids.GENERATION)}, shown, same) == 3
+    for forged in (None, {"page": "9"}, {"page": -4}, {"page": True}, [1]):
+        assert page.page_wanted({"explorer-prev.n_clicks"}, forged, None) == 0
 
 
 def _street_name(tiny_db, code):
@@ -173,7 +191,7 @@ def test_forged_sort_column_is_rejected(page, app, data):
             q.rows(warehouse(), CITY, f, ("description", False))
     # the table falls back to the default order (newest first)
     default = [r["event_id"] for r in _view(page, app)[0]]
-    forged = _view(page, app, sort_by=[{"column_id": "description", "direction": "asc"}])[0]
+    forged = _view(page, app, sort_by=[{"colId": "description", "sort": "asc"}])[0]
     assert [r["event_id"] for r in forged] == default
 
 
@@ -192,7 +210,7 @@ def _export(page, app, fmt, **kw):
 
 def test_csv_and_xlsx_exports_hold_exactly_the_filtered_rows(page, app, data):
     kw = dict(start="2026-05-01", end="2026-09-30", source="12345热线",
-              sort_by=[{"column_id": "department", "direction": "asc"}])
+              sort_by=[{"colId": "department", "sort": "asc"}])
     expected = _ordered(_select(data, dt.date(2026, 5, 1), dt.date(2026, 9, 30), source="12345热线"),
                         "department", descending=False)
     assert len(expected) > 500

@@ -10,7 +10,7 @@ import duckdb
 from tests.cockpit.web import UNMASK_PER_HOUR, client, post
 from tests.conftest import served_db
 
-TABLE = "people-table.data"
+TABLE = "people-table.rowData"
 
 
 def _people(c, world, area=None, address=None):
@@ -24,9 +24,8 @@ def _unmask(c, world, person_id, reason, changed="people-unmask.n_clicks"):
     """Post the button's callback as a browser would, with `person_id` as the selected row (or,
     with `changed`, as another of its inputs would trigger it)."""
     status, out = post(c, world, "people-full", {("people-unmask", "n_clicks"): 1,
-                                                 ("people-table", "selected_rows"): [0],
-                                                 ("people-table", "data"): [{"person_id": person_id,
-                                                                             "name_masked": "x*"}],
+                                                 ("people-table", "selectedRows"): [{"person_id": person_id,
+                                                                                     "name_masked": "x*"}],
                                                  ("people-reason", "value"): reason}, changed)
     return status, json.dumps(out, ensure_ascii=False) if out else ""
 
@@ -137,10 +136,10 @@ def test_listing_the_register_is_audited_and_capped(world, monkeypatch):
     grid = world["roles"]["grid"][1]
     config["COCKPIT_ACCOUNTS"].add("pager", "专职网格员", grid, "pager-password-1")
     c = client(world, "pager", "pager-password-1")
-    for page in range(5):
-        status, out = post(c, world, TABLE, {("people-table", "page_current"): page}, "people-table.page_current")
-        assert status == 200 and len(out[TABLE]) == 20, page
-    status, out = post(c, world, TABLE, {("people-table", "page_current"): 5}, "people-table.page_current")
+    for page in range(5):        # the page shown, again (as a new generation asks)
+        status, out = post(c, world, TABLE, {("people-page", "data"): page}, "frame-generation.data")
+        assert status == 200 and len(out[TABLE]) == 20 and out["people-page.data"] == page, page
+    status, out = post(c, world, TABLE, {("people-page", "data"): 4}, "people-next.n_clicks")
     assert status == 200 and out[TABLE] == [] and "上限" in out["people-count.children"]
     audit = config["COCKPIT_AUDIT"]
     listed = audit.recent(10, "list_people", "pager")

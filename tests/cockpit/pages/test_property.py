@@ -49,20 +49,21 @@ def test_list_filter_and_forged_values(app, firms):
         forged = [as_figures(refresh_ranking(v, 0)) for v in ("红榜' OR 1=1 --", None, 7, "all")]
     reds = firms[firms["red_black_list"] == "红榜"]
     chart = red[0]
-    assert sum(len(tr.x) for tr in chart.data) == len(reds) == int(red[3].split("：")[1].split(" ")[0])
+    assert sum(len(tr.x) for tr in chart.data) == len(reds) == int(red[4].split("：")[1].split(" ")[0])
     assert list(chart.data[0].x) == list(reds["credit_score"])
     # the table's rows: the same firms, in rank order, every column shown and nothing else
     assert [r["name"] for r in red[2]] == list(reds["name"])
     assert [r["score"] for r in red[2]] == list(reds["credit_score"].round(1))     # numbers: sorted as such
     from cockpit.pages.property import FULL_COLUMNS
     assert all(list(r) == list(FULL_COLUMNS) for r in red[2])
-    assert none[3] == f"未上榜：{(firms['red_black_list'] == '无').sum():,} 家"
+    assert red[3] == "autoSize"            # the columns measured again for the new rows
+    assert none[4] == f"未上榜：{(firms['red_black_list'] == '无').sum():,} 家"
     n_black = (firms["red_black_list"] == "黑榜").sum()
-    assert black[3] == f"黑榜：{n_black:,} 家"
+    assert black[4] == f"黑榜：{n_black:,} 家"
     if n_black == 0:
         assert black[2] == [] and black[0].layout.annotations[0].text == "无数据"
     for out in forged:                     # anything unknown shows every firm
-        assert out[3] == f"全部：{len(firms):,} 家"
+        assert out[4] == f"全部：{len(firms):,} 家"
         assert sum(len(tr.x) for tr in out[0].data) == len(firms) == len(out[2])
 
 

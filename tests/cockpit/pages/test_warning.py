@@ -51,9 +51,9 @@ def _has_quality(db):
 
 
 def _rows(table) -> tuple[list[dict], list[str]]:
-    """A warning table's rows (records) and column ids: the DataTable inside its Div."""
+    """A warning table's rows (records) and column fields: the grid inside its Div."""
     data_table = table.children[0]
-    return data_table.data, [c["id"] for c in data_table.columns]
+    return data_table.rowData, [c["field"] for c in data_table.columnDefs]
 
 
 def _screen(incidents):

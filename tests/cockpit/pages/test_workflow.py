@@ -133,8 +133,8 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     with signed_in(app):
         forged = as_figures(page.refresh_workflow(other, "2099-01-01", "x", "district' --", "x' OR 1=1", "evil", 0))
         plain = as_figures(page.refresh_workflow(mine, None, None, "community", None, "score", 0))
-        mine_rows = page.overdue_page(mine, None, 0, 10, 0)
-        forged_rows = page.overdue_page(other, "nope", 0, 10, 0)
+        mine_rows = _overdue(mine, None, 0, 10)
+        forged_rows = _overdue(other, "nope", 0, 10)
     assert [forged[k] for k in COUNTERS] == [plain[k] for k in COUNTERS]
     assert forged["area_table"] == plain["area_table"] and forged["department_table"] == plain["department_table"]
     assert all(r["code"].startswith(mine) for r in forged["area_table"])
@@ -142,6 +142,12 @@ def test_forged_values_fall_back(app, data, monkeypatch):
     ev = data["events"]
     in_mine = set(ev.loc[ev["grid_code"].str.startswith(mine), "event_id"])
     assert {r["event_id"] for r in forged_rows[0]} <= in_mine
+
+
+def _overdue(area, department, page_no, size):
+    """(rows, pages, page shown, note) of the overdue list: the view behind overdue_page."""
+    from cockpit.pages import workflow as page
+    return page.overdue_view(page.warehouse(), page.viewer_scope(), area, department, page_no, size)
 
 
 def _overdue_expected(ev, as_of, prefix, department=None):
@@ -153,16 +159,22 @@ def _overdue_expected(ev, as_of, prefix, department=None):
 
 
 def test_overdue_paging(app, data):
-    from cockpit.pages.workflow import overdue_page
+    from cockpit.pages.workflow import OVERDUE_PAGE_SIZE, overdue_page
+    assert OVERDUE_PAGE_SIZE == 10
     ev, as_of = data["events"], data["as_of"]
     expected = _overdue_expected(ev, as_of, CITY.code)
     assert len(expected) > 25
     pages = math.ceil(len(expected) / 10)
     with signed_in(app):
-        first = overdue_page(CITY.code, None, 0, 10, 0)
-        second = overdue_page(CITY.code, None, 1, 10, 0)
-        last = overdue_page(CITY.code, None, pages - 1, 10, 0)
-        beyond = overdue_page(CITY.code, None, pages + 5, 10, 0)
+        first = _overdue(CITY.code, None, 0, 10)
+        second = _overdue(CITY.code, None, 1, 10)
+        last = _overdue(CITY.code, None, pages - 1, 10)
+        beyond = _overdue(CITY.code, None, pages + 5, 10)
+        # the callback: the page the browser shows (outside Dash no pager button fired), clamped
+        asked = overdue_page(CITY.code, None, 0, 0, 0, 1)
+        forged = overdue_page(CITY.code, None, 0, 0, 0, "1; --")
+    assert asked["page"] == 1 and asked["rows"] == second[0] and asked["pages"] == f"第 2 / {pages} 页"
+    assert forged["page"] == 0 and forged["rows"] == first[0]
     assert first[1] == pages and f"共 {len(expected):,} 件" in first[3]
     assert [r["event_id"] for r in first[0]] == list(expected["event_id"][:10])
     assert [r["event_id"] for r in second[0]] == list(expected["event_id"][10:20])
@@ -179,7 +191,7 @@ def test_overdue_paging(app, data):
     # department filter
     dept = expected["department"].value_counts().index[0]
     with signed_in(app):
-        d = overdue_page(CITY.code, dept, 0, 100, 0)
+        d = _overdue(CITY.code, dept, 0, 100)
     assert [r["event_id"] for r in d[0]] == list(_overdue_expected(ev, as_of, CITY.code, dept)["event_id"])
 
 
@@ -189,7 +201,7 @@ def test_empty_period_says_no_data(app, data, monkeypatch):
     monkeypatch.setattr(page, "viewer_scope", lambda: Scope("220299", "无事件区"))
     with signed_in(app):
         out = as_figures(page.refresh_workflow("220299", None, None, "community", None, "score", 0))
-        rows = page.overdue_page("220299", None, 0, 10, 0)
+        rows = _overdue("220299", None, 0, 10)
     assert out["period"] == "无数据" and out["area_table"] == [] and out["department_table"] == []
     assert "无数据" in out["stages"].layout.annotations[0].text
     assert rows[0] == [] and rows[1] == 1 and "无数据" in rows[3]
