@@ -231,19 +231,21 @@ class AreaWarehouse:
                                             {"q": text}).fetchone()[0])
         if tree.get("error"):
             raise PermissionError(f"无法检查的查询: {tree.get('error_message')}")
-        ctes, refused = set(), set()
+        ctes, bare, refused = set(), set(), set()
         for node in _nodes(tree):
             ctes.update(k["key"].lower() for k in node.get("cte_map", {}).get("map", []))
             if node.get("type") == "BASE_TABLE":
                 qualified = (node["catalog_name"], node["schema_name"], node["table_name"].lower())
-                if qualified[-1] not in self.views or any(qualified[:2]):
-                    refused.add(".".join(filter(None, qualified)))     # a CTE's name: checked below
+                if any(qualified[:2]):          # never a CTE, whatever a quoted CTE name spells
+                    refused.add(".".join(filter(None, qualified)))
+                elif qualified[-1] not in self.views:
+                    bare.add(qualified[-1])     # a CTE's name: checked below
             elif node.get("type") == "TABLE_FUNCTION":
                 function = node["function"].get("function_name", "").lower()
                 if function not in TABLE_FUNCTIONS:
                     refused.add(function + "()")
-        # the query's own CTEs may be read, unless one stands in for a hidden table's name
-        refused = (refused - ctes) | (ctes & self._hidden)
+        # the query's own CTEs may be read by a bare name, unless one stands in for a hidden table's
+        refused |= (bare - ctes) | (ctes & self._hidden)
         if refused:
             raise PermissionError(f"笔记本不能读取 {sorted(refused)}；可用的表: {sorted(self.views)}")
 

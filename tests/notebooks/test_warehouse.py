@@ -138,6 +138,11 @@ def test_people_are_seen_masked_and_without_their_keyed_hash(opened):
     "WITH vault AS (SELECT 1) SELECT * FROM vault",
     "SET VARIABLE scope = '2202'",
     "SELECT 1; SELECT 2",
+    # a CTE whose quoted name spells a qualified table or a table function does not stand in for it
+    'WITH "ops.quarantine" AS (SELECT 1) SELECT * FROM ops.quarantine',
+    'WITH "core.persons" AS (SELECT 1) SELECT person_key FROM core.persons',
+    'WITH "secure.vault" AS (SELECT 1) SELECT * FROM secure.vault',
+    """WITH "query_table()" AS (SELECT 1) SELECT * FROM query_table('core.accounts')""",
 ])
 def test_anything_else_is_refused_before_it_runs(opened, sql):
     with pytest.raises(PermissionError):
