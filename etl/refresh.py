@@ -95,7 +95,14 @@ def _refresh_locked(run: Run) -> None:
     state = _served_state(run.served, run.warning_settings) if run.served else None
     same_release = state is not None and state.built_by == meta.WAREHOUSE_FORMAT
     if run.incremental and same_release:
-        data = _refresh_incremental(run, state)
+        try:
+            data = _refresh_incremental(run, state)
+        except _GridsChanged:
+            log.info("增量使数据截止时刻越过网格版本的起止, 改为完整刷新 (the as-of crossed a grid "
+                     "version's start or end: a full refresh checks every point at it)")
+            generations.clear_building(run.warehouse)
+            run.report.files.clear()
+            data = _refresh_full(run, state, carry_from=run.served)
     else:
         if run.incremental and state is not None:
             log.info("当前版本由旧版程序生成, 改为完整刷新 (built by an older release: a full refresh)")
@@ -231,8 +238,10 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
         digest = hashlib.sha256((served_digest + "".join(v[0] for v in new.values())
                                  + (workcalendar.digest() if recalendar else "")).encode()).hexdigest()
         run.as_of = meta.as_of(con)
-        meta.write(run, digest)
         (before,) = con.execute("SELECT as_of FROM memory.previous_meta").fetchone()
+        if _grid_versions_between(con, before, run.as_of):
+            raise _GridsChanged()      # the served rows without a date were checked at the old as-of
+        meta.write(run, digest)
         if map_shapes.stale(con, before):           # an area started or ended since
             map_shapes.write(con)
         models.touched_versions(con, run.run_id)
@@ -240,6 +249,22 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
         if not warning.enabled(run.warning_settings):
             warning.drop(con)                       # switched off: no warnings, old or new
     return _check_and_publish(run, building)
+
+
+class _GridsChanged(Exception):
+    """An incremental run's as-of crossed a grid version's start or end."""
+
+
+def _grid_versions_between(con, before, after) -> bool:
+    """Whether a grid version starts or ends between two as-of instants: the households,
+    addresses and organisations (points without a date, checked at the as-of) would be checked
+    against other versions by a full build of the same files."""
+    (n,) = con.execute("""SELECT count(*) FROM wh.core.areas, (SELECT least(?::TIMESTAMP, ?::TIMESTAMP) AS lo,
+                                                              greatest(?::TIMESTAMP, ?::TIMESTAMP) AS hi) t
+                          WHERE level = 'grid' AND ((valid_from > lo AND valid_from <= hi)
+                                                    OR (valid_to > lo AND valid_to <= hi))""",
+                       [before, after, before, after]).fetchone()
+    return n > 0
 
 
 def _publish_warnings(run: Run) -> None:

@@ -26,9 +26,10 @@ generation holds"):
 - `mart` and `warning` (counts and early warnings; no personal data, which
   tests/notebooks/test_warehouse.py checks with warehouse/personal.py): every table, whole, as
   `mart_<table>` and `warning_<table>` (`mart_events_daily`, `warning_incidents`), limited by its
-  area column (AREA_COLUMNS) or, a warning table of incidents, to the incidents the area sees; a
-  table with neither (the city-wide `warning_budget`, `warning_meta`, `warning_quality`) is not
-  shown;
+  area column (AREA_COLUMNS) or, a warning table of incidents, to the incidents the area sees (of
+  an incident covering other grids too, its alerts, grids and linked events inside the area only,
+  ROWS_ON_AREAS, as the cockpit shows them); a table with none of these (the
+  city-wide `warning_budget`, `warning_meta`, `warning_quality`) is not shown;
 - `ops` (the run's bookkeeping, quarantined raw values) and `secure` (the sealed vault): never.
 A query naming anything else (another table, a qualified name such as `core.persons`, a table
 function but range/generate_series/unnest: no files, no SQL in strings) or that is not a single
@@ -58,10 +59,21 @@ from warehouse.areas import CITY_CODE, CITY_NAME, LEVEL_NAMES, LEVEL_OF_LENGTH, 
 # an incident's main area, and its grids for an incident of grids or a community)
 INCIDENT_IN_SCOPE = ("incident_id IN (SELECT incident_id FROM {catalog}.warning.incident_areas "
                      "WHERE starts_with(area_code, getvariable('scope')))")
+# rows keyed by event (warning.incident_events): those of the area's events, not every event of an
+# incident it sees (an incident of a community covers its other grids)
+EVENT_IN_SCOPE = ("event_id IN (SELECT event_id FROM {catalog}.core.events "
+                  "WHERE starts_with(grid_code, getvariable('scope')))")
+AREA_IN_SCOPE = "starts_with({column}, getvariable('scope'))"
 # schemas whose tables are shown whole, as <schema>_<table>, limited by the first of these columns
-# they have (a warning table with incident_id: by incident); no such column, not shown
+# they have, or, a warning table with incident_id, by incident; no such column, not shown
 WHOLE_SCHEMAS = ("mart", "warning")
 AREA_COLUMNS = ("grid_code", "code", "community_code", "area_code")
+# warning tables by incident whose rows lie each on one area (not the incident's main area, which
+# whoever sees the incident sees): of an incident the area sees, only its rows inside the area,
+# as the cockpit shows them (warning__incident_alerts.sql, warning__incident_area.sql)
+ROWS_ON_AREAS = {"alerts": AREA_IN_SCOPE.format(column="area_code"),
+                 "incident_grids": AREA_IN_SCOPE.format(column="grid_code"),
+                 "incident_events": EVENT_IN_SCOPE}
 # core: view → (area column it is limited by; None for reference data; its columns). Default deny:
 # a column the ETL adds later stays hidden until it is listed here.
 CORE_VIEWS: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -150,14 +162,12 @@ class AreaWarehouse:
             "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
         ).fetchall()} - set(self.views)
         for name, (table, area_limit, columns) in self.views.items():
-            where = ("" if area_limit is None
-                     else " WHERE " + area_limit.format(catalog=catalog) if " " in area_limit
-                     else f" WHERE starts_with({area_limit}, getvariable('scope'))")
+            where = "" if area_limit is None else " WHERE " + area_limit.format(catalog=catalog)
             con.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(columns)} "
                         f"FROM {catalog}.{table}{where}")
 
     def _views(self) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
-        """view name → (schema.table under it, its area column or predicate, its columns): the
+        """view name → (schema.table under it, the predicate limiting it to the area, its columns): the
         listed core tables this generation has, and every mart and warning table with an area."""
         columns: dict[tuple[str, str], list[str]] = {}
         for schema, table, column in self._con.execute(
@@ -165,14 +175,16 @@ class AreaWarehouse:
                 "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index"
         ).fetchall():
             columns.setdefault((schema, table), []).append(column)
-        out = {name: (f"core.{name}", area, listed) for name, (area, listed) in CORE_VIEWS.items()
-               if ("core", name) in columns}
+        out = {name: (f"core.{name}", area and AREA_IN_SCOPE.format(column=area), listed)
+               for name, (area, listed) in CORE_VIEWS.items() if ("core", name) in columns}
         for (schema, table), names in columns.items():
             if schema not in WHOLE_SCHEMAS:
                 continue
-            area = INCIDENT_IN_SCOPE if schema == "warning" and "incident_id" in names \
-                else next((c for c in AREA_COLUMNS if c in names), None)
-            if area is not None:
+            column = next((c for c in AREA_COLUMNS if c in names), None)
+            area = (" AND ".join(filter(None, (INCIDENT_IN_SCOPE, ROWS_ON_AREAS.get(table))))
+                    if schema == "warning" and "incident_id" in names
+                    else column and AREA_IN_SCOPE.format(column=column))
+            if area:
                 out[f"{schema}_{table}"] = (f"{schema}.{table}", area, tuple(f'"{c}"' for c in names))
         return out
 
@@ -219,19 +231,21 @@ class AreaWarehouse:
                                             {"q": text}).fetchone()[0])
         if tree.get("error"):
             raise PermissionError(f"无法检查的查询: {tree.get('error_message')}")
-        ctes, refused = set(), set()
+        ctes, bare, refused = set(), set(), set()
         for node in _nodes(tree):
             ctes.update(k["key"].lower() for k in node.get("cte_map", {}).get("map", []))
             if node.get("type") == "BASE_TABLE":
                 qualified = (node["catalog_name"], node["schema_name"], node["table_name"].lower())
-                if qualified[-1] not in self.views or any(qualified[:2]):
-                    refused.add(".".join(filter(None, qualified)))     # a CTE's name: checked below
+                if any(qualified[:2]):          # never a CTE, whatever a quoted CTE name spells
+                    refused.add(".".join(filter(None, qualified)))
+                elif qualified[-1] not in self.views:
+                    bare.add(qualified[-1])     # a CTE's name: checked below
             elif node.get("type") == "TABLE_FUNCTION":
                 function = node["function"].get("function_name", "").lower()
                 if function not in TABLE_FUNCTIONS:
                     refused.add(function + "()")
-        # the query's own CTEs may be read, unless one stands in for a hidden table's name
-        refused = (refused - ctes) | (ctes & self._hidden)
+        # the query's own CTEs may be read by a bare name, unless one stands in for a hidden table's
+        refused |= (bare - ctes) | (ctes & self._hidden)
         if refused:
             raise PermissionError(f"笔记本不能读取 {sorted(refused)}；可用的表: {sorted(self.views)}")
 

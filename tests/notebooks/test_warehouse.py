@@ -10,7 +10,7 @@ import pytest
 from etl.contract import load_contract
 from etl.publish.generations import building_path, point_to, publish
 from etl.transform.models import create_views
-from notebooks.warehouse import CORE_VIEWS, INCIDENT_IN_SCOPE, WHOLE_SCHEMAS, open_area
+from notebooks.warehouse import CORE_VIEWS, WHOLE_SCHEMAS, open_area
 from warehouse import generations
 from warehouse.personal import candidate_sql, find
 
@@ -36,13 +36,20 @@ def test_every_view_holds_the_areas_rows_only(tiny_warehouse, base):
     with open_area(tiny_warehouse, street) as wh:
         views = wh.views
         seen = {view: wh.sql(f"SELECT count(*) AS n FROM {view}")["n"].iloc[0] for view in views}
-    by_incident = ("WHERE incident_id IN (SELECT incident_id FROM warning.incident_areas "
+    by_incident = ("incident_id IN (SELECT incident_id FROM warning.incident_areas "
                    "WHERE starts_with(area_code, $area))")
-    for view, (table, area, _) in views.items():
-        where = ("" if area is None else by_incident if area == INCIDENT_IN_SCOPE
-                 else f"WHERE starts_with({area}, $area)")
+    by_event = "event_id IN (SELECT event_id FROM core.events WHERE starts_with(grid_code, $area))"
+    for view, (table, _, columns) in views.items():
+        names = [c.strip('"') for c in columns]
+        column = CORE_VIEWS[view][0] if view in CORE_VIEWS \
+            else next((c for c in ("grid_code", "code", "community_code", "area_code") if c in names), None)
+        limits = [f"starts_with({column}, $area)"] if column else []
+        if table.startswith("warning.") and "incident_id" in names:      # the incident's rows on
+            limits = [by_incident] + ({"warning.alerts": limits, "warning.incident_grids": limits,   # areas
+                                       "warning.incident_events": [by_event]}.get(table, []))
+        where = "WHERE " + " AND ".join(limits) if limits else ""
         assert seen[view] == base.execute(f"SELECT count(*) FROM {table} {where}",
-                                          {"area": street} if area else {}).fetchone()[0], view
+                                          {"area": street} if limits else {}).fetchone()[0], view
     assert 0 < seen["events"] < base.execute("SELECT count(*) FROM core.events").fetchone()[0]
 
 
@@ -131,6 +138,11 @@ def test_people_are_seen_masked_and_without_their_keyed_hash(opened):
     "WITH vault AS (SELECT 1) SELECT * FROM vault",
     "SET VARIABLE scope = '2202'",
     "SELECT 1; SELECT 2",
+    # a CTE whose quoted name spells a qualified table or a table function does not stand in for it
+    'WITH "ops.quarantine" AS (SELECT 1) SELECT * FROM ops.quarantine',
+    'WITH "core.persons" AS (SELECT 1) SELECT person_key FROM core.persons',
+    'WITH "secure.vault" AS (SELECT 1) SELECT * FROM secure.vault',
+    """WITH "query_table()" AS (SELECT 1) SELECT * FROM query_table('core.accounts')""",
 ])
 def test_anything_else_is_refused_before_it_runs(opened, sql):
     with pytest.raises(PermissionError):
@@ -187,3 +199,21 @@ def test_an_unknown_or_malformed_area_code_is_an_error(tiny_warehouse):
     for code in ("220204999", "22O204", "2202040"):
         with pytest.raises(ValueError):
             open_area(tiny_warehouse, code)
+
+
+def test_a_warning_tables_rows_on_other_areas_stay_hidden_even_of_an_incident_the_area_sees(tiny_warehouse, base):
+    """An incident seen from a grid covers other grids (a community's, a 片区's): the cockpit shows
+    its alerts and grids inside the jurisdiction only (warning__incident_alerts.sql,
+    warning__incident_area.sql); a notebook's warning views must not show more than that."""
+    grid = base.execute("""
+        SELECT ia.area_code FROM warning.incident_areas ia JOIN warning.alerts a USING (incident_id)
+        WHERE length(ia.area_code) = 15 AND NOT starts_with(a.area_code, ia.area_code)
+        GROUP BY ALL ORDER BY count(*) DESC, ia.area_code LIMIT 1""").fetchone()
+    assert grid is not None, "the tiny warehouse has an incident of several grids"
+    with open_area(tiny_warehouse, grid[0]) as wh:
+        outside = {view: wh.sql(f"SELECT count(*) AS n FROM {view} WHERE NOT starts_with({column}, $scope)")["n"].iloc[0]
+                   for view, column in (("warning_alerts", "area_code"), ("warning_incident_grids", "grid_code"))}
+        outside["warning_incident_events"] = wh.sql(
+            "SELECT count(*) AS n FROM warning_incident_events WHERE event_id NOT IN (SELECT event_id FROM events)"
+        )["n"].iloc[0]
+    assert outside == {"warning_alerts": 0, "warning_incident_grids": 0, "warning_incident_events": 0}

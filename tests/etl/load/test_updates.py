@@ -1,6 +1,7 @@
 """Event updates: the generator's split is exact, a full refresh and day-by-day incremental
 refreshes give the same events as the unsplit export, history keeps every replaced state, the
 same files twice change nothing, and an old state sent again never moves an event back."""
+import datetime as dt
 import functools
 import json
 import os
@@ -176,3 +177,34 @@ def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
         con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.core.events WHERE false")
         assert models.update_marts(con)["area_kpis_monthly"] > 0
     assert _marts_differing_from_their_models(db)["area_kpis_monthly"] == 0
+
+
+def test_an_update_moving_the_as_of_past_a_grids_end_gives_what_a_full_build_gives(split, key_file, tmp_path):
+    """Households, addresses and organisations are checked at the data's as-of instant; an update
+    that moves the as-of past the end of their grid's version must leave the same register as a
+    full build of the same files (which quarantines them: no version in force then)."""
+    src, updates = split
+    changed = tmp_path / "src"
+    shutil.copytree(src, changed)
+    grids = json.loads((changed / "grids.geojson").read_text(encoding="utf-8"))
+    households = _csv(changed / "households.csv")
+    ended = next(f for f in grids["features"] if f["properties"]["valid_to"] is None
+                 and (households["网格编码"] == f["properties"]["code"]).any())
+    ended["properties"]["valid_to"] = "2026-10-31"      # after the base export's as-of, before the last update's
+    (changed / "grids.geojson").write_text(json.dumps(grids, ensure_ascii=False), encoding="utf-8")
+
+    def register(warehouse):
+        with duckdb.connect(str(served_db(warehouse)), read_only=True) as con:
+            return {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
+                    for t in ("households", "addresses", "persons")} | \
+                   {"as_of": con.execute("SELECT as_of FROM ops.meta").fetchone()[0]}
+
+    assert refresh(changed, tmp_path / "full", key_file).status == "published"
+    daily = tmp_path / "daily"
+    shutil.copytree(changed, daily, ignore=shutil.ignore_patterns("events-*.csv"))
+    assert refresh(daily, tmp_path / "wh", key_file, incremental=True).status == "published"
+    assert register(tmp_path / "wh")["as_of"].date() < dt.date(2026, 10, 31)
+    for path in updates:
+        shutil.copy(path, daily / "updates" / path.name)
+        assert refresh(daily, tmp_path / "wh", key_file, incremental=True).status == "published"
+    assert register(tmp_path / "wh") == register(tmp_path / "full")
