@@ -17,6 +17,9 @@ from typing import Callable, Iterable, Iterator, Sequence
 from threadpoolctl import threadpool_limits
 
 CHUNKS_PER_WORKER = 4
+# threads of map_threads: each holds one item (a million-row batch) in flight, so the bound on
+# memory must not grow with a large machine's cores
+MAX_THREADS = 8
 _PR_SET_PDEATHSIG = 1
 _work: tuple | None = None        # (function, shared state), set in each worker by its initializer
 
@@ -30,21 +33,27 @@ def count() -> int:
 
 
 def map_threads(fn: Callable, items: Iterable, workers: int | None = None) -> Iterator:
-    """fn(item) for each of `items`, in order, on `workers` threads (`count()` by default), for
-    work that leaves the GIL. At most workers + 1 items are taken ahead of the results consumed, so
-    a stream of large batches stays bounded in memory."""
-    workers = workers or count()
+    """fn(item) for each of `items`, in order, on `workers` threads (`count()` by default, at most
+    MAX_THREADS), for work that leaves the GIL. At most workers + 1 items are taken ahead of the
+    results consumed, so a stream of large batches stays bounded in memory whatever the machine.
+    On an error (or when the caller stops early) the items not started are dropped, and the
+    threads are joined before it propagates."""
+    workers = min(workers or count(), MAX_THREADS)
     if workers < 2:
         yield from map(fn, items)
         return
     with ThreadPoolExecutor(workers) as pool:
         pending = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) > workers:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _start(work: tuple, parent: int) -> None:

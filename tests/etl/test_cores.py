@@ -1,5 +1,6 @@
 """Work spread over the cores (etl/cores.py): one worker count, forked workers that return in
 order, and die with the run without holding its lock; threads for work that leaves the GIL."""
+import threading
 import time
 
 import pytest
@@ -136,3 +137,19 @@ def test_an_error_on_a_thread_reaches_the_caller():
         return i
     with pytest.raises(ValueError):
         list(cores.map_threads(fail_on_three, range(10), 2))
+
+
+def test_the_threads_and_items_taken_ahead_are_bounded_on_a_large_machine():
+    taken, seen_threads = [], set()
+
+    def stream():
+        for i in range(200):
+            taken.append(i)
+            yield i
+
+    def note(i):
+        seen_threads.add(threading.get_ident())
+        return i
+    for k, _ in enumerate(cores.map_threads(note, stream(), 64)):
+        assert len(taken) - k <= cores.MAX_THREADS + 1
+    assert len(seen_threads) <= cores.MAX_THREADS
