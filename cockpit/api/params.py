@@ -137,14 +137,15 @@ def statuses(args: Mapping) -> str | None:
 def period(start: dt.datetime | None, end: dt.datetime | None, as_of: dt.datetime) \
         -> tuple[dt.datetime | None, dt.datetime | None]:
     """Open311's window: without either date the last DEFAULT_DAYS days up to the data's as-of
-    instant, as the cockpit's "last N days" (calendar days, that day included); with only an end,
-    the DEFAULT_DAYS days up to it; with only a start, everything since."""
+    instant, as the cockpit's "last N days" (calendar days, that day included); with only an end
+    (an instant the client chose), the DEFAULT_DAYS × 24 h before it; with only a start, everything
+    since."""
     if start is not None and end is not None and start > end:
         raise BadParameter("start_date 晚于 end_date")
     if start is None and end is None:
         return last_days(as_of, DEFAULT_DAYS).start, None
     if start is None:
-        return last_days(end, DEFAULT_DAYS).start, end
+        return end - dt.timedelta(days=DEFAULT_DAYS), end
     return start, end
 
 
