@@ -119,7 +119,13 @@ def sign_in_with_form(page, url: str, account: str = "T-ADMIN", password: str = 
     page.fill("#account", account)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/login" not in u)
+    try:
+        page.wait_for_url(lambda u: "/login" not in u)
+    except Exception as e:              # a wall screen may navigate again before "load": wait for that one
+        if "ERR_ABORTED" not in str(e):
+            raise
+        page.wait_for_url(lambda u: "/login" not in u, wait_until="commit")
+        page.wait_for_load_state()
 
 
 def post_callback(opener, url: str, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],

@@ -173,8 +173,12 @@ def test_a_wall_turns_through_its_pages_and_shows_a_new_generation_without_a_rel
                 pg.wait_for_timeout(300)
             stamps = [t for _, t in pg.evaluate("window.visits")]
             gaps = [(b - a) / 1000 for a, b in zip(stamps, stamps[1:])]
-            # each page its turn: not sooner, and not held back (a second's tick, a loaded machine)
-            assert all(SECONDS - 0.5 <= g <= SECONDS + 8 for g in gaps), gaps
+            # each page its turn: not sooner, and not held back (a second's tick, a loaded machine).
+            # A stamp is taken by a timer on the page's own busy thread, so one may come late and the
+            # next gap look short by as much: each gap within that jitter, and all the turns together
+            # never sooner than their seconds (the first stamp, on landing, is not late)
+            assert all(SECONDS - 2.5 <= g <= SECONDS + 8 for g in gaps), gaps
+            assert sum(gaps) >= len(gaps) * SECONDS - 0.5, gaps
             # published while a page is on show: the frame's stamp follows, no reload, no navigation
             _wait_path(pg, "/warning", 3 * SECONDS + 60)
             before = pg.inner_text("#frame-as-of")
