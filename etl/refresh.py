@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import time
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from etl import contract, runlog, workcalendar
+from etl import contract, runlog, storage, workcalendar
 from etl.exitcodes import ExitCode, exit_code
 from etl.load import areas, bookkeeping, reference
 from etl.load.extract import sniff
@@ -145,18 +144,19 @@ def _refresh_full(run: Run, state: ServedState | None, carry_from: Generation | 
         run.report.status, run.report.generation = "unchanged", run.served.id
         log.info("源文件与当前版本 %s 相同, 不重建 (unchanged)", run.served.id)
         return None
-    building = generations.building_path(run.warehouse, run.run_id)
-    building.parent.mkdir(parents=True, exist_ok=True)
+    building = generations.start(run.warehouse, run.run_id)
     _build(run, building, sniffed, digest, carry_from)
     return _check_and_publish(run, building)
 
 
 def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Generation | None) -> None:
+    """Every source into a work file (building/), then written out as the generation's folder."""
     run.key, run.vault_key = load_or_create_key(run.key_file), load_or_create_key(vault_key_path(run.key_file))
-    run.con = connect(run.rules.memory_limit, building.with_suffix(".spill"))
+    work = generations.work_path(run.warehouse, run.run_id, ".duckdb")
+    run.con = connect(run.rules.memory_limit, generations.work_path(run.warehouse, run.run_id, ".spill"))
     con = run.con
     try:
-        con.execute(f"ATTACH {literal(building)} AS wh")
+        con.execute(f"ATTACH {literal(work)} AS wh")
         bookkeeping.create(con)
         reference.load(con)
         calendar.write_workdays(con)
@@ -182,10 +182,12 @@ def _build(run: Run, building: Path, sniffed: dict, digest: str, carry_from: Gen
         models.run(con, ("marts",))
         if carry_from is not None and warning.enabled(run.warning_settings):
             warning.carry_over(con, literal(carry_from.path))
+        storage.write(con, building.parent, models.create_views)
         con.execute("DETACH wh")
     finally:
         con.close()
         run.con = None
+        work.unlink(missing_ok=True)
 
 
 def _load_file(run: Run, spec: contract.SourceFile, sniffed: dict) -> None:
@@ -222,8 +224,8 @@ def _refresh_incremental(run: Run, state: ServedState) -> Generation | None:
 
 def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
     events = next(s for s in run.specs if s.table == "events")
-    building = generations.building_path(run.warehouse, run.run_id)
-    with _copy_of(run, building) as con:
+    building = generations.start(run.warehouse, run.run_id)
+    with _overlay(run, building) as con:
         con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.ops.meta")
         con.execute("CREATE TABLE memory.merged_events (event_id VARCHAR)")
         run.key = load_or_create_key(run.key_file)
@@ -270,22 +272,24 @@ def _grid_versions_between(con, before, after) -> bool:
 def _publish_warnings(run: Run) -> None:
     """The served generation with its warnings computed, published as the next one."""
     generation_id = new_run_id()
-    building = generations.building_path(run.warehouse, generation_id)
-    with _copy_of(run, building) as con:
+    building = generations.start(run.warehouse, generation_id)
+    with _overlay(run, building) as con:
         warning.write(con, run.warehouse, run.warning_settings)
     _check_and_publish(run, building, generation_id)
 
 
 @contextmanager
-def _copy_of(run: Run, building: Path):
-    """The run's connection with a copy of the served generation attached as `wh`, to be changed
-    and published (never the served file itself); detached when the block ends without error."""
-    building.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run.served.path, building)
-    run.con = con = connect(run.rules.memory_limit, building.with_suffix(".spill"))
+def _overlay(run: Run, building: Path):
+    """The run's connection with the served generation as an overlay attached as `wh`
+    (etl/storage.py: its small tables in memory, its large ones read in place), to be changed;
+    written out as the generation `building` when the block ends without error. The served
+    generation's files are never written."""
+    run.con = con = connect(run.rules.memory_limit,
+                            generations.work_path(run.warehouse, building.parent.name, ".spill"))
     try:
-        con.execute(f"ATTACH {literal(building)} AS wh")
+        storage.open_served(con, run.served.path, models.create_views)
         yield con
+        storage.write(con, building.parent, models.create_views)
         con.execute("DETACH wh")
     finally:
         con.close()

@@ -12,8 +12,10 @@ backup is one folder, DIR/cockpit-backup-<time>/, with a manifest of every file'
     postgresql/database.dump the state database, by pg_dump (one consistent snapshot while the
                              web servers write; etl/backup/database.py); left out with
                              --without-database when the database's own backup is the DBA's
-    warehouse/<id>.duckdb    the served generation (a published generation is never written
-                             again, so a plain copy of the open file is consistent)
+    warehouse/<id>/…         the served generation's folder: its small file and its partitions,
+                             each with its checksum (a published generation is never written
+                             again, so a plain copy of its open files is consistent; the copy is
+                             made under a read lock on its small file, which a prune respects)
     folder/<name>/…          a folder's files (the briefings archive), each with its checksum
     file/<name><suffix>      settings files
     manifest.json
@@ -29,6 +31,7 @@ environment, like every other part."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -36,9 +39,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from etl import storage
 from etl.backup import database as backup_database
 from etl.exitcodes import ExitCode, Failure
-from etl.publish.generations import fsync, point_to
+from etl.publish.generations import fsync, point_to, publish, start
 from warehouse import generations, state
 
 FORMAT = 1
@@ -120,15 +124,19 @@ def _backup_warehouse(kept: state.Kept, path: Path, work: Path) -> dict:
         if served is None:
             return {"name": kept.name, "kind": kept.kind, "path": str(path), "absent": True}
         try:
-            source = open(served.path, "rb")    # held open: a prune no longer takes it away
+            source = open(served.path, "rb")    # held open (and locked): a prune no longer takes it away
         except FileNotFoundError:
             continue
-        rel = Path("warehouse") / served.path.name
         with source:
-            _copy_from(source, work / rel)
-        pointer = json.loads((path / generations.POINTER).read_text(encoding="utf-8"))
-        published = pointer.get("published_at") if pointer.get("generation") == served.id else None
-        return {**_described(kept, path, work, rel), "generation": served.id, "published_at": published}
+            pointer = json.loads((path / generations.POINTER).read_text(encoding="utf-8"))
+            published = pointer.get("published_at") if pointer.get("generation") == served.id else None
+            if served.path.parent.name != served.id:           # an older release's single file
+                rel = Path("warehouse") / served.path.name
+                _copy_from(source, work / rel)
+                return {**_described(kept, path, work, rel), "generation": served.id, "published_at": published}
+            fcntl.lockf(source, fcntl.LOCK_SH)
+            entry = _backup_folder(kept, served.path.parent, work, Path("warehouse") / served.id)
+            return {**entry, "path": str(path), "generation": served.id, "published_at": published}
     raise BackupError(f"数据版本在复制前被删除五次 (the served generation kept changing): {path}")
 
 
@@ -147,8 +155,8 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _backup_folder(kept: state.Kept, path: Path, work: Path) -> dict:
-    rel = Path("folder") / kept.name
+def _backup_folder(kept: state.Kept, path: Path, work: Path, rel: Path | None = None) -> dict:
+    rel = rel or Path("folder") / kept.name
     files = {}
     for name in _folder_files(path):
         try:
@@ -192,7 +200,7 @@ def restore(source: Path, found: dict[str, Path | None], force: bool = False) ->
         kept = state.BY_NAME.get(entry["name"])
         if kept is None:
             raise BackupError(f"备份含本版本不认识的 {entry['name']} (a store this release does not know)")
-        if kept.kind == "folder":
+        if "files" in entry:                    # a folder, or a generation's folder
             _check_folder(folder, entry)
         else:
             got = _sha256(folder / entry["file"]) if (folder / entry["file"]).is_file() else None
@@ -286,6 +294,16 @@ def _restore_folder(entry: dict, target: Path, backed_up: Path) -> str:
 
 
 def _restore_warehouse(entry: dict, target: Path, backed_up: Path) -> str:
+    if "files" in entry:                        # a generation's folder, built anew where it goes
+        generation_id = entry["generation"]
+        shutil.rmtree(generations.generation_path(target, generation_id).parent, ignore_errors=True)
+        path = start(target, generation_id)
+        for name in entry["files"]:
+            _copy(backed_up / name, path.parent / name)
+        storage.relocate(path)                  # its views name its partitions by absolute path
+        publish(target, path, generation_id, keep=len(generations.published(target)) + 1,
+                published_at=entry.get("published_at"))
+        return f"warehouse: {target} → {generation_id}"
     if entry.get("single_file") and target.suffix == ".duckdb":
         target.parent.mkdir(parents=True, exist_ok=True)
         _copy(backed_up, target.with_name(f".{target.name}.restoring"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from etl import storage
 from etl.contract import EVENT_UPDATES
 
 STAGES = ("reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
@@ -23,10 +24,14 @@ def update_files(source: Path) -> list[Path]:
 
 
 def create_tables(con) -> None:
-    """The history and the applied-files table beside wh.core.events (no-ops when present)."""
-    con.execute("""CREATE TABLE IF NOT EXISTS wh.core.event_history AS
-                   SELECT ''::VARCHAR AS run_id, ''::VARCHAR AS file, ''::VARCHAR AS change, *
-                   FROM wh.core.events WHERE false""")
+    """The history and the applied-files table beside wh.core.events (no-ops when present: the
+    history of an incremental run's overlay is a view, etl/storage.py)."""
+    (present,) = con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
+                             "AND schema_name = 'core' AND view_name = 'event_history'").fetchone()
+    if not present:
+        con.execute("""CREATE TABLE IF NOT EXISTS wh.core.event_history AS
+                       SELECT ''::VARCHAR AS run_id, ''::VARCHAR AS file, ''::VARCHAR AS change, *
+                       FROM wh.core.events WHERE false""")
     con.execute("""CREATE TABLE IF NOT EXISTS wh.ops.applied_updates (run_id VARCHAR, file VARCHAR,
                    sha256 VARCHAR, rows_new BIGINT, rows_changed BIGINT, rows_stale BIGINT)""")
 
@@ -48,13 +53,14 @@ def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> di
         SELECT i.event_id, e.event_id IS NULL AS is_new,
                coalesce({latest_in} < {latest_old}, false) AS is_stale
         FROM {incoming} i LEFT JOIN wh.core.events e USING (event_id)""")
-    con.execute("""INSERT INTO wh.core.event_history SELECT ?, ?, 'superseded', e.* FROM wh.core.events e
+    # written through etl/storage.py: in an incremental run's overlay, the large tables' partitions
+    storage.insert(con, "core.event_history", """SELECT ?, ?, 'superseded', e.* FROM wh.core.events e
                    WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_new AND NOT is_stale)""",
-                [run_id, label])
-    con.execute(f"""INSERT INTO wh.core.event_history SELECT ?, ?, 'stale', i.* FROM {incoming} i
+                   [run_id, label])
+    storage.insert(con, "core.event_history", f"""SELECT ?, ?, 'stale', i.* FROM {incoming} i
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE is_stale)""", [run_id, label])
-    con.execute("DELETE FROM wh.core.events WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
-    con.execute(f"""INSERT INTO wh.core.events SELECT * FROM {incoming}
+    storage.delete(con, "core.events", "event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
+    storage.insert(con, "core.events", f"""SELECT * FROM {incoming}
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)""")
     # the run's merged events, for the marts' incremental update (etl/transform/models.py)
     con.execute("CREATE TABLE IF NOT EXISTS memory.merged_events AS SELECT event_id FROM verdict WHERE false")

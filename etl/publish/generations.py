@@ -1,20 +1,32 @@
 """Publishing generations of the served warehouse (the layout, the pointer and how a reader finds
 the served generation: warehouse/generations.py).
 
-A refresh never writes a file that is being served: it builds under building/, moves the finished
-file into generations/ and then replaces CURRENT with os.replace, which is atomic. A run killed at
-any point leaves CURRENT naming a complete generation; anything under building/ at the start of a
-run, which holds the lock, was left by a killed run."""
+A refresh never writes a file that is being served: it builds a new generation's folder, marked
+BUILDING (a full build works in a file under building/ first), removes the mark when the folder is
+complete and checked, and then replaces CURRENT with os.replace, which is atomic. A run killed at
+any point leaves CURRENT naming a complete generation; anything under building/, and any folder
+still marked, at the start of a run, which holds the lock, was left by a killed run."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
+import struct
 from pathlib import Path
 
 from etl.exitcodes import ExitCode, Failure
-from warehouse.generations import BUILDING, POINTER, Generation, current, generation_path, published
+from warehouse.generations import (
+    BUILDING,
+    BUILDING_MARK,
+    GENERATIONS,
+    POINTER,
+    Generation,
+    current,
+    generation_path,
+    published,
+)
 
 
 class NothingToRollBack(Failure):
@@ -22,8 +34,20 @@ class NothingToRollBack(Failure):
     exit_code = ExitCode.NOTHING_TO_ROLL_BACK
 
 
-def building_path(warehouse: Path, generation_id: str) -> Path:
-    return Path(warehouse) / BUILDING / f"{generation_id}.duckdb"
+def start(warehouse: Path, generation_id: str) -> Path:
+    """A new generation's folder, marked as being built; its small file's path (not yet made)."""
+    path = generation_path(warehouse, generation_id)
+    path.parent.mkdir(parents=True)
+    (path.parent / BUILDING_MARK).touch()
+    fsync(path.parent.parent)
+    return path
+
+
+def work_path(warehouse: Path, generation_id: str, suffix: str) -> Path:
+    """A run's scratch file (a full build's work file: .duckdb; DuckDB's spill folder: .spill)."""
+    path = Path(warehouse) / BUILDING / f"{generation_id}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def fsync(path: Path) -> None:
@@ -50,26 +74,29 @@ def point_to(warehouse: Path, generation: Generation, published_at: str | None =
     fsync(warehouse)
 
 
-def publish(warehouse: Path, built: Path, generation_id: str, keep: int) -> Generation:
-    """Move a finished build into generations/, serve it, and delete all but the `keep` newest
-    generations (a process still reading a deleted file keeps it open until it lets go)."""
+def publish(warehouse: Path, built: Path, generation_id: str, keep: int,
+            published_at: str | None = None) -> Generation:
+    """Mark a finished generation complete (its files are synced: etl/storage.py), serve it, and
+    delete all but the `keep` newest generations (a process still reading a deleted file keeps it
+    open until it lets go; a partition a newer generation links stays)."""
     fsync(built)
-    target = generation_path(warehouse, generation_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(built, target)
-    generation = Generation(generation_id, target)
-    point_to(warehouse, generation)
+    (built.parent / BUILDING_MARK).unlink()
+    fsync(built.parent)
+    generation = Generation(generation_id, built)
+    point_to(warehouse, generation, published_at)
     prune(warehouse, keep)
     return generation
 
 
 def prune(warehouse: Path, keep: int) -> list[Generation]:
-    """Delete old generations beyond the `keep` newest; never the served one."""
+    """Delete old generations beyond the `keep` newest; never the served one, nor one a process
+    has open (a notebook, a cockpit request pinned to it): its partitions are read file by file,
+    so deleting them would fail its next query. A later run prunes it."""
     served = current(warehouse)
     gone = []
     for g in published(warehouse)[: -max(keep, 1)]:
-        if served is None or g.id != served.id:
-            g.path.unlink(missing_ok=True)
+        if (served is None or g.id != served.id) and not in_use(g.path):
+            _remove(g)
             gone.append(g)
     return gone
 
@@ -101,10 +128,36 @@ def _tables(path: Path) -> set[str]:
             "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
+def in_use(path: Path) -> bool:
+    """Whether a process has this DuckDB file open: DuckDB holds a shared POSIX lock on a file it
+    reads. Probed with an open-file-description lock, which conflicts with it even in this
+    process. (Closing the probe drops this process's own POSIX locks on the file: the ETL holds
+    no generation open when it prunes.)"""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _remove(g: Generation) -> None:
+    if g.path.parent.name == g.id:                  # a folder (an older release's: one file)
+        shutil.rmtree(g.path.parent, ignore_errors=True)
+    else:
+        g.path.unlink(missing_ok=True)
+
+
 def clear_building(warehouse: Path) -> list[Path]:
     """Remove builds left by killed runs. Call only while holding the refresh lock."""
     folder = Path(warehouse) / BUILDING
     left = sorted(folder.glob("*")) if folder.exists() else []
+    left += sorted(m.parent for m in (Path(warehouse) / GENERATIONS).glob(f"*/{BUILDING_MARK}"))
     for p in left:
         if p.is_dir():                 # a build's spill folder (DuckDB's temp_directory)
             shutil.rmtree(p, ignore_errors=True)

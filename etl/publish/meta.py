@@ -14,7 +14,7 @@ from warehouse.paths import ROOT
 
 # the tables a build writes, by release: change it when they change, and every warehouse built
 # before is rebuilt on its next refresh even though its source files are unchanged
-WAREHOUSE_FORMAT = ("2026-12-06 schemas per layer: core, mart, warning, ops, secure (none in main); "
+WAREHOUSE_FORMAT = ("2026-12-06 a folder per generation, large tables as Parquet partitions; schemas per layer: core, mart, warning, ops, secure (none in main); "
                     "column kinds: shared masks, scrubbed text, load_log.lines_in, meta.calendar_digest, "
                     "calendar_coverage, grid_topology; view areas_in_force")
 

@@ -17,6 +17,8 @@ import logging
 import re
 from pathlib import Path
 
+from etl import storage
+
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
 SCOPE_DIR = SQL_DIR / "marts" / "incremental"
@@ -40,6 +42,9 @@ def _target(layer: str, name: str) -> str:
 
 
 def run_file(con, layer: str, name: str) -> None:
+    target = _target(layer, name)
+    if target.removeprefix("wh.") in storage.STORED:
+        storage.release(con, target.removeprefix("wh."))      # rebuilt in full: written in full
     con.execute(f"CREATE OR REPLACE TABLE {_target(layer, name)} AS {model_sql(layer, name)}")
 
 
@@ -85,7 +90,8 @@ def update_marts(con) -> dict[str, int]:
     memory.touched_versions and memory.previous_meta. Returns the rows recomputed per mart
     (-1: rebuilt in full)."""
     present = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'mart'").fetchall()}
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'mart' UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' AND schema_name = 'mart'").fetchall()}
     done = {}
     for path in sorted((SQL_DIR / "marts").glob("*.sql")):
         name, sql = path.stem, path.read_text(encoding="utf-8")
@@ -126,8 +132,8 @@ def rebuild_from(con, *tables: str) -> list[str]:
 def _update_rows(con, name: str, model: str, scope: str) -> int:
     con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
     (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]
-    con.execute(f"DELETE FROM wh.mart.{name} WHERE {key} IN (SELECT {key} FROM mart_scope)")
-    (n,) = con.execute(f"""INSERT INTO wh.mart.{name} BY NAME
-                           SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)""").fetchone()
+    storage.delete(con, f"mart.{name}", f"{key} IN (SELECT {key} FROM mart_scope)")
+    n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)",
+                       by_name=True)
     con.execute("DROP TABLE mart_scope")
     return n

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from etl.contract import load_contract
-from etl.publish.generations import building_path, point_to, publish
+from etl.publish.generations import point_to, prune, publish, start
 from etl.transform.models import create_views
 from notebooks.warehouse import CORE_VIEWS, WHOLE_SCHEMAS, open_area
 from warehouse import generations
@@ -182,17 +182,19 @@ def test_a_notebook_keeps_its_generation_while_a_refresh_publishes_and_prunes_it
         return path
 
     old = build(generations.generation_path(warehouse, "20260101T000000-000001"), dt.timedelta(0))
-    point_to(warehouse, generations.Generation(old.stem, old))
+    point_to(warehouse, generations.Generation(old.parent.name, old))
     day = "SELECT max(day) AS day FROM mart_events_daily"
     with open_area(warehouse) as pinned:
         before = pinned.sql(day)["day"].iloc[0]
-        built = build(building_path(warehouse, "20260102T000000-000002"), dt.timedelta(days=1))
+        built = build(start(warehouse, "20260102T000000-000002"), dt.timedelta(days=1))
         publish(warehouse, built, "20260102T000000-000002", keep=1)
-        assert not old.exists()                                   # pruned while the notebook reads it
-        assert pinned.generation == old.stem and pinned.sql(day)["day"].iloc[0] == before
+        assert old.exists()                             # not pruned while the notebook reads it
+        assert pinned.generation == old.parent.name and pinned.sql(day)["day"].iloc[0] == before
     with open_area(warehouse) as fresh:
         assert fresh.generation == "20260102T000000-000002"
         assert fresh.sql(day)["day"].iloc[0] == before + dt.timedelta(days=1)
+    assert [g.id for g in prune(warehouse, keep=1)] == ["20260101T000000-000001"]      # let go: pruned
+    assert not old.parent.exists()
 
 
 def test_an_unknown_or_malformed_area_code_is_an_error(tiny_warehouse):

@@ -13,12 +13,13 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cockpit.accounts.store import AccountStore
 from cockpit.audit import AuditLog
 from cockpit.labels import LabelStore
-from etl import backup as bk
+from etl import backup as bk, storage
 from tests.cockpit_process import TEST_PASSWORD, cockpit_process, http_session, post_callback
 from warehouse import generations, state
 from warehouse.paths import ROOT
@@ -106,6 +107,11 @@ def test_a_backup_restored_into_an_empty_folder_serves_the_same_numbers_to_the_s
     assert generations.current(new / "warehouse").id == generations.current(tiny_warehouse).id
     assert json.loads((new / "warehouse" / generations.POINTER).read_text())["published_at"] \
         == json.loads((tiny_warehouse / generations.POINTER).read_text())["published_at"]
+    # the large tables' partitions came along, and the restored views read those, not the origin's
+    with duckdb.connect(str(generations.current(new / "warehouse").path), read_only=True) as con:
+        texts = [t for (t,) in con.execute("SELECT sql FROM duckdb_views() WHERE sql LIKE '%read_parquet%'").fetchall()]
+    assert len(texts) == len(storage.STORED)
+    assert all(str((new / "warehouse").resolve()) in t and str(tiny_warehouse) not in t for t in texts)
 
     with cockpit_process(new / "warehouse", test_accounts=False, env={
             "COCKPIT_ACCOUNTS": str(new / "accounts.sqlite"), "COCKPIT_AUDIT": str(new / "audit.sqlite"),

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from demo.updates import split_updates
-from etl import runlog
+from etl import runlog, storage
 from etl.refresh import refresh
 from etl.transform import models
 from etl.warning import settings
@@ -167,7 +167,7 @@ def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
     reopened): cases fell due (or stopped being due) in the months between, which the scope
     computes again."""
     db = tmp_path / "wh.duckdb"
-    shutil.copyfile(tiny_db, db)
+    storage.single_file(tiny_db, db)
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{db}' AS wh")
         con.execute("UPDATE wh.ops.meta SET as_of = as_of - to_days(?::INTEGER)", [max(days, 0)])

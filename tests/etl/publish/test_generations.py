@@ -10,12 +10,13 @@ import sys
 import duckdb
 import pytest
 
-from etl import runlog
+from etl import runlog, storage
 from etl.__main__ import main
 from etl.lock import Locked, refresh_lock
-from etl.publish.generations import building_path, clear_building, point_to, publish
+from etl.publish.generations import clear_building, point_to, publish, start
 from etl.refresh import refresh
 from etl.run import PublishRefused, PublishRules, new_run_id
+from etl.transform.models import create_views
 from tests.conftest import ROOT
 from tests.sources import source_with_fewer_events
 from warehouse import generations
@@ -47,14 +48,20 @@ def test_same_files_publish_nothing(warehouse, tiny_source, key_file):
 
 
 def _publish_copy_with_fewer_events(warehouse, keep_share: float, keep: int) -> str:
-    """A new generation without a whole build: the served file, some events deleted, published."""
-    built = building_path(warehouse, new_run_id())
-    built.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(generations.current(warehouse).path, built)
-    with duckdb.connect(str(built)) as con:
-        con.execute("DELETE FROM core.events WHERE hash(event_id) % 100 >= ?", [int(keep_share * 100)])
-    publish(warehouse, built, built.stem, keep)
-    return built.stem
+    """A new generation without a whole build: the served one, some events deleted, published."""
+    built = start(warehouse, new_run_id())
+    with duckdb.connect() as con:
+        storage.open_served(con, generations.current(warehouse).path, create_views)
+        storage.delete(con, "core.events", "hash(event_id) % 100 >= ?", [int(keep_share * 100)])
+        storage.write(con, built.parent, create_views)
+    publish(warehouse, built, built.parent.name, keep)
+    return built.parent.name
+
+
+def _published_files(warehouse) -> dict:
+    return {p: p.read_bytes() for g in generations.published(warehouse)
+            for p in ([g.path] if g.path.parent.name != g.id else sorted(g.path.parent.rglob("*")))
+            if p.is_file()}
 
 
 def test_new_generations_pruning_and_rollback(warehouse, tiny_source, key_file, tmp_path):
@@ -122,7 +129,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
     # a third of the events: the steps are the same, each run is shorter
     source = source_with_fewer_events(tiny_source, tmp_path, 0.3)
     before = generations.current(warehouse)
-    files = {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")}
+    files = _published_files(warehouse)
     with duckdb.connect(str(before.path), read_only=True) as con:
         data_run = con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0]
     for marker in KILL_AT:
@@ -139,7 +146,7 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         proc.wait(60)
         assert proc.returncode == -signal.SIGKILL, "".join(seen)
         assert generations.current(warehouse) == before, marker
-        assert {p: p.read_bytes() for p in (warehouse / generations.GENERATIONS).glob("*")} == files
+        assert _published_files(warehouse) == files
         with duckdb.connect(str(before.path), read_only=True) as con:     # still opens, still whole
             assert con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0] == data_run
         # before any next run, `etl status` sees the process is gone: interrupted (中断)
@@ -148,9 +155,11 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
         assert "中断 (interrupted)" in capsys.readouterr().out.split("\n  ")[1], marker
         assert runlog.runs(warehouse)[0]["status"] == "interrupted"
     # the next run clears the leftovers and publishes
+    assert list((warehouse / generations.GENERATIONS).glob(f"*/{generations.BUILDING_MARK}"))
     report = refresh(source, warehouse, key_file, rules=PublishRules(force=True, min_row_ratio=0))
     assert report.status == "published"
     assert not any((warehouse / generations.BUILDING).glob("*"))
+    assert not list((warehouse / generations.GENERATIONS).glob(f"*/{generations.BUILDING_MARK}"))
     statuses = [r["status"] for r in runlog.runs(warehouse)[: len(KILL_AT) + 1]]
     assert statuses[0] == "published" and statuses[1:] == ["interrupted"] * len(KILL_AT)
     events_in = len((source / "events.csv").read_text(encoding="utf-8").splitlines()) - 1
@@ -158,13 +167,13 @@ def test_sigkill_at_any_step_leaves_the_served_generation(warehouse, tiny_source
 
 
 def test_sigkill_between_the_new_file_and_the_pointer(warehouse, tiny_source, key_file, tmp_path):
-    """The last step, simulated: a checked build moved into generations/, CURRENT not replaced."""
+    """The last step, simulated: a checked build's mark removed, CURRENT not replaced."""
     before = generations.current(warehouse)
-    orphan = generations.generation_path(warehouse, new_run_id())
-    shutil.copy(before.path, orphan)
+    orphan = new_run_id()
+    shutil.copytree(before.path.parent, generations.generation_path(warehouse, orphan).parent)
     assert generations.current(warehouse) == before
     report = refresh(source_with_fewer_events(tiny_source, tmp_path, 0.9), warehouse, key_file)
-    assert generations.current(warehouse).id == report.generation > orphan.stem
+    assert generations.current(warehouse).id == report.generation > orphan
 
 
 def test_a_build_is_held_to_its_memory_limit_and_spills_where_runs_clear(tmp_path):
@@ -196,14 +205,13 @@ def test_no_rollback_to_a_generation_built_by_an_older_release(warehouse, tiny_s
     before = generations.current(warehouse)
     for g in generations.published(warehouse):      # the served one alone, then an older release's
         if g != before:
-            g.path.unlink()
-    older = building_path(warehouse, new_run_id())
-    older.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(before.path, older)
+            shutil.rmtree(g.path.parent)
+    older_id = "00000000T000000.000000-old0"       # sorts before every real generation
+    older = warehouse / generations.GENERATIONS / f"{older_id}.duckdb"      # one file, as releases made
+    storage.single_file(before.path, older)
     with duckdb.connect(str(older)) as con:
         con.execute(drop)
-    older_id = "00000000T000000.000000-old0"       # sorts before every real generation
-    publish(warehouse, older, older_id, keep=10)
+    point_to(warehouse, generations.Generation(older_id, older))
     point_to(warehouse, generations.Generation(before.id, before.path))
     assert [g.id for g in generations.published(warehouse)] == [older_id, before.id]
     assert main(["rollback", "--warehouse", str(warehouse)]) == 5

@@ -1,0 +1,254 @@
+"""The large tables of a generation as Parquet partitions, shared with the generation before
+(the layout: warehouse/generations.py).
+
+Each table of STORED is written as one Parquet folder per value of its partition key, and the
+generation's small DuckDB file gets a view of the same name over them (`core.events` reads as
+before). The keys put what an update changes together, away from what it does not: an event by
+the month it closed, or 'open' while it is not; its service-level row 'open' while it moves with
+the as-of; a day's row by its month; the register, which only a full build changes, whole. A day's
+update then changes the open partitions and the current month's, and the rest of the tables are
+hard links to the previous generation's files.
+
+An incremental run works on an *overlay* (`open_served`): the served generation's small tables
+copied into memory as `wh`, and each stored table a view over the served partitions' files plus a
+table of the partitions it opened (`<table>__open`). Every write to a stored table goes through
+`delete`, `insert` or `release`, which open the partitions the write touches first (copy their
+rows into the open table and drop their files from the view), so the view always shows the whole
+table. `write` then writes the opened partitions anew and links the others. A full build writes
+every partition; so does an overlay's table that was `release`d (rebuilt in full)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from etl.publish.generations import fsync
+from warehouse.generations import FILE, PARTS, SCHEMAS
+
+# table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none')
+STORED = {
+    "core.events": "CASE WHEN closed_at IS NOT NULL THEN strftime(closed_at, '%Y-%m') "
+                   "WHEN status = '不予立案' THEN strftime(reported_at, '%Y-%m') ELSE 'open' END",
+    "core.event_history": "left(run_id, 6)",                 # the month of the run that wrote it
+    "mart.event_sla": "CASE WHEN closed_at IS NULL OR minutes_to_deadline IS NOT NULL THEN 'open' "
+                      "ELSE strftime(closed_at, '%Y-%m') END",
+    "mart.events_daily": "strftime(day, '%Y-%m')",
+    "core.persons": "'all'",
+    "core.households": "'all'",
+    "core.houses": "'all'",
+    "core.addresses": "'all'",
+    "secure.vault": "'all'",
+    "secure.vault_index": "'all'",
+}
+OPEN_SUFFIX = "__open"
+SCHEMA_PART = "_schema"          # a partition of no rows: the table's columns, whatever it holds
+
+
+def key(table: str) -> str:
+    return f"coalesce(({STORED[table]})::VARCHAR, 'none')"
+
+
+def literal(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def parts_folder(folder: Path, table: str) -> Path:
+    return Path(folder) / PARTS / table
+
+
+def view_sql(folder: Path, table: str) -> str:
+    """The view a generation's small file holds for a stored table: its partitions, by absolute
+    path (a restore to another place writes them again: `relocate`)."""
+    pattern = parts_folder(Path(folder).resolve(), table) / "*" / "*.parquet"
+    return f"SELECT * FROM read_parquet({literal(pattern)}, hive_partitioning = false)"
+
+
+# -- writing a generation ---------------------------------------------------------------------
+
+def write(con, folder: Path, create_views) -> None:
+    """Write catalog `wh` as the generation in `folder` (its BUILDING mark already there): the
+    stored tables as partitions, every other table into the small file, then the views
+    (`create_views(con, catalog)`: the generation's own, etl/transform/models.py)."""
+    folder = Path(folder)
+    con.execute(f"ATTACH {literal(folder / FILE)} AS gen")
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS gen.{schema}")
+        tables = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+        views = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'wh' AND NOT internal").fetchall()}
+        for table in sorted(tables):
+            if table.endswith(OPEN_SUFFIX):
+                continue
+            if table in STORED:
+                _write_partitions(con, f"wh.{table}", folder, table)
+            else:
+                con.execute(f"CREATE TABLE gen.{table} AS SELECT * FROM wh.{table}")
+        for table in sorted(views & STORED.keys()):            # an overlay's: opened ones anew
+            _write_partitions(con, f"wh.{table}{OPEN_SUFFIX}", folder, table)
+            _link_unopened(con, folder, table)
+        for table in sorted((tables | views) & STORED.keys()):
+            con.execute(f"COPY (SELECT * FROM wh.{table} LIMIT 0) TO "
+                        f"{literal(_new_file(folder, table, SCHEMA_PART))} (FORMAT parquet)")
+            con.execute(f"CREATE VIEW gen.{table} AS {view_sql(folder, table)}")
+        create_views(con, "gen")
+        con.execute("DETACH gen")
+    except BaseException:
+        con.execute("DETACH DATABASE IF EXISTS gen")
+        raise
+    for path in sorted(folder.rglob("*")):          # durable before the pointer names it
+        if path.is_file():
+            fsync(path)
+
+
+def _new_file(folder: Path, table: str, part: str) -> Path:
+    path = parts_folder(folder, table) / f"part={part}" / "data_0.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_partitions(con, source: str, folder: Path, table: str) -> None:
+    target = parts_folder(folder, table)
+    target.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY (SELECT *, {key(table)} AS part FROM {source}) TO {literal(target)} "
+                "(FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE)")
+
+
+def _link_unopened(con, folder: Path, table: str) -> None:
+    for (path,) in con.execute("SELECT path FROM memory.stored_parts WHERE table_name = ? AND NOT opened "
+                               "ORDER BY part", [table]).fetchall():
+        source = Path(path)
+        target = parts_folder(folder, table) / source.name
+        target.mkdir(parents=True)
+        for f in sorted(source.glob("*.parquet")):
+            os.link(f, target / f.name)
+
+
+def relocate(file: Path) -> None:
+    """Point the stored tables' views of a generation's small file at the partitions beside it
+    (after its folder was restored or moved)."""
+    import duckdb
+    folder = Path(file).parent
+    with duckdb.connect(str(file)) as con:
+        views = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        for table in sorted(views & STORED.keys()):
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS {view_sql(folder, table)}")
+
+
+# -- the overlay of an incremental run ----------------------------------------------------------
+
+def open_served(con, served_file: Path, create_views) -> None:
+    """Attach, as `wh`, an in-memory overlay of the served generation (see the module's doc)."""
+    folder = Path(served_file).parent
+    con.execute("ATTACH ':memory:' AS wh")
+    con.execute(f"ATTACH {literal(served_file)} AS served (READ_ONLY)")
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA wh.{schema}")
+        for (s, t) in con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                                  "WHERE database_name = 'served'").fetchall():
+            con.execute(f"CREATE TABLE wh.{s}.{t} AS SELECT * FROM served.{s}.{t}")
+        con.execute("CREATE OR REPLACE TABLE memory.stored_parts (table_name VARCHAR, part VARCHAR, "
+                    "path VARCHAR, opened BOOLEAN)")
+        for table in STORED:
+            found = sorted(p for p in parts_folder(folder, table).glob("part=*") if p.is_dir())
+            if not found:
+                continue                            # the served generation has no such table
+            schema_file = parts_folder(folder, table) / f"part={SCHEMA_PART}" / "data_0.parquet"
+            con.execute(f"CREATE TABLE wh.{table}{OPEN_SUFFIX} AS SELECT * FROM read_parquet({literal(schema_file)}, hive_partitioning = false)")
+            for p in found:
+                if p.name != f"part={SCHEMA_PART}":
+                    con.execute("INSERT INTO memory.stored_parts VALUES (?, ?, ?, false)",
+                                [table, p.name.removeprefix("part="), str(p)])
+            _define_view(con, table)
+    finally:
+        con.execute("DETACH served")
+    create_views(con, "wh")
+
+
+def overlaid(con, table: str) -> bool:
+    schema, name = table.split(".")
+    (n,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = ? "
+                       "AND table_name = ?", [schema, name + OPEN_SUFFIX]).fetchone()
+    return n > 0
+
+
+def _define_view(con, table: str) -> None:
+    files = [str(Path(path) / "*.parquet") for (path,) in con.execute(
+        "SELECT path FROM memory.stored_parts WHERE table_name = ? AND NOT opened ORDER BY part", [table]).fetchall()]
+    closed = (f"SELECT * FROM read_parquet([{', '.join(literal(f) for f in files)}], hive_partitioning = false) "
+              "UNION ALL " if files else "")
+    con.execute(f"CREATE OR REPLACE VIEW wh.{table} AS {closed}SELECT * FROM wh.{table}{OPEN_SUFFIX}")
+
+
+def _open(con, table: str, keys: set[str]) -> None:
+    """Copy the named partitions of an overlaid table into its open table."""
+    waiting = [(part, path) for part, path in con.execute(
+        "SELECT part, path FROM memory.stored_parts WHERE table_name = ? AND NOT opened", [table]).fetchall()
+        if part in keys]
+    if not waiting:
+        return
+    files = ", ".join(literal(Path(path) / "*.parquet") for _, path in waiting)
+    con.execute(f"INSERT INTO wh.{table}{OPEN_SUFFIX} SELECT * FROM read_parquet([{files}], hive_partitioning = false)")
+    con.executemany("UPDATE memory.stored_parts SET opened = true WHERE table_name = ? AND part = ?",
+                    [[table, part] for part, _ in waiting])
+    _define_view(con, table)
+
+
+def delete(con, table: str, where: str, params=None) -> None:
+    """DELETE FROM wh.<table> WHERE <where>."""
+    if not overlaid(con, table):
+        con.execute(f"DELETE FROM wh.{table} WHERE {where}", params)
+        return
+    _open(con, table, {k for (k,) in con.execute(
+        f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()})
+    con.execute(f"DELETE FROM wh.{table}{OPEN_SUFFIX} WHERE {where}", params)
+
+
+def insert(con, table: str, select: str, params=None, by_name: bool = False) -> int:
+    """INSERT INTO wh.<table> [BY NAME] <select>; the rows inserted."""
+    by = "BY NAME " if by_name else ""
+    if not overlaid(con, table):
+        return con.execute(f"INSERT INTO wh.{table} {by}{select}", params).fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE storage_rows AS SELECT * FROM wh.{table}{OPEN_SUFFIX} LIMIT 0")
+    (n,) = con.execute(f"INSERT INTO storage_rows {by}{select}", params).fetchone()
+    _open(con, table, {k for (k,) in con.execute(f"SELECT DISTINCT {key(table)} FROM storage_rows").fetchall()})
+    con.execute(f"INSERT INTO wh.{table}{OPEN_SUFFIX} SELECT * FROM storage_rows")
+    con.execute("DROP TABLE storage_rows")
+    return n
+
+
+def release(con, table: str) -> None:
+    """Make an overlaid table a plain table of all its rows, to be rebuilt in full (and written
+    in full); a no-op for any other table."""
+    if not overlaid(con, table):
+        return
+    rows = {part for (part,) in con.execute(
+        "SELECT part FROM memory.stored_parts WHERE table_name = ?", [table]).fetchall()}
+    _open(con, table, rows)
+    schema, name = table.split(".")
+    con.execute(f"DROP VIEW wh.{table}")
+    con.execute(f"ALTER TABLE wh.{table}{OPEN_SUFFIX} RENAME TO {name}")
+    con.execute("DELETE FROM memory.stored_parts WHERE table_name = ?", [table])
+
+
+def single_file(generation_file: Path, target: Path) -> None:
+    """A generation as one DuckDB file, every table in it (the stored ones read from their
+    partitions) and the generation's views: to hand over or to change in place (tests). Readers
+    read it as a warehouse of its own (warehouse.generations.served)."""
+    import duckdb
+
+    from etl.transform.models import create_views
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH {literal(generation_file)} AS source (READ_ONLY)")
+        con.execute(f"ATTACH {literal(target)} AS out")
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS out.{schema}")
+        stored = {f"{s}.{t}" for (s, t) in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'source' AND NOT internal"
+            ).fetchall()} & STORED.keys()
+        for table in sorted(stored | {f"{s}.{t}" for (s, t) in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'source'").fetchall()}):
+            con.execute(f"CREATE TABLE out.{table} AS SELECT * FROM source.{table}")
+        create_views(con, "out")
