@@ -10,7 +10,9 @@ update file for the last day (`split-updates --days 1`). Each measurement is a f
 (imports included): the full refresh (--force, the base export) and then the incremental
 refresh merging the last day's update into what the full refresh published. Each refresh serves
 its data first and its warnings as the next generation: "data s" is when the data was served (the
-run log's data_seconds), the other column the whole run. The floor reads
+run log's data_seconds), the other column the whole run, "warn. after s" the difference. "inc.
+written GB" is what the incremental run wrote to disk (the kernel's count of blocks written, so
+hard links count nothing), against the generation's size ("gen. GB", every file it reads). The floor reads
 each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv(…, all_varchar
 = true)` (text, as the refresh reads it first: type sniffing fails on real-sized files; nothing
 checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
@@ -49,6 +51,13 @@ def source(scale: str) -> Path:
                         "--seed", "42", "--events-factor", factor or "1"], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
     return out
+
+
+def generation_bytes(generation: generations.Generation) -> int:
+    """A generation's size: every file it reads, its partitions shared with others included."""
+    if generation.path.parent.name != generation.id:       # an older release's single file
+        return generation.path.stat().st_size
+    return sum(p.stat().st_size for p in generation.path.parent.rglob("*") if p.is_file())
 
 
 def rows_in(src: Path) -> int:
@@ -98,7 +107,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; {args.runs} run(s) per scale; medians (min–max)\n")
     print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'cpu s':>7} {'ratio':>6} "
           f"{'data s':>15} {'floor MB':>9} {'refresh MB':>11} {'rows/s':>9} {'day rows':>9} {'data s':>15} "
-          f"{'incremental s':>15} {'inc. written GB':>15} {'file GB':>7}")
+          f"{'incremental s':>15} {'warn. after s':>13} {'inc. written GB':>15} {'gen. GB':>7} {'written %':>9}")
     for scale in args.scales:
         src = source(scale)
         with tempfile.TemporaryDirectory(prefix=f"bench-etl-{scale}-") as tmp:
@@ -120,17 +129,19 @@ def main() -> None:
                 incremental.append(measure(refresh + ["--incremental"]))
                 data.append(_data_seconds(wh))
             n = rows_in(work)
-            gb = generations.current(wh).path.stat().st_size / 1e9
+            gb = generation_bytes(generations.current(wh)) / 1e9
         f_med, f_range, f_peak = _summary(floor) if floor else (float("nan"), "(—)", 0)
         r_med, r_range, r_peak = _summary(full)
         r_cpu = statistics.median(r["cpu"] for r in full)
         i_med, i_range, _ = _summary(incremental)
         d_med, d_range, _ = _summary(data)
         written = statistics.median(r["written_mb"] for r in incremental) / 1e3
+        after = statistics.median(r["wall"] - d["wall"] for r, d in zip(incremental, data))
         fd_med, fd_range, _ = _summary(full_data)
         print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} {r_cpu:>7.0f} "
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
-              f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {written:>15.2f} {gb:>7.2f}")
+              f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {after:>13.1f} "
+              f"{written:>15.2f} {gb:>7.2f} {100 * written / gb:>8.1f}%")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,11 @@ def sign_in_with_form(page, url: str, account: str = "T-ADMIN", password: str = 
                       next_path: str = "") -> None:
     """Sign in by typing into the login page, as a person does."""
     page.goto(url + "login" + (f"?next=/{next_path}" if next_path else ""))
+    submit_sign_in(page, account, password)
+
+
+def submit_sign_in(page, account: str, password: str) -> None:
+    """Type into the login page on show and submit; wait until the page signed in to is loaded."""
     page.fill("#account", account)
     page.fill("#password", password)
     page.click("button[type=submit]")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.helpers import LOCAL_HOSTS, SCREENSHOTS, under_csp
 from tests.browser.panels import inspect, wait_drawn
-from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port, sign_in, sign_in_with_form
+from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port, sign_in, sign_in_with_form, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -129,18 +129,18 @@ def test_a_wall_fills_the_screen_with_each_of_its_pages(browser, cockpit_url, pe
 def _publish_later(warehouse) -> tuple[str, str]:
     """A new generation, as the ETL publishes it: some events gone and the data an hour newer.
     Returns (its id, the frame's stamp for it)."""
-    from etl.publish.generations import publish
+    from etl import storage
+    from etl.publish.generations import publish, start
     from etl.run import new_run_id
     from warehouse import generations
-    built = warehouse / "building" / "later.duckdb"
-    built.parent.mkdir(exist_ok=True)
-    shutil.copy(generations.current(warehouse).path, built)
+    new_id = new_run_id()
+    built = start(warehouse, new_id)               # a generation of one file, every table in it
+    storage.single_file(generations.current(warehouse).path, built)
     with duckdb.connect(str(built)) as con:
         con.execute("DELETE FROM core.events WHERE hash(event_id) % 10 = 0")
         con.execute("DELETE FROM mart.event_sla WHERE event_id NOT IN (SELECT event_id FROM core.events)")
         con.execute("UPDATE ops.meta SET as_of = as_of + INTERVAL 1 HOUR")
         as_of = con.execute("SELECT as_of FROM ops.meta").fetchone()[0]
-    new_id = new_run_id()
     publish(warehouse, built, new_id, keep=3)
     return new_id, f"数据截至 {as_of:%Y-%m-%d %H:%M}"
 
@@ -250,10 +250,7 @@ def test_a_wall_rides_out_a_server_restart_and_shows_the_login_page_when_its_ses
             assert pg.locator("#account").is_visible()
             screenshot(pg, "kiosk_session_ended")
             # signed in again at the wall, it turns on from the page it was on
-            pg.fill("#account", WALL)
-            pg.fill("#password", TEST_PASSWORD)
-            pg.click("button[type=submit]")
-            pg.wait_for_url(lambda u: "/login" not in u)
+            submit_sign_in(pg, WALL, TEST_PASSWORD)
             pg.wait_for_function(DRAWN, polling=500)
             pg.evaluate("window.visits = undefined")
             pg.evaluate(RECORD)

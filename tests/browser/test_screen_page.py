@@ -103,21 +103,19 @@ def test_guard_catches_requests_leaving_the_machine(page, cockpit_url):
 
 def _publish_fewer_events(warehouse, share_kept: float) -> str:
     """A new generation: the served file with some events removed, published the ETL's way."""
-    import shutil
-
-    from etl.publish.generations import publish
+    from etl import storage
+    from etl.publish.generations import publish, start
     from etl.run import new_run_id
     from warehouse import generations
-    built = warehouse / "building" / "test.duckdb"
-    built.parent.mkdir(exist_ok=True)
-    shutil.copy(generations.current(warehouse).path, built)
+    new_id = new_run_id()
+    built = start(warehouse, new_id)               # a generation of one file, every table in it
+    storage.single_file(generations.current(warehouse).path, built)
     con = duckdb.connect(str(built))
     con.execute("CREATE TEMP TABLE gone AS SELECT event_id FROM core.events WHERE hash(event_id) % 100 >= ?",
                 [int(share_kept * 100)])
     for table in ("core.events", "mart.event_sla"):
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM gone)")
     con.close()
-    new_id = new_run_id()
     publish(warehouse, built, new_id, keep=3)
     return new_id
 

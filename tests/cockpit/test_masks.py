@@ -7,12 +7,12 @@ import base64
 import io
 import json
 import re
-import shutil
 
 import duckdb
 import pytest
 
 from cockpit.db import Warehouse
+from etl import storage
 from tests.cockpit.web import client, post
 from tests.conftest import served_db
 from warehouse.personal import SEPARATORS, normalise_digits
@@ -43,7 +43,7 @@ def leaks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def planted(tiny_warehouse, tmp_path_factory):
     path = tmp_path_factory.mktemp("planted") / "planted.duckdb"
-    shutil.copy(served_db(tiny_warehouse), path)
+    storage.single_file(served_db(tiny_warehouse), path)
     with duckdb.connect(str(path)) as con:
         recent = [r[0] for r in con.execute(
             "SELECT event_id FROM core.events ORDER BY reported_at DESC, event_id LIMIT ?", [len(PLANTED)]).fetchall()]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cockpit.api import routes
 from cockpit.api.limits import InProcessLimiter
 from cockpit.app import create_app
 from cockpit.config import Settings
+from etl import storage
 from tests.conftest import ROOT, served_db
 from warehouse import personal
 
@@ -451,7 +451,7 @@ def leaky(api, tiny_warehouse, tiny_source, tmp_path_factory):
     from tests.browser.personal import PersonalData
     home = tmp_path_factory.mktemp("leaky")
     db = home / "leaky.duckdb"
-    shutil.copy(served_db(tiny_warehouse), db)
+    storage.single_file(served_db(tiny_warehouse), db)
     names = PersonalData(tiny_source, "")
     name = sorted(names.names)[0]
     with duckdb.connect(str(db)) as con:

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 
 import duckdb
 import pytest
@@ -16,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cockpit.notify import __main__ as cli, channels, notices, render, run
 from cockpit.notify.notices import Notice
 from cockpit.notify.store import NotifyStore
-from etl import runlog
+from etl import runlog, storage
 from etl.publish import generations
 from tests.cockpit.notify.receivers import HttpReceiver, SmtpReceiver
 from tests.conftest import ROOT
@@ -113,8 +112,8 @@ class World:
 
     def publish(self, rows) -> None:
         self.count += 1
-        built = self.tmp / f"build-{self.count}.duckdb"
-        shutil.copy(self.tiny, built)
+        built = generations.start(self.warehouse, f"g{self.count}")     # a generation of one file
+        storage.single_file(self.tiny, built)
         write_warnings(built, self.places, rows)
         generations.publish(self.warehouse, built, f"g{self.count}", keep=2)
 

@@ -15,7 +15,8 @@ from cockpit.config import Settings
 from cockpit.db import Warehouse
 from cockpit.labels import SCHEMA, LabelError, LabelStore, store as label_store
 from cockpit.scope import CITY, Scope
-from etl.publish.generations import publish
+from etl import storage
+from etl.publish.generations import publish, start
 from etl.run import new_run_id
 from tests.cockpit import as_figures, signed_in
 from tests.cockpit.expected import warning_map
@@ -323,12 +324,13 @@ def test_warnings_of_earlier_data_say_so(app, tiny_warehouse, tmp_path):
     from cockpit.pages import warning as page
     wh_dir = tmp_path / "wh"
     shutil.copytree(tiny_warehouse, wh_dir, ignore=shutil.ignore_patterns("refresh.lock", "building"))
-    copy = tmp_path / "copy.duckdb"          # a generation of its own (cached views key on its id)
-    shutil.copyfile(generations.current(wh_dir).path, copy)
+    new_id = new_run_id()                    # a generation of its own (cached views key on its id)
+    copy = start(wh_dir, new_id)
+    storage.single_file(generations.current(wh_dir).path, copy)
     with duckdb.connect(str(copy)) as con:
         (as_of,) = con.execute("SELECT as_of FROM ops.meta").fetchone()
         con.execute("UPDATE warning.meta SET data_run = 'an earlier run', as_of = as_of - INTERVAL 1 DAY")
-    publish(wh_dir, copy, new_run_id(), keep=3)
+    publish(wh_dir, copy, new_id, keep=3)
     warehouse = Warehouse(wh_dir)
     empty = pd.DataFrame(columns=["incident_id", "label", "at", "account"])
     weekly = pd.DataFrame(columns=["week", "marked", "real", "false", "precision"])

@@ -1,0 +1,123 @@
+"""etl/storage.py: an incremental run's overlay, written out, is the table the same writes give on a
+plain copy; the partitions it did not touch are the served generation's files (hard links), the
+ones it touched are new files, and the served generation's files are never written."""
+import datetime as dt
+import os
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from etl import storage
+from warehouse.generations import FILE
+
+EVENTS = storage.STORED["core.events"]           # the real key, on a table with its columns only
+
+
+def _no_views(con, catalog):
+    """The generation's own views are not the subject here."""
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A generation holding one stored table, core.events: 400 events over six months, a fifth
+    open, some rejected."""
+    monkeypatch.setattr(storage, "STORED", {"core.events": EVENTS})
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute("ATTACH ':memory:' AS wh")
+        con.execute("CREATE SCHEMA wh.core")
+        con.execute("""CREATE TABLE wh.core.events AS SELECT range AS event_id,
+                           TIMESTAMP '2026-05-01' + to_hours(range * 9) AS reported_at,
+                           CASE WHEN range % 5 = 0 THEN NULL ELSE TIMESTAMP '2026-05-02' + to_hours(range * 9) END
+                               AS closed_at,
+                           CASE WHEN range % 13 = 0 THEN '不予立案' ELSE '处置中' END AS status,
+                           range % 7 AS v
+                       FROM range(400)""")
+        storage.write(con, folder, _no_views)
+    return folder / FILE
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.stat().st_ino for p in folder.rglob("*.parquet")}
+
+
+# one write: delete the events whose id is r modulo k, or insert copies of them with a new id and
+# a closure moved by some days (NULL: open again), as an update's merge does
+writes = st.lists(st.tuples(st.sampled_from(["delete", "insert"]), st.integers(2, 60), st.integers(0, 59),
+                            st.one_of(st.none(), st.integers(-200, 200))), min_size=1, max_size=5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=writes)
+def test_an_overlay_written_out_equals_the_same_writes_on_a_copy(served, tmp_path_factory, writes):
+    target = tmp_path_factory.mktemp("next")
+    before = {p: (ino, (served.parent / p).read_bytes()) for p, ino in _files(served.parent).items()}
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{served}' AS s (READ_ONLY)")
+        con.execute("CREATE TABLE copy AS SELECT * FROM s.core.events")
+        con.execute("DETACH s")
+        storage.open_served(con, served, _no_views)
+        for n, (kind, k, r, days) in enumerate(writes):
+            where = f"event_id % {k} = {r % k}"
+            if kind == "delete":
+                storage.delete(con, "core.events", where)
+                con.execute(f"DELETE FROM copy WHERE {where}")
+            else:
+                moved = (f"SELECT event_id + {1000 * (n + 1)} AS event_id, reported_at, "
+                         f"{'NULL' if days is None else f'closed_at + to_days({days})'} AS closed_at, status, v + 1 AS v "
+                         f"FROM {{}} WHERE {where}")
+                con.execute(f"INSERT INTO copy {moved.format('copy')}")
+                storage.insert(con, "core.events", moved.format("wh.core.events"))
+        opened = {p for (p,) in con.execute("SELECT part FROM memory.stored_parts WHERE opened").fetchall()}
+        storage.write(con, target, _no_views)
+        con.execute(f"ATTACH '{target / FILE}' AS t (READ_ONLY)")
+        differ = con.execute("SELECT count(*) FROM ((FROM copy EXCEPT ALL FROM t.core.events) UNION ALL "
+                             "(FROM t.core.events EXCEPT ALL FROM copy))").fetchone()[0]
+        keys = {k for (k,) in con.execute(f"SELECT DISTINCT {storage.key('core.events')} FROM copy").fetchall()}
+    assert differ == 0
+    # the served files are as they were; the untouched partitions are the same files, the touched new
+    assert {p: (ino, (served.parent / p).read_bytes()) for p, ino in _files(served.parent).items()} == before
+    new = _files(target)
+    for path, ino in new.items():
+        part = path.parent.name.removeprefix("part=")
+        if part != storage.SCHEMA_PART:
+            linked = path in before and ino == before[path][0]
+            assert linked == (path in before and part not in opened), path
+    assert {p.parent.name.removeprefix("part=") for p in new} - {storage.SCHEMA_PART} == keys
+
+
+def test_the_keys_keep_a_closed_months_events_apart_from_the_open(served):
+    """A closure moves an event from `open` to its closing month: older months are not rewritten."""
+    with duckdb.connect() as con:
+        storage.open_served(con, served, _no_views)
+        storage.delete(con, "core.events", "event_id = 5")           # open (5 % 5 = 0)
+        storage.insert(con, "core.events", "SELECT 5, TIMESTAMP '2026-05-02 21:00', ?, '处置中', 0",
+                       [dt.datetime(2026, 9, 25, 12)])
+        opened = sorted(p for (p,) in con.execute("SELECT part FROM memory.stored_parts WHERE opened").fetchall())
+    assert opened == ["2026-09", "open"]
+
+
+def test_a_table_rebuilt_in_full_is_written_in_full(served, tmp_path):
+    with duckdb.connect() as con:
+        storage.open_served(con, served, _no_views)
+        storage.release(con, "core.events")
+        con.execute("CREATE OR REPLACE TABLE wh.core.events AS SELECT * FROM wh.core.events WHERE v > 0")
+        (tmp_path / "next").mkdir()
+        storage.write(con, tmp_path / "next", _no_views)
+        (n,) = con.execute("SELECT count(*) FROM wh.core.events").fetchone()
+    old = {p.stat().st_ino for p in served.parent.rglob("*.parquet")}
+    assert not old & {p.stat().st_ino for p in (tmp_path / "next").rglob("*.parquet")}
+    with duckdb.connect(str(tmp_path / "next" / FILE), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == n
+
+
+def test_a_restored_generation_reads_its_own_partitions(served, tmp_path):
+    moved = tmp_path / "elsewhere"
+    os.rename(served.parent, moved)
+    with pytest.raises(duckdb.Error):
+        duckdb.connect(str(moved / FILE), read_only=True).execute("SELECT count(*) FROM core.events").fetchone()
+    storage.relocate(moved / FILE)
+    with duckdb.connect(str(moved / FILE), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 400
