@@ -56,10 +56,14 @@ def parts_folder(folder: Path, table: str) -> Path:
 
 
 def view_sql(folder: Path, table: str) -> str:
-    """The view a generation's small file holds for a stored table: its partitions, by absolute
-    path (a restore to another place writes them again: `relocate`)."""
-    pattern = parts_folder(Path(folder).resolve(), table) / "*" / "*.parquet"
-    return f"SELECT * FROM read_parquet({literal(pattern)}, hive_partitioning = false)"
+    """The view a generation's small file holds for a stored table: its partitions' files, listed
+    by absolute path (a file gone is an error, not fewer rows; a stray file is not read; no glob
+    character in a path matters). A restore to another place writes them again: `relocate`."""
+    files = sorted(parts_folder(Path(folder).resolve(), table).glob("part=*/*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{table}: no partition under {folder}")
+    return (f"SELECT * FROM read_parquet([{', '.join(literal(f) for f in files)}], "
+            "hive_partitioning = false)")
 
 
 # -- writing a generation ---------------------------------------------------------------------
@@ -96,9 +100,8 @@ def write(con, folder: Path, create_views) -> None:
     except BaseException:
         con.execute("DETACH DATABASE IF EXISTS gen")
         raise
-    for path in sorted(folder.rglob("*")):          # durable before the pointer names it
-        if path.is_file():
-            fsync(path)
+    for path in sorted(folder.rglob("*"), reverse=True):    # durable before the pointer names it:
+        fsync(path)                                         # files and links, then their folders
 
 
 def _new_file(folder: Path, table: str, part: str) -> Path:
@@ -129,6 +132,8 @@ def relocate(file: Path) -> None:
     (after its folder was restored or moved)."""
     import duckdb
     folder = Path(file).parent
+    if not Path(file).is_file():            # DuckDB would make an empty one
+        raise FileNotFoundError(file)
     with duckdb.connect(str(file)) as con:
         views = {f"{s}.{t}" for (s, t) in con.execute(
             "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}

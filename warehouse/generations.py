@@ -8,7 +8,7 @@ served one (the ETL publishes them: etl/publish/generations.py).
     <warehouse>/generations/<id>/BUILDING            present while the folder is being built
     <warehouse>/building/                            a full build's work file (never read)
 
-The large tables (etl/publish/storage.py) are Parquet partitions, each a file that is written once
+The large tables (etl/storage.py) are Parquet partitions, each a file that is written once
 and never changed: a partition that did not change since the previous generation is a hard link
 to its file, so an incremental run writes what changed, not the warehouse. The small file holds
 every other table and, for each large one, a view over its partitions by absolute path; a reader
@@ -64,7 +64,7 @@ def published(warehouse: Path) -> list[Generation]:
     """Every generation on disk, oldest first."""
     folder = Path(warehouse) / GENERATIONS
     found = [Generation(p.parent.name, p) for p in folder.glob(f"*/{FILE}")
-             if not (p.parent / BUILDING_MARK).exists()]
+             if not p.parent.name.startswith(".") and not (p.parent / BUILDING_MARK).exists()]
     found += [Generation(p.stem, p) for p in folder.glob("*.duckdb")]       # an older release's
     return sorted(found, key=lambda g: g.id)
 

@@ -31,7 +31,6 @@ environment, like every other part."""
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -42,7 +41,7 @@ from pathlib import Path
 from etl import storage
 from etl.backup import database as backup_database
 from etl.exitcodes import ExitCode, Failure
-from etl.publish.generations import fsync, point_to, publish, start
+from etl.publish.generations import fsync, hold, point_to, publish, start
 from warehouse import generations, state
 
 FORMAT = 1
@@ -134,8 +133,10 @@ def _backup_warehouse(kept: state.Kept, path: Path, work: Path) -> dict:
                 rel = Path("warehouse") / served.path.name
                 _copy_from(source, work / rel)
                 return {**_described(kept, path, work, rel), "generation": served.id, "published_at": published}
-            fcntl.lockf(source, fcntl.LOCK_SH)
-            entry = _backup_folder(kept, served.path.parent, work, Path("warehouse") / served.id)
+            hold(source.fileno())                   # a prune now leaves the folder alone
+            if not served.path.exists():            # pruned before the lock: take the new one
+                continue
+            entry = _backup_folder(kept, served.path.parent, work, Path("warehouse") / served.id, strict=True)
             return {**entry, "path": str(path), "generation": served.id, "published_at": published}
     raise BackupError(f"数据版本在复制前被删除五次 (the served generation kept changing): {path}")
 
@@ -155,13 +156,17 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _backup_folder(kept: state.Kept, path: Path, work: Path, rel: Path | None = None) -> dict:
+def _backup_folder(kept: state.Kept, path: Path, work: Path, rel: Path | None = None,
+                   strict: bool = False) -> dict:
+    """`strict`: a file removed meanwhile is an error (a generation's), not left out (an archive's)."""
     rel = rel or Path("folder") / kept.name
     files = {}
     for name in _folder_files(path):
         try:
             _copy(path / name, work / rel / name)
         except FileNotFoundError:               # removed meanwhile: not part of this backup
+            if strict:
+                raise
             continue
         files[name.as_posix()] = _sha256(work / rel / name)
     return {"name": kept.name, "kind": kept.kind, "path": str(path), "file": str(rel), "files": files,
@@ -295,8 +300,12 @@ def _restore_folder(entry: dict, target: Path, backed_up: Path) -> str:
 
 def _restore_warehouse(entry: dict, target: Path, backed_up: Path) -> str:
     if "files" in entry:                        # a generation's folder, built anew where it goes
+        if generations.FILE not in entry["files"]:
+            raise BackupError(f"{entry['file']}: 缺少 {generations.FILE} (not a whole generation)")
         generation_id = entry["generation"]
-        shutil.rmtree(generations.generation_path(target, generation_id).parent, ignore_errors=True)
+        if generations.generation_path(target, generation_id).parent.exists():
+            # never written over (it may be the one served): the backup's becomes a generation of its own
+            generation_id = f"{generation_id}-restored-{dt.datetime.now():%Y%m%dT%H%M%S}"
         path = start(target, generation_id)
         for name in entry["files"]:
             _copy(backed_up / name, path.parent / name)

@@ -20,6 +20,7 @@ from etl.exitcodes import ExitCode, Failure
 from warehouse.generations import (
     BUILDING,
     BUILDING_MARK,
+    FILE,
     GENERATIONS,
     POINTER,
     Generation,
@@ -130,27 +131,42 @@ def _tables(path: Path) -> set[str]:
 
 def in_use(path: Path) -> bool:
     """Whether a process has this DuckDB file open: DuckDB holds a shared POSIX lock on a file it
-    reads. Probed with an open-file-description lock, which conflicts with it even in this
-    process. (Closing the probe drops this process's own POSIX locks on the file: the ETL holds
-    no generation open when it prunes.)"""
+    reads (and a backup an open-file-description one). Asked with F_OFD_GETLK, which sees either,
+    even this process's own. (Closing the probe drops this process's own POSIX locks on the file:
+    the ETL holds no generation open when it prunes.)"""
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
-        return False
-    except OSError:
-        return True
+        got = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        return struct.unpack(_FLOCK, got)[0] != fcntl.F_UNLCK
     finally:
         os.close(fd)
 
 
+def hold(fd: int) -> None:
+    """Take a shared lock on an open generation file that `in_use` sees (a backup copying it), held
+    until `fd` is closed, whatever other descriptors of the file this process closes."""
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0))
+
+
+_FLOCK = "hhqqi4x"              # struct flock: l_type, l_whence, l_start, l_len, l_pid (x86-64, arm64)
+
+
 def _remove(g: Generation) -> None:
-    if g.path.parent.name == g.id:                  # a folder (an older release's: one file)
-        shutil.rmtree(g.path.parent, ignore_errors=True)
-    else:
+    """Take a generation out of the list in one rename, then delete it: a prune killed midway
+    leaves a hidden folder the next run clears, never a listed generation missing files."""
+    if g.path.parent.name != g.id:                  # an older release's single file
         g.path.unlink(missing_ok=True)
+        return
+    gone = g.path.parent.with_name(f"{REMOVING}{g.id}")
+    os.rename(g.path.parent, gone)
+    fsync(gone.parent)
+    shutil.rmtree(gone)
+
+
+REMOVING = ".removing-"
 
 
 def clear_building(warehouse: Path) -> list[Path]:
@@ -158,6 +174,9 @@ def clear_building(warehouse: Path) -> list[Path]:
     folder = Path(warehouse) / BUILDING
     left = sorted(folder.glob("*")) if folder.exists() else []
     left += sorted(m.parent for m in (Path(warehouse) / GENERATIONS).glob(f"*/{BUILDING_MARK}"))
+    left += sorted((Path(warehouse) / GENERATIONS).glob(f"{REMOVING}*"))
+    left += sorted(p for p in (Path(warehouse) / GENERATIONS).glob("*")       # killed inside start()
+                   if p.is_dir() and not (p / FILE).exists() and p not in left)
     for p in left:
         if p.is_dir():                 # a build's spill folder (DuckDB's temp_directory)
             shutil.rmtree(p, ignore_errors=True)

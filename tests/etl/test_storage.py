@@ -121,3 +121,24 @@ def test_a_restored_generation_reads_its_own_partitions(served, tmp_path):
     storage.relocate(moved / FILE)
     with duckdb.connect(str(moved / FILE), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 400
+
+
+def test_a_missing_partition_file_is_an_error_not_fewer_rows(served):
+    """The views list their files: one gone (a prune killed midway, a hand's `rm`) fails the query."""
+    (victim,) = list(served.parent.glob("parts/core.events/part=open/*.parquet"))
+    victim.unlink()
+    with duckdb.connect(str(served), read_only=True) as con, pytest.raises(duckdb.IOException):
+        con.execute("SELECT count(*) FROM core.events").fetchone()
+
+
+def test_glob_characters_in_the_warehouse_path_are_plain_characters(tmp_path, monkeypatch):
+    monkeypatch.setattr(storage, "STORED", {"core.events": EVENTS})
+    folder = tmp_path / "wh [1]*"          # ("?" DuckDB itself refuses in a file name)
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute("ATTACH ':memory:' AS wh; CREATE SCHEMA wh.core")
+        con.execute("CREATE TABLE wh.core.events AS SELECT 1 AS event_id, NULL::TIMESTAMP AS closed_at, "
+                    "'x' AS status, NULL::TIMESTAMP AS reported_at")
+        storage.write(con, folder, _no_views)
+    with duckdb.connect(str(folder / FILE), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 1

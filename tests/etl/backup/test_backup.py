@@ -148,8 +148,17 @@ def test_a_restore_checks_everything_before_it_writes_and_overwrites_nothing(ori
     with pytest.raises(bk.BackupError, match="--force"):      # a second time: everything is there
         bk.restore(folder, found)
     AccountStore(target / "accounts.sqlite").add("NEW", "区级管理员", "2202", "new-password")
+    served = generations.current(target / "warehouse")
+    served_files = {p: p.stat().st_ino for p in served.path.parent.rglob("*")}
     assert len(bk.restore(folder, found, force=True)) > 0
     assert [r[0] for r in AccountStore(target / "accounts.sqlite").list()] == ["T-ADMIN", "ZH000001"]
+    # the generation restored over is never written: the backup's is published beside it
+    assert {p: p.stat().st_ino for p in served.path.parent.rglob("*")} == served_files
+    again = generations.current(target / "warehouse")
+    assert again.id.startswith(served.id + "-restored-") and generations.published(target / "warehouse") == [served, again]
+    with duckdb.connect(str(again.path), read_only=True) as a, duckdb.connect(str(served.path), read_only=True) as b:
+        assert a.execute("SELECT count(*) FROM core.events").fetchone() == b.execute(
+            "SELECT count(*) FROM core.events").fetchone()
 
     damaged = tmp_path / "damaged"
     damaged.mkdir()

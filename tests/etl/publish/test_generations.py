@@ -299,3 +299,26 @@ def test_switching_early_warning_off_drops_its_tables(warehouse, tiny_source, ke
         assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warning'"
                                ).fetchone()[0]
     assert refresh(tiny_source, warehouse, key_file).status == "unchanged"
+
+
+def test_a_prune_killed_midway_leaves_no_listed_generation_and_the_next_run_clears_it(warehouse):
+    """A prune renames a generation out of the list before deleting it: killed after the rename,
+    what is left is a hidden folder, which the next run clears."""
+    from etl.publish import generations as publishing
+    older, served = generations.published(warehouse)[-2:]
+    gone = older.path.parent.with_name(publishing.REMOVING + older.id)
+    os.rename(older.path.parent, gone)                  # the rename done, the deletion not
+    assert generations.published(warehouse) == [served]
+    assert gone in clear_building(warehouse) and not gone.exists()
+
+
+def test_a_generation_open_elsewhere_is_not_pruned(warehouse):
+    """A notebook or a backup holds an older generation: the prune passes it by until it lets go."""
+    from etl.publish import generations as publishing
+    older = generations.published(warehouse)[-2]
+    with open(older.path, "rb") as f:
+        publishing.hold(f.fileno())
+        assert publishing.in_use(older.path)
+        assert publishing.prune(warehouse, keep=1) == [] and older.path.exists()
+    assert not publishing.in_use(older.path)
+    assert publishing.prune(warehouse, keep=1) == [older] and not older.path.parent.exists()
