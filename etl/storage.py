@@ -32,12 +32,14 @@ STORED = {
     "mart.event_sla": "CASE WHEN closed_at IS NULL OR minutes_to_deadline IS NOT NULL THEN 'open' "
                       "ELSE strftime(closed_at, '%Y-%m') END",
     "mart.events_daily": "strftime(day, '%Y-%m')",
-    "core.persons": "'all'",
-    "core.households": "'all'",
-    "core.houses": "'all'",
-    "core.addresses": "'all'",
-    "secure.vault": "'all'",
-    "secure.vault_index": "'all'",
+    "mart.area_kpis_monthly": "strftime(month, '%Y-%m')",
+    # whole: what only a full build changes (the register, the vault, the areas and their shapes,
+    # unless an area starts or ends) and what only the warnings' generation does
+    **{table: "'all'" for table in (
+        "core.persons", "core.households", "core.houses", "core.addresses", "core.organisations",
+        "core.needs", "core.volunteers", "core.areas", "core.map_shapes", "secure.vault",
+        "secure.vault_index", "warning.incident_events", "warning.incident_days", "warning.alerts",
+        "warning.incidents")},
 }
 OPEN_SUFFIX = "__open"
 SCHEMA_PART = "_schema"          # a partition of no rows: the table's columns, whatever it holds
@@ -222,6 +224,16 @@ def insert(con, table: str, select: str, params=None, by_name: bool = False) -> 
     con.execute(f"INSERT INTO wh.{table}{OPEN_SUFFIX} SELECT * FROM storage_rows")
     con.execute("DROP TABLE storage_rows")
     return n
+
+
+def forget(con, table: str) -> None:
+    """An overlaid table about to be replaced or dropped: gone from the overlay (made again, it is
+    written in full); a no-op for any other table."""
+    if not overlaid(con, table):
+        return
+    con.execute(f"DROP VIEW wh.{table}")
+    con.execute(f"DROP TABLE wh.{table}{OPEN_SUFFIX}")
+    con.execute("DELETE FROM memory.stored_parts WHERE table_name = ?", [table])
 
 
 def release(con, table: str) -> None:

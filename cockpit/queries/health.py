@@ -52,7 +52,8 @@ def repairs_by_rule(wh: Snapshot) -> pd.DataFrame:
 
 
 def _has(wh: Snapshot, schema: str, table: str) -> bool:
-    return bool(len(wh.query("SELECT 1 FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t",
+    return bool(len(wh.query("SELECT 1 FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t UNION ALL "
+                             "SELECT 1 FROM duckdb_views() WHERE schema_name = $s AND view_name = $t",
                              {"s": schema, "t": table})))
 
 

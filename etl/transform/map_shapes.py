@@ -17,6 +17,7 @@ import orjson
 import pandas as pd
 import shapely
 
+from etl import storage
 from warehouse.areas import CODE_LENGTH
 from warehouse.map_shapes import OVERVIEW_TOLERANCE, VARIANTS
 
@@ -48,6 +49,8 @@ def write(con, db: str = "wh") -> None:
             frames.append(_variant(level, variant, tolerance, codes, geoms))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     con.register("map_shapes_df", out)
+    if db == "wh":
+        storage.forget(con, "core.map_shapes")      # an incremental run's overlay: replaced whole
     con.execute(f"CREATE OR REPLACE TABLE {db}.core.map_shapes AS SELECT * FROM map_shapes_df")
     con.unregister("map_shapes_df")
     log.info("地图图形 %d 个 (map shapes, %s)", len(out), ", ".join(VARIANTS))

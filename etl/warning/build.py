@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import cores
+from etl import cores, storage
 from etl.load.checks import NOW_LOCAL
 from etl.warning import backlog, detect, incidents, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
@@ -306,9 +306,18 @@ def _digest(s: Settings) -> str:
 
 
 def _present(con, database: str = "wh") -> list[str]:
-    """The tables of the schema `warning` of `database`."""
-    return [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-                                      "AND schema_name = 'warning' ORDER BY 1", [database]).fetchall()]
+    """The tables of the schema `warning` of `database` (a stored one is a view: etl/storage.py)."""
+    return [t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'warning' "
+        "AND NOT suffix(table_name, $open) UNION SELECT view_name FROM duckdb_views() "
+        "WHERE database_name = $db AND schema_name = 'warning' ORDER BY 1",
+        {"db": database, "open": storage.OPEN_SUFFIX}).fetchall()]
+
+
+def _forget_stored(con) -> None:
+    """In an incremental run's overlay, the stored warning tables are replaced whole, not updated."""
+    for table in _present(con):
+        storage.forget(con, f"warning.{table}")
 
 
 def _settings(settings_file: Path | None) -> Settings | None:
@@ -328,6 +337,7 @@ def enabled(settings_file: Path | None = None) -> bool:
 
 def drop(con) -> None:
     """No warning tables in the build `wh` (early warning is off)."""
+    _forget_stored(con)
     for table in _present(con):
         con.execute(f"DROP TABLE wh.warning.{table}")
 
@@ -373,6 +383,7 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)
+    _forget_stored(con)
     for table in set(_present(con)) - set(tables) - {"meta", "quality"}:
         con.execute(f"DROP TABLE wh.warning.{table}")  # a table an older release wrote (clusters)
     for name, frame in tables.items():

@@ -1,7 +1,6 @@
 """Views are cached per generation and scope: a repeat asks the warehouse nothing, a new
 generation or another scope asks it again."""
 import os
-import shutil
 
 import pytest
 
@@ -10,6 +9,7 @@ from cockpit.cache import cache
 from cockpit.config import Settings
 from cockpit.db import Snapshot
 from cockpit.scope import CITY
+from etl import storage
 from tests.cockpit import signed_in
 from tests.conftest import served_db
 
@@ -74,7 +74,7 @@ def test_requests_asking_at_once_compute_a_view_once(tiny_warehouse, counted):
 
 def test_a_new_generation_or_another_scope_misses(tiny_warehouse, tmp_path, counted, monkeypatch):
     db = tmp_path / "one.duckdb"
-    shutil.copy(served_db(tiny_warehouse), db)
+    storage.single_file(served_db(tiny_warehouse), db)
     app = create_app(Settings(warehouse=db))
     from cockpit.pages import screen
     cache.clear()
@@ -137,12 +137,12 @@ def test_with_redis_a_view_computed_on_one_server_is_served_by_another(tiny_ware
     import redis
 
     from cockpit.cache import KEY_PREFIX
-    from cockpit.pages import screen
 
     def server(name):
         return create_app(Settings(warehouse=tiny_warehouse, cache_url=redis_url, accounts=tmp_path / f"{name}.a",
                                    audit=tmp_path / f"{name}.audit", secret_key_file=tmp_path / "session.key"))
     one, other = server("one"), server("other")
+    from cockpit.pages import screen            # a page module registers itself: after an app exists
     try:
         with one.server.app_context():
             cache.clear()

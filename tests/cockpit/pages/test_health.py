@@ -9,6 +9,7 @@ import pytest
 from cockpit.app import create_app
 from cockpit.config import Settings
 from cockpit.db import Warehouse
+from etl import storage
 from tests.cockpit import signed_in
 from warehouse import generations
 
@@ -87,7 +88,7 @@ def dirty_file(tiny_db, tmp_path):
     """A single-file warehouse: the served generation plus quarantine entries and repairs whose
     raw values hold personal numbers."""
     path = tmp_path / "one.duckdb"
-    shutil.copyfile(tiny_db, path)
+    storage.single_file(tiny_db, path)
     con = duckdb.connect(str(path))
     run_id = con.execute("SELECT run_id FROM ops.meta").fetchall()[0][0]
     con.executemany("INSERT INTO ops.quarantine VALUES (?, ?, ?, ?, ?, ?)", [

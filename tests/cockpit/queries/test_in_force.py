@@ -5,7 +5,6 @@ means "current" at the newest redraw, not at the data's as-of, and the two part 
 a redraw. A code's name whatever its version is the fragment sql/_area_names.sql."""
 import datetime as dt
 import re
-import shutil
 
 import duckdb
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from cockpit.db import Warehouse
 from cockpit.queries import fragment, run
 from cockpit.scope import CITY
+from etl import storage
 from warehouse.areas import CITY_CODE
 from warehouse.paths import ROOT
 
@@ -47,7 +47,7 @@ def before_a_redraw(tiny_db, tmp_path_factory):
     """A copy of the tiny generation as of one second before its first redraw: the grids that
     redraw retires are in force, the ones it draws are not yet (`valid_to IS NULL` says otherwise)."""
     path = tmp_path_factory.mktemp("before_redraw") / "generation.duckdb"
-    shutil.copyfile(tiny_db, path)
+    storage.single_file(tiny_db, path)           # every table in it, to change in place
     with duckdb.connect(str(path)) as con:
         (day,) = con.execute("SELECT min(valid_to) FROM core.areas WHERE valid_to IS NOT NULL").fetchone()
         con.execute("UPDATE ops.meta SET as_of = ?", [day - dt.timedelta(seconds=1)])

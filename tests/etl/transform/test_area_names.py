@@ -2,12 +2,12 @@
 version in force at as-of, else the code's latest version; the cockpit's names fragment and the
 notebooks read it, and nothing else writes the choice again."""
 import datetime as dt
-import shutil
 
 import duckdb
 import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from etl import storage
 from warehouse.paths import ROOT
 
 
@@ -28,7 +28,7 @@ def expected(areas: pd.DataFrame, as_of) -> dict[str, str]:
 @given(data=st.data())
 def test_the_names_follow_the_definition_at_any_as_of(tiny_db, tmp_path_factory, data):
     path = tmp_path_factory.mktemp("names") / "generation.duckdb"
-    shutil.copyfile(tiny_db, path)
+    storage.single_file(tiny_db, path)
     with duckdb.connect(str(path)) as con:
         # the tiny data's redrawn grids keep their names: give each version its own, so a wrong
         # choice of version shows

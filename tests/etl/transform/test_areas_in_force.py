@@ -4,13 +4,13 @@ a generation where grids were redrawn, following meta.as_of, and read instead of
 again (`valid_to IS NULL`, or the as-of comparison) anywhere in the ETL, the notebooks or app.py."""
 import datetime as dt
 import re
-import shutil
 
 import duckdb
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from etl import storage
 from warehouse.paths import ROOT
 
 
@@ -31,7 +31,7 @@ def view(con) -> set[tuple]:
 def generation(tiny_db, tmp_path_factory):
     """A writable copy of the tiny warehouse's generation (its as-of is moved below)."""
     path = tmp_path_factory.mktemp("in_force") / "generation.duckdb"
-    shutil.copyfile(tiny_db, path)
+    storage.single_file(tiny_db, path)
     return path
 
 
