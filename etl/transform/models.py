@@ -132,8 +132,17 @@ def rebuild_from(con, *tables: str) -> list[str]:
 def _update_rows(con, name: str, model: str, scope: str) -> int:
     con.execute(f"CREATE OR REPLACE TEMP TABLE mart_scope AS SELECT DISTINCT * FROM ({scope})")
     (key,) = [c for (c, *_rest) in con.execute("DESCRIBE mart_scope").fetchall()]
-    storage.delete(con, f"mart.{name}", f"{key} IN (SELECT {key} FROM mart_scope)")
-    n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {key} IN (SELECT {key} FROM mart_scope)",
-                       by_name=True)
+    # a few keys (days, months) as a list: the filter then reaches the scan below the model's
+    # GROUP BY, which otherwise aggregates every event to keep a few days (and spills at city
+    # scale); many keys (event ids) as a semi-join, which hashes them
+    keys = [k for (k,) in con.execute("SELECT * FROM mart_scope").fetchall()] \
+        if con.execute("SELECT count(*) FROM mart_scope").fetchone()[0] <= _LISTED_KEYS else None
+    where, params = (f"list_contains($keys, {key})", {"keys": keys}) if keys is not None \
+        else (f"{key} IN (SELECT {key} FROM mart_scope)", None)
+    storage.delete(con, f"mart.{name}", where, params)
+    n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {where}", params, by_name=True)
     con.execute("DROP TABLE mart_scope")
     return n
+
+
+_LISTED_KEYS = 5000
