@@ -1,6 +1,7 @@
 """Render docs/data-contract.md from the contract's TOML files, so the two never disagree."""
 from __future__ import annotations
 
+from etl import storage
 from etl.contract import AREA_LAYERS, KINDS, load_contract
 from etl.warning.truth import TRUTH_DOC as TRUTH  # the truth file is early warning's: documented there
 
@@ -159,7 +160,9 @@ events = "GCJ-02"                # coordinates exported from an AMap-based syste
 
 ## What a generation holds: one schema per layer
 
-Each refresh publishes a generation (one DuckDB file, docs/design.md "Generations"). Its tables
+Each refresh publishes a generation (a folder: one small DuckDB file and the large tables as
+Parquet partitions, docs/design.md "Generations"). Readers open the small file: a large table
+({stored}) is a view of the same name over its partitions, read like any table. Its tables
 and views are in five schemas, one per layer, and none in `main`; every query (the ETL's models,
 the cockpit's SQL files, the notebooks' helper, bench, tests) names the schema it reads, as in
 `FROM core.events` or `mart.events_daily`: a reader sees the layer it reads, and no query reaches
@@ -184,7 +187,8 @@ next refresh (its warehouse format differs) and is not a generation `rollback` m
 def render() -> str:
     kinds = "\n".join(["| type | what it holds, its repairs and checks |", "| --- | --- |"]
                       + [f"| `{k}` | {text} |" for k, text in KINDS.items()])
-    out = [INTRO.replace("{kinds}", kinds)]
+    stored = ", ".join(f"`{t}`" for t in sorted(storage.STORED))
+    out = [INTRO.replace("{kinds}", kinds).replace("{stored}", stored)]
     out.append("One file per level: " + ", ".join(f"`{f}` ({lvl})" for lvl, f in AREA_LAYERS.items())
                + ". GeoJSON FeatureCollections, one Feature per area, Polygon or MultiPolygon in "
                "WGS-84. Properties: `code` (6/9/12/15 digits = 6 county (GB/T 2260) + 3 street + 3 "

@@ -142,7 +142,7 @@ def test_with_redis_a_view_computed_on_one_server_is_served_by_another(tiny_ware
         return create_app(Settings(warehouse=tiny_warehouse, cache_url=redis_url, accounts=tmp_path / f"{name}.a",
                                    audit=tmp_path / f"{name}.audit", secret_key_file=tmp_path / "session.key"))
     one, other = server("one"), server("other")
-    from cockpit.pages import screen            # a page module registers itself: after an app exists
+    from cockpit.pages import screen  # a page module registers itself: after an app exists
     try:
         with one.server.app_context():
             cache.clear()
