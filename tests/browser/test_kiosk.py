@@ -86,6 +86,9 @@ def _wait_path(pg, path: str, timeout: float):
 
 
 def _check_full_screen(pg):
+    # the wall's frame is set by its first tick (each second), which a loaded machine can delay
+    # past the page being drawn: the state checked is the one it settles in
+    pg.wait_for_function("document.documentElement.classList.contains('kiosk')", timeout=10_000, polling=200)
     m = pg.evaluate(MEASURE)
     assert m["kiosk"] and m["nav"] == 0, m
     assert m["overflow"] == "hidden hidden" and m["scrollbar"] == [0, 0], m
