@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 from etl.publish.generations import fsync
+from etl.run import literal
 from warehouse.generations import FILE, PARTS, SCHEMAS
 
 # table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none')
@@ -47,10 +48,6 @@ SCHEMA_PART = "_schema"          # a partition of no rows: the table's columns, 
 
 def key(table: str) -> str:
     return f"coalesce(({STORED[table]})::VARCHAR, 'none')"
-
-
-def literal(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def parts_folder(folder: Path, table: str) -> Path:
