@@ -6,7 +6,7 @@
 
 Sources are generated once per scale into data/bench/<scale>/ (seed 42) and reused; a scratch
 folder links to them, with events.csv split into the export of the day before the end and one
-update file for the last day (`split-updates --days 1`). Each measurement is a fresh process
+update file for the last day (demo/updates.py, streamed from the source into the scratch folder). Each measurement is a fresh process
 (imports included): the full refresh (--force, the base export) and then the incremental
 refresh merging the last day's update into what the full refresh published. Each refresh serves
 its data first and its warnings as the next generation: "data s" is when the data was served (the
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import ROOT, measure  # noqa: E402
+from demo.updates import split_updates  # noqa: E402
 from etl import contract, runlog  # noqa: E402
 from warehouse import generations  # noqa: E402
 
@@ -84,16 +84,14 @@ def _data_seconds(warehouse: Path) -> dict:
 
 
 def scratch(src: Path, work: Path) -> Path:
-    """Links to the generated files, events.csv as of the day before the end; returns the last
-    day's update file, moved aside (the incremental run puts it back)."""
+    """Links to the generated files, events.csv as of the day before the end (written by the
+    split, streamed from the source: no copy of a 16 GB file); returns the last day's update file,
+    moved aside (the incremental run puts it back)."""
     work.mkdir()
     for p in src.iterdir():
         if p.name != "events.csv":
             (work / p.name).symlink_to(p)
-    shutil.copyfile(src / "events.csv", work / "events.csv")
-    subprocess.run([sys.executable, "-m", "demo", "split-updates", "--source", str(work), "--days", "1"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    (update,) = (work / "updates").glob("events-*.csv")
+    (update,) = split_updates(src, 1, out=work)
     return update.rename(work / update.name)
 
 

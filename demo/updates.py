@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from etl import contract
+from etl.run import literal
 
 UPDATES_DIR = contract.EVENT_UPDATES.split("/")[0]
 STAGES = ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
@@ -42,16 +43,19 @@ def _state(columns: list[str], header: dict[str, str], at: str) -> dict[str, str
     return expr
 
 
-def split_updates(source: Path, days: int) -> list[Path]:
-    """Rewrite `source`/events.csv as of `days` days before its last day and write the update
-    files. Returns their paths, oldest first."""
+def split_updates(source: Path, days: int, out: Path | None = None) -> list[Path]:
+    """Write `out`/events.csv (`source`'s by default, replaced) as `source`/events.csv stood
+    `days` days before its last day, and the update files into `out`/updates. Returns their
+    paths, oldest first. The file is read as it streams, never held whole: at the growth curve's
+    scales it is 16 GB (bench/etl.py splits it into a scratch folder)."""
     spec = contract.EVENTS
     columns = [c.name for c in spec.columns]
     header = {c.name: c.header for c in spec.columns}
     path = Path(source) / spec.file
+    out = Path(out or source)
     con = duckdb.connect()
-    con.execute("CREATE TABLE ev AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-                [str(path)])
+    # a view, in file order: a filter keeps it (preserve_insertion_order), a table would hold it all
+    con.execute(f"CREATE VIEW ev AS SELECT * FROM read_csv({literal(path)}, all_varchar = true, header = true)")
     reported = f'"{header["reported_at"]}"'
     end = dt.date.fromisoformat(con.execute(f"SELECT max({reported}) FROM ev").fetchall()[0][0][:10])
     now, prev = _state(columns, header, "$as_of"), _state(columns, header, "$prev")
@@ -59,21 +63,20 @@ def split_updates(source: Path, days: int) -> list[Path]:
     changed = " OR ".join(f"({now[c]}) IS DISTINCT FROM ({prev[c]})" for c in columns)
 
     def write(sql: str, params: dict, target: Path) -> None:
-        con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',', QUOTE '\"')", params)
+        con.execute(f"COPY ({sql}) TO {literal(target)} (HEADER, DELIMITER ',', QUOTE '\"')", params)
 
     first = end - dt.timedelta(days=days)
-    (Path(source) / UPDATES_DIR).mkdir(exist_ok=True)
+    (out / UPDATES_DIR).mkdir(parents=True, exist_ok=True)
     written = []
     for k in range(1, days + 1):
         day = first + dt.timedelta(days=k)
-        target = Path(source) / UPDATES_DIR / f"events-{day:%Y%m%d}.csv"
+        target = out / UPDATES_DIR / f"events-{day:%Y%m%d}.csv"
         write(f"SELECT {select} FROM ev WHERE {reported} <= $as_of AND ({reported} > $prev OR {changed}) "
-              f"ORDER BY {reported}",
+              f'ORDER BY {reported}, "{header["event_id"]}"',   # ties in a fixed order
               {"as_of": f"{day} 23:59:59", "prev": f"{day - dt.timedelta(days=1)} 23:59:59"}, target)
         written.append(target)
-    tmp = path.with_suffix(".csv.tmp")
-    write(f"SELECT {select} FROM ev WHERE {reported} <= $as_of ORDER BY rowid",
-          {"as_of": f"{first} 23:59:59"}, tmp)
+    tmp = (out / spec.file).with_suffix(".csv.tmp")
+    write(f"SELECT {select} FROM ev WHERE {reported} <= $as_of", {"as_of": f"{first} 23:59:59"}, tmp)
     con.close()
-    tmp.replace(path)
+    tmp.replace(out / spec.file)
     return written

@@ -7,6 +7,7 @@ import functools
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
     from cockpit.accounts.store import AccountStore
     from cockpit.config import normal_prefix
     port = port or free_port()
+    own_home = home is None                 # a folder made here goes with the process (its key too)
     home = home or Path(tempfile.mkdtemp(prefix="cockpit-"))
     store = AccountStore((env or {}).get("COCKPIT_DATABASE_URL") or home / "accounts.sqlite")
     for account_id, role, area in [*(TEST_ACCOUNTS if test_accounts else []), *accounts]:
@@ -71,6 +73,8 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 reader.join(10)
+                if own_home:
+                    shutil.rmtree(home, ignore_errors=True)
                 raise RuntimeError("cockpit did not start:\n" + b"".join(printed).decode(errors="replace"))
             time.sleep(0.3)
     try:
@@ -79,6 +83,8 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         proc.terminate()
         proc.wait(10)
         reader.join(10)
+        if own_home:
+            shutil.rmtree(home, ignore_errors=True)
         if output is not None:
             output.append(b"".join(printed).decode(errors="replace"))
 
