@@ -285,19 +285,33 @@ FROM wh.warning.incidents i LEFT JOIN (
     GROUP BY ie.incident_id) d USING (incident_id);
 --
 CREATE OR REPLACE TABLE wh.warning.incident_days AS
-SELECT t.*, coalesce(o.closed, 0) AS closed, coalesce(o.open_end, 0) AS open_end,
-       coalesce(o.overdue_end, 0) AS overdue_end
-FROM wh.warning.incident_days t LEFT JOIN (
-    SELECT t.incident_id, t.day,
-           count(*) FILTER (e.closed_at::DATE = t.day)::INTEGER AS closed,
-           count(*) FILTER (e.reported_at < t.day + 1 AND (e.closed_at IS NULL OR e.closed_at >= t.day + 1)
-                            AND e.status <> '不予立案')::INTEGER AS open_end,
-           count(*) FILTER (e.reported_at < t.day + 1 AND e.deadline < t.day + 1
-                            AND (e.handled_at IS NULL OR e.handled_at >= t.day + 1)
-                            AND e.status <> '不予立案')::INTEGER AS overdue_end
-    FROM wh.warning.incident_days t JOIN wh.warning.incident_events ie USING (incident_id)
-    JOIN wh.core.events e USING (event_id)
-    GROUP BY ALL) o USING (incident_id, day);
+-- per incident and day: its events closed that day, open and overdue at its end. As running sums
+-- of the days each event enters and leaves a count (every event × every day of its incident
+-- joined, as before, was 10⁸ rows at city scale)
+WITH ev AS (
+    SELECT ie.incident_id, e.reported_at::DATE AS r, e.closed_at::DATE AS c, e.deadline::DATE AS d,
+           e.handled_at::DATE AS h, coalesce(e.status <> '不予立案', false) AS counted
+    FROM wh.warning.incident_events ie JOIN wh.core.events e USING (event_id)
+), marks (incident_id, day, closed, open, overdue) AS (
+    SELECT incident_id, c, 1, 0, 0 FROM ev WHERE c IS NOT NULL
+    UNION ALL SELECT incident_id, r, 0, 1, 0 FROM ev WHERE counted AND r IS NOT NULL
+    UNION ALL SELECT incident_id, greatest(r, c), 0, -1, 0 FROM ev WHERE counted AND r IS NOT NULL AND c IS NOT NULL
+    UNION ALL SELECT incident_id, greatest(r, d), 0, 0, 1 FROM ev WHERE counted AND r IS NOT NULL AND d IS NOT NULL
+    UNION ALL SELECT incident_id, greatest(r, d, h), 0, 0, -1
+              FROM ev WHERE counted AND r IS NOT NULL AND d IS NOT NULL AND h IS NOT NULL
+), deltas AS (
+    SELECT incident_id, day, sum(closed) AS closed, sum(open) AS open, sum(overdue) AS overdue
+    FROM marks GROUP BY ALL
+), running AS (
+    SELECT incident_id, day, d.closed,
+           sum(coalesce(d.open, 0)) OVER upto AS open_end, sum(coalesce(d.overdue, 0)) OVER upto AS overdue_end
+    FROM (SELECT incident_id, day FROM wh.warning.incident_days UNION SELECT incident_id, day FROM deltas) k
+    LEFT JOIN deltas d USING (incident_id, day)
+    WINDOW upto AS (PARTITION BY incident_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+)
+SELECT t.*, coalesce(o.closed, 0)::INTEGER AS closed, coalesce(o.open_end, 0)::INTEGER AS open_end,
+       coalesce(o.overdue_end, 0)::INTEGER AS overdue_end
+FROM wh.warning.incident_days t LEFT JOIN running o USING (incident_id, day);
 """
 
 
