@@ -26,6 +26,7 @@ RECORD_COLUMNS = ["kind", "tier", "row", "day", "window", "observed", "expected"
                   "today_expected", "members"]
 STORM_MIN_COUNT = 2              # a subclass joins a storm with at least 2 reports in the window …
 STORM_MIN_EXCESS = 1.5           # … at least 1.5 above expectation
+DENSE_FROM = 0.15                # excess_records on whole arrays when this share of cells can alarm
 
 
 def _records(kind, tier, rows, days, window, observed, expected, score, rule=None, today=None,
@@ -55,8 +56,8 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
                    s: Settings, floor: float, storm_rows: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (row, day ≥ first, window) whose reports exceed the baseline enough to alarm (score
     at least `floor`), and — for a subclass, on `storm_rows` — the weaker excesses a storm adds up.
-    Only the cells that can alarm are summed (a report today above its expectation; for a storm,
-    two reports in the window): at a city's 20,000 rows most cells are neither."""
+    Only the cells that can alarm are kept (a report today above its expectation; for a storm,
+    two reports in the window), found on whole arrays or picked out cell by cell (DENSE_FROM)."""
     defined = np.isfinite(a.mu)
     mu = np.nan_to_num(a.mu)
     today = defined & (a.y >= 1) & (a.y > mu) & rows_ok[:, None]
@@ -66,21 +67,30 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
         return _empty(), _empty()
     y_sums, mu_sums, var_sums = (detectors.Cumulative(x) for x in (a.y, mu, a.var))
     whole = detectors.Cumulative(defined.astype(np.int32))
+    later = np.arange(a.y.shape[1]) >= first
+    today_share = today.mean()
     out, weak = [], []
     for w in s.windows:
-        if weak_rows.any():
-            c_all = y_sums.full(w)
-            may_storm = weak_rows[:, None] & (c_all >= STORM_MIN_COUNT)
-            may_storm[:, :first] = False
-            r, t = np.nonzero(today | may_storm)
-            c = c_all[r, t]
+        c_all = y_sums.full(w) if weak_rows.any() else None
+        cells = today if c_all is None else today | (weak_rows[:, None] & later & (c_all >= STORM_MIN_COUNT))
+        if (today_share if c_all is None else cells.mean()) >= DENSE_FROM:
+            # many cells can alarm (a busy subclass's storms: up to two thirds of them): whole
+            # arrays cost less than picking the cells out one by one
+            c_all = y_sums.full(w) if c_all is None else c_all
+            b_all = mu_sums.full(w)
+            full = (whole.full(w) == w) & (b_all > 0) & (c_all >= s.min_ratio * b_all)
+            above = c_all - b_all
+            strong = today & full & (above >= s.min_excess)
+            light = full & weak_rows[:, None] & later & (c_all >= STORM_MIN_COUNT) & (above >= STORM_MIN_EXCESS)
+            r, t = np.nonzero(strong | light)
+            c, b, strong, light = c_all[r, t], b_all[r, t], strong[r, t], light[r, t]
         else:
-            r, t = np.nonzero(today)
-            c = y_sums.at(r, t, w)
-        b = mu_sums.at(r, t, w)
-        full = (whole.at(r, t, w) == w) & (b > 0) & (c >= s.min_ratio * b)
-        strong = today[r, t] & full & (c - b >= s.min_excess)
-        light = full & weak_rows[r] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS) & (t >= first)
+            r, t = np.nonzero(cells)
+            c = y_sums.at(r, t, w) if c_all is None else c_all[r, t]
+            b = mu_sums.at(r, t, w)
+            full = (whole.at(r, t, w) == w) & (b > 0) & (c >= s.min_ratio * b)
+            strong = today[r, t] & full & (c - b >= s.min_excess)
+            light = full & weak_rows[r] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS) & (t >= first)
         hit = strong | light
         if not hit.any():
             continue

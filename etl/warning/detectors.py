@@ -104,8 +104,9 @@ class Cumulative:
         self.cum = np.cumsum(x, axis=-1)
 
     def full(self, w: int) -> np.ndarray:
-        out = self.cum.copy()
-        out[..., w:] -= self.cum[..., :-w]
+        out = np.empty_like(self.cum)            # one pass: the sums written where they go
+        out[..., :w] = self.cum[..., :w]
+        np.subtract(self.cum[..., w:], self.cum[..., :-w], out=out[..., w:])
         return out
 
     def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:

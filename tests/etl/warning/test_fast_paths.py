@@ -2,6 +2,9 @@
 each fast path against the plain computation it replaced, kept here as the oracle."""
 from __future__ import annotations
 
+import itertools
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
@@ -101,8 +104,9 @@ def test_records_only_where_a_cell_can_alarm_are_the_records_of_every_cell(seed,
     ok, storm = rng.random(rows) < 0.9, rng.random(rows) < 0.6
     s = shipped_settings(min_excess=1.0, drop_min_expected=3.0)
     t = np.arange(100, 100 + days)
-    for storm_rows in (None, storm):
-        got = detect.excess_records(a, 3, ok, first, t, s, 2.0, storm_rows)
+    for storm_rows, dense_from in itertools.product((None, storm), (0.0, 2.0)):   # whole arrays, cells
+        with mock.patch.object(detect, "DENSE_FROM", dense_from):
+            got = detect.excess_records(a, 3, ok, first, t, s, 2.0, storm_rows)
         want = _excess_before(a, 3, ok, first, t, s, 2.0, storm_rows)
         for g, w in zip(got, want):
             pd.testing.assert_frame_equal(g.reset_index(drop=True), w.reset_index(drop=True), rtol=1e-12)
