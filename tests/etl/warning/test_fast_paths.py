@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
-from etl.warning import baseline, detect, detectors, panel
+from etl.warning import baseline, detect, detectors, incidents, panel
 from etl.warning.series import Cells
 from tests.etl.warning.helpers import shipped_settings
 
@@ -81,6 +81,30 @@ def _fit_before(X, y, w, iters=30):
             return new
         beta = new
     return beta
+
+
+def _pelt_before(x, penalty):
+    n = len(x)
+    cs, cs2 = np.r_[0, np.cumsum(x)], np.r_[0, np.cumsum(x ** 2)]
+
+    def cost(s, e):
+        m = e - s
+        return cs2[e] - cs2[s] - (cs[e] - cs[s]) ** 2 / m
+    f = np.full(n + 1, np.inf)
+    f[0] = -penalty
+    last = np.zeros(n + 1, int)
+    cands = np.array([0])
+    for t in range(1, n + 1):
+        vals = f[cands] + cost(cands, t) + penalty
+        best = int(np.argmin(vals))
+        f[t], last[t] = vals[best], cands[best]
+        cands = np.r_[cands[vals - penalty <= f[t]], t]
+    points, t = [], n
+    while t > 0:
+        t = last[t]
+        if t > 0:
+            points.append(t)
+    return sorted(points)
 
 
 # --- the fast paths against them ----------------------------------------------------------------------
@@ -190,3 +214,12 @@ def test_subclass_arrays_made_ahead_on_a_pool_are_the_same():
         for name in ("y", "mu", "var"):
             np.testing.assert_array_equal(getattr(x, name), getattr(y, name))
     assert alone[-1][1].y.shape == (5, 40) and alone[-1][1].y[4].sum() == alone[-1][1].y[[0, 1]].sum()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 220), st.floats(0.01, 20))
+def test_change_points_in_plain_floats_are_those_numpy_found(seed, n, penalty):
+    rng = np.random.default_rng(seed)
+    x = np.log((rng.poisson(rng.choice([0.5, 3.0, 12.0], n)) + 0.5) / 3.5)     # a log ratio, with steps
+    x[rng.random(n) < 0.1] = 0.0                                               # ties
+    assert incidents.pelt(x, penalty) == _pelt_before(x, penalty)
