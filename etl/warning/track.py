@@ -39,6 +39,7 @@ class Incident:
     excess: list = field(default_factory=list)       # (day, series, |observed − expected|) of each alarm
     tags: dict = field(default_factory=dict)         # day → tags of its alarms that day (evaluation)
     where: tuple | None = field(default=None, repr=False, compare=False)   # (day, grids): _where's, until recent changes
+    seq: int = field(default=0, repr=False, compare=False)   # its place among the open (they are kept in this order)
 
 
 # ids of the city's incidents were hashed with "220200", the warning tables' own city code until
@@ -73,6 +74,10 @@ class Tracker:
         self.incidents: dict[str, Incident] = {}
         self.open: dict[str, Incident] = {}
         self.by_series: dict[tuple, str] = {}
+        # the fine open incidents by the grids they are at now (_where), for the day `_today`: an
+        # alarm looks at those around it, not at every open incident (thousands at city scale)
+        self._today: int | None = None
+        self._at_grid: dict[int, set] = {}
 
     def halo(self, row: int) -> set:
         if row not in self._halo:
@@ -98,6 +103,7 @@ class Tracker:
                                    (a.rule or "") + p.tiers[a.tier].code), kind, fine, a.day, a.day)
         while inc.id in self.incidents:               # a digest collision on the same day
             inc.id += "x"
+        inc.seq = len(self.incidents)
         self.incidents[inc.id] = self.open[inc.id] = inc
         return inc
 
@@ -114,6 +120,7 @@ class Tracker:
             keep.focus -= self.broad
         for day, g in other.recent.items():
             keep.recent[day] = keep.recent.get(day, set()) | g
+            self._index(keep, day, g)
         keep.where = None
         keep.series |= other.series
         keep.peak = max(keep.peak, other.peak)
@@ -148,6 +155,7 @@ class Tracker:
             inc.grids |= grids
             inc.recent[a.day] = inc.recent.get(a.day, set()) | grids
             inc.where = None
+            self._index(inc, a.day, grids)
         inc.last = max(inc.last, a.day)
         inc.peak = max(inc.peak, a.score)
         inc.scores[a.day] = max(inc.scores.get(a.day, a.score), a.score)
@@ -163,6 +171,18 @@ class Tracker:
         if inc.where is None or inc.where[0] != t:
             inc.where = (t, set().union(*(g for d, g in inc.recent.items() if d >= t - self.s.link_days)))
         return inc.where[1]
+
+    def _index(self, inc: Incident, day: int, grids) -> None:
+        """Grids an incident is at from now on today (they joined its alarms of `day`)."""
+        if inc.fine and self._today is not None and day >= self._today - self.s.link_days:
+            for g in grids:
+                self._at_grid.setdefault(g, set()).add(inc.id)
+
+    def _around(self, t: int, halo: set) -> list[Incident]:
+        """The fine open incidents whose grids now (_where) meet `halo`, in the order of self.open."""
+        found = set().union(*(self._at_grid.get(g, ()) for g in halo))
+        return sorted((self.open[k] for k in found if k in self.open and self._where(self.open[k], t) & halo),
+                      key=lambda inc: inc.seq)
 
     def _related(self, a, inc: Incident) -> bool:
         tiers = a.members if isinstance(a.members, tuple) else (a.tier,)
@@ -189,6 +209,11 @@ class Tracker:
         s = self.s
         for key in [k for k, inc in self.open.items() if inc.last < t - max(s.link_days, s.hold_days)]:
             self.open.pop(key)
+        self._today, self._at_grid = t, {}
+        for inc in self.open.values():
+            if inc.fine and inc.last >= t - s.link_days:
+                for g in self._where(inc, t):
+                    self._at_grid.setdefault(g, set()).add(inc.id)
         order = np.lexsort((-alarms["score"].to_numpy(), self.level_rank[alarms["row"].to_numpy()]))
         records = list(alarms.itertuples(index=False))
         out = [None] * len(alarms)
@@ -216,8 +241,7 @@ class Tracker:
             # place (a storm of several subclasses starts together where it is, it does not chain
             # across neighbours)
             halo, here, young = self.halo(a.row), set(self.rows.footprint(a.row).tolist()), t - s.link_days
-            near = [inc for inc in self.open.values()
-                    if inc.kind == a.kind and inc.fine and inc.last >= young and self._where(inc, t) & halo]
+            near = [inc for inc in self._around(t, halo) if inc.kind == a.kind and inc.last >= young]
             found = [inc for inc in near if self._related(a, inc)] or \
                     [inc for inc in near if inc.first >= young and self._where(inc, t) & here]
             if found:
