@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import example, given, settings, strategies as st
 
 from etl.warning import screen, track
 from tests.etl.warning.helpers import shipped_settings
@@ -130,3 +131,49 @@ def test_incident_ids_did_not_change_when_the_city_took_its_one_code():
     day = np.datetime64("2026-03-04")
     assert track.incident_id("excess", day, CITY_CODE, "ALL") == "YJ260304-6da854"
     assert track.incident_id("excess", day, "220204001", "ALL") == "YJ260304-0ffa4c"
+
+
+class _ScanTracker(track.Tracker):
+    """The tracker as it was: every open incident looked at for every alarm (the oracle)."""
+
+    def _around(self, t, halo):
+        return [inc for inc in self.open.values() if inc.fine and self._where(inc, t) & halo]
+
+
+def _line(n: int):
+    """n grids in a row, each next to the ones beside it, their community and the district."""
+    p = _p()
+    rows = type("Rows", (), {"levels": np.array(["grid"] * n + ["community", "district"], dtype=object),
+                             "codes": np.array([f"220204001001{g:03d}" for g in range(n)] + ["220204001001", "220204"],
+                                               dtype=object),
+                             "n_areas": n + 2, "skip": np.zeros(n + 2, bool),
+                             "footprint": lambda self, row: np.arange(n) if row >= n else np.array([row])})()
+    rows.names = rows.codes
+    p.rows, p.areas = rows, type("Areas", (), {"n_grids": n})
+    p.near = [np.array([x for x in (g - 1, g, g + 1) if 0 <= x < n]) for g in range(n)]
+    return p
+
+
+_alarms = st.lists(st.tuples(st.integers(0, 20), st.integers(0, 9), st.sampled_from([0, 1, 2, 3, 6]),
+                             st.floats(4, 12), st.sampled_from(["excess", "drop"])), max_size=80)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_alarms)
+# two incidents merged by an alarm between them; a weaker alarm the same day next to the one absorbed
+@example([(0, 3, 0, 7.0, "excess"), (0, 5, 0, 7.0, "excess"), (1, 4, 0, 9.0, "excess"), (1, 2, 0, 5.0, "excess")])
+def test_the_incidents_around_an_alarm_are_those_a_scan_of_every_open_incident_finds(raw):
+    """The grid index (merges, new incidents, days passing) changes no alarm's incident."""
+    alarms = [_alarm(d, row, tier, score=sc, kind=kind) for d, row, tier, sc, kind in raw]
+    if not alarms:
+        return
+    frame = pd.DataFrame(alarms).sort_values(["day", "kind", "tier", "row"], kind="stable").reset_index(drop=True)
+    found = []
+    for cls in (track.Tracker, _ScanTracker):
+        tracker, ids = cls(_line(8), shipped_settings()), []
+        for t in range(frame["day"].max() + 1):
+            today = frame[frame["day"] == t]
+            if len(today):
+                ids += tracker.day(t, today)
+        found.append([tracker.find(i) for i in ids])
+    assert found[0] == found[1]
