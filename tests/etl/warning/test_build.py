@@ -33,9 +33,11 @@ FROM wh.warning.incident_days t LEFT JOIN (
 ORDER BY incident_id, day"""
 
 _START = dt.datetime(2026, 10, 1)
-_moment = st.one_of(st.none(), st.integers(0, 30 * 24 - 1).map(lambda h: _START + dt.timedelta(hours=h)))
-# reported, closed, deadline, handled, status, the incidents (of 3) it belongs to
-_event = st.tuples(_moment, _moment, _moment, _moment, st.sampled_from(["已结案", "处置中", "不予立案", None]),
+_time = st.integers(0, 30 * 24 - 1).map(lambda h: _START + dt.timedelta(hours=h))
+_moment = st.one_of(st.none(), _time)
+# reported (an incident's events are reported after $since), closed, deadline, handled, status,
+# the incidents (of 3) it belongs to
+_event = st.tuples(_time, _moment, _moment, _moment, st.sampled_from(["已结案", "处置中", "不予立案", None]),
                    st.sets(st.integers(0, 2), min_size=1))
 
 
@@ -67,6 +69,6 @@ def test_an_incidents_days_count_what_each_day_closed_and_left_open_or_overdue(e
     _insert(con, "wh.warning.incident_days", [(f"I{k}", _START.date() + dt.timedelta(days=first + d), 0)
                                               for k, (first, n) in enumerate(spans) for d in range(n)])
     expected = con.execute(_DAYS_BEFORE).fetchall()
-    con.execute(statement)
+    con.execute(statement, {"since": _START})
     got = con.execute("SELECT * FROM wh.warning.incident_days ORDER BY incident_id, day").fetchall()
     assert got == expected
