@@ -156,8 +156,11 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
     screen_frame = screens.assign(day=_day(p, screens["day"]), since=_day(p, screens["since"])).drop(columns="tags")
     per_day = sc.per_day[sc.per_day["day"] >= shown_from]
     budget = per_day.assign(day=_day(p, per_day["day"]))
-    days = pd.concat(timeline, ignore_index=True) if timeline else \
-        pd.DataFrame(columns=["incident_id", "day", "reported", "expected", "upper"])
+    # one frame of every incident's arrays (a frame per incident was a tenth of the reviews' time)
+    days = pd.DataFrame({"incident_id": np.repeat([k for k, *_ in timeline], [len(d) for _, d, *_ in timeline]),
+                         **{c: np.concatenate([x[i] for x in timeline])
+                            for i, c in enumerate(["day", "reported", "expected", "upper"], 1)}}) \
+        if timeline else pd.DataFrame(columns=["incident_id", "day", "reported", "expected", "upper"])
     if len(days):
         days["day"] = _day(p, days["day"])
     pairs = lambda rows, cols: pd.DataFrame(sorted(set(rows)), columns=cols)  # noqa: E731
@@ -204,9 +207,7 @@ def _review(state: tuple, key: str) -> tuple:
     areas += [(key, str(main_code))] + ([(key, str(rows.codes[g])) for g in inc.grids]
                                         if level in ("grid", "community") else [])
     upper = incidents.upper_bound(mu, var)
-    frame = pd.DataFrame({"incident_id": key, "day": np.arange(lo, hi), "reported": y,
-                          "expected": mu, "upper": upper})
-    return row, subs, grids, areas, frame
+    return row, subs, grids, areas, (key, np.arange(lo, hi), y, mu, upper)
 
 
 def _recurrences(p: Prepared, s: Settings, sc: screen.Screen, inc: pd.DataFrame) -> pd.DataFrame:
