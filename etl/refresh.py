@@ -196,6 +196,11 @@ def _load_file(run: Run, spec: contract.SourceFile, sniffed: dict) -> None:
     check_file(run, run.source / spec.file, spec.file, spec, sniffed[run.source / spec.file], seal=True)
     models.run_file(run.con, "staging", f"stg_{spec.table}")
     models.run_file(run.con, "core", spec.table)
+    # its rows are in the core table now: the in-memory stages no other model reads are emptied,
+    # not kept to the end of the run (40 million events were three whole copies spilled to disk)
+    for stage in (f"checked_{spec.table}", f"stg_{spec.table}"):
+        if models.readers(stage) <= {f"stg_{spec.table}", spec.table}:
+            run.con.execute(f"CREATE OR REPLACE TABLE memory.{stage} AS SELECT * FROM memory.{stage} LIMIT 0")
     checks.refuse_early(run)
 
 

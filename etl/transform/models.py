@@ -12,6 +12,7 @@ and `memory.previous_meta` (the served generation's meta, so its as-of). A mart 
 file that reads no event and no as-of is left as it is; any other is rebuilt in full."""
 from __future__ import annotations
 
+import functools
 import graphlib
 import logging
 import re
@@ -39,6 +40,13 @@ def model_sql(layer: str, name: str) -> str:
 
 def _target(layer: str, name: str) -> str:
     return f"wh.mart.{name}" if name in _BUILT_WITH_CORE_MARTS else f"{_PUBLISHED[layer]}.{name}"
+
+
+@functools.cache
+def readers(table: str) -> set[str]:
+    """The models (by file name) that read the in-memory table memory.<table>."""
+    pattern = re.compile(rf"\bmemory\.{re.escape(table)}\b")
+    return {p.stem for p in SQL_DIR.rglob("*.sql") if pattern.search(p.read_text(encoding="utf-8"))}
 
 
 def run_file(con, layer: str, name: str) -> None:

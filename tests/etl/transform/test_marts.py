@@ -93,3 +93,13 @@ def test_need_deadlines_count_working_days(con, as_of):
     overdue = sum(pd.isna(res) and w < as_of.date() for w, res in zip(want, needs["resolved_date"]))
     mart = con.execute("SELECT sum(needs_overdue) FROM mart.services_monthly").fetchall()[0][0]
     assert mart == overdue
+
+
+def test_a_stage_in_memory_is_read_by_the_models_that_name_it():
+    """What a full build may empty once a source's core table is made (etl/refresh.py): the
+    persons' staging rows feed a mart too, so they are kept."""
+    from etl.transform import models
+    assert models.readers("checked_events") == {"stg_events"}
+    assert models.readers("stg_events") == {"events"}
+    assert models.readers("stg_persons") == {"persons", "person_groups_per_grid"}
+    assert models.readers("stg_person") == set()                  # a name, not a prefix
