@@ -17,7 +17,9 @@ each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv
 = true)` (text, as the refresh reads it first: type sniffing fails on real-sized files; nothing
 checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
 read the ratio beside the seconds, and the full refresh's CPU seconds ("cpu s"), which another
-process's load changes far less than its wall time."""
+process's load changes far less than its wall time. "full disk GB": the most the warehouse folder
+took on disk during the full refresh (its work file and DuckDB's spill included), sampled every
+2 s: at the growth curve's larger scales the disk runs out before the memory does."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +29,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,6 +62,38 @@ def generation_bytes(generation: generations.Generation) -> int:
     if generation.path.parent.name != generation.id:       # an older release's single file
         return generation.path.stat().st_size
     return sum(p.stat().st_size for p in generation.path.parent.rglob("*") if p.is_file())
+
+
+def disk_used(folder: Path) -> int:
+    """Bytes a folder takes on disk (blocks, so a hard link counts once and a sparse file what it holds)."""
+    seen, total = set(), 0
+    for p in folder.rglob("*"):
+        try:
+            st = p.lstat()
+        except FileNotFoundError:                 # removed while walking
+            continue
+        if p.is_file() and (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
+    return total
+
+
+@contextmanager
+def peak_disk(folder: Path, every: float = 2.0):
+    """Yields a list that holds, once the block ends, the most the folder took on disk while it ran
+    (DuckDB's spill of a run included: where a larger scale runs out of disk first)."""
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            peak[0] = max(peak[0], disk_used(folder) if folder.exists() else 0)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
 
 
 def rows_in(src: Path) -> int:
@@ -105,7 +141,8 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; {args.runs} run(s) per scale; medians (min–max)\n")
     print(f"{'scale':<6} {'rows in':>11} {'floor s':>15} {'refresh s':>15} {'cpu s':>7} {'ratio':>6} "
           f"{'data s':>15} {'floor MB':>9} {'refresh MB':>11} {'rows/s':>9} {'day rows':>9} {'data s':>15} "
-          f"{'incremental s':>15} {'warn. after s':>13} {'inc. written GB':>15} {'gen. GB':>7} {'written %':>9}")
+          f"{'incremental s':>15} {'warn. after s':>13} {'inc. written GB':>15} {'gen. GB':>7} {'written %':>9} "
+          f"{'full disk GB':>12}")
     for scale in args.scales:
         src = source(scale)
         with tempfile.TemporaryDirectory(prefix=f"bench-etl-{scale}-") as tmp:
@@ -121,7 +158,9 @@ def main() -> None:
             for _ in range(args.runs):
                 if (work / "updates" / update.name).exists():
                     (work / "updates" / update.name).rename(update)
-                full.append(measure(refresh + ["--force"]))
+                with peak_disk(wh) as disk:
+                    measured = measure(refresh + ["--force"])
+                full.append(measured | {"disk": disk[0]})
                 full_data.append(_data_seconds(wh))
                 update.rename(work / "updates" / update.name)
                 incremental.append(measure(refresh + ["--incremental"]))
@@ -136,10 +175,11 @@ def main() -> None:
         written = statistics.median(r["written_mb"] for r in incremental) / 1e3
         after = statistics.median(r["wall"] - d["wall"] for r, d in zip(incremental, data))
         fd_med, fd_range, _ = _summary(full_data)
+        disk = max(r["disk"] for r in full) / 1e9
         print(f"{scale:<6} {n:>11,} {f_med:>7.1f} {f_range:>7} {r_med:>7.1f} {r_range:>7} {r_cpu:>7.0f} "
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
               f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {after:>13.1f} "
-              f"{written:>15.2f} {gb:>7.2f} {100 * written / gb:>8.1f}%")
+              f"{written:>15.2f} {gb:>7.2f} {100 * written / gb:>8.1f}% {disk:>12.1f}")
 
 
 if __name__ == "__main__":
