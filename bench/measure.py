@@ -11,7 +11,7 @@ import sys
 from warehouse.paths import ROOT
 
 _WRAPPER = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
             "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
             "print(json.dumps({'wall': time.perf_counter() - t, 'cpu': u.ru_utime + u.ru_stime, "
             "'peak_mb': u.ru_maxrss / 1024, 'written_mb': u.ru_oublock * 512 / 1e6}))")
@@ -20,6 +20,7 @@ _WRAPPER = ("import resource, subprocess, sys, time, json; t = time.perf_counter
 def measure(cmd: list[str]) -> dict:
     """{'wall', 'cpu' (seconds), 'peak_mb', 'written_mb' (what it sent to the disk: the
     kernel's block-output count) of one run of `cmd` (run from the project root)."""
-    result = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:           # what the command said last: a bench run is long to repeat
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stderr[-5000:]}")
     return json.loads(result.stdout)
