@@ -43,10 +43,10 @@ def _target(layer: str, name: str) -> str:
 
 
 @functools.cache
-def readers(table: str) -> set[str]:
+def readers(table: str) -> frozenset[str]:
     """The models (by file name) that read the in-memory table memory.<table>."""
     pattern = re.compile(rf"\bmemory\.{re.escape(table)}\b")
-    return {p.stem for p in SQL_DIR.rglob("*.sql") if pattern.search(p.read_text(encoding="utf-8"))}
+    return frozenset(p.stem for p in SQL_DIR.rglob("*.sql") if pattern.search(p.read_text(encoding="utf-8")))
 
 
 def run_file(con, layer: str, name: str) -> None:
