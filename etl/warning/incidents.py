@@ -38,7 +38,12 @@ def pelt(x: np.ndarray, penalty: float) -> list[int]:
         best = min(range(len(vals)), key=vals.__getitem__)      # the first of equal ones
         f[t], last[t] = vals[best], cands[best]
         cands = [s for s, v in zip(cands, vals) if v - penalty <= f[t]] + [t]
-    points, t = [], n
+    return segment_starts(last)
+
+
+def segment_starts(last) -> list[int]:
+    """The change points of an optimal partition from each end's best last segment start."""
+    points, t = [], len(last) - 1
     while t > 0:
         t = last[t]
         if t > 0:

@@ -99,12 +99,7 @@ def _pelt_before(x, penalty):
         best = int(np.argmin(vals))
         f[t], last[t] = vals[best], cands[best]
         cands = np.r_[cands[vals - penalty <= f[t]], t]
-    points, t = [], n
-    while t > 0:
-        t = last[t]
-        if t > 0:
-            points.append(t)
-    return sorted(points)
+    return incidents.segment_starts(last)
 
 
 # --- the fast paths against them ----------------------------------------------------------------------
