@@ -18,13 +18,14 @@ each CSV the full refresh reads with `CREATE TABLE … AS SELECT * FROM read_csv
 checked; the one small XLSX file is left out of the floor). Prints medians (min–max); this machine is shared and noisy, so
 read the ratio beside the seconds, and the full refresh's CPU seconds ("cpu s"), which another
 process's load changes far less than its wall time. "full disk GB": the most the warehouse folder
-took on disk during the full refresh (its work file and DuckDB's spill included), sampled every
-2 s: at the growth curve's larger scales the disk runs out before the memory does."""
+took on disk during the full refresh (its work file, DuckDB's spill and the generations kept from
+earlier runs included), sampled every 2 s: at the growth curve's larger scales the disk runs out before the memory does."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import stat
 import statistics
 import subprocess
 import sys
@@ -65,16 +66,18 @@ def generation_bytes(generation: generations.Generation) -> int:
 
 
 def disk_used(folder: Path) -> int:
-    """Bytes a folder takes on disk (blocks, so a hard link counts once and a sparse file what it holds)."""
+    """Bytes a folder takes on disk (blocks, so a hard link counts once and a sparse file what it
+    holds). Files and folders vanish while it walks (a prune, the spill, a publish): skipped."""
     seen, total = set(), 0
-    for p in folder.rglob("*"):
-        try:
-            st = p.lstat()
-        except FileNotFoundError:                 # removed while walking
-            continue
-        if p.is_file() and (st.st_dev, st.st_ino) not in seen:
-            seen.add((st.st_dev, st.st_ino))
-            total += st.st_blocks * 512
+    for root, _, names in os.walk(folder, onerror=lambda _: None):
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
     return total
 
 

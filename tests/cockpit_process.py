@@ -81,7 +81,11 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
         reader.join(10)
         if own_home:
             shutil.rmtree(home, ignore_errors=True)

@@ -158,3 +158,24 @@ def test_a_full_build_carries_over_only_warnings_of_its_own_format(tmp_path):
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
         con.close()
         assert (present == {"warning.alerts", "warning.meta"}) is carried and (carried or not present), fmt
+
+
+def test_the_incidents_reports_are_those_of_the_join_without_its_lower_bound(wh):
+    """$since (the first incident's first day less link_days) only skips what the join's own
+    dates exclude: the served incident events are those of the same join without it."""
+    s = load(DEFAULT_FILE)
+    plain = wh.execute("""
+        SELECT DISTINCT i.incident_id, e.event_id
+        FROM warning.incidents i JOIN warning.incident_grids g USING (incident_id)
+        JOIN core.events e ON e.grid_code = g.grid_code
+         AND e.reported_at::DATE BETWEEN i.first_day - INTERVAL (? || ' days') AND i.last_day
+        WHERE i.kind = 'drop'
+           OR e.subclass_code IN (SELECT s.subclass_code FROM warning.incident_subclasses s
+                                  WHERE s.incident_id = i.incident_id)
+           OR NOT EXISTS (SELECT 1 FROM warning.incident_subclasses s WHERE s.incident_id = i.incident_id)
+        ORDER BY ALL""", [str(s.link_days)]).fetchall()
+    served = wh.execute("SELECT incident_id, event_id FROM warning.incident_events ORDER BY ALL").fetchall()
+    assert plain and served == plain
+    (earliest,) = wh.execute("""SELECT min(e.reported_at::DATE - i.first_day) FROM warning.incident_events
+                                JOIN warning.incidents i USING (incident_id) JOIN core.events e USING (event_id)""").fetchone()
+    assert earliest == -s.link_days         # a report link_days before its incident: the bound is tight
