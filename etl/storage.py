@@ -18,12 +18,15 @@ table. `write` then writes the opened partitions anew and links the others. A fu
 every partition; so does an overlay's table that was `release`d (rebuilt in full)."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from etl.publish.generations import fsync
 from etl.run import literal
 from warehouse.generations import FILE, PARTS, SCHEMAS
+
+log = logging.getLogger(__name__)
 
 # table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none')
 STORED = {
@@ -110,6 +113,7 @@ def _new_file(folder: Path, table: str, part: str) -> Path:
 
 
 def _write_partitions(con, source: str, folder: Path, table: str) -> None:
+    log.info("写出分区 %s (partitions written)", table)      # named before: a failed write says where
     target = parts_folder(folder, table)
     target.mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY (SELECT *, {key(table)} AS part FROM {source}) TO {literal(target)} "
