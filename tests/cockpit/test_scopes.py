@@ -168,9 +168,10 @@ def test_the_phone_view_numbers_and_incidents(app, tiny_db, first_area):
     from cockpit.context import viewer_scope, warehouse
     from cockpit.pages.mobile import course_view, mobile_view
     district = first_area["district"]
-    ongoing = sql(tiny_db, "SELECT incident_id FROM warning.incidents WHERE status = '进行中' "
-                           "AND starts_with(area_code, ?)", [district])
-    outside = sql(tiny_db, "SELECT incident_id FROM warning.incidents WHERE length(area_code) = 15 LIMIT 1")[0][0]
+    seen_from = ("EXISTS (SELECT 1 FROM warning.incident_areas a WHERE a.incident_id = i.incident_id "
+                 "AND starts_with(a.area_code, ?))")          # an incident straddling a boundary: both sides
+    ongoing = sql(tiny_db, f"SELECT incident_id FROM warning.incidents i WHERE status = '进行中' AND {seen_from}",
+                  [district])
     with signed_in(app, account("指挥长", district)):
         scope_, as_of, counters, cards, overdue = mobile_view(warehouse(), viewer_scope())
         figure, title, facts, hidden = as_figures(course_view(warehouse(), viewer_scope(), ongoing[0][0]))
@@ -179,9 +180,13 @@ def test_the_phone_view_numbers_and_incidents(app, tiny_db, first_area):
     overdue_n = sql(tiny_db, "SELECT count(*) FROM mart.event_sla WHERE overdue_open AND starts_with(grid_code, ?)",
                     [district])[0][0]
     assert len(overdue) == min(20, overdue_n)
-    # an incident of another jurisdiction, named in the URL, is not drawn
-    grid = sql(tiny_db, "SELECT min(code) FROM core.areas WHERE level = 'grid' AND valid_to IS NULL "
-                        "AND code NOT LIKE ? ", [outside[:12] + "%"])[0][0]
+    # an incident of another jurisdiction, named in the URL, is not drawn: a grid and an incident none
+    # of whose areas (its own, its neighbours') is that grid or contains it
+    grid, outside = sql(tiny_db, """SELECT g.code, i.incident_id FROM core.areas g, warning.incidents i
+                                    WHERE g.level = 'grid' AND g.valid_to IS NULL AND NOT EXISTS
+                                        (SELECT 1 FROM warning.incident_areas a WHERE a.incident_id = i.incident_id
+                                         AND (starts_with(a.area_code, g.code) OR starts_with(g.code, a.area_code)))
+                                    ORDER BY g.code, i.incident_id LIMIT 1""")[0]
     with signed_in(app, account("专职网格员", grid)):
         figure, title, facts, hidden = as_figures(course_view(warehouse(), viewer_scope(), outside))
         nothing = as_figures(course_view(warehouse(), viewer_scope(), {"forged": 1}))
