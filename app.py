@@ -106,8 +106,10 @@ def main(argv=None) -> None:
     from waitress import serve
 
     from cockpit.app import create_app
+    from cockpit.ops import warm
     app = create_app(settings)
     freeze_start_up()
+    warm.start(app, app.server.config["COCKPIT_SETTINGS"].warm_seconds)
     prefix = app.server.config["COCKPIT_SETTINGS"].url_prefix
     print(f"驾驶舱已启动: http://{settings.host}:{settings.port}{prefix}/", flush=True)
     # waitress would drop every X-Forwarded-* header before the app sees it: the app decides

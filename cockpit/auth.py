@@ -74,11 +74,11 @@ def audit_refusal(response: Response) -> Response:
 
 
 def signed_in() -> Account | None:
-    return _as_set_up(accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"],
+    return as_set_up(accounts().signed_in(session.get("sid"), current_app.config["COCKPIT_LIFETIME"],
                                            address=request.remote_addr or ""))
 
 
-def _as_set_up(account: Account | None) -> Account | None:
+def as_set_up(account: Account | None) -> Account | None:
     """A wall screen's account with the pages the centre rotates on its walls (settings)."""
     if account is None or account.kind != "kiosk":
         return account
@@ -154,7 +154,7 @@ def login():
         else:
             result = accounts().sign_in(account_id, request.form.get("password", ""),
                                         request.remote_addr or "")
-            account = _as_set_up(result.account)
+            account = as_set_up(result.account)
             if account is not None:
                 session.clear()
                 session.permanent = True

@@ -36,6 +36,9 @@ class Settings:
     cache_seconds: int = 3600
     cache_entries: int = 2000
     refresh_seconds: int = 60        # how often open screens ask for new data
+    # how often each web process looks for a newly published generation, to compute the screens of
+    # every jurisdiction signed in before they ask (cockpit/ops/warm.py); 0: never
+    warm_seconds: int = 5
     # accounts and the audit log live beside the warehouse, never inside a swapped generation
     accounts: Path = _DEFAULT_PATHS["accounts"]
     audit: Path = _DEFAULT_PATHS["audit"]
@@ -125,7 +128,7 @@ def _list(text: str) -> tuple[str, ...]:
 # the settings an environment variable sets: COCKPIT_<NAME> read by its parser (an empty value
 # leaves the default, but for those in _EMPTY_MEANS_NONE, where it means "nobody")
 _FROM_ENVIRONMENT = {
-    "host": str, "port": int, "refresh_seconds": int, "audit_retention_days": int,
+    "host": str, "port": int, "refresh_seconds": int, "warm_seconds": int, "audit_retention_days": int,
     "secure_cookies": _flag, "session_idle_minutes": int, "session_hours": int,
     "unmask_per_hour": int, "people_pages_per_hour": int, "kiosk_pages": _list,
     "kiosk_seconds": int, "kiosk_session_days": int, "kiosk_idle_hours": int,

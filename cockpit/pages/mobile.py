@@ -170,3 +170,7 @@ def course_view(wh: Snapshot, scope: Scope, incident_id) -> tuple:
 
 clientside_callback(ClientsideFunction(namespace="cockpit", function_name="showCourse"),
                     Output(M_SCROLLED, "data"), Input(M_COURSE_TITLE, "children"))
+
+
+# computed for each signed-in jurisdiction as soon as a generation is served (cockpit/ops/warm.py)
+WARMED = (mobile_view,)

@@ -259,3 +259,7 @@ clientside_callback(
     Input(ids.BOARD_TICK, "n_intervals"), *[Input(t, "n_clicks") for t in ids.BOARD_TABS],
     State(ids.BOARD_ACTIVE, "data"),
 )
+
+
+# computed for each signed-in jurisdiction as soon as a generation is served (cockpit/ops/warm.py)
+WARMED = (overview_view, columns_view, boards_view)

@@ -409,3 +409,7 @@ def label_incident(wh: Snapshot, scope: Scope, account_id: str, incident_id, tar
         return str(exc), False
     audit("warning_label", target_id, f"{label}：{row['note'][:100]}")
     return f"已记录：{'整个事件' if kind == 'incident' else '告警 ' + target_id} → {label}", True
+
+
+# computed for each signed-in jurisdiction as soon as a generation is served (cockpit/ops/warm.py)
+WARMED = (warning_data,)

@@ -1,0 +1,140 @@
+"""Warming (cockpit/ops/warm.py): once a generation is served, the views of every jurisdiction with
+a live session are computed before its screens ask, as its requests would compute them."""
+import os
+
+import pytest
+
+from cockpit.accounts import Account
+from cockpit.app import create_app
+from cockpit.cache import cache
+from cockpit.config import Settings
+from cockpit.db import Snapshot
+from cockpit.ops import warm
+from etl import storage
+from tests.cockpit import signed_in
+from tests.cockpit.conftest import first_areas
+from tests.conftest import served_db
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The queries run on the warehouse so far."""
+    calls = []
+    original = Snapshot.query
+
+    def query(self, sql, params=None):
+        calls.append(sql)
+        return original(self, sql, params)
+    monkeypatch.setattr(Snapshot, "query", query)
+    return calls
+
+
+@pytest.fixture
+def one_file(tiny_warehouse, tmp_path):
+    """A single-file warehouse: touching it publishes a "new" generation."""
+    db = tmp_path / "one.duckdb"
+    storage.single_file(served_db(tiny_warehouse), db)
+    return db
+
+
+def _app(warehouse, home, **settings):
+    return create_app(Settings(warehouse=warehouse, accounts=home / "accounts.sqlite", audit=home / "audit.sqlite",
+                               labels=home / "labels.sqlite", secret_key_file=home / "session.key", **settings))
+
+
+def _sign_in(app, account_id: str, role: str, area: str) -> Account:
+    store = app.server.config["COCKPIT_ACCOUNTS"]
+    store.add(account_id, role, area, "Passw0rd-long-enough")
+    store.sessions.start(account_id, app.server.config["COCKPIT_LIFETIME"])
+    return store.get(account_id)
+
+
+def _screens(app, account: Account) -> list:
+    """What the account's big screen, phone view and 预警研判 ask for, as their callbacks do."""
+    from cockpit.pages import mobile, screen, warning
+    with signed_in(app, account):
+        return [repr(screen.refresh_overview(0)), repr(screen.refresh_columns(0)), repr(screen.refresh_boards(0)),
+                repr(mobile.refresh_mobile(0)),
+                repr(warning.warning_data(warning.warehouse(), warning.viewer_scope()))]
+
+
+def test_a_served_generation_is_computed_for_each_signed_in_jurisdiction(one_file, tiny_warehouse, tmp_path,
+                                                                          counted):
+    app = _app(one_file, tmp_path)
+    first = first_areas(tiny_warehouse)
+    leader = _sign_in(app, "leader", "指挥长", first["district"])
+    grid = _sign_in(app, "grid", "专职网格员", first["grid"])
+    _sign_in(app, "leader-2", "指挥长", first["district"])              # the same jurisdiction: once
+    store = app.server.config["COCKPIT_ACCOUNTS"]
+    store.add("street", "街道管理员", first["street"], "Passw0rd-long-enough")     # no session: not warmed
+    street = store.get("street")
+    cache.clear()
+
+    assert [(a.area_code, len(views)) for a, views in warm.jurisdictions(app)] == \
+        [(first["district"], 5), (first["grid"], 5)]                 # widest first; 3 + 1 + 1 views
+    assert warm.warm(app, warm.served(app)) == 10 and len(counted) > 0
+    asked = len(counted)
+    for account in (leader, grid):
+        _screens(app, account)
+    assert len(counted) == asked                                      # every one from the cache
+    _screens(app, street)
+    assert len(counted) > asked
+
+
+def test_what_is_warmed_is_what_a_request_computes(one_file, tmp_path):
+    """Under a URL prefix too: the map's polygons are named by the cockpit's own path."""
+    app = _app(one_file, tmp_path, url_prefix="/cockpit")
+    account = _sign_in(app, "admin", "区级管理员", "2202")
+    from cockpit.pages import screen
+    cache.clear()
+    warm.warm(app, warm.served(app))
+    warmed = _screens(app, account)
+    cache.clear()
+    with app.server.test_request_context("/", base_url="http://localhost/cockpit"):
+        from flask import g
+        g.account = account
+        assert repr(screen.refresh_overview(0)) == warmed[0]
+    assert "/cockpit/geo/" in warmed[0]
+
+
+def test_a_new_generation_is_warmed_once_and_a_stale_one_is_left(one_file, tiny_warehouse, tmp_path, counted,
+                                                                   monkeypatch):
+    app = _app(one_file, tmp_path)
+    account = _sign_in(app, "leader", "指挥长", first_areas(tiny_warehouse)["district"])
+    cache.clear()
+    warmed, real = [], warm.warm
+    monkeypatch.setattr(warm, "warm", lambda app, generation: warmed.append(generation) or real(app, generation))
+    warmer = warm.Warmer(app, every=60)
+    warmer.turn()
+    first, asked = warmer.warmed, len(counted)
+    assert warmed == [first] == [warm.served(app)] and asked > 0
+    warmer.turn()                                                     # nothing new: nothing warmed
+    assert warmed == [first]
+    os.utime(one_file, ns=(os.stat(one_file).st_atime_ns, os.stat(one_file).st_mtime_ns + 10**9))  # published
+    warmer.turn()
+    assert warmer.warmed != first and warmed == [first, warmer.warmed] and len(counted) > asked
+    asked = len(counted)
+    _screens(app, account)
+    assert len(counted) == asked
+    # a generation replaced while it was being warmed: left for the new one
+    assert warm.warm(app, "an-older-generation") == 0
+
+
+def test_warming_that_fails_is_logged_and_tried_on_the_next_generation(one_file, tmp_path, monkeypatch, caplog):
+    app = _app(one_file, tmp_path)
+    _sign_in(app, "admin", "区级管理员", "2202")
+    from cockpit.pages import screen
+    monkeypatch.setattr(screen, "WARMED", (lambda wh, scope: 1 / 0,))
+    warmer = warm.Warmer(app, every=60)
+    warmer.turn()
+    assert warmer.warmed == warm.served(app) and "预热失败" in caplog.text
+
+
+def test_no_thread_when_switched_off(one_file, tmp_path):
+    assert warm.start(_app(one_file, tmp_path), 0) is None
+    warmer = warm.start(_app(one_file, tmp_path), 0.05)
+    try:
+        assert warmer.is_alive()
+    finally:
+        warmer.stop()
+    assert not warmer.is_alive()
