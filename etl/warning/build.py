@@ -13,6 +13,9 @@
     warning.incident_days       per incident and day: reports, expected, upper bound, open, overdue
     warning.incident_events     the reports of an excess incident (its subclasses in its grids)
     warning.quality             the replay's measured quality, when `evaluate-warnings --save` saved it
+    warning.detections          the records detection found on each day of the span, and storms:
+    warning.detection_days      with a digest per day of what they read, what the next run keeps
+                                (detections.py)
     warning.meta                the data run (meta.run_id) and as-of instant they were computed for,
                                 the settings' digest and the tables' format: a refresh serves its data
                                 before its warnings, and until then the warnings are those of the data
@@ -32,13 +35,13 @@ import pandas as pd
 
 from etl import cores, storage
 from etl.load.checks import NOW_LOCAL
-from etl.warning import backlog, detect, incidents, screen, track
+from etl.warning import backlog, detect, detections, incidents, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
 log = logging.getLogger(__name__)
 QUALITY_FILE = "warning_quality.csv"
-FORMAT = "2026-12 incidents with bridges, drops, screen"   # carry_over copies only tables of this format
+FORMAT = "2026-12 incidents with bridges, drops, screen; detections kept"   # carry_over copies only tables of this format
 TRACK_LEAD = 60
 
 
@@ -116,10 +119,11 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     shown_from = max(0, T - s.recent_days)
     first = max(0, shown_from - TRACK_LEAD)
     histories = {rule: backlog.history(con, p.cal, rule, first) for rule in s.rules if rule.metric != "reported"}
-    sc = screen.run(p, s, first, T - 1, histories.get)
+    found, kept = detections.run(con, p, s, screen.detect_from(first), T - 1, histories.get)
+    sc = screen.run(p, s, first, T - 1, found=found)
     log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
-    out = tables(p, s, sc, shown_from)
+    out = tables(p, s, sc, shown_from) | kept
     log.info("预警事件复盘 %d 起, %.1f s", len(out["incidents"]), time.perf_counter() - t0)
     return out
 

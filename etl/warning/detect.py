@@ -52,6 +52,16 @@ def _concat(parts: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
+def _sums(a: panel.Arrays, mu: np.ndarray, defined: np.ndarray, days: np.ndarray, s: Settings) -> tuple:
+    """Window sums of the reports, the expectation, the variance beyond it (φμ²) and the days
+    with one, restarting on calendar days that are multiples of the longest window (detectors.
+    Cumulative: a day's sums are the same whichever day detection starts on)."""
+    start, block = int(days[0]), s.lead_days
+    return (detectors.Cumulative(a.y, start, block), detectors.Cumulative(mu, start, block),
+            detectors.Cumulative(a.var - mu, start, block),
+            detectors.Cumulative(defined.astype(np.int32), start, block))
+
+
 def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, days: np.ndarray,
                    s: Settings, floor: float, storm_rows: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (row, day ≥ first, window) whose reports exceed the baseline enough to alarm (score
@@ -65,8 +75,7 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
     weak_rows = np.zeros(len(rows_ok), bool) if storm_rows is None else storm_rows & rows_ok
     if not today.any() and not weak_rows.any():
         return _empty(), _empty()
-    y_sums, mu_sums, var_sums = (detectors.Cumulative(x) for x in (a.y, mu, a.var))
-    whole = detectors.Cumulative(defined.astype(np.int32))
+    y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
     later = np.arange(a.y.shape[1]) >= first
     today_share = today.mean()
     out, weak = [], []
@@ -95,8 +104,8 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
         if not hit.any():
             continue
         r, t, cc, bb, strong, light = r[hit], t[hit], c[hit], b[hit], strong[hit], light[hit]
-        v = var_sums.at(r, t, w)
-        score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        e = extra_sums.at(r, t, w)
+        score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.excess_dispersion(bb, e)), 1e-300))
         for mask, cut, sink in ((strong, floor, out), (light, s.storm_floor, weak)):
             k = mask & (score >= cut)
             sink.append(_records(EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
@@ -114,8 +123,7 @@ def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, da
     r0, t0 = np.nonzero(today)
     if not len(r0):
         return _empty()
-    y_sums, mu_sums, var_sums = (detectors.Cumulative(x) for x in (a.y, mu, a.var))
-    whole = detectors.Cumulative(defined.astype(np.int32))
+    y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
     out = []
     for w in s.drop_windows:
         c, b = y_sums.at(r0, t0, w), mu_sums.at(r0, t0, w)
@@ -123,8 +131,8 @@ def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, da
         if not hit.any():
             continue
         r, t, cc, bb = r0[hit], t0[hit], c[hit], b[hit]
-        v = var_sums.at(r, t, w)
-        score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        e = extra_sums.at(r, t, w)
+        score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.excess_dispersion(bb, e)), 1e-300))
         keep = score >= floor
         out.append(_records(DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
                             today=a.y[r[keep], t[keep]], today_expected=mu[r[keep], t[keep]]))
@@ -228,7 +236,7 @@ def best_per_day(records: pd.DataFrame) -> pd.DataFrame:
 @dataclass
 class Detected:
     records: pd.DataFrame                 # excess, drop and rule records at or above the floor
-    weak: pd.DataFrame                    # subclasses' weaker excesses, for storms
+    storms: pd.DataFrame                  # storm records (the MULTI tier's), whatever their score
     n_series: int                         # excess series tested per day (for the detection ceiling)
     n_drop_series: int
 
@@ -237,13 +245,14 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
            hook: Callable[[int, Tier, panel.Arrays, np.ndarray], None] | None = None,
            floor: float | None = None, drop_floor: float | None = None) -> Detected:
     """Records of the days first … last (indices into p.cal.days), whatever their level's
-    threshold (`floor`: the lowest, unless given lower to try others). Arrays start s.lead_days
-    earlier, so every window is whole. `backlog(rule)` → the backlog history of a rule on open or
+    threshold (`floor`: the lowest, unless given lower to try others). Arrays start at least
+    s.lookback_days earlier, so every window and rule history is whole. `backlog(rule)` → the backlog history of a rule on open or
     overdue items (backlog.history); `hook(tier_index, tier, arrays, days)` sees every tier's
     arrays (the evaluation's comparators)."""
     floor = s.lowest_threshold if floor is None else floor
     drop_floor = s.drop_threshold if drop_floor is None else drop_floor
-    lo = max(0, first - s.lead_days)
+    # from the start of a block of the window sums (_sums), so that every day's are whole
+    lo = max(0, (first - s.lookback_days) // s.lead_days * s.lead_days)
     days = np.arange(lo, last + 1)
     start = first - lo
     rows = p.rows
@@ -292,11 +301,16 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
         while pending:
             take_oldest()
     if backlog is not None:
-        row_of = {c: r for r, c in enumerate(rows.codes[:rows.n_areas])}
-        for rule in s.rules:
-            if rule.metric != "reported":
-                parts.append(backlog_rule_records(backlog(rule), rule, tier_index, row_of, s))
-    return Detected(_concat(parts), _concat(weak), n_series, 2 * int(drop_ok.sum()))
+        parts.append(backlog_records(p, s, backlog))
+    return Detected(_concat(parts), storms(_concat(weak), tier_index[MULTI], s), n_series, 2 * int(drop_ok.sum()))
+
+
+def backlog_records(p: Prepared, s: Settings, backlog) -> pd.DataFrame:
+    """The rules on open or overdue items, from `backlog(rule)` (backlog.history)."""
+    tier_index = {t.code: i for i, t in enumerate(p.tiers)}
+    row_of = {c: r for r, c in enumerate(p.rows.codes[:p.rows.n_areas])}
+    return _concat([backlog_rule_records(backlog(rule), rule, tier_index, row_of, s)
+                    for rule in s.rules if rule.metric != "reported"])
 
 
 def alarms_of(p: Prepared, s: Settings, found: Detected) -> pd.DataFrame:
@@ -307,9 +321,7 @@ def alarms_of(p: Prepared, s: Settings, found: Detected) -> pd.DataFrame:
     cut = np.array([s.threshold_of(lv) for lv in levels]) if len(r) else np.zeros(0)
     excess = r[(r["kind"] == EXCESS).to_numpy() & (r["score"].to_numpy() >= cut)]
     drops = r[(r["kind"] == DROP) & (r["score"] >= s.drop_threshold)]
-    multi = next(i for i, t in enumerate(p.tiers) if t.code == MULTI)
-    storm = storms(found.weak, multi, s)
-    storm = storm[storm["score"] >= s.storm_threshold]
+    storm = found.storms[found.storms["score"] >= s.storm_threshold]
     alarms = _concat([reset(_concat([excess, storm])), best_per_day(_concat([drops, r[r["kind"] == RULE]]))])
     return alarms.sort_values(["day", "kind", "tier", "row"], kind="stable").reset_index(drop=True)
 

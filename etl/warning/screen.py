@@ -58,6 +58,11 @@ def show(shown: list[Incident], t: int, s: Settings) -> list[dict]:
 WARMUP_DAYS = 28      # detection before the first tracked day: series that alarmed then are reset
 
 
+def detect_from(first: int) -> int:
+    """The first day detection tests for a screen that starts on `first`."""
+    return max(0, first - WARMUP_DAYS)
+
+
 def run(p: Prepared, s: Settings, first: int, last: int, backlog=None, hook=None,
         tag: Callable[[pd.DataFrame], list] | None = None, found: Detected | None = None) -> Screen:
     """The screens of the days first … last. Detection starts WARMUP_DAYS earlier, so a series
@@ -65,7 +70,7 @@ def run(p: Prepared, s: Settings, first: int, last: int, backlog=None, hook=None
     alarming at once on the first day. `tag(alarms)` → per alarm a frozenset of labels the
     incidents carry to the screen (the evaluation's truth incidents); `found`: records detected
     before (at a lower floor, to try thresholds)."""
-    found = found or detect(p, s, max(0, first - WARMUP_DAYS), last, backlog, hook)
+    found = found or detect(p, s, detect_from(first), last, backlog, hook)
     alarms = alarms_of(p, s, found)
     alarms = alarms[alarms["day"] >= first].reset_index(drop=True)
     tags = tag(alarms) if tag is not None else None

@@ -74,6 +74,14 @@ class Settings:
         """Days a detector reads before the first day it reports on (its longest window)."""
         return max(max(self.windows), max(self.drop_windows))
 
+    @property
+    def lookback_days(self) -> int:
+        """Days detection reads before the first day it reports on: the longest window, or a
+        rule's history of the reports. Each day's records then read whole windows and histories
+        whatever day detection starts on, so a run keeps the days detected before (detections.py)."""
+        return max([self.lead_days, *(r.history_days for r in self.rules if r.metric == "reported"
+                                      and r.ratio is not None)])
+
 
 def _month_day(text: str, where: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(text).strip())

@@ -7,6 +7,7 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from etl.warning import baseline, detect, detectors, incidents, panel
@@ -36,8 +37,8 @@ def _excess_before(a, tier, rows_ok, first, days, s, floor, storm_rows=None):
         if not len(r):
             continue
         cc, bb = c[r, t], b[r, t]
-        v = detectors.window_sums(a.var, w)[r, t]
-        score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        e = detectors.window_sums(a.var - mu, w)[r, t]           # the variance beyond the mean, summed
+        score = -np.log10(np.maximum(detectors.nb_tail(cc, bb, detectors.excess_dispersion(bb, e)), 1e-300))
         for mask, cut, sink in ((strong[r, t], floor, out), (light[r, t], s.storm_floor, weak)):
             k = mask & (score >= cut)
             sink.append(detect._records(detect.EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
@@ -58,8 +59,8 @@ def _drop_before(a, tier, rows_ok, first, days, s, floor):
         if not len(r):
             continue
         cc, bb = c[r, t], b[r, t]
-        v = detectors.window_sums(a.var, w)[r, t]
-        score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.sum_dispersion(bb, v)), 1e-300))
+        e = detectors.window_sums(a.var - mu, w)[r, t]
+        score = -np.log10(np.maximum(detectors.nb_lower(cc, bb, detectors.excess_dispersion(bb, e)), 1e-300))
         keep = score >= floor
         out.append(detect._records(detect.DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
                                    today=a.y[r[keep], t[keep]], today_expected=mu[r[keep], t[keep]]))
@@ -133,15 +134,32 @@ def test_records_only_where_a_cell_can_alarm_are_the_records_of_every_cell(seed,
                                   _drop_before(a, 5, ok, first, t, s, 1.0).reset_index(drop=True), rtol=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 40))
-def test_window_sums_from_one_cumulative_sum(seed, w):
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.integers(0, 100), st.integers(0, 40), st.integers(1, 90))
+def test_window_sums_from_running_sums_that_restart(seed, w, start, extra, days):
+    """Counts: the sums are exact; any start and block (at least the window) gives the same."""
     rng = np.random.default_rng(seed)
-    x = rng.poisson(2.0, (5, 60)).astype(float)
-    sums = detectors.Cumulative(x)
+    x = rng.poisson(2.0, (5, days)).astype(float)
+    sums = detectors.Cumulative(x, start, w + extra)
     np.testing.assert_array_equal(sums.full(w), detectors.window_sums(x, w))
-    r, t = rng.integers(0, 5, 30), rng.integers(0, 60, 30)
+    r, t = rng.integers(0, 5, 30), rng.integers(0, days, 30)
     np.testing.assert_array_equal(sums.at(r, t, w), detectors.window_sums(x, w)[r, t])
+    flags = (x > 2).astype(np.int32)
+    np.testing.assert_array_equal(detectors.Cumulative(flags, start, w + extra).full(w), detectors.window_sums(flags, w))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 28), st.integers(0, 6), st.integers(0, 6))
+def test_a_days_window_sums_are_the_same_from_any_block_start(seed, w, k1, k2):
+    """Floats: two arrays starting on different block starts give a day the same sums, to the bit."""
+    rng = np.random.default_rng(seed)
+    x = rng.gamma(0.3, rng.uniform(1e-6, 50, (4, 1)), (4, 300))
+    k1, k2 = sorted((28 * k1, 28 * k2))
+    a = detectors.Cumulative(x[:, k1:], k1, 28)
+    b = detectors.Cumulative(x[:, k2:], k2, 28)
+    np.testing.assert_array_equal(a.full(w)[:, k2 - k1 + w:], b.full(w)[:, w:])
+    with pytest.raises(ValueError):
+        a.full(29)
 
 
 @settings(max_examples=25, deadline=None)

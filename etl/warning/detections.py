@@ -1,0 +1,153 @@
+"""Detection kept from one run to the next: a run tests only the days whose inputs changed.
+
+Detection is causal (screen.py): a day's records read the reports up to that day and baselines
+fitted on the days before it, and detection reads `lookback_days` before its first day, so each
+day's records are the same whichever day detection starts on. A day's update adds a day and
+changes the last one (a 15-minute schedule sees it part-done), so a run that detected the span
+before needs to test only from its last day on. Each generation keeps its records with their
+dates (`warning.detections`) and what they were computed from (`warning.detection_days`): per
+calendar day a digest of that day's counts of every subclass and the patrol reports in every
+area, of which areas existed, and of its calendar (holidays, working weekends, seasons); and one
+digest of everything else detection reads: the areas, 片区 and tiers in their order, the first
+day, the settings and the code of the modules detection runs. A run keeps the records of the days
+before the first day whose digest changed (a late report, a corrected export) or its last one;
+with any other change it detects the whole span again. The rules on the backlog (open and
+overdue items, which change on any day) are computed afresh on every run.
+
+Kept records equal those a full detection computes (tests/etl/warning/test_detections.py), but
+for a window sum taken from another start: floats within 1e-9."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.warning import detect
+from etl.warning.prepare import PATROL, Prepared
+from etl.warning.settings import Settings
+
+log = logging.getLogger(__name__)
+# what detection runs: a change to any of them is a change of every day's records
+CODE = [Path(__file__).with_name(f"{m}.py") for m in ("baseline", "detect", "detectors", "panel", "prepare",
+                                                      "series")]
+COLUMNS = ["storm", *detect.RECORD_COLUMNS]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: each input bit moves about half the output's."""
+    x = x.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def day_digests(p: Prepared) -> np.ndarray:
+    """Per calendar day, a 64-bit digest of what detection reads of that day (module doc)."""
+    T = p.n_days
+    out = np.zeros(T, np.uint64)
+    with np.errstate(over="ignore"):
+        for k, code in enumerate(sorted(p.cells) + [PATROL]):
+            cells = p.patrol if code == PATROL else p.cells[code]
+            h = _mix(_mix(np.uint64(k) * np.uint64(1 << 40) + cells.area.astype(np.uint64)) + cells.n.astype(np.uint64))
+            np.add.at(out, cells.day, h)           # a sum: the cells' order does not matter
+        exists = np.packbits(p.areas.exists, axis=0)               # (areas / 8 × days)
+        cal = np.column_stack([p.cal.dow, p.cal.off_weekday, p.cal.on_weekend, p.cal.long_holiday,
+                               p.cal.periods]).astype(np.uint8)
+        for t in range(T):
+            extra = hashlib.blake2b(exists[:, t].tobytes() + cal[t].tobytes(), digest_size=8).digest()
+            out[t] = _mix(out[t] ^ np.frombuffer(extra, np.uint64)[0])[()]
+    return out
+
+
+def inputs_digest(p: Prepared, s: Settings) -> str:
+    """One digest of everything but the days' own inputs (module doc)."""
+    h = hashlib.sha256()
+    for path in CODE:
+        h.update(path.read_bytes())
+    h.update(repr(s).encode())
+    h.update(str(p.cal.days[0]).encode())
+    h.update(repr(p.tiers).encode())
+    a, r = p.areas, p.rows
+    for arr in (a.codes, a.levels, r.codes, r.levels, r.skip, a.repeats):
+        h.update("\x1f".join(map(str, arr)).encode())
+    for arr in (a.members.indptr, a.members.indices, r.grids.indptr, r.grids.indices, a.xy):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:32]
+
+
+def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: int) -> int:
+    """The first day (index) from `first` on whose records a run must compute: `first` when nothing
+    kept can be used, else the first day whose digest changed, at most the last day of the run
+    before (perhaps part of a day then), and never past the days that run detected."""
+    if kept is None or kept.empty or kept["inputs"].iloc[0] != inputs_digest(p, s):
+        return first
+    days = pd.DatetimeIndex(p.cal.days)
+    before = kept.set_index(pd.DatetimeIndex(kept["day"]))
+    if len(before) > len(days) or not before.index.equals(days[:len(before)]):
+        return first
+    differs = np.flatnonzero(day_digests(p).view(np.int64)[:len(before)] != before["digest"].to_numpy(np.int64))
+    start = min(differs[0] if len(differs) else len(before) - 1, len(before) - 1)
+    detected = before["detected"].to_numpy(bool)
+    if start <= first or not detected[first:start].all():
+        return first
+    return int(start)
+
+
+def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The kept detections and their days in the attached `wh`, if it has them."""
+    present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
+                                         "AND schema_name = 'warning'").fetchall()}
+    if not {"detections", "detection_days"} <= present:
+        return None, None
+    days = con.execute("SELECT day, digest, detected, inputs FROM wh.warning.detection_days ORDER BY day").df()
+    records = con.execute("SELECT * FROM wh.warning.detections").df()
+    return records, days
+
+
+def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> tuple[detect.Detected, dict]:
+    """detect.detect(p, s, first, last, backlog), keeping the records of the days whose inputs
+    did not change since the run that stored them; and the tables that keep this run's."""
+    kept, kept_days = load(con)
+    start = reusable_until(p, s, kept_days, first)
+    days = pd.DatetimeIndex(p.cal.days)
+    found = detect.detect(p, s, start, last)
+    old_records, old_storms = _kept(kept, days, first, start)
+    log.info("预警检测 %d 天沿用, %d 天重算 (days kept, days tested)", start - first, last - start + 1)
+    both = detect.Detected(
+        detect._concat([old_records, found.records]), detect._concat([old_storms, found.storms]),
+        found.n_series, found.n_drop_series)
+    tables = {"detections": _stored(both, days),
+              "detection_days": pd.DataFrame({"day": days, "digest": day_digests(p).view(np.int64),
+                                              "detected": (np.arange(len(days)) >= first) & (np.arange(len(days)) <= last),
+                                              "inputs": inputs_digest(p, s)})}
+    if backlog is not None:
+        both.records = detect._concat([both.records, detect.backlog_records(p, s, backlog)])
+    return both, tables
+
+
+def _kept(kept: pd.DataFrame | None, days: pd.DatetimeIndex, first: int, start: int) -> tuple:
+    if kept is None or start <= first:
+        return detect._empty(), detect._empty()
+    on = kept[(kept["day"] >= days[first]) & (kept["day"] < days[start])]
+    frame = on.assign(day=days.get_indexer(pd.DatetimeIndex(on["day"])).astype(np.int32),
+                      tier=on["tier"].astype(np.int32), row=on["row"].astype(np.int32),
+                      window=on["window"].astype(np.int16),
+                      members=[tuple(int(x) for x in m) if isinstance(m, (list, tuple, np.ndarray)) else None
+                               for m in on["members"]],
+                      rule=on["rule"].astype(object).where(on["rule"].notna(), None))
+    storm = frame["storm"].to_numpy(bool)
+    return (frame.loc[~storm, detect.RECORD_COLUMNS].reset_index(drop=True),
+            frame.loc[storm, detect.RECORD_COLUMNS].reset_index(drop=True))
+
+
+def _stored(found: detect.Detected, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """The records and storms as a table: dates for day indices, lists for member tuples."""
+    parts = [found.records.assign(storm=False), found.storms.assign(storm=True)]
+    frame = pd.concat([x for x in parts if len(x)] or [parts[0]], ignore_index=True)
+    frame = frame.sort_values(["storm", "day", "kind", "tier", "row", "window", "rule", "score"], kind="stable",
+                              ignore_index=True)            # one order, however the days were found
+    return frame.assign(day=days[frame["day"].to_numpy(int)],
+                        members=[list(m) if isinstance(m, tuple) else None for m in frame["members"]])[COLUMNS]

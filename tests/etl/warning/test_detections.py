@@ -1,0 +1,160 @@
+"""Detection kept from run to run (etl/warning/detections.py): a day's records do not depend on the
+day detection starts on; a day's digest changes with that day's inputs and no other's; a run
+keeps the days before the first changed one and its warnings are those computed afresh."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings, strategies as st
+
+from etl.warning import build, detect, detections
+from etl.warning.prepare import prepare
+from etl.warning.settings import Rule
+from tests.etl.warning.helpers import shipped_settings
+
+KEY = ["kind", "tier", "row", "day", "window", "rule"]
+# rules on the reports against a history longer than any window: they read further back than the
+# windows do (a grid's median is mostly 0; a district's is not)
+RULES = (Rule("网格单日同类事件", "reported", "grid", "*", 1, ratio=1.0, history_days=45),
+         Rule("区单日事件", "reported", "district", "all", 1, ratio=1.0, history_days=45))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_db):
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{tiny_db}' AS wh (READ_ONLY)")
+    s = shipped_settings(rules=RULES)
+    p = prepare(con, s)
+    yield con, p, s
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def whole(tiny):
+    """Detection over the last 120 days."""
+    _, p, s = tiny
+    first = p.n_days - 120
+    return first, detect.detect(p, s, first, p.n_days - 1)
+
+
+def _sorted(frame: pd.DataFrame, from_day: int) -> pd.DataFrame:
+    f = frame[frame["day"] >= from_day].assign(rule=frame["rule"].fillna(""))
+    return f.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def assert_same_records(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal to the last bit: a day's window sums add up the same numbers from any start."""
+    assert len(got) == len(expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(later=st.integers(1, 110))
+@example(later=1)
+@example(later=45)                 # the rule's history just reaching back before the start
+def test_a_days_records_are_the_same_whichever_day_detection_starts_on(tiny, whole, later):
+    _, p, s = tiny
+    first, found = whole
+    assert all((found.records["rule"] == rule.name).sum() > 0 for rule in RULES) and len(found.storms) > 0
+    start = first + later
+    again = detect.detect(p, s, start, p.n_days - 1)
+    assert_same_records(_sorted(again.records, start), _sorted(found.records, start))
+    assert_same_records(_sorted(again.storms, start), _sorted(found.storms, start))
+
+
+def test_a_days_digest_changes_with_its_own_inputs_only(tiny):
+    _, p, s = tiny
+    before = detections.day_digests(p)
+    code = sorted(p.cells)[0]
+    cells = p.cells[code]
+    k = len(cells.n) // 2
+    day = int(cells.day[k])
+    more = dataclasses.replace(cells, n=cells.n.copy())
+    more.n[k] += 1                                             # one more report in one area on one day
+    changed = dataclasses.replace(p, cells={**p.cells, code: more})
+    after = detections.day_digests(changed)
+    assert np.flatnonzero(after != before).tolist() == [day]
+    # the same cells in another order: the same digests
+    order = np.random.default_rng(1).permutation(len(cells.n))
+    shuffled = dataclasses.replace(cells, area=cells.area[order], day=cells.day[order], n=cells.n[order])
+    assert (detections.day_digests(dataclasses.replace(p, cells={**p.cells, code: shuffled})) == before).all()
+    # a count moved to another area the same day
+    moved = dataclasses.replace(cells, area=cells.area.copy())
+    moved.area[k] = (moved.area[k] + 1) % p.areas.codes.size
+    assert np.flatnonzero(detections.day_digests(dataclasses.replace(p, cells={**p.cells, code: moved}))
+                          != before).tolist() == [day]
+    # another season's dates (the calendar): the days it moves
+    periods = p.cal.periods.copy()
+    periods[day] = ~periods[day].astype(bool)
+    cal = dataclasses.replace(p.cal, periods=periods)
+    assert np.flatnonzero(detections.day_digests(dataclasses.replace(p, cal=cal)) != before).tolist() == [day]
+    # anything else detection reads: every day
+    assert detections.inputs_digest(p, s) != detections.inputs_digest(p, dataclasses.replace(s, threshold=6.5))
+    assert detections.inputs_digest(p, s) == detections.inputs_digest(p, shipped_settings(rules=RULES))
+
+
+def _kept_days(p, s, first, last, digests=None) -> pd.DataFrame:
+    days = pd.DatetimeIndex(p.cal.days[:last + 1])
+    digests = detections.day_digests(p)[:last + 1] if digests is None else digests
+    return pd.DataFrame({"day": days, "digest": digests.view(np.int64),
+                         "detected": (np.arange(len(days)) >= first), "inputs": detections.inputs_digest(p, s)})
+
+
+def test_a_run_keeps_the_days_before_the_first_that_changed_or_the_last_it_saw(tiny):
+    _, p, s = tiny
+    T = p.n_days
+    first = T - 100
+    # the run before saw up to yesterday: today and yesterday (perhaps part-done then) are tested
+    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2), first) == T - 2
+    # a late report for ten days ago changed that day: tested from there
+    digests = detections.day_digests(p)[:T - 1].copy()
+    digests[T - 11] ^= np.uint64(1)
+    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == T - 11
+    # a day before the span changed (a corrected export), other settings, another calendar start,
+    # a span the run before did not detect, nothing kept: all tested
+    digests = detections.day_digests(p)[:T - 1].copy()
+    digests[5] ^= np.uint64(1)
+    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == first
+    other = dataclasses.replace(s, min_excess=2.0)
+    assert detections.reusable_until(p, other, _kept_days(p, s, first - 1, T - 2), first) == first
+    shifted = _kept_days(p, s, first - 1, T - 2)
+    assert detections.reusable_until(p, s, shifted.iloc[1:], first) == first
+    assert detections.reusable_until(p, s, _kept_days(p, s, first + 10, T - 2), first) == first
+    assert detections.reusable_until(p, s, None, first) == first
+
+
+def test_warnings_computed_from_kept_detections_are_those_computed_afresh(tiny_warehouse, tmp_path, caplog):
+    """The daily step with the detections of a run that saw the data up to ten days before."""
+    from tests.conftest import served_db
+    small = tmp_path / "warehouse.duckdb"         # its views read the tiny warehouse's partitions
+    shutil.copy(served_db(tiny_warehouse), small)
+    s = shipped_settings(rules=RULES)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{small}' AS wh")
+    for table in ("detections", "detection_days"):
+        con.execute(f"DROP TABLE IF EXISTS wh.warning.{table}")
+    fresh = build.compute(con, s)
+    # the run before: the same data, as a run ten days earlier detected it (its span and last days)
+    days = fresh["detection_days"]
+    T, first = len(days), int(np.flatnonzero(days["detected"])[0])
+    index = np.arange(T - 10)
+    earlier = days.iloc[:T - 10].assign(detected=(index >= first - 10) & (index <= T - 11))
+    kept = fresh["detections"]
+    kept = kept[kept["day"] <= days["day"].iloc[T - 11]]
+    for name, frame in (("detections", kept), ("detection_days", earlier)):
+        con.register("f", frame)
+        con.execute(f"CREATE TABLE wh.warning.{name} AS SELECT * FROM f")
+        con.unregister("f")
+    with caplog.at_level("INFO"):
+        again = build.compute(con, s)
+    assert "天沿用" in caplog.text and " 0 天沿用" not in caplog.text
+    for name, table in fresh.items():
+        got = again[name]
+        # a storm's score is a sum that pandas may add up in another order: its last bit
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), table.reset_index(drop=True),
+                                      check_exact=False, rtol=1e-12, atol=0, obj=name)
