@@ -7,7 +7,9 @@ Uses the warehouse of data/bench/<scale>-warehouse, built on first use (bench/co
 `warehouse`). The daily step is timed on a copy of the served generation's small file (its stored
 tables read in place from their partitions) in a fresh process (imports included):
 baselines for every area × subclass, the recent window's detection, incidents and screen, tables
-written. The replay is `python -m etl evaluate-warnings --replay` on the truth file without
+written. "daily": with the detections the generation keeps (every day but its last is kept, as a
+day's run finds them: etl/warning/detections.py); "afresh": with none (after a change of settings
+or code, or a late report for a day long past). The replay is `python -m etl evaluate-warnings --replay` on the truth file without
 trials: the same step on every day of the history, with the EARS comparators and the truth's
 attribution. Targets (issue 18): daily step at city scale ≤ 2 min, replay of three years at demo
 scale ≤ 10 min. Prints medians (min–max) and peak memory; the machine is shared and noisy.
@@ -28,8 +30,12 @@ from bench.cockpit import warehouse as bench_warehouse  # noqa: E402
 from bench.measure import ROOT, measure  # noqa: E402
 from warehouse import generations  # noqa: E402
 
+# the step on the served generation: with what it keeps of detection (every day but the last is
+# kept), and afresh (the tables it keeps dropped: a run after a change of settings or code)
 STEP = ("import duckdb, sys; from etl.warning import build; con = duckdb.connect(); "
-        "con.execute(f\"ATTACH '{sys.argv[1]}' AS wh\"); build.write(con, None)")
+        "con.execute(f\"ATTACH '{sys.argv[1]}' AS wh\"); "
+        "[con.execute(f'DROP TABLE IF EXISTS wh.warning.{t}') for t in sys.argv[2:]]; build.write(con, None)")
+KEPT = ("detections", "detection_days")
 COPY = "import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])"
 SIZE = ("import duckdb, sys, json; con = duckdb.connect(sys.argv[1], read_only=True); "
         "print(json.dumps(con.execute(\"SELECT (SELECT count(DISTINCT code) FROM core.areas) + 1, "
@@ -54,15 +60,20 @@ def main() -> None:
         served = generations.current(bench_warehouse(scale))
         with tempfile.TemporaryDirectory() as tmp:
             copy = str(Path(tmp) / "copy.duckdb")
-            step, copying = [], []
+            step, afresh, copying = [], [], []
             for _ in range(args.runs):
                 copying.append(measure([sys.executable, "-c", COPY, str(served.path), copy]))
                 step.append(measure([sys.executable, "-c", STEP, copy]))
+                measure([sys.executable, "-c", COPY, str(served.path), copy])
+                afresh.append(measure([sys.executable, "-c", STEP, copy, *KEPT]))
             areas, subs, days, alerts, incidents, shown = json.loads(subprocess.run(
                 [sys.executable, "-c", SIZE, copy], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
         size = f"{areas}×{subs}×{days} = {areas * subs * days / 1e6:.1f} M"
         print(f"{scale:<6} {size:>24}  {'daily':<8} {_summary(step)}   "
-              f"({alerts} alerts, {incidents} incidents, {shown} on today's screen)", flush=True)
+              f"({alerts} alerts, {incidents} incidents, {shown} on today's screen; detection of every "
+              f"day but the last kept)", flush=True)
+        print(f"{scale:<6} {'':>24}  {'afresh':<8} {_summary(afresh)}   (nothing kept: every day detected)",
+              flush=True)
         print(f"{scale:<6} {'':>24}  {'copy':<8} {_summary(copying)}   (the small file copied for the step: "
               f"the bench's, not a refresh's)", flush=True)
         if scale in args.no_replay:

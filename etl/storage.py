@@ -37,6 +37,7 @@ STORED = {
                       "ELSE strftime(closed_at, '%Y-%m') END",
     "mart.events_daily": "strftime(day, '%Y-%m')",
     "mart.area_kpis_monthly": "strftime(month, '%Y-%m')",
+    "warning.detections": "strftime(day, '%Y-%m')",          # a run rewrites the months it tests
     # whole: what only a full build changes (the register, the vault, the areas and their shapes,
     # unless an area starts or ends) and what only the warnings' generation does
     **{table: "'all'" for table in (

@@ -9,11 +9,15 @@ the scope alone), widest jurisdiction first (it costs most and is the one on the
 
 It computes them as a request of that account would: in a request context under the cockpit's
 path, with the account set, so `viewer_scope()` and every URL in a view are a request's, and the
-snapshot is pinned and released the same way. With the shared cache (Redis) one process's work
-serves them all. A failure costs only the warming: the screens then compute their views as before."""
+snapshot is pinned and released the same way. With the shared cache (Redis) each jurisdiction is
+claimed in the cache by the first process to reach it (an atomic add), and its views serve every
+process. In a process's own cache only as many jurisdictions are warmed as fill a quarter of it (the
+widest), so that warming does not push out what it warmed. A failure costs only the warming: the
+screens then compute their views as before."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -22,9 +26,11 @@ import dash
 from flask import g
 
 from cockpit.accounts import Account
+from cockpit.cache import cache
 from cockpit.context import viewer_scope, warehouse
 
 log = logging.getLogger(__name__)
+CLAIM_SECONDS = 600     # a jurisdiction claimed by one process of a shared cache, for one generation
 
 
 def page_views(account: Account) -> list[Callable]:
@@ -66,18 +72,29 @@ def served(app: dash.Dash) -> str | None:
 
 def warm(app: dash.Dash, generation: str) -> int:
     """Compute the live jurisdictions' views on `generation`; stops when another is served.
-    Returns how many views it computed or found computed."""
-    prefix = app.server.config["COCKPIT_SETTINGS"].url_prefix
+    Returns how many views it computed or found computed. A jurisdiction another process of a
+    shared cache claimed first is left to it; one that fails is logged and the next warmed."""
+    settings = app.server.config["COCKPIT_SETTINGS"]
+    targets = jurisdictions(app)
+    if not settings.cache_url:          # this process's cache: warm no more than a quarter of it
+        targets = targets[:max(1, settings.cache_entries // (4 * max(len(v) for _, v in targets)))] \
+            if targets else []
     done = 0
-    for account, views in jurisdictions(app):
-        with app.server.test_request_context("/", base_url="http://127.0.0.1" + prefix):
+    for account, views in targets:
+        with app.server.test_request_context("/", base_url="http://127.0.0.1" + settings.url_prefix):
             g.account = account
             wh = warehouse()
             if wh.generation != generation:
                 break
-            for view in views:
-                view(wh, viewer_scope())
-                done += 1
+            claim = f"warm:{generation}:{account.area_code}:{account.department}"
+            if not cache.add(claim, os.getpid(), timeout=CLAIM_SECONDS):
+                continue
+            try:
+                for view in views:
+                    view(wh, viewer_scope())
+                    done += 1
+            except Exception:
+                log.exception("预热失败 %s (warming failed)", account.area_code or account.department)
     return done
 
 

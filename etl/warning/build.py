@@ -339,10 +339,12 @@ def _present(con, database: str = "wh") -> list[str]:
         {"db": database, "open": storage.OPEN_SUFFIX}).fetchall()]
 
 
-def _forget_stored(con) -> None:
-    """In an incremental run's overlay, the stored warning tables are replaced whole, not updated."""
+def _forget_stored(con, but: tuple[str, ...] = ()) -> None:
+    """In an incremental run's overlay, the stored warning tables are replaced whole, not updated
+    (`but` those written by months: detections.store)."""
     for table in _present(con):
-        storage.forget(con, f"warning.{table}")
+        if table not in but:
+            storage.forget(con, f"warning.{table}")
 
 
 def _settings(settings_file: Path | None) -> Settings | None:
@@ -408,10 +410,13 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         log.info("预警已关闭 (early warning disabled in the settings)")
         return
     tables = compute(con, s)
-    _forget_stored(con)
+    _forget_stored(con, but=("detections",))
     for table in set(_present(con)) - set(tables) - {"meta", "quality"}:
         con.execute(f"DROP TABLE wh.warning.{table}")  # a table an older release wrote (clusters)
+    detections.store(con, tables["detections"], tables["detection_days"])
     for name, frame in tables.items():
+        if name == "detections":
+            continue
         con.register("warning_frame", frame)
         con.execute(f"CREATE OR REPLACE TABLE wh.warning.{name} AS SELECT * FROM warning_frame")
         con.unregister("warning_frame")

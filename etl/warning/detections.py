@@ -14,25 +14,29 @@ before the first day whose digest changed (a late report, a corrected export) or
 with any other change it detects the whole span again. The rules on the backlog (open and
 overdue items, which change on any day) are computed afresh on every run.
 
-Kept records equal those a full detection computes (tests/etl/warning/test_detections.py), but
-for a window sum taken from another start: floats within 1e-9."""
+Kept records equal, to the bit, those a full detection computes (tests/etl/warning/
+test_detections.py): window sums restart on calendar blocks (detectors.Cumulative), the arrays
+begin on one, and the counts come in one order."""
 from __future__ import annotations
 
 import hashlib
 import logging
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import scipy
 
+from etl import storage
 from etl.warning import detect
 from etl.warning.prepare import PATROL, Prepared
 from etl.warning.settings import Settings
 
 log = logging.getLogger(__name__)
 # what detection runs: a change to any of them is a change of every day's records
-CODE = [Path(__file__).with_name(f"{m}.py") for m in ("baseline", "detect", "detectors", "panel", "prepare",
-                                                      "series")]
+CODE = [Path(__file__).with_name(f"{m}.py") for m in ("baseline", "detect", "detections", "detectors", "panel",
+                                                      "prepare", "series", "settings")]
 COLUMNS = ["storm", *detect.RECORD_COLUMNS]
 
 
@@ -67,6 +71,7 @@ def inputs_digest(p: Prepared, s: Settings) -> str:
     h = hashlib.sha256()
     for path in CODE:
         h.update(path.read_bytes())
+    h.update(f"numpy {np.__version__} scipy {scipy.__version__} duckdb {duckdb.__version__}".encode())
     h.update(repr(s).encode())
     h.update(str(p.cal.days[0]).encode())
     h.update(repr(p.tiers).encode())
@@ -98,12 +103,17 @@ def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: i
 
 def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The kept detections and their days in the attached `wh`, if it has them."""
-    present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
-                                         "AND schema_name = 'warning'").fetchall()}
+    present = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'warning' "
+        "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' AND schema_name = 'warning'").fetchall()}
     if not {"detections", "detection_days"} <= present:
         return None, None
     days = con.execute("SELECT day, digest, detected, inputs FROM wh.warning.detection_days ORDER BY day").df()
-    records = con.execute("SELECT * FROM wh.warning.detections").df()
+    # the days the run before detected: the table holds older ones too, to the month's start
+    (since,) = con.execute("SELECT min(day) FROM wh.warning.detection_days WHERE detected").fetchone()
+    # in the order a detection makes them (reset and best_per_day break a tie of scores by it)
+    records = con.execute("SELECT * FROM wh.warning.detections WHERE day >= $since "
+                          "ORDER BY storm, day, kind, tier, row, \"window\", rule, score", {"since": since}).df()
     return records, days
 
 
@@ -122,10 +132,36 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
     tables = {"detections": _stored(both, days),
               "detection_days": pd.DataFrame({"day": days, "digest": day_digests(p).view(np.int64),
                                               "detected": (np.arange(len(days)) >= first) & (np.arange(len(days)) <= last),
+                                              "tested": (np.arange(len(days)) >= start) & (np.arange(len(days)) <= last),
                                               "inputs": inputs_digest(p, s)})}
     if backlog is not None:
         both.records = detect._concat([both.records, detect.backlog_records(p, s, backlog)])
     return both, tables
+
+
+TABLE = "warning.detections"
+DDL = (f"CREATE TABLE wh.{TABLE} (storm BOOLEAN, kind VARCHAR, tier INTEGER, row INTEGER, day DATE, "
+       "\"window\" SMALLINT, observed DOUBLE, expected DOUBLE, score DOUBLE, rule VARCHAR, today DOUBLE, "
+       "today_expected DOUBLE, members INTEGER[])")
+
+
+def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
+    """This run's records into `wh`: in the table the run before kept (a stored table, by month:
+    etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
+    month's partition, not the span; months wholly before the span are dropped."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = "
+                          "'warning' AND table_name = 'detections'").fetchone()[0] or storage.overlaid(con, TABLE)
+    if not present:
+        con.execute(DDL)
+    tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])
+    first = pd.DatetimeIndex(days.loc[days["detected"], "day"])
+    since, before = tested.min().date(), first.min().date().replace(day=1)
+    if since <= first.min().date():         # nothing kept: no record of other inputs stays
+        before = since
+    storage.delete(con, TABLE, "day >= $since OR day < $before", {"since": since, "before": before})
+    con.register("detections_frame", records[pd.DatetimeIndex(records["day"]) >= tested.min()])
+    storage.insert(con, TABLE, "SELECT * FROM detections_frame", by_name=True)
+    con.unregister("detections_frame")
 
 
 def _kept(kept: pd.DataFrame | None, days: pd.DatetimeIndex, first: int, start: int) -> tuple:

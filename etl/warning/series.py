@@ -199,7 +199,8 @@ def _ancestors(areas: Areas) -> pd.DataFrame:
 
 def counts(con, areas: Areas, cal: Calendar, db: str = "wh") -> dict[str, Cells]:
     """{subclass_code: Cells} for every subclass with a report, summed up every level in DuckDB
-    (a grid's row counts towards itself and each area above it)."""
+    (a grid's row counts towards itself and each area above it). In one order (the baselines add
+    floats up in it: two runs on the same data must give the same bits, detections.py)."""
     codes = [c for (c,) in con.execute(f"SELECT DISTINCT subclass_code FROM {db}.mart.events_daily "
                                        "ORDER BY 1").fetchall()]
     numbered = pd.DataFrame({"subclass_code": codes, "k": np.arange(len(codes), dtype=np.int16)})
@@ -213,7 +214,7 @@ def counts(con, areas: Areas, cal: Calendar, db: str = "wh") -> dict[str, Cells]
             FROM {db}.mart.events_daily m JOIN warning_ancestors a USING (grid_code)
             JOIN warning_subclasses s USING (subclass_code)
             WHERE m.day BETWEEN ? AND ?
-            GROUP BY ALL ORDER BY 1""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
+            GROUP BY ALL ORDER BY 1, 2, 3""", [str(cal.days[0]), str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
     finally:
         con.unregister("warning_ancestors")
         con.unregister("warning_subclasses")
@@ -237,7 +238,7 @@ def source_counts(con, areas: Areas, cal: Calendar, source: str, db: str = "wh")
                    count(*)::INTEGER AS n
             FROM {db}.core.events e JOIN warning_ancestors a USING (grid_code)
             WHERE e.source = ? AND e.reported_at::DATE BETWEEN ? AND ?
-            GROUP BY ALL""", [str(cal.days[0]), source, str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
+            GROUP BY ALL ORDER BY 1, 2""", [str(cal.days[0]), source, str(cal.days[0]), str(cal.days[-1])]).fetchnumpy()
     finally:
         con.unregister("warning_ancestors")
     return Cells(np.asarray(cols["area_row"]), np.asarray(cols["t"]), np.asarray(cols["n"]))

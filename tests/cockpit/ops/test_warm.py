@@ -120,14 +120,50 @@ def test_a_new_generation_is_warmed_once_and_a_stale_one_is_left(one_file, tiny_
     assert warm.warm(app, "an-older-generation") == 0
 
 
-def test_warming_that_fails_is_logged_and_tried_on_the_next_generation(one_file, tmp_path, monkeypatch, caplog):
+def test_a_jurisdiction_that_fails_is_logged_and_the_others_are_warmed(one_file, tiny_warehouse, tmp_path,
+                                                                       monkeypatch, caplog):
     app = _app(one_file, tmp_path)
     _sign_in(app, "admin", "区级管理员", "2202")
+    _sign_in(app, "grid", "专职网格员", first_areas(tiny_warehouse)["grid"])
     from cockpit.pages import screen
-    monkeypatch.setattr(screen, "WARMED", (lambda wh, scope: 1 / 0,))
+    computed = []
+
+    def view(wh, scope):
+        if scope.code == "2202":
+            raise RuntimeError("a view that fails")
+        computed.append(scope.code)
+    monkeypatch.setattr(screen, "WARMED", (view,))
+    cache.clear()
     warmer = warm.Warmer(app, every=60)
     warmer.turn()
-    assert warmer.warmed == warm.served(app) and "预热失败" in caplog.text
+    assert computed == [first_areas(tiny_warehouse)["grid"]] and "预热失败 2202" in caplog.text
+    assert warmer.warmed == warm.served(app)           # not tried again every turn
+
+
+def test_a_jurisdiction_another_process_claimed_is_left_to_it(one_file, tiny_warehouse, tmp_path, counted):
+    """With a shared cache, the first process to reach a jurisdiction warms it; the others skip it."""
+    app = _app(one_file, tmp_path)
+    _sign_in(app, "leader", "指挥长", first_areas(tiny_warehouse)["district"])
+    cache.clear()
+    generation = warm.served(app)
+    with app.server.app_context():
+        assert cache.add(f"warm:{generation}:{first_areas(tiny_warehouse)['district']}:", 1234, timeout=60)
+    assert warm.warm(app, generation) == 0 and counted == []
+
+
+def test_a_process_cache_is_warmed_to_a_quarter_at_most_widest_first(one_file, tiny_warehouse, tmp_path, counted):
+    app = _app(one_file, tmp_path, cache_entries=40)             # a quarter: 10 views, two jurisdictions
+    first = first_areas(tiny_warehouse)
+    accounts = [_sign_in(app, f"a{i}", role, first[level]) for i, (role, level) in
+                enumerate((("专职网格员", "grid"), ("社区书记", "community"), ("指挥长", "district")))]
+    cache.clear()
+    assert warm.warm(app, warm.served(app)) == 10
+    asked = len(counted)
+    for account in accounts[1:]:                                  # the district and the community
+        _screens(app, account)
+    assert len(counted) == asked
+    _screens(app, accounts[0])                                    # the grid: left to its screens
+    assert len(counted) > asked
 
 
 def test_no_thread_when_switched_off(one_file, tmp_path):
