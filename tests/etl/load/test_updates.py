@@ -20,7 +20,7 @@ from etl.refresh import refresh
 from etl.transform import models
 from etl.warning import settings
 from tests.conftest import ROOT, served_db
-from tests.etl.warning.test_detections import drop_kept
+from tests.etl.warning.helpers import drop_kept
 from warehouse import generations
 
 DAYS = 2        # two days of updates: a merge, and a merge onto a merge

@@ -9,3 +9,14 @@ from etl.warning.settings import DEFAULT_FILE, Settings, load
 def shipped_settings(**kw) -> Settings:
     """The settings shipped in etl/warning/settings.toml, with `kw` replaced."""
     return dataclasses.replace(load(DEFAULT_FILE), **kw)
+
+
+def drop_kept(con) -> None:
+    """No detections kept in the attached `wh` (a stored table is a view there)."""
+    for name in ("detections", "detection_days"):
+        (kind,) = con.execute("SELECT coalesce(max(kind), '') FROM (SELECT 'VIEW' AS kind FROM duckdb_views() "
+                              "WHERE database_name = 'wh' AND schema_name = 'warning' AND view_name = $n UNION ALL "
+                              "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = "
+                              "'warning' AND table_name = $n)", {"n": name}).fetchone()
+        if kind:
+            con.execute(f"DROP {kind} wh.warning.{name}")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from etl.warning import build, detect, detections
 from etl.warning.prepare import prepare
 from etl.warning.settings import Rule
-from tests.etl.warning.helpers import shipped_settings
+from tests.etl.warning.helpers import drop_kept, shipped_settings
 
 KEY = ["kind", "tier", "row", "day", "window", "rule"]
 # rules on the reports against a history longer than any window: they read further back than the
@@ -126,17 +126,6 @@ def test_a_run_keeps_the_days_before_the_first_that_changed_or_the_last_it_saw(t
     assert detections.reusable_until(p, s, shifted.iloc[1:], first) == first
     assert detections.reusable_until(p, s, _kept_days(p, s, first + 10, T - 2), first) == first
     assert detections.reusable_until(p, s, None, first) == first
-
-
-def drop_kept(con) -> None:
-    """No detections kept in the attached `wh` (a stored table is a view there)."""
-    for name in ("detections", "detection_days"):
-        (kind,) = con.execute("SELECT coalesce(max(kind), '') FROM (SELECT 'VIEW' AS kind FROM duckdb_views() "
-                              "WHERE database_name = 'wh' AND schema_name = 'warning' AND view_name = $n UNION ALL "
-                              "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = "
-                              "'warning' AND table_name = $n)", {"n": name}).fetchone()
-        if kind:
-            con.execute(f"DROP {kind} wh.warning.{name}")
 
 
 def test_warnings_computed_from_kept_detections_are_those_computed_afresh(tiny_warehouse, tmp_path, caplog):
