@@ -22,5 +22,8 @@ def measure(cmd: list[str]) -> dict:
     kernel's block-output count) of one run of `cmd` (run from the project root)."""
     result = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, capture_output=True, text=True)
     if result.returncode:           # what the command said last: a bench run is long to repeat
-        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stderr[-5000:]}")
+        # its last log lines too (what step it was in): the traceback alone filled the tail
+        logged = [line for line in result.stderr.splitlines() if line[:2].isdigit() and line[2:3] == ":"][-20:]
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n" + "\n".join(logged)
+                           + f"\n…\n{result.stderr[-5000:]}")
     return json.loads(result.stdout)
