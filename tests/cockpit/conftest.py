@@ -8,6 +8,7 @@ import pytest
 
 from cockpit.app import create_app
 from cockpit.config import Settings
+from cockpit.db import Snapshot
 from tests.cockpit.web import PASSWORD, UNMASK_PER_HOUR
 from tests.conftest import served_db
 from warehouse.vault import vault_key_path
@@ -70,3 +71,16 @@ def make_world(tiny_warehouse, key_file, home, **settings):
         store.add(account_id, role, area, PASSWORD)
     assert other_street != first["street"]
     return {"app": app, "roles": roles, "other_street": other_street, "other_dept": other_dept}
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The queries run on the warehouse so far (tests of the cache and of warming count them)."""
+    calls = []
+    original = Snapshot.query
+
+    def query(self, sql, params=None):
+        calls.append(sql)
+        return original(self, sql, params)
+    monkeypatch.setattr(Snapshot, "query", query)
+    return calls

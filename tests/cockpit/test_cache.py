@@ -2,29 +2,13 @@
 generation or another scope asks it again."""
 import os
 
-import pytest
-
 from cockpit.app import create_app
 from cockpit.cache import cache
 from cockpit.config import Settings
-from cockpit.db import Snapshot
 from cockpit.scope import CITY
 from etl import storage
 from tests.cockpit import signed_in
 from tests.conftest import served_db
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """The number of queries run on the warehouse so far."""
-    calls = []
-    original = Snapshot.query
-
-    def query(self, sql, params=None):
-        calls.append(sql)
-        return original(self, sql, params)
-    monkeypatch.setattr(Snapshot, "query", query)
-    return calls
 
 
 def _call(app, func, *args):

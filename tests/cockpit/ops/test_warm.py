@@ -8,25 +8,11 @@ from cockpit.accounts import Account
 from cockpit.app import create_app
 from cockpit.cache import cache
 from cockpit.config import Settings
-from cockpit.db import Snapshot
 from cockpit.ops import warm
 from etl import storage
 from tests.cockpit import signed_in
 from tests.cockpit.conftest import first_areas
 from tests.conftest import served_db
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """The queries run on the warehouse so far."""
-    calls = []
-    original = Snapshot.query
-
-    def query(self, sql, params=None):
-        calls.append(sql)
-        return original(self, sql, params)
-    monkeypatch.setattr(Snapshot, "query", query)
-    return calls
 
 
 @pytest.fixture
