@@ -83,17 +83,19 @@ def inputs_digest(p: Prepared, s: Settings) -> str:
     return h.hexdigest()[:32]
 
 
-def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: int) -> int:
+def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: int,
+                   digests: tuple | None = None) -> int:
     """The first day (index) from `first` on whose records a run must compute: `first` when nothing
     kept can be used, else the first day whose digest changed, at most the last day of the run
     before (perhaps part of a day then), and never past the days that run detected."""
-    if kept is None or kept.empty or kept["inputs"].iloc[0] != inputs_digest(p, s):
+    per_day, inputs = digests or (day_digests(p), inputs_digest(p, s))    # a run's own, computed once
+    if kept is None or kept.empty or kept["inputs"].iloc[0] != inputs:
         return first
     days = pd.DatetimeIndex(p.cal.days)
     before = kept.set_index(pd.DatetimeIndex(kept["day"]))
     if len(before) > len(days) or not before.index.equals(days[:len(before)]):
         return first
-    differs = np.flatnonzero(day_digests(p).view(np.int64)[:len(before)] != before["digest"].to_numpy(np.int64))
+    differs = np.flatnonzero(per_day.view(np.int64)[:len(before)] != before["digest"].to_numpy(np.int64))
     start = min(differs[0] if len(differs) else len(before) - 1, len(before) - 1)
     detected = before["detected"].to_numpy(bool)
     if start <= first or not detected[first:start].all():
@@ -101,12 +103,16 @@ def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: i
     return int(start)
 
 
-def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """The kept detections and their days in the attached `wh`, if it has them."""
-    present = {t for (t,) in con.execute(
+def _present(con) -> set[str]:
+    """The tables of `wh`'s warning schema (a stored one is a view in an overlay)."""
+    return {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'warning' "
         "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' AND schema_name = 'warning'").fetchall()}
-    if not {"detections", "detection_days"} <= present:
+
+
+def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The kept detections and their days in the attached `wh`, if it has them."""
+    if not {"detections", "detection_days"} <= _present(con):
         return None, None
     days = con.execute("SELECT day, digest, detected, inputs FROM wh.warning.detection_days ORDER BY day").df()
     # the days the run before detected: the table holds older ones too, to the month's start
@@ -121,7 +127,8 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
     """detect.detect(p, s, first, last, backlog), keeping the records of the days whose inputs
     did not change since the run that stored them; and the tables that keep this run's."""
     kept, kept_days = load(con)
-    start = reusable_until(p, s, kept_days, first)
+    per_day, inputs = day_digests(p), inputs_digest(p, s)
+    start = reusable_until(p, s, kept_days, first, (per_day, inputs))
     days = pd.DatetimeIndex(p.cal.days)
     found = detect.detect(p, s, start, last)
     old_records, old_storms = _kept(kept, days, first, start)
@@ -130,10 +137,10 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
         detect._concat([old_records, found.records]), detect._concat([old_storms, found.storms]),
         found.n_series, found.n_drop_series)
     tables = {"detections": _stored(both, days),
-              "detection_days": pd.DataFrame({"day": days, "digest": day_digests(p).view(np.int64),
+              "detection_days": pd.DataFrame({"day": days, "digest": per_day.view(np.int64),
                                               "detected": (np.arange(len(days)) >= first) & (np.arange(len(days)) <= last),
                                               "tested": (np.arange(len(days)) >= start) & (np.arange(len(days)) <= last),
-                                              "inputs": inputs_digest(p, s)})}
+                                              "inputs": inputs})}
     if backlog is not None:
         both.records = detect._concat([both.records, detect.backlog_records(p, s, backlog)])
     return both, tables
@@ -149,9 +156,7 @@ def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
     """This run's records into `wh`: in the table the run before kept (a stored table, by month:
     etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
     month's partition, not the span; months wholly before the span are dropped."""
-    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = "
-                          "'warning' AND table_name = 'detections'").fetchone()[0] or storage.overlaid(con, TABLE)
-    if not present:
+    if "detections" not in _present(con):
         con.execute(DDL)
     tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])
     first = pd.DatetimeIndex(days.loc[days["detected"], "day"])
