@@ -142,3 +142,25 @@ def test_glob_characters_in_the_warehouse_path_are_plain_characters(tmp_path, mo
         storage.write(con, folder, _no_views)
     with duckdb.connect(str(folder / FILE), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 1
+
+
+def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monkeypatch):
+    """A partitioned write holds a buffer per column and partition in each thread: 60 months of a
+    wide table at once need more than 40 MB, a group at a time do not. Every row lands in its
+    month's folder."""
+    monthly = "strftime(day, '%Y-%m')"
+    monkeypatch.setattr(storage, "STORED", {"mart.events_daily": monthly})
+    with duckdb.connect(config={"temp_directory": str(tmp_path / "spill")}) as con:
+        con.execute("SET threads = 2")
+        con.execute("ATTACH ':memory:' AS wh; CREATE SCHEMA wh.mart")
+        wide = ", ".join(f"md5((range * {k})::VARCHAR) AS c{k}" for k in range(8))
+        con.execute(f"CREATE TABLE wh.mart.events_daily AS SELECT DATE '2021-01-01' + to_days((range % 60 * 31)::INTEGER) AS day, "
+                    f"{wide} FROM range(400000)")
+        con.execute("SET memory_limit = '40MB'")
+        assert 1 < storage.partitions_at_once(con, "wh.mart.events_daily") < 60
+        storage.write(con, tmp_path, _no_views)
+    with duckdb.connect(str(tmp_path / FILE), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT day) FROM mart.events_daily").fetchone() == (400000, 60)
+        assert not con.execute(f"""SELECT filename FROM read_parquet('{tmp_path}/parts/mart.events_daily/*/*.parquet',
+                                       filename = true, hive_partitioning = false)
+                                   WHERE filename NOT LIKE '%part=' || {monthly} || '/%' LIMIT 1""").fetchall()
