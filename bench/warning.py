@@ -4,17 +4,17 @@
     python bench/warning.py --scales demo city --runs 1 --no-replay city
 
 Uses the warehouse of data/bench/<scale>-warehouse, built on first use (bench/cockpit.py's
-`warehouse`). The daily step is timed on a copy of the served generation's small file (its stored
-tables read in place from their partitions) in a fresh process (imports included):
-baselines for every area × subclass, the recent window's detection, incidents and screen, tables
-written. "daily": with the detections the generation keeps (every day but its last is kept, as a
-day's run finds them: etl/warning/detections.py); "afresh": with none (after a change of settings
-or code, or a late report for a day long past). The replay is `python -m etl evaluate-warnings --replay` on the truth file without
+`warehouse`). The daily step is timed as a refresh runs it, in a fresh process (imports included):
+on an overlay of the served generation (its small tables in memory, its stored tables read in
+place from their partitions), baselines for every area × subclass, the recent window's detection,
+incidents and screen, the tables written out as the next generation (its unchanged partitions hard
+links). "daily": with what the generation keeps (every day of detection but its last, and the
+reviews of incidents that read no later day, as a day's run finds them: etl/warning/detections.py,
+reviews.py); "afresh": with none (after a change of settings or code, or a late report for a day
+long past). The replay is `python -m etl evaluate-warnings --replay` on the truth file without
 trials: the same step on every day of the history, with the EARS comparators and the truth's
 attribution. Targets (issue 18): daily step at city scale ≤ 2 min, replay of three years at demo
-scale ≤ 10 min. Prints medians (min–max) and peak memory; the machine is shared and noisy.
-The copy the step writes into is timed apart: the bench's own cost (a refresh works on an overlay
-of the served generation instead: etl/storage.py), not the warning step's."""
+scale ≤ 10 min. Prints medians (min–max) and peak memory; the machine is shared and noisy."""
 from __future__ import annotations
 
 import argparse
@@ -30,13 +30,18 @@ from bench.cockpit import warehouse as bench_warehouse  # noqa: E402
 from bench.measure import ROOT, measure  # noqa: E402
 from warehouse import generations  # noqa: E402
 
-# the step on the served generation: with what it keeps of detection (every day but the last is
-# kept), and afresh (the tables it keeps dropped: a run after a change of settings or code)
-STEP = ("import duckdb, sys; from etl.warning import build; con = duckdb.connect(); "
-        "con.execute(f\"ATTACH '{sys.argv[1]}' AS wh\"); "
-        "[con.execute(f'DROP TABLE IF EXISTS wh.warning.{t}') for t in sys.argv[2:]]; build.write(con, None)")
-KEPT = ("detections", "detection_days")
-COPY = "import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])"
+# the step as a refresh runs it (etl/refresh.py's _publish_warnings): on an overlay of the served
+# generation, written out as the next generation (into a scratch folder beside the warehouse, so
+# its unchanged partitions are hard links). With what the generation keeps (every day of detection
+# but the last, the reviews of incidents that ended before it), and afresh: those dropped, as a run
+# after a change of settings or code finds them
+STEP = ("import sys; from pathlib import Path; from etl import storage; from etl.run import connect; "
+        "from etl.transform import models; from etl.warning import build; "
+        "out = Path(sys.argv[2]); con = connect('2GB', out / 'spill'); "
+        "storage.open_served(con, Path(sys.argv[1]), models.create_views); "
+        "[(storage.forget(con, f'warning.{t}'), con.execute(f'DROP TABLE IF EXISTS wh.warning.{t}')) "
+        "for t in sys.argv[3:]]; build.write(con, None); storage.write(con, out / 'generation', models.create_views)")
+KEPT = ("detections", "detection_days", "incident_reviews")
 SIZE = ("import duckdb, sys, json; con = duckdb.connect(sys.argv[1], read_only=True); "
         "print(json.dumps(con.execute(\"SELECT (SELECT count(DISTINCT code) FROM core.areas) + 1, "
         "(SELECT count(*) FROM core.event_categories), (SELECT count(DISTINCT day) FROM mart.events_daily), "
@@ -58,24 +63,21 @@ def main() -> None:
     print(f"{'scale':<6} {'areas×subclasses×days':>24}  {'step':<8} {'median (min–max)':>22}  peak")
     for scale in args.scales:
         served = generations.current(bench_warehouse(scale))
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = str(Path(tmp) / "copy.duckdb")
-            step, afresh, copying = [], [], []
-            for _ in range(args.runs):
-                copying.append(measure([sys.executable, "-c", COPY, str(served.path), copy]))
-                step.append(measure([sys.executable, "-c", STEP, copy]))
-                measure([sys.executable, "-c", COPY, str(served.path), copy])
-                afresh.append(measure([sys.executable, "-c", STEP, copy, *KEPT]))
-            areas, subs, days, alerts, incidents, shown = json.loads(subprocess.run(
-                [sys.executable, "-c", SIZE, copy], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        step, afresh = [], []
+        for _ in range(args.runs):
+            for times, dropped in ((step, ()), (afresh, KEPT)):
+                with tempfile.TemporaryDirectory(dir=served.path.parent.parent) as tmp:
+                    (Path(tmp) / "generation").mkdir()
+                    times.append(measure([sys.executable, "-c", STEP, str(served.path), tmp, *dropped]))
+        areas, subs, days, alerts, incidents, shown = json.loads(subprocess.run(
+            [sys.executable, "-c", SIZE, str(served.path)], cwd=ROOT, capture_output=True, text=True,
+            check=True).stdout)
         size = f"{areas}×{subs}×{days} = {areas * subs * days / 1e6:.1f} M"
         print(f"{scale:<6} {size:>24}  {'daily':<8} {_summary(step)}   "
               f"({alerts} alerts, {incidents} incidents, {shown} on today's screen; detection of every "
-              f"day but the last kept)", flush=True)
+              f"day but the last kept, and the reviews that read no later day)", flush=True)
         print(f"{scale:<6} {'':>24}  {'afresh':<8} {_summary(afresh)}   (nothing kept: every day detected)",
               flush=True)
-        print(f"{scale:<6} {'':>24}  {'copy':<8} {_summary(copying)}   (the small file copied for the step: "
-              f"the bench's, not a refresh's)", flush=True)
         if scale in args.no_replay:
             continue
         replay = [measure([sys.executable, "-m", "etl", "evaluate-warnings", "--replay", "--source",

@@ -16,6 +16,8 @@
     warning.detections          the records detection found on each day of the span, and storms:
     warning.detection_days      with a digest per day of what they read, what the next run keeps
                                 (detections.py)
+    warning.incident_reviews    the days each incident's review read: the next run keeps the
+                                reviews of days that did not change (reviews.py)
     warning.meta                the data run (meta.run_id) and as-of instant they were computed for,
                                 the settings' digest and the tables' format: a refresh serves its data
                                 before its warnings, and until then the warnings are those of the data
@@ -35,7 +37,7 @@ import pandas as pd
 
 from etl import cores, storage
 from etl.load.checks import NOW_LOCAL
-from etl.warning import backlog, detect, detections, incidents, screen, track
+from etl.warning import backlog, detect, detections, incidents, reviews, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
@@ -123,7 +125,10 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     sc = screen.run(p, s, first, T - 1, found=found)
     log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
-    out = tables(p, s, sc, shown_from) | kept
+    days = kept["detection_days"]
+    inputs = reviews.digest(days["inputs"].iloc[0])
+    kept_reviews = reviews.load(con, pd.DatetimeIndex(p.cal.days), inputs, int(np.flatnonzero(days["tested"])[0]))
+    out = tables(p, s, sc, shown_from, kept_reviews, inputs) | kept
     log.info("预警事件复盘 %d 起, %.1f s", len(out["incidents"]), time.perf_counter() - t0)
     return out
 
@@ -135,7 +140,10 @@ INCIDENT_COLUMNS = ["incident_id", "kind", "kind_name", "status", "on_screen", "
                     "level_after", "slope_after", "change_points", "recur_30", "recur_90"]
 
 
-def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict[str, pd.DataFrame]:
+def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int, kept: dict | None = None,
+           inputs: str = "") -> dict[str, pd.DataFrame]:
+    """The incident tables of the recent window; `kept`: reviews a run before computed over days
+    whose inputs did not change since (reviews.py), by their span."""
     T = p.n_days
     keep = {k for k, inc in sc.incidents.items() if inc.last >= shown_from}
     alarms = sc.alarms[sc.alarms["incident_id"].isin(keep)].reset_index(drop=True)
@@ -146,10 +154,12 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
     level_rank = np.array([LEVELS.index(lv) for lv in p.rows.levels])
     # each incident's review on the cores there are (its change points are a Python loop)
     later = {key: frame for key, frame in alarms.groupby("incident_id")}
-    reviews = cores.map_forked(_review, (p, s, sc, later, today, level_rank), sorted(keep))
-    incident_rows = [r[0] for r in reviews]
-    subs, grids, areas = ([x for r in reviews for x in r[i]] for i in (1, 2, 3))
-    timeline = [r[4] for r in reviews]
+    done = cores.map_forked(_review, (p, s, sc, later, today, level_rank, kept or {}), sorted(keep))
+    incident_rows = [r[0] for r in done]
+    subs, grids, areas = ([x for r in done for x in r[i]] for i in (1, 2, 3))
+    timeline = [r[4] for r in done]
+    spans = {r[0]["incident_id"]: r[5] for r in done}
+    log.info("预警事件复盘 %d 起沿用 (incidents' reviews kept)", sum(x in (kept or {}) for x in spans.values()))
     inc = pd.DataFrame(incident_rows, columns=INCIDENT_COLUMNS)
     if len(inc):
         inc = _recurrences(p, s, sc, inc)
@@ -171,12 +181,13 @@ def tables(p: Prepared, s: Settings, sc: screen.Screen, shown_from: int) -> dict
     return {"incidents": inc, "incident_subclasses": pairs(subs, ["incident_id", "subclass_code"]),
             "incident_grids": pairs(grids, ["incident_id", "grid_code"]),
             "incident_areas": pairs(areas, ["incident_id", "area_code"]),
-            "alerts": alert_frame, "screen": screen_frame, "budget": budget, "incident_days": days}
+            "alerts": alert_frame, "screen": screen_frame, "budget": budget, "incident_days": days,
+            "incident_reviews": reviews.table(spans, pd.DatetimeIndex(p.cal.days), inputs)}
 
 
 def _review(state: tuple, key: str) -> tuple:
     """One incident's row, its subclasses, grids and areas, and its timeline (tables())."""
-    p, s, sc, later, today, level_rank = state
+    p, s, sc, later, today, level_rank, kept = state
     T, rows = p.n_days, p.rows
     subs, grids, areas = [], [], []
     inc = sc.incidents[key]
@@ -189,8 +200,13 @@ def _review(state: tuple, key: str) -> tuple:
     subject = _subject(p, inc)
     lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
     codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
-    y, mu, var = incidents.series(p, codes, main, lo, hi)
-    res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
+    span = reviews.span(codes, main, lo, hi, inc.first, inc.last)
+    if span in kept:
+        res, y, mu, upper = kept[span]
+    else:
+        y, mu, var = incidents.series(p, codes, main, lo, hi)
+        res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
+        upper = incidents.upper_bound(mu, var)
     on = today.loc[key] if key in today.index else None
     level = rows.levels[main] if main < rows.n_areas else "grid"
     main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
@@ -210,8 +226,7 @@ def _review(state: tuple, key: str) -> tuple:
     grids += [(key, str(rows.codes[g])) for g in sorted(inc.grids)]
     areas += [(key, str(main_code))] + ([(key, str(rows.codes[g])) for g in inc.grids]
                                         if level in ("grid", "community") else [])
-    upper = incidents.upper_bound(mu, var)
-    return row, subs, grids, areas, (key, np.arange(lo, hi), y, mu, upper)
+    return row, subs, grids, areas, (key, np.arange(lo, hi), y, mu, upper), span
 
 
 def _recurrences(p: Prepared, s: Settings, sc: screen.Screen, inc: pd.DataFrame) -> pd.DataFrame:

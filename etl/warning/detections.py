@@ -103,7 +103,7 @@ def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: i
     return int(start)
 
 
-def _present(con) -> set[str]:
+def present(con) -> set[str]:
     """The tables of `wh`'s warning schema (a stored one is a view in an overlay)."""
     return {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'warning' "
@@ -112,7 +112,7 @@ def _present(con) -> set[str]:
 
 def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The kept detections and their days in the attached `wh`, if it has them."""
-    if not {"detections", "detection_days"} <= _present(con):
+    if not {"detections", "detection_days"} <= present(con):
         return None, None
     days = con.execute("SELECT day, digest, detected, inputs FROM wh.warning.detection_days ORDER BY day").df()
     # the days the run before detected: the table holds older ones too, to the month's start
@@ -156,7 +156,7 @@ def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
     """This run's records into `wh`: in the table the run before kept (a stored table, by month:
     etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
     month's partition, not the span; months wholly before the span are dropped."""
-    if "detections" not in _present(con):
+    if "detections" not in present(con):
         con.execute(DDL)
     tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])
     first = pd.DatetimeIndex(days.loc[days["detected"], "day"])

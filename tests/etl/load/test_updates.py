@@ -114,10 +114,12 @@ def test_full_and_incremental_refreshes_agree_with_the_unsplit_export(split, tin
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT w.data_run = m.run_id AND w.as_of = m.as_of "
                            "FROM warning.meta w, ops.meta m").fetchone()[0]
-    # each day's warnings tested only the days since the run before; what they keep is what the
-    # step computes afresh, to the last bit
+    # each day's warnings tested only the days since the run before, and reviewed again only the
+    # incidents whose days did; what they keep is what the step computes afresh, to the last bit
     kept_days = [int(m.split(" 天沿用")[0].split()[-1]) for m in caplog.messages if "天沿用" in m]
     assert len(kept_days) == DAYS + 1 and kept_days[0] == 0 and min(kept_days[1:]) > 0
+    kept_reviews = [int(m.split(" 起沿用")[0].split()[-1]) for m in caplog.messages if "起沿用" in m]
+    assert len(kept_reviews) == DAYS + 1 and kept_reviews[0] == 0 and min(kept_reviews[1:]) > 0
     kept, afresh = _warnings_kept_and_afresh(db, tmp_path)
     for name, table in afresh.items():
         got = kept[name].drop(columns="tested") if name == "detection_days" else kept[name]

@@ -12,8 +12,13 @@ def shipped_settings(**kw) -> Settings:
 
 
 def drop_kept(con) -> None:
-    """No detections kept in the attached `wh` (a stored table is a view there)."""
-    for name in ("detections", "detection_days"):
+    """No detections or incidents' reviews kept in the attached `wh`."""
+    drop_warning_tables(con, ("detections", "detection_days", "incident_reviews"))
+
+
+def drop_warning_tables(con, names) -> None:
+    """Drop the warning tables `names` of the attached `wh` (a stored table is a view there)."""
+    for name in names:
         (kind,) = con.execute("SELECT coalesce(max(kind), '') FROM (SELECT 'VIEW' AS kind FROM duckdb_views() "
                               "WHERE database_name = 'wh' AND schema_name = 'warning' AND view_name = $n UNION ALL "
                               "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = "
