@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from bench.measure import ROOT, measure  # noqa: E402
 from demo.updates import split_updates  # noqa: E402
 from etl import contract, runlog  # noqa: E402
 from warehouse import generations  # noqa: E402
+from warehouse.generations import PARTS  # noqa: E402
 
 FLOOR = ("import duckdb, sys; con = duckdb.connect(); "
          "[con.execute(f\"CREATE TABLE t{i} AS SELECT * FROM read_csv('{f}', all_varchar = true)\") "
@@ -112,6 +114,27 @@ def rows_in(src: Path) -> int:
     return total
 
 
+def by_inode(folder: Path) -> dict[tuple, Path]:
+    """The files under a folder by inode (a hard link is the file it links)."""
+    out = {}
+    for path in folder.rglob("*"):
+        st = path.lstat()
+        if stat.S_ISREG(st.st_mode):
+            out[(st.st_dev, st.st_ino)] = path
+    return out
+
+
+def by_table(folder: Path, before: dict) -> Counter:
+    """Bytes of the files under `folder` that are not among `before`'s, by stored table (its
+    partitions' folder) or file name: what a run wrote that stays."""
+    out = Counter()
+    for inode, path in by_inode(folder).items():
+        if inode not in before:
+            parts = path.relative_to(folder).parts
+            out[parts[parts.index(PARTS) + 1] if PARTS in parts else path.name] += path.stat().st_size
+    return out
+
+
 def _summary(runs: list[dict]) -> tuple[float, str, float]:
     wall = [r["wall"] for r in runs]
     return statistics.median(wall), f"({min(wall):.0f}–{max(wall):.0f})", max(r["peak_mb"] for r in runs)
@@ -166,7 +189,9 @@ def main() -> None:
                 full.append(measured | {"disk": disk[0]})
                 full_data.append(_data_seconds(wh))
                 update.rename(work / "updates" / update.name)
+                before = by_inode(wh)
                 incremental.append(measure(refresh + ["--incremental"]))
+                kept_files = by_table(wh, before)
                 data.append(_data_seconds(wh))
             n = rows_in(work)
             gb = generation_bytes(generations.current(wh)) / 1e9
@@ -183,6 +208,8 @@ def main() -> None:
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
               f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {after:>13.1f} "
               f"{written:>15.2f} {gb:>7.2f} {100 * written / gb:>8.1f}% {disk:>12.1f}")
+        print(f"{'':<6} the incremental run's new files that stay ({sum(kept_files.values()) / 1e6:,.1f} MB): "
+              + ", ".join(f"{name} {size / 1e6:,.1f}" for name, size in kept_files.most_common(10)), flush=True)
 
 
 if __name__ == "__main__":
