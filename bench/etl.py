@@ -208,6 +208,8 @@ def main() -> None:
               f"{r_med / f_med:>6.1f} {fd_med:>7.1f} {fd_range:>7} {f_peak:>9,.0f} {r_peak:>11,.0f} {n / r_med:>9,.0f} "
               f"{day_rows:>9,} {d_med:>7.1f} {d_range:>7} {i_med:>7.1f} {i_range:>7} {after:>13.1f} "
               f"{written:>15.2f} {gb:>7.2f} {100 * written / gb:>8.1f}% {disk:>12.1f}")
+        print(f"{'':<6} the last incremental run's log (partitions written left out):\n"
+              + "\n".join(f"{'':<8}{line}" for line in incremental[-1]["log"] if "写出分区" not in line))
         print(f"{'':<6} the incremental run's new files that stay ({sum(kept_files.values()) / 1e6:,.1f} MB): "
               + ", ".join(f"{name} {size / 1e6:,.1f}" for name, size in kept_files.most_common(10)), flush=True)
 

@@ -27,6 +27,7 @@ from etl.run import literal
 from warehouse.generations import FILE, PARTS, SCHEMAS
 
 log = logging.getLogger(__name__)
+SMALL_BLOCK = 16 * 1024                 # the small file's (the smallest DuckDB takes)
 
 # table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none')
 STORED = {
@@ -76,7 +77,9 @@ def write(con, folder: Path, create_views) -> None:
     stored tables as partitions, every other table into the small file, then the views
     (`create_views(con, catalog)`: the generation's own, etl/transform/models.py)."""
     folder = Path(folder)
-    con.execute(f"ATTACH {literal(folder / FILE)} AS gen")
+    # small blocks: DuckDB's 256 KiB default gives each of some fifty small tables a block or more
+    # (6 MB of 1 at the demo scale), written again by every run, twice a refresh
+    con.execute(f"ATTACH {literal(folder / FILE)} AS gen (BLOCK_SIZE {SMALL_BLOCK})")
     try:
         for schema in SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS gen.{schema}")
@@ -139,7 +142,7 @@ def _write_partitions(con, source: str, folder: Path, table: str) -> None:
 # writes at once, all pinned: 36 months of the ×4 growth point's events ran out of 2 GB. So the
 # partitions go a group at a time, as many as half the memory limit holds (a scan of the source
 # per group: a table rarely has more than one).
-BLOCK = 256 * 1024                                   # DuckDB's block
+BLOCK = 256 * 1024                                   # DuckDB's default block
 UNITS = {"bytes": 1, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40}
 
 
