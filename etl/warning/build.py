@@ -37,7 +37,7 @@ import pandas as pd
 
 from etl import cores, storage
 from etl.load.checks import NOW_LOCAL
-from etl.warning import backlog, detect, detections, incidents, reviews, screen, track
+from etl.warning import backlog, catalog, detect, detections, incidents, reviews, screen, track
 from etl.warning.prepare import LEVEL_NAMES, LEVELS, MULTI, NBHD, PATROL, Prepared, prepare
 from etl.warning.settings import Settings, load
 
@@ -345,19 +345,10 @@ def _digest(s: Settings) -> str:
     return hashlib.sha256((repr(s) + FORMAT).encode()).hexdigest()[:16]
 
 
-def _present(con, database: str = "wh") -> list[str]:
-    """The tables of the schema `warning` of `database` (a stored one is a view: etl/storage.py)."""
-    return [t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'warning' "
-        "AND NOT suffix(table_name, $open) UNION SELECT view_name FROM duckdb_views() "
-        "WHERE database_name = $db AND schema_name = 'warning' ORDER BY 1",
-        {"db": database, "open": storage.OPEN_SUFFIX}).fetchall()]
-
-
 def _forget_stored(con, but: tuple[str, ...] = ()) -> None:
     """In an incremental run's overlay, the stored warning tables are replaced whole, not updated
     (`but` those written by months: detections.store)."""
-    for table in _present(con):
+    for table in catalog.present(con):
         if table not in but:
             storage.forget(con, f"warning.{table}")
 
@@ -380,7 +371,7 @@ def enabled(settings_file: Path | None = None) -> bool:
 def drop(con) -> None:
     """No warning tables in the build `wh` (early warning is off)."""
     _forget_stored(con)
-    for table in _present(con):
+    for table in catalog.present(con):
         con.execute(f"DROP TABLE wh.warning.{table}")
 
 
@@ -390,7 +381,7 @@ def stale(con, settings_file: Path | None = None) -> bool:
     s = _settings(settings_file)
     if s is None:
         return True
-    present = _present(con)
+    present = catalog.present(con)
     if not s.enabled:
         return bool(present)
     if "meta" not in present:
@@ -406,7 +397,7 @@ def carry_over(con, served_path_literal: str) -> None:
     generation whose warnings have no label or another format (an older release's) passes none on."""
     con.execute(f"ATTACH {served_path_literal} AS served (READ_ONLY)")
     try:
-        tables = _present(con, "served")
+        tables = catalog.present(con, "served")
         same = "meta" in tables and "format" in {c for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = 'served' AND schema_name = 'warning' "
             "AND table_name = 'meta'").fetchall()} \
@@ -426,7 +417,7 @@ def write(con, warehouse: Path | None, settings_file: Path | None = None) -> Non
         return
     tables = compute(con, s)
     _forget_stored(con, but=("detections",))
-    for table in set(_present(con)) - set(tables) - {"meta", "quality"}:
+    for table in set(catalog.present(con)) - set(tables) - {"meta", "quality"}:
         con.execute(f"DROP TABLE wh.warning.{table}")  # a table an older release wrote (clusters)
     detections.store(con, tables["detections"], tables["detection_days"])
     for name, frame in tables.items():

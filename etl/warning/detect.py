@@ -41,15 +41,15 @@ def _records(kind, tier, rows, days, window, observed, expected, score, rule=Non
                          "members": members})
 
 
-def _empty() -> pd.DataFrame:
+def empty_records() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
         RECORD_COLUMNS, ["object", "int32", "int32", "int32", "int16", "float", "float", "float", "object",
                          "float", "float", "object"])})
 
 
-def _concat(parts: list) -> pd.DataFrame:
+def concat_records(parts: list) -> pd.DataFrame:
     parts = [x for x in parts if len(x)]
-    return pd.concat(parts, ignore_index=True) if parts else _empty()
+    return pd.concat(parts, ignore_index=True) if parts else empty_records()
 
 
 def _sums(a: panel.Arrays, mu: np.ndarray, defined: np.ndarray, days: np.ndarray, s: Settings) -> tuple:
@@ -74,7 +74,7 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
     today[:, :first] = False
     weak_rows = np.zeros(len(rows_ok), bool) if storm_rows is None else storm_rows & rows_ok
     if not today.any() and not weak_rows.any():
-        return _empty(), _empty()
+        return empty_records(), empty_records()
     y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
     later = np.arange(a.y.shape[1]) >= first
     today_share = today.mean()
@@ -110,7 +110,7 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
             k = mask & (score >= cut)
             sink.append(_records(EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
                                  today=a.y[r[k], t[k]], today_expected=mu[r[k], t[k]]))
-    return _concat(out), _concat(weak)
+    return concat_records(out), concat_records(weak)
 
 
 def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, days: np.ndarray,
@@ -122,7 +122,7 @@ def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, da
     today[:, :first] = False
     r0, t0 = np.nonzero(today)
     if not len(r0):
-        return _empty()
+        return empty_records()
     y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
     out = []
     for w in s.drop_windows:
@@ -136,7 +136,7 @@ def drop_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, da
         keep = score >= floor
         out.append(_records(DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
                             today=a.y[r[keep], t[keep]], today_expected=mu[r[keep], t[keep]]))
-    return _concat(out)
+    return concat_records(out)
 
 
 def reported_rule_records(a: panel.Arrays, tier: int, rule, rows: np.ndarray, first: int,
@@ -172,7 +172,7 @@ def backlog_rule_records(history: pd.DataFrame, rule, tier_of: dict, row_of: dic
     tiers = h["subclass_code"].fillna(ALL).map(tier_of)
     h = h[rows.notna() & tiers.notna()]
     if h.empty:
-        return _empty()
+        return empty_records()
     value = h["value"].to_numpy(float)
     out = _records(RULE, 0, rows[h.index].to_numpy(int), h["day"].to_numpy(), 1, value,
                    h["reference"].to_numpy(float), _rule_score(value, rule, s), rule.name, today=value)
@@ -183,12 +183,12 @@ def storms(weak: pd.DataFrame, tier: int, s: Settings) -> pd.DataFrame:
     """Several subclasses up at once in one place and window (each at p < 10^-storm_floor with 2
     or more reports): one record whose score is the sum of theirs, for the MULTI tier."""
     if weak.empty:
-        return _empty()
+        return empty_records()
     key = ["row", "day", "window"]
     n = weak.groupby(key, sort=False)["score"].transform("size")
     w = weak[n.to_numpy() >= 2].sort_values(key + ["score"], ascending=[True, True, True, False], kind="stable")
     if w.empty:
-        return _empty()
+        return empty_records()
     g = w.groupby(key, sort=False)
     agg = g.agg(score=("score", "sum"), observed=("observed", "sum"), expected=("expected", "sum"),
                 today=("today", "sum"), today_expected=("today_expected", "sum")).reset_index()
@@ -263,7 +263,7 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
     tier_index = {t.code: i for i, t in enumerate(p.tiers)}
 
     def test(i: int, tier: Tier, a: panel.Arrays) -> tuple[list, pd.DataFrame]:
-        parts, light = [], _empty()
+        parts, light = [], empty_records()
         if tier.kind != "patrol":
             strong, light = excess_records(a, i, ok, start, days, s, floor,
                                            storm_rows if tier.kind == "subclass" else None)
@@ -302,14 +302,14 @@ def detect(p: Prepared, s: Settings, first: int, last: int, backlog=None,
             take_oldest()
     if backlog is not None:
         parts.append(backlog_records(p, s, backlog))
-    return Detected(_concat(parts), storms(_concat(weak), tier_index[MULTI], s), n_series, 2 * int(drop_ok.sum()))
+    return Detected(concat_records(parts), storms(concat_records(weak), tier_index[MULTI], s), n_series, 2 * int(drop_ok.sum()))
 
 
 def backlog_records(p: Prepared, s: Settings, backlog) -> pd.DataFrame:
     """The rules on open or overdue items, from `backlog(rule)` (backlog.history)."""
     tier_index = {t.code: i for i, t in enumerate(p.tiers)}
     row_of = {c: r for r, c in enumerate(p.rows.codes[:p.rows.n_areas])}
-    return _concat([backlog_rule_records(backlog(rule), rule, tier_index, row_of, s)
+    return concat_records([backlog_rule_records(backlog(rule), rule, tier_index, row_of, s)
                     for rule in s.rules if rule.metric != "reported"])
 
 
@@ -322,7 +322,7 @@ def alarms_of(p: Prepared, s: Settings, found: Detected) -> pd.DataFrame:
     excess = r[(r["kind"] == EXCESS).to_numpy() & (r["score"].to_numpy() >= cut)]
     drops = r[(r["kind"] == DROP) & (r["score"] >= s.drop_threshold)]
     storm = found.storms[found.storms["score"] >= s.storm_threshold]
-    alarms = _concat([reset(_concat([excess, storm])), best_per_day(_concat([drops, r[r["kind"] == RULE]]))])
+    alarms = concat_records([reset(concat_records([excess, storm])), best_per_day(concat_records([drops, r[r["kind"] == RULE]]))])
     return alarms.sort_values(["day", "kind", "tier", "row"], kind="stable").reset_index(drop=True)
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import scipy
 
 from etl import storage
-from etl.warning import detect
+from etl.warning import catalog, detect
 from etl.warning.prepare import PATROL, Prepared
 from etl.warning.settings import Settings
 
@@ -103,16 +103,9 @@ def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: i
     return int(start)
 
 
-def present(con) -> set[str]:
-    """The tables of `wh`'s warning schema (a stored one is a view in an overlay)."""
-    return {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'warning' "
-        "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' AND schema_name = 'warning'").fetchall()}
-
-
 def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The kept detections and their days in the attached `wh`, if it has them."""
-    if not {"detections", "detection_days"} <= present(con):
+    if not {"detections", "detection_days"} <= set(catalog.present(con)):
         return None, None
     days = con.execute("SELECT day, digest, detected, inputs FROM wh.warning.detection_days ORDER BY day").df()
     # the days the run before detected: the table holds older ones too, to the month's start
@@ -134,7 +127,7 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
     old_records, old_storms = _kept(kept, days, first, start)
     log.info("预警检测 %d 天沿用, %d 天重算 (days kept, days tested)", start - first, last - start + 1)
     both = detect.Detected(
-        detect._concat([old_records, found.records]), detect._concat([old_storms, found.storms]),
+        detect.concat_records([old_records, found.records]), detect.concat_records([old_storms, found.storms]),
         found.n_series, found.n_drop_series)
     tables = {"detections": _stored(both, days),
               "detection_days": pd.DataFrame({"day": days, "digest": per_day.view(np.int64),
@@ -142,7 +135,7 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
                                               "tested": (np.arange(len(days)) >= start) & (np.arange(len(days)) <= last),
                                               "inputs": inputs})}
     if backlog is not None:
-        both.records = detect._concat([both.records, detect.backlog_records(p, s, backlog)])
+        both.records = detect.concat_records([both.records, detect.backlog_records(p, s, backlog)])
     return both, tables
 
 
@@ -156,7 +149,7 @@ def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
     """This run's records into `wh`: in the table the run before kept (a stored table, by month:
     etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
     month's partition, not the span; months wholly before the span are dropped."""
-    if "detections" not in present(con):
+    if "detections" not in catalog.present(con):
         con.execute(DDL)
     tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])
     first = pd.DatetimeIndex(days.loc[days["detected"], "day"])
@@ -171,7 +164,7 @@ def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
 
 def _kept(kept: pd.DataFrame | None, days: pd.DatetimeIndex, first: int, start: int) -> tuple:
     if kept is None or start <= first:
-        return detect._empty(), detect._empty()
+        return detect.empty_records(), detect.empty_records()
     on = kept[(kept["day"] >= days[first]) & (kept["day"] < days[start])]
     frame = on.assign(day=days.get_indexer(pd.DatetimeIndex(on["day"])).astype(np.int32),
                       tier=on["tier"].astype(np.int32), row=on["row"].astype(np.int32),

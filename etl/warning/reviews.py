@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.warning import detections
+from etl.warning import catalog
 
 # what the kept numbers are computed by, beyond what detection reads (detections.CODE)
 CODE = [Path(__file__).with_name(f"{m}.py") for m in ("incidents", "reviews")]
@@ -51,7 +51,7 @@ def table(spans: dict[str, tuple], days: pd.DatetimeIndex, inputs: str) -> pd.Da
 def load(con, days: pd.DatetimeIndex, inputs: str, start: int) -> dict[tuple, tuple]:
     """The reviews the generation in `wh` keeps that this run may use: computed from the same code
     and structure, over days all before `start`. span → (after-analysis, reports, expected, upper)."""
-    if not {"incident_reviews", "incidents", "incident_days"} <= detections.present(con):
+    if not {"incident_reviews", "incidents", "incident_days"} <= set(catalog.present(con)):
         return {}
     spans = con.execute("SELECT * FROM wh.warning.incident_reviews WHERE inputs = $inputs",
                         {"inputs": inputs}).df()

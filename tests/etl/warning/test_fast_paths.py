@@ -50,7 +50,7 @@ def _excess_before(a, tier, rows_ok, first, days, s, floor, storm_rows=None):
             k = mask & (score >= cut)
             sink.append(detect._records(detect.EXCESS, tier, r[k], days[t[k]], w, cc[k], bb[k], score[k],
                                         today=a.y[r[k], t[k]], today_expected=mu[r[k], t[k]]))
-    return detect._concat(out), detect._concat(weak)
+    return detect.concat_records(out), detect.concat_records(weak)
 
 
 def _drop_before(a, tier, rows_ok, first, days, s, floor):
@@ -71,7 +71,7 @@ def _drop_before(a, tier, rows_ok, first, days, s, floor):
         keep = score >= floor
         out.append(detect._records(detect.DROP, tier, r[keep], days[t[keep]], w, cc[keep], bb[keep], score[keep],
                                    today=a.y[r[keep], t[keep]], today_expected=mu[r[keep], t[keep]]))
-    return detect._concat(out)
+    return detect.concat_records(out)
 
 
 def _fit_before(X, y, w, iters=30):
