@@ -69,7 +69,7 @@ def main() -> None:
         for _ in range(args.runs):
             # afresh on the served generation, then daily on what that wrote: what it keeps is then
             # this code's (a bench warehouse may be older than it)
-            with tempfile.TemporaryDirectory(dir=served.path.parent.parent) as tmp:
+            with tempfile.TemporaryDirectory(dir=ROOT / "data" / "bench") as tmp:   # beside, not in, the warehouse
                 first, then = Path(tmp) / "afresh", Path(tmp) / "daily"
                 for out in (first, then):
                     (out / "generation").mkdir(parents=True)

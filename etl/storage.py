@@ -4,10 +4,12 @@
 Each table of STORED is written as one Parquet folder per value of its partition key, and the
 generation's small DuckDB file gets a view of the same name over them (`core.events` reads as
 before). The keys put what an update changes together, away from what it does not: an event by
-the month it closed, or 'open' while it is not; its service-level row 'open' while it moves with
-the as-of; a day's row by its month; the register, which only a full build changes, whole. A day's
-update then changes the open partitions and the current month's, and the rest of the tables are
-hard links to the previous generation's files.
+the week it closed (its Monday), or 'open' while it is not; its service-level row 'open' while it
+moves with the as-of; a day's row by its week; the register, which only a full build changes,
+whole. A day's update then changes the open partitions and the current week's, and the rest of
+the tables are hard links to the previous generation's files. A generation records the keys it
+was written with (ops.stored_keys); a table the served generation wrote with other keys is
+rewritten in full by the next run.
 
 An incremental run works on an *overlay* (`open_served`): the served generation's small tables
 copied into memory as `wh`, and each stored table a view over the served partitions' files plus a
@@ -29,16 +31,26 @@ from warehouse.generations import FILE, PARTS, SCHEMAS
 log = logging.getLogger(__name__)
 SMALL_BLOCK = 16 * 1024                 # the small file's (the smallest DuckDB takes)
 
-# table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none')
+
+def _week(column: str) -> str:
+    """The Monday of a date's week: a day's update rewrites its week's partitions, at most 7 days
+    (a month's were up to 31: at a month's end, 19 + 9 MB of the city's events and service levels)."""
+    return f"strftime(date_trunc('week', {column}), '%Y-%m-%d')"
+
+
+# table → the SQL of its partition key, over its own columns (never NULL: coalesced to 'none').
+# A generation records the keys it was written with (ops.stored_keys): an overlay's table written
+# with other keys is rewritten in full (`open_served`)
 STORED = {
-    "core.events": "CASE WHEN closed_at IS NOT NULL THEN strftime(closed_at, '%Y-%m') "
-                   "WHEN status = '不予立案' THEN strftime(reported_at, '%Y-%m') ELSE 'open' END",
-    "core.event_history": "left(run_id, 6)",                 # the month of the run that wrote it
+    "core.events": f"CASE WHEN closed_at IS NOT NULL THEN {_week('closed_at')} "
+                   f"WHEN status = '不予立案' THEN {_week('reported_at')} ELSE 'open' END",
+    # the week of the run that wrote it
+    "core.event_history": _week("try_strptime(left(run_id, 8), '%Y%m%d')"),
     "mart.event_sla": "CASE WHEN closed_at IS NULL OR minutes_to_deadline IS NOT NULL THEN 'open' "
-                      "ELSE strftime(closed_at, '%Y-%m') END",
-    "mart.events_daily": "strftime(day, '%Y-%m')",
+                      f"ELSE {_week('closed_at')} END",
+    "mart.events_daily": _week("day"),
     "mart.area_kpis_monthly": "strftime(month, '%Y-%m')",
-    "warning.detections": "strftime(day, '%Y-%m')",          # a run rewrites the months it tests
+    "warning.detections": _week("day"),                     # a run rewrites the weeks it tests
     # whole: what only a full build changes (the register, the vault, the areas and their shapes,
     # unless an area starts or ends) and what only the warnings' generation does
     **{table: "'all'" for table in (
@@ -83,6 +95,10 @@ def write(con, folder: Path, create_views) -> None:
     try:
         for schema in SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS gen.{schema}")
+        con.execute("CREATE SCHEMA IF NOT EXISTS wh.ops")
+        con.execute("CREATE OR REPLACE TABLE wh.ops.stored_keys AS SELECT * FROM (VALUES "
+                    + ", ".join("(?, ?)" for _ in STORED) + ") t(table_name, key_sql)",
+                    [x for item in STORED.items() for x in item])
         tables = {f"{s}.{t}" for (s, t) in con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
         views = {f"{s}.{t}" for (s, t) in con.execute(
@@ -121,10 +137,12 @@ def _write_partitions(con, source: str, folder: Path, table: str) -> None:
     target = parts_folder(folder, table)
     target.mkdir(parents=True, exist_ok=True)
     parts = [p for (p,) in con.execute(f"SELECT DISTINCT {key(table)} FROM {source} ORDER BY 1").fetchall()]
-    at_once = partitions_at_once(con, source)
+    threads, at_once = write_plan(con, source, len(parts))
+    (was,) = con.execute("SELECT current_setting('threads')").fetchone()
     # rows need not wait for the rows before them: DuckDB's remedy for a write larger than its
     # memory. Nothing reads a partition in file order.
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET threads = {threads}")
     try:
         for start in range(0, max(len(parts), 1), at_once):
             group = parts[start:start + at_once]
@@ -136,21 +154,27 @@ def _write_partitions(con, source: str, folder: Path, table: str) -> None:
                         {"group": group} if len(group) < len(parts) else None)
     finally:
         con.execute("RESET preserve_insertion_order")
+        con.execute(f"SET threads = {was}")
 
 
-# A partitioned COPY holds, in each thread, at least one block per column for every partition it
-# writes at once, all pinned: 36 months of the ×4 growth point's events ran out of 2 GB. So the
-# partitions go a group at a time, as many as half the memory limit holds (a scan of the source
-# per group: a table rarely has more than one).
+# A partitioned COPY holds, in each thread, a block or more per column of every partition it
+# writes at once, pinned (the ×4 growth point's write ran out of DuckDB's 2 GB): with 2 threads,
+# 60 partitions of 22 text columns need more than 300 MB. So a write takes the threads that three
+# quarters of the memory limit holds for all its partitions at once, else one thread and as many
+# partitions as fit per scan of its source.
 BLOCK = 256 * 1024                                   # DuckDB's default block
-UNITS = {"bytes": 1, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40}
+UNITS = {"bytes": 1, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40, "PiB": 2 ** 50, "EiB": 2 ** 60}
 
 
-def partitions_at_once(con, source: str) -> int:
+def write_plan(con, source: str, partitions: int) -> tuple[int, int]:
+    """(threads, partitions per scan) for writing `source`'s `partitions` within the memory limit."""
     limit, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
     number, unit = limit.split()
     columns = len(con.execute(f"SELECT * FROM {source} LIMIT 0").description) + 1
-    return max(1, int(float(number) * UNITS[unit] / 2 // (columns * int(threads) * BLOCK)))
+    slots = max(1, int(float(number) * UNITS[unit] * 3 / 4 // (columns * BLOCK)))   # threads × partitions
+    if slots >= max(partitions, 1):
+        return max(1, min(int(threads), slots // max(partitions, 1))), max(partitions, 1)
+    return 1, slots
 
 
 def _link_unopened(con, folder: Path, table: str) -> None:
@@ -203,9 +227,21 @@ def open_served(con, served_file: Path, create_views) -> None:
                     con.execute("INSERT INTO memory.stored_parts VALUES (?, ?, ?, false)",
                                 [table, p.name.removeprefix("part="), str(p)])
             _define_view(con, table)
+        for table in _other_keys(con):
+            release(con, table)
     finally:
         con.execute("DETACH served")
     create_views(con, "wh")
+
+
+def _other_keys(con) -> list[str]:
+    """The overlay's stored tables that the served generation wrote with another partition key
+    than STORED's (or an older release that recorded none): rewritten in full, so no partition
+    holds rows of another key's value."""
+    (recorded,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+                              "AND schema_name = 'ops' AND table_name = 'stored_keys'").fetchone()
+    written = dict(con.execute("SELECT table_name, key_sql FROM wh.ops.stored_keys").fetchall()) if recorded else {}
+    return [t for t in sorted(STORED) if overlaid(con, t) and written.get(t) != STORED[t]]
 
 
 def overlaid(con, table: str) -> bool:

@@ -127,7 +127,11 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
     days = kept["detection_days"]
     inputs = reviews.digest(days["inputs"].iloc[0])
-    kept_reviews = reviews.load(con, pd.DatetimeIndex(p.cal.days), inputs, int(np.flatnonzero(days["tested"])[0]))
+    start = int(np.flatnonzero(days["tested"])[0])
+    # a review is kept when its days all lie before the first day detection tests again; when
+    # detection kept nothing, nothing is known unchanged
+    kept_reviews = reviews.load(con, pd.DatetimeIndex(p.cal.days), inputs, start) \
+        if start > screen.detect_from(first) else {}
     out = tables(p, s, sc, shown_from, kept_reviews, inputs) | kept
     log.info("预警事件复盘 %d 起, %.1f s", len(out["incidents"]), time.perf_counter() - t0)
     return out
@@ -201,12 +205,7 @@ def _review(state: tuple, key: str) -> tuple:
     lo, hi = max(0, inc.first - incidents.BEFORE), min(T, inc.last + incidents.AFTER + 1)
     codes = subject if subject else (PATROL,) if inc.kind == detect.DROP else tuple(sorted(p.cells))
     span = reviews.span(codes, main, lo, hi, inc.first, inc.last)
-    if span in kept:
-        res, y, mu, upper = kept[span]
-    else:
-        y, mu, var = incidents.series(p, codes, main, lo, hi)
-        res = incidents.after(y, mu, var, inc.first - lo, inc.last - lo, hi - lo)
-        upper = incidents.upper_bound(mu, var)
+    res, y, mu, upper = kept[span] if span in kept else reviews.compute(p, span)
     on = today.loc[key] if key in today.index else None
     level = rows.levels[main] if main < rows.n_areas else "grid"
     main_code = rows.codes[main] if main < rows.n_areas else rows.codes[rows.footprint(main)[0]]
@@ -347,7 +346,7 @@ def _digest(s: Settings) -> str:
 
 def _forget_stored(con, but: tuple[str, ...] = ()) -> None:
     """In an incremental run's overlay, the stored warning tables are replaced whole, not updated
-    (`but` those written by months: detections.store)."""
+    (`but` those written by weeks: detections.store)."""
     for table in catalog.present(con):
         if table not in but:
             storage.forget(con, f"warning.{table}")

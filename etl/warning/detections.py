@@ -146,9 +146,9 @@ DDL = (f"CREATE TABLE wh.{TABLE} (storm BOOLEAN, kind VARCHAR, tier INTEGER, row
 
 
 def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
-    """This run's records into `wh`: in the table the run before kept (a stored table, by month:
+    """This run's records into `wh`: in the table the run before kept (a stored table, by week:
     etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
-    month's partition, not the span; months wholly before the span are dropped."""
+    week's partition, not the span; months wholly before the span are dropped."""
     if "detections" not in catalog.present(con):
         con.execute(DDL)
     tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.warning import catalog
+from etl.warning import catalog, incidents
+from etl.warning.prepare import Prepared
 
-# what the kept numbers are computed by, beyond what detection reads (detections.CODE)
+# what the kept numbers are computed by (`compute`), beyond what detection reads (detections.CODE)
 CODE = [Path(__file__).with_name(f"{m}.py") for m in ("incidents", "reviews")]
 AFTER_COLUMNS = ["excess", "excess_low", "excess_high", "peak_ratio", "peak_offset", "days_to_baseline",
                  "level_before", "slope_before", "level_after", "slope_after"]
@@ -35,8 +36,15 @@ def digest(detection_inputs: str) -> str:
 
 
 def span(codes: tuple, main: int, lo: int, hi: int, first: int, last: int) -> tuple:
-    """What a review's numbers are a function of, beyond the days before `hi`."""
+    """What a review's numbers are a function of, beyond the days before `hi` (`compute`)."""
     return tuple(str(c) for c in codes), int(main), int(lo), int(hi), int(first), int(last)
+
+
+def compute(p: Prepared, key: tuple) -> tuple:
+    """A review's numbers afresh: (after-analysis, reports, expected, upper bound) over its span."""
+    codes, main, lo, hi, first, last = key
+    y, mu, var = incidents.series(p, codes, main, lo, hi)
+    return incidents.after(y, mu, var, first - lo, last - lo, hi - lo), y, mu, incidents.upper_bound(mu, var)
 
 
 def table(spans: dict[str, tuple], days: pd.DatetimeIndex, inputs: str) -> pd.DataFrame:

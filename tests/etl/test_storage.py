@@ -88,15 +88,45 @@ def test_an_overlay_written_out_equals_the_same_writes_on_a_copy(served, tmp_pat
     assert {p.parent.name.removeprefix("part=") for p in new} - {storage.SCHEMA_PART} == keys
 
 
-def test_the_keys_keep_a_closed_months_events_apart_from_the_open(served):
-    """A closure moves an event from `open` to its closing month: older months are not rewritten."""
+def test_the_keys_keep_a_closed_weeks_events_apart_from_the_open(served):
+    """A closure moves an event from `open` to its closing week: older weeks are not rewritten."""
     with duckdb.connect() as con:
         storage.open_served(con, served, _no_views)
         storage.delete(con, "core.events", "event_id = 5")           # open (5 % 5 = 0)
         storage.insert(con, "core.events", "SELECT 5, TIMESTAMP '2026-05-02 21:00', ?, '处置中', 0",
                        [dt.datetime(2026, 9, 25, 12)])
         opened = sorted(p for (p,) in con.execute("SELECT part FROM memory.stored_parts WHERE opened").fetchall())
-    assert opened == ["2026-09", "open"]
+    assert opened == ["2026-09-21", "open"]        # the Monday of 2026-09-25's week
+
+
+@pytest.mark.parametrize("recorded", ["another key", "no record"])
+def test_a_table_written_with_another_key_is_rewritten_in_full(tmp_path, monkeypatch, recorded):
+    """A generation of a release that partitioned by month (or recorded no keys): its table is
+    rewritten in full by the next run, by week, every row once."""
+    monthly = "CASE WHEN closed_at IS NULL THEN 'open' ELSE strftime(closed_at, '%Y-%m') END"
+    monkeypatch.setattr(storage, "STORED", {"core.events": monthly})
+    (tmp_path / "old").mkdir()
+    with duckdb.connect() as con:
+        con.execute("ATTACH ':memory:' AS wh; CREATE SCHEMA wh.core")
+        con.execute("CREATE TABLE wh.core.events AS SELECT range AS event_id, CASE WHEN range % 4 > 0 THEN "
+                    "TIMESTAMP '2026-05-02' + to_hours(range * 9) END AS closed_at, range % 7 AS v FROM range(400)")
+        storage.write(con, tmp_path / "old", _no_views)
+    if recorded == "no record":
+        with duckdb.connect(str(tmp_path / "old" / FILE)) as con:
+            con.execute("DROP TABLE ops.stored_keys")
+    weekly = f"CASE WHEN closed_at IS NULL THEN 'open' ELSE {storage._week('closed_at')} END"
+    monkeypatch.setattr(storage, "STORED", {"core.events": weekly})
+    (tmp_path / "new").mkdir()
+    with duckdb.connect() as con:
+        storage.open_served(con, tmp_path / "old" / FILE, _no_views)
+        assert not storage.overlaid(con, "core.events")
+        storage.delete(con, "core.events", "event_id = 8")
+        storage.write(con, tmp_path / "new", _no_views)
+    with duckdb.connect(str(tmp_path / "new" / FILE), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.events").fetchone() == (399, 399)
+        assert con.execute("SELECT * FROM ops.stored_keys").fetchall() == [("core.events", weekly)]
+    parts = {p.name.removeprefix("part=") for p in (tmp_path / "new" / "parts" / "core.events").iterdir()}
+    assert "2026-05" not in parts and "2026-05-04" in parts and "open" in parts
 
 
 def test_a_table_rebuilt_in_full_is_written_in_full(served, tmp_path):
@@ -146,8 +176,8 @@ def test_glob_characters_in_the_warehouse_path_are_plain_characters(tmp_path, mo
 
 def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monkeypatch):
     """A partitioned write holds a buffer per column and partition in each thread: 60 months of a
-    wide table at once need more than 40 MB, a group at a time do not. Every row lands in its
-    month's folder."""
+    wide table at once, on two threads, need more than 40 MB; a group at a time on one do not.
+    Every row lands in its month's folder."""
     monthly = "strftime(day, '%Y-%m')"
     monkeypatch.setattr(storage, "STORED", {"mart.events_daily": monthly})
     with duckdb.connect(config={"temp_directory": str(tmp_path / "spill")}) as con:
@@ -157,7 +187,7 @@ def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monk
         con.execute(f"CREATE TABLE wh.mart.events_daily AS SELECT DATE '2021-01-01' + to_days((range % 60 * 31)::INTEGER) AS day, "
                     f"{wide} FROM range(400000)")
         con.execute("SET memory_limit = '40MB'")
-        assert 1 < storage.partitions_at_once(con, "wh.mart.events_daily") < 60
+        assert storage.write_plan(con, "wh.mart.events_daily", 60) == (1, 11)     # six scans, one thread
         storage.write(con, tmp_path, _no_views)
     with duckdb.connect(str(tmp_path / FILE), read_only=True) as con:
         assert con.execute("SELECT count(*), count(DISTINCT day) FROM mart.events_daily").fetchone() == (400000, 60)
@@ -172,3 +202,19 @@ def test_the_small_file_is_written_in_small_blocks(served):
     with duckdb.connect(str(served), read_only=True) as con:
         (block,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
     assert block == storage.SMALL_BLOCK < 256 * 1024
+
+
+def test_a_write_plan_takes_threads_before_it_takes_scans():
+    """All partitions in one scan on as many threads as fit; fewer threads before more scans; an
+    unlimited memory (DuckDB shows it in PiB) on every thread."""
+    with duckdb.connect() as con:
+        con.execute("SET threads = 4")
+        con.execute(f"CREATE TABLE t AS SELECT {', '.join(f'{k} AS c{k}' for k in range(9))}")   # 10 with the key
+        con.execute("SET memory_limit = '100MB'")         # 95.3 MiB: 28 slots of 10 columns' blocks
+        assert storage.write_plan(con, "t", 7) == (4, 7)
+        assert storage.write_plan(con, "t", 14) == (2, 14)
+        assert storage.write_plan(con, "t", 28) == (1, 28)
+        assert storage.write_plan(con, "t", 60) == (1, 28)
+        assert storage.write_plan(con, "t", 0) == (4, 1)
+        con.execute("SET memory_limit = '-1'")
+        assert storage.write_plan(con, "t", 500) == (4, 500)
