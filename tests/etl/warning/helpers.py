@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
+
 from etl.warning.settings import DEFAULT_FILE, Settings, load
 
 
@@ -25,3 +27,14 @@ def drop_warning_tables(con, names) -> None:
                               "'warning' AND table_name = $n)", {"n": name}).fetchone()
         if kind:
             con.execute(f"DROP {kind} wh.warning.{name}")
+
+
+def assert_warnings_equal(got: dict, expected: dict) -> None:
+    """Two runs' warning tables equal to the bit, but for which days each detection tested (not the
+    same, by design: what one run kept, the other tested)."""
+    for name, table in expected.items():
+        mine = got[name]
+        if name == "detection_days":
+            mine, table = mine.drop(columns="tested"), table.drop(columns="tested")
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), table.reset_index(drop=True),
+                                      check_exact=True, obj=name)
