@@ -249,10 +249,11 @@ def _merge_updates(run: Run, new: dict, recalendar: bool = False) -> Generation:
         if _grid_versions_between(con, before, run.as_of):
             raise _GridsChanged()      # the served rows without a date were checked at the old as-of
         meta.write(run, digest)
-        if map_shapes.stale(con, before):           # an area started or ended since
+        areas_changed = map_shapes.stale(con, before)      # an area started or ended since
+        if areas_changed:
             map_shapes.write(con)
         models.touched_versions(con, run.run_id)
-        models.update_marts(con)
+        models.update_marts(con, areas_changed)
         if not warning.enabled(run.warning_settings):
             warning.drop(con)                       # switched off: no warnings, old or new
     return _check_and_publish(run, building)

@@ -49,17 +49,22 @@ def merge_events(con, incoming: str, run_id: str, label: str, sha256: str) -> di
     create_tables(con)
     latest_in = "greatest(" + ", ".join(f"i.{s}" for s in STAGES) + ")"
     latest_old = "greatest(" + ", ".join(f"e.{s}" for s in STAGES) + ")"
+    # the stored state's partition too (etl/storage.py): one scan of the few columns these need
     con.execute(f"""CREATE OR REPLACE TEMP TABLE verdict AS
         SELECT i.event_id, e.event_id IS NULL AS is_new,
-               coalesce({latest_in} < {latest_old}, false) AS is_stale
-        FROM {incoming} i LEFT JOIN wh.core.events e USING (event_id)""")
-    # written through etl/storage.py: in an incremental run's overlay, the large tables' partitions
-    storage.insert(con, "core.event_history", """SELECT ?, ?, 'superseded', e.* FROM wh.core.events e
+               coalesce({latest_in} < {latest_old}, false) AS is_stale, e.part
+        FROM {incoming} i LEFT JOIN (SELECT event_id, {", ".join(STAGES)}, {storage.key("core.events")} AS part
+                                     FROM wh.core.events) e USING (event_id)""")
+    # written through etl/storage.py: in an incremental run's overlay, the large tables' partitions.
+    # The partitions of the events replaced are opened first, and their old states read from there
+    events = storage.open_partitions(con, "core.events", {p for (p,) in con.execute(
+        "SELECT DISTINCT part FROM verdict WHERE NOT is_new AND NOT is_stale").fetchall()})
+    storage.insert(con, "core.event_history", f"""SELECT ?, ?, 'superseded', e.* FROM {events} e
                    WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_new AND NOT is_stale)""",
                    [run_id, label])
     storage.insert(con, "core.event_history", f"""SELECT ?, ?, 'stale', i.* FROM {incoming} i
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE is_stale)""", [run_id, label])
-    storage.delete(con, "core.events", "event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
+    con.execute(f"DELETE FROM {events} WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)")
     storage.insert(con, "core.events", f"""SELECT * FROM {incoming}
                     WHERE event_id IN (SELECT event_id FROM verdict WHERE NOT is_stale)""")
     # the run's merged events, for the marts' incremental update (etl/transform/models.py)

@@ -16,7 +16,8 @@ from warehouse.paths import ROOT
 # before is rebuilt on its next refresh even though its source files are unchanged
 WAREHOUSE_FORMAT = ("2026-12-06 a folder per generation, large tables as Parquet partitions; schemas per layer: core, mart, warning, ops, secure (none in main); "
                     "column kinds: shared masks, scrubbed text, load_log.lines_in, meta.calendar_digest, "
-                    "calendar_coverage, grid_topology; view areas_in_force")
+                    "calendar_coverage, grid_topology; view areas_in_force; "
+                    "2026-12-07 mart.event_sla: a refused case (不予立案) has no age")
 
 
 def fingerprint(sniffed: dict, mapping: Path | None) -> str:

@@ -8,14 +8,18 @@ has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one
 (event ids, days, months) of the rows the update may have changed. Those rows are deleted and
 computed again by the mart's own model, restricted to those keys; every other row stays. The
 scope reads `memory.touched_versions` (every state, old and new, of the events this run changed)
-and `memory.previous_meta` (the served generation's meta, so its as-of). A mart without a scope
-file that reads no event and no as-of is left as it is; any other is rebuilt in full."""
+and `memory.previous_meta` (the served generation's meta, so its as-of). A scope of `event_id`s
+declares a mart of one row per event, computed from that event's row alone: its model reads only
+the partitions of `wh.core.events` holding those events (etl/storage.py `narrowed`). A mart without a scope
+file that reads nothing an update changes (`_reads_updated`) is left as it is; any other is
+rebuilt in full."""
 from __future__ import annotations
 
 import functools
 import graphlib
 import logging
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 from etl import storage
@@ -24,9 +28,6 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
 SCOPE_DIR = SQL_DIR / "marts" / "incremental"
 VIEWS_DIR = SQL_DIR / "views"
-# what an event update changes (areas_in_force follows meta's as-of); a model reading none of
-# these needs no incremental work
-_READS_UPDATED = re.compile(r"\bwh\.(core\.events|ops\.meta|core\.areas_in_force|mart\.\w+)\b")
 # where each layer's models are published
 _PUBLISHED = {"staging": "memory", "core": "wh.core", "marts": "wh.mart"}
 # built with the core models, as it reads the staging persons (their tags are never published),
@@ -83,20 +84,30 @@ def create_views(con, catalog: str | None = "wh") -> None:
 
 def touched_versions(con, run_id: str) -> None:
     """memory.touched_versions: the new state of every event this run merged and the state it
-    replaced (kept in wh.core.event_history). Stale incoming states changed nothing and are left out."""
-    con.execute("""CREATE OR REPLACE TABLE memory.touched_versions AS
-        SELECT * FROM wh.core.events WHERE event_id IN (
-            SELECT event_id FROM wh.core.event_history WHERE run_id = $run AND change = 'superseded'
-            UNION ALL SELECT event_id FROM memory.merged_events)
+    replaced (kept in wh.core.event_history). Stale incoming states changed nothing and are left out.
+    Both were written by this run: read from the partitions it opened (etl/storage.py `opened`)."""
+    events, history = storage.opened(con, "core.events"), storage.opened(con, "core.event_history")
+    con.execute(f"""CREATE OR REPLACE TABLE memory.touched_versions AS
+        SELECT * FROM {events} WHERE event_id IN (SELECT event_id FROM memory.merged_events)
         UNION ALL
-        SELECT * EXCLUDE (run_id, file, change) FROM wh.core.event_history
+        SELECT * EXCLUDE (run_id, file, change) FROM {history}
         WHERE run_id = $run AND change = 'superseded'""", {"run": run_id})
 
 
-def update_marts(con) -> dict[str, int]:
+def _reads_updated(sql: str, areas_changed: bool) -> bool:
+    """Whether a model reads what an event update changes: the events, the as-of (meta), a mart
+    brought up to date by it, and the areas in force when one started or ended between the two
+    as-of instants. A model reading none of these needs no incremental work."""
+    marts = "|".join(p.stem for p in (SQL_DIR / "marts").glob("*.sql"))
+    changed = rf"core\.events|ops\.meta|mart\.(?:{marts})" + (r"|core\.areas_in_force" if areas_changed else "")
+    return re.search(rf"\bwh\.(?:{changed})\b", sql) is not None
+
+
+def update_marts(con, areas_changed: bool = True) -> dict[str, int]:
     """Bring every mart up to date after an event update (see the module's doc). Needs
-    memory.touched_versions and memory.previous_meta. Returns the rows recomputed per mart
-    (-1: rebuilt in full)."""
+    memory.touched_versions and memory.previous_meta. `areas_changed`: whether an area started
+    or ended between the two as-of instants. Returns the rows recomputed per mart (-1: rebuilt in
+    full)."""
     present = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'mart' UNION ALL "
         "SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' AND schema_name = 'mart'").fetchall()}
@@ -106,7 +117,7 @@ def update_marts(con) -> dict[str, int]:
         scope = SCOPE_DIR / f"{name}.sql"
         if scope.exists() and name in present:
             done[name] = _update_rows(con, name, sql, scope.read_text(encoding="utf-8"))
-        elif name not in present or _READS_UPDATED.search(sql):
+        elif name not in present or _reads_updated(sql, areas_changed):
             run_file(con, "marts", name)
             done[name] = -1
         log.info("模型 marts/%s: %s", name, "重建" if done.get(name) == -1 else f"{done.get(name, 0)} 行重算")
@@ -148,7 +159,11 @@ def _update_rows(con, name: str, model: str, scope: str) -> int:
     where, params = (f"list_contains($keys, {key})", {"keys": keys}) if keys is not None \
         else (f"{key} IN (SELECT {key} FROM mart_scope)", None)
     storage.delete(con, f"mart.{name}", where, params)
-    n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {where}", params, by_name=True)
+    # a scope of event ids: the mart has a row per event, computed from that event's row alone, so
+    # the model needs only the events' partitions holding them (a tenth of the city's at most)
+    events = storage.narrowed(con, "core.events", where, params) if key == "event_id" else nullcontext()
+    with events:
+        n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {where}", params, by_name=True)
     con.execute("DROP TABLE mart_scope")
     return n
 

@@ -88,6 +88,32 @@ def test_an_overlay_written_out_equals_the_same_writes_on_a_copy(served, tmp_pat
     assert {p.parent.name.removeprefix("part=") for p in new} - {storage.SCHEMA_PART} == keys
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(2, 400), r=st.integers(0, 399), opened_first=st.sets(st.integers(0, 399), max_size=20))
+def test_a_narrowed_view_holds_every_matching_row_and_only_their_partitions(served, k, r, opened_first):
+    """Within `narrowed`, the view shows the partitions holding a match and the open table, so a
+    query of the matching rows answers as on the whole table; after it, the whole table again.
+    `open_partitions` moves whole partitions into `opened`, which then holds their rows."""
+    where = f"event_id % {k} = {r % k}"
+    with duckdb.connect() as con:
+        storage.open_served(con, served, _no_views)
+        key = storage.key("core.events")
+        whole = con.execute("SELECT * FROM wh.core.events ORDER BY event_id").fetchall()
+        keys = {p for (p,) in con.execute(f"SELECT DISTINCT {key} FROM wh.core.events WHERE event_id IN "
+                                          f"(SELECT unnest($ids))", {"ids": sorted(opened_first)}).fetchall()}
+        in_keys = con.execute(f"SELECT * FROM wh.core.events WHERE list_contains($keys, {key}) ORDER BY event_id",
+                              {"keys": sorted(keys)}).fetchall()
+        relation = storage.open_partitions(con, "core.events", keys)
+        assert con.execute(f"SELECT * FROM {relation} ORDER BY event_id").fetchall() == in_keys
+        matching = con.execute(f"SELECT * FROM wh.core.events WHERE {where} ORDER BY event_id").fetchall()
+        with storage.narrowed(con, "core.events", where):
+            assert con.execute(f"SELECT * FROM wh.core.events WHERE {where} ORDER BY event_id").fetchall() == matching
+            shown = {p for (p,) in con.execute(f"SELECT DISTINCT {key} FROM wh.core.events").fetchall()}
+            assert shown == {p for (p,) in con.execute(
+                f"SELECT DISTINCT {key} FROM wh.core.events WHERE {where}").fetchall()} | keys
+        assert con.execute("SELECT * FROM wh.core.events ORDER BY event_id").fetchall() == whole
+
+
 def test_the_keys_keep_a_closed_weeks_events_apart_from_the_open(served):
     """A closure moves an event from `open` to its closing week: older weeks are not rewritten."""
     with duckdb.connect() as con:
@@ -174,10 +200,11 @@ def test_glob_characters_in_the_warehouse_path_are_plain_characters(tmp_path, mo
         assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 1
 
 
-def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monkeypatch):
-    """A partitioned write holds a buffer per column and partition in each thread: 60 months of a
-    wide table at once, on two threads, need more than 40 MB; a group at a time on one do not.
-    Every row lands in its month's folder."""
+def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monkeypatch, caplog):
+    """60 months of a wide table at once, on two threads, need more than 40 MB: the write runs out
+    of memory, and is written again in groups on one thread (its first files removed). Every row
+    lands in its month's folder, once."""
+    caplog.set_level("INFO", logger="etl.storage")
     monthly = "strftime(day, '%Y-%m')"
     monkeypatch.setattr(storage, "STORED", {"mart.events_daily": monthly})
     with duckdb.connect(config={"temp_directory": str(tmp_path / "spill")}) as con:
@@ -189,6 +216,7 @@ def test_many_wide_partitions_are_written_within_the_memory_limit(tmp_path, monk
         con.execute("SET memory_limit = '40MB'")
         assert storage.write_plan(con, "wh.mart.events_daily", 60) == (1, 11)     # six scans, one thread
         storage.write(con, tmp_path, _no_views)
+    assert any("分组写出" in m for m in caplog.messages)
     with duckdb.connect(str(tmp_path / FILE), read_only=True) as con:
         assert con.execute("SELECT count(*), count(DISTINCT day) FROM mart.events_daily").fetchone() == (400000, 60)
         assert not con.execute(f"""SELECT filename FROM read_parquet('{tmp_path}/parts/mart.events_daily/*/*.parquet',

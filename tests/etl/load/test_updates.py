@@ -201,6 +201,24 @@ def test_monthly_kpis_follow_an_as_of_across_months(tiny_db, tmp_path, days):
     assert _marts_differing_from_their_models(db)["area_kpis_monthly"] == 0
 
 
+@pytest.mark.parametrize("areas_changed", [False, True])
+def test_a_mart_reading_the_areas_in_force_is_rebuilt_only_when_they_changed(tiny_db, tmp_path, areas_changed):
+    """`mart.area_population` reads the register and the areas in force, none of which an event
+    update changes unless an area started or ended between the two as-of instants; the marts
+    reading the events or the as-of are rebuilt or updated whatever happened."""
+    db = tmp_path / "wh.duckdb"
+    storage.single_file(tiny_db, db)
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{db}' AS wh")
+        con.execute("CREATE TABLE memory.previous_meta AS SELECT * FROM wh.ops.meta")
+        con.execute("UPDATE wh.ops.meta SET as_of = as_of + INTERVAL 2 HOUR")
+        con.execute("CREATE TABLE memory.touched_versions AS SELECT * FROM wh.core.events WHERE false")
+        done = models.update_marts(con, areas_changed)
+    assert ("area_population" in done) == areas_changed and done["services_monthly"] == -1
+    differing = _marts_differing_from_their_models(db)
+    assert differing == dict.fromkeys(differing, 0)
+
+
 def test_an_update_moving_the_as_of_past_a_grids_end_gives_what_a_full_build_gives(split, key_file, tmp_path):
     """Households, addresses and organisations are checked at the data's as-of instant; an update
     that moves the as-of past the end of their grid's version must leave the same register as a

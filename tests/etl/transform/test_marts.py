@@ -57,6 +57,13 @@ def test_event_sla(con, events, as_of):
     assert (sla.loc[sla["sla_state"] == "在办超期"].index.isin(e.index[overdue])).all()
     assert set(sla["sla_state"]) >= {"按期办结", "超期办结", "在办超期", "不予立案"}
     assert (sla["dispatch_minutes"].dropna() >= 0).all()
+    # a refused case is in no backlog: no age, no time to a deadline (its row never moves with
+    # the as-of); an open case's age runs to the as-of
+    refused = sla["sla_state"] == "不予立案"
+    assert refused.any() and sla.loc[refused, ["age_minutes", "minutes_to_deadline"]].isna().all().all()
+    open_ = sla["is_open"]
+    age = (pd.Timestamp(as_of).floor("min") - e.loc[open_, "reported_at"].dt.floor("min")) // pd.Timedelta(minutes=1)
+    assert open_.any() and (sla.loc[open_, "age_minutes"] == age).all()
 
 
 def test_services_monthly(con):

@@ -3,8 +3,9 @@
 -- the KPIs; the deadline comes from the subclass's working-time limit. The lifecycle columns the
 -- counters need (accepted_at, is_closed, closed_on_time) are carried, so the screen's queries
 -- read this one table instead of joining it to the events. The time to the deadline is for the
--- unhandled only; an incremental refresh recomputes the rows that move with the as-of instant
--- (incremental/event_sla.sql).
+-- unhandled only, the age for the cases not refused (不予立案 ends a case: it is in no backlog, and
+-- a refused case's row never moves); an incremental refresh recomputes the rows that move with the
+-- as-of instant (incremental/event_sla.sql).
 SELECT
     e.event_id, e.grid_code, e.community_code, e.street_code, e.district_code,
     e.class_code, e.subclass_code, e.department, e.source, e.reported_at, e.accepted_at,
@@ -24,8 +25,9 @@ SELECT
     e.handled_at IS NULL AND e.deadline < m.as_of
         AND e.status <> '不予立案'                               AS overdue_open,
     date_diff('minute', e.accepted_at, e.dispatched_at)        AS dispatch_minutes,
-    date_diff('minute', e.reported_at, coalesce(e.closed_at, m.as_of)) AS age_minutes,
-    CASE WHEN e.handled_at IS NULL
+    CASE WHEN e.status <> '不予立案'
+         THEN date_diff('minute', e.reported_at, coalesce(e.closed_at, m.as_of)) END AS age_minutes,
+    CASE WHEN e.handled_at IS NULL AND e.status <> '不予立案'
          THEN date_diff('minute', m.as_of, e.deadline) END     AS minutes_to_deadline
 FROM wh.core.events e, wh.ops.meta m
 WHERE e.reported_at <= m.as_of
