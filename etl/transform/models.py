@@ -120,7 +120,8 @@ def update_marts(con, areas_changed: bool = True) -> dict[str, int]:
         elif name not in present or _reads_updated(sql, areas_changed):
             run_file(con, "marts", name)
             done[name] = -1
-        log.info("模型 marts/%s: %s", name, "重建" if done.get(name) == -1 else f"{done.get(name, 0)} 行重算")
+        log.info("模型 marts/%s: %s", name, "不变 (unchanged)" if name not in done
+                 else "重建" if done[name] == -1 else f"{done[name]} 行重算")
     return done
 
 
