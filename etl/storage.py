@@ -16,7 +16,8 @@ copied into memory as `wh`, and each stored table a view over the served partiti
 table of the partitions it opened (`<table>__open`). Every write to a stored table goes through
 `delete`, `insert` or `release`, which open the partitions the write touches first (copy their
 rows into the open table and drop their files from the view), so the view always shows the whole
-table. `write` then writes the opened partitions anew and links the others. A full build writes
+table; or it deletes from `opened` rows whose partitions `open_partitions` opened. Within
+`narrowed` (a read of a few rows) the view shows part of the table, and a write to it is refused. `write` then writes the opened partitions anew and links the others. A full build writes
 every partition; so does an overlay's table that was `release`d (rebuilt in full)."""
 from __future__ import annotations
 
@@ -147,7 +148,7 @@ def _write_partitions(con, source: str, folder: Path, table: str) -> None:
         _copy(con, source, table, target, parts, int(threads), max(len(parts), 1))
     except duckdb.OutOfMemoryException:
         log.info("写出分区 %s: 内存不足, 改为分组写出 (out of memory on every thread: written in groups)", table)
-        shutil.rmtree(target)               # what the failed write left; nothing else is there yet
+        shutil.rmtree(target)   # what the failed write left; its links and _schema file come after
         target.mkdir(parents=True)
         _copy(con, source, table, target, parts, *write_plan(con, source, len(parts)))
 
@@ -318,15 +319,27 @@ def narrowed(con, table: str, where: str, params=None):
         return
     keys = {k for (k,) in con.execute(f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()}
     _define_view(con, table, keys)
+    _NARROWED.add((id(con), table))
     try:
         yield
     finally:
+        _NARROWED.discard((id(con), table))
         _define_view(con, table)
+
+
+_NARROWED: set[tuple[int, str]] = set()     # (connection, table) within `narrowed`
+
+
+def _writable(con, table: str) -> None:
+    """A write finds the partitions it touches in the view: within `narrowed` it would miss some."""
+    if (id(con), table) in _NARROWED:
+        raise RuntimeError(f"{table}: written while narrowed (etl/storage.py)")
 
 
 def delete(con, table: str, where: str, params=None) -> None:
     """DELETE FROM wh.<table> WHERE <where>; the partitions it deletes from found by a scan of the
     key's and `where`'s columns alone."""
+    _writable(con, table)
     if overlaid(con, table):
         _open(con, table, {k for (k,) in con.execute(
             f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()})
@@ -336,6 +349,7 @@ def delete(con, table: str, where: str, params=None) -> None:
 def insert(con, table: str, select: str, params=None, by_name: bool = False) -> int:
     """INSERT INTO wh.<table> [BY NAME] <select>; the rows inserted."""
     by = "BY NAME " if by_name else ""
+    _writable(con, table)
     if not overlaid(con, table):
         return con.execute(f"INSERT INTO wh.{table} {by}{select}", params).fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE storage_rows AS SELECT * FROM wh.{table}{OPEN_SUFFIX} LIMIT 0")

@@ -8,9 +8,10 @@ has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one
 (event ids, days, months) of the rows the update may have changed. Those rows are deleted and
 computed again by the mart's own model, restricted to those keys; every other row stays. The
 scope reads `memory.touched_versions` (every state, old and new, of the events this run changed)
-and `memory.previous_meta` (the served generation's meta, so its as-of). A scope of `event_id`s
-declares a mart of one row per event, computed from that event's row alone: its model reads only
-the partitions of `wh.core.events` holding those events (etl/storage.py `narrowed`). A mart without a scope
+and `memory.previous_meta` (the served generation's meta, so its as-of). A scope file beginning
+`-- per event:` declares a mart of one row per event, computed from that event's row alone (its
+keys are event ids): its model reads only the partitions of `wh.core.events` holding those events
+(etl/storage.py `narrowed`); a model looking across events must not say so. A mart without a scope
 file that reads nothing an update changes (`_reads_updated`) is left as it is; any other is
 rebuilt in full."""
 from __future__ import annotations
@@ -94,13 +95,31 @@ def touched_versions(con, run_id: str) -> None:
         WHERE run_id = $run AND change = 'superseded'""", {"run": run_id})
 
 
+# what an incremental run writes besides the marts (etl/refresh.py): the events and their history,
+# the as-of (meta), the files applied, the work calendar's coverage; and, when an area started or
+# ended between the two as-of instants, the shapes and the areas in force
+_UPDATED = ("core.events", "core.event_history", "ops.meta", "ops.applied_updates", "ops.calendar_coverage")
+_AREAS = ("core.map_shapes", "core.areas_in_force")
+
+
 def _reads_updated(sql: str, areas_changed: bool) -> bool:
-    """Whether a model reads what an event update changes: the events, the as-of (meta), a mart
-    brought up to date by it, and the areas in force when one started or ended between the two
-    as-of instants. A model reading none of these needs no incremental work."""
-    marts = "|".join(p.stem for p in (SQL_DIR / "marts").glob("*.sql"))
-    changed = rf"core\.events|ops\.meta|mart\.(?:{marts})" + (r"|core\.areas_in_force" if areas_changed else "")
-    return re.search(rf"\bwh\.(?:{changed})\b", sql) is not None
+    """Whether a model reads what an event update changes: a table of `_UPDATED`, a mart brought
+    up to date by it, those of `_AREAS` when the areas changed, or a view reading any of these. A
+    model reading none of them needs no incremental work."""
+    changed = {*_UPDATED, *(f"mart.{p.stem}" for p in (SQL_DIR / "marts").glob("*.sql")),
+               *(_AREAS if areas_changed else ())}
+    # the areas in force read the as-of, but change only when an area started or ended: `_AREAS`
+    views = {p.stem: p.read_text(encoding="utf-8") for p in VIEWS_DIR.glob("*.sql") if f"core.{p.stem}" not in _AREAS}
+    while True:           # views reading views (core.area_names reads core.areas_in_force)
+        more = {f"core.{name}" for name, text in views.items() if _names_any(text, changed)} - changed
+        if not more:
+            return _names_any(sql, changed)
+        changed |= more
+
+
+def _names_any(sql: str, tables: set[str]) -> bool:
+    """Whether `sql` names one of `tables` (as `wh.<schema>.<table>`, or `<schema>.<table>` in a view)."""
+    return re.search(r"\b(?:wh\.)?(?:" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b", sql) is not None
 
 
 def update_marts(con, areas_changed: bool = True) -> dict[str, int]:
@@ -160,9 +179,10 @@ def _update_rows(con, name: str, model: str, scope: str) -> int:
     where, params = (f"list_contains($keys, {key})", {"keys": keys}) if keys is not None \
         else (f"{key} IN (SELECT {key} FROM mart_scope)", None)
     storage.delete(con, f"mart.{name}", where, params)
-    # a scope of event ids: the mart has a row per event, computed from that event's row alone, so
-    # the model needs only the events' partitions holding them (a tenth of the city's at most)
-    events = storage.narrowed(con, "core.events", where, params) if key == "event_id" else nullcontext()
+    # a mart of a row per event, computed from that event's row alone (its scope file says so): its
+    # model needs only the events' partitions holding the scope's events
+    per_event = re.search(r"^-- per event:", scope, re.M) is not None
+    events = storage.narrowed(con, "core.events", where, params) if per_event else nullcontext()
     with events:
         n = storage.insert(con, f"mart.{name}", f"SELECT * FROM ({model}) WHERE {where}", params, by_name=True)
     con.execute("DROP TABLE mart_scope")

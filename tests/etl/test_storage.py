@@ -108,6 +108,8 @@ def test_a_narrowed_view_holds_every_matching_row_and_only_their_partitions(serv
         matching = con.execute(f"SELECT * FROM wh.core.events WHERE {where} ORDER BY event_id").fetchall()
         with storage.narrowed(con, "core.events", where):
             assert con.execute(f"SELECT * FROM wh.core.events WHERE {where} ORDER BY event_id").fetchall() == matching
+            with pytest.raises(RuntimeError, match="narrowed"):      # it would miss the hidden partitions
+                storage.delete(con, "core.events", where)
             shown = {p for (p,) in con.execute(f"SELECT DISTINCT {key} FROM wh.core.events").fetchall()}
             assert shown == {p for (p,) in con.execute(
                 f"SELECT DISTINCT {key} FROM wh.core.events WHERE {where}").fetchall()} | keys

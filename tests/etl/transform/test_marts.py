@@ -110,3 +110,16 @@ def test_a_stage_in_memory_is_read_by_the_models_that_name_it():
     assert models.readers("stg_events") == {"events"}
     assert models.readers("stg_persons") == {"persons", "person_groups_per_grid"}
     assert models.readers("stg_person") == set()                  # a name, not a prefix
+
+
+def test_a_model_reads_what_an_update_changes_through_views_and_marts():
+    """What an incremental run writes, named in a model or reached through a view (core.area_names
+    reads core.areas_in_force), and the areas only when one started or ended."""
+    from etl.transform import models
+    assert models._reads_updated("SELECT * FROM wh.core.event_history", False)
+    assert models._reads_updated("SELECT * FROM wh.mart.events_daily", False)
+    assert not models._reads_updated("SELECT * FROM wh.mart.person_groups_per_grid JOIN wh.core.persons", False)
+    for view in ("core.areas_in_force", "core.area_names", "core.map_shapes"):
+        assert not models._reads_updated(f"SELECT * FROM wh.{view}", False)
+        assert models._reads_updated(f"SELECT * FROM wh.{view}", True)
+    assert not models._reads_updated("SELECT * FROM wh.core.events_extra", False)      # names, not prefixes

@@ -1,3 +1,4 @@
+-- per event: a row per event, computed from that event's row alone
 -- The events whose service-level row an update may change: those it merged (old or new state),
 -- and those whose row moves with the as-of instant (not both handled and closed, nor refused:
 -- their backlog age, overdue state and time to the deadline run on). Handled and closed events,
