@@ -5,9 +5,10 @@ Each table of STORED is written as one Parquet folder per value of its partition
 generation's small DuckDB file gets a view of the same name over them (`core.events` reads as
 before). The keys put what an update changes together, away from what it does not: an event by
 the week it closed (its Monday), or 'open' while it is not; its service-level row 'open' while it
-moves with the as-of (a refused case's by the week it was reported); a day's row by its week; the register, which only a full build changes,
-whole. A day's update then changes the open partitions and the current week's, and the rest of
-the tables are hard links to the previous generation's files. A generation records the keys it
+moves with the as-of (a refused case's by the week it was reported); a day's row by its week; the
+register, which only a full build changes, whole. A day's update then changes the open partitions
+and the current week's, and the rest of the tables are hard links to the previous generation's
+files. A generation records the keys it
 was written with (ops.stored_keys); a table the served generation wrote with other keys is
 rewritten in full by the next run.
 
@@ -17,7 +18,8 @@ table of the partitions it opened (`<table>__open`). Every write to a stored tab
 `delete`, `insert` or `release`, which open the partitions the write touches first (copy their
 rows into the open table and drop their files from the view), so the view always shows the whole
 table; or it deletes from `opened` rows whose partitions `open_partitions` opened. Within
-`narrowed` (a read of a few rows) the view shows part of the table, and a write to it is refused. `write` then writes the opened partitions anew and links the others. A full build writes
+`narrowed` (a read of a few rows) the view shows part of the table, and a write to it is
+refused. `write` then writes the opened partitions anew and links the others. A full build writes
 every partition; so does an overlay's table that was `release`d (rebuilt in full)."""
 from __future__ import annotations
 
@@ -317,8 +319,7 @@ def narrowed(con, table: str, where: str, params=None):
     if not overlaid(con, table):
         yield
         return
-    keys = {k for (k,) in con.execute(f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()}
-    _define_view(con, table, keys)
+    _define_view(con, table, _keys_where(con, table, where, params))
     _NARROWED.add((id(con), table))
     try:
         yield
@@ -341,9 +342,14 @@ def delete(con, table: str, where: str, params=None) -> None:
     key's and `where`'s columns alone."""
     _writable(con, table)
     if overlaid(con, table):
-        _open(con, table, {k for (k,) in con.execute(
-            f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()})
+        _open(con, table, _keys_where(con, table, where, params))
     con.execute(f"DELETE FROM {opened(con, table)} WHERE {where}", params)
+
+
+def _keys_where(con, table: str, where: str, params=None) -> set[str]:
+    """The partitions of wh.<table> holding a row that matches `where`: a scan of the key's and
+    `where`'s columns alone."""
+    return {k for (k,) in con.execute(f"SELECT DISTINCT {key(table)} FROM wh.{table} WHERE {where}", params).fetchall()}
 
 
 def insert(con, table: str, select: str, params=None, by_name: bool = False) -> int:
