@@ -155,15 +155,17 @@ _SHAPES = {"timestamp": (TIMESTAMP, "____-__-__ __:__:__", "TIMESTAMP"),
 _NUMBERS = {"integer": (INTEGER, "BIGINT"), "decimal": (DECIMAL, "DOUBLE")}
 
 
-def canonical_sql(kind: str, v: str) -> str:
+def canonical_sql(kind: str, v: str, cast: str | None = None) -> str:
     """SQL, true where the VARCHAR `v` is in its kind's canonical form and a value of it
     ("timestamp", "date", "integer", "decimal"). The usual value is recognised without a regular
     expression (its shape and a cast; a number that casts back to itself), the rest with the
-    pattern above: a regex over every cell of ten million rows costs seconds per column."""
+    pattern above: a regex over every cell of ten million rows costs seconds per column. `cast`:
+    for a timestamp or date, `v` already cast to its type by the caller (NULL where it does not)."""
     if kind in _SHAPES:
-        pattern, shape, cast = _SHAPES[kind]
+        pattern, shape, sql_type = _SHAPES[kind]
+        cast = cast or f"TRY_CAST({v} AS {sql_type})"
         return (f"(CASE WHEN length({v}) = {len(shape)} THEN {v} LIKE '{shape}' "
-                f"ELSE regexp_full_match({v}, '{pattern}') END AND TRY_CAST({v} AS {cast}) IS NOT NULL)")
+                f"ELSE regexp_full_match({v}, '{pattern}') END AND {cast} IS NOT NULL)")
     pattern, cast = _NUMBERS[kind]
     back = f"CAST(TRY_CAST({v} AS {cast}) AS VARCHAR) = {v}" + \
         (f" AND isfinite(TRY_CAST({v} AS {cast}))" if cast == "DOUBLE" else "")      # not nan, inf
