@@ -170,7 +170,7 @@ def test_a_damaged_file_loses_no_line_and_no_untouched_row(tmp_path, file, encod
 # Read and repaired: every loaded cell equals its source cell unless a repair is recorded for it
 
 from etl.contract import Column, SourceFile  # noqa: E402
-from etl.load.repairs import repair  # noqa: E402
+from etl.load.repairs import CONTROL_LINES, _steps, needs_repair_sql, repair  # noqa: E402
 from etl.load.values import register  # noqa: E402
 
 SPEC = SourceFile(table="t", file="t.csv", key="k", columns=(
@@ -222,3 +222,29 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
         for column, value in zip(header, values):
             changed = value != source[first[line]][column]
             assert changed == ((line, column) in repaired), (line, column, source[first[line]][column], value)
+
+
+EDGE = st.sampled_from(["", " ", "\u3000", "\t", "\u00a0", "１"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.fixed_dictionaries({c: st.tuples(EDGE, v, EDGE) for c, v in CELLS.items()}),
+                min_size=1, max_size=8))
+def test_the_rows_needing_a_repair_are_found_in_one_pass(rows):
+    """The one-pass test of a row (its cells joined) selects exactly the rows where some repair
+    detects its cell as read (repairs._steps), text or not, whitespace at either edge or not:
+    each column's cells tried in rows whose other cells are empty (needing nothing), then whole rows."""
+    header = [c.name for c in SPEC.columns]
+    con = duckdb.connect()
+    register(con)
+    con.execute(f"CREATE TABLE {CONTROL_LINES} (line BIGINT)")
+    per_cell = " OR ".join(f"coalesce({as_read}, false)" for col in _steps(SPEC).values()
+                           for name, _, _, as_read in col if name != "control_characters")
+    for only in [*header, None]:
+        con.execute("CREATE OR REPLACE TABLE t (line BIGINT, " + ", ".join(f"{h} VARCHAR" for h in header) + ")")
+        con.executemany(f"INSERT INTO t VALUES (?{', ?' * len(header)})",
+                        [[i, *("".join(row[h]) if only in (h, None) else "" for h in header)]
+                         for i, row in enumerate(rows)])
+        expected = con.execute(f"SELECT line FROM t WHERE {per_cell} ORDER BY line").fetchall()
+        found = con.execute(f"SELECT line FROM t WHERE {needs_repair_sql(SPEC)} ORDER BY line").fetchall()
+        assert found == expected, only
