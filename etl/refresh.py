@@ -198,8 +198,10 @@ def _load_file(run: Run, spec: contract.SourceFile, sniffed: dict) -> None:
     models.run_file(run.con, "core", spec.table)
     # its rows are in the core table now: the in-memory stages no other model reads are emptied,
     # not kept to the end of the run (40 million events were three whole copies spilled to disk)
-    for stage in (f"checked_{spec.table}", f"stg_{spec.table}"):
-        if models.readers(stage) <= {f"stg_{spec.table}", spec.table}:
+    tables = {t for (t,) in run.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'").fetchall()}
+    for stage in (f"checked_{spec.table}", f"stg_{spec.table}"):       # (a staging view holds nothing)
+        if stage in tables and models.readers(stage) <= {f"stg_{spec.table}", spec.table}:
             run.con.execute(f"CREATE OR REPLACE TABLE memory.{stage} AS SELECT * FROM memory.{stage} LIMIT 0")
     checks.refuse_early(run)
 
