@@ -1,8 +1,11 @@
 """Reading sources: encodings, malformed lines, undecodable files."""
+from pathlib import Path
+
 import duckdb
 import pytest
+from hypothesis import given, strategies as st
 
-from etl.load.extract import SourceError, load_csv
+from etl.load.extract import _CONTROL, SourceError, _eol, _Lines, load_csv, parse_record
 
 HEADERS = {"户编号": "household_id", "名称": "name"}
 
@@ -93,3 +96,18 @@ def test_old_mac_line_ends_are_read(tmp_path):
     p.write_bytes("户编号,名称\r1,甲\r2,乙\r".encode())
     text, malformed, rows = _load(p)
     assert rows == [(2, "1", "甲"), (3, "2", "乙")] and malformed == []
+
+
+@given(st.text(st.sampled_from(list('",a中\t\x01\x7f\r ')), max_size=24), st.integers(1, 4),
+       st.sampled_from(["\n", "\r\n", ""]))
+def test_the_one_line_pattern_reads_what_the_parser_reads(content, n_fields, eol):
+    """A listed line taken whole by the pattern (in C) is exactly one the parser reads as a record
+    of the header's fields on that one line, without a control character (left to DuckDB); a blank
+    line is no record (resolve says so before parsing)."""
+    line = content + eol
+    text = _eol(line)[0]
+    fast = bool(text) and _Lines(Path("unused"), 0, n_fields, False).one_line.fullmatch(text) is not None
+    fields, used, _ = parse_record(line)
+    slow = (bool(text) and fields is not None and used == 1 and len(fields) == n_fields
+            and not any(_CONTROL[b] for b in text.encode()))
+    assert fast == slow
