@@ -129,8 +129,23 @@ class Cumulative:
         return out
 
     def full(self, w: int) -> np.ndarray:
-        t = np.arange(self.cum.shape[-1])
-        return self._sums(lambda c: self.cum[..., c], t, w)
+        """`at` every cell, the same numbers in the same order, taken by slices of each block
+        (gathering every column three times, as `at` does, was most of a city's detection)."""
+        if w > self.block:
+            raise ValueError(f"a window of {w} days over blocks of {self.block}")
+        cum = self.cum
+        out = cum.astype(float)
+        bounds = [*np.unique(self.begins).tolist(), cum.shape[-1]]
+        for lo, hi in zip(bounds, bounds[1:]):
+            if lo + w < hi:                         # the window starts within the block
+                out[..., lo + w:hi] -= cum[..., lo:hi - w]
+            if lo > 0:                              # the window starts in the block before
+                cross = min(lo + w - 1, hi)
+                if lo < min(w, cross):              # … before day 0: all of it
+                    out[..., lo:min(w, cross)] += cum[..., lo - 1:lo]
+                if max(lo, w) < cross:
+                    out[..., max(lo, w):cross] += cum[..., lo - 1:lo] - cum[..., max(lo, w) - w:cross - w]
+        return out
 
     def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:
         return self._sums(lambda c: self.cum[r, c], t, w)

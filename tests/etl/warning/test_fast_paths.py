@@ -244,3 +244,15 @@ def test_change_points_in_plain_floats_are_those_numpy_found(seed, n, penalty):
     x = np.log((rng.poisson(rng.choice([0.5, 3.0, 12.0], n)) + 0.5) / 3.5)     # a log ratio, with steps
     x[rng.random(n) < 0.1] = 0.0                                               # ties
     assert incidents.pelt(x, penalty) == _pelt_before(x, penalty)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.integers(0, 100), st.integers(0, 40), st.integers(1, 120),
+       st.booleans())
+def test_whole_array_window_sums_are_the_cell_by_cell_ones_to_the_bit(seed, w, start, extra, days, counts):
+    """`full` (slices per block) gives every cell what `at` (the general formula) gives it."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(2.0, (4, days)) if counts else rng.gamma(0.3, rng.uniform(1e-6, 50, (4, 1)), (4, days))
+    sums = detectors.Cumulative(x, start, w + extra)
+    r, t = np.divmod(np.arange(4 * days), days)
+    np.testing.assert_array_equal(sums.full(w), sums.at(r, t, w).reshape(4, days))
