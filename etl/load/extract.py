@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from etl import cores
 from etl.exitcodes import ExitCode, Failure
 
 CHUNK = 16 << 20
@@ -265,7 +266,15 @@ def _decode(raw: bytes) -> str | None:
 
 
 def _valid_utf8(buf: bytes) -> bool:
-    return _decode(buf) is not None
+    """Whether `buf` is UTF-8, as bytes.decode judges it, without making the text (Arrow's check
+    of a string array over the bytes: 7 ms per 16 MB chunk, decoding 23 ms, half the scan)."""
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(buf)], np.int64)),
+                                                        pa.py_buffer(buf)])
+    try:
+        text.validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        return False
 
 
 _FIELD = '(?:[^",\\x00-\\x08\\x0a-\\x1f\\x7f]*+|"(?:[^"\\x00-\\x08\\x0a-\\x1f\\x7f]|"")*+")'     # possessive: no backtracking
@@ -298,7 +307,19 @@ class _Lines:
         self.malformed: list[Malformed] = []
 
     def scan(self) -> None:
-        good, offset = [], self.data_start
+        """Step 1, on the cores there are (numpy leaves the GIL; a city's events took 15 s on one):
+        the chunks are read here, classified on threads, taken back in order."""
+        good = []
+        for simple, listed, n, crlf in cores.map_threads(lambda chunk: self._classify(*chunk), self._chunks()):
+            self.listed += [(self.lines + 2 + k, offset) for k, offset in listed]
+            self.lines += n
+            self.crlf.update(crlf)
+            good.append(simple)
+        self.good = np.concatenate(good) if good else np.zeros(0, bool)
+
+    def _chunks(self):
+        """(bytes, their offset in the file): the data lines a chunk at a time, whole lines each."""
+        offset = self.data_start
         with open(self.path, "rb") as f:
             f.seek(offset)
             rest = b""
@@ -307,14 +328,14 @@ class _Lines:
                 data = rest + chunk
                 end = len(data) if not chunk else data.rfind(b"\n") + 1
                 if end:
-                    good.append(self._classify(data[:end], offset))
+                    yield data[:end], offset
                     offset += end
                 if not chunk:
                     break
                 rest = data[end:]
-        self.good = np.concatenate(good) if good else np.zeros(0, bool)
 
-    def _classify(self, buf: bytes, offset: int) -> np.ndarray:
+    def _classify(self, buf: bytes, offset: int) -> tuple[np.ndarray, list[tuple[int, int]], int, set[bool]]:
+        """(per line: simple, the others as (index in the chunk, byte offset), lines, line ends seen)."""
         a = np.frombuffer(buf, np.uint8)
         ends = np.flatnonzero(a == 10)
         if not len(ends) or ends[-1] != len(a) - 1:
@@ -337,10 +358,8 @@ class _Lines:
         if not _valid_utf8(buf):
             for k in np.flatnonzero(simple):
                 simple[k] = _decode(buf[starts[k]:stop[k]]) is not None
-        self.crlf.update(np.unique(has_cr[:-1] if ends[-1] == len(a) else has_cr).tolist())
-        self.listed += [(self.lines + 2 + int(k), offset + int(starts[k])) for k in np.flatnonzero(~simple)]
-        self.lines += n
-        return simple
+        crlf = set(np.unique(has_cr[:-1] if ends[-1] == len(a) else has_cr).tolist())
+        return simple, [(int(k), offset + int(starts[k])) for k in np.flatnonzero(~simple)], n, crlf
 
     def resolve(self) -> None:
         """Step 2: the records starting on listed lines, and the lines holding none."""

@@ -5,7 +5,7 @@ import duckdb
 import pytest
 from hypothesis import given, strategies as st
 
-from etl.load.extract import _CONTROL, SourceError, _eol, _Lines, load_csv, parse_record
+from etl.load.extract import _CONTROL, SourceError, _eol, _Lines, _valid_utf8, load_csv, parse_record
 
 HEADERS = {"户编号": "household_id", "名称": "name"}
 
@@ -111,3 +111,13 @@ def test_the_one_line_pattern_reads_what_the_parser_reads(content, n_fields, eol
     slow = (bool(text) and fields is not None and used == 1 and len(fields) == n_fields
             and not any(_CONTROL[b] for b in text.encode()))
     assert fast == slow
+
+
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+def test_utf8_judged_as_python_decodes_it(data):
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert _valid_utf8(data) == valid
