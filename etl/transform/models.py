@@ -1,7 +1,9 @@
 """The SQL models (etl/transform/sql/<layer>/<table>.sql, one table per file): built in full by a full
 refresh, and brought up to date by an incremental one; and the generation's views
-(etl/transform/sql/views/<view>.sql: areas_in_force, area_names). Staging models are scratch work in memory (a view where only its core model reads it);
-core models are published in the schema `core`, marts in `mart` (docs/data-contract.md).
+(etl/transform/sql/views/<view>.sql: areas_in_force, area_names). Staging models are scratch work
+in memory (a view where only its core model reads it); they read cells already trimmed by the
+repairs (etl/load/repairs.py), so they cast them as they are. Core models are published in the
+schema `core`, marts in `mart` (docs/data-contract.md).
 
 Incremental marts work as dbt's incremental models do. A mart that an event update can change
 has a scope file, etl/transform/sql/marts/incremental/<table>.sql, selecting one column: the key values

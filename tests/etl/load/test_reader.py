@@ -220,6 +220,7 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
     assert len(got) == len(source)
     for line, *values in got:
         for column, value in zip(header, values):
+            assert value == value.strip(" \t\u00a0\u3000"), (column, value)   # staging casts cells as they are
             changed = value != source[first[line]][column]
             assert changed == ((line, column) in repaired), (line, column, source[first[line]][column], value)
 

@@ -1,11 +1,11 @@
 -- Typed households from rows that passed the contract's checks.
 SELECT
-    trim(household_id)             AS household_id,
-    trim(grid_code)                AS grid_code,
-    trim(address_id)               AS address_id,
-    trim(address)                  AS address,
-    CAST(trim(lon) AS DOUBLE)      AS lon,
-    CAST(trim(lat) AS DOUBLE)      AS lat,
-    CAST(trim(members) AS INTEGER) AS members,
-    trim(household_type)           AS household_type
+    household_id             AS household_id,
+    grid_code                AS grid_code,
+    address_id               AS address_id,
+    address                  AS address,
+    CAST(lon AS DOUBLE)      AS lon,
+    CAST(lat AS DOUBLE)      AS lat,
+    CAST(members AS INTEGER) AS members,
+    household_type           AS household_type
 FROM memory.checked_households
