@@ -71,8 +71,8 @@ class Malformed:
 
 
 def sniff(path: Path) -> tuple[str, str]:
-    """(sha256, encoding). "xlsx" for a workbook; for text, UTF-8 if it starts with a UTF-8 BOM or
-    its first megabytes decode so, else GB18030. A UTF-8 file with a few bad bytes further on
+    """(sha256, encoding). "xlsx" for a workbook; for text, UTF-8 (with or without BOM) if the
+    file's first megabytes decode so, else GB18030. A UTF-8 file with a few bad bytes further on
     is still UTF-8: those lines are quarantined as malformed_line:invalid_encoding."""
     digest = hashlib.sha256()
     head = b""
@@ -83,8 +83,6 @@ def sniff(path: Path) -> tuple[str, str]:
             digest.update(chunk)
     if path.suffix.lower() == ".xlsx":
         return digest.hexdigest(), "xlsx"
-    if head.startswith(codecs.BOM_UTF8):       # says UTF-8, whatever bytes follow (a short file
-        return digest.hexdigest(), "utf-8"     # with a bad byte read fewer errors as GB18030)
     for encoding in ("utf-8", "gb18030"):
         if _decodes(head, encoding):
             return digest.hexdigest(), encoding
@@ -92,6 +90,8 @@ def sniff(path: Path) -> tuple[str, str]:
     # none ("unknown": the file is refused)
     non_ascii = len(head) - len(head.translate(None, bytes(range(128))))
     errors = {e: head.decode(e, errors="replace").count("\ufffd") for e in ("utf-8", "gb18030")}
+    if head.startswith(codecs.BOM_UTF8) and errors["utf-8"] <= max(16, non_ascii // 100):
+        return digest.hexdigest(), "utf-8"     # a BOM decides a tie (a short file with a bad byte)
     best = min(errors, key=errors.get)
     return digest.hexdigest(), best if errors[best] <= max(16, non_ascii // 100) else "unknown"
 

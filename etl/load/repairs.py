@@ -4,7 +4,7 @@ the column's kind (etl/contract KINDS), in this order:
 | repair              | kinds                           | what                                        |
 | ------------------- | ------------------------------- | ------------------------------------------- |
 | control_characters  | all                             | NUL and other control characters removed (line breaks kept in free text) |
-| whitespace          | all                             | leading/trailing space, tab, U+00A0, U+3000 removed |
+| whitespace          | all                             | leading/trailing tab and Unicode spaces (Zs: U+0020, U+00A0, U+2000–U+200A, U+3000, …) removed |
 | fullwidth_digits    | all but free text (`text`)      | ０-９ written as 0-9                         |
 | number_format       | id_number, phone                | separators, +86 / 0086 removed              |
 | lowercase_x         | id_number                       | check character x written X                 |
@@ -18,11 +18,16 @@ and mobile numbers). Nothing else is changed: whatever is still wrong is the che
 Identifiers in the SQL come from the contract, never from the data."""
 from __future__ import annotations
 
+import unicodedata
+
 from etl.contract import SourceFile
 from etl.load.values import ID_NUMBER, PHONE, canonical_sql
 from etl.privacy.pseudonymise import shown_sql
 
-WHITESPACE = " \t\u00a0\u3000"
+# tab and every Unicode space separator (category Zs: U+0020, U+00A0, U+1680, U+2000–U+200A, U+202F,
+# U+205F, U+3000), which is what DuckDB's trim() removes: the staging models cast cells as they
+# are, so no cell may keep one at an edge
+WHITESPACE = "\t" + "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
 FULLWIDTH, ASCII_DIGITS = "０１２３４５６７８９", "0123456789"
 # control characters: C0 and DEL; free text keeps its line breaks, and a tab is whitespace (trimmed
 # at either end)

@@ -167,7 +167,9 @@ def rebuild_from(con, *tables: str) -> list[str]:
                 derived = re.search(r"^-- derived: (.+)$", sql, re.M)
                 if derived is None:
                     raise ValueError(f"{path.name} reads {sorted(changed)} but names no -- derived: columns")
-                con.execute(f"DROP VIEW IF EXISTS memory.stg_{path.stem}")     # (run_file's)
+                if con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' "
+                               "AND view_name = ?", [f"stg_{path.stem}"]).fetchone()[0]:
+                    con.execute(f"DROP VIEW memory.stg_{path.stem}")                # run_file's
                 con.execute(f"CREATE OR REPLACE TABLE memory.stg_{path.stem} AS "
                             f"SELECT * EXCLUDE ({derived.group(1)}) FROM {_target(layer, path.stem)}")
                 changed.add(path.stem)

@@ -5,7 +5,7 @@ import duckdb
 import pytest
 from hypothesis import given, strategies as st
 
-from etl.load.extract import _CONTROL, SourceError, _eol, _Lines, _valid_utf8, load_csv, parse_record
+from etl.load.extract import _CONTROL, SourceError, _eol, _Lines, _valid_utf8, load_csv, parse_record, sniff
 
 HEADERS = {"户编号": "household_id", "名称": "name"}
 
@@ -98,7 +98,7 @@ def test_old_mac_line_ends_are_read(tmp_path):
     assert rows == [(2, "1", "甲"), (3, "2", "乙")] and malformed == []
 
 
-@given(st.text(st.sampled_from(list('",a中\t\x01\x7f\r ')), max_size=24), st.integers(1, 4),
+@given(st.text(st.sampled_from(list('",a中\t\x01\x0b\x1e\x1f\x7f\r ')), max_size=24), st.integers(1, 4),
        st.sampled_from(["\n", "\r\n", ""]))
 def test_the_one_line_pattern_reads_what_the_parser_reads(content, n_fields, eol):
     """A listed line taken whole by the pattern (in C) is exactly one the parser reads as a record
@@ -121,3 +121,13 @@ def test_utf8_judged_as_python_decodes_it(data):
     except UnicodeDecodeError:
         valid = False
     assert _valid_utf8(data) == valid
+
+
+def test_a_bom_over_another_encoding_is_not_taken_for_utf8(tmp_path):
+    """A UTF-8 BOM decides only between a few bad bytes and none: a GB18030 body behind one
+    is not read as UTF-8 with every line quarantined."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,name\n" + "".join(f"{i},吉林市船营区居民{i}\n" for i in range(50)).encode("gb18030"))
+    assert sniff(path)[1] != "utf-8"
+    path.write_bytes(b"\xef\xbb\xbfid,name\n1,\xff\n" + "2,吉林\n".encode())
+    assert sniff(path)[1] == "utf-8"
