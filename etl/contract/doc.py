@@ -56,7 +56,8 @@ values: personal types masked, ID and mobile numbers in any other value masked):
 
 - `control_characters`: NUL and other control characters removed, in every column (line breaks
   are kept in free text);
-- `whitespace`: leading and trailing spaces, tabs, U+00A0 and U+3000 removed, in every column;
+- `whitespace`: leading and trailing tabs and Unicode spaces (U+0020, U+00A0, U+2000–U+200A, U+3000 and
+  the other space separators) removed, in every column;
 - `fullwidth_digits`: ０-９ read as 0-9, in every column but free text;
 - `number_format`: an ID or phone number's separators (spaces, hyphens, dots) and a mobile's
   +86 / 0086 removed, `139-1234-5678` → `13912345678`;
