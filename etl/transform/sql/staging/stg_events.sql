@@ -1,16 +1,16 @@
 -- Typed events with every workflow timestamp; empty cells become NULL. Free text arrives scrubbed of
 -- ID and mobile numbers (hotline transcripts name their callers; etl/privacy/pseudonymise.py).
 SELECT
-    event_id                                         AS event_id,
-    source                                           AS source,
-    class_code                                       AS class_code,
-    subclass_code                                    AS subclass_code,
+    event_id,
+    source,
+    class_code,
+    subclass_code,
     CAST(reported_at AS TIMESTAMP)                   AS reported_at,
     CAST(lon AS DOUBLE)                              AS lon,
     CAST(lat AS DOUBLE)                              AS lat,
-    grid_code                                        AS grid_code,
-    address                                          AS address,
-    description                                      AS description,
+    grid_code,
+    address,
+    description,
     TRY_CAST(nullif(accepted_at, '') AS TIMESTAMP)   AS accepted_at,
     TRY_CAST(nullif(dispatched_at, '') AS TIMESTAMP) AS dispatched_at,
     TRY_CAST(nullif(handled_at, '') AS TIMESTAMP)    AS handled_at,
@@ -21,5 +21,5 @@ SELECT
     CAST(rework_count AS INTEGER)                    AS rework_count,
     CAST(extension_count AS INTEGER)                 AS extension_count,
     nullif(satisfaction, '')                         AS satisfaction,
-    status                                           AS status
+    status
 FROM memory.checked_events

@@ -1,10 +1,10 @@
 -- Typed 一标三实 · 实有房屋 (houses) from rows that passed the contract's checks; personal columns arrive masked.
 SELECT
-    house_id                    AS house_id,
-    address_id                  AS address_id,
-    grid_code                   AS grid_code,
-    house_use                   AS house_use,
+    house_id,
+    address_id,
+    grid_code,
+    house_use,
     CAST(floor_area AS DOUBLE)  AS floor_area,
-    occupancy                   AS occupancy,
+    occupancy,
     nullif(owner_person_id, '') AS owner_person_id
 FROM memory.checked_houses

@@ -1,10 +1,10 @@
 -- Typed 服务活动 (service activities) from rows that passed the contract's checks; personal columns arrive masked.
 SELECT
-    activity_id                   AS activity_id,
-    project_id                    AS project_id,
-    community_code                AS community_code,
+    activity_id,
+    project_id,
+    community_code,
     CAST(activity_date AS DATE)   AS activity_date,
-    title                         AS title,
+    title,
     CAST(participants AS INTEGER) AS participants,
     CAST(volunteers AS INTEGER)   AS volunteers,
     nullif(team_id, '')           AS team_id

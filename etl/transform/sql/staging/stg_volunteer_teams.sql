@@ -1,9 +1,9 @@
 -- Typed 志愿服务队 (volunteer teams) from rows that passed the contract's checks; personal columns arrive masked.
 SELECT
-    team_id                       AS team_id,
-    name                          AS name,
-    team_type                     AS team_type,
-    community_code                AS community_code,
+    team_id,
+    name,
+    team_type,
+    community_code,
     CAST(founded_date AS DATE)    AS founded_date,
     CAST(members AS INTEGER)      AS members,
     CAST(service_hours AS DOUBLE) AS service_hours
