@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,13 +156,30 @@ def _write_partitions(con, source: str, folder: Path, table: str) -> None:
         _copy(con, source, table, target, parts, *write_plan(con, source, len(parts)))
 
 
+_PLAIN = re.compile("[0-9A-Za-z_-]+")      # a partition's folder name as DuckDB writes it
+WRITE_FLUSH_ROWS = 16384
+WRITE_OPEN_FILES = 512                  # within the usual limit of 1,024 open files
+
+
 def _copy(con, source: str, table: str, target: Path, parts: list[str], threads: int, at_once: int) -> None:
     (was,) = con.execute("SELECT current_setting('threads')").fetchone()
     # rows need not wait for the rows before them: DuckDB's remedy for a write larger than its
     # memory. Nothing reads a partition in file order.
     con.execute("SET preserve_insertion_order = false")
+    # each thread hands its rows to the partitions' files every WRITE_FLUSH_ROWS rows, not
+    # DuckDB's 524,288: holding half a million rows of 31 columns per thread spilled them to disk
+    # at 2 GB (the city's events: 24 s, 9.5 s so; its row groups stay ~36,000 rows); and a file
+    # per partition stays open (past DuckDB's 100 it closes some and starts more files)
+    con.execute(f"SET partitioned_write_flush_threshold = {WRITE_FLUSH_ROWS}")
+    con.execute(f"SET partitioned_write_max_open_files = {WRITE_OPEN_FILES}")
     con.execute(f"SET threads = {threads}")
     try:
+        if len(parts) == 1 and _PLAIN.fullmatch(parts[0]):
+            # one partition (the register's, 'all'): a plain write, a third quicker than a partitioned one
+            file = target / f"part={parts[0]}" / "data_0.parquet"
+            file.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY (SELECT * FROM {source}) TO {literal(file)} (FORMAT parquet)")
+            return
         for start in range(0, max(len(parts), 1), at_once):
             group = parts[start:start + at_once]
             rows = f"SELECT *, {key(table)} AS part FROM {source}"
@@ -172,6 +190,8 @@ def _copy(con, source: str, table: str, target: Path, parts: list[str], threads:
                         {"group": group} if len(group) < len(parts) else None)
     finally:
         con.execute("RESET preserve_insertion_order")
+        con.execute("RESET partitioned_write_flush_threshold")
+        con.execute("RESET partitioned_write_max_open_files")
         con.execute(f"SET threads = {was}")
 
 
