@@ -34,14 +34,30 @@ import pyarrow as pa
 
 from etl import cores
 from etl.exitcodes import ExitCode, Failure
+from etl.load.repairs import FULLWIDTH, WHITESPACE
 
 CHUNK = 16 << 20
 HEAD_BYTES = 4 << 20
 MAX_LINES_IN_RECORD = 50     # a quoted field running longer is an unclosed quote
+MAX_EDGE_LINES = 50_000      # see _Lines.edge_records
 # bytes that make a line need reading in Python: C0 controls but tab, and DEL (a CR at the very
 # end of a line is its CRLF and is dropped)
 _CONTROL = np.zeros(256, bool)
 _CONTROL[[*range(0, 9), *range(11, 32), 127]] = True
+# what makes a line one where the whitespace or full-width digit repair may change a cell
+# (etl/load/repairs.py tests only those lines): an ASCII space or tab next to a comma, a quote or
+# a line's edge (where a cell starts or ends), or, anywhere, a non-ASCII space or full-width
+# digit, found by its UTF-8 bytes (each 2 or 3 of them: codes of its first 3 bytes and first 2)
+_ASCII_SPACE = np.zeros(256, bool)
+_ASCII_SPACE[[ord(c) for c in WHITESPACE if ord(c) < 128]] = True
+_CELL_EDGE = np.zeros(256, bool)
+_CELL_EDGE[[ord(","), ord('"'), ord("\n"), ord("\r")]] = True
+_WIDE = [c.encode() for c in WHITESPACE + FULLWIDTH if ord(c) >= 128]
+assert all(len(b) in (2, 3) for b in _WIDE)
+_WIDE_LEAD = np.zeros(256, bool)
+_WIDE_LEAD[[b[0] for b in _WIDE]] = True
+_WIDE_CODES = {n: np.array(sorted(int.from_bytes(b, "big") for b in _WIDE if len(b) == n), np.uint32)
+               for n in (2, 3)}
 
 
 class SourceError(Failure):
@@ -58,6 +74,10 @@ class TextFile:
     lines_in: int = 0     # physical lines after the header (a record may span several)
     header: list[str] = field(default_factory=list)         # the file's column names, in order
     python_lines: list[int] = field(default_factory=list)   # records read in Python (see _Lines)
+    # a table (memory.<table>__edges) of the rows read by DuckDB where a cell may start or end in
+    # whitespace or hold a full-width digit (the rest of them need neither repair: etl/load/
+    # repairs.py): those on the lines _maybe_repaired finds; None when there are too many
+    edge_rows: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +285,21 @@ def _decode(raw: bytes) -> str | None:
         return None
 
 
+def _maybe_repaired(a: np.ndarray) -> np.ndarray:
+    """Positions in `a` (whole lines of UTF-8) of what may make a cell need the whitespace or the
+    full-width digit repair: an ASCII space or tab next to a comma, a quote or a line's edge (a
+    cell starts after a comma, a quote or a line's start and ends before one of them or its end),
+    and the first byte of any non-ASCII space or full-width digit."""
+    ws = np.flatnonzero(_ASCII_SPACE[a])
+    before, after = a[np.maximum(ws - 1, 0)], a[np.minimum(ws + 1, len(a) - 1)]
+    edge = ws[(ws == 0) | (ws == len(a) - 1) | _CELL_EDGE[before] | _CELL_EDGE[after]]
+    lead = np.flatnonzero(_WIDE_LEAD[a])
+    b = np.concatenate([a, np.zeros(2, np.uint8)]).astype(np.uint32)
+    three = (b[lead] << 16) | (b[lead + 1] << 8) | b[lead + 2]
+    wide = lead[np.isin(three, _WIDE_CODES[3]) | np.isin(three >> 8, _WIDE_CODES[2])]
+    return np.concatenate([edge, wide])
+
+
 def _valid_utf8(buf: bytes) -> bool:
     """Whether `buf` is UTF-8, as bytes.decode judges it, without making the text (Arrow's check
     of a string array over the bytes: 7 ms per 16 MB chunk, decoding 23 ms, half the scan)."""
@@ -303,6 +338,7 @@ class _Lines:
         self.crlf: set[bool] = {header_crlf}            # line ends seen: CRLF, LF
         self.listed: list[tuple[int, int]] = []         # (line, byte offset) of non-simple lines
         self.good = np.zeros(0, bool)                   # per line: read by DuckDB
+        self.edges: list[tuple[int, int]] = []          # (line, byte offset) where _maybe_repaired finds some
         self.records: list[tuple[int, list[str]]] = []  # read in Python: (first line, fields)
         self.malformed: list[Malformed] = []
 
@@ -310,8 +346,10 @@ class _Lines:
         """Step 1, on the cores there are (numpy leaves the GIL; a city's events took 15 s on one):
         the chunks are read here, classified on threads, taken back in order."""
         good = []
-        for simple, listed, n, crlf in cores.map_threads(lambda chunk: self._classify(*chunk), self._chunks()):
+        for simple, edges, listed, n, crlf in cores.map_threads(lambda chunk: self._classify(*chunk), self._chunks()):
             self.listed += [(self.lines + 2 + k, offset) for k, offset in listed]
+            if len(self.edges) <= MAX_EDGE_LINES:
+                self.edges += [(self.lines + 2 + k, offset) for k, offset in edges]
             self.lines += n
             self.crlf.update(crlf)
             good.append(simple)
@@ -334,8 +372,9 @@ class _Lines:
                     break
                 rest = data[end:]
 
-    def _classify(self, buf: bytes, offset: int) -> tuple[np.ndarray, list[tuple[int, int]], int, set[bool]]:
-        """(per line: simple, the others as (index in the chunk, byte offset), lines, line ends seen)."""
+    def _classify(self, buf: bytes, offset: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], int, set[bool]]:
+        """(per line: simple; the lines where _maybe_repaired finds some and the others, each as
+        (index in the chunk, byte offset); lines; line ends seen)."""
         a = np.frombuffer(buf, np.uint8)
         ends = np.flatnonzero(a == 10)
         if not len(ends) or ends[-1] != len(a) - 1:
@@ -359,7 +398,9 @@ class _Lines:
             for k in np.flatnonzero(simple):
                 simple[k] = _decode(buf[starts[k]:stop[k]]) is not None
         crlf = set(np.unique(has_cr[:-1] if ends[-1] == len(a) else has_cr).tolist())
-        return simple, [(int(k), offset + int(starts[k])) for k in np.flatnonzero(~simple)], n, crlf
+        edges = np.flatnonzero(per_line(_maybe_repaired(a)))[:MAX_EDGE_LINES + 1]
+        return (simple, [(int(k), offset + int(starts[k])) for k in edges],
+                [(int(k), offset + int(starts[k])) for k in np.flatnonzero(~simple)], n, crlf)
 
     def resolve(self) -> None:
         """Step 2: the records starting on listed lines, and the lines holding none."""
@@ -396,6 +437,29 @@ class _Lines:
                                                 shown, _split_loosely(shown)))
                 self.good[line - 2] = False
                 free = line + 1
+
+    def edge_records(self, con, table: str, select: str) -> str | None:
+        """Table memory.<table>__edges: the records DuckDB read on the lines where
+        _maybe_repaired finds some, their cells as DuckDB's (a record on one line without a
+        control character: what the csv module reads, as parse_record; the records read in
+        Python are all tested anyway, as control lines); None when there are more than
+        MAX_EDGE_LINES such lines (split in Python, they would cost more than the test of every
+        row they spare)."""
+        if len(self.edges) > MAX_EDGE_LINES:
+            return None
+        records = []
+        with open(self.path, "rb") as f:
+            for line, offset in self.edges:
+                if self.good[line - 2]:
+                    f.seek(offset)
+                    text = _eol(f.readline().decode("utf-8"))[0]
+                    records.append((line, next(csv.reader([text], strict=True))))
+        cols = {"line": pa.array([r[0] for r in records], pa.int64())}
+        cols.update({f"c{i}": pa.array([r[1][i] for r in records], pa.string()) for i in range(self.n_fields)})
+        con.register("edge_records", pa.table(cols))
+        con.execute(f"CREATE OR REPLACE TABLE memory.{table}__edges AS SELECT s.line, {select} FROM edge_records s")
+        con.unregister("edge_records")
+        return f"memory.{table}__edges"
 
     def for_duckdb(self, clean: Path) -> tuple[Path, bool] | None:
         """Step 3: (file, has a header line) holding exactly the good lines, one per line; None
@@ -487,8 +551,9 @@ def load_csv(con, path: Path, headers: dict[str, str], table: str,
             con.register("python_records", pa.table(cols))
             con.execute(f"INSERT INTO memory.{table} SELECT s.line, {select} FROM python_records s")
             con.unregister("python_records")
+        edge_rows = lines.edge_records(con, table, select)
     rows_in = len(good) + len(records) + len(malformed)
-    return TextFile(path, sha, encoding, rows_in, lines.lines, found, [r[0] for r in records]), malformed
+    return TextFile(path, sha, encoding, rows_in, lines.lines, found, [r[0] for r in records], edge_rows), malformed
 
 
 def _header(path: Path, original: Path) -> tuple[list[str], int, bool]:

@@ -32,7 +32,7 @@ def check_file(run: Run, path: Path, label: str, spec: contract.SourceFile, snif
     raw = f"raw_{spec.table}"
     personal = any(c.personal for c in spec.columns)
     text, malformed = load_csv(con, path, spec.headers, raw, sniffed)
-    n_repaired = repair(con, spec, f"memory.{raw}", run_id, label, text.python_lines)
+    n_repaired = repair(con, spec, f"memory.{raw}", run_id, label, text.python_lines, text.edge_rows)
     if spec.crs == "GCJ-02":
         log.info("  %s: 由 GCJ-02 转换 %d 个坐标为 WGS-84", label, convert_gcj02(con, f"memory.{raw}"))
     if personal and seal:

@@ -8,7 +8,7 @@ record's span)."""
 from __future__ import annotations
 
 import duckdb
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from etl.load.extract import load_csv
 
@@ -192,14 +192,19 @@ CELLS = {
 }
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.fixed_dictionaries({c: st.tuples(NOISE, v, NOISE) for c, v in CELLS.items()}),
-                min_size=1, max_size=8))
-def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_path, rows):
+def _csv_cell(value: str, quoted: bool) -> str:
+    """A cell as an export writes it: quoted if asked or if it must be."""
+    if quoted or any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _read_rows(tmp_path, source: list[dict], quoted: list[bool]):
+    """The rows written as a CSV file (cells quoted as asked) and read: (connection, what was
+    read, the row index of each first line)."""
     header = [c.name for c in SPEC.columns]
-    source = [{c: "".join(parts) for c, parts in row.items()} for row in rows]
     text = ",".join(header) + "\n" + "".join(
-        ",".join('"' + v.replace('"', '""') + '"' for v in (r[c] for c in header)) + "\n" for r in source)
+        ",".join(_csv_cell(r[c], q) for c in header) + "\n" for r, q in zip(source, quoted))
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
     first, line = {}, 2                        # a value's line breaks move the next row down
@@ -214,7 +219,20 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
                 "repair VARCHAR, raw_value VARCHAR, repaired_value VARCHAR)")
     read, malformed = load_csv(con, path, {h: h for h in header}, "t")
     assert malformed == [] and read.rows_in == len(source)
-    repair(con, SPEC, "memory.t", "run", "t.csv", read.python_lines)
+    return con, read, first
+
+
+ROWS = st.lists(st.tuples(st.fixed_dictionaries({c: st.tuples(NOISE, v, NOISE) for c, v in CELLS.items()}),
+                          st.booleans()), min_size=1, max_size=8)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ROWS)
+def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_path, rows):
+    header = [c.name for c in SPEC.columns]
+    source = [{c: "".join(parts) for c, parts in row.items()} for row, _ in rows]
+    con, read, first = _read_rows(tmp_path, source, [q for _, q in rows])
+    repair(con, SPEC, "memory.t", "run", "t.csv", read.python_lines, read.edge_rows)
     repaired = {(line, column) for line, column in con.execute("SELECT line, column_name FROM wh.ops.repairs").fetchall()}
     got = con.execute(f"SELECT line, {', '.join(header)} FROM memory.t").fetchall()
     assert len(got) == len(source)
@@ -223,6 +241,44 @@ def test_a_loaded_cell_is_its_source_cell_unless_a_repair_says_otherwise(tmp_pat
             assert value == value.strip(WHITESPACE), (column, value)   # staging casts cells as they are
             changed = value != source[first[line]][column]
             assert changed == ((line, column) in repaired), (line, column, source[first[line]][column], value)
+
+
+CLEAN = {"k": "SJ0001", "txt": "甲乙", "s": "ab", "ts": "2026-08-25 17:15:00", "d": "1980-01-01",
+         "ph": "13912345678", "idn": "11010519491231002X", "n": "1"}
+# a clean row but for one cell (its value drawn as above, maybe something at either edge), its
+# cells quoted or not: a row needing a repair among rows needing none
+ONE_CELL = st.sampled_from(list(CELLS)).flatmap(lambda c: st.tuples(
+    st.just(c), st.sampled_from(["", "", "", " ", "\t", "\u3000", "\u00a0", "\u2009", "１", "\x07"]), CELLS[c],
+    st.sampled_from(["", "", "", " ", "\t", "\u3000", "\u00a0", "\u202f", "１", '"']), st.booleans()))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ONE_CELL, min_size=1, max_size=10))
+@example([("k", " ", "SJ0002", "", False)])            # a space at the first byte read
+def test_the_reader_finds_every_row_that_may_need_an_edge_or_digit_repair(tmp_path, rows):
+    """The rows the reader lists for the whitespace and full-width digit repairs (found in the
+    file's bytes, quoted cells or not) hold every row whose cells need one: the rows to repair
+    are the same as when every row is tested."""
+    source = [CLEAN | {c: before + value + after} for c, before, value, after, _ in rows]
+    con, read, _ = _read_rows(tmp_path, source, [q for *_, q in rows])
+    con.execute(f"CREATE TABLE {CONTROL_LINES} AS SELECT unnest(?::BIGINT[]) AS line", [read.python_lines])
+    every = con.execute(f"SELECT line FROM memory.t WHERE {needs_repair_sql(SPEC)} ORDER BY line").fetchall()
+    assert read.edge_rows is not None
+    listed = con.execute(f"SELECT line FROM memory.t WHERE {needs_repair_sql(SPEC, edge_rows=read.edge_rows)} "
+                         "ORDER BY line").fetchall()
+    assert listed == every
+    # the listed rows' cells are those DuckDB read
+    assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {read.edge_rows} EXCEPT SELECT * FROM memory.t)"
+                       ).fetchone()[0] == 0
+
+
+def test_a_space_ending_the_file_is_found(tmp_path):
+    """The last line without a line break: its last cell's space is at the chunk's last byte."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\nx,y\nz,w ", encoding="utf-8")
+    con = duckdb.connect()
+    read, _ = load_csv(con, path, {"a": "a", "b": "b"}, "t")
+    assert con.execute(f"SELECT line, b FROM {read.edge_rows}").fetchall() == [(3, "w ")]
 
 
 EDGE = st.sampled_from(["", " ", "\u3000", "\t", "\u00a0", "\u2009", "１"])
