@@ -441,10 +441,10 @@ class _Lines:
     def edge_records(self, con, table: str, select: str) -> str | None:
         """Table memory.<table>__edges: the records DuckDB read on the lines where
         _maybe_repaired finds some, their cells as DuckDB's (a record on one line without a
-        control character: what the csv module reads, as parse_record; the records read in
-        Python are all tested anyway, as control lines); None when there are more than
-        MAX_EDGE_LINES such lines (split in Python, they would cost more than the test of every
-        row they spare)."""
+        control character: what parse_record reads; the records read in Python are all tested
+        anyway, as control lines); None when there are more than MAX_EDGE_LINES such lines (split
+        in Python, 50 µs a line of the city's events, they would cost more than the test of
+        every row they spare)."""
         if len(self.edges) > MAX_EDGE_LINES:
             return None
         records = []
@@ -452,8 +452,9 @@ class _Lines:
             for line, offset in self.edges:
                 if self.good[line - 2]:
                     f.seek(offset)
-                    text = _eol(f.readline().decode("utf-8"))[0]
-                    records.append((line, next(csv.reader([text], strict=True))))
+                    fields, used, _ = parse_record(f.readline().decode("utf-8"))
+                    assert fields is not None and used == 1, line         # DuckDB read it as one record
+                    records.append((line, fields))
         cols = {"line": pa.array([r[0] for r in records], pa.int64())}
         cols.update({f"c{i}": pa.array([r[1][i] for r in records], pa.string()) for i in range(self.n_fields)})
         con.register("edge_records", pa.table(cols))

@@ -199,14 +199,14 @@ def _csv_cell(value: str, quoted: bool) -> str:
     return value
 
 
-def _read_rows(tmp_path, source: list[dict], quoted: list[bool]):
-    """The rows written as a CSV file (cells quoted as asked) and read: (connection, what was
-    read, the row index of each first line)."""
+def _read_rows(tmp_path, source: list[dict], quoted: list[bool], eol: str = "\n"):
+    """The rows written as a CSV file (cells quoted as asked, lines ended by `eol`) and read:
+    (connection, what was read, the row index of each first line)."""
     header = [c.name for c in SPEC.columns]
-    text = ",".join(header) + "\n" + "".join(
-        ",".join(_csv_cell(r[c], q) for c in header) + "\n" for r, q in zip(source, quoted))
+    text = ",".join(header) + eol + "".join(
+        ",".join(_csv_cell(r[c], q) for c in header) + eol for r, q in zip(source, quoted))
     path = tmp_path / "t.csv"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8"))
     first, line = {}, 2                        # a value's line breaks move the next row down
     for i, r in enumerate(source):
         first[line] = i
@@ -253,14 +253,14 @@ ONE_CELL = st.sampled_from(list(CELLS)).flatmap(lambda c: st.tuples(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(ONE_CELL, min_size=1, max_size=10))
-@example([("k", " ", "SJ0002", "", False)])            # a space at the first byte read
-def test_the_reader_finds_every_row_that_may_need_an_edge_or_digit_repair(tmp_path, rows):
+@given(st.lists(ONE_CELL, min_size=1, max_size=10), st.sampled_from(["\n", "\r\n"]))
+@example([("k", " ", "SJ0002", "", False)], "\n")            # a space at the first byte read
+def test_the_reader_finds_every_row_that_may_need_an_edge_or_digit_repair(tmp_path, rows, eol):
     """The rows the reader lists for the whitespace and full-width digit repairs (found in the
-    file's bytes, quoted cells or not) hold every row whose cells need one: the rows to repair
-    are the same as when every row is tested."""
+    file's bytes, quoted cells or not, LF or CRLF) hold every row whose cells need one: the rows
+    to repair are the same as when every row is tested."""
     source = [CLEAN | {c: before + value + after} for c, before, value, after, _ in rows]
-    con, read, _ = _read_rows(tmp_path, source, [q for *_, q in rows])
+    con, read, _ = _read_rows(tmp_path, source, [q for *_, q in rows], eol)
     con.execute(f"CREATE TABLE {CONTROL_LINES} AS SELECT unnest(?::BIGINT[]) AS line", [read.python_lines])
     every = con.execute(f"SELECT line FROM memory.t WHERE {needs_repair_sql(SPEC)} ORDER BY line").fetchall()
     assert read.edge_rows is not None
@@ -279,6 +279,15 @@ def test_a_space_ending_the_file_is_found(tmp_path):
     con = duckdb.connect()
     read, _ = load_csv(con, path, {"a": "a", "b": "b"}, "t")
     assert con.execute(f"SELECT line, b FROM {read.edge_rows}").fetchall() == [(3, "w ")]
+
+
+def test_a_flagged_line_with_a_long_cell_is_split(tmp_path):
+    """A free-text cell of any length on a listed line (no field size limit, as DuckDB's)."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,x\n2, " + "y" * 200_000 + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    read, _ = load_csv(con, path, {"a": "a", "b": "b"}, "t")
+    assert con.execute(f"SELECT line, length(b) FROM {read.edge_rows}").fetchall() == [(3, 200_001)]
 
 
 EDGE = st.sampled_from(["", " ", "\u3000", "\t", "\u00a0", "\u2009", "１"])
