@@ -175,7 +175,9 @@ def _copy(con, source: str, table: str, target: Path, parts: list[str], threads:
     con.execute(f"SET threads = {threads}")
     try:
         if len(parts) == 1 and _PLAIN.fullmatch(parts[0]):
-            # one partition (the register's, 'all'): a plain write, a third quicker than a partitioned one
+            # one partition (the register's, 'all'): a plain write, a third quicker than a
+            # partitioned one (its columns without a NULL are REQUIRED in the file, not OPTIONAL:
+            # DuckDB reads files of both kinds as one table)
             file = target / f"part={parts[0]}" / "data_0.parquet"
             file.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"COPY (SELECT * FROM {source}) TO {literal(file)} (FORMAT parquet)")
@@ -196,9 +198,10 @@ def _copy(con, source: str, table: str, target: Path, parts: list[str], threads:
 
 
 # A partitioned COPY buffers, in each thread, what it has not written yet of every partition (the
-# ×4 growth point's write ran out of DuckDB's 2 GB). What it needs grew with the rows and columns
-# in measurements on this DuckDB, hardly with the partitions: the city's events (10 M rows, 31
-# columns, ~160 weeks) fit 2 GB on two threads, in 41 s against 88 s on one. So a write first
+# ×4 growth point's write ran out of DuckDB's 2 GB, with DuckDB's flush threshold, not
+# WRITE_FLUSH_ROWS). What it needs grew with the rows and columns in measurements on this DuckDB,
+# hardly with the partitions: the city's events (10 M rows, 31 columns, ~160 weeks) fit 2 GB on
+# two threads, in 41 s against 88 s on one (before WRITE_FLUSH_ROWS: 9.5 s now). So a write first
 # runs on every thread; only if it runs out of memory does it take the plan below: the threads that
 # three quarters of the limit holds at a block per column, partition and thread (2–10× what the
 # measurements needed), else one thread and as many partitions as fit per scan of its source.
