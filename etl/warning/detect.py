@@ -55,11 +55,11 @@ def concat_records(parts: list) -> pd.DataFrame:
 def _sums(a: panel.Arrays, mu: np.ndarray, defined: np.ndarray, days: np.ndarray, s: Settings) -> tuple:
     """Window sums of the reports, the expectation, the variance beyond it (φμ²) and the days
     with one, restarting on calendar days that are multiples of the longest window (detectors.
-    Cumulative: a day's sums are the same whichever day detection starts on)."""
+    Cumulative: a day's sums are the same whichever day detection starts on; the reports and the
+    days are counts, whose sums are exact however they are added: detectors.Counts)."""
     start, block = int(days[0]), s.lead_days
-    return (detectors.Cumulative(a.y, start, block), detectors.Cumulative(mu, start, block),
-            detectors.Cumulative(a.var - mu, start, block),
-            detectors.Cumulative(defined.astype(np.int32), start, block))
+    return (detectors.Counts(a.y), detectors.Cumulative(mu, start, block),
+            detectors.Cumulative(a.var - mu, start, block), detectors.Counts(defined, np.int32))
 
 
 def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, days: np.ndarray,

@@ -256,3 +256,20 @@ def test_whole_array_window_sums_are_the_cell_by_cell_ones_to_the_bit(seed, w, s
     sums = detectors.Cumulative(x, start, w + extra)
     r, t = np.divmod(np.arange(4 * days), days)
     np.testing.assert_array_equal(sums.full(w), sums.at(r, t, w).reshape(4, days))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 28), st.integers(0, 100), st.integers(1, 120),
+       st.sampled_from([0.3, 5.0, 3e5]))
+def test_window_sums_of_counts_from_one_running_sum_are_those_restarting_on_blocks(seed, w, start, days, rate):
+    """detectors.Counts (one running sum over all the days) gives detection's sums of counts to
+    the bit: the reports as floats (a city's daily total too), the days with an expectation as
+    flags, at every cell and at cells picked out."""
+    rng = np.random.default_rng(seed)
+    y = rng.poisson(rate, (6, days)).astype(float)
+    flags = rng.random((6, days)) < 0.8
+    r, t = rng.integers(0, 6, 40), rng.integers(0, days, 40)
+    for x, counts in ((y, detectors.Counts(y)), (flags.astype(np.int32), detectors.Counts(flags, np.int32))):
+        blocks = detectors.Cumulative(x, start, 28)
+        np.testing.assert_array_equal(counts.full(w), blocks.full(w))
+        np.testing.assert_array_equal(counts.at(r, t, w), blocks.at(r, t, w))
