@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from etl import contract, runlog, storage, workcalendar
+from etl import contract, cores, runlog, storage, workcalendar
 from etl.exitcodes import ExitCode, exit_code
 from etl.load import areas, bookkeeping, reference
 from etl.load.extract import sniff
@@ -138,7 +138,8 @@ def _refresh_full(run: Run, state: ServedState | None, carry_from: Generation | 
     """A new generation from every source file, unless they are those of the served one. The
     warnings of `carry_from` (the served generation, if this release built it: their columns may
     have changed since) stand in until the build's own follow."""
-    sniffed = {p: sniff(p) for p in source_files(run.source, run.specs)}
+    files = source_files(run.source, run.specs)      # hashed on threads (hashlib leaves the GIL)
+    sniffed = dict(zip(files, cores.map_threads(sniff, files)))
     digest = meta.fingerprint(sniffed, run.mapping)
     if state is not None and not run.rules.force and state.digest == digest:
         run.report.status, run.report.generation = "unchanged", run.served.id
