@@ -140,12 +140,12 @@ class Cumulative:
             raise ValueError(f"a window of {w} days over blocks of {self.block}")
         a = t - w                                   # the window is (a, t]
         begins = self.begins[t]
-        before = np.maximum(a, 0)
-        out = cum_at(t).astype(float)
+        at_before = cum_at(np.maximum(a, 0))       # gathered once (it was twice: a quarter of `at`)
+        out = cum_at(t).astype(float, copy=False)
         inside = a >= begins                        # starts within t's block, after its first day
         crosses = (a < begins - 1) & (begins > 0)   # starts in the block before
-        out -= np.where(inside, cum_at(before), 0)
-        out += np.where(crosses, cum_at(np.maximum(begins - 1, 0)) - np.where(a >= 0, cum_at(before), 0), 0)
+        out -= np.where(inside, at_before, 0)
+        out += np.where(crosses, cum_at(np.maximum(begins - 1, 0)) - np.where(a >= 0, at_before, 0), 0)
         return out
 
     def full(self, w: int) -> np.ndarray:
