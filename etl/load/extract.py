@@ -48,14 +48,12 @@ _CONTROL[[*range(0, 9), *range(11, 32), 127]] = True
 # (etl/load/repairs.py tests only those lines): an ASCII space or tab next to a comma, a quote or
 # a line's edge (where a cell starts or ends), or, anywhere, a non-ASCII space or full-width
 # digit, found by its UTF-8 bytes (each 2 or 3 of them: codes of its first 3 bytes and first 2)
-_ASCII_SPACE = np.zeros(256, bool)
-_ASCII_SPACE[[ord(c) for c in WHITESPACE if ord(c) < 128]] = True
+_ASCII_SPACES = sorted(ord(c) for c in WHITESPACE if ord(c) < 128)
 _CELL_EDGE = np.zeros(256, bool)
 _CELL_EDGE[[ord(","), ord('"'), ord("\n"), ord("\r")]] = True
 _WIDE = [c.encode() for c in WHITESPACE + FULLWIDTH if ord(c) >= 128]
 assert all(len(b) in (2, 3) for b in _WIDE)
-_WIDE_LEAD = np.zeros(256, bool)
-_WIDE_LEAD[[b[0] for b in _WIDE]] = True
+_WIDE_LEADS = sorted({b[0] for b in _WIDE})
 _WIDE_CODES = {n: np.array(sorted(int.from_bytes(b, "big") for b in _WIDE if len(b) == n), np.uint32)
                for n in (2, 3)}
 
@@ -285,17 +283,27 @@ def _decode(raw: bytes) -> str | None:
         return None
 
 
+def _any_of(a: np.ndarray, values: list[int]) -> np.ndarray:
+    """a == any of `values`, in place (a lookup table indexed by 16 MB of bytes cost 3× as much)."""
+    hit = a == values[0]
+    for v in values[1:]:
+        hit |= a == v
+    return hit
+
+
 def _maybe_repaired(a: np.ndarray) -> np.ndarray:
     """Positions in `a` (whole lines of UTF-8) of what may make a cell need the whitespace or the
     full-width digit repair: an ASCII space or tab next to a comma, a quote or a line's edge (a
     cell starts after a comma, a quote or a line's start and ends before one of them or its end),
     and the first byte of any non-ASCII space or full-width digit."""
-    ws = np.flatnonzero(_ASCII_SPACE[a])
+    ws = np.flatnonzero(_any_of(a, _ASCII_SPACES))
     before, after = a[np.maximum(ws - 1, 0)], a[np.minimum(ws + 1, len(a) - 1)]
     edge = ws[(ws == 0) | (ws == len(a) - 1) | _CELL_EDGE[before] | _CELL_EDGE[after]]
-    lead = np.flatnonzero(_WIDE_LEAD[a])
-    b = np.concatenate([a, np.zeros(2, np.uint8)]).astype(np.uint32)
-    three = (b[lead] << 16) | (b[lead + 1] << 8) | b[lead + 2]
+    lead = np.flatnonzero(_any_of(a, _WIDE_LEADS))
+    # (a sequence cut by the chunk's end is no UTF-8: its line is no record DuckDB reads)
+    last = len(a) - 1
+    three = ((a[lead].astype(np.uint32) << 16) | (a[np.minimum(lead + 1, last)].astype(np.uint32) << 8)
+             | a[np.minimum(lead + 2, last)])
     wide = lead[np.isin(three, _WIDE_CODES[3]) | np.isin(three >> 8, _WIDE_CODES[2])]
     return np.concatenate([edge, wide])
 
