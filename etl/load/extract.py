@@ -300,10 +300,9 @@ def _maybe_repaired(a: np.ndarray) -> np.ndarray:
     before, after = a[np.maximum(ws - 1, 0)], a[np.minimum(ws + 1, len(a) - 1)]
     edge = ws[(ws == 0) | (ws == len(a) - 1) | _CELL_EDGE[before] | _CELL_EDGE[after]]
     lead = np.flatnonzero(_any_of(a, _WIDE_LEADS))
-    # (a sequence cut by the chunk's end is no UTF-8: its line is no record DuckDB reads)
-    last = len(a) - 1
-    three = ((a[lead].astype(np.uint32) << 16) | (a[np.minimum(lead + 1, last)].astype(np.uint32) << 8)
-             | a[np.minimum(lead + 2, last)])
+    def byte(at: np.ndarray) -> np.ndarray:          # 0 past the chunk's end (a cut sequence)
+        return np.where(at < len(a), a[np.minimum(at, len(a) - 1)], 0).astype(np.uint32)
+    three = (byte(lead) << 16) | (byte(lead + 1) << 8) | byte(lead + 2)
     wide = lead[np.isin(three, _WIDE_CODES[3]) | np.isin(three >> 8, _WIDE_CODES[2])]
     return np.concatenate([edge, wide])
 

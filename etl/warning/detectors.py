@@ -107,11 +107,15 @@ class Counts:
         self.cum = np.cumsum(x, axis=-1, dtype=dtype)
 
     def full(self, w: int) -> np.ndarray:
+        if w < 1:
+            raise ValueError(f"a window of {w} days")
         out = self.cum.copy()
         out[..., w:] -= self.cum[..., :-w]
         return out
 
     def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:
+        if w < 1:
+            raise ValueError(f"a window of {w} days")
         a = t - w                                   # the window is (a, t]; none before day 0
         return self.cum[r, t] - np.where(a >= 0, self.cum[r, np.maximum(a, 0)], 0)
 
