@@ -90,17 +90,14 @@ def nb_lower(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
 def window_sums(x: np.ndarray, w: int) -> np.ndarray:
     """(rows × days) → the sum over the last w days up to and including each day (days before
     the array count as nothing)."""
-    c = np.cumsum(x, axis=-1)
-    out = c.copy()
-    out[..., w:] -= c[..., :-w]
-    return out
+    return Counts(x).full(w)
 
 
 class Counts:
-    """Window sums of counts (whole numbers, floats or integers), as Cumulative takes them: every
-    partial sum of counts is exact, so one running sum over all the days gives Cumulative's
+    """Window sums from one running sum over the whole rows (window_sums' too). Of counts
+    (whole numbers, floats or integers) every partial sum is exact, so they are Cumulative's
     figures to the bit (tests/etl/warning/test_fast_paths.py), in fewer passes (a running sum
-    restarting on blocks cost three times one over whole rows; a window's sum then is one
+    restarting on blocks cost three times one over whole rows; a window's sum is then one
     subtraction)."""
 
     def __init__(self, x: np.ndarray, dtype=None):
