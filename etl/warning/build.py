@@ -121,13 +121,12 @@ def compute(con, s: Settings) -> dict[str, pd.DataFrame]:
     shown_from = max(0, T - s.recent_days)
     first = max(0, shown_from - TRACK_LEAD)
     histories = {rule: backlog.history(con, p.cal, rule, first) for rule in s.rules if rule.metric != "reported"}
-    found, kept = detections.run(con, p, s, screen.detect_from(first), T - 1, histories.get)
+    found, kept, start = detections.run(con, p, s, screen.detect_from(first), T - 1, histories.get)
     sc = screen.run(p, s, first, T - 1, found=found)
     log.info("预警 %d 条告警, %d 起事件, 今日屏幕 %d 条, %.1f s", len(sc.alarms), len(sc.incidents),
              int(sc.per_day["shown"].iloc[-1]) if len(sc.per_day) else 0, time.perf_counter() - t0)
     days = kept["detection_days"]
     inputs = reviews.digest(days["inputs"].iloc[0])
-    start = int(np.flatnonzero(days["tested"])[0])
     # a review is kept when its days all lie before the first day detection tests again; when
     # detection kept nothing, nothing is known unchanged
     kept_reviews = reviews.load(con, pd.DatetimeIndex(p.cal.days), inputs, start) \

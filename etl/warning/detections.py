@@ -2,7 +2,7 @@
 
 Detection is causal (screen.py): a day's records read the reports up to that day and baselines
 fitted on the days before it, and detection reads `lookback_days` before its first day, so each
-day's records are the same whichever day detection starts on. A day's update adds a day and
+day's records are the same whichever days detection starts and ends on. A day's update adds a day and
 changes the last one (a 15-minute schedule sees it part-done), so a run that detected the span
 before needs to test only from its last day on. Each generation keeps its records with their
 dates (`warning.detections`) and what they were computed from (`warning.detection_days`): per
@@ -11,8 +11,10 @@ area, of which areas existed, and of its calendar (holidays, working weekends, s
 digest of everything else detection reads: the areas, 片区 and tiers in their order, the first
 day, the settings and the code of the modules detection runs. A run keeps the records of the days
 before the first day whose digest changed (a late report, a corrected export) or its last one;
-with any other change it detects the whole span again. The rules on the backlog (open and
-overdue items, which change on any day) are computed afresh on every run.
+with any other change it detects the whole span again. A run over fewer days than the one
+before (an older export run again, or a full refresh rebuilt from it) keeps the days both have
+alike, and detects those its span begins with before the one before's began. The rules on the
+backlog (open and overdue items, which change on any day) are computed afresh on every run.
 
 Kept records equal, to the bit, those a full detection computes (tests/etl/warning/
 test_detections.py): window sums restart on calendar blocks (detectors.Cumulative), the arrays
@@ -83,24 +85,29 @@ def inputs_digest(p: Prepared, s: Settings) -> str:
     return h.hexdigest()[:32]
 
 
-def reusable_until(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: int,
-                   digests: tuple | None = None) -> int:
-    """The first day (index) from `first` on whose records a run must compute: `first` when nothing
-    kept can be used, else the first day whose digest changed, at most the last day of the run
-    before (perhaps part of a day then), and never past the days that run detected."""
+def reusable(p: Prepared, s: Settings, kept: pd.DataFrame | None, first: int,
+             digests: tuple | None = None) -> tuple[int, int]:
+    """(keep_from, start): the kept records of the days [keep_from, start) hold for this run,
+    which detects [first, keep_from) and [start, last]; (first, first) when none hold. `start` is
+    the first day whose digest changed, at most the last day both runs have (perhaps part of a
+    day in one of them). The run before may have seen days this one has not (an older export run
+    again) and, its span ending later, begun detecting later: `keep_from` is then past `first`."""
     per_day, inputs = digests or (day_digests(p), inputs_digest(p, s))    # a run's own, computed once
     if kept is None or kept.empty or kept["inputs"].iloc[0] != inputs:
-        return first
+        return first, first
     days = pd.DatetimeIndex(p.cal.days)
-    before = kept.set_index(pd.DatetimeIndex(kept["day"]))
-    if len(before) > len(days) or not before.index.equals(days[:len(before)]):
-        return first
-    differs = np.flatnonzero(per_day.view(np.int64)[:len(before)] != before["digest"].to_numpy(np.int64))
-    start = min(differs[0] if len(differs) else len(before) - 1, len(before) - 1)
-    detected = before["detected"].to_numpy(bool)
-    if start <= first or not detected[first:start].all():
-        return first
-    return int(start)
+    before = pd.DatetimeIndex(kept["day"])
+    n = min(len(before), len(days))
+    if not before[:n].equals(days[:n]):
+        return first, first
+    differs = np.flatnonzero(per_day.view(np.int64)[:n] != kept["digest"].to_numpy(np.int64)[:n])
+    start = min(differs[0] if len(differs) else n - 1, n - 1)
+    detected = kept["detected"].to_numpy(bool)[:n]
+    since = np.flatnonzero(detected)
+    keep_from = max(first, int(since[0])) if len(since) else first
+    if start <= keep_from or not detected[keep_from:start].all():
+        return first, first
+    return keep_from, int(start)
 
 
 def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -116,27 +123,36 @@ def load(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     return records, days
 
 
-def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> tuple[detect.Detected, dict]:
+def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> tuple[detect.Detected, dict, int]:
     """detect.detect(p, s, first, last, backlog), keeping the records of the days whose inputs
-    did not change since the run that stored them; and the tables that keep this run's."""
+    did not change since the run that stored them; the tables that keep this run's; and the
+    first day from which the inputs may have changed (`reusable`'s `start`)."""
     kept, kept_days = load(con)
     per_day, inputs = day_digests(p), inputs_digest(p, s)
-    start = reusable_until(p, s, kept_days, first, (per_day, inputs))
+    keep_from, start = reusable(p, s, kept_days, first, (per_day, inputs))
     days = pd.DatetimeIndex(p.cal.days)
     found = detect.detect(p, s, start, last)
-    old_records, old_storms = _kept(kept, days, first, start)
-    log.info("预警检测 %d 天沿用, %d 天重算 (days kept, days tested)", start - first, last - start + 1)
+    # the days before those kept, when the run before began later (each day's records are the same
+    # whichever days a detection spans: tests/etl/warning/test_detections.py)
+    head = detect.detect(p, s, first, keep_from - 1) if keep_from > first else None
+    old_records, old_storms = _kept(kept, days, keep_from, start)
+    log.info("预警检测 %d 天沿用, %d 天重算 (days kept, days tested)", start - keep_from,
+             keep_from - first + last - start + 1)
+    heads = [] if head is None else [head]
     both = detect.Detected(
-        detect.concat_records([old_records, found.records]), detect.concat_records([old_storms, found.storms]),
+        detect.concat_records([h.records for h in heads] + [old_records, found.records]),
+        detect.concat_records([h.storms for h in heads] + [old_storms, found.storms]),
         found.n_series, found.n_drop_series)
+    index = np.arange(len(days))
     tables = {"detections": _stored(both, days),
               "detection_days": pd.DataFrame({"day": days, "digest": per_day.view(np.int64),
-                                              "detected": (np.arange(len(days)) >= first) & (np.arange(len(days)) <= last),
-                                              "tested": (np.arange(len(days)) >= start) & (np.arange(len(days)) <= last),
+                                              "detected": (index >= first) & (index <= last),
+                                              "tested": ((index >= first) & (index < keep_from))
+                                              | ((index >= start) & (index <= last)),
                                               "inputs": inputs})}
     if backlog is not None:
         both.records = detect.concat_records([both.records, detect.backlog_records(p, s, backlog)])
-    return both, tables
+    return both, tables, start
 
 
 TABLE = "warning.detections"
@@ -162,10 +178,10 @@ def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
     con.unregister("detections_frame")
 
 
-def _kept(kept: pd.DataFrame | None, days: pd.DatetimeIndex, first: int, start: int) -> tuple:
-    if kept is None or start <= first:
+def _kept(kept: pd.DataFrame | None, days: pd.DatetimeIndex, keep_from: int, start: int) -> tuple:
+    if kept is None or start <= keep_from:
         return detect.empty_records(), detect.empty_records()
-    on = kept[(kept["day"] >= days[first]) & (kept["day"] < days[start])]
+    on = kept[(kept["day"] >= days[keep_from]) & (kept["day"] < days[start])]
     frame = on.assign(day=days.get_indexer(pd.DatetimeIndex(on["day"])).astype(np.int32),
                       tier=on["tier"].astype(np.int32), row=on["row"].astype(np.int32),
                       window=on["window"].astype(np.int16),

@@ -1,6 +1,7 @@
 """Detection kept from run to run (etl/warning/detections.py): a day's records do not depend on the
-day detection starts on; a day's digest changes with that day's inputs and no other's; a run
-keeps the days before the first changed one and its warnings are those computed afresh."""
+days detection starts and ends on; a day's digest changes with that day's inputs and no other's; a
+run keeps the days before the first changed one (of those the run before detected, which may have
+seen more days) and its warnings are those computed afresh."""
 from __future__ import annotations
 
 import dataclasses
@@ -67,6 +68,18 @@ def test_a_days_records_are_the_same_whichever_day_detection_starts_on(tiny, who
     assert_same_records(_sorted(again.storms, start), _sorted(found.storms, start))
 
 
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sooner=st.integers(1, 110))
+@example(sooner=1)
+def test_a_days_records_are_the_same_whichever_day_detection_ends_on(tiny, whole, sooner):
+    _, p, s = tiny
+    first, found = whole
+    last = p.n_days - 1 - sooner
+    again = detect.detect(p, s, first, last)
+    assert_same_records(_sorted(again.records, first), _sorted(found.records[found.records["day"] <= last], first))
+    assert_same_records(_sorted(again.storms, first), _sorted(found.storms[found.storms["day"] <= last], first))
+
+
 def test_a_days_digest_changes_with_its_own_inputs_only(tiny):
     _, p, s = tiny
     before = detections.day_digests(p)
@@ -98,9 +111,14 @@ def test_a_days_digest_changes_with_its_own_inputs_only(tiny):
     assert detections.inputs_digest(p, s) == detections.inputs_digest(p, shipped_settings(rules=RULES))
 
 
-def _kept_days(p, s, first, last, digests=None) -> pd.DataFrame:
+def _kept_days(p, s, first, last, digests=None, more=0) -> pd.DataFrame:
+    """The run before's days: it saw up to `last` (and `more` days this run has not) and detected
+    from `first` on."""
     days = pd.DatetimeIndex(p.cal.days[:last + 1])
     digests = detections.day_digests(p)[:last + 1] if digests is None else digests
+    if more:
+        days = days.append(pd.date_range(days[-1] + pd.Timedelta(days=1), periods=more))
+        digests = np.r_[digests, np.arange(more, dtype=np.uint64)]
     return pd.DataFrame({"day": days, "digest": digests.view(np.int64),
                          "detected": (np.arange(len(days)) >= first), "inputs": detections.inputs_digest(p, s)})
 
@@ -109,27 +127,53 @@ def test_a_run_keeps_the_days_before_the_first_that_changed_or_the_last_it_saw(t
     _, p, s = tiny
     T = p.n_days
     first = T - 100
+    none = (first, first)
     # the run before saw up to yesterday: today and yesterday (perhaps part-done then) are tested
-    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2), first) == T - 2
+    assert detections.reusable(p, s, _kept_days(p, s, first - 1, T - 2), first) == (first, T - 2)
     # a late report for ten days ago changed that day: tested from there
     digests = detections.day_digests(p)[:T - 1].copy()
     digests[T - 11] ^= np.uint64(1)
-    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == T - 11
+    assert detections.reusable(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == (first, T - 11)
     # a day before the span changed (a corrected export), other settings, another calendar start,
-    # a span the run before did not detect, nothing kept: all tested
+    # nothing kept: all tested
     digests = detections.day_digests(p)[:T - 1].copy()
     digests[5] ^= np.uint64(1)
-    assert detections.reusable_until(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == first
+    assert detections.reusable(p, s, _kept_days(p, s, first - 1, T - 2, digests), first) == none
     other = dataclasses.replace(s, min_excess=2.0)
-    assert detections.reusable_until(p, other, _kept_days(p, s, first - 1, T - 2), first) == first
+    assert detections.reusable(p, other, _kept_days(p, s, first - 1, T - 2), first) == none
     shifted = _kept_days(p, s, first - 1, T - 2)
-    assert detections.reusable_until(p, s, shifted.iloc[1:], first) == first
-    assert detections.reusable_until(p, s, _kept_days(p, s, first + 10, T - 2), first) == first
-    assert detections.reusable_until(p, s, None, first) == first
+    assert detections.reusable(p, s, shifted.iloc[1:], first) == none
+    assert detections.reusable(p, s, None, first) == none
+    # the run before began ten days later: those ten are tested, then what it kept
+    assert detections.reusable(p, s, _kept_days(p, s, first + 10, T - 2), first) == (first + 10, T - 2)
+    # … and a day it did not detect in between: all tested
+    gap = _kept_days(p, s, first + 10, T - 2)
+    gap.loc[first + 20, "detected"] = False
+    assert detections.reusable(p, s, gap, first) == none
 
 
-def test_warnings_computed_from_kept_detections_are_those_computed_afresh(tiny_warehouse, tmp_path, caplog):
-    """The daily step with the detections of a run that saw the data up to ten days before."""
+def test_a_run_over_fewer_days_keeps_those_the_run_before_saw_alike(tiny):
+    """An older export run again over a generation that saw five more days and, its span ending
+    later, began detecting five days later: those five are tested, the days both saw alike are
+    kept, and the last day this run has (it may be part of a day here) is tested."""
+    _, p, s = tiny
+    T = p.n_days
+    first = T - 100
+    assert detections.reusable(p, s, _kept_days(p, s, first + 5, T - 1, more=5), first) == (first + 5, T - 1)
+    digests = detections.day_digests(p).copy()
+    digests[T - 11] ^= np.uint64(1)                 # a day this run's export has otherwise
+    assert detections.reusable(p, s, _kept_days(p, s, first + 5, T - 1, digests, more=5), first) == (first + 5, T - 11)
+    # the days both have must be the same dates
+    moved = _kept_days(p, s, first + 5, T - 1, more=5)
+    moved["day"] = moved["day"] + pd.Timedelta(days=1)
+    assert detections.reusable(p, s, moved, first) == (first, first)
+    # the run before saw only days before this run's span: nothing to keep
+    assert detections.reusable(p, s, _kept_days(p, s, first - 10, first - 5), first) == (first, first)
+
+
+@pytest.fixture
+def afresh(tiny_warehouse, tmp_path):
+    """A copy of the tiny warehouse keeping no detections, and its warnings computed afresh."""
     from tests.conftest import served_db
     small = tmp_path / "warehouse.duckdb"         # its views read the tiny warehouse's partitions
     shutil.copy(served_db(tiny_warehouse), small)
@@ -137,7 +181,25 @@ def test_warnings_computed_from_kept_detections_are_those_computed_afresh(tiny_w
     con = duckdb.connect()
     con.execute(f"ATTACH '{small}' AS wh")
     drop_kept(con)
-    fresh = build.compute(con, s)
+    yield con, s, build.compute(con, s)
+    con.close()
+
+
+def _again(con, s, kept: pd.DataFrame, kept_days: pd.DataFrame, caplog) -> dict:
+    """The warnings computed again over the detections a run before kept."""
+    for name, frame in (("detections", kept), ("detection_days", kept_days)):
+        con.register("f", frame)
+        con.execute(f"CREATE TABLE wh.warning.{name} AS SELECT * FROM f")
+        con.unregister("f")
+    with caplog.at_level("INFO"):
+        out = build.compute(con, s)
+    assert "天沿用" in caplog.text and " 0 天沿用" not in caplog.text
+    return out
+
+
+def test_warnings_computed_from_kept_detections_are_those_computed_afresh(afresh, caplog):
+    """The daily step with the detections of a run that saw the data up to ten days before."""
+    con, s, fresh = afresh
     # the run before: the same data, as a run ten days earlier detected it (its span and last days)
     days = fresh["detection_days"]
     T, first = len(days), int(np.flatnonzero(days["detected"])[0])
@@ -145,11 +207,26 @@ def test_warnings_computed_from_kept_detections_are_those_computed_afresh(tiny_w
     earlier = days.iloc[:T - 10].assign(detected=(index >= first - 10) & (index <= T - 11))
     kept = fresh["detections"]
     kept = kept[kept["day"] <= days["day"].iloc[T - 11]]
-    for name, frame in (("detections", kept), ("detection_days", earlier)):
-        con.register("f", frame)
-        con.execute(f"CREATE TABLE wh.warning.{name} AS SELECT * FROM f")
-        con.unregister("f")
-    with caplog.at_level("INFO"):
-        again = build.compute(con, s)
-    assert "天沿用" in caplog.text and " 0 天沿用" not in caplog.text
+    assert_warnings_equal(_again(con, s, kept, earlier, caplog), fresh)
+
+
+def test_warnings_computed_over_a_run_that_saw_more_days_are_those_computed_afresh(afresh, caplog):
+    """An older export: the run before saw five more days (its records of those are dropped) and
+    began detecting five days later (this run detects those five itself)."""
+    con, s, fresh = afresh
+    days = fresh["detection_days"]
+    T, first = len(days), int(np.flatnonzero(days["detected"])[0])
+    more = pd.date_range(days["day"].iloc[-1] + pd.Timedelta(days=1), periods=5)
+    later = pd.concat([days, pd.DataFrame({"day": more, "digest": np.arange(5, dtype=np.int64),
+                                           "detected": True, "tested": True, "inputs": days["inputs"].iloc[0]})],
+                      ignore_index=True)
+    later["detected"] = np.arange(len(later)) >= first + 5
+    kept = fresh["detections"]
+    kept = kept[kept["day"] >= days["day"].iloc[first + 5]]
+    last = kept[kept["day"] == kept["day"].max()]
+    unseen = pd.concat([last.assign(day=d) for d in more], ignore_index=True)    # records of days this run has not
+    assert len(unseen)
+    again = _again(con, s, pd.concat([kept, unseen], ignore_index=True), later, caplog)
     assert_warnings_equal(again, fresh)
+    tested = again["detection_days"]["tested"].to_numpy()
+    assert tested[first:first + 5].all() and not tested[first + 5:T - 1].any() and tested[T - 1]
