@@ -76,30 +76,33 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
     if not today.any() and not weak_rows.any():
         return empty_records(), empty_records()
     y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
-    later = np.arange(a.y.shape[1]) >= first
-    today_share = today.mean()
+    # the windows' sums on whole arrays from `first` on only (the days before it are read, not tested)
+    tested = today[:, first:]
+    tested_share = tested.mean() if tested.size else 0.0
     out, weak = [], []
     for w in s.windows:
-        c_all = y_sums.full(w) if weak_rows.any() else None
-        cells = today if c_all is None else today | (weak_rows[:, None] & later & (c_all >= STORM_MIN_COUNT))
-        if (today_share if c_all is None else cells.mean()) >= DENSE_FROM:
+        c_all = y_sums.full(w, first) if weak_rows.any() else None
+        cells = tested if c_all is None else tested | (weak_rows[:, None] & (c_all >= STORM_MIN_COUNT))
+        if (tested_share if c_all is None else cells.mean()) >= DENSE_FROM:
             # many cells can alarm (a busy subclass's storms: up to two thirds of them): whole
             # arrays cost less than picking the cells out one by one
-            c_all = y_sums.full(w) if c_all is None else c_all
-            b_all = mu_sums.full(w)
-            full = (whole.full(w) == w) & (b_all > 0) & (c_all >= s.min_ratio * b_all)
+            c_all = y_sums.full(w, first) if c_all is None else c_all
+            b_all = mu_sums.full(w, first)
+            full = (whole.full(w, first) == w) & (b_all > 0) & (c_all >= s.min_ratio * b_all)
             above = c_all - b_all
-            strong = today & full & (above >= s.min_excess)
-            light = full & weak_rows[:, None] & later & (c_all >= STORM_MIN_COUNT) & (above >= STORM_MIN_EXCESS)
+            strong = tested & full & (above >= s.min_excess)
+            light = full & weak_rows[:, None] & (c_all >= STORM_MIN_COUNT) & (above >= STORM_MIN_EXCESS)
             r, t = np.nonzero(strong | light)
             c, b, strong, light = c_all[r, t], b_all[r, t], strong[r, t], light[r, t]
+            t += first
         else:
             r, t = np.nonzero(cells)
-            c = y_sums.at(r, t, w) if c_all is None else c_all[r, t]
+            c = y_sums.at(r, t + first, w) if c_all is None else c_all[r, t]
+            t += first
             b = mu_sums.at(r, t, w)
             full = (whole.at(r, t, w) == w) & (b > 0) & (c >= s.min_ratio * b)
             strong = today[r, t] & full & (c - b >= s.min_excess)
-            light = full & weak_rows[r] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS) & (t >= first)
+            light = full & weak_rows[r] & (c >= STORM_MIN_COUNT) & (c - b >= STORM_MIN_EXCESS)
         hit = strong | light
         if not hit.any():
             continue

@@ -103,11 +103,15 @@ class Counts:
     def __init__(self, x: np.ndarray, dtype=None):
         self.cum = np.cumsum(x, axis=-1, dtype=dtype)
 
-    def full(self, w: int) -> np.ndarray:
+    def full(self, w: int, since: int = 0) -> np.ndarray:
+        """The sums at every day from `since` on (the columns before it are not computed)."""
         if w < 1:
             raise ValueError(f"a window of {w} days")
-        out = self.cum.copy()
-        out[..., w:] -= self.cum[..., :-w]
+        cum = self.cum
+        out = cum[..., since:].copy()
+        a, n = max(w, since), cum.shape[-1]         # from a, the windows begin in the array
+        if a < n:
+            out[..., a - since:] -= cum[..., a - w:n - w]
         return out
 
     def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:
@@ -149,23 +153,29 @@ class Cumulative:
         out += np.where(crosses, cum_at(np.maximum(begins - 1, 0)) - np.where(a >= 0, at_before, 0), 0)
         return out
 
-    def full(self, w: int) -> np.ndarray:
-        """`at` every cell, the same numbers in the same order, taken by slices of each block
-        (gathering every column three times, as `at` does, was most of a city's detection)."""
+    def full(self, w: int, since: int = 0) -> np.ndarray:
+        """`at` every cell from column `since` on, the same numbers in the same order, taken by
+        slices of each block (gathering every column three times, as `at` does, was most of a
+        city's detection); each column gets one of three operations, whatever `since`."""
         if w > self.block:
             raise ValueError(f"a window of {w} days over blocks of {self.block}")
         cum = self.cum
-        out = cum.astype(float)
+        out = cum[..., since:].astype(float)
         bounds = [*np.unique(self.begins).tolist(), cum.shape[-1]]
         for lo, hi in zip(bounds, bounds[1:]):
-            if lo + w < hi:                         # the window starts within the block
-                out[..., lo + w:hi] -= cum[..., lo:hi - w]
+            if hi <= since:
+                continue
+            a = max(lo + w, since)                  # the window starts within the block
+            if a < hi:
+                out[..., a - since:hi - since] -= cum[..., a - w:hi - w]
             if lo > 0:                              # the window starts in the block before
                 cross = min(lo + w - 1, hi)
-                if lo < min(w, cross):              # … before day 0: all of it
-                    out[..., lo:min(w, cross)] += cum[..., lo - 1:lo]
-                if max(lo, w) < cross:
-                    out[..., max(lo, w):cross] += cum[..., lo - 1:lo] - cum[..., max(lo, w) - w:cross - w]
+                a, b = max(lo, since), min(w, cross)      # … before day 0: all of it
+                if a < b:
+                    out[..., a - since:b - since] += cum[..., lo - 1:lo]
+                a = max(lo, w, since)
+                if a < cross:
+                    out[..., a - since:cross - since] += cum[..., lo - 1:lo] - cum[..., a - w:cross - w]
         return out
 
     def at(self, r: np.ndarray, t: np.ndarray, w: int) -> np.ndarray:

@@ -273,3 +273,20 @@ def test_window_sums_of_counts_from_one_running_sum_are_those_restarting_on_bloc
         blocks = detectors.Cumulative(x, start, 28)
         np.testing.assert_array_equal(counts.full(w), blocks.full(w))
         np.testing.assert_array_equal(counts.at(r, t, w), blocks.at(r, t, w))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 28), st.integers(0, 100), st.integers(1, 120), st.integers(0, 130),
+       st.booleans())
+@example(seed=0, w=28, start=0, days=100, since=27, counts=False)        # a window reaching before day 0
+@example(seed=0, w=5, start=3, days=60, since=25, counts=False)          # the first day of a block
+@example(seed=0, w=10, start=27, days=60, since=5, counts=False)        # … a block begun on day 1, its windows reaching before day 0
+def test_window_sums_from_a_day_on_are_those_of_every_day(seed, w, start, days, since, counts):
+    """Detection takes the window sums of the days it tests only (`full(w, since)`): the columns
+    of every day's from `since` on, to the bit, floats or counts, whatever the blocks."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(2.0, (4, days)).astype(float) if counts else rng.gamma(0.3, rng.uniform(1e-6, 50, (4, 1)), (4, days))
+    blocks = detectors.Cumulative(x, start, 28)
+    np.testing.assert_array_equal(blocks.full(w, since), blocks.full(w)[:, since:])
+    whole = detectors.Counts(np.round(x))
+    np.testing.assert_array_equal(whole.full(w, since), whole.full(w)[:, since:])
