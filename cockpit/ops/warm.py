@@ -70,10 +70,11 @@ def served(app: dash.Dash) -> str | None:
         return None
 
 
-def warm(app: dash.Dash, generation: str) -> int:
-    """Compute the live jurisdictions' views on `generation`; stops when another is served.
-    Returns how many views it computed or found computed. A jurisdiction another process of a
-    shared cache claimed first is left to it; one that fails is logged and the next warmed."""
+def warm(app: dash.Dash, generation: str, stopping: Callable[[], bool] = lambda: False) -> int:
+    """Compute the live jurisdictions' views on `generation`; stops when another is served, or
+    after the view it is computing once `stopping()` (the process is shutting down). Returns how
+    many views it computed or found computed. A jurisdiction another process of a shared cache
+    claimed first is left to it; one that fails is logged and the next warmed."""
     settings = app.server.config["COCKPIT_SETTINGS"]
     targets = jurisdictions(app)
     if not settings.cache_url:          # this process's cache: warm no more than a quarter of it
@@ -81,6 +82,8 @@ def warm(app: dash.Dash, generation: str) -> int:
             if targets else []
     done = 0
     for account, views in targets:
+        if stopping():
+            break
         with app.server.test_request_context("/", base_url="http://127.0.0.1" + settings.url_prefix):
             g.account = account
             wh = warehouse()
@@ -91,6 +94,9 @@ def warm(app: dash.Dash, generation: str) -> int:
                 continue
             try:
                 for view in views:
+                    if stopping():              # left unfinished: another process may take it
+                        cache.delete(claim)
+                        break
                     view(wh, viewer_scope())
                     done += 1
             except Exception:
@@ -118,7 +124,9 @@ class Warmer(threading.Thread):
             now = served(self.app)
             if now is None or now == self.warmed:
                 return
-            n = warm(self.app, now)
+            n = warm(self.app, now, self._stop_asked.is_set)
+            if self._stop_asked.is_set():
+                return
             if served(self.app) == now:
                 log.info("预热 %s：%d 个视图 (views warmed)", now, n)
         except Exception:           # never a request's concern: logged, and tried again on the next generation
@@ -126,6 +134,7 @@ class Warmer(threading.Thread):
         self.warmed = now
 
     def stop(self) -> None:
+        """Ends the thread once the view it may be computing is done (not the whole warm)."""
         self._stop_asked.set()
         self.join()
 

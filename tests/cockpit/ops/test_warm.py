@@ -89,7 +89,7 @@ def test_a_new_generation_is_warmed_once_and_a_stale_one_is_left(one_file, tiny_
     account = _sign_in(app, "leader", "指挥长", first_areas(tiny_warehouse)["district"])
     cache.clear()
     warmed, real = [], warm.warm
-    monkeypatch.setattr(warm, "warm", lambda app, generation: warmed.append(generation) or real(app, generation))
+    monkeypatch.setattr(warm, "warm", lambda app, generation, *a: warmed.append(generation) or real(app, generation, *a))
     warmer = warm.Warmer(app, every=60)
     warmer.turn()
     first, asked = warmer.warmed, len(counted)
@@ -160,3 +160,37 @@ def test_no_thread_when_switched_off(one_file, tmp_path):
     finally:
         warmer.stop()
     assert not warmer.is_alive()
+
+
+def test_stopping_ends_a_warm_after_the_view_being_computed(one_file, tiny_warehouse, tmp_path, monkeypatch):
+    """A process shutting down does not wait for every jurisdiction's views; the jurisdiction it
+    left unfinished is not claimed any more (another process of a shared cache may warm it)."""
+    import threading
+    app = _app(one_file, tmp_path)
+    first = first_areas(tiny_warehouse)
+    _sign_in(app, "leader", "指挥长", first["district"])
+    _sign_in(app, "grid", "专职网格员", first["grid"])
+    from cockpit.pages import screen
+    computing, release, computed = threading.Event(), threading.Event(), []
+
+    def slow(wh, scope):
+        computing.set()
+        release.wait(30)
+        computed.append(scope.code)
+    monkeypatch.setattr(screen, "WARMED", (slow, slow))
+    cache.clear()
+    warmer = warm.Warmer(app, every=60)
+    warmer.start()
+    assert computing.wait(30)                     # the first view of the first jurisdiction
+    stopper = threading.Thread(target=warmer.stop)
+    stopper.start()
+    for _ in range(3000):                         # the stop asked for while the view computes
+        if warmer._stop_asked.is_set():
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    stopper.join(30)
+    assert not warmer.is_alive() and computed == [first["district"]]
+    assert warmer.warmed is None                  # not counted as warmed
+    with app.server.app_context():
+        assert cache.add(f"warm:{warm.served(app)}:{first['district']}:", 1, timeout=60)
