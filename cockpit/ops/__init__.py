@@ -8,7 +8,7 @@ before the gate sees it."""
 from __future__ import annotations
 
 import dash
-from flask import request
+from flask import g, has_app_context, request
 from flask_caching import signals
 
 from cockpit.ops import access, first_admin, health, proxy
@@ -49,14 +49,18 @@ def _first():
 def _count_cache_lookups(server, metrics: Metrics) -> None:
     """flask-caching signals each memoized lookup (cockpit/cache.py turns them on)."""
     def hit(sender, f=None, **_):
-        metrics.cache(_name(f), True)
+        metrics.cache(_name(f), True, _origin())
 
     def miss(sender, f=None, **_):
-        metrics.cache(_name(f), False)
+        metrics.cache(_name(f), False, _origin())
     # kept on the app: blinker holds receivers weakly
     server.extensions["cockpit_cache_receivers"] = (hit, miss)
     signals.cache_memoize_hit.connect(hit)
     signals.cache_memoize_miss.connect(miss)
+
+
+def _origin() -> str:
+    return "warming" if has_app_context() and g.get("warming") else "request"
 
 
 def _name(f) -> str:

@@ -18,7 +18,7 @@ class Metrics:
         self._lock = threading.Lock()
         self._requests: dict[tuple, int] = defaultdict(int)            # (page, handler, status)
         self._latency: dict[tuple, list] = {}                            # (page, handler) → buckets, sum, n
-        self._cache: dict[tuple, int] = defaultdict(int)                 # (function, result)
+        self._cache: dict[tuple, int] = defaultdict(int)                 # (function, result, origin)
 
     def request(self, page: str, handler: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -30,9 +30,11 @@ class Metrics:
             hist[1] += seconds
             hist[2] += 1
 
-    def cache(self, function: str, hit: bool) -> None:
+    def cache(self, function: str, hit: bool, origin: str = "request") -> None:
+        """A memoized lookup; `origin` "warming" for the warming thread's (cockpit/ops/warm.py),
+        whose misses are no screen's wait."""
         with self._lock:
-            self._cache[(function, "hit" if hit else "miss")] += 1
+            self._cache[(function, "hit" if hit else "miss", origin)] += 1
 
     def render(self, gauges: list[tuple[str, str, dict, float]] = ()) -> str:
         """The exposition: this process's counters, then `gauges` (name, help, labels, value)."""
@@ -49,8 +51,9 @@ class Metrics:
                 out += [_sample("cockpit_request_seconds_bucket", {**labels, "le": "+Inf"}, n),
                         _sample("cockpit_request_seconds_sum", labels, total),
                         _sample("cockpit_request_seconds_count", labels, n)]
-            _family(out, "cockpit_cache_lookups_total", "counter", "Cached views and queries: hits and misses",
-                    [({"function": f, "result": r}, n) for (f, r), n in sorted(self._cache.items())])
+            _family(out, "cockpit_cache_lookups_total", "counter",
+                    "Cached views and queries: hits and misses, by requests or by warming",
+                    [({"function": f, "result": r, "origin": o}, n) for (f, r, o), n in sorted(self._cache.items())])
         seen = set()
         for name, text, labels, value in gauges:
             if name not in seen:

@@ -130,7 +130,7 @@ def _get(request) -> int:
 def _cache_lookups(base: str, function: str) -> dict[str, int]:
     with urllib.request.urlopen(base + "metrics", timeout=60) as r:
         text = r.read().decode()
-    found = re.findall(rf'cockpit_cache_lookups_total{{function="{re.escape(function)}",result="(\w+)"}} (\d+)', text)
+    found = re.findall(rf'cockpit_cache_lookups_total{{function="{re.escape(function)}",result="(\w+)",origin="request"}} (\d+)', text)
     return {result: int(n) for result, n in found}
 
 

@@ -257,8 +257,10 @@ def test_cached_views_count_hits(fresh_app):
         answer(21), answer(21)
     text = app.server.config["COCKPIT_METRICS"].render()
     assert calls == [21]
-    assert _metric(text, "cockpit_cache_lookups_total", function="test_serving.answer", result="hit") == 1
-    assert _metric(text, "cockpit_cache_lookups_total", function="test_serving.answer", result="miss") == 1
+    assert _metric(text, "cockpit_cache_lookups_total", function="test_serving.answer", result="hit",
+                   origin="request") == 1
+    assert _metric(text, "cockpit_cache_lookups_total", function="test_serving.answer", result="miss",
+                   origin="request") == 1
 
 
 # -- the access log --------------------------------------------------------------------------

@@ -194,3 +194,19 @@ def test_stopping_ends_a_warm_after_the_view_being_computed(one_file, tiny_wareh
     assert warmer.warmed is None                  # not counted as warmed
     with app.server.app_context():
         assert cache.add(f"warm:{warm.served(app)}:{first['district']}:", 1, timeout=60)
+
+
+def test_warming_lookups_are_counted_apart_from_the_screens(one_file, tiny_warehouse, tmp_path):
+    """The cache's metrics say what the screens met: after a warm, their lookups all hit."""
+    import re
+    app = _app(one_file, tmp_path)
+    account = _sign_in(app, "leader", "指挥长", first_areas(tiny_warehouse)["district"])
+    cache.clear()
+    warm.warm(app, warm.served(app))
+    _screens(app, account)
+    counts = {}
+    for result, origin, n in re.findall(r'cockpit_cache_lookups_total\{function="[^"]+",result="(\w+)",'
+                                        r'origin="(\w+)"\} (\d+)', app.server.config["COCKPIT_METRICS"].render()):
+        counts[(result, origin)] = counts.get((result, origin), 0) + int(n)
+    assert counts.get(("miss", "warming"), 0) > 0
+    assert counts.get(("hit", "request"), 0) > 0 and counts.get(("miss", "request"), 0) == 0
