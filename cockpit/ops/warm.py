@@ -16,6 +16,7 @@ widest), so that warming does not push out what it warmed. A failure costs only 
 screens then compute their views as before."""
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -145,4 +146,7 @@ def start(app: dash.Dash, every: float) -> Warmer | None:
         return None
     warmer = Warmer(app, every)
     warmer.start()
+    # at the process's end (app.py turns SIGTERM into one): a jurisdiction it was warming is
+    # unclaimed, not left to no process of a shared cache for CLAIM_SECONDS
+    atexit.register(warmer.stop)
     return warmer

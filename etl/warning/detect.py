@@ -78,7 +78,9 @@ def excess_records(a: panel.Arrays, tier: int, rows_ok: np.ndarray, first: int, 
     y_sums, mu_sums, extra_sums, whole = _sums(a, mu, defined, days, s)
     # the windows' sums on whole arrays from `first` on only (the days before it are read, not tested)
     tested = today[:, first:]
-    tested_share = tested.mean() if tested.size else 0.0
+    if not tested.size:
+        return empty_records(), empty_records()
+    tested_share = tested.mean()
     out, weak = [], []
     for w in s.windows:
         c_all = y_sums.full(w, first) if weak_rows.any() else None

@@ -163,8 +163,9 @@ DDL = (f"CREATE TABLE wh.{TABLE} (storm BOOLEAN, kind VARCHAR, tier INTEGER, row
 
 def store(con, records: pd.DataFrame, days: pd.DataFrame) -> None:
     """This run's records into `wh`: in the table the run before kept (a stored table, by week:
-    etl/storage.py), only the days it tested are replaced, so a day's run rewrites the current
-    week's partition, not the span; months wholly before the span are dropped."""
+    etl/storage.py), the days from the first it tested on are replaced, so a day's run rewrites
+    the current week's partition, not the span (a run that tested days before those it kept
+    rewrites the span); months wholly before the span are dropped."""
     if "detections" not in catalog.present(con):
         con.execute(DDL)
     tested = pd.DatetimeIndex(days.loc[days["tested"], "day"])

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from etl.warning import build, detect, detections
+from etl.warning import build, detect, detections, screen, series
 from etl.warning.prepare import prepare
 from etl.warning.settings import Rule
-from tests.etl.warning.helpers import assert_warnings_equal, drop_kept, shipped_settings
+from tests.etl.warning.helpers import assert_warnings_equal, drop_kept, drop_warning_tables, shipped_settings
 
 KEY = ["kind", "tier", "row", "day", "window", "rule"]
 # rules on the reports against a history longer than any window: they read further back than the
@@ -171,6 +171,37 @@ def test_a_run_over_fewer_days_keeps_those_the_run_before_saw_alike(tiny):
     assert detections.reusable(p, s, _kept_days(p, s, first - 10, first - 5), first) == (first, first)
 
 
+@pytest.mark.parametrize("cut", [1, 6])
+def test_an_older_export_over_a_later_runs_detections_finds_what_detection_afresh_finds(tiny, monkeypatch, cut):
+    """The data up to `cut` days before the end (an older export: its baselines fitted and its
+    arrays made over fewer days) over the detections of a run over all of it: the days it
+    detects before that run's span began, the days kept and its last day equal to the bit, in
+    order, what a detection of the older data afresh finds; so do its alarms."""
+    con, p, s = tiny
+
+    def span_first(T):                       # build.compute's first day of detection
+        return screen.detect_from(max(0, max(0, T - s.recent_days) - build.TRACK_LEAD))
+    T = p.n_days
+    monkeypatch.setattr(detections, "load", lambda con: (None, None))
+    _, later, _ = detections.run(con, p, s, span_first(T), T - 1)
+    kept_days = later["detection_days"]
+    kept = later["detections"][later["detections"]["day"] >= kept_days.loc[kept_days["detected"], "day"].min()]
+    whole = series.day_span
+    monkeypatch.setattr(series, "day_span", lambda con, db="wh": (whole(con, db)[0],
+                                                                  whole(con, db)[1] - np.timedelta64(cut, "D")))
+    older = prepare(con, s)
+    n, first = older.n_days, span_first(older.n_days)
+    assert n == T - cut
+    monkeypatch.setattr(detections, "load", lambda con: (kept.reset_index(drop=True), kept_days))
+    got, tables, start = detections.run(con, older, s, first, n - 1)
+    fresh = detect.detect(older, s, first, n - 1)
+    tested = tables["detection_days"]["tested"].to_numpy()
+    assert start == n - 1 and tested[first:first + cut].all() and not tested[first + cut:n - 1].any()
+    for mine, theirs in ((got.records, fresh.records), (got.storms, fresh.storms)):
+        assert_same_records(_sorted(mine, first), _sorted(theirs, first))
+    pd.testing.assert_frame_equal(detect.alarms_of(older, s, got), detect.alarms_of(older, s, fresh), check_exact=True)
+
+
 @pytest.fixture
 def afresh(tiny_warehouse, tmp_path):
     """A copy of the tiny warehouse keeping no detections, and its warnings computed afresh."""
@@ -185,9 +216,10 @@ def afresh(tiny_warehouse, tmp_path):
     con.close()
 
 
-def _again(con, s, kept: pd.DataFrame, kept_days: pd.DataFrame, caplog) -> dict:
-    """The warnings computed again over the detections a run before kept."""
-    for name, frame in (("detections", kept), ("detection_days", kept_days)):
+def _again(con, s, kept: pd.DataFrame, kept_days: pd.DataFrame, caplog, **more: pd.DataFrame) -> dict:
+    """The warnings computed again over the detections a run before kept (and its `more` tables)."""
+    drop_warning_tables(con, more)
+    for name, frame in (("detections", kept), ("detection_days", kept_days), *more.items()):
         con.register("f", frame)
         con.execute(f"CREATE TABLE wh.warning.{name} AS SELECT * FROM f")
         con.unregister("f")
@@ -212,7 +244,8 @@ def test_warnings_computed_from_kept_detections_are_those_computed_afresh(afresh
 
 def test_warnings_computed_over_a_run_that_saw_more_days_are_those_computed_afresh(afresh, caplog):
     """An older export: the run before saw five more days (its records of those are dropped) and
-    began detecting five days later (this run detects those five itself)."""
+    began detecting five days later (this run detects those five itself); the incidents' reviews
+    of the days both saw are kept too."""
     con, s, fresh = afresh
     days = fresh["detection_days"]
     T, first = len(days), int(np.flatnonzero(days["detected"])[0])
@@ -226,7 +259,11 @@ def test_warnings_computed_over_a_run_that_saw_more_days_are_those_computed_afre
     last = kept[kept["day"] == kept["day"].max()]
     unseen = pd.concat([last.assign(day=d) for d in more], ignore_index=True)    # records of days this run has not
     assert len(unseen)
-    again = _again(con, s, pd.concat([kept, unseen], ignore_index=True), later, caplog)
+    # with its incidents' reviews: those that read only days both runs saw alike are kept
+    again = _again(con, s, pd.concat([kept, unseen], ignore_index=True), later, caplog,
+                   **{name: fresh[name] for name in ("incident_reviews", "incidents", "incident_days")})
+    (reviewed,) = [int(r.getMessage().split()[1]) for r in caplog.records if "沿用 (incidents'" in r.getMessage()]
+    assert reviewed > 0
     assert_warnings_equal(again, fresh)
     tested = again["detection_days"]["tested"].to_numpy()
     assert tested[first:first + 5].all() and not tested[first + 5:T - 1].any() and tested[T - 1]
