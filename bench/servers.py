@@ -7,6 +7,7 @@ on the other.
     python bench/servers.py                                  # demo, 2 servers, 200 clients, 3 visits each
     python bench/servers.py --scale city --clients 200 --visits 3
     python bench/servers.py --pace 10 --visits 6     # each screen refreshing every 10 s instead
+    python bench/servers.py --scale city --pace 15 --visits 4 --publish   # the first visit after a publish, warmed
 
 The big screen's requests (its callbacks and polygon layers, as Chromium makes them on opening
 it) are recorded once from a cockpit of their own, then each client signs in through nginx (its
@@ -24,6 +25,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import ssl
 import statistics
 import sys
@@ -31,8 +33,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter, defaultdict
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -143,9 +146,10 @@ def _own_cpu() -> float:
 
 
 def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, pace: float, processes: int,
-           roots: dict[str, list[str]]):
+           roots: dict[str, list[str]], signed_in_then=None):
     """Returns (results, seconds for every client to sign in, seconds of the visits, CPU seconds
-    by component during the visits)."""
+    by component during the visits). `signed_in_then()`: called once every client has signed in,
+    before their visits."""
     from tests.cockpit_process import TEST_PASSWORD
     ctx = mp.get_context("spawn")
     go, ready, out = ctx.Event(), ctx.Queue(), ctx.Queue()
@@ -158,6 +162,8 @@ def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, pac
     for _ in range(clients):
         ready.get(timeout=1800)
     signed_in = time.perf_counter() - started
+    if signed_in_then is not None:
+        signed_in_then()
     started, cpu = time.perf_counter(), cpu_by_component(roots)
     go.set()
     answers = [out.get(timeout=3600) for _ in procs]
@@ -188,6 +194,54 @@ def cpu_by_component(roots: dict[str, list[str]]) -> dict[str, float]:
             if pid in top or parent in top:
                 found[name] += seconds
     return dict(found)
+
+
+@contextmanager
+def republished(wh: Path):
+    """Yields a function that publishes the served generation again under a new id (its small
+    file copied, its partitions hard-linked), as a refresh does: every cache key is new. Points
+    back to the original and removes the copy afterwards."""
+    from etl import storage
+    from etl.publish.generations import point_to
+    from warehouse import generations
+    original, made = generations.current(wh), []
+
+    def publish() -> None:
+        new_id = time.strftime("%Y%m%dT%H%M%S.000000-bench")
+        folder = wh / generations.GENERATIONS / new_id
+        shutil.copytree(original.path.parent, folder, copy_function=os.link)
+        (folder / generations.FILE).unlink()               # a link: relocate would write the original's
+        shutil.copy2(original.path, folder / generations.FILE)
+        storage.relocate(folder / generations.FILE)
+        made.append(folder)
+        point_to(wh, generations.Generation(new_id, folder / generations.FILE))
+    try:
+        yield publish
+    finally:
+        point_to(wh, original)
+        for folder in made:
+            shutil.rmtree(folder)
+
+
+def warming_done(urls: list[str], quiet: float = 5.0, most: float = 600.0) -> float:
+    """Seconds until the servers' warming lookups (cockpit_cache_lookups_total{origin="warming"})
+    have grown and then stayed still for `quiet` seconds (at most `most`)."""
+    def lookups() -> int:
+        total = 0
+        for url in urls:
+            with urllib.request.urlopen(url + "metrics", timeout=60) as r:
+                total += sum(int(n) for n in re.findall(r'origin="warming"\} (\d+)', r.read().decode()))
+        return total
+    started, before = time.perf_counter(), lookups()
+    last, changed = before, time.perf_counter()
+    while time.perf_counter() - started < most:
+        time.sleep(0.5)
+        now = lookups()
+        if now != last:
+            last, changed = now, time.perf_counter()
+        elif last > before and time.perf_counter() - changed >= quiet:
+            return changed - started
+    return float("nan")
 
 
 def sign_out_elsewhere(one: str, other: str) -> bool:
@@ -232,6 +286,9 @@ def main() -> None:
                         help="seconds between a client's visits (its first at random within them), as screens "
                              "refreshing on a timer; 0 (default): back to back, every client at once")
     parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--publish", action="store_true",
+                        help="once the clients have signed in, publish the generation again (every cache key "
+                             "new, as after a refresh) and wait for the servers' warming before the visits")
     parser.add_argument("--state", choices=["shared", "embedded"], default="shared",
                         help="shared: PostgreSQL and Redis; embedded: SQLite and each process's memory "
                              "(one server only: the baseline)")
@@ -264,8 +321,15 @@ def main() -> None:
                                                       worker_connections=4 * args.clients + 64))
         shared = sign_out_elsewhere(urls[0], urls[-1]) if len(urls) > 1 else None
         load = os.getloadavg()
+        then = None
+        if args.publish:
+            publish = stack.enter_context(republished(wh))
+
+            def then() -> None:
+                publish()
+                print(f"published again; the servers' warming took {warming_done(urls):,.1f} s", flush=True)
         results, signing_in, ran, cpu = hammer(https, str(home / "cockpit.crt"), bodies, args.clients,
-                                               args.visits, args.pace, args.processes, roots)
+                                               args.visits, args.pace, args.processes, roots, then)
         served = [sum(1 for _ in open(home / f"access-{i}.log", encoding="utf-8")) for i in range(args.servers)]
     report(args, results, signing_in, ran, served, shared, load, cpu)
 
