@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -71,12 +70,6 @@ def freeze_start_up() -> None:
     gc.freeze()
 
 
-def _stop(signum, frame) -> None:
-    """SIGTERM (systemd's stop) as Ctrl-C: waitress finishes the requests in hand and returns, and
-    the warming thread stops after the view it is computing (atexit, cockpit/ops/warm.py)."""
-    raise SystemExit(0)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="网格治理数字驾驶舱")
     parser.add_argument("--port", type=int, help="端口 (env COCKPIT_PORT, default 8050)")
@@ -121,10 +114,8 @@ def main(argv=None) -> None:
     print(f"驾驶舱已启动: http://{settings.host}:{settings.port}{prefix}/", flush=True)
     # waitress would drop every X-Forwarded-* header before the app sees it: the app decides
     # whom to believe (cockpit/ops/proxy.py, which drops them from untrusted peers itself)
-    signal.signal(signal.SIGTERM, _stop)
     serve(app.server, host=settings.host, port=settings.port, threads=settings.threads,
           clear_untrusted_proxy_headers=False)
-    print("驾驶舱已停止 (stopped)", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import json
 import multiprocessing as mp
 import os
 import random
@@ -163,7 +164,12 @@ def hammer(base: str, ca: str, bodies: list[str], clients: int, visits: int, pac
         ready.get(timeout=1800)
     signed_in = time.perf_counter() - started
     if signed_in_then is not None:
-        signed_in_then()
+        try:
+            signed_in_then()
+        except BaseException:               # the clients wait for `go`: not forever
+            for p in procs:
+                p.terminate()
+            raise
     started, cpu = time.perf_counter(), cpu_by_component(roots)
     go.set()
     answers = [out.get(timeout=3600) for _ in procs]
@@ -205,6 +211,7 @@ def republished(wh: Path):
     from etl.publish.generations import point_to
     from warehouse import generations
     original, made = generations.current(wh), []
+    published_at = json.loads((wh / generations.POINTER).read_text(encoding="utf-8")).get("published_at")
 
     def publish() -> None:
         new_id = time.strftime("%Y%m%dT%H%M%S.000000-bench")
@@ -218,7 +225,7 @@ def republished(wh: Path):
     try:
         yield publish
     finally:
-        point_to(wh, original)
+        point_to(wh, original, published_at)
         for folder in made:
             shutil.rmtree(folder)
 

@@ -37,13 +37,12 @@ TEST_ACCOUNTS = [("T-ADMIN", "区级管理员", "2202")]
 def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = None,
                     accounts: list[tuple[str, str, str]] = (), test_accounts: bool = True,
                     output: list[str] | None = None, args: list[str] = (), home: Path | None = None,
-                    port: int | None = None, stopped: list[int] | None = None):
+                    port: int | None = None):
     """Yields the cockpit's base URL once it answers (under COCKPIT_URL_PREFIX when `env` sets
     one); stops it afterwards. Every account in TEST_ACCOUNTS (unless `test_accounts` is false)
     and `accounts` signs in with TEST_PASSWORD. `output`, if given, receives what the process
-    printed, once it has stopped; `stopped` its exit status (stopped with SIGTERM, as systemd
-    does). `home` and `port`: the folder of its stores and key, and its port, to start the same
-    cockpit again (a restart)."""
+    printed, once it has stopped. `home` and `port`: the folder of its stores and key, and its
+    port, to start the same cockpit again (a restart)."""
     from cockpit.accounts.store import AccountStore
     from cockpit.config import normal_prefix
     port = port or free_port()
@@ -90,8 +89,6 @@ def cockpit_process(warehouse: Path, timeout: float = 60, env: dict | None = Non
         reader.join(10)
         if own_home:
             shutil.rmtree(home, ignore_errors=True)
-        if stopped is not None:
-            stopped.append(proc.returncode)
         if output is not None:
             output.append(b"".join(printed).decode(errors="replace"))
 

@@ -13,10 +13,10 @@ snapshot is pinned and released the same way. With the shared cache (Redis) each
 claimed in the cache by the first process to reach it (an atomic add), and its views serve every
 process. In a process's own cache only as many jurisdictions are warmed as fill a quarter of it (the
 widest), so that warming does not push out what it warmed. A failure costs only the warming: the
-screens then compute their views as before."""
+screens then compute their views as before; so does a process killed while it warms (its claim
+holds for CLAIM_SECONDS: the other processes leave that jurisdiction to the screens)."""
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import sys
@@ -73,7 +73,7 @@ def served(app: dash.Dash) -> str | None:
 
 def warm(app: dash.Dash, generation: str, stopping: Callable[[], bool] = lambda: False) -> int:
     """Compute the live jurisdictions' views on `generation`; stops when another is served, or
-    after the view it is computing once `stopping()` (the process is shutting down). Returns how
+    after the view it is computing once `stopping()` (Warmer.stop). Returns how
     many views it computed or found computed. A jurisdiction another process of a shared cache
     claimed first is left to it; one that fails is logged and the next warmed."""
     settings = app.server.config["COCKPIT_SETTINGS"]
@@ -146,7 +146,4 @@ def start(app: dash.Dash, every: float) -> Warmer | None:
         return None
     warmer = Warmer(app, every)
     warmer.start()
-    # at the process's end (app.py turns SIGTERM into one): a jurisdiction it was warming is
-    # unclaimed, not left to no process of a shared cache for CLAIM_SECONDS
-    atexit.register(warmer.stop)
     return warmer

@@ -11,7 +11,7 @@ import pytest
 
 from cockpit.accounts.store import AccountStore
 from etl.publish.generations import point_to
-from tests.cockpit_process import TEST_PASSWORD, cockpit_process, http_session
+from tests.cockpit_process import cockpit_process, http_session
 from warehouse import generations
 
 DEMO_PASSWORD = "demo-2026"
@@ -85,12 +85,3 @@ def test_a_configured_warehouse_that_does_not_exist_is_not_filled_with_demo_data
         assert status == 503 and json.loads(ready)["generation"] is None
     assert not (missing / generations.POINTER).exists()
     assert "python -m etl refresh" in out[0] and "首次运行" not in out[0]
-
-
-def test_sigterm_stops_the_server_in_order(tiny_warehouse):
-    """systemd stops the server with SIGTERM: it finishes what it has in hand and exits with 0,
-    its warming thread stopped (not killed with the process: cockpit/ops/warm.py)."""
-    out, stopped = [], []
-    with cockpit_process(tiny_warehouse, output=out, stopped=stopped) as url:
-        assert _signed_in(url, "T-ADMIN", TEST_PASSWORD)           # a live session: warmed
-    assert stopped == [0] and "驾驶舱已停止" in out[0]

@@ -259,9 +259,16 @@ def test_warnings_computed_over_a_run_that_saw_more_days_are_those_computed_afre
     last = kept[kept["day"] == kept["day"].max()]
     unseen = pd.concat([last.assign(day=d) for d in more], ignore_index=True)    # records of days this run has not
     assert len(unseen)
-    # with its incidents' reviews: those that read only days both runs saw alike are kept
+    # with its incidents' reviews: those that read only days both runs saw alike are kept; the
+    # others are computed again (their stored courses made wrong here: kept, they would show)
+    spans = fresh["incident_reviews"]
+    ends = pd.DatetimeIndex(days["day"]).get_indexer(pd.DatetimeIndex(spans["from_day"])) + spans["days"].to_numpy()
+    reaching = spans.loc[ends > T - 1, "incident_id"]
+    assert len(reaching) > 0
+    course = fresh["incident_days"]
+    course = course.assign(expected=course["expected"] + course["incident_id"].isin(reaching) * 1.0)
     again = _again(con, s, pd.concat([kept, unseen], ignore_index=True), later, caplog,
-                   **{name: fresh[name] for name in ("incident_reviews", "incidents", "incident_days")})
+                   incident_reviews=fresh["incident_reviews"], incidents=fresh["incidents"], incident_days=course)
     (reviewed,) = [int(r.getMessage().split()[1]) for r in caplog.records if "沿用 (incidents'" in r.getMessage()]
     assert reviewed > 0
     assert_warnings_equal(again, fresh)
