@@ -136,7 +136,12 @@ def write(con, folder: Path, create_views) -> None:
 
 
 def _new_file(folder: Path, table: str, part: str) -> Path:
-    path = parts_folder(folder, table) / f"part={part}" / "data_0.parquet"
+    return _part_file(parts_folder(folder, table), part)
+
+
+def _part_file(target: Path, part: str) -> Path:
+    """A partition's one file under a table's partitions folder (its own folder made)."""
+    path = target / f"part={part}" / "data_0.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -178,9 +183,7 @@ def _copy(con, source: str, table: str, target: Path, parts: list[str], threads:
             # one partition (the register's, 'all'): a plain write, a third quicker than a
             # partitioned one (its columns without a NULL are REQUIRED in the file, not OPTIONAL:
             # DuckDB reads files of both kinds as one table)
-            file = target / f"part={parts[0]}" / "data_0.parquet"
-            file.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(f"COPY (SELECT * FROM {source}) TO {literal(file)} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM {source}) TO {literal(_part_file(target, parts[0]))} (FORMAT parquet)")
             return
         for start in range(0, max(len(parts), 1), at_once):
             group = parts[start:start + at_once]

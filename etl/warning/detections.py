@@ -134,14 +134,13 @@ def run(con, p: Prepared, s: Settings, first: int, last: int, backlog=None) -> t
     found = detect.detect(p, s, start, last)
     # the days before those kept, when the run before began later (each day's records are the same
     # whichever days a detection spans: tests/etl/warning/test_detections.py)
-    head = detect.detect(p, s, first, keep_from - 1) if keep_from > first else None
+    head = [detect.detect(p, s, first, keep_from - 1)] if keep_from > first else []
     old_records, old_storms = _kept(kept, days, keep_from, start)
     log.info("预警检测 %d 天沿用, %d 天重算 (days kept, days tested)", start - keep_from,
              keep_from - first + last - start + 1)
-    heads = [] if head is None else [head]
     both = detect.Detected(
-        detect.concat_records([h.records for h in heads] + [old_records, found.records]),
-        detect.concat_records([h.storms for h in heads] + [old_storms, found.storms]),
+        detect.concat_records([h.records for h in head] + [old_records, found.records]),
+        detect.concat_records([h.storms for h in head] + [old_storms, found.storms]),
         found.n_series, found.n_drop_series)
     index = np.arange(len(days))
     tables = {"detections": _stored(both, days),
