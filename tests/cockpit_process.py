@@ -134,12 +134,19 @@ def submit_sign_in(page, account: str, password: str) -> None:
     page.fill("#account", account)
     page.fill("#password", password)
     page.click("button[type=submit]")
+    wait_for_url(page, lambda u: "/login" not in u)
+
+
+def wait_for_url(page, matches, timeout: float = 30_000) -> None:
+    """page.wait_for_url(matches) through a wall screen's navigations: one of its pollers may
+    navigate again before the first navigation's "load" (Chromium then aborts the first); wait for
+    the one that commits, then for its load."""
     try:
-        page.wait_for_url(lambda u: "/login" not in u)
-    except Exception as e:              # a wall screen may navigate again before "load": wait for that one
+        page.wait_for_url(matches, timeout=timeout)
+    except Exception as e:
         if "ERR_ABORTED" not in str(e):
             raise
-        page.wait_for_url(lambda u: "/login" not in u, wait_until="commit")
+        page.wait_for_url(matches, wait_until="commit", timeout=timeout)
         page.wait_for_load_state()
 
 

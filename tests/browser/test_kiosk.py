@@ -11,7 +11,15 @@ import pytest
 
 from tests.browser.helpers import LOCAL_HOSTS, SCREENSHOTS, under_csp
 from tests.browser.panels import inspect, wait_drawn
-from tests.cockpit_process import TEST_PASSWORD, cockpit_process, free_port, sign_in, sign_in_with_form, submit_sign_in
+from tests.cockpit_process import (
+    TEST_PASSWORD,
+    cockpit_process,
+    free_port,
+    sign_in,
+    sign_in_with_form,
+    submit_sign_in,
+    wait_for_url,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -256,7 +264,7 @@ def test_a_wall_rides_out_a_server_restart_and_shows_the_login_page_when_its_ses
             screenshot(pg, "kiosk_after_restart")
             # an administrator ends the wall's session: the login page comes up, not a dead page
             assert AccountStore(home / "accounts.sqlite").sessions.end_of(WALL) == 1
-            pg.wait_for_url(lambda u: "/login?next=" in u, timeout=120_000)
+            wait_for_url(pg, lambda u: "/login?next=" in u, timeout=120_000)
             assert pg.locator("#account").is_visible()
             screenshot(pg, "kiosk_session_ended")
             # signed in again at the wall, it turns on from the page it was on
